@@ -1,0 +1,34 @@
+// @ts-check
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '**/dist/**', 'bench/results/**', 'packages/cli/bin/**', 'eslint.config.js'] },
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The device is what runs on a phone: it must never reach into the region server.
+    files: ['packages/device/**/*.ts', 'packages/protocol/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['@domicile/region', '@domicile/region/*', '@domicile/cli', '**/region/src/**', '**/cli/src/**'], message: 'The device and protocol never import server or CLI code.' },
+      ] }],
+    },
+  },
+  {
+    files: ['packages/protocol/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['@domicile/region', '@domicile/device', '@domicile/cli', '**/region/src/**', '**/device/src/**', '**/cli/src/**'], message: 'The protocol is the bottom layer: it imports no other workspace.' },
+      ] }],
+    },
+  },
+);

@@ -1,0 +1,5 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** `GET /v1/directory` — the signed directory this region serves (the device verifies it). */
+export const DirectoryResponse = Type.Object({ directory: Type.String() });
+export type DirectoryResponse = Static<typeof DirectoryResponse>;

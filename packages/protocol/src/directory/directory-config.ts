@@ -1,0 +1,55 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { parse } from 'yaml';
+import { DomicileError } from '../errors/index.js';
+import type { PublicJwk } from '../jose/index.js';
+import { PrefixRangeSchema, RegionIdSchema, type DirectoryDocument } from './directory-schema.js';
+import { directoryProblems } from './directory.js';
+
+/** The YAML file an operator writes (`config/regions.yaml`): the directory, less the keys. */
+export const RegionsConfigSchema = Type.Object({
+  regions: Type.Array(Type.Object({
+    id: RegionIdSchema,
+    name: Type.String({ minLength: 1, maxLength: 80 }),
+    baseUrl: Type.String({ pattern: '^https?://[^/?#]+$' }),
+    routing: Type.Array(PrefixRangeSchema, { minItems: 1 }),
+    tokenRanges: Type.Array(PrefixRangeSchema, { minItems: 1 }),
+  }, { additionalProperties: false }), { minItems: 1 }),
+}, { additionalProperties: false });
+
+export type RegionsConfig = Static<typeof RegionsConfigSchema>;
+
+export function parseRegionsConfig(text: string): RegionsConfig {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (cause) {
+    throw new DomicileError('CONFIG_INVALID', { details: { reason: 'YAML syntax' }, cause });
+  }
+  if (!Value.Check(RegionsConfigSchema, doc)) {
+    const first = Value.Errors(RegionsConfigSchema, doc).First();
+    throw new DomicileError('CONFIG_INVALID', { details: { reason: first === undefined ? 'schema' : `${first.path}: ${first.message}` } });
+  }
+  return doc;
+}
+
+/** Joins the operator's config with each region's public keys into the document the authority signs. */
+export function buildDirectoryDocument(
+  config: RegionsConfig,
+  keys: ReadonlyMap<string, { signing: PublicJwk; encryption: PublicJwk; tsm: PublicJwk }>,
+  options: { serial: number; issuedAt?: number; baseUrls?: ReadonlyMap<string, string> },
+): DirectoryDocument {
+  const doc: DirectoryDocument = {
+    format: 'domicile-directory/1',
+    serial: options.serial,
+    issuedAt: options.issuedAt ?? Math.floor(Date.now() / 1000),
+    regions: config.regions.map((r) => {
+      const k = keys.get(r.id);
+      if (k === undefined) throw new DomicileError('CONFIG_INVALID', { details: { reason: `no keys for region ${r.id}` } });
+      return { ...r, baseUrl: options.baseUrls?.get(r.id) ?? r.baseUrl, keys: k };
+    }),
+  };
+  const problems = directoryProblems(doc);
+  if (problems.length > 0) throw new DomicileError('CONFIG_INVALID', { details: { reason: problems.join('; ') } });
+  return doc;
+}

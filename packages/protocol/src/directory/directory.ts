@@ -1,0 +1,110 @@
+import { Value } from '@sinclair/typebox/value';
+import { rangeCovers, rangeTouches, rangesOverlap } from '../card/index.js';
+import { DomicileError } from '../errors/index.js';
+import { TYP, signJson, verifyJson, type PrivateJwk, type PublicJwk } from '../jose/index.js';
+import { DirectoryDocumentSchema, type DirectoryDocument, type RegionEntry } from './directory-schema.js';
+
+export type KeyRole = keyof RegionEntry['keys'];
+
+export type CardRoute =
+  | { readonly kind: 'region'; readonly region: RegionEntry }
+  | { readonly kind: 'ambiguous' }
+  | { readonly kind: 'unknown' };
+
+/**
+ * A verified region directory. Only `verifyDirectory` makes one, so holding a `Directory` means
+ * the authority's signature and the document's consistency were checked.
+ */
+export class Directory {
+  readonly #byId: ReadonlyMap<string, RegionEntry>;
+
+  private constructor(readonly document: DirectoryDocument, readonly jws: string) {
+    this.#byId = new Map(document.regions.map((r) => [r.id, r]));
+  }
+
+  /** @internal used by verifyDirectory once the document has passed every check. */
+  static fromVerified(document: DirectoryDocument, jws: string): Directory {
+    return new Directory(document, jws);
+  }
+
+  get regions(): readonly RegionEntry[] {
+    return this.document.regions;
+  }
+
+  region(id: string): RegionEntry | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Which region owns a card, from its routing prefix alone (6–8 digits). */
+  routeCard(routingPrefix: string): CardRoute {
+    const touching = this.regions.filter((r) => r.routing.some((range) => rangeTouches(range, routingPrefix)));
+    if (touching.length === 0) return { kind: 'unknown' };
+    const owner = touching.find((r) => r.routing.some((range) => rangeCovers(range, routingPrefix)));
+    if (touching.length > 1 || owner === undefined) return { kind: 'ambiguous' };
+    return { kind: 'region', region: owner };
+  }
+
+  /** Which region issued a token number, by the token ranges. */
+  regionForToken(tokenNumber: string): RegionEntry | undefined {
+    const prefix = tokenNumber.slice(0, 8);
+    return this.regions.find((r) => r.tokenRanges.some((range) => rangeCovers(range, prefix)));
+  }
+
+  /** A region's public key for a role; undefined when the region is not listed. */
+  key(regionId: string, role: KeyRole): PublicJwk | undefined {
+    const key = this.region(regionId)?.keys[role];
+    return key === undefined ? undefined : (key as PublicJwk);
+  }
+
+  /** The region whose listed base URL is exactly `baseUrl`, if any. */
+  regionAt(baseUrl: string): RegionEntry | undefined {
+    const wanted = baseUrl.replace(/\/+$/, '');
+    return this.regions.find((r) => r.baseUrl === wanted);
+  }
+}
+
+/** Checks what a schema cannot: unique ids and URLs, and no number range claimed twice. */
+export function directoryProblems(doc: DirectoryDocument): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const r of doc.regions) {
+    if (seen.has(r.id)) problems.push(`region ${r.id} is listed twice`);
+    seen.add(r.id);
+    for (const range of [...r.routing, ...r.tokenRanges]) {
+      if (range.from.padEnd(8, '0') > range.to.padEnd(8, '9')) problems.push(`region ${r.id}: range ${range.from}-${range.to} is empty`);
+    }
+  }
+  const all = doc.regions.flatMap((r) => [
+    ...r.routing.map((range) => ({ region: r.id, range, kind: 'routing' })),
+    ...r.tokenRanges.map((range) => ({ region: r.id, range, kind: 'token' })),
+  ]);
+  // Card and token ranges share one space: a token number must never route as a card of another region.
+  for (let i = 0; i < all.length; i++) {
+    for (let j = i + 1; j < all.length; j++) {
+      const a = all[i];
+      const b = all[j];
+      if (a !== undefined && b !== undefined && rangesOverlap(a.range, b.range)) {
+        problems.push(`${a.kind} range ${a.range.from}-${a.range.to} of ${a.region} overlaps ${b.kind} range ${b.range.from}-${b.range.to} of ${b.region}`);
+      }
+    }
+  }
+  const urls = new Set(doc.regions.map((r) => r.baseUrl));
+  if (urls.size !== doc.regions.length) problems.push('two regions share a base URL');
+  return problems;
+}
+
+export async function signDirectory(doc: DirectoryDocument, authorityKey: PrivateJwk): Promise<string> {
+  if (!Value.Check(DirectoryDocumentSchema, doc)) throw new DomicileError('DIRECTORY_INVALID', { cause: [...Value.Errors(DirectoryDocumentSchema, doc)].map((e) => `${e.path} ${e.message}`) });
+  const problems = directoryProblems(doc);
+  if (problems.length > 0) throw new DomicileError('DIRECTORY_INVALID', { cause: problems });
+  return signJson(doc, authorityKey, TYP.directory);
+}
+
+/** Verifies the authority's signature and the document, and returns the usable directory. */
+export async function verifyDirectory(jws: string, authorityKey: PublicJwk): Promise<Directory> {
+  const payload = await verifyJson(jws, authorityKey, TYP.directory, 'DIRECTORY_INVALID');
+  if (!Value.Check(DirectoryDocumentSchema, payload)) throw new DomicileError('DIRECTORY_INVALID', { cause: 'schema' });
+  const problems = directoryProblems(payload);
+  if (problems.length > 0) throw new DomicileError('DIRECTORY_INVALID', { cause: problems });
+  return Directory.fromVerified(payload, jws);
+}

@@ -1,0 +1,81 @@
+/**
+ * The one table of error codes. Every failure Domicile reports, on the wire or in the CLI, carries
+ * one of these codes; `docs/errors.md` documents the same table and a test keeps the two in step.
+ * Messages are fixed: they never carry a card number, CVV, key, code or token.
+ */
+export const ERROR_CODES = {
+  // Request shape
+  VALIDATION_FAILED: { status: 400, message: 'The request does not match the schema.' },
+  MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON.' },
+  BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body must be application/json.' },
+  NOT_FOUND: { status: 404, message: 'No such resource.' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'The method is not allowed on this resource.' },
+  // Device authentication (DPoP, RFC 9449)
+  DPOP_REQUIRED: { status: 401, message: 'A DPoP proof is required.' },
+  DPOP_INVALID: { status: 401, message: 'The DPoP proof is invalid.' },
+  DPOP_REPLAYED: { status: 401, message: 'The DPoP proof was already used.' },
+  DEVICE_UNKNOWN: { status: 401, message: 'The device is not registered in this region.' },
+  DEVICE_ALREADY_REGISTERED: { status: 409, message: 'The device is already registered.' },
+  // Exactly once
+  IDEMPOTENCY_KEY_REQUIRED: { status: 400, message: 'An Idempotency-Key header is required.' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, message: 'The Idempotency-Key was used with a different request.' },
+  IDEMPOTENCY_IN_PROGRESS: { status: 409, message: 'A request with this Idempotency-Key is still in progress.' },
+  // Routing and redirects
+  ROUTING_PREFIX_UNKNOWN: { status: 404, message: 'No region serves this card.' },
+  ROUTING_PREFIX_AMBIGUOUS: { status: 422, message: 'The routing prefix is too short to choose one region.' },
+  REGION_NOT_OWNER: { status: 421, message: 'This region does not own the card.' },
+  ASSERTION_INVALID: { status: 401, message: 'The redirect assertion is invalid.' },
+  ASSERTION_AUDIENCE: { status: 401, message: 'The redirect assertion is for another region.' },
+  ASSERTION_EXPIRED: { status: 401, message: 'The redirect assertion has expired.' },
+  ASSERTION_REPLAYED: { status: 401, message: 'The redirect assertion was already used.' },
+  ASSERTION_KEY_MISMATCH: { status: 401, message: 'The redirect assertion is bound to another device key.' },
+  ASSERTION_MESSAGE_MISMATCH: { status: 401, message: 'The redirect assertion was issued for another provisioning message.' },
+  ACCOUNT_CANNOT_TRANSACT: { status: 403, message: 'The account is not in good standing.' },
+  // Provisioning session
+  SESSION_NOT_FOUND: { status: 404, message: 'No such provisioning session.' },
+  SESSION_STATE: { status: 409, message: 'This step is not allowed in the session\'s current state.' },
+  SESSION_EXPIRED: { status: 410, message: 'The provisioning session has expired.' },
+  CARD_NOT_SUPPORTED: { status: 422, message: 'The issuer does not support this card in wallets.' },
+  PROVISIONING_DECLINED: { status: 403, message: 'The issuer declined to provision this card.' },
+  TERMS_MISMATCH: { status: 422, message: 'The accepted terms are not the terms offered.' },
+  CARD_DETAILS_WRONG_REGION: { status: 421, message: 'The card details are encrypted for another region.' },
+  CARD_DETAILS_UNREADABLE: { status: 400, message: 'The card details could not be decrypted.' },
+  CARD_DETAILS_INVALID: { status: 422, message: 'The card details are not valid for this card.' },
+  CARD_ALREADY_PROVISIONED: { status: 409, message: 'This card is already provisioned on this device.' },
+  IDV_METHOD_UNKNOWN: { status: 422, message: 'No such identity verification method.' },
+  IDV_CODE_INVALID: { status: 422, message: 'The verification code is wrong.' },
+  IDV_CODE_EXPIRED: { status: 410, message: 'The verification code has expired.' },
+  IDV_LOCKED: { status: 423, message: 'Too many wrong codes: verification is locked.' },
+  TOKEN_RANGE_EXHAUSTED: { status: 503, message: 'The region has no free token numbers.' },
+  // Credentials, assets and scripts
+  CREDENTIAL_NOT_FOUND: { status: 404, message: 'No such credential.' },
+  ASSET_NOT_FOUND: { status: 404, message: 'No such asset.' },
+  SCRIPT_NOT_READY: { status: 409, message: 'The personalization script is not ready yet.' },
+  SCRIPT_HASH_MISMATCH: { status: 422, message: 'The reported script is not the script issued.' },
+  // Issuer gateway and operations
+  ISSUER_UNAVAILABLE: { status: 502, message: 'The issuer did not answer.' },
+  SANDBOX_DISABLED: { status: 404, message: 'The sandbox issuer is not enabled in this region.' },
+  CONFIG_INVALID: { status: 500, message: 'The configuration is invalid.' },
+  SERVICE_UNAVAILABLE: { status: 503, message: 'The service is shutting down or not ready.' },
+  INTERNAL: { status: 500, message: 'Internal error.' },
+  // Device side: raised by the wallet when a region's answer cannot be trusted
+  DIRECTORY_INVALID: { status: 502, message: 'The region directory signature or content is invalid.' },
+  REDIRECT_UNTRUSTED: { status: 502, message: 'The redirect points to a region the directory does not vouch for.' },
+  SIGNATURE_INVALID: { status: 502, message: 'A signed object from the region did not verify.' },
+  ASSET_HASH_MISMATCH: { status: 502, message: 'The downloaded asset does not match its announced hash.' },
+  WALLET_NOT_FOUND: { status: 404, message: 'No wallet file at this path.' },
+  WALLET_LOCKED: { status: 401, message: 'The wallet passphrase is wrong or the file is damaged.' },
+  WALLET_EXISTS: { status: 409, message: 'A wallet file already exists at this path.' },
+  WALLET_NOT_REGISTERED: { status: 409, message: 'The wallet is not registered with a home region.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function statusOf(code: ErrorCode): number {
+  return ERROR_CODES[code].status;
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}

@@ -1,0 +1,2 @@
+export { ERROR_CODES, isErrorCode, statusOf, type ErrorCode } from './error-codes.js';
+export { DomicileError, isDomicileError, type ErrorBody, type ErrorDetails } from './domicile-error.js';

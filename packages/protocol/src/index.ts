@@ -1,0 +1,25 @@
+/**
+ * @domicile/protocol — what a region and a device must agree on: error codes, card-number rules,
+ * the signed region directory, the JOSE profile and the wire schemas of the HTTP API.
+ */
+export * as api from './api/index.js';
+export {
+  CARD_NETWORKS, PREFIX_DIGITS, highBound, isCardNumber, isExpired, isLuhnValid, isValidRange, last4Of,
+  lowBound, luhnCheckDigit, maskCardNumber, rangeCovers, rangeTouches, rangesOverlap, routingPrefixOf,
+  withLuhnCheckDigit, type CardNetwork, type PrefixRange,
+} from './card/index.js';
+export {
+  Directory, DirectoryDocumentSchema, PrefixRangeSchema, PublicJwkSchema, RegionEntrySchema, RegionIdSchema,
+  RegionsConfigSchema, buildDirectoryDocument, directoryProblems, parseRegionsConfig, signDirectory,
+  verifyDirectory, type CardRoute, type DirectoryDocument, type KeyRole, type RegionsConfig,
+  type RegionEntry,
+} from './directory/index.js';
+export {
+  CONTENT_ENCRYPTION, KEY_AGREEMENT_ALG, SIGNING_ALG, TYP, decryptText, encryptJson, generateKeyPairJwk,
+  importKey, isPublicP256Jwk, jwkThumbprint, peekHeader, signJson, toPublicJwk, verifyJson,
+  type JWK, type KeyPairJwk, type KeyUse, type PrivateJwk, type PublicJwk,
+} from './jose/index.js';
+export {
+  DomicileError, ERROR_CODES, isDomicileError, isErrorCode, statusOf,
+  type ErrorBody, type ErrorCode, type ErrorDetails,
+} from './errors/index.js';

@@ -1,0 +1,3 @@
+export {
+  RegionKeySetSchema, generateRegionKeySet, loadRegionKeySet, publicKeysOf, saveRegionKeySet, type RegionKeySet,
+} from './region-keys.js';

@@ -1,0 +1,30 @@
+import type { Kysely } from 'kysely';
+import type { api } from '@domicile/protocol';
+import type { Database, NotificationRow } from '../storage/database.js';
+
+/**
+ * Writes a push notification. Call it with the transaction that makes the change it announces
+ * (DESIGN: Durable push): the notification exists exactly when the change does.
+ */
+export async function insertNotification(
+  trx: Kysely<Database>, deviceId: string, data: api.NotificationData, now = new Date(),
+): Promise<number> {
+  const row = await trx.insertInto('notifications')
+    .values({ device_id: deviceId, type: data.type, data: JSON.stringify(data), created_at: now.toISOString() })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+export async function listNotifications(
+  db: Kysely<Database>, deviceId: string, afterId: number, limit: number,
+): Promise<api.Notification[]> {
+  const rows = await db.selectFrom('notifications').selectAll()
+    .where('device_id', '=', deviceId).where('id', '>', afterId)
+    .orderBy('id').limit(limit).execute();
+  return rows.map(toNotification);
+}
+
+export function toNotification(row: NotificationRow): api.Notification {
+  return { id: Number(row.id), createdAt: row.created_at, data: JSON.parse(row.data) as api.NotificationData };
+}

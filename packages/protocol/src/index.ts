@@ -23,3 +23,10 @@ export {
   DomicileError, ERROR_CODES, isDomicileError, isErrorCode, statusOf,
   type ErrorBody, type ErrorCode, type ErrorDetails,
 } from './errors/index.js';
+export {
+  CVN18_TAGS, adjustOddParity, arpc, arpcMethod1, arpcMethod2, arqc, arqcFromTags, atcBytes, commonSessionKey,
+  commonSessionKeyFromR, cryptogramsEqual, cvn18TransactionData, hasOddParity, hexToBytes, iccMasterKey,
+  keyCheckValue, padMethod2, retailMac, toCvn18Data, verifyArqc,
+  type ArpcInput, type ArpcMethod2Input, type ArqcInput, type CommonSessionKeyInput, type Cvn18Data, type Cvn18Tag,
+  type IccMasterKeyInput,
+} from './emv/index.js';

@@ -1,5 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ERROR_CODES } from '../errors/index.js';
+import { registerSchemaFormats } from './formats.js';
+
+registerSchemaFormats();
 
 /** Header names of the device protocol. */
 export const HEADERS = {
@@ -15,6 +18,8 @@ export const NetworkSchema = Type.Union([
   Type.Literal('visa'), Type.Literal('mastercard'), Type.Literal('unionpay'), Type.Literal('amex'),
 ]);
 export const IdSchema = Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' });
+/** SHA-256 as base64url (43 characters): how hashes of assets and scripts travel. */
+export const Sha256Schema = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
 export const TimestampSchema = Type.String({ format: 'date-time' });
 export const ExpirySchema = Type.Object({
   month: Type.Integer({ minimum: 1, maximum: 12 }),
@@ -27,6 +32,6 @@ export const ErrorBodySchema = Type.Object({
     message: Type.String(),
     details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   }),
-}, { $id: 'ErrorBody' });
+});
 
 export type Expiry = Static<typeof ExpirySchema>;

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { RegionIdSchema } from '../directory/index.js';
 import { CredentialView } from './provisioning.js';
-import { IdSchema } from './common.js';
+import { IdSchema, Sha256Schema } from './common.js';
 
 /** `GET /v1/credentials` — the calling device's credentials in this region. */
 export const CredentialListResponse = Type.Object({ credentials: Type.Array(CredentialView) });
@@ -15,7 +15,7 @@ export const PersonalizationScript = Type.Object({
   tokenRef: IdSchema,
   region: RegionIdSchema,
   issuedAt: Type.Integer(),
-  artwork: Type.Object({ assetId: IdSchema, sha256: Type.String() }),
+  artwork: Type.Object({ assetId: IdSchema, sha256: Sha256Schema }),
   issuer: Type.Object({
     name: Type.String(),
     phone: Type.String(),

@@ -1,6 +1,6 @@
 export {
   ErrorBodySchema, ExpirySchema, HEADERS, IdSchema, IdempotencyKeySchema, Last4Schema, NetworkSchema,
-  RoutingPrefixSchema, TimestampSchema, type Expiry,
+  RoutingPrefixSchema, Sha256Schema, TimestampSchema, type Expiry,
 } from './common.js';
 export { AccountView, RegisterAccountRequest, RegisterAccountResponse } from './accounts.js';
 export {

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { IdSchema, TimestampSchema } from './common.js';
+import { IdSchema, Sha256Schema, TimestampSchema } from './common.js';
 
 /**
  * Push notifications, in the order the region wrote them. `id` increases per region; a device
@@ -9,7 +9,7 @@ export const NotificationData = Type.Union([
   Type.Object({
     type: Type.Literal('credential.provisioned'),
     tokenRef: IdSchema,
-    art: Type.Object({ assetId: IdSchema, sha256: Type.String() }),
+    art: Type.Object({ assetId: IdSchema, sha256: Sha256Schema }),
   }),
   Type.Object({ type: Type.Literal('tsm.script.ready'), tokenRef: IdSchema, scriptId: IdSchema }),
   Type.Object({ type: Type.Literal('credential.activated'), tokenRef: IdSchema }),

@@ -8,7 +8,7 @@ export const PublicJwkSchema = Type.Object({
   kid: Type.Optional(Type.String({ maxLength: 128 })),
   alg: Type.Optional(Type.String({ maxLength: 32 })),
   use: Type.Optional(Type.Union([Type.Literal('sig'), Type.Literal('enc')])),
-}, { additionalProperties: false, $id: 'PublicJwk' });
+}, { additionalProperties: false });
 
 export const PrefixRangeSchema = Type.Object({
   from: Type.String({ pattern: '^\\d{6,8}$' }),

@@ -39,9 +39,9 @@ export class DomicileError extends Error {
   /** Rebuilds an error from a region's answer; anything unrecognised becomes INTERNAL. */
   static fromBody(body: unknown): DomicileError {
     if (typeof body === 'object' && body !== null && 'error' in body) {
-      const err = (body as { error: unknown }).error;
+      const err = body.error;
       if (typeof err === 'object' && err !== null && 'code' in err) {
-        const code = (err as { code: unknown }).code;
+        const code = err.code;
         if (typeof code === 'string' && Object.hasOwn(ERROR_CODES, code)) {
           const details = (err as { details?: ErrorDetails }).details;
           return new DomicileError(code as ErrorCode, details === undefined ? {} : { details });

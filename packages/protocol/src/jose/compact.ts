@@ -4,7 +4,7 @@ import {
 } from 'jose';
 import { DomicileError, type ErrorCode } from '../errors/index.js';
 import { CONTENT_ENCRYPTION, KEY_AGREEMENT_ALG, SIGNING_ALG } from './algorithms.js';
-import { importKey, type PrivateJwk, type PublicJwk } from './keys.js';
+import { importKey, toPublicJwk, type PrivateJwk, type PublicJwk } from './keys.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -37,7 +37,8 @@ export async function encryptJson(payload: unknown, recipient: PublicJwk, typ: s
   const plaintext = typeof payload === 'string' ? payload : JSON.stringify(payload);
   return new CompactEncrypt(encoder.encode(plaintext))
     .setProtectedHeader({ alg: KEY_AGREEMENT_ALG, enc: CONTENT_ENCRYPTION, typ, kid: recipient.kid })
-    .encrypt(await importKey(recipient, KEY_AGREEMENT_ALG));
+    // Only ever the public half: a private JWK passed by mistake must not change the import.
+    .encrypt(await importKey(toPublicJwk(recipient), KEY_AGREEMENT_ALG));
 }
 
 /** Decrypts a compact JWE made by `encryptJson`; returns the plaintext as text. */

@@ -80,6 +80,8 @@ export interface ProvisioningSessionsTable {
   network: string;
   decision: string | null;
   reason: string | null;
+  /** The issuer's card product (JSON) as eligibility returned it: terms, contact, art. */
+  product: string | null;
   terms_id: string | null;
   terms_hash: string | null;
   terms_accepted_at: string | null;

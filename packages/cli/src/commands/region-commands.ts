@@ -1,0 +1,57 @@
+import type { Command } from 'commander';
+import { DomicileError } from '@domicile/protocol';
+import { startRegion, type IssuerConfig } from '@domicile/region';
+import { paths, readAuthorityPublicKey, readDirectory, readRegionKeys } from '../deployment/deployment-files.js';
+
+interface ServeOptions {
+  region: string;
+  dir: string;
+  db: string;
+  host?: string;
+  port?: string;
+  logFile?: string;
+  issuerUrl?: string;
+  issuerTimeoutMs: string;
+}
+
+/** `domicile region serve`: one region server node. */
+export function registerRegionCommands(program: Command): void {
+  program.command('region')
+    .description('region server')
+    .command('serve')
+    .description('run a region server node until SIGINT/SIGTERM')
+    .requiredOption('--region <id>', 'this region\'s id in the directory')
+    .requiredOption('--dir <dir>', 'deployment folder (directory.jws, keys/)')
+    .requiredOption('--db <url>', 'sqlite:/path/region.db or postgres://…')
+    .option('--host <host>', 'listen address (default: the host of the directory base URL)')
+    .option('--port <port>', 'listen port (default: the port of the directory base URL)')
+    .option('--log-file <file>', 'append JSON logs to this file instead of stdout')
+    .option('--issuer-url <url>', 'a real issuer\'s HTTP endpoint (default: the sandbox issuer)')
+    .option('--issuer-timeout-ms <ms>', 'issuer request timeout', '5000')
+    .action(async (opts: ServeOptions) => {
+      const port = opts.port === undefined ? undefined : Number(opts.port);
+      if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+        throw new DomicileError('CONFIG_INVALID', { details: { option: '--port' } });
+      }
+      const issuer: IssuerConfig = opts.issuerUrl === undefined
+        ? { kind: 'sandbox' }
+        : { kind: 'http', baseUrl: opts.issuerUrl, timeoutMs: Number(opts.issuerTimeoutMs) };
+      const region = await startRegion({
+        region: opts.region,
+        directoryJws: await readDirectory(paths.directory(opts.dir)),
+        authorityKey: await readAuthorityPublicKey(paths.authorityPublic(opts.dir)),
+        keys: await readRegionKeys(opts.dir, opts.region),
+        databaseUrl: opts.db,
+        issuer,
+        ...(opts.host === undefined ? {} : { host: opts.host }),
+        ...(port === undefined ? {} : { port }),
+        ...(opts.logFile === undefined ? {} : { logFile: opts.logFile }),
+      });
+      process.stdout.write(`region ${opts.region} listening on ${region.url}\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await region.close();
+    });
+}

@@ -1,0 +1,83 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  DomicileError, buildDirectoryDocument, generateKeyPairJwk, parseRegionsConfig, signDirectory,
+  type PrivateJwk, type PublicJwk, type RegionsConfig,
+} from '@domicile/protocol';
+import { generateRegionKeySet, loadRegionKeySet, publicKeysOf, saveRegionKeySet, type RegionKeySet } from '@domicile/region';
+
+/**
+ * The files of a deployment, as the directory authority and the regions keep them:
+ *   keys/authority.private.jwk.json  the authority's signing key (offline in production)
+ *   keys/authority.public.jwk.json   pinned by every region and device
+ *   keys/<region>.keys.json          one region's keys and secrets (only that region reads it)
+ *   directory.jws                    the signed region directory
+ */
+export const paths = {
+  authorityPrivate: (dir: string) => join(dir, 'keys', 'authority.private.jwk.json'),
+  authorityPublic: (dir: string) => join(dir, 'keys', 'authority.public.jwk.json'),
+  regionKeys: (dir: string, region: string) => join(dir, 'keys', `${region}.keys.json`),
+  directory: (dir: string) => join(dir, 'directory.jws'),
+};
+
+export async function readRegionsConfig(file: string): Promise<RegionsConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new DomicileError('CONFIG_INVALID', { details: { file }, cause });
+  }
+  return parseRegionsConfig(text);
+}
+
+/** Generates the authority key and every region's key set; refuses nothing, overwrites nothing it is not asked to. */
+export async function generateKeys(dir: string, config: RegionsConfig): Promise<void> {
+  await mkdir(join(dir, 'keys'), { recursive: true, mode: 0o700 });
+  const authority = await generateKeyPairJwk('sig');
+  await writeJson(paths.authorityPrivate(dir), authority.privateJwk, 0o600);
+  await writeJson(paths.authorityPublic(dir), authority.publicJwk, 0o644);
+  for (const region of config.regions) await saveRegionKeySet(paths.regionKeys(dir, region.id), await generateRegionKeySet(region.id));
+}
+
+/** Builds and signs the directory from the config and each region's public keys. */
+export async function signDeploymentDirectory(
+  dir: string, config: RegionsConfig, options: { serial?: number; baseUrls?: ReadonlyMap<string, string> } = {},
+): Promise<string> {
+  const keys = new Map<string, ReturnType<typeof publicKeysOf>>();
+  for (const region of config.regions) keys.set(region.id, publicKeysOf(await loadRegionKeySet(paths.regionKeys(dir, region.id))));
+  const doc = buildDirectoryDocument(config, keys, {
+    serial: options.serial ?? Math.floor(Date.now() / 1000),
+    ...(options.baseUrls === undefined ? {} : { baseUrls: options.baseUrls }),
+  });
+  const jws = await signDirectory(doc, await readJson<PrivateJwk>(paths.authorityPrivate(dir)));
+  await writeFile(paths.directory(dir), `${jws}\n`);
+  return jws;
+}
+
+export async function readAuthorityPublicKey(file: string): Promise<PublicJwk> {
+  return readJson<PublicJwk>(file);
+}
+
+export async function readDirectory(file: string): Promise<string> {
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch (cause) {
+    throw new DomicileError('CONFIG_INVALID', { details: { file }, cause });
+  }
+}
+
+export function readRegionKeys(dir: string, region: string): Promise<RegionKeySet> {
+  return loadRegionKeySet(paths.regionKeys(dir, region));
+}
+
+async function readJson<T>(file: string): Promise<T> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch (cause) {
+    throw new DomicileError('CONFIG_INVALID', { details: { file }, cause });
+  }
+}
+
+async function writeJson(file: string, value: unknown, mode: number): Promise<void> {
+  await writeFile(file, `${JSON.stringify(value, null, 2)}\n`, { mode });
+}

@@ -1,0 +1,10 @@
+/** @domicile/cli — the command line, and the local deployment it (and the tests) start regions with. */
+export { createProgram } from './program.js';
+export {
+  freePorts, startLocalDeployment, type LocalDeployment, type LocalDeploymentOptions,
+} from './deployment/local-deployment.js';
+export {
+  generateKeys, paths, readAuthorityPublicKey, readDirectory, readRegionKeys, readRegionsConfig, signDeploymentDirectory,
+} from './deployment/deployment-files.js';
+export { auditResidency, formatResidencyReport, type ResidencyReport } from './demo/residency-report.js';
+export { runDemo, type DemoOptions } from './demo/demo-runner.js';

@@ -1,0 +1,82 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DomicileError, api } from '@domicile/protocol';
+import type { AddCardHooks } from './provisioning-steps.js';
+import { RegionTransport, type RetryPolicy } from './region-transport.js';
+
+/** One message the sandbox issuer "sent". */
+export type SandboxMessage = api.SandboxOutboxResponse['messages'][number];
+
+export interface SandboxOutboxClientOptions {
+  /** The sandbox region's base URL (its outbox holds the codes for its own cards). */
+  readonly baseUrl: string;
+  readonly fetch?: typeof fetch;
+  readonly retry?: Partial<RetryPolicy>;
+}
+
+/**
+ * Reads a sandbox region's outbox (`GET /v1/sandbox/outbox?last4=`): plays the user reading the
+ * SMS or e-mail with their one-time code, for the CLI's `--sandbox-otp` and the demo.
+ */
+export class SandboxOutboxClient {
+  readonly #transport: RegionTransport;
+
+  constructor(options: SandboxOutboxClientOptions) {
+    this.#transport = new RegionTransport({
+      region: 'sandbox', baseUrl: options.baseUrl,
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }), ...(options.retry === undefined ? {} : { retry: options.retry }),
+    });
+  }
+
+  /** The messages for cards ending in `last4`, newest first. */
+  async messages(last4: string, options: { signal?: AbortSignal } = {}): Promise<SandboxMessage[]> {
+    const res = await this.#transport.json({
+      method: 'GET', path: '/v1/sandbox/outbox', query: { last4 }, authenticated: false, ...options,
+    }, api.SandboxOutboxResponse);
+    return res.messages;
+  }
+
+  /** The id of the newest message for `last4` (0 if none): take it before a code is sent. */
+  async latestId(last4: string, options: { signal?: AbortSignal } = {}): Promise<number> {
+    return (await this.messages(last4, options)).reduce((max, m) => Math.max(max, m.id), 0);
+  }
+
+  /** Polls until a message newer than `after` arrives and returns its code ('NOT_FOUND' after the timeout). */
+  async waitForCode(options: { last4: string; after: number; timeoutMs?: number; pollMs?: number; signal?: AbortSignal }): Promise<string> {
+    const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+    const signal = options.signal === undefined ? {} : { signal: options.signal };
+    for (;;) {
+      const newest = (await this.messages(options.last4, signal)).filter((m) => m.id > options.after).sort((a, b) => b.id - a.id)[0];
+      if (newest !== undefined) return newest.code;
+      if (Date.now() >= deadline) throw new DomicileError('NOT_FOUND', { details: { reason: 'no-sandbox-code' } });
+      await sleep(options.pollMs ?? 200, undefined, signal);
+    }
+  }
+}
+
+/**
+ * ID&V hooks that act as the user reading the sandbox outbox: they choose the first one-time code
+ * method offered (or `preferKind`) and read the code the sandbox issuer sent for it.
+ */
+export function sandboxIdvHooks(
+  options: { fetch?: typeof fetch; preferKind?: api.IdvMethod['kind']; timeoutMs?: number } = {},
+): Pick<AddCardHooks, 'chooseIdvMethod' | 'readOtp'> {
+  const seen = new Map<string, number>();
+  const client = (baseUrl: string): SandboxOutboxClient => new SandboxOutboxClient({ baseUrl, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) });
+  return {
+    async chooseIdvMethod(methods, context) {
+      const method = methods.find((m) => m.kind === options.preferKind) ?? methods.find((m) => m.kind !== 'issuer_app') ?? methods[0];
+      if (method === undefined) throw new DomicileError('IDV_METHOD_UNKNOWN');
+      // Remember the newest message before the code is sent, so an older code is never taken.
+      seen.set(context.baseUrl, await client(context.baseUrl).latestId(context.last4));
+      return method.id;
+    },
+    async readOtp(context) {
+      const outbox = client(context.baseUrl);
+      const code = await outbox.waitForCode({
+        last4: context.last4, after: seen.get(context.baseUrl) ?? 0, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      });
+      seen.set(context.baseUrl, await outbox.latestId(context.last4));
+      return code;
+    },
+  };
+}

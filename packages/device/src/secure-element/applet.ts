@@ -1,0 +1,118 @@
+import { DomicileError, type api } from '@domicile/protocol';
+import type { AppletLifecycle, AppletState, CardArt } from './secure-element-state.js';
+
+/** What the rest of the SDK may see of an applet: no token number, no key. */
+export interface AppletView {
+  readonly tokenRef: string;
+  readonly region: string;
+  readonly network: api.CredentialView['network'];
+  readonly last4: string;
+  readonly tokenLast4: string;
+  readonly tokenExpiry: api.Expiry;
+  readonly state: AppletLifecycle;
+  readonly art: CardArt | undefined;
+  readonly scriptId: string | undefined;
+  readonly issuer: api.PersonalizationScript['issuer'] | undefined;
+}
+
+const MAX_ATC = 0xffff;
+
+/**
+ * One credential inside the software secure element. The ICC master key and the full token number
+ * stay in here; callers drive the applet through operations (store art, store script, activate,
+ * next ATC) as a host talks to a real applet through APDUs.
+ */
+export class Applet {
+  #state: AppletState;
+
+  /** @internal made by the secure element from verified provisioning data or from the wallet file. */
+  constructor(state: AppletState) {
+    this.#state = structuredClone(state);
+  }
+
+  get tokenRef(): string {
+    return this.#state.tokenRef;
+  }
+
+  get region(): string {
+    return this.#state.region;
+  }
+
+  get state(): AppletLifecycle {
+    return this.#state.state;
+  }
+
+  get art(): CardArt | undefined {
+    return this.#state.art;
+  }
+
+  get script(): { readonly jws: string; readonly content: api.PersonalizationScript } | undefined {
+    return this.#state.script;
+  }
+
+  view(): AppletView {
+    const s = this.#state;
+    return {
+      tokenRef: s.tokenRef,
+      region: s.region,
+      network: s.network,
+      last4: s.last4,
+      tokenLast4: s.tokenNumber.slice(-4),
+      tokenExpiry: { ...s.tokenExpiry },
+      state: s.state,
+      art: s.art === undefined ? undefined : { ...s.art },
+      scriptId: s.script?.content.scriptId,
+      issuer: s.script === undefined ? undefined : { ...s.script.content.issuer },
+    };
+  }
+
+  /** Records checked card art. The same art again is a no-op (notifications may repeat). */
+  storeArt(art: CardArt): void {
+    const current = this.#state.art;
+    if (current !== undefined && (current.assetId !== art.assetId || current.sha256 !== art.sha256)) {
+      throw new DomicileError('ASSET_HASH_MISMATCH', { details: { tokenRef: this.tokenRef } });
+    }
+    this.#state.art = { ...art };
+  }
+
+  /**
+   * Stores a verified personalization script. The script's commands are applied; `ACTIVATE` only
+   * arms the applet: it turns active once the region confirms the activation (`activate`).
+   */
+  storeScript(jws: string, content: api.PersonalizationScript): void {
+    if (content.tokenRef !== this.tokenRef || content.region !== this.region) {
+      throw new DomicileError('SIGNATURE_INVALID', { details: { tokenRef: this.tokenRef }, cause: 'script for another applet' });
+    }
+    if (this.#state.script !== undefined && this.#state.script.jws !== jws) {
+      // A second, different script for an applet already personalised is not ours to accept.
+      if (this.#state.state !== 'pending_activation') throw new DomicileError('SCRIPT_HASH_MISMATCH', { details: { tokenRef: this.tokenRef } });
+    }
+    this.#state.script = { jws, content: structuredClone(content) };
+  }
+
+  /** Turns the applet active; requires a stored script that carries the ACTIVATE command. */
+  activate(): void {
+    if (this.#state.state === 'active') return;
+    const script = this.#state.script;
+    if (script === undefined || !script.content.commands.some((c) => c.op === 'ACTIVATE')) {
+      throw new DomicileError('SCRIPT_NOT_READY', { details: { tokenRef: this.tokenRef } });
+    }
+    if (this.#state.state !== 'pending_activation') throw new DomicileError('SESSION_STATE', { details: { tokenRef: this.tokenRef } });
+    this.#state.state = 'active';
+  }
+
+  /**
+   * The application transaction counter for the next cryptogram (EMV Book 2 §8.1): incremented
+   * before use and persisted by the caller, so no ATC is ever used twice.
+   */
+  nextAtc(): number {
+    if (this.#state.atc >= MAX_ATC) throw new DomicileError('INTERNAL', { details: { tokenRef: this.tokenRef, reason: 'atc-exhausted' } });
+    this.#state.atc += 1;
+    return this.#state.atc;
+  }
+
+  /** @internal for the wallet file only. */
+  exportState(): AppletState {
+    return structuredClone(this.#state);
+  }
+}

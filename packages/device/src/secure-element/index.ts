@@ -1,0 +1,5 @@
+export { Applet, type AppletView } from './applet.js';
+export { SecureElement, type DpopSigner, type ExpectedCredential } from './secure-element.js';
+export {
+  AppletLifecycle, AppletState, CardArt, PrivateJwkSchema, SecureElementState,
+} from './secure-element-state.js';

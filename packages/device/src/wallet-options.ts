@@ -1,0 +1,49 @@
+import type { PublicJwk } from '@domicile/protocol';
+import type { RetryPolicy } from './region-transport.js';
+import type { KdfParams } from './wallet-file.js';
+
+/** How the wallet talks to regions; every part is injectable so tests can drive it. */
+export interface WalletRuntimeOptions {
+  readonly fetch?: typeof fetch;
+  readonly retry?: Partial<RetryPolicy>;
+  /** Notification stream tuning: first reconnection delay and silent-connection timeout. */
+  readonly stream?: { readonly reconnectDelayMs?: number; readonly idleTimeoutMs?: number };
+  /** Seconds since the epoch (redirect assertion checks). */
+  readonly now?: () => number;
+}
+
+export interface CreateWalletOptions extends WalletRuntimeOptions {
+  readonly path: string;
+  readonly passphrase: string;
+  /** The directory authority's public key, pinned for the wallet's life. */
+  readonly authorityKey: PublicJwk;
+  /** Any region's base URL: only its signed directory is taken, and verified. */
+  readonly bootstrapUrl: string;
+  readonly homeRegion: string;
+  readonly kdf?: KdfParams;
+}
+
+export interface OpenWalletOptions extends WalletRuntimeOptions {
+  readonly path: string;
+  readonly passphrase: string;
+}
+
+export interface AddCardOptions {
+  readonly signal?: AbortSignal;
+  /** How long to wait for the card art and script notifications after tokenization (default 30 s). */
+  readonly activationTimeoutMs?: number;
+}
+
+/** The part of the runtime options a region client takes. */
+export function transportOptions(o: WalletRuntimeOptions): { fetch?: typeof fetch; retry?: Partial<RetryPolicy> } {
+  return { ...(o.fetch === undefined ? {} : { fetch: o.fetch }), ...(o.retry === undefined ? {} : { retry: o.retry }) };
+}
+
+/** Only the runtime part of the options: the wallet keeps no passphrase around. */
+export function runtimeOptions(o: WalletRuntimeOptions): WalletRuntimeOptions {
+  return {
+    ...transportOptions(o),
+    ...(o.stream === undefined ? {} : { stream: o.stream }),
+    ...(o.now === undefined ? {} : { now: o.now }),
+  };
+}

@@ -1,0 +1,38 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { PublicJwkSchema, RegionIdSchema, api } from '@domicile/protocol';
+import { SecureElementState } from './secure-element/index.js';
+
+/** The account this device registered in its home region. */
+export const WalletAccount = Type.Object({
+  accountId: api.IdSchema,
+  deviceId: api.IdSchema,
+  region: RegionIdSchema,
+  registeredAt: Type.String(),
+});
+
+/** A guest account another region opened for this device after a redirect (ids when the region told them). */
+export const GuestRegistration = Type.Object({
+  since: Type.String(),
+  accountId: Type.Optional(api.IdSchema),
+  deviceId: Type.Optional(api.IdSchema),
+});
+
+/** Everything the wallet remembers, as it is kept inside the encrypted wallet file. */
+export const WalletState = Type.Object({
+  version: Type.Literal(1),
+  createdAt: Type.String(),
+  secureElement: SecureElementState,
+  /** The directory authority's public key, pinned when the wallet was created. */
+  authorityKey: PublicJwkSchema,
+  /** The last directory JWS that verified with the pinned key. */
+  directory: Type.String(),
+  homeRegion: RegionIdSchema,
+  account: Type.Optional(WalletAccount),
+  guests: Type.Record(RegionIdSchema, GuestRegistration),
+  /** Per region: the id of the last push notification handled. */
+  cursors: Type.Record(RegionIdSchema, Type.Integer({ minimum: 0 })),
+});
+
+export type WalletAccount = Static<typeof WalletAccount>;
+export type GuestRegistration = Static<typeof GuestRegistration>;
+export type WalletState = Static<typeof WalletState>;

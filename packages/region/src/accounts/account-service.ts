@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { DomicileError, type PublicJwk, type api } from '@domicile/protocol';
+import type { RegionContext } from '../region-context.js';
+import type { AccountRow, Database, DeviceRow } from '../storage/database.js';
+import { isUniqueViolation } from '../storage/index.js';
+
+export function newId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export interface AuthenticatedDevice {
+  readonly device: DeviceRow;
+  readonly account: AccountRow;
+}
+
+/** Registers a user in this, their home region, with the device whose DPoP key made the request. */
+export async function registerAccount(
+  ctx: RegionContext,
+  input: { jkt: string; signingJwk: object; request: api.RegisterAccountRequest },
+): Promise<api.RegisterAccountResponse> {
+  const now = ctx.now().toISOString();
+  const accountId = newId();
+  const deviceId = newId();
+  try {
+    await ctx.db.transaction().execute(async (trx) => {
+      await trx.insertInto('accounts').values({
+        id: accountId, kind: 'registered', name: input.request.name, email: input.request.email,
+        home_region: ctx.self.id, pseudonym: null, can_transact: 1, created_at: now,
+      }).execute();
+      await insertDevice(trx, {
+        id: deviceId, accountId, jkt: input.jkt, signingJwk: input.signingJwk,
+        encryptionJwk: input.request.device.encryptionKey, model: input.request.device.model ?? null, now,
+      });
+      await audit(trx, { at: now, actor: `device:${deviceId}`, action: 'account.registered', subject: accountId });
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new DomicileError('DEVICE_ALREADY_REGISTERED');
+    throw error;
+  }
+  return { accountId, deviceId, region: ctx.self.id, registeredAt: now };
+}
+
+/** Finds the device a DPoP key belongs to, with its account; DEVICE_UNKNOWN when none. */
+export async function findDevice(db: Kysely<Database>, jkt: string): Promise<AuthenticatedDevice | undefined> {
+  const device = await db.selectFrom('devices').selectAll().where('jkt', '=', jkt).executeTakeFirst();
+  if (device === undefined) return undefined;
+  const account = await db.selectFrom('accounts').selectAll().where('id', '=', device.account_id).executeTakeFirstOrThrow();
+  return { device, account };
+}
+
+export async function requireDevice(db: Kysely<Database>, jkt: string): Promise<AuthenticatedDevice> {
+  const found = await findDevice(db, jkt);
+  if (found === undefined) throw new DomicileError('DEVICE_UNKNOWN');
+  return found;
+}
+
+export async function countActiveCredentials(db: Kysely<Database>, accountId: string): Promise<number> {
+  const row = await db.selectFrom('credentials').select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('account_id', '=', accountId).where('state', 'in', ['active', 'pending_activation']).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+export async function accountView(ctx: RegionContext, who: AuthenticatedDevice): Promise<api.AccountView> {
+  return {
+    accountId: who.account.id,
+    deviceId: who.device.id,
+    region: ctx.self.id,
+    kind: who.account.kind,
+    homeRegion: who.account.home_region,
+    registeredAt: who.account.created_at,
+    activeCredentials: await countActiveCredentials(ctx.db, who.account.id),
+  };
+}
+
+/**
+ * The guest account a redirected user gets in this region: the home region's pseudonym, the home
+ * region id and the device keys — no personal data of the home region (DESIGN: Residency).
+ * Called inside the transaction that opens the session, so a failed redirect leaves nothing.
+ */
+export async function upsertGuest(
+  trx: Kysely<Database>,
+  input: { homeRegion: string; pseudonym: string; jkt: string; signingJwk: object; encryptionJwk: PublicJwk; now: string },
+): Promise<AuthenticatedDevice> {
+  let account = await trx.selectFrom('accounts').selectAll()
+    .where('home_region', '=', input.homeRegion).where('pseudonym', '=', input.pseudonym).executeTakeFirst();
+  if (account === undefined) {
+    account = {
+      id: newId(), kind: 'guest', name: null, email: null, home_region: input.homeRegion,
+      pseudonym: input.pseudonym, can_transact: 1, created_at: input.now,
+    };
+    await trx.insertInto('accounts').values(account).execute();
+  }
+  let device = await trx.selectFrom('devices').selectAll().where('jkt', '=', input.jkt).executeTakeFirst();
+  if (device === undefined) {
+    device = await insertDevice(trx, {
+      id: newId(), accountId: account.id, jkt: input.jkt, signingJwk: input.signingJwk,
+      encryptionJwk: input.encryptionJwk, model: null, now: input.now,
+    });
+  } else if (device.account_id !== account.id) {
+    // The key is already another account's device here: the assertion cannot re-home it.
+    throw new DomicileError('ASSERTION_KEY_MISMATCH');
+  }
+  return { account, device };
+}
+
+async function insertDevice(
+  trx: Kysely<Database>,
+  d: { id: string; accountId: string; jkt: string; signingJwk: object; encryptionJwk: object; model: string | null; now: string },
+): Promise<DeviceRow> {
+  const row: DeviceRow = {
+    id: d.id, account_id: d.accountId, jkt: d.jkt, signing_jwk: JSON.stringify(d.signingJwk),
+    encryption_jwk: JSON.stringify(d.encryptionJwk), model: d.model, created_at: d.now,
+  };
+  await trx.insertInto('devices').values(row).execute();
+  return row;
+}
+
+/** Appends to the region's audit log; `detail` must hold no card data. */
+export async function audit(
+  trx: Kysely<Database>, entry: { at: string; actor: string; action: string; subject: string; detail?: Record<string, unknown> },
+): Promise<void> {
+  await trx.insertInto('audit_log').values({
+    at: entry.at, actor: entry.actor, action: entry.action, subject: entry.subject, detail: JSON.stringify(entry.detail ?? {}),
+  }).execute();
+}

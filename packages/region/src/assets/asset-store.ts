@@ -1,0 +1,47 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { DomicileError } from '@domicile/protocol';
+import type { Database } from '../storage/database.js';
+
+/** A stored asset (card art), as served to devices. */
+export interface Asset {
+  readonly id: string;
+  readonly contentType: string;
+  /** SHA-256 of the bytes, base64url (43 characters): the device checks the download against it. */
+  readonly sha256: string;
+  readonly body: Buffer;
+  readonly createdAt: string;
+}
+
+/** SHA-256 of asset bytes as assets are addressed: base64url, like every other hash on the wire. */
+export function assetHash(body: Buffer): string {
+  return createHash('sha256').update(body).digest('base64url');
+}
+
+/**
+ * Stores an asset unless the same bytes are already stored, and returns the row that holds them.
+ * `INSERT … ON CONFLICT (sha256) DO NOTHING` makes concurrent stores of the same bytes on several
+ * nodes end in one row, without a failed statement, which PostgreSQL would turn into an aborted
+ * transaction. Pass the transaction that also writes what refers to the asset.
+ */
+export async function storeAsset(
+  trx: Kysely<Database>, asset: { contentType: string; body: Buffer },
+): Promise<{ id: string; sha256: string }> {
+  const sha256 = assetHash(asset.body);
+  await trx.insertInto('assets')
+    .values({
+      id: randomBytes(16).toString('base64url'), content_type: asset.contentType, sha256,
+      body: asset.body.toString('base64'), created_at: new Date().toISOString(),
+    })
+    .onConflict((oc) => oc.column('sha256').doNothing())
+    .execute();
+  const row = await trx.selectFrom('assets').select(['id', 'sha256']).where('sha256', '=', sha256).executeTakeFirstOrThrow();
+  return { id: row.id, sha256: row.sha256 };
+}
+
+/** An asset by id. @throws DomicileError `ASSET_NOT_FOUND`. */
+export async function getAsset(db: Kysely<Database>, id: string): Promise<Asset> {
+  const row = await db.selectFrom('assets').selectAll().where('id', '=', id).executeTakeFirst();
+  if (row === undefined) throw new DomicileError('ASSET_NOT_FOUND');
+  return { id: row.id, contentType: row.content_type, sha256: row.sha256, body: Buffer.from(row.body, 'base64'), createdAt: row.created_at };
+}

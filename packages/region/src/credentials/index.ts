@@ -1,0 +1,1 @@
+export { activateCredential, getScript, listCredentials } from './credential-service.js';

@@ -1,0 +1,73 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DomicileError, api } from '@domicile/protocol';
+import { requireDevice, type AuthenticatedDevice } from '../accounts/index.js';
+import { verifyDpopProof, type VerifiedDpop } from '../auth/index.js';
+import { runIdempotent } from '../idempotency/index.js';
+import type { RegionContext } from '../region-context.js';
+
+/** Which proof a route demands: none, a DPoP proof by any key, or one by a key registered here. */
+export type RouteAuth = 'none' | 'dpop' | 'device';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
+  interface FastifyRequest {
+    dpop?: VerifiedDpop;
+    who?: AuthenticatedDevice;
+  }
+}
+
+/** onRequest hook: verifies the DPoP proof against the URL the device addressed (our directory base URL). */
+export function deviceAuthHook(ctx: RegionContext) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const auth = request.routeOptions.config.auth ?? 'none';
+    if (auth === 'none') return;
+    const header = request.headers[api.HEADERS.dpop];
+    const path = request.url.split('?')[0] ?? '/';
+    request.dpop = await verifyDpopProof(ctx.db, {
+      proof: Array.isArray(header) ? undefined : header,
+      method: request.method,
+      url: `${ctx.self.baseUrl}${path}`,
+      now: ctx.now(),
+    });
+    // Before body validation, so a request missing its key says so rather than failing on a field.
+    if (request.method === 'POST') idempotencyKeyOf(request);
+    if (auth === 'device') request.who = await requireDevice(ctx.db, request.dpop.jkt);
+  };
+}
+
+export function dpopOf(request: FastifyRequest): VerifiedDpop {
+  if (request.dpop === undefined) throw new DomicileError('DPOP_REQUIRED');
+  return request.dpop;
+}
+
+export function deviceOf(request: FastifyRequest): AuthenticatedDevice {
+  if (request.who === undefined) throw new DomicileError('DEVICE_UNKNOWN');
+  return request.who;
+}
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{16,128}$/;
+
+function idempotencyKeyOf(request: FastifyRequest): string {
+  const key = request.headers[api.HEADERS.idempotencyKey];
+  if (typeof key !== 'string' || key === '') throw new DomicileError('IDEMPOTENCY_KEY_REQUIRED');
+  if (!IDEMPOTENCY_KEY.test(key)) throw new DomicileError('VALIDATION_FAILED', { details: { field: 'headers/idempotency-key', rule: 'pattern' } });
+  return key;
+}
+
+/**
+ * Runs a state-changing device request exactly once per Idempotency-Key (DESIGN: Exactly once)
+ * and sends the answer, first or replayed.
+ */
+export async function sendIdempotent(
+  ctx: RegionContext, request: FastifyRequest, reply: FastifyReply,
+  operation: () => Promise<{ status: number; body: unknown }>,
+): Promise<FastifyReply> {
+  const key = idempotencyKeyOf(request);
+  const result = await runIdempotent(ctx.db, {
+    scope: dpopOf(request).jkt, key, method: request.method, path: request.url, body: request.body,
+  }, operation, ctx.now);
+  if (result.replayed) void reply.header('idempotent-replayed', 'true');
+  return reply.code(result.status).send(result.body);
+}

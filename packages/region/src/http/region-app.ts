@@ -1,0 +1,71 @@
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { DomicileError } from '@domicile/protocol';
+import type { RegionContext } from '../region-context.js';
+import { deviceAuthHook } from './device-auth.js';
+import { toDomicileError } from './error-mapper.js';
+import { registerMetrics } from './region-metrics.js';
+import { accountRoutes } from './routes/account-routes.js';
+import { credentialRoutes } from './routes/credential-routes.js';
+import { notificationRoutes } from './routes/notification-routes.js';
+import { provisioningRoutes } from './routes/provisioning-routes.js';
+import { publicRoutes } from './routes/public-routes.js';
+
+/** Requests carry JWEs of a few KiB at most; anything larger is refused before it is parsed. */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+export interface RegionAppOptions {
+  readonly sandbox: boolean;
+}
+
+/**
+ * The HTTP edge of a region: parses and validates requests, proves the device, calls the domain
+ * and maps error codes to statuses in one place. Tests drive it with `inject()`; `startRegion`
+ * makes it listen.
+ */
+export async function buildRegionApp(ctx: RegionContext, options: RegionAppOptions): Promise<FastifyInstance> {
+  const loggerInstance: FastifyBaseLogger = ctx.logger;
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: BODY_LIMIT_BYTES,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    ajv: {
+      // Unknown fields are an error, not silently dropped; types are never coerced.
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: `Domicile region ${ctx.self.id}`,
+        version: '1',
+        description: 'Region server API: provisioning, credentials, push notifications. Errors: docs/errors.md.',
+      },
+      servers: [{ url: ctx.self.baseUrl }],
+      components: { securitySchemes: { DPoP: { type: 'apiKey', in: 'header', name: 'DPoP', description: 'RFC 9449 proof of possession of the device key' } } },
+    },
+  });
+
+  registerMetrics(app, ctx.self.id);
+  app.addHook('onRequest', deviceAuthHook(ctx));
+  app.setErrorHandler((error, request, reply) => {
+    const mapped = toDomicileError(error);
+    app.countError(mapped.code);
+    if (mapped.status >= 500) request.log.error({ err: error, code: mapped.code }, 'request failed');
+    else request.log.info({ code: mapped.code }, 'request refused');
+    return reply.code(mapped.status).send(mapped.toBody());
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send(new DomicileError('NOT_FOUND').toBody()));
+
+  await app.register(publicRoutes(ctx, options));
+  await app.register(accountRoutes(ctx));
+  await app.register(provisioningRoutes(ctx));
+  await app.register(credentialRoutes(ctx));
+  await app.register(notificationRoutes(ctx));
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  return app;
+}

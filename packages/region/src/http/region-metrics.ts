@@ -1,0 +1,38 @@
+import type { FastifyInstance } from 'fastify';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Prometheus metrics of one region server. A registry per app, not the global one, so several
+ * regions can live in one process (the demo, the tests).
+ */
+export function registerMetrics(app: FastifyInstance, region: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ region });
+  collectDefaultMetrics({ register: registry });
+  const duration = new Histogram({
+    name: 'domicile_http_request_duration_seconds',
+    help: 'HTTP request duration by route and status.',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'domicile_errors_total',
+    help: 'Error answers by code.',
+    labelNames: ['code'],
+    registers: [registry],
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    duration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+  app.decorate('countError', (code: string) => errors.inc({ code }));
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.header('content-type', registry.contentType).send(await registry.metrics()));
+  return registry;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    countError(code: string): void;
+  }
+}

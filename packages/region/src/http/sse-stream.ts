@@ -1,0 +1,63 @@
+import type { FastifyReply } from 'fastify';
+import { listNotifications } from '../notifications/index.js';
+import type { RegionContext } from '../region-context.js';
+
+const HEARTBEAT_MS = 15_000;
+const BATCH = 100;
+
+/**
+ * Streams a device's notifications as Server-Sent Events from `afterId` on. The database is read
+ * on every wake-up (hub publish), and at each heartbeat as a safety net, so a notification
+ * written by another node or process still arrives.
+ */
+export function streamNotifications(ctx: RegionContext, reply: FastifyReply, deviceId: string, afterId: number): void {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  res.write('retry: 2000\n\n');
+  let cursor = afterId;
+  let closed = false;
+  let pumping = false;
+  let again = false;
+
+  const pump = async (): Promise<void> => {
+    if (pumping) { again = true; return; }
+    pumping = true;
+    try {
+      do {
+        again = false;
+        for (;;) {
+          const batch = await listNotifications(ctx.db, deviceId, cursor, BATCH);
+          for (const n of batch) {
+            if (closed) return;
+            res.write(`id: ${n.id}\nevent: ${n.data.type}\ndata: ${JSON.stringify(n)}\n\n`);
+            cursor = n.id;
+          }
+          if (batch.length < BATCH) break;
+        }
+      } while (again && !closed);
+    } catch (error) {
+      ctx.logger.warn({ err: error, deviceId }, 'notification stream read failed');
+    } finally {
+      pumping = false;
+    }
+  };
+
+  const unsubscribe = ctx.hub.subscribe(deviceId, () => void pump());
+  const heartbeat = setInterval(() => {
+    res.write(': heartbeat\n\n');
+    void pump();
+  }, HEARTBEAT_MS);
+  const close = (): void => {
+    closed = true;
+    clearInterval(heartbeat);
+    unsubscribe();
+  };
+  res.on('close', close);
+  void pump();
+}

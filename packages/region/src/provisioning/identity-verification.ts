@@ -1,0 +1,68 @@
+import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { DomicileError, type api } from '@domicile/protocol';
+import type { AuthenticatedDevice } from '../accounts/index.js';
+import type { RegionContext } from '../region-context.js';
+import { advanceSession, loadSession, requireState, sessionView } from './session-store.js';
+
+export const OTP_TRIES = 3;
+export const OTP_LIFETIME_MS = 5 * 60_000;
+
+/** A keyed hash of a one-time code, so the database never holds the code itself. */
+function otpHash(ctx: RegionContext, sessionId: string, code: string): Buffer {
+  return createHmac('sha256', Buffer.from(ctx.keys.secrets.pseudonymKey, 'base64url'))
+    .update(`otp\0${sessionId}\0${code}`).digest();
+}
+
+/**
+ * ID&V, first half: the device chose a method; the region makes a one-time code and the issuer
+ * gateway delivers it. Choosing again (from `idv_pending`) sends a fresh code but never restores
+ * tries: a user cannot buy unlimited guesses by asking for new codes.
+ */
+export async function selectIdvMethod(
+  ctx: RegionContext, who: AuthenticatedDevice, sessionId: string, req: api.SelectIdvRequest,
+): Promise<api.SessionResponse> {
+  const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
+  requireState(row, 'idv_required', 'idv_pending');
+  const methods = JSON.parse(row.idv_methods ?? '[]') as api.IdvMethod[];
+  const method = methods.find((m) => m.id === req.method);
+  if (method === undefined) throw new DomicileError('IDV_METHOD_UNKNOWN');
+  const code = String(randomInt(1_000_000)).padStart(6, '0');
+  const now = ctx.now();
+  const next = await ctx.db.transaction().execute((trx) => advanceSession(trx, row, {
+    state: 'idv_pending',
+    idv_method: method.id,
+    idv_code_hash: otpHash(ctx, row.id, code).toString('base64url'),
+    idv_expires_at: new Date(now.getTime() + OTP_LIFETIME_MS).toISOString(),
+    idv_tries_left: row.state === 'idv_required' ? OTP_TRIES : row.idv_tries_left,
+  }, now));
+  await ctx.issuer.deliverCode({ sessionId: row.id, method, last4: row.last4, code });
+  return { session: sessionView(next, ctx.self.id) };
+}
+
+/**
+ * ID&V, second half. A wrong code costs a try and that cost is committed before the error is
+ * returned; the last wrong try locks the session for good.
+ */
+export async function verifyIdvCode(
+  ctx: RegionContext, who: AuthenticatedDevice, sessionId: string, req: api.VerifyIdvRequest,
+): Promise<api.SessionResponse> {
+  const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
+  if (row.state === 'idv_locked') throw new DomicileError('IDV_LOCKED');
+  requireState(row, 'idv_pending');
+  const now = ctx.now();
+  if (row.idv_expires_at === null || Date.parse(row.idv_expires_at) <= now.getTime()) throw new DomicileError('IDV_CODE_EXPIRED');
+  const expected = Buffer.from(row.idv_code_hash ?? '', 'base64url');
+  const actual = otpHash(ctx, row.id, req.code);
+  if (expected.length === actual.length && timingSafeEqual(expected, actual)) {
+    const next = await ctx.db.transaction().execute((trx) => advanceSession(trx, row, {
+      state: 'ready', idv_code_hash: null,
+    }, now));
+    return { session: sessionView(next, ctx.self.id) };
+  }
+  const triesLeft = row.idv_tries_left - 1;
+  await ctx.db.transaction().execute((trx) => advanceSession(trx, row, triesLeft <= 0
+    ? { state: 'idv_locked', idv_tries_left: 0, idv_code_hash: null }
+    : { idv_tries_left: triesLeft }, now));
+  if (triesLeft <= 0) throw new DomicileError('IDV_LOCKED');
+  throw new DomicileError('IDV_CODE_INVALID', { details: { triesLeft } });
+}

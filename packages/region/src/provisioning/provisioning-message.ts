@@ -1,0 +1,113 @@
+import type { Kysely } from 'kysely';
+import { DomicileError, type JWK, type PublicJwk, type api } from '@domicile/protocol';
+import { audit, countActiveCredentials, findDevice, newId, upsertGuest, type AuthenticatedDevice } from '../accounts/index.js';
+import { issueRedirectAssertion, pairwisePseudonym, verifyRedirectAssertion } from '../redirect/index.js';
+import type { RegionContext } from '../region-context.js';
+import type { Database } from '../storage/database.js';
+import { isUniqueViolation } from '../storage/index.js';
+import { SESSION_LIFETIME_MS, sessionView } from './session-store.js';
+
+export type MessageOutcome =
+  | { readonly status: 200; readonly body: api.ProvisioningMessageResponse }
+  | { readonly status: 201; readonly body: api.ProvisioningMessageResponse };
+
+/**
+ * Receives a provisioning message (DESIGN story steps 2–4). The route is decided from the routing
+ * prefix alone: a card of this region opens a session; a card of another region gets redirect
+ * information with a signed assertion; a card no region serves is refused.
+ */
+export async function receiveProvisioningMessage(
+  ctx: RegionContext,
+  input: { jkt: string; jwk: JWK; message: api.ProvisioningMessage },
+): Promise<MessageOutcome> {
+  const { message } = input;
+  const route = ctx.directory.routeCard(message.routingPrefix);
+  if (route.kind === 'unknown') throw new DomicileError('ROUTING_PREFIX_UNKNOWN');
+  if (route.kind === 'ambiguous') throw new DomicileError('ROUTING_PREFIX_AMBIGUOUS');
+  const owner = route.region;
+
+  if (message.redirectAssertion !== undefined) {
+    return openRedirectedSession(ctx, { ...input, assertion: message.redirectAssertion, ownerId: owner.id });
+  }
+  const who = await findDevice(ctx.db, input.jkt);
+  if (who === undefined) throw new DomicileError('DEVICE_UNKNOWN');
+  if (owner.id === ctx.self.id) {
+    const session = await ctx.db.transaction().execute((trx) => insertSession(ctx, trx, who, message));
+    return { status: 201, body: { outcome: 'session', session } };
+  }
+  // Only a user's home region vouches for them; a guest account here has nothing to vouch with.
+  if (who.account.kind !== 'registered') throw new DomicileError('REGION_NOT_OWNER');
+  const now = ctx.now();
+  const { assertion, expiresAt } = await issueRedirectAssertion({
+    homeRegion: ctx.self.id,
+    targetRegion: owner.id,
+    signingKey: ctx.keys.signing,
+    subject: pairwisePseudonym(Buffer.from(ctx.keys.secrets.pseudonymKey, 'base64url'), who.account.id, owner.id),
+    deviceJkt: input.jkt,
+    message: { routingPrefix: message.routingPrefix, last4: message.last4 },
+    standing: {
+      registeredSince: Math.floor(Date.parse(who.account.created_at) / 1000),
+      activeCredentials: await countActiveCredentials(ctx.db, who.account.id),
+      canTransact: who.account.can_transact === 1,
+    },
+    now,
+  });
+  await audit(ctx.db, {
+    at: now.toISOString(), actor: `device:${who.device.id}`, action: 'redirect.issued', subject: who.account.id,
+    detail: { target: owner.id, last4: message.last4 },
+  });
+  return {
+    status: 200,
+    body: { outcome: 'redirect', redirect: { region: owner.id, baseUrl: owner.baseUrl, assertion, expiresAt: expiresAt.toISOString() } },
+  };
+}
+
+async function openRedirectedSession(
+  ctx: RegionContext,
+  input: { jkt: string; jwk: JWK; message: api.ProvisioningMessage; assertion: string; ownerId: string },
+): Promise<MessageOutcome> {
+  const now = ctx.now();
+  const claims = await verifyRedirectAssertion({
+    assertion: input.assertion, directory: ctx.directory, self: ctx.self.id, deviceJkt: input.jkt,
+    message: input.message, now,
+  });
+  // Checked after the signature, so an unsigned request learns nothing about routing from us.
+  if (input.ownerId !== ctx.self.id) throw new DomicileError('REGION_NOT_OWNER');
+  const session = await ctx.db.transaction().execute(async (trx) => {
+    try {
+      await trx.insertInto('assertion_jtis').values({
+        jti: claims.jti, issuer: claims.iss, expires_at: new Date(claims.exp * 1000).toISOString(),
+      }).execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DomicileError('ASSERTION_REPLAYED');
+      throw error;
+    }
+    const who = await upsertGuest(trx, {
+      homeRegion: claims.iss, pseudonym: claims.sub, jkt: input.jkt, signingJwk: input.jwk,
+      encryptionJwk: input.message.device.encryptionKey as PublicJwk, now: now.toISOString(),
+    });
+    return insertSession(ctx, trx, who, input.message);
+  });
+  return { status: 201, body: { outcome: 'session', session } };
+}
+
+async function insertSession(
+  ctx: RegionContext, trx: Kysely<Database>, who: AuthenticatedDevice, message: api.ProvisioningMessage,
+): Promise<api.SessionView> {
+  const now = ctx.now();
+  const row = {
+    id: newId(), account_id: who.account.id, device_id: who.device.id, state: 'created',
+    routing_prefix: message.routingPrefix, last4: message.last4, network: message.network,
+    decision: null, reason: null, product: null, terms_id: null, terms_hash: null, terms_accepted_at: null,
+    vault_record_id: null, idv_methods: null, idv_method: null, idv_code_hash: null, idv_expires_at: null,
+    idv_tries_left: 0, credential_id: null,
+    expires_at: new Date(now.getTime() + SESSION_LIFETIME_MS).toISOString(),
+    created_at: now.toISOString(), updated_at: now.toISOString(),
+  };
+  await trx.insertInto('provisioning_sessions').values(row).execute();
+  await audit(trx, {
+    at: row.created_at, actor: `device:${who.device.id}`, action: 'session.opened', subject: row.id,
+    detail: { last4: message.last4, guest: who.account.kind === 'guest' },
+  });
+  return sessionView(row, ctx.self.id);
+}

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { Value } from '@sinclair/typebox/value';
+import {
+  DomicileError, TYP, api, decryptText, isCardNumber, isExpired, peekHeader, type CardNetwork,
+} from '@domicile/protocol';
+import { countActiveCredentials, type AuthenticatedDevice } from '../accounts/index.js';
+import type { CardProduct } from '../issuer/index.js';
+import type { RegionContext } from '../region-context.js';
+import { advanceSession, loadSession, requireState, sessionView } from './session-store.js';
+
+export function termsHash(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('base64url');
+}
+
+/** Step 1: eligibility and the issuer's provisioning decision (green, yellow or red). */
+export async function checkEligibility(
+  ctx: RegionContext, who: AuthenticatedDevice, sessionId: string,
+): Promise<api.EligibilityResponse> {
+  const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
+  requireState(row, 'created');
+  const result = await ctx.issuer.checkEligibility({
+    routingPrefix: row.routing_prefix,
+    last4: row.last4,
+    network: row.network as CardNetwork,
+    standing: {
+      activeCredentials: await countActiveCredentials(ctx.db, who.account.id),
+      canTransact: who.account.can_transact === 1,
+      guest: who.account.kind === 'guest',
+    },
+  });
+  const terms = result.product.terms;
+  const next = await ctx.db.transaction().execute((trx) => advanceSession(trx, row, {
+    state: result.decision === 'red' ? 'declined' : 'eligible',
+    decision: result.decision,
+    reason: result.reason ?? null,
+    product: JSON.stringify(result.product),
+    terms_id: terms.id,
+    terms_hash: termsHash(terms.text),
+  }, ctx.now()));
+  const session = sessionView(next, ctx.self.id);
+  if (result.decision === 'red') return { session };
+  return { session, terms: { id: terms.id, text: terms.text, hash: termsHash(terms.text) } };
+}
+
+/** Step 2: the user accepted exactly the terms offered (by id and hash). */
+export async function acceptTerms(
+  ctx: RegionContext, who: AuthenticatedDevice, sessionId: string, req: api.AcceptTermsRequest,
+): Promise<api.SessionResponse> {
+  const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
+  requireState(row, 'eligible');
+  if (req.termsId !== row.terms_id || req.hash !== row.terms_hash) throw new DomicileError('TERMS_MISMATCH');
+  const now = ctx.now();
+  const next = await ctx.db.transaction().execute((trx) => advanceSession(trx, row, {
+    state: 'terms_accepted', terms_accepted_at: now.toISOString(),
+  }, now));
+  return { session: sessionView(next, ctx.self.id) };
+}
+
+/**
+ * Step 3: the card details, a JWE to this region's encryption key. A JWE addressed to any other
+ * key is refused before any decryption is tried (DESIGN: Residency). The card goes into the vault
+ * at once; the session keeps only the vault record's id.
+ */
+export async function receiveCardDetails(
+  ctx: RegionContext, who: AuthenticatedDevice, sessionId: string, req: api.CardDetailsRequest,
+): Promise<api.SessionResponse> {
+  const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
+  requireState(row, 'terms_accepted');
+  const header = peekHeader(req.cardDetails);
+  if (header?.kid !== ctx.self.keys.encryption.kid) throw new DomicileError('CARD_DETAILS_WRONG_REGION');
+  const plaintext = await decryptText(req.cardDetails, ctx.keys.encryption, TYP.cardDetails, 'CARD_DETAILS_UNREADABLE');
+  const card = parseCardDetails(plaintext);
+  const matches = isCardNumber(card.pan) && card.pan.startsWith(row.routing_prefix) && card.pan.endsWith(row.last4);
+  if (!matches) throw new DomicileError('CARD_DETAILS_INVALID', { details: { field: 'pan' } });
+  if (isExpired(card.expiry, ctx.now())) throw new DomicileError('CARD_DETAILS_INVALID', { details: { field: 'expiry' } });
+  const product = JSON.parse(row.product ?? 'null') as CardProduct;
+  await ctx.issuer.verifyCardDetails({ ...card, productId: product.id });
+
+  const panHash = ctx.vault.panHash(card.pan);
+  const duplicate = await ctx.db.selectFrom('credentials').select('id')
+    .where('device_id', '=', who.device.id).where('pan_hash', '=', panHash).where('state', '!=', 'deleted')
+    .executeTakeFirst();
+  if (duplicate !== undefined) throw new DomicileError('CARD_ALREADY_PROVISIONED');
+
+  const sealed = await ctx.vault.seal({ pan: card.pan, expiry: card.expiry, name: card.name });
+  const idvMethods = row.decision === 'yellow' ? await ctx.issuer.idvMethods({ productId: product.id, last4: row.last4 }) : null;
+  const now = ctx.now();
+  const next = await ctx.db.transaction().execute(async (trx) => {
+    await ctx.vault.insert(trx, sealed);
+    return advanceSession(trx, row, {
+      state: idvMethods === null ? 'ready' : 'idv_required',
+      vault_record_id: sealed.id,
+      idv_methods: idvMethods === null ? null : JSON.stringify(idvMethods),
+    }, now);
+  });
+  return { session: sessionView(next, ctx.self.id) };
+}
+
+function parseCardDetails(plaintext: string): api.CardDetails {
+  let value: unknown;
+  try {
+    value = JSON.parse(plaintext);
+  } catch {
+    throw new DomicileError('CARD_DETAILS_INVALID', { details: { field: 'json' } });
+  }
+  if (!Value.Check(api.CardDetails, value)) {
+    const first = Value.Errors(api.CardDetails, value).First();
+    throw new DomicileError('CARD_DETAILS_INVALID', { details: { field: first?.path ?? '/' } });
+  }
+  return value;
+}

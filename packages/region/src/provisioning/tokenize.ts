@@ -1,0 +1,120 @@
+import {
+  DomicileError, TYP, encryptJson, jwkThumbprint, signJson, type PublicJwk, type api,
+} from '@domicile/protocol';
+import { audit, newId, type AuthenticatedDevice } from '../accounts/index.js';
+import { storeCardArt } from '../assets/index.js';
+import type { CardProduct } from '../issuer/index.js';
+import { insertNotification } from '../notifications/notification-store.js';
+import type { RegionContext } from '../region-context.js';
+import type { CredentialRow, SessionRow } from '../storage/database.js';
+import { isUniqueViolation } from '../storage/index.js';
+import { deriveTokenMasterKey } from './token-keys.js';
+import { advanceSession, loadSession, requireState, sessionView } from './session-store.js';
+import { drawTokenNumber } from './token-number.js';
+
+const TOKEN_NUMBER_ATTEMPTS = 8;
+const TOKEN_VALIDITY_MONTHS = 36;
+const PAN_SEQUENCE_NUMBER = '00';
+
+/**
+ * Step 5–6: tokenization. One transaction makes the token, links it to the vault record, stores
+ * the card art, queues the TSM's script and writes the `credential.provisioned` notification — a
+ * crash leaves all of it or none (DESIGN: Exactly once, Durable push). Asking again for a session
+ * already tokenized answers with the same token, so a retry never makes a second one.
+ */
+export async function tokenize(
+  ctx: RegionContext, who: AuthenticatedDevice, sessionId: string,
+): Promise<api.TokenizeResponse> {
+  const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
+  if (row.state === 'tokenized' && row.credential_id !== null) {
+    const existing = await ctx.db.selectFrom('credentials').selectAll().where('id', '=', row.credential_id).executeTakeFirstOrThrow();
+    return respond(ctx, who, row, existing);
+  }
+  requireState(row, 'ready');
+  const product = JSON.parse(row.product ?? 'null') as CardProduct;
+  // Read before the transaction: on SQLite the transaction holds the only connection.
+  const panHash = await panHashOf(ctx, row);
+
+  for (let attempt = 0; attempt < TOKEN_NUMBER_ATTEMPTS; attempt++) {
+    try {
+      const { session, credential } = await ctx.db.transaction().execute(async (trx) => {
+        const now = ctx.now();
+        const stamp = now.toISOString();
+        const asset = await storeCardArt(trx, product, row.network as api.CredentialView['network']);
+        const expiry = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + TOKEN_VALIDITY_MONTHS, 1));
+        const credential: CredentialRow = {
+          id: newId(), token_ref: newId(), token_number: drawTokenNumber(ctx.self.tokenRanges),
+          token_expiry: `${String(expiry.getUTCMonth() + 1).padStart(2, '0')}/${expiry.getUTCFullYear()}`,
+          account_id: who.account.id, device_id: who.device.id, session_id: row.id,
+          vault_record_id: requireVaultRecord(row), pan_hash: panHash, last4: row.last4,
+          network: row.network, state: 'pending_activation', psn: PAN_SEQUENCE_NUMBER, atc_last: 0,
+          art_asset_id: asset.id, script_id: null, created_at: stamp, updated_at: stamp,
+        };
+        await trx.insertInto('credentials').values(credential).execute();
+        await trx.insertInto('tsm_scripts').values({
+          id: newId(), credential_id: credential.id, token_ref: credential.token_ref, device_id: who.device.id,
+          state: 'pending', script: null, script_hash: null, attempts: 0, created_at: stamp, ready_at: null,
+        }).execute();
+        const session = await advanceSession(trx, row, { state: 'tokenized', credential_id: credential.id }, now);
+        await insertNotification(trx, who.device.id, {
+          type: 'credential.provisioned', tokenRef: credential.token_ref, art: { assetId: asset.id, sha256: asset.sha256 },
+        }, now);
+        await audit(trx, {
+          at: stamp, actor: `device:${who.device.id}`, action: 'credential.tokenized', subject: credential.token_ref,
+          detail: { session: row.id, last4: row.last4 },
+        });
+        return { session, credential };
+      });
+      ctx.hub.publish(who.device.id);
+      ctx.tsmWorker.kick();
+      return await respond(ctx, who, session, credential);
+    } catch (error) {
+      // A token number collision: draw again. Anything else is real.
+      if (!isUniqueViolation(error)) throw error;
+    }
+  }
+  throw new DomicileError('TOKEN_RANGE_EXHAUSTED');
+}
+
+function requireVaultRecord(row: SessionRow): string {
+  if (row.vault_record_id === null) throw new DomicileError('SESSION_STATE');
+  return row.vault_record_id;
+}
+
+async function panHashOf(ctx: RegionContext, row: SessionRow): Promise<string> {
+  const record = await ctx.db.selectFrom('vault_records').select('pan_hash').where('id', '=', requireVaultRecord(row)).executeTakeFirstOrThrow();
+  return record.pan_hash;
+}
+
+/** The provisioning data: a JWS by this region (so the device can trust it) inside a JWE to the device (so only it can read it). */
+async function respond(
+  ctx: RegionContext, who: AuthenticatedDevice, session: SessionRow, credential: CredentialRow,
+): Promise<api.TokenizeResponse> {
+  const [month, year] = credential.token_expiry.split('/').map(Number);
+  const payload: api.ProvisioningPayload = {
+    region: ctx.self.id,
+    sessionId: session.id,
+    tokenRef: credential.token_ref,
+    tokenNumber: credential.token_number,
+    tokenExpiry: { month: month ?? 1, year: year ?? 2000 },
+    panSequenceNumber: credential.psn,
+    iccMasterKey: deriveTokenMasterKey(ctx.keys.secrets.issuerMasterKey, credential.token_number, credential.psn),
+    atcStart: credential.atc_last,
+    network: credential.network as api.ProvisioningPayload['network'],
+    last4: credential.last4,
+    deviceJkt: who.device.jkt,
+    issuedAt: Math.floor(ctx.now().getTime() / 1000),
+  };
+  const signed = await signJson(payload, ctx.keys.signing, TYP.provisioningPayload);
+  const deviceKey = JSON.parse(who.device.encryption_jwk) as PublicJwk;
+  const kid = typeof deviceKey.kid === 'string' ? deviceKey.kid : await jwkThumbprint(deviceKey);
+  const provisioningData = await encryptJson(signed, { ...deviceKey, kid }, TYP.provisioningData);
+  return { session: sessionView(session, ctx.self.id), credential: credentialView(ctx, credential), provisioningData };
+}
+
+export function credentialView(ctx: RegionContext, c: CredentialRow): api.CredentialView {
+  return {
+    tokenRef: c.token_ref, region: ctx.self.id, network: c.network as api.CredentialView['network'],
+    last4: c.last4, tokenLast4: c.token_number.slice(-4), state: c.state, createdAt: c.created_at,
+  };
+}

@@ -1,0 +1,4 @@
+export {
+  ASSERTION_LIFETIME_SECONDS, issueRedirectAssertion, pairwisePseudonym, verifyRedirectAssertion,
+  type IssueAssertionInput,
+} from './redirect-assertion.js';

@@ -1,0 +1,105 @@
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { DomicileError, verifyDirectory } from '@domicile/protocol';
+import { purgeExpiredDpopJtis } from './auth/index.js';
+import type { RegionConfig } from './config/region-config.js';
+import { buildRegionApp } from './http/region-app.js';
+import { HttpIssuerGateway, SandboxIssuer, type IssuerGateway } from './issuer/index.js';
+import { createRegionLogger } from './logging/index.js';
+import { LocalNotificationHub, PostgresNotificationHub, type NotificationHub } from './notifications/index.js';
+import type { RegionContext } from './region-context.js';
+import type { Database } from './storage/database.js';
+import { openDatabase } from './storage/index.js';
+import { Tsm, TsmWorker, productFromSession } from './tsm/index.js';
+import { LocalKeyProvider, Vault } from './vault/index.js';
+
+const HOUSEKEEPING_MS = 60_000;
+
+export interface Region {
+  readonly app: FastifyInstance;
+  readonly context: RegionContext;
+  /** Writes out buffered log lines (before reading the log file). */
+  flushLogs(): void;
+  close(): Promise<void>;
+}
+
+export interface RunningRegion extends Region {
+  /** The address it listens on (may differ from the directory's base URL behind a proxy). */
+  readonly url: string;
+}
+
+/**
+ * The composition root of a region: config → database → services → HTTP. Returns the app
+ * without listening, for `inject()` tests; `startRegion` also listens.
+ */
+export async function createRegion(config: RegionConfig): Promise<Region> {
+  const directory = await verifyDirectory(config.directoryJws, config.authorityKey);
+  const self = directory.region(config.region);
+  if (self === undefined) throw new DomicileError('CONFIG_INVALID', { details: { reason: `region ${config.region} is not in the directory` } });
+  if (self.keys.signing.kid !== config.keys.signing.kid || self.keys.encryption.kid !== config.keys.encryption.kid || self.keys.tsm.kid !== config.keys.tsm.kid) {
+    throw new DomicileError('CONFIG_INVALID', { details: { reason: `the directory lists other keys for region ${config.region}` } });
+  }
+  const { logger, flush } = createRegionLogger({
+    region: self.id, ...(config.logFile === undefined ? {} : { file: config.logFile }),
+    ...(config.logLevel === undefined ? {} : { level: config.logLevel }),
+  });
+  const db = await openDatabase(config.databaseUrl);
+  const hub: NotificationHub = /^postgres(ql)?:/.test(config.databaseUrl)
+    ? new PostgresNotificationHub(config.databaseUrl)
+    : new LocalNotificationHub();
+  const issuer = createIssuer(config, db);
+  const tsm = new Tsm({ region: self.id, key: config.keys.tsm });
+  const tsmWorker = new TsmWorker({
+    db, tsm, logger, pollIntervalMs: config.tsmPollMs ?? 5_000,
+    productFor: productFromSession(db),
+    onNotified: (deviceId) => hub.publish(deviceId),
+  });
+  const vault = new Vault({
+    keyProvider: LocalKeyProvider.fromKeySet(config.keys),
+    panHashKey: Buffer.from(config.keys.secrets.panHashKey, 'base64url'),
+  });
+  const context: RegionContext = {
+    self, directory, db, keys: config.keys, vault, issuer, tsm, tsmWorker, hub, logger, now: config.now ?? (() => new Date()),
+  };
+  const app = await buildRegionApp(context, { sandbox: config.issuer.kind === 'sandbox' });
+  tsmWorker.start();
+  const housekeeping = setInterval(() => {
+    purgeExpiredDpopJtis(db, context.now()).catch((err: unknown) => logger.warn({ err }, 'housekeeping failed'));
+  }, HOUSEKEEPING_MS);
+  housekeeping.unref();
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      clearInterval(housekeeping);
+      await app.close();
+      await tsmWorker.stop();
+      await hub.close();
+      await db.destroy();
+      flush();
+    })();
+    return closing;
+  };
+  return { app, context, close, flushLogs: flush };
+}
+
+export async function startRegion(config: RegionConfig): Promise<RunningRegion> {
+  const region = await createRegion(config);
+  const listed = new URL(region.context.self.baseUrl);
+  try {
+    const address = await region.app.listen({
+      host: config.host ?? listed.hostname,
+      port: config.port ?? (listed.port === '' ? 80 : Number(listed.port)),
+    });
+    region.app.log.info({ address }, 'region listening');
+    return { ...region, url: address };
+  } catch (error) {
+    await region.close();
+    throw error;
+  }
+}
+
+function createIssuer(config: RegionConfig, db: Kysely<Database>): IssuerGateway {
+  if (config.issuer.kind === 'sandbox') return new SandboxIssuer({ region: config.region, db });
+  return new HttpIssuerGateway({ baseUrl: config.issuer.baseUrl, region: config.region, timeoutMs: config.issuer.timeoutMs, signingKey: config.keys.signing });
+}

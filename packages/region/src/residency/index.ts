@@ -1,0 +1,1 @@
+export { countVaultRecords, heldCredentials, scanDatabase, scanFiles, type ResidencyFinding } from './residency-scan.js';

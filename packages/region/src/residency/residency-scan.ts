@@ -1,0 +1,64 @@
+import { readFile } from 'node:fs/promises';
+import { sql, type Kysely } from 'kysely';
+import { maskCardNumber } from '@domicile/protocol';
+import type { Database } from '../storage/database.js';
+
+/** A place where a card number was found in clear. Names the card only by its last four digits. */
+export interface ResidencyFinding {
+  readonly location: string;
+  readonly card: string;
+}
+
+const TABLES: readonly (keyof Database)[] = [
+  'accounts', 'devices', 'dpop_jtis', 'assertion_jtis', 'idempotency_keys', 'provisioning_sessions', 'vault_records',
+  'credentials', 'notifications', 'assets', 'tsm_scripts', 'issuer_outbox', 'audit_log',
+];
+
+/**
+ * Scans files byte for byte (database files with their WAL, logs) for each card number, as ASCII
+ * digits. A file that does not exist is skipped: not every database has a WAL at every moment.
+ */
+export async function scanFiles(files: readonly string[], cardNumbers: readonly string[]): Promise<ResidencyFinding[]> {
+  const findings: ResidencyFinding[] = [];
+  for (const file of files) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch {
+      continue;
+    }
+    for (const pan of cardNumbers) if (bytes.includes(pan, 0, 'latin1')) findings.push({ location: file, card: maskCardNumber(pan) });
+  }
+  return findings;
+}
+
+/**
+ * Scans every row of every table through the database itself — what a PostgreSQL dump would
+ * show — for each card number.
+ */
+export async function scanDatabase(
+  db: Kysely<Database>, cardNumbers: readonly string[], label: string,
+): Promise<ResidencyFinding[]> {
+  const findings: ResidencyFinding[] = [];
+  for (const table of TABLES) {
+    const rows = await db.selectFrom(table).selectAll().execute();
+    const text = JSON.stringify(rows);
+    for (const pan of cardNumbers) if (text.includes(pan)) findings.push({ location: `${label}:${table}`, card: maskCardNumber(pan) });
+  }
+  return findings;
+}
+
+/** The cards a region holds, by last four digits and state: what the residency report lists. */
+export async function heldCredentials(db: Kysely<Database>): Promise<{ last4: string; network: string; state: string; guest: boolean }[]> {
+  const rows = await db.selectFrom('credentials')
+    .innerJoin('accounts', 'accounts.id', 'credentials.account_id')
+    .select(['credentials.last4', 'credentials.network', 'credentials.state', 'accounts.kind'])
+    .orderBy('credentials.created_at').execute();
+  return rows.map((r) => ({ last4: r.last4, network: r.network, state: r.state, guest: r.kind === 'guest' }));
+}
+
+/** Counts vault records, to show the card data a region holds is there, and sealed. */
+export async function countVaultRecords(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('vault_records').select(sql<number>`count(*)`.as('n')).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

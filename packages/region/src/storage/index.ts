@@ -1,0 +1,11 @@
+export type {
+  AccountRow, AccountsTable, AssertionJtisTable, AssetsTable, AuditLogTable, CredentialRow, CredentialsTable,
+  Database, DeviceRow, DevicesTable, DpopJtisTable, IdempotencyKeysTable, IssuerOutboxTable, NewCredential,
+  NotificationRow, NotificationsTable, ProvisioningSessionsTable, SessionRow, SessionUpdate, TsmScriptRow,
+  TsmScriptsTable, VaultRecordRow, VaultRecordsTable,
+} from './database.js';
+export { isUniqueViolation, migrateToLatest, openDatabase } from './open-database.js';
+export { createPostgresDatabase } from './postgres/index.js';
+export type { PostgresDatabaseOptions } from './postgres/index.js';
+export { createSqliteDatabase } from './sqlite/index.js';
+export type { SqliteDatabaseOptions } from './sqlite/index.js';

@@ -1,0 +1,33 @@
+import pg from 'pg';
+import { Kysely, PostgresDialect } from 'kysely';
+import type { Database } from '../database.js';
+
+/** Options of {@link createPostgresDatabase}. */
+export interface PostgresDatabaseOptions {
+  /** `postgres://user:password@host:port/database?…`, as `pg` understands it. */
+  connectionString: string;
+  /** Pool size of this node (default 10). */
+  max?: number;
+}
+
+/**
+ * Auto-increment ids are int8, which `pg` returns as strings by default. Ids stay far below
+ * 2^53, so a number is exact; throwing here would escape as an uncaught error from the socket.
+ */
+function parseInt8(value: string): number {
+  return Number.parseInt(value, 10);
+}
+
+/**
+ * Opens the region database on PostgreSQL through a `pg.Pool`, without migrating it. The int8
+ * parser lives on this pool's own type table, so other `pg` users in the process are untouched.
+ */
+export function createPostgresDatabase(options: PostgresDatabaseOptions): Kysely<Database> {
+  const types = new pg.TypeOverrides();
+  types.setTypeParser(pg.types.builtins.INT8, parseInt8);
+  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 10, types });
+  // An idle client whose server went away is discarded by the pool; without a listener the
+  // 'error' event would crash the process.
+  pool.on('error', () => undefined);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}

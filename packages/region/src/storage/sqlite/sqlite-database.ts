@@ -1,0 +1,31 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { Database } from '../database.js';
+
+/** Options of {@link createSqliteDatabase}. */
+export interface SqliteDatabaseOptions {
+  /** Path of the database file (its directory is created if missing), or `:memory:`. */
+  filename: string;
+}
+
+/** How long a writer waits for another process's lock before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * Opens the region database on an embedded SQLite file (better-sqlite3), without migrating it.
+ * WAL lets readers run beside the writer; `synchronous=NORMAL` is durable under WAL except for
+ * the last transactions on power loss, which is the usual trade for an embedded server.
+ */
+export function createSqliteDatabase(options: SqliteDatabaseOptions): Kysely<Database> {
+  const { filename } = options;
+  if (filename !== ':memory:' && filename !== '') mkdirSync(dirname(filename), { recursive: true });
+  const sqlite = new BetterSqlite3(filename);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  sqlite.pragma('synchronous = NORMAL');
+  // The schema declares no foreign keys today; enforcing them keeps SQLite in step with PostgreSQL if one is added.
+  sqlite.pragma('foreign_keys = ON');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}

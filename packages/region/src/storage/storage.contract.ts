@@ -1,0 +1,334 @@
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isDomicileError } from '@domicile/protocol';
+import type { Database } from './database.js';
+import { sqlDialectOf } from './migrations/index.js';
+import { isUniqueViolation, migrateToLatest } from './open-database.js';
+import * as f from './storage.fixtures.js';
+
+/** An adapter under test: a fresh, empty (not yet migrated) database and how to dispose of it. */
+export interface StorageHandle {
+  db: Kysely<Database>;
+  close(): Promise<void>;
+}
+
+type Check = (db: Kysely<Database>) => Promise<void>;
+
+const TABLES: Record<keyof Database, true> = {
+  accounts: true, devices: true, dpop_jtis: true, assertion_jtis: true, idempotency_keys: true,
+  provisioning_sessions: true, vault_records: true, credentials: true, notifications: true, assets: true,
+  tsm_scripts: true, issuer_outbox: true, audit_log: true,
+};
+
+const INDEXES = [
+  'devices_account_id_idx', 'dpop_jtis_expires_at_idx', 'provisioning_sessions_device_id_idx',
+  'vault_records_pan_hash_idx', 'credentials_device_id_idx', 'credentials_device_id_pan_hash_idx',
+  'notifications_device_id_id_idx', 'tsm_scripts_state_idx',
+];
+
+async function indexNames(db: Kysely<Database>): Promise<string[]> {
+  const query = sqlDialectOf(db) === 'sqlite'
+    ? sql<{ name: string }>`select name from sqlite_master where type = 'index'`
+    : sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = current_schema()`;
+  return (await query.execute(db)).rows.map((row) => row.name);
+}
+
+const roundTrips: Record<keyof Database, Check> = {
+  accounts: async (db) => {
+    const rows = [f.registeredAccount(), f.guestAccount()];
+    await db.insertInto('accounts').values(rows).execute();
+    expect(await db.selectFrom('accounts').selectAll().where('id', 'in', rows.map((r) => r.id)).orderBy('kind', 'desc').execute()).toEqual(rows);
+  },
+  devices: async (db) => {
+    const row = f.device({ model: 'Pixel 9' });
+    await db.insertInto('devices').values(row).execute();
+    expect(await db.selectFrom('devices').selectAll().where('id', '=', row.id).executeTakeFirst()).toEqual(row);
+  },
+  dpop_jtis: async (db) => {
+    const row = f.dpopJti();
+    await db.insertInto('dpop_jtis').values(row).execute();
+    expect(await db.selectFrom('dpop_jtis').selectAll().where('jti', '=', row.jti).executeTakeFirst()).toEqual(row);
+  },
+  assertion_jtis: async (db) => {
+    const row = f.assertionJti();
+    await db.insertInto('assertion_jtis').values(row).execute();
+    expect(await db.selectFrom('assertion_jtis').selectAll().where('jti', '=', row.jti).executeTakeFirst()).toEqual(row);
+  },
+  idempotency_keys: async (db) => {
+    const row = f.idempotencyKey();
+    await db.insertInto('idempotency_keys').values(row).execute();
+    expect(await db.selectFrom('idempotency_keys').selectAll().where('scope', '=', row.scope).executeTakeFirst()).toEqual(row);
+  },
+  provisioning_sessions: async (db) => {
+    const row = f.session();
+    await db.insertInto('provisioning_sessions').values(row).execute();
+    expect(await db.selectFrom('provisioning_sessions').selectAll().where('id', '=', row.id).executeTakeFirst()).toEqual(row);
+  },
+  vault_records: async (db) => {
+    const row = f.vaultRecord();
+    await db.insertInto('vault_records').values(row).execute();
+    expect(await db.selectFrom('vault_records').selectAll().where('id', '=', row.id).executeTakeFirst()).toEqual(row);
+  },
+  credentials: async (db) => {
+    const row = f.credential();
+    await db.insertInto('credentials').values(row).execute();
+    expect(await db.selectFrom('credentials').selectAll().where('id', '=', row.id).executeTakeFirst()).toEqual(row);
+  },
+  notifications: async (db) => {
+    const row = f.notification();
+    const { id } = await db.insertInto('notifications').values(row).returning('id').executeTakeFirstOrThrow();
+    expect(await db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst()).toEqual({ id, ...row });
+  },
+  assets: async (db) => {
+    const row = f.asset();
+    await db.insertInto('assets').values(row).execute();
+    expect(await db.selectFrom('assets').selectAll().where('id', '=', row.id).executeTakeFirst()).toEqual(row);
+  },
+  tsm_scripts: async (db) => {
+    const row = f.tsmScript();
+    await db.insertInto('tsm_scripts').values(row).execute();
+    expect(await db.selectFrom('tsm_scripts').selectAll().where('id', '=', row.id).executeTakeFirst()).toEqual(row);
+  },
+  issuer_outbox: async (db) => {
+    const row = f.issuerOutboxMessage();
+    const { id } = await db.insertInto('issuer_outbox').values(row).returning('id').executeTakeFirstOrThrow();
+    expect(await db.selectFrom('issuer_outbox').selectAll().where('id', '=', id).executeTakeFirst()).toEqual({ id, ...row });
+  },
+  audit_log: async (db) => {
+    const row = f.auditEntry();
+    const { id } = await db.insertInto('audit_log').values(row).returning('id').executeTakeFirstOrThrow();
+    expect(await db.selectFrom('audit_log').selectAll().where('id', '=', id).executeTakeFirst()).toEqual({ id, ...row });
+  },
+};
+
+/** Inserts a row, then returns the insertion of a second row that collides with it. */
+const uniqueCases: Record<string, (db: Kysely<Database>) => Promise<() => Promise<unknown>>> = {
+  'accounts primary key': async (db) => {
+    const row = f.registeredAccount();
+    await db.insertInto('accounts').values(row).execute();
+    return () => db.insertInto('accounts').values(f.guestAccount({ id: row.id })).execute();
+  },
+  'accounts (home_region, pseudonym)': async (db) => {
+    const row = f.guestAccount();
+    await db.insertInto('accounts').values(row).execute();
+    return () => db.insertInto('accounts').values(f.guestAccount({ pseudonym: row.pseudonym })).execute();
+  },
+  'devices primary key': async (db) => {
+    const row = f.device();
+    await db.insertInto('devices').values(row).execute();
+    return () => db.insertInto('devices').values(f.device({ id: row.id })).execute();
+  },
+  'devices jkt': async (db) => {
+    const row = f.device();
+    await db.insertInto('devices').values(row).execute();
+    return () => db.insertInto('devices').values(f.device({ jkt: row.jkt })).execute();
+  },
+  'dpop_jtis (jkt, jti)': async (db) => {
+    const row = f.dpopJti();
+    await db.insertInto('dpop_jtis').values(row).execute();
+    return () => db.insertInto('dpop_jtis').values(f.dpopJti({ jkt: row.jkt, jti: row.jti })).execute();
+  },
+  'assertion_jtis jti': async (db) => {
+    const row = f.assertionJti();
+    await db.insertInto('assertion_jtis').values(row).execute();
+    return () => db.insertInto('assertion_jtis').values(f.assertionJti({ jti: row.jti })).execute();
+  },
+  'idempotency_keys (scope, key)': async (db) => {
+    const row = f.idempotencyKey();
+    await db.insertInto('idempotency_keys').values(row).execute();
+    return () => db.insertInto('idempotency_keys').values(f.idempotencyKey({ scope: row.scope, key: row.key })).execute();
+  },
+  'provisioning_sessions primary key': async (db) => {
+    const row = f.session();
+    await db.insertInto('provisioning_sessions').values(row).execute();
+    return () => db.insertInto('provisioning_sessions').values(f.session({ id: row.id })).execute();
+  },
+  'vault_records primary key': async (db) => {
+    const row = f.vaultRecord();
+    await db.insertInto('vault_records').values(row).execute();
+    return () => db.insertInto('vault_records').values(f.vaultRecord({ id: row.id })).execute();
+  },
+  'credentials token_ref': async (db) => {
+    const row = f.credential();
+    await db.insertInto('credentials').values(row).execute();
+    return () => db.insertInto('credentials').values(f.credential({ token_ref: row.token_ref })).execute();
+  },
+  'credentials token_number': async (db) => {
+    const row = f.credential();
+    await db.insertInto('credentials').values(row).execute();
+    return () => db.insertInto('credentials').values(f.credential({ token_number: row.token_number })).execute();
+  },
+  'assets sha256': async (db) => {
+    const row = f.asset();
+    await db.insertInto('assets').values(row).execute();
+    return () => db.insertInto('assets').values(f.asset({ sha256: row.sha256 })).execute();
+  },
+  'tsm_scripts credential_id': async (db) => {
+    const row = f.tsmScript();
+    await db.insertInto('tsm_scripts').values(row).execute();
+    return () => db.insertInto('tsm_scripts').values(f.tsmScript({ credential_id: row.credential_id })).execute();
+  },
+};
+
+const rejection = (promise: Promise<unknown>): Promise<unknown> => promise.then(
+  () => { throw new Error('expected the statement to fail'); },
+  (error: unknown) => error,
+);
+
+/**
+ * The storage contract: every adapter runs these same tests. `open` must return a fresh,
+ * empty database each time it is called; it is called once for the suite and once more for the
+ * failed-migration test.
+ */
+export function describeStorageContract(name: string, open: () => Promise<StorageHandle>): void {
+  describe(`storage contract: ${name}`, () => {
+    let handle: StorageHandle | undefined;
+    const db = (): Kysely<Database> => {
+      if (handle === undefined) throw new Error('the database did not open');
+      return handle.db;
+    };
+    beforeAll(async () => {
+      handle = await open();
+      await migrateToLatest(handle.db);
+    });
+    afterAll(async () => { await handle?.close(); });
+
+    describe('migrations', () => {
+      it('create exactly the tables of database.ts', async () => {
+        const names = (await db().introspection.getTables()).map((t) => t.name).filter((n) => !n.startsWith('kysely_'));
+        expect(names.sort()).toEqual(Object.keys(TABLES).sort());
+      });
+
+      it('create the indexes', async () => {
+        expect(await indexNames(db())).toEqual(expect.arrayContaining(INDEXES));
+      });
+
+      it('are idempotent, run again or concurrently', async () => {
+        await migrateToLatest(db());
+        await Promise.all([migrateToLatest(db()), migrateToLatest(db())]);
+      });
+
+      it('report the failing migration as CONFIG_INVALID and leave no half-made schema', async () => {
+        const fresh = await open();
+        try {
+          await fresh.db.schema.createTable('audit_log').addColumn('squatter', 'integer').execute();
+          const error = await rejection(migrateToLatest(fresh.db));
+          expect(isDomicileError(error, 'CONFIG_INVALID')).toBe(true);
+          expect(isDomicileError(error) ? error.details : undefined).toMatchObject({ migration: '0001_initial' });
+          const names = (await fresh.db.introspection.getTables()).map((t) => t.name).filter((n) => !n.startsWith('kysely_'));
+          expect(names).toEqual(['audit_log']);
+        } finally {
+          await fresh.close();
+        }
+      });
+    });
+
+    describe('round-trips a row of', () => {
+      for (const [table, check] of Object.entries(roundTrips)) it(table, () => check(db()));
+    });
+
+    describe('unique constraints', () => {
+      for (const [constraint, arrange] of Object.entries(uniqueCases)) {
+        it(`${constraint} refuses a duplicate, recognised by isUniqueViolation`, async () => {
+          const insertDuplicate = await arrange(db());
+          expect(isUniqueViolation(await rejection(insertDuplicate()))).toBe(true);
+        });
+      }
+
+      it('let rows differ in any part of a composite key, and registered accounts share a null pseudonym', async () => {
+        const guest = f.guestAccount();
+        await db().insertInto('accounts').values([guest, f.guestAccount({ pseudonym: guest.pseudonym, home_region: 'cn' })]).execute();
+        await db().insertInto('accounts').values([f.registeredAccount(), f.registeredAccount()]).execute();
+        const jti = f.dpopJti();
+        await db().insertInto('dpop_jtis').values([jti, f.dpopJti({ jti: jti.jti })]).execute();
+        const key = f.idempotencyKey();
+        await db().insertInto('idempotency_keys').values([key, f.idempotencyKey({ key: key.key })]).execute();
+      });
+
+      it('isUniqueViolation refuses other failures', async () => {
+        expect(isUniqueViolation(await rejection(sql`select * from no_such_table`.execute(db())))).toBe(false);
+        expect(isUniqueViolation(await rejection(sql`insert into assertion_jtis (jti) values ('x')`.execute(db())))).toBe(false);
+        for (const value of [new Error('23505'), { code: 23505 }, '23505', null, undefined]) expect(isUniqueViolation(value)).toBe(false);
+      });
+    });
+
+    describe('auto-increment ids', () => {
+      const inserts: Record<'notifications' | 'issuer_outbox' | 'audit_log', (db: Kysely<Database>) => Promise<{ id: number }>> = {
+        notifications: (d) => d.insertInto('notifications').values(f.notification()).returning('id').executeTakeFirstOrThrow(),
+        issuer_outbox: (d) => d.insertInto('issuer_outbox').values(f.issuerOutboxMessage()).returning('id').executeTakeFirstOrThrow(),
+        audit_log: (d) => d.insertInto('audit_log').values(f.auditEntry()).returning('id').executeTakeFirstOrThrow(),
+      };
+      for (const [table, insert] of Object.entries(inserts)) {
+        it(`${table}: numbers that strictly increase, never reused after a delete`, async () => {
+          const ids: number[] = [];
+          for (let i = 0; i < 5; i += 1) ids.push((await insert(db())).id);
+          for (const id of ids) expect(typeof id).toBe('number');
+          expect(ids).toEqual([...ids].sort((a, b) => a - b));
+          expect(new Set(ids).size).toBe(ids.length);
+          const last = ids.at(-1) ?? 0;
+          await sql`delete from ${sql.table(table)} where id = ${last}`.execute(db());
+          expect((await insert(db())).id).toBeGreaterThan(last);
+        });
+      }
+
+      it('come back as numbers from a select and a count too', async () => {
+        const row = await db().selectFrom('audit_log').select(['id', (eb) => eb.fn.countAll<number>().over().as('n')]).limit(1).executeTakeFirstOrThrow();
+        expect(typeof row.id).toBe('number');
+        expect(typeof row.n).toBe('number');
+      });
+    });
+
+    describe('transactions', () => {
+      it('roll back every write when the body throws', async () => {
+        const account = f.registeredAccount();
+        const device = f.device({ account_id: account.id });
+        const failure = db().transaction().execute(async (trx) => {
+          await trx.insertInto('accounts').values(account).execute();
+          await trx.insertInto('devices').values(device).execute();
+          await trx.insertInto('notifications').values(f.notification({ device_id: device.id })).execute();
+          await trx.insertInto('audit_log').values(f.auditEntry({ subject: account.id })).execute();
+          throw new Error('boom');
+        });
+        await expect(failure).rejects.toThrow('boom');
+        expect(await db().selectFrom('accounts').select('id').where('id', '=', account.id).execute()).toEqual([]);
+        expect(await db().selectFrom('devices').select('id').where('id', '=', device.id).execute()).toEqual([]);
+        expect(await db().selectFrom('notifications').select('id').where('device_id', '=', device.id).execute()).toEqual([]);
+        expect(await db().selectFrom('audit_log').select('id').where('subject', '=', account.id).execute()).toEqual([]);
+      });
+
+      it('running concurrently lose no write', async () => {
+        const credential = f.credential({ atc_last: 0 });
+        await db().insertInto('credentials').values(credential).execute();
+        const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => db().transaction().execute(async (trx) => {
+          await trx.updateTable('credentials').set((eb) => ({ atc_last: eb('atc_last', '+', 1) })).where('id', '=', credential.id).execute();
+          const { id } = await trx.insertInto('notifications')
+            .values(f.notification({ device_id: credential.device_id, data: `{"n":${i}}` })).returning('id').executeTakeFirstOrThrow();
+          return id;
+        })));
+        expect(new Set(ids).size).toBe(20);
+        const stored = await db().selectFrom('notifications').select('id').where('device_id', '=', credential.device_id).execute();
+        expect(stored.map((r) => r.id).sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+        const { atc_last } = await db().selectFrom('credentials').select('atc_last').where('id', '=', credential.id).executeTakeFirstOrThrow();
+        expect(atc_last).toBe(20);
+      });
+    });
+
+    describe('notifications', () => {
+      it('list in insertion order by id, per device, resumable after an id', async () => {
+        const [a, b] = [f.device().id, f.device().id];
+        const written: ReturnType<typeof f.notification>[] = [];
+        for (let i = 0; i < 10; i += 1) written.push(f.notification({ device_id: i % 3 === 0 ? b : a, data: `{"seq":${i}}` }));
+        for (const row of written) await db().insertInto('notifications').values(row).execute();
+
+        const list = (device: string, afterId = 0) => db().selectFrom('notifications').select(['id', 'data'])
+          .where('device_id', '=', device).where('id', '>', afterId).orderBy('id').execute();
+        const all = await list(a);
+        expect(all.map((r) => r.data)).toEqual(written.filter((w) => w.device_id === a).map((w) => w.data));
+        const third = all[2];
+        if (third === undefined) throw new Error('expected at least three notifications');
+        expect(await list(a, third.id)).toEqual(all.slice(3));
+      });
+    });
+  });
+}

@@ -1,0 +1,156 @@
+import type { Kysely } from 'kysely';
+import { DomicileError } from '@domicile/protocol';
+import type { CardProduct } from '../issuer/index.js';
+import { insertNotification } from '../notifications/notification-store.js';
+import type { CredentialRow, Database, TsmScriptRow } from '../storage/database.js';
+import type { Tsm } from './tsm.js';
+
+/** Options of {@link TsmWorker}. */
+export interface TsmWorkerOptions {
+  readonly db: Kysely<Database>;
+  readonly tsm: Tsm;
+  /** The card product of a credential (its terms, contact and art), e.g. {@link productFromSession}. */
+  readonly productFor: (credential: CredentialRow) => Promise<CardProduct>;
+  /** Called after a commit that wrote a notification for `deviceId`: wakes its push streams. */
+  readonly onNotified?: (deviceId: string) => void;
+  readonly logger?: { warn(obj: object, msg: string): void };
+  /** How often to look for pending scripts when nobody kicks; default 1 s. */
+  readonly pollIntervalMs?: number;
+  /** Scripts per run; default 20. */
+  readonly batchSize?: number;
+  /** Failed builds of one script before the worker stops trying it; default 10. */
+  readonly maxAttempts?: number;
+}
+
+/**
+ * Turns pending `tsm_scripts` rows into signed personalization scripts and announces each with a
+ * `tsm.script.ready` push notification. Any number of workers, on any number of nodes, may run
+ * on one region database: a row is claimed by a conditional update in the same transaction that
+ * stores the script and writes the notification, so each script is announced exactly once. A
+ * pending row is durable: after a crash, the next run of any worker picks it up.
+ */
+export class TsmWorker {
+  readonly #options: TsmWorkerOptions;
+  readonly #pollIntervalMs: number;
+  readonly #batchSize: number;
+  readonly #maxAttempts: number;
+  #running = false;
+  #timer: NodeJS.Timeout | undefined;
+  #current: Promise<void> | undefined;
+  #kicked = false;
+
+  constructor(options: TsmWorkerOptions) {
+    this.#options = options;
+    this.#pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.#batchSize = options.batchSize ?? 20;
+    this.#maxAttempts = options.maxAttempts ?? 10;
+  }
+
+  /** Processes one batch of pending scripts; returns how many this worker made ready. */
+  async runOnce(): Promise<number> {
+    const { db } = this.#options;
+    const rows = await db.selectFrom('tsm_scripts')
+      .innerJoin('credentials', 'credentials.id', 'tsm_scripts.credential_id')
+      .selectAll('tsm_scripts')
+      // A credential deleted before its script was built needs no script.
+      .where('tsm_scripts.state', '=', 'pending').where('credentials.state', '!=', 'deleted')
+      .where('tsm_scripts.attempts', '<', this.#maxAttempts)
+      // Fewest failures first: one script that keeps failing does not hold the others up.
+      .orderBy('tsm_scripts.attempts').orderBy('tsm_scripts.created_at')
+      .limit(this.#batchSize)
+      .execute();
+    let processed = 0;
+    for (const row of rows) {
+      try {
+        if (await this.#process(row)) processed++;
+      } catch (error) {
+        await this.#recordFailure(row, error);
+      }
+    }
+    return processed;
+  }
+
+  /** Starts polling (and runs at once). */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#schedule(0);
+  }
+
+  /** Asks for a run soon, e.g. right after a tokenization committed its pending script. */
+  kick(): void {
+    if (!this.#running) return;
+    if (this.#current !== undefined) this.#kicked = true;
+    else this.#schedule(0);
+  }
+
+  /** Stops polling and waits for a run in progress to finish. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#current;
+  }
+
+  async #process(row: TsmScriptRow): Promise<boolean> {
+    const { db, tsm } = this.#options;
+    // Everything is read and signed before the transaction: it stays short, and on SQLite the
+    // transaction holds the only connection.
+    const credential = await db.selectFrom('credentials').selectAll().where('id', '=', row.credential_id).executeTakeFirst();
+    if (credential === undefined) throw new DomicileError('CREDENTIAL_NOT_FOUND');
+    const art = await db.selectFrom('assets').select(['id', 'sha256']).where('id', '=', credential.art_asset_id).executeTakeFirst();
+    if (art === undefined) throw new DomicileError('ASSET_NOT_FOUND');
+    const product = await this.#options.productFor(credential);
+    const { jws, hash } = await tsm.buildScript({
+      scriptId: row.id, tokenRef: row.token_ref, product, artwork: { assetId: art.id, sha256: art.sha256 },
+    });
+    const notified = await db.transaction().execute(async (trx) => {
+      const now = new Date().toISOString();
+      const claim = await trx.updateTable('tsm_scripts')
+        .set({ state: 'ready', script: jws, script_hash: hash, ready_at: now })
+        .where('id', '=', row.id).where('state', '=', 'pending')
+        .executeTakeFirst();
+      // Another worker made it ready first: it also wrote the notification.
+      if (claim.numUpdatedRows === 0n) return false;
+      await trx.updateTable('credentials').set({ script_id: row.id, updated_at: now }).where('id', '=', row.credential_id).execute();
+      await insertNotification(trx, row.device_id, { type: 'tsm.script.ready', tokenRef: row.token_ref, scriptId: row.id });
+      return true;
+    });
+    if (notified) this.#options.onNotified?.(row.device_id);
+    return notified;
+  }
+
+  async #recordFailure(row: TsmScriptRow, error: unknown): Promise<void> {
+    const attempts = row.attempts + 1;
+    this.#options.logger?.warn({ err: error, scriptId: row.id, attempts }, attempts >= this.#maxAttempts
+      ? 'personalization script failed too often: no more attempts'
+      : 'personalization script failed: will retry');
+    try {
+      await this.#options.db.updateTable('tsm_scripts').set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+        .where('id', '=', row.id).where('state', '=', 'pending').execute();
+    } catch (cause) {
+      this.#options.logger?.warn({ err: cause, scriptId: row.id }, 'could not record a failed personalization script');
+    }
+  }
+
+  #schedule(delayMs: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => { void this.#tick(); }, delayMs);
+    // The worker alone must not keep a process (a CLI, a test) alive.
+    this.#timer.unref();
+  }
+
+  async #tick(): Promise<void> {
+    this.#timer = undefined;
+    let processed = 0;
+    this.#current = this.runOnce().then((n) => { processed = n; }, (error: unknown) => {
+      this.#options.logger?.warn({ err: error }, 'personalization script run failed');
+    });
+    await this.#current;
+    this.#current = undefined;
+    if (!this.#running) return;
+    const more = this.#kicked || processed >= this.#batchSize;
+    this.#kicked = false;
+    this.#schedule(more ? 0 : this.#pollIntervalMs);
+  }
+}

@@ -1,0 +1,119 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import type { Insertable, Kysely } from 'kysely';
+import { DomicileError, isCardNumber } from '@domicile/protocol';
+import type { Database, VaultRecordRow, VaultRecordsTable } from '../storage/database.js';
+import type { RegionKeySet } from '../keys/index.js';
+import type { KeyProvider } from './key-provider.js';
+import { LocalKeyProvider } from './local-key-provider.js';
+import { vaultError } from './vault-error.js';
+
+/** What the vault keeps of a card. There is deliberately no CVV: the vault never stores one. */
+export interface VaultCard {
+  readonly pan: string;
+  readonly expiry: { readonly month: number; readonly year: number };
+  readonly name: string;
+}
+
+/** Options of {@link Vault}. */
+export interface VaultOptions {
+  readonly keyProvider: KeyProvider;
+  /** HMAC-SHA-256 key of the card-number hash (`secrets.panHashKey`), at least 32 bytes. */
+  readonly panHashKey: Buffer;
+}
+
+/**
+ * The region's card vault (DESIGN: vault): envelope encryption, one fresh AES-256 data key per
+ * record, wrapped by the {@link KeyProvider}'s KEK. Rows are built by {@link Vault.seal} and written
+ * by the caller inside its own transaction, so the vault write commits with the tokenization.
+ */
+export class Vault {
+  readonly #keyProvider: KeyProvider;
+  readonly #panHashKey: Buffer;
+
+  constructor(options: VaultOptions) {
+    if (options.panHashKey.length < 32) throw new DomicileError('CONFIG_INVALID', { details: { reason: 'pan hash key must be at least 32 bytes' } });
+    this.#keyProvider = options.keyProvider;
+    this.#panHashKey = options.panHashKey;
+  }
+
+  /** The vault of a region key file: its local KEK and its card-number hash key. */
+  static fromKeySet(keys: RegionKeySet): Vault {
+    return new Vault({ keyProvider: LocalKeyProvider.fromKeySet(keys), panHashKey: Buffer.from(keys.secrets.panHashKey, 'base64url') });
+  }
+
+  /** Keyed hash of a card number (HMAC-SHA-256, base64url): finds duplicates without the number. */
+  panHash(pan: string): string {
+    return createHmac('sha256', this.#panHashKey).update(pan, 'utf8').digest('base64url');
+  }
+
+  /**
+   * Encrypts a card into a complete `vault_records` row, not yet written: the caller inserts it
+   * ({@link Vault.insert}) in the transaction that tokenizes the card. The record id is the
+   * AES-GCM additional data, so a ciphertext moved to another row no longer decrypts.
+   */
+  async seal(card: VaultCard, id: string = randomBytes(16).toString('base64url')): Promise<VaultRecordRow> {
+    if (!isCardNumber(card.pan)) throw new DomicileError('CARD_DETAILS_INVALID');
+    // Only the named fields are serialized: a stray property (a CVV) on `card` never reaches the row.
+    const plaintext = JSON.stringify({ pan: card.pan, expiry: { month: card.expiry.month, year: card.expiry.year }, name: card.name });
+    const dataKey = randomBytes(32);
+    try {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
+      cipher.setAAD(Buffer.from(id, 'utf8'));
+      const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+      return {
+        id,
+        pan_hash: this.panHash(card.pan),
+        kek_id: this.#keyProvider.kekId,
+        wrapped_key: await this.#keyProvider.wrapKey(dataKey),
+        iv: iv.toString('base64url'),
+        ciphertext: ciphertext.toString('base64url'),
+        tag: cipher.getAuthTag().toString('base64url'),
+        created_at: new Date().toISOString(),
+        erased_at: null,
+      };
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  /** Writes a sealed row; pass the transaction that also writes what refers to it. */
+  async insert(trx: Kysely<Database>, row: Insertable<VaultRecordsTable>): Promise<void> {
+    await trx.insertInto('vault_records').values(row).execute();
+  }
+
+  /**
+   * Decrypts a record (de-tokenization). Fails with `INTERNAL` and `details.reason`
+   * `record_not_found`, `record_erased`, `kek_unknown`, `key_unwrap_failed` or `decryption_failed`.
+   */
+  async open(db: Kysely<Database>, id: string): Promise<VaultCard> {
+    const row = await db.selectFrom('vault_records').selectAll().where('id', '=', id).executeTakeFirst();
+    if (row === undefined) throw vaultError('record_not_found');
+    if (row.wrapped_key === null || row.erased_at !== null) throw vaultError('record_erased');
+    const dataKey = await this.#keyProvider.unwrapKey(row.wrapped_key, row.kek_id);
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', dataKey, Buffer.from(row.iv, 'base64url'));
+      decipher.setAAD(Buffer.from(row.id, 'utf8'));
+      decipher.setAuthTag(Buffer.from(row.tag, 'base64url'));
+      const plaintext = Buffer.concat([decipher.update(Buffer.from(row.ciphertext, 'base64url')), decipher.final()]);
+      const card = JSON.parse(plaintext.toString('utf8')) as VaultCard;
+      return { pan: card.pan, expiry: { month: card.expiry.month, year: card.expiry.year }, name: card.name };
+    } catch (cause) {
+      throw vaultError('decryption_failed', cause);
+    } finally {
+      dataKey.fill(0);
+    }
+  }
+
+  /**
+   * Crypto-shredding: destroys the record's wrapped data key, so its ciphertext can never be
+   * opened again. Idempotent; true when this call erased a live record.
+   */
+  async erase(trx: Kysely<Database>, id: string): Promise<boolean> {
+    const result = await trx.updateTable('vault_records')
+      .set({ wrapped_key: null, erased_at: new Date().toISOString() })
+      .where('id', '=', id).where('erased_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+}

@@ -24,4 +24,5 @@ export interface RegionContext {
   readonly hub: NotificationHub;
   readonly logger: Logger;
   readonly now: () => Date;
+  readonly streamHeartbeatMs: number;
 }

@@ -60,6 +60,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   });
   const context: RegionContext = {
     self, directory, db, keys: config.keys, vault, issuer, tsm, tsmWorker, hub, logger, now: config.now ?? (() => new Date()),
+    streamHeartbeatMs: config.streamHeartbeatMs ?? 15_000,
   };
   const app = await buildRegionApp(context, { sandbox: config.issuer.kind === 'sandbox' });
   tsmWorker.start();

@@ -2,6 +2,8 @@
  * The one table of error codes. Every failure Domicile reports, on the wire or in the CLI, carries
  * one of these codes; `docs/errors.md` documents the same table and a test keeps the two in step.
  * Messages are fixed: they never carry a card number, CVV, key, code or token.
+ * No code answers 421: HTTP clients (undici's fetch among them) resend a 421 on their own, which
+ * a DPoP proof, single-use by design, would then fail as a replay.
  */
 export const ERROR_CODES = {
   // Request shape
@@ -24,7 +26,7 @@ export const ERROR_CODES = {
   // Routing and redirects
   ROUTING_PREFIX_UNKNOWN: { status: 404, message: 'No region serves this card.' },
   ROUTING_PREFIX_AMBIGUOUS: { status: 422, message: 'The routing prefix is too short to choose one region.' },
-  REGION_NOT_OWNER: { status: 421, message: 'This region does not own the card.' },
+  REGION_NOT_OWNER: { status: 422, message: 'This region does not own the card.' },
   ASSERTION_INVALID: { status: 401, message: 'The redirect assertion is invalid.' },
   ASSERTION_AUDIENCE: { status: 401, message: 'The redirect assertion is for another region.' },
   ASSERTION_EXPIRED: { status: 401, message: 'The redirect assertion has expired.' },
@@ -39,7 +41,7 @@ export const ERROR_CODES = {
   CARD_NOT_SUPPORTED: { status: 422, message: 'The issuer does not support this card in wallets.' },
   PROVISIONING_DECLINED: { status: 403, message: 'The issuer declined to provision this card.' },
   TERMS_MISMATCH: { status: 422, message: 'The accepted terms are not the terms offered.' },
-  CARD_DETAILS_WRONG_REGION: { status: 421, message: 'The card details are encrypted for another region.' },
+  CARD_DETAILS_WRONG_REGION: { status: 422, message: 'The card details are encrypted for another region.' },
   CARD_DETAILS_UNREADABLE: { status: 400, message: 'The card details could not be decrypted.' },
   CARD_DETAILS_INVALID: { status: 422, message: 'The card details are not valid for this card.' },
   CARD_ALREADY_PROVISIONED: { status: 409, message: 'This card is already provisioned on this device.' },

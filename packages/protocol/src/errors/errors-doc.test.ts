@@ -22,6 +22,10 @@ describe('docs/errors.md', () => {
     for (const row of rows) expect(row.action.length, row.code).toBeGreaterThan(10);
   });
 
+  it('never answers 421, which HTTP clients resend by themselves', () => {
+    for (const [code, { status }] of Object.entries(ERROR_CODES)) expect(status, code).not.toBe(421);
+  });
+
   it('keeps messages free of anything that looks like a card number or a key', () => {
     for (const { message } of Object.values(ERROR_CODES)) expect(message).not.toMatch(/\d{4,}|[A-Za-z0-9_-]{40,}/);
   });

@@ -25,6 +25,8 @@ export interface RegionConfig {
   readonly logLevel?: string;
   /** Injected clock, for tests of expiry. */
   readonly now?: () => Date;
+  /** Heartbeat of push streams, which also re-reads the database as a safety net (default 15 s). */
+  readonly streamHeartbeatMs?: number;
   /** How often the TSM worker looks for scripts left by a crash. */
   readonly tsmPollMs?: number;
 }

@@ -2,7 +2,6 @@ import type { FastifyReply } from 'fastify';
 import { listNotifications } from '../notifications/index.js';
 import type { RegionContext } from '../region-context.js';
 
-const HEARTBEAT_MS = 15_000;
 const BATCH = 100;
 
 /**
@@ -52,7 +51,7 @@ export function streamNotifications(ctx: RegionContext, reply: FastifyReply, dev
   const heartbeat = setInterval(() => {
     res.write(': heartbeat\n\n');
     void pump();
-  }, HEARTBEAT_MS);
+  }, ctx.streamHeartbeatMs);
   const close = (): void => {
     closed = true;
     clearInterval(heartbeat);

@@ -69,3 +69,5 @@ export async function createTestDevice(): Promise<TestDevice> {
 export function encryptCardDetails(details: api.CardDetails, regionKey: PublicJwk): Promise<string> {
   return encryptJson(details, regionKey, TYP.cardDetails);
 }
+
+export { createTestPostgresDatabase } from '../storage/postgres/test-database.js';

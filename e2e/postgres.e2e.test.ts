@@ -54,7 +54,7 @@ describe('regions on PostgreSQL (real servers on loopback)', () => {
       headers: { dpop: await device.proof('GET', `${listed}/v1/notifications/stream`), 'last-event-id': '0' }, signal: controller.signal,
     });
     expect(stream.status).toBe(200);
-    const reader = stream.body?.getReader();
+    const reader = stream.body?.getReader() as ReadableStreamDefaultReader<Uint8Array> | undefined;
     // Provision through the first node.
     const card = testCard('us', 'green', 1);
     const call = async (path: string, body: unknown): Promise<Record<string, unknown>> => {

@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPairJwk, signJson, TYP, encryptJson, type PrivateJwk, type PublicJwk } from '@domicile/protocol';
+import { generateKeyPairJwk, signJson, TYP, encryptJson, type PublicJwk } from '@domicile/protocol';
 import { readRegionKeys, type LocalDeployment } from '@domicile/cli';
 import type { TestCard } from '@domicile/region';
 import { startE2eDeployment, testCard } from './support/e2e-deployment.js';
@@ -72,7 +72,7 @@ describe('redirect assertions (real regions)', () => {
   it('refuses an expired assertion, even one signed by the real home region key', async () => {
     const device = await registered();
     const claims = decodeJwt(await redirectFor(device, cnGreen));
-    const usKey = (await readRegionKeys(deployment.dir, 'us')).signing as PrivateJwk;
+    const usKey = (await readRegionKeys(deployment.dir, 'us')).signing;
     const now = Math.floor(Date.now() / 1000);
     const expired = await signJson({ ...claims, iat: now - 600, exp: now - 300 }, usKey, TYP.redirectAssertion);
     const res = await device.call(url('cn'), 'POST', '/v1/provisioning', messageFor(device, cnGreen, expired));

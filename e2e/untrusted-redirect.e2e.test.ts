@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Wallet } from '@domicile/device';
 import { freePorts, readRegionKeys, type LocalDeployment } from '@domicile/cli';
-import { jwkThumbprint, signJson, TYP, type PrivateJwk } from '@domicile/protocol';
+import { jwkThumbprint, signJson, TYP } from '@domicile/protocol';
 import { cardInput, registeredWallet, startE2eDeployment, testCard, userHooks } from './support/e2e-deployment.js';
 
 /**
@@ -20,10 +20,10 @@ let redirectTo: { region: string; baseUrl: string } = { region: 'cn', baseUrl: '
 beforeAll(async () => {
   deployment = await startE2eDeployment();
   wallet = await registeredWallet(deployment, 'us');
-  const usKey = (await readRegionKeys(deployment.dir, 'us')).signing as PrivateJwk;
+  const usKey = (await readRegionKeys(deployment.dir, 'us')).signing;
   const [unlistedPort] = await freePorts(1);
   unlisted = Fastify();
-  unlisted.all('/*', async () => { unlistedHits++; return {}; });
+  unlisted.all('/*', () => { unlistedHits++; return {}; });
   await unlisted.listen({ host: '127.0.0.1', port: unlistedPort ?? 0 });
   redirectTo = { region: 'cn', baseUrl: `http://127.0.0.1:${unlistedPort ?? 0}` };
 

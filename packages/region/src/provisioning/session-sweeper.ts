@@ -1,0 +1,31 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../storage/database.js';
+
+/**
+ * Abandoned sessions: a session that expired before tokenization must not keep the card it was
+ * given. Its sealed vault record is deleted (nothing refers to it), and the session forgets it.
+ * Returns how many records were removed.
+ */
+export async function sweepExpiredSessions(db: Kysely<Database>, now: Date): Promise<number> {
+  const stale = await db.selectFrom('provisioning_sessions').select(['id', 'vault_record_id'])
+    .where('state', '!=', 'tokenized').where('expires_at', '<', now.toISOString())
+    .where('vault_record_id', 'is not', null).limit(500).execute();
+  let removed = 0;
+  for (const session of stale) {
+    await db.transaction().execute(async (trx) => {
+      const res = await trx.updateTable('provisioning_sessions').set({ vault_record_id: null, updated_at: now.toISOString() })
+        .where('id', '=', session.id).where('state', '!=', 'tokenized').executeTakeFirst();
+      if (Number(res.numUpdatedRows) === 1 && session.vault_record_id !== null) {
+        await trx.deleteFrom('vault_records').where('id', '=', session.vault_record_id).execute();
+        removed++;
+      }
+    });
+  }
+  return removed;
+}
+
+/** Forgets redirect assertion ids once the assertions they guard have expired. */
+export async function purgeExpiredAssertionJtis(db: Kysely<Database>, now: Date): Promise<number> {
+  const res = await db.deleteFrom('assertion_jtis').where('expires_at', '<', now.toISOString()).executeTakeFirst();
+  return Number(res.numDeletedRows);
+}

@@ -32,6 +32,22 @@ describe('provisioning across three regions (real servers on loopback)', () => {
     expect(wallet.cards().map((c) => `${c.region}:${c.state}`)).toEqual(['us:active', 'cn:active']);
   });
 
+  it('refuses the same card twice on one device, a declined card and an unsupported one', async () => {
+    await expect(wallet.addCard(cardInput(testCard('us', 'green')), userHooks())).rejects.toMatchObject({ code: 'CARD_ALREADY_PROVISIONED' });
+    await expect(wallet.addCard(cardInput(testCard('eu', 'red')), userHooks())).rejects.toMatchObject({ code: 'PROVISIONING_DECLINED' });
+    await expect(wallet.addCard(cardInput(testCard('cn', 'unsupported')), userHooks())).rejects.toMatchObject({ code: 'CARD_NOT_SUPPORTED' });
+    expect(wallet.cards()).toHaveLength(2);
+  });
+
+  it('serves the signed directory and an OpenAPI document from every region', async () => {
+    for (const region of ['us', 'eu', 'cn']) {
+      const api = await fetch(`${deployment.baseUrl(region)}/openapi.json`).then((r) => r.json() as Promise<{ info: { title: string } }>);
+      expect(api.info.title).toContain(region);
+      const dir = await fetch(`${deployment.baseUrl(region)}/v1/directory`).then((r) => r.json() as Promise<{ directory: string }>);
+      expect(dir.directory).toBe(deployment.directoryJws);
+    }
+  });
+
   it('keeps each card, its token and its account where they belong', async () => {
     const us = deployment.regions.get('us')?.context.db;
     const cn = deployment.regions.get('cn')?.context.db;
@@ -49,7 +65,7 @@ describe('provisioning across three regions (real servers on loopback)', () => {
     expect(JSON.stringify(guests)).not.toContain('Test User');
     expect(JSON.stringify(await cn.selectFrom('devices').selectAll().execute())).not.toContain('user@example.com');
     // The home region recorded the redirect; it never saw the cn card's number or its session.
-    expect(await us.selectFrom('provisioning_sessions').select('last4').execute()).toHaveLength(1);
+    expect(new Set((await us.selectFrom('provisioning_sessions').select('last4').execute()).map((r) => r.last4))).toEqual(new Set(['1111']));
     expect((await us.selectFrom('audit_log').select('action').execute()).map((r) => r.action)).toContain('redirect.issued');
   });
 

@@ -24,6 +24,15 @@ export default tseslint.config(
     },
   },
   {
+    // The network router sits between acquirers and regions: it knows the directory, nothing else.
+    files: ['packages/network/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [
+        { group: ['@domicile/region', '@domicile/device', '@domicile/cli', '**/region/src/**', '**/device/src/**', '**/cli/src/**'], message: 'The network router imports only the protocol.' },
+      ] }],
+    },
+  },
+  {
     files: ['packages/protocol/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Value } from '@sinclair/typebox/value';
-import { DomicileError, TYP, api, verifyJson, type Directory } from '@domicile/protocol';
+import { DomicileError, TYP, api, isDomicileError, verifyJson, type Directory } from '@domicile/protocol';
 import type { ProvisioningStep } from './provisioning-steps.js';
 import { directoryKey } from './redirect-policy.js';
 import type { RegionClient } from './region-client.js';
@@ -40,7 +40,48 @@ export async function handleNotification(ctx: CompletionContext, region: string,
     case 'credential.activated':
       // The region confirms what the device already did when its activation call returned.
       return applet.state === 'active' ? 'already-done' : 'ignored';
+    case 'credential.suspended':
+    case 'credential.resumed':
+    case 'credential.deleted':
+    case 'credential.art.updated':
+      return followLifecycle(ctx, applet, n.data);
   }
+}
+
+type LifecycleNotification = Extract<api.NotificationData, { type: 'credential.suspended' | 'credential.resumed' | 'credential.deleted' | 'credential.art.updated' }>;
+
+/**
+ * The applet follows its token (DESIGN step 8): suspended, resumed to the state the region says,
+ * deleted (its keys dropped), or given the issuer's new card art once its hash checks. The same
+ * notification twice, or one the wallet already applied from its own request, changes nothing.
+ */
+async function followLifecycle(ctx: CompletionContext, applet: Applet, data: LifecycleNotification): Promise<NotificationOutcome> {
+  if (applet.state === 'deleted') return data.type === 'credential.deleted' ? 'already-done' : 'ignored';
+  switch (data.type) {
+    case 'credential.suspended':
+      if (applet.state === 'suspended') return 'already-done';
+      applet.suspend();
+      break;
+    case 'credential.resumed':
+      if (applet.state !== 'suspended') return 'already-done';
+      applet.resume(data.state);
+      break;
+    case 'credential.deleted':
+      applet.delete();
+      break;
+    case 'credential.art.updated':
+      if (applet.art?.assetId === data.art.assetId && applet.art.sha256 === canonicalSha256(data.art.sha256)) return 'already-done';
+      await storeCardArt(ctx, applet, data.art, 'replace');
+      return 'handled';
+  }
+  await ctx.persist();
+  // A token suspended before it was active resumes to pending: finish it if its script is ready.
+  if (data.type === 'credential.resumed' && applet.state === 'pending_activation') {
+    await installScriptAndActivate(ctx, applet).catch((error: unknown) => {
+      if (!isDomicileError(error, 'SCRIPT_NOT_READY')) throw error;
+    });
+  }
+  return 'handled';
 }
 
 /** The announced SHA-256 (base64url on the wire) as the lowercase hex the applet keeps. */
@@ -49,8 +90,10 @@ export function canonicalSha256(announced: string): string | undefined {
   return undefined;
 }
 
-/** Fetches card art and keeps it only if its SHA-256 is the announced one. */
-async function storeCardArt(ctx: CompletionContext, applet: Applet, announced: { assetId: string; sha256: string }): Promise<void> {
+/** Fetches card art and keeps it only if its SHA-256 is the announced one; 'replace' for art the issuer changed. */
+async function storeCardArt(
+  ctx: CompletionContext, applet: Applet, announced: { assetId: string; sha256: string }, mode: 'first' | 'replace' = 'first',
+): Promise<void> {
   const sha256 = canonicalSha256(announced.sha256);
   if (sha256 === undefined) throw new DomicileError('ASSET_HASH_MISMATCH', { details: { tokenRef: applet.tokenRef } });
   const bytes = await ctx.clientFor(applet.region).asset(announced.assetId, ctx.signal === undefined ? {} : { signal: ctx.signal });
@@ -58,7 +101,8 @@ async function storeCardArt(ctx: CompletionContext, applet: Applet, announced: {
     throw new DomicileError('ASSET_HASH_MISMATCH', { details: { tokenRef: applet.tokenRef } });
   }
   const art: CardArt = { assetId: announced.assetId, sha256 };
-  applet.storeArt(art);
+  if (mode === 'replace') applet.replaceArt(art);
+  else applet.storeArt(art);
   await ctx.persist();
   ctx.onStep?.({ step: 'card-art', region: applet.region, tokenRef: applet.tokenRef, assetId: art.assetId, bytes: bytes.byteLength });
 }

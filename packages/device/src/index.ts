@@ -8,6 +8,7 @@ export type {
 } from './wallet-options.js';
 export type { FollowOptions, HandledNotification } from './wallet-notifications.js';
 export type { NotificationOutcome } from './credential-completion.js';
+export type { CardLifecycleOptions } from './card-lifecycle.js';
 export type {
   AddCardHooks, IdvContext, ProvisioningStep, ProvisioningStepName,
 } from './provisioning-steps.js';
@@ -17,6 +18,7 @@ export {
   checkRedirect, directoryKey, owningRegion, type RedirectCheck, type RedirectRefusal,
 } from './redirect-policy.js';
 export { RegionClient, type CallOptions } from './region-client.js';
+export type { PayOptions } from './payment.js';
 export {
   DEFAULT_RETRY, RegionTransport, newIdempotencyKey, type RegionRequest, type RegionTransportOptions, type RetryPolicy,
 } from './region-transport.js';
@@ -28,5 +30,5 @@ export {
 export { DEFAULT_KDF, WalletFile, type KdfParams } from './wallet-file.js';
 export { WalletState, type GuestRegistration, type WalletAccount } from './wallet-state.js';
 export {
-  Applet, SecureElement, type AppletLifecycle, type AppletView, type CardArt, type DpopSigner,
+  Applet, SecureElement, type AppletLifecycle, type AppletView, type ApplicationCryptogram, type CardArt, type DpopSigner,
 } from './secure-element/index.js';

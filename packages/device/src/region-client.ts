@@ -93,6 +93,19 @@ export class RegionClient {
     return this.transport.json({ method: 'POST', path: `/v1/credentials/${enc(tokenRef)}/activate`, body, ...opts(o) }, api.CredentialResponse);
   }
 
+  /** `POST /v1/credentials/{tokenRef}/suspend|resume|delete`: the user changes a token's state. */
+  changeCredentialState(
+    tokenRef: string, action: api.LifecycleAction, body: api.CredentialLifecycleRequest, o: CallOptions = {},
+  ): Promise<api.CredentialResponse> {
+    return this.transport.json({ method: 'POST', path: `/v1/credentials/${enc(tokenRef)}/${action}`, body, ...opts(o) }, api.CredentialResponse);
+  }
+
+  /** `GET /v1/transactions`: this device's authorizations in this region, newest first. */
+  async transactions(o: CallOptions = {}): Promise<api.TransactionView[]> {
+    const res = await this.transport.json({ method: 'GET', path: '/v1/transactions', ...opts(o) }, api.TransactionListResponse);
+    return res.transactions;
+  }
+
   /** `GET /v1/notifications?after=N&limit=M`: the push notifications after `after`, oldest first. */
   async notifications(after: number, limit = 100, o: CallOptions = {}): Promise<api.Notification[]> {
     const query = { after: String(after), limit: String(limit) };

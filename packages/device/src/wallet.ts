@@ -1,10 +1,12 @@
 import { Value } from '@sinclair/typebox/value';
 import {
   DomicileError, PublicJwkSchema, isDomicileError, jwkThumbprint, verifyDirectory,
-  type Directory, type PublicJwk, type RegionEntry,
+  type Directory, type PublicJwk, type RegionEntry, type api,
 } from '@domicile/protocol';
 import type { CardInput } from './card-input.js';
+import { changeCardState, type CardLifecycleContext, type CardLifecycleOptions } from './card-lifecycle.js';
 import { installScriptAndActivate } from './credential-completion.js';
+import { authorizationRequestFor, listTransactions, type PayOptions } from './payment.js';
 import { provisionCard } from './provisioning-flow.js';
 import type { AddCardHooks } from './provisioning-steps.js';
 import { RegionClient } from './region-client.js';
@@ -160,6 +162,42 @@ export class Wallet {
       });
     }
     return this.cards();
+  }
+
+  /** Suspends a card (DESIGN step 8): payments with it are declined until it is resumed. */
+  suspendCard(tokenRef: string, options: CardLifecycleOptions = {}): Promise<AppletView> {
+    return changeCardState(this.#lifecycleContext(), tokenRef, 'suspend', options);
+  }
+
+  /** Resumes a card the user suspended ('RESUME_NOT_ALLOWED' for one the issuer or a lost-device report suspended). */
+  resumeCard(tokenRef: string, options: CardLifecycleOptions = {}): Promise<AppletView> {
+    return changeCardState(this.#lifecycleContext(), tokenRef, 'resume', options);
+  }
+
+  /** Deletes a card: final; the applet drops its keys and the region erases the card data. */
+  deleteCard(tokenRef: string, options: CardLifecycleOptions = {}): Promise<AppletView> {
+    return changeCardState(this.#lifecycleContext(), tokenRef, 'delete', options);
+  }
+
+  #lifecycleContext(): CardLifecycleContext {
+    return { secureElement: this.#se, clientFor: (r) => this.#client(r), persist: () => this.#save() };
+  }
+
+  /**
+   * Pays with a card (DESIGN step 7): the applet takes its next ATC and makes the ARQC, the wallet
+   * saves the new ATC, and the result is the authorization request the merchant's acquirer sends
+   * to the card network. Nothing goes to a region from here.
+   */
+  async pay(options: PayOptions): Promise<api.AuthorizationRequest> {
+    const request = authorizationRequestFor(this.#se, options);
+    await this.#save();
+    return request;
+  }
+
+  /** This device's authorizations, newest first: in `region`, or in every region it holds cards in. */
+  transactions(region?: string, options: { signal?: AbortSignal } = {}): Promise<api.TransactionView[]> {
+    const regions = region === undefined ? [...new Set(this.#se.applets().map((a) => a.region))] : [region];
+    return listTransactions((r) => this.#client(r), regions, options);
   }
 
   async #recordGuest(client: RegionClient): Promise<void> {

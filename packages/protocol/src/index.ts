@@ -14,6 +14,7 @@ export {
   verifyDirectory, type CardRoute, type DirectoryDocument, type KeyRole, type RegionsConfig,
   type RegionEntry,
 } from './directory/index.js';
+export { NetworkEntrySchema, NetworkIdSchema, type NetworkEntry } from './directory/index.js';
 export {
   CONTENT_ENCRYPTION, KEY_AGREEMENT_ALG, SIGNING_ALG, TYP, decryptText, encryptJson, generateKeyPairJwk,
   importKey, isPublicP256Jwk, jwkThumbprint, peekHeader, signJson, toPublicJwk, verifyJson,
@@ -30,3 +31,8 @@ export {
   type ArpcInput, type ArpcMethod2Input, type ArqcInput, type CommonSessionKeyInput, type Cvn18Data, type Cvn18Tag,
   type IccMasterKeyInput,
 } from './emv/index.js';
+export {
+  CVN18_DKI, buildIssuerApplicationData, cardArqc, countryNumericOf, currencyOf, cvn18DataOf, formatAmount, fromBcd,
+  parseAmount, parseIssuerApplicationData, terminalElements, toBcd, transactionFacts,
+  type CardArqcInput, type Currency, type IssuerApplicationData, type TerminalElements, type TerminalTransaction, type TransactionFacts,
+} from './payments/index.js';

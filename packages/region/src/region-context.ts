@@ -2,11 +2,14 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Directory, RegionEntry } from '@domicile/protocol';
 import type { IssuerGateway } from './issuer/index.js';
+import type { TrustedIssuers } from './issuer-api/index.js';
 import type { RegionKeySet } from './keys/index.js';
+import type { RegionOutboxWorker } from './lost-device/index.js';
 import type { NotificationHub } from './notifications/notification-hub.js';
 import type { Database } from './storage/database.js';
 import type { Tsm, TsmWorker } from './tsm/index.js';
 import type { Vault } from './vault/index.js';
+import type { WebhookWorker } from './webhooks/index.js';
 
 /**
  * What the domain services of one region share: built once by the composition root
@@ -21,6 +24,14 @@ export interface RegionContext {
   readonly issuer: IssuerGateway;
   readonly tsm: Tsm;
   readonly tsmWorker: TsmWorker;
+  /** Issuers trusted on the issuer API, by key and by product. */
+  readonly trustedIssuers: TrustedIssuers;
+  /** Delivers issuer webhooks; kicked when a change queues one. */
+  readonly webhookWorker: WebhookWorker;
+  /** Delivers lost-device requests to other regions; kicked when a report queues some. */
+  readonly regionOutbox: RegionOutboxWorker;
+  /** SHA-256 (hex) of the operator tokens the support API accepts; empty: it accepts none. */
+  readonly operatorTokenHashes: readonly string[];
   readonly hub: NotificationHub;
   readonly logger: Logger;
   readonly now: () => Date;

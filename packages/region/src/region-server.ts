@@ -1,17 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { DomicileError, verifyDirectory } from '@domicile/protocol';
-import { purgeExpiredDpopJtis } from './auth/index.js';
+import { purgeExpiredDpopJtis, purgeExpiredNetworkJtis } from './auth/index.js';
+import { purgeExpiredAssertionJtis, sweepExpiredSessions } from './provisioning/session-sweeper.js';
 import type { RegionConfig } from './config/region-config.js';
+import { checkOperatorTokenHashes } from './http/operator-auth.js';
 import { buildRegionApp } from './http/region-app.js';
 import { HttpIssuerGateway, SandboxIssuer, type IssuerGateway } from './issuer/index.js';
+import { TrustedIssuers, purgeExpiredIssuerJtis } from './issuer-api/index.js';
 import { createRegionLogger } from './logging/index.js';
+import { RegionOutboxWorker } from './lost-device/index.js';
 import { LocalNotificationHub, PostgresNotificationHub, type NotificationHub } from './notifications/index.js';
 import type { RegionContext } from './region-context.js';
 import type { Database } from './storage/database.js';
 import { openDatabase } from './storage/index.js';
 import { Tsm, TsmWorker, productFromSession } from './tsm/index.js';
 import { LocalKeyProvider, Vault } from './vault/index.js';
+import { WebhookWorker } from './webhooks/index.js';
 
 const HOUSEKEEPING_MS = 60_000;
 
@@ -39,6 +44,9 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   if (self.keys.signing.kid !== config.keys.signing.kid || self.keys.encryption.kid !== config.keys.encryption.kid || self.keys.tsm.kid !== config.keys.tsm.kid) {
     throw new DomicileError('CONFIG_INVALID', { details: { reason: `the directory lists other keys for region ${config.region}` } });
   }
+  // Checked before anything is opened: a bad issuer entry must not leave a database behind.
+  const trustedIssuers = await TrustedIssuers.fromConfig(config.issuers);
+  const operatorTokenHashes = checkOperatorTokenHashes(config.operatorTokenHashes ?? []);
   const { logger, flush } = createRegionLogger({
     region: self.id, ...(config.logFile === undefined ? {} : { file: config.logFile }),
     ...(config.logLevel === undefined ? {} : { level: config.logLevel }),
@@ -54,6 +62,17 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     productFor: productFromSession(db),
     onNotified: (deviceId) => hub.publish(deviceId),
   });
+  const regionOutbox = new RegionOutboxWorker({
+    ...config.regionOutbox, db, directory, self: self.id, signingKey: config.keys.signing, logger, now: config.now ?? (() => new Date()),
+  });
+  const webhookWorker = new WebhookWorker({
+    db, region: self.id, signingKey: config.keys.signing, logger, now: config.now ?? (() => new Date()),
+    urlFor: (issuerId) => trustedIssuers.byId(issuerId)?.webhookUrl,
+    ...(config.webhooks?.retryBaseMs === undefined ? {} : { retryBaseMs: config.webhooks.retryBaseMs }),
+    ...(config.webhooks?.retryMaxMs === undefined ? {} : { retryMaxMs: config.webhooks.retryMaxMs }),
+    ...(config.webhooks?.timeoutMs === undefined ? {} : { timeoutMs: config.webhooks.timeoutMs }),
+    ...(config.webhooks?.pollMs === undefined ? {} : { pollIntervalMs: config.webhooks.pollMs }),
+  });
   const vault = new Vault({
     keyProvider: LocalKeyProvider.fromKeySet(config.keys),
     panHashKey: Buffer.from(config.keys.secrets.panHashKey, 'base64url'),
@@ -61,11 +80,19 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   const context: RegionContext = {
     self, directory, db, keys: config.keys, vault, issuer, tsm, tsmWorker, hub, logger, now: config.now ?? (() => new Date()),
     streamHeartbeatMs: config.streamHeartbeatMs ?? 15_000,
+    regionOutbox, operatorTokenHashes,
+    trustedIssuers, webhookWorker,
   };
   const app = await buildRegionApp(context, { sandbox: config.issuer.kind === 'sandbox' });
   tsmWorker.start();
+  regionOutbox.start();
+  webhookWorker.start();
   const housekeeping = setInterval(() => {
-    purgeExpiredDpopJtis(db, context.now()).catch((err: unknown) => logger.warn({ err }, 'housekeeping failed'));
+    const now = context.now();
+    Promise.all([purgeExpiredDpopJtis(db, now), purgeExpiredAssertionJtis(db, now), sweepExpiredSessions(db, now)])
+      .catch((err: unknown) => logger.warn({ err }, 'housekeeping failed'));
+    purgeExpiredIssuerJtis(db, context.now()).catch((err: unknown) => logger.warn({ err }, 'housekeeping failed'));
+    purgeExpiredNetworkJtis(db, context.now()).catch((err: unknown) => logger.warn({ err }, 'housekeeping failed'));
   }, HOUSEKEEPING_MS);
   housekeeping.unref();
 
@@ -75,6 +102,8 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
       clearInterval(housekeeping);
       await app.close();
       await tsmWorker.stop();
+      await regionOutbox.stop();
+      await webhookWorker.stop();
       await hub.close();
       await db.destroy();
       flush();

@@ -4,6 +4,7 @@ import {
   Wallet, describeStep, sandboxIdvHooks, type AddCardHooks, type AppletView, type WalletRuntimeOptions,
 } from '@domicile/device';
 import { DomicileError, isPublicP256Jwk, type PublicJwk } from '@domicile/protocol';
+import { openWallet, passphraseOf, withWalletOptions, type WalletOpts } from './wallet-options.js';
 
 /** What the device commands need from the process; tests replace any part. */
 export interface DeviceCommandIo {
@@ -14,10 +15,6 @@ export interface DeviceCommandIo {
   readonly prompt: ((question: string) => Promise<string>) | undefined;
   readonly runtime: WalletRuntimeOptions;
 }
-
-interface WalletOpts { wallet: string; passphraseFile?: string; json?: boolean }
-
-const PASSPHRASE_ENV = 'DOMICILE_WALLET_PASSPHRASE';
 
 async function defaultPrompt(question: string): Promise<string> {
   const { createInterface } = await import('node:readline/promises');
@@ -63,13 +60,6 @@ async function readJsonFile(path: string, field: string, io: DeviceCommandIo): P
   }
 }
 
-async function passphraseOf(opts: WalletOpts, io: DeviceCommandIo): Promise<string> {
-  const raw = opts.passphraseFile === undefined ? io.env[PASSPHRASE_ENV] : await readFile(opts.passphraseFile, 'utf8').catch(() => undefined);
-  const passphrase = raw?.replace(/\r?\n$/, '');
-  if (passphrase === undefined || passphrase === '') throw invalid('passphrase', `set ${PASSPHRASE_ENV} or --passphrase-file`);
-  return passphrase;
-}
-
 /** A public JWK, a JWKS with one key, or `{ publicJwk }`; a private key is refused, not stripped. */
 function authorityKeyOf(value: unknown): PublicJwk {
   const v = value as { keys?: unknown[]; publicJwk?: unknown } | null;
@@ -94,17 +84,6 @@ function cardOf(value: unknown): { pan: string; expiry: string; cvv: string; nam
 
 function cardLine(c: AppletView): string {
   return `${c.region.padEnd(4)} ${c.network.padEnd(10)} •••• ${c.last4}  token •••• ${c.tokenLast4}  ${c.state}`;
-}
-
-function withWalletOptions(cmd: Command): Command {
-  return cmd
-    .requiredOption('--wallet <file>', 'wallet file')
-    .option('--passphrase-file <file>', `file holding the wallet passphrase (default: $${PASSPHRASE_ENV})`)
-    .option('--json', 'print JSON');
-}
-
-async function openWallet(opts: WalletOpts, io: DeviceCommandIo): Promise<Wallet> {
-  return Wallet.open({ path: opts.wallet, passphrase: await passphraseOf(opts, io), ...io.runtime });
 }
 
 function addCardHooks(opts: { acceptTerms?: boolean; otp?: string; sandboxOtp?: boolean; json?: boolean }, io: DeviceCommandIo, interactive: boolean): AddCardHooks {
@@ -154,7 +133,7 @@ export function registerDeviceCommands(program: Command, ioOverrides: Partial<De
     .action(async (opts: WalletOpts & { authorityKey: string; bootstrap: string; home: string }) => {
       const authorityKey = authorityKeyOf(await readJsonFile(opts.authorityKey, 'authority-key', io));
       const wallet = await Wallet.create({
-        path: opts.wallet, passphrase: await passphraseOf(opts, io), authorityKey, bootstrapUrl: opts.bootstrap, homeRegion: opts.home, ...io.runtime,
+        path: opts.wallet, passphrase: await passphraseOf(opts, io.env), authorityKey, bootstrapUrl: opts.bootstrap, homeRegion: opts.home, ...io.runtime,
       });
       const info = { wallet: wallet.path, homeRegion: wallet.homeRegion, deviceJkt: wallet.deviceJkt, directorySerial: wallet.directory.document.serial, regions: wallet.directory.regions.map((r) => r.id) };
       io.out(opts.json === true ? JSON.stringify(info) : `wallet ${info.wallet} created: home ${info.homeRegion}, device ${info.deviceJkt}, directory #${info.directorySerial} (${info.regions.join(', ')})`);
@@ -165,7 +144,7 @@ export function registerDeviceCommands(program: Command, ioOverrides: Partial<De
     .requiredOption('--email <email>', 'your e-mail address')
     .option('--model <model>', 'device model')
     .action(async (opts: WalletOpts & { name: string; email: string; model?: string }) => {
-      const wallet = await openWallet(opts, io);
+      const wallet = await openWallet(opts, io.env, io.runtime);
       const account = await wallet.register({ name: opts.name, email: opts.email, ...(opts.model === undefined ? {} : { model: opts.model }) });
       io.out(opts.json === true ? JSON.stringify(account) : `registered in ${account.region}: account ${account.accountId}, device ${account.deviceId}`);
     });
@@ -178,7 +157,7 @@ export function registerDeviceCommands(program: Command, ioOverrides: Partial<De
     .option('--timeout <seconds>', 'how long to wait for card art and script', '30')
     .action(async (opts: WalletOpts & { card: string; acceptTerms?: boolean; otp?: string; sandboxOtp?: boolean; timeout: string }) => {
       const card = cardOf(await readJsonFile(opts.card, 'card', io));
-      const wallet = await openWallet(opts, io);
+      const wallet = await openWallet(opts, io.env, io.runtime);
       const timeout = Number(opts.timeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw invalid('timeout');
       const result = await wallet.addCard(card, addCardHooks(opts, io, opts.card !== '-'), { activationTimeoutMs: timeout * 1000 });
@@ -187,7 +166,7 @@ export function registerDeviceCommands(program: Command, ioOverrides: Partial<De
 
   withWalletOptions(device.command('cards').description('list the cards in the secure element'))
     .action(async (opts: WalletOpts) => {
-      const cards = (await openWallet(opts, io)).cards();
+      const cards = (await openWallet(opts, io.env, io.runtime)).cards();
       if (opts.json === true) io.out(JSON.stringify(cards));
       else if (cards.length === 0) io.out('no cards');
       else for (const c of cards) io.out(cardLine(c));
@@ -196,7 +175,7 @@ export function registerDeviceCommands(program: Command, ioOverrides: Partial<De
   withWalletOptions(device.command('notifications').description('read push notifications from every region the wallet uses'))
     .option('--follow', 'keep following the streams until interrupted')
     .action(async (opts: WalletOpts & { follow?: boolean }) => {
-      const wallet = await openWallet(opts, io);
+      const wallet = await openWallet(opts, io.env, io.runtime);
       const print = (h: { region: string; notification: { id: number; data: { type: string; tokenRef: string } }; outcome: string }): void => {
         io.out(opts.json === true ? JSON.stringify(h) : `${h.region} #${h.notification.id} ${h.notification.data.type} ${h.notification.data.tokenRef}: ${h.outcome}`);
       };

@@ -12,6 +12,7 @@ interface ServeOptions {
   logFile?: string;
   issuerUrl?: string;
   issuerTimeoutMs: string;
+  operatorTokenHash: string[];
 }
 
 /** `domicile region serve`: one region server node. */
@@ -28,6 +29,8 @@ export function registerRegionCommands(program: Command): void {
     .option('--log-file <file>', 'append JSON logs to this file instead of stdout')
     .option('--issuer-url <url>', 'a real issuer\'s HTTP endpoint (default: the sandbox issuer)')
     .option('--issuer-timeout-ms <ms>', 'issuer request timeout', '5000')
+    .option('--operator-token-hash <sha256hex>', 'SHA-256 (hex) of a bearer token the support API accepts; repeatable',
+      (value: string, all: string[]) => [...all, value], [])
     .action(async (opts: ServeOptions) => {
       const port = opts.port === undefined ? undefined : Number(opts.port);
       if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
@@ -46,6 +49,7 @@ export function registerRegionCommands(program: Command): void {
         ...(opts.host === undefined ? {} : { host: opts.host }),
         ...(port === undefined ? {} : { port }),
         ...(opts.logFile === undefined ? {} : { logFile: opts.logFile }),
+        ...(opts.operatorTokenHash.length === 0 ? {} : { operatorTokenHashes: opts.operatorTokenHash }),
       });
       process.stdout.write(`region ${opts.region} listening on ${region.url}\n`);
       await new Promise<void>((resolve) => {

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  DomicileError, buildDirectoryDocument, generateKeyPairJwk, parseRegionsConfig, signDirectory,
+  DomicileError, buildDirectoryDocument, generateKeyPairJwk, parseRegionsConfig, signDirectory, toPublicJwk,
   type PrivateJwk, type PublicJwk, type RegionsConfig,
 } from '@domicile/protocol';
 import { generateRegionKeySet, loadRegionKeySet, publicKeysOf, saveRegionKeySet, type RegionKeySet } from '@domicile/region';
@@ -11,12 +11,14 @@ import { generateRegionKeySet, loadRegionKeySet, publicKeysOf, saveRegionKeySet,
  *   keys/authority.private.jwk.json  the authority's signing key (offline in production)
  *   keys/authority.public.jwk.json   pinned by every region and device
  *   keys/<region>.keys.json          one region's keys and secrets (only that region reads it)
+ *   keys/<network>.network.json      a card network router's signing key (only that router reads it)
  *   directory.jws                    the signed region directory
  */
 export const paths = {
   authorityPrivate: (dir: string) => join(dir, 'keys', 'authority.private.jwk.json'),
   authorityPublic: (dir: string) => join(dir, 'keys', 'authority.public.jwk.json'),
   regionKeys: (dir: string, region: string) => join(dir, 'keys', `${region}.keys.json`),
+  networkKey: (dir: string, network: string) => join(dir, 'keys', `${network}.network.json`),
   directory: (dir: string) => join(dir, 'directory.jws'),
 };
 
@@ -37,17 +39,33 @@ export async function generateKeys(dir: string, config: RegionsConfig): Promise<
   await writeJson(paths.authorityPrivate(dir), authority.privateJwk, 0o600);
   await writeJson(paths.authorityPublic(dir), authority.publicJwk, 0o644);
   for (const region of config.regions) await saveRegionKeySet(paths.regionKeys(dir, region.id), await generateRegionKeySet(region.id));
+  for (const network of config.networks ?? []) {
+    await writeJson(paths.networkKey(dir, network.id), { network: network.id, signing: (await generateKeyPairJwk('sig')).privateJwk }, 0o600);
+  }
+}
+
+/** A network router's signing key, from `keys/<network>.network.json`. */
+export async function readNetworkKey(dir: string, network: string): Promise<PrivateJwk> {
+  const file = paths.networkKey(dir, network);
+  const stored = await readJson<{ network?: unknown; signing?: PrivateJwk }>(file);
+  if (stored.network !== network || typeof stored.signing?.d !== 'string' || typeof stored.signing.kid !== 'string') {
+    throw new DomicileError('CONFIG_INVALID', { details: { file } });
+  }
+  return stored.signing;
 }
 
 /** Builds and signs the directory from the config and each region's public keys. */
 export async function signDeploymentDirectory(
-  dir: string, config: RegionsConfig, options: { serial?: number; baseUrls?: ReadonlyMap<string, string> } = {},
+  dir: string, config: RegionsConfig,
+  options: { serial?: number; baseUrls?: ReadonlyMap<string, string>; networkBaseUrls?: ReadonlyMap<string, string> } = {},
 ): Promise<string> {
   const keys = new Map<string, ReturnType<typeof publicKeysOf>>();
   for (const region of config.regions) keys.set(region.id, publicKeysOf(await loadRegionKeySet(paths.regionKeys(dir, region.id))));
   const doc = buildDirectoryDocument(config, keys, {
     serial: options.serial ?? Math.floor(Date.now() / 1000),
     ...(options.baseUrls === undefined ? {} : { baseUrls: options.baseUrls }),
+    ...(options.networkBaseUrls === undefined ? {} : { networkBaseUrls: options.networkBaseUrls }),
+    networkKeys: new Map(await Promise.all((config.networks ?? []).map(async (n) => [n.id, toPublicJwk(await readNetworkKey(dir, n.id))] as const))),
   });
   const jws = await signDirectory(doc, await readJson<PrivateJwk>(paths.authorityPrivate(dir)));
   await writeFile(paths.directory(dir), `${jws}\n`);

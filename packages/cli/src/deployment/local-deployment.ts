@@ -1,11 +1,16 @@
-import { mkdir } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { PublicJwk, RegionsConfig } from '@domicile/protocol';
-import { startRegion, type RunningRegion } from '@domicile/region';
+import { DomicileError, type PublicJwk, type RegionsConfig } from '@domicile/protocol';
+import { operatorTokenHash, startRegion, type RegionOutboxConfig, type RunningRegion } from '@domicile/region';
+import type { TrustedIssuerConfig, WebhookDeliveryConfig } from '@domicile/region';
+import { startNetworkRouter, type RunningNetworkRouter } from '@domicile/network';
 import {
   generateKeys, paths, readAuthorityPublicKey, readRegionKeys, readRegionsConfig, signDeploymentDirectory,
 } from './deployment-files.js';
+import { readNetworkKey } from './deployment-files.js';
+import { generateSandboxIssuers, trustedSandboxIssuer, type SandboxIssuerKey } from './sandbox-issuers.js';
 
 export interface LocalDeploymentOptions {
   /** Where keys, the directory, databases and logs go. */
@@ -16,6 +21,14 @@ export interface LocalDeploymentOptions {
   /** Regions to leave stopped (a test can start one later with `startOne`). */
   readonly stopped?: readonly string[];
   readonly tsmPollMs?: number;
+  /** Lost-device outbox timing of every region (tests shorten the backoff). */
+  readonly regionOutbox?: RegionOutboxConfig;
+  /** The issuers each region trusts; default its sandbox issuer alone, without a webhook URL (no webhooks). */
+  readonly issuers?: (region: string, sandbox: TrustedIssuerConfig) => readonly TrustedIssuerConfig[];
+  /** Issuer webhook timing of every region (tests shorten the backoff). */
+  readonly webhooks?: WebhookDeliveryConfig;
+  /** Also start the router of the config's first card network, beside the regions (`networkUrl`). */
+  readonly network?: boolean;
 }
 
 export interface LocalDeployment {
@@ -24,6 +37,13 @@ export interface LocalDeployment {
   readonly directoryJws: string;
   readonly authorityKey: PublicJwk;
   readonly regions: ReadonlyMap<string, RunningRegion>;
+  /** An operator token every region's support API accepts, also saved to `operatorTokenFile` (mode 0600). */
+  readonly operatorToken: string;
+  readonly operatorTokenFile: string;
+  /** A region's sandbox issuer: its issuer API key, also in `keys/<region>.sandbox-issuer.json` (mode 0600). */
+  sandboxIssuer(region: string): SandboxIssuerKey;
+  /** The card network router's URL, when `network` was asked for: where acquirers send authorizations. */
+  readonly networkUrl?: string;
   baseUrl(region: string): string;
   databaseUrl(region: string): string;
   logFile(region: string): string;
@@ -54,20 +74,36 @@ export async function freePorts(count: number): Promise<number[]> {
 export async function startLocalDeployment(options: LocalDeploymentOptions): Promise<LocalDeployment> {
   const config = await readRegionsConfig(options.configFile);
   await mkdir(options.dir, { recursive: true });
-  const ports = await freePorts(config.regions.length);
+  const ports = await freePorts(config.regions.length + 1);
   const baseUrls = new Map(config.regions.map((r, i) => [r.id, `http://127.0.0.1:${ports[i] ?? 0}`]));
+  const networkId = config.networks?.[0]?.id;
+  if (options.network === true && networkId === undefined) throw new DomicileError('CONFIG_INVALID', { details: { reason: 'the config lists no network' } });
+  const networkBaseUrls = new Map(networkId === undefined ? [] : [[networkId, `http://127.0.0.1:${ports[config.regions.length] ?? 0}`]]);
   await generateKeys(options.dir, config);
-  const directoryJws = await signDeploymentDirectory(options.dir, config, { baseUrls });
+  const directoryJws = await signDeploymentDirectory(options.dir, config, { baseUrls, networkBaseUrls });
   const authorityKey = await readAuthorityPublicKey(paths.authorityPublic(options.dir));
   const databaseUrl = options.databaseUrl ?? ((region: string) => `sqlite:${join(options.dir, `${region}.db`)}`);
   const logFile = (region: string): string => join(options.dir, `${region}.log`);
   const regions = new Map<string, RunningRegion>();
+  const operatorToken = randomBytes(32).toString('base64url');
+  const operatorTokenFile = join(options.dir, 'keys', 'operator.token');
+  await writeFile(operatorTokenFile, `${operatorToken}\n`, { mode: 0o600 });
+  const sandboxIssuers = await generateSandboxIssuers(options.dir, config);
+  const issuersOf = (region: string): readonly TrustedIssuerConfig[] => {
+    const sandbox = sandboxIssuers.get(region);
+    const own = sandbox === undefined ? [] : [trustedSandboxIssuer(sandbox)];
+    return options.issuers === undefined || own[0] === undefined ? own : options.issuers(region, own[0]);
+  };
 
   const startOne = async (region: string): Promise<RunningRegion> => {
     const running = await startRegion({
       region, directoryJws, authorityKey, keys: await readRegionKeys(options.dir, region),
       databaseUrl: databaseUrl(region), issuer: { kind: 'sandbox' }, logFile: logFile(region),
       ...(options.tsmPollMs === undefined ? {} : { tsmPollMs: options.tsmPollMs }),
+      operatorTokenHashes: [operatorTokenHash(operatorToken)],
+      ...(options.regionOutbox === undefined ? {} : { regionOutbox: options.regionOutbox }),
+      issuers: issuersOf(region),
+      ...(options.webhooks === undefined ? {} : { webhooks: options.webhooks }),
     });
     regions.set(region, running);
     return running;
@@ -76,16 +112,26 @@ export async function startLocalDeployment(options: LocalDeploymentOptions): Pro
     await regions.get(region)?.close();
     regions.delete(region);
   };
+  let router: RunningNetworkRouter | undefined;
   try {
     for (const r of config.regions) if (!(options.stopped ?? []).includes(r.id)) await startOne(r.id);
+    if (options.network === true && networkId !== undefined) {
+      router = await startNetworkRouter({ directoryJws, authorityKey, network: networkId, signingKey: await readNetworkKey(options.dir, networkId) });
+    }
   } catch (error) {
     await Promise.all([...regions.keys()].map(stopOne));
     throw error;
   }
   return {
-    dir: options.dir, config, directoryJws, authorityKey, regions,
+    dir: options.dir, config, directoryJws, authorityKey, regions, operatorToken, operatorTokenFile,
+    sandboxIssuer: (region) => {
+      const key = sandboxIssuers.get(region);
+      if (key === undefined) throw new DomicileError('CONFIG_INVALID', { details: { region } });
+      return key;
+    },
     baseUrl: (region) => baseUrls.get(region) ?? '',
     databaseUrl, logFile, startOne, stopOne,
-    close: async () => { await Promise.all([...regions.keys()].map(stopOne)); },
+    ...(router === undefined ? {} : { networkUrl: router.url }),
+    close: async () => { await Promise.all([router?.close(), ...[...regions.keys()].map(stopOne)]); },
   };
 }

@@ -1,4 +1,6 @@
-import { DomicileError, type api } from '@domicile/protocol';
+import {
+  DomicileError, buildIssuerApplicationData, cardArqc, cvn18DataOf, type TerminalElements, type api,
+} from '@domicile/protocol';
 import type { AppletLifecycle, AppletState, CardArt } from './secure-element-state.js';
 
 /** What the rest of the SDK may see of an applet: no token number, no key. */
@@ -16,6 +18,23 @@ export interface AppletView {
 }
 
 const MAX_ATC = 0xffff;
+
+/**
+ * AIP (82) of a software wallet applet: cardholder verification supported (the device's own
+ * unlock) and terminal risk management to be performed; no offline data authentication.
+ */
+const APPLICATION_INTERCHANGE_PROFILE = '1800';
+
+/** What GENERATE AC returns: the cryptogram, the data it covers and the token data a terminal reads. */
+export interface ApplicationCryptogram {
+  readonly tokenNumber: string;
+  readonly tokenExpiry: api.Expiry;
+  readonly panSequenceNumber: string;
+  readonly atc: number;
+  /** The ARQC (9F26), uppercase hex. */
+  readonly arqc: string;
+  readonly emv: api.Cvn18Elements;
+}
 
 /**
  * One credential inside the software secure element. The ICC master key and the full token number
@@ -101,6 +120,43 @@ export class Applet {
     this.#state.state = 'active';
   }
 
+  /** Suspends the applet (the region suspended its token). @throws `CREDENTIAL_STATE` once deleted. */
+  suspend(): void {
+    this.#requireNotDeleted();
+    this.#state.state = 'suspended';
+  }
+
+  /**
+   * Resumes the applet to the state the region resumed its token to. An applet never personalised
+   * (no script with ACTIVATE) goes back to pending activation, for the wallet to complete it.
+   */
+  resume(to: 'active' | 'pending_activation'): void {
+    this.#requireNotDeleted();
+    const personalised = this.#state.script?.content.commands.some((c) => c.op === 'ACTIVATE') === true;
+    this.#state.state = to === 'active' && personalised ? 'active' : 'pending_activation';
+  }
+
+  /** Deletes the applet: final. Its key material is dropped, so it can never make a cryptogram again. */
+  delete(): void {
+    this.#state.state = 'deleted';
+    delete this.#state.iccMasterKey;
+  }
+
+  /** Replaces the card art with new, checked art the region announced (the issuer changed it). */
+  replaceArt(art: CardArt): void {
+    this.#requireNotDeleted();
+    this.#state.art = { ...art };
+  }
+
+  /** Whether the applet still holds its key material (false once deleted). */
+  get hasKeys(): boolean {
+    return this.#state.iccMasterKey !== undefined;
+  }
+
+  #requireNotDeleted(): void {
+    if (this.#state.state === 'deleted') throw new DomicileError('CREDENTIAL_STATE', { details: { tokenRef: this.tokenRef, state: 'deleted' } });
+  }
+
   /**
    * The application transaction counter for the next cryptogram (EMV Book 2 §8.1): incremented
    * before use and persisted by the caller, so no ATC is ever used twice.
@@ -109,6 +165,30 @@ export class Applet {
     if (this.#state.atc >= MAX_ATC) throw new DomicileError('INTERNAL', { details: { tokenRef: this.tokenRef, reason: 'atc-exhausted' } });
     this.#state.atc += 1;
     return this.#state.atc;
+  }
+
+  /**
+   * GENERATE AC for an online authorization (EMV Book 3 9.3, Visa CVN 18): takes the next ATC,
+   * writes the channel into the IAD (so the cryptogram is bound to it) and computes the ARQC with
+   * the token's ICC master key. The caller persists the applet before the cryptogram leaves the
+   * device. Returns the token data a terminal reads with it; the key never leaves the applet.
+   * @throws DomicileError `CREDENTIAL_NOT_ACTIVE` unless the applet is active.
+   */
+  generateArqc(input: { readonly terminal: TerminalElements; readonly channel: api.AuthorizationChannel }): ApplicationCryptogram {
+    const key = this.#state.iccMasterKey;
+    if (this.#state.state !== 'active' || key === undefined) {
+      throw new DomicileError('CREDENTIAL_NOT_ACTIVE', { details: { tokenRef: this.tokenRef, state: this.#state.state } });
+    }
+    const atc = this.nextAtc();
+    const emv: api.Cvn18Elements = {
+      ...input.terminal, '82': APPLICATION_INTERCHANGE_PROFILE, '9F36': atc.toString(16).padStart(4, '0').toUpperCase(),
+      '9F10': buildIssuerApplicationData(input.channel),
+    };
+    const arqc = cardArqc({ iccMasterKey: Buffer.from(key, 'hex'), atc, data: cvn18DataOf(emv) });
+    return {
+      tokenNumber: this.#state.tokenNumber, tokenExpiry: { ...this.#state.tokenExpiry }, panSequenceNumber: this.#state.panSequenceNumber,
+      atc, arqc: arqc.toString('hex').toUpperCase(), emv,
+    };
   }
 
   /** @internal for the wallet file only. */

@@ -1,4 +1,4 @@
-export { Applet, type AppletView } from './applet.js';
+export { Applet, type AppletView, type ApplicationCryptogram } from './applet.js';
 export { SecureElement, type DpopSigner, type ExpectedCredential } from './secure-element.js';
 export {
   AppletLifecycle, AppletState, CardArt, PrivateJwkSchema, SecureElementState,

@@ -30,7 +30,8 @@ export const AppletState = Type.Object({
   tokenNumber: Type.String({ pattern: '^\\d{16,19}$' }),
   tokenExpiry: api.ExpirySchema,
   panSequenceNumber: Type.String({ pattern: '^[0-9A-F]{2}$' }),
-  iccMasterKey: Type.String({ pattern: '^[0-9A-F]{32}$' }),
+  /** Absent once the applet is deleted: a deleted applet holds no key material. */
+  iccMasterKey: Type.Optional(Type.String({ pattern: '^[0-9A-F]{32}$' })),
   /** The last ATC used; the next cryptogram uses atc + 1. */
   atc: Type.Integer({ minimum: 0, maximum: 65535 }),
   state: AppletLifecycle,

@@ -30,12 +30,24 @@ export const RegionEntrySchema = Type.Object({
   }, { additionalProperties: false }),
 }, { additionalProperties: false });
 
+export const NetworkIdSchema = Type.String({ pattern: '^[a-z][a-z0-9-]{1,31}$' });
+
+/** A card network whose router may send authorizations to regions, signed by its key. */
+export const NetworkEntrySchema = Type.Object({
+  id: NetworkIdSchema,
+  name: Type.String({ minLength: 1, maxLength: 80 }),
+  baseUrl: Type.Optional(Type.String({ pattern: '^https?://[^/?#]+$' })),
+  keys: Type.Object({ signing: PublicJwkSchema }, { additionalProperties: false }),
+}, { additionalProperties: false });
+
 export const DirectoryDocumentSchema = Type.Object({
   format: Type.Literal('domicile-directory/1'),
   serial: Type.Integer({ minimum: 1 }),
   issuedAt: Type.Integer({ minimum: 0 }),
   regions: Type.Array(RegionEntrySchema, { minItems: 1 }),
+  networks: Type.Optional(Type.Array(NetworkEntrySchema)),
 }, { additionalProperties: false });
 
 export type RegionEntry = Static<typeof RegionEntrySchema>;
+export type NetworkEntry = Static<typeof NetworkEntrySchema>;
 export type DirectoryDocument = Static<typeof DirectoryDocumentSchema>;

@@ -2,7 +2,7 @@ import { Value } from '@sinclair/typebox/value';
 import { rangeCovers, rangeTouches, rangesOverlap } from '../card/index.js';
 import { DomicileError } from '../errors/index.js';
 import { TYP, signJson, verifyJson, type PrivateJwk, type PublicJwk } from '../jose/index.js';
-import { DirectoryDocumentSchema, type DirectoryDocument, type RegionEntry } from './directory-schema.js';
+import { DirectoryDocumentSchema, type DirectoryDocument, type NetworkEntry, type RegionEntry } from './directory-schema.js';
 
 export type KeyRole = keyof RegionEntry['keys'];
 
@@ -56,6 +56,16 @@ export class Directory {
     return key === undefined ? undefined : (key as PublicJwk);
   }
 
+  /** The card networks whose routers may send authorizations (none in older directories). */
+  get networks(): readonly NetworkEntry[] {
+    return this.document.networks ?? [];
+  }
+
+  /** A card network by id; undefined when the directory does not list it. */
+  network(id: string): NetworkEntry | undefined {
+    return this.networks.find((n) => n.id === id);
+  }
+
   /** The region whose listed base URL is exactly `baseUrl`, if any. */
   regionAt(baseUrl: string): RegionEntry | undefined {
     const wanted = baseUrl.replace(/\/+$/, '');
@@ -88,6 +98,8 @@ export function directoryProblems(doc: DirectoryDocument): string[] {
       }
     }
   }
+  const networkIds = (doc.networks ?? []).map((n) => n.id);
+  if (new Set(networkIds).size !== networkIds.length) problems.push('a network is listed twice');
   const urls = new Set(doc.regions.map((r) => r.baseUrl));
   if (urls.size !== doc.regions.length) problems.push('two regions share a base URL');
   return problems;

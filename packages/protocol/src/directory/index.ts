@@ -1,6 +1,6 @@
 export {
-  DirectoryDocumentSchema, PrefixRangeSchema, PublicJwkSchema, RegionEntrySchema, RegionIdSchema,
-  type DirectoryDocument, type RegionEntry,
+  DirectoryDocumentSchema, NetworkEntrySchema, NetworkIdSchema, PrefixRangeSchema, PublicJwkSchema, RegionEntrySchema,
+  RegionIdSchema, type DirectoryDocument, type NetworkEntry, type RegionEntry,
 } from './directory-schema.js';
 export {
   Directory, directoryProblems, signDirectory, verifyDirectory, type CardRoute, type KeyRole,

@@ -1,9 +1,36 @@
 import type { PublicJwk } from '@domicile/protocol';
 import type { RegionKeySet } from '../keys/index.js';
+import type { RegionOutboxConfig } from '../lost-device/index.js';
 
 export type IssuerConfig =
   | { readonly kind: 'sandbox' }
   | { readonly kind: 'http'; readonly baseUrl: string; readonly timeoutMs: number };
+
+/**
+ * An issuer this region trusts on its issuer API (`/v1/issuer/...`) and sends token webhooks to
+ * (docs/lifecycle.md). A product belongs to at most one issuer.
+ */
+export interface TrustedIssuerConfig {
+  readonly id: string;
+  /** The issuer's ES256 public key: it signs every issuer API request. */
+  readonly publicKey: PublicJwk;
+  /** Where token events are delivered; without one, no webhook is queued for this issuer. */
+  readonly webhookUrl?: string;
+  /** The card products whose tokens the issuer may suspend, resume, delete and re-art. */
+  readonly productIds: readonly string[];
+}
+
+/** Issuer webhook delivery: capped exponential backoff with jitter, per-attempt timeout, polling. */
+export interface WebhookDeliveryConfig {
+  /** First retry delay; default 1 s. */
+  readonly retryBaseMs?: number;
+  /** Longest retry delay; default 5 min. */
+  readonly retryMaxMs?: number;
+  /** How long an issuer has to answer; default 10 s. */
+  readonly timeoutMs?: number;
+  /** How often to look for due deliveries; default 2 s. */
+  readonly pollMs?: number;
+}
 
 /**
  * Everything one region server process needs, parsed and checked once by whoever starts it
@@ -29,4 +56,14 @@ export interface RegionConfig {
   readonly streamHeartbeatMs?: number;
   /** How often the TSM worker looks for scripts left by a crash. */
   readonly tsmPollMs?: number;
+  /**
+   * SHA-256 (lowercase hex) of each operator token the support API accepts as
+   * `Authorization: Bearer <token>`; none (the default) closes the support API.
+   */
+  readonly operatorTokenHashes?: readonly string[];
+  /** The lost-device outbox to other regions: retry timing (defaults suit production). */
+  readonly regionOutbox?: RegionOutboxConfig;
+  /** Issuers trusted on the issuer API, with their products and webhook URLs; default none. */
+  readonly issuers?: readonly TrustedIssuerConfig[];
+  readonly webhooks?: WebhookDeliveryConfig;
 }

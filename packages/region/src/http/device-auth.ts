@@ -5,8 +5,12 @@ import { verifyDpopProof, type VerifiedDpop } from '../auth/index.js';
 import { runIdempotent } from '../idempotency/index.js';
 import type { RegionContext } from '../region-context.js';
 
-/** Which proof a route demands: none, a DPoP proof by any key, or one by a key registered here. */
-export type RouteAuth = 'none' | 'dpop' | 'device';
+/**
+ * Which proof a route demands: none, a DPoP proof by any key, or one by a key registered here;
+ * `operator` (a bearer operator token) and `region` (a request signed by another region, in the
+ * body) are checked by their own routes' hooks and domain, not here.
+ */
+export type RouteAuth = 'none' | 'dpop' | 'device' | 'operator' | 'region';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -22,7 +26,7 @@ declare module 'fastify' {
 export function deviceAuthHook(ctx: RegionContext) {
   return async (request: FastifyRequest): Promise<void> => {
     const auth = request.routeOptions.config.auth ?? 'none';
-    if (auth === 'none') return;
+    if (auth === 'none' || auth === 'operator' || auth === 'region') return;
     const header = request.headers[api.HEADERS.dpop];
     const path = request.url.split('?')[0] ?? '/';
     request.dpop = await verifyDpopProof(ctx.db, {
@@ -49,7 +53,7 @@ export function deviceOf(request: FastifyRequest): AuthenticatedDevice {
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{16,128}$/;
 
-function idempotencyKeyOf(request: FastifyRequest): string {
+export function idempotencyKeyOf(request: FastifyRequest): string {
   const key = request.headers[api.HEADERS.idempotencyKey];
   if (typeof key !== 'string' || key === '') throw new DomicileError('IDEMPOTENCY_KEY_REQUIRED');
   if (!IDEMPOTENCY_KEY.test(key)) throw new DomicileError('VALIDATION_FAILED', { details: { field: 'headers/idempotency-key', rule: 'pattern' } });

@@ -7,10 +7,15 @@ import { deviceAuthHook } from './device-auth.js';
 import { toDomicileError } from './error-mapper.js';
 import { registerMetrics } from './region-metrics.js';
 import { accountRoutes } from './routes/account-routes.js';
+import { authorizationRoutes } from './routes/authorization-routes.js';
 import { credentialRoutes } from './routes/credential-routes.js';
+import { issuerRoutes } from './routes/issuer-routes.js';
+import { lifecycleRoutes } from './routes/lifecycle-routes.js';
 import { notificationRoutes } from './routes/notification-routes.js';
 import { provisioningRoutes } from './routes/provisioning-routes.js';
 import { publicRoutes } from './routes/public-routes.js';
+import { regionRoutes } from './routes/region-routes.js';
+import { supportRoutes } from './routes/support-routes.js';
 
 /** Requests carry JWEs of a few KiB at most; anything larger is refused before it is parsed. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -46,7 +51,10 @@ export async function buildRegionApp(ctx: RegionContext, options: RegionAppOptio
         description: 'Region server API: provisioning, credentials, push notifications. Errors: docs/errors.md.',
       },
       servers: [{ url: ctx.self.baseUrl }],
-      components: { securitySchemes: { DPoP: { type: 'apiKey', in: 'header', name: 'DPoP', description: 'RFC 9449 proof of possession of the device key' } } },
+      components: { securitySchemes: {
+        DPoP: { type: 'apiKey', in: 'header', name: 'DPoP', description: 'RFC 9449 proof of possession of the device key' },
+        Operator: { type: 'http', scheme: 'bearer', description: 'An operator token of this region (support API)' },
+      } },
     },
   });
 
@@ -65,7 +73,12 @@ export async function buildRegionApp(ctx: RegionContext, options: RegionAppOptio
   await app.register(accountRoutes(ctx));
   await app.register(provisioningRoutes(ctx));
   await app.register(credentialRoutes(ctx));
+  await app.register(lifecycleRoutes(ctx));
+  await app.register(issuerRoutes(ctx));
   await app.register(notificationRoutes(ctx));
+  await app.register(authorizationRoutes(ctx));
+  await app.register(supportRoutes(ctx));
+  await app.register(regionRoutes(ctx));
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;
 }

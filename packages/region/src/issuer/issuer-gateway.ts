@@ -63,6 +63,32 @@ export interface CodeDelivery {
 }
 
 /**
+ * An authorization for the issuer to decide: the card, de-tokenized inside the region, and what
+ * the cardholder is paying. Never logged or stored as given.
+ */
+export interface AuthorizationCheck {
+  /** The region's id for this authorization, also the issuer's reference to it. */
+  readonly authorizationId: string;
+  readonly pan: string;
+  readonly expiry: { readonly month: number; readonly year: number };
+  readonly productId: string;
+  /** Minor units of an ISO 4217 numeric currency. */
+  readonly amount: { readonly minor: number; readonly currency: string };
+  readonly merchant: { readonly id: string; readonly name: string };
+  /** ISO 3166-1 numeric code of the terminal's country. */
+  readonly country: string;
+  readonly channel: 'in_store' | 'in_app';
+}
+
+/** Why an issuer declines: funds, a closed account, or no reason given. */
+export type IssuerDeclineReason = 'insufficient_funds' | 'account_closed' | 'do_not_honor';
+
+/** The issuer's authorization decision. */
+export type AuthorizationDecision =
+  | { readonly approved: true; readonly reason: 'approved' }
+  | { readonly approved: false; readonly reason: IssuerDeclineReason };
+
+/**
  * The region's link to issuers (DESIGN: issuer gateway). Adapters: the built-in sandbox issuer
  * and an HTTP client for a real issuer; both honour this contract.
  */
@@ -84,4 +110,10 @@ export interface IssuerGateway {
   idvMethods(req: IdvMethodsRequest): Promise<api.IdvMethod[]>;
   /** Delivers a one-time code by the chosen method (SMS, e-mail or the issuer's app). */
   deliverCode(req: CodeDelivery): Promise<void>;
+  /**
+   * Decides an authorization for a card of this region (DESIGN step 7): approve, or decline with
+   * a reason. A decline is an answer, not an error.
+   * @throws DomicileError `ISSUER_UNAVAILABLE` when the issuer does not answer.
+   */
+  authorize(req: AuthorizationCheck): Promise<AuthorizationDecision>;
 }

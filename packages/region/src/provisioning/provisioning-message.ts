@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { DomicileError, type JWK, type PublicJwk, type api } from '@domicile/protocol';
 import { audit, countActiveCredentials, findDevice, newId, upsertGuest, type AuthenticatedDevice } from '../accounts/index.js';
+import { recordResidency } from '../lost-device/index.js';
 import { issueRedirectAssertion, pairwisePseudonym, verifyRedirectAssertion } from '../redirect/index.js';
 import type { RegionContext } from '../region-context.js';
 import type { Database } from '../storage/database.js';
@@ -52,6 +53,8 @@ export async function receiveProvisioningMessage(
     },
     now,
   });
+  // The residency index: the home region now knows this region may hold the account's credentials.
+  await recordResidency(ctx, { accountId: who.account.id, assertion });
   await audit(ctx.db, {
     at: now.toISOString(), actor: `device:${who.device.id}`, action: 'redirect.issued', subject: who.account.id,
     detail: { target: owner.id, last4: message.last4 },

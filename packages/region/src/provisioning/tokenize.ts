@@ -4,6 +4,7 @@ import {
 import { audit, newId, type AuthenticatedDevice } from '../accounts/index.js';
 import { storeCardArt } from '../assets/index.js';
 import type { CardProduct } from '../issuer/index.js';
+import { recordTokenCreated } from '../lifecycle/credential-lifecycle-store.js';
 import { insertNotification } from '../notifications/notification-store.js';
 import type { RegionContext } from '../region-context.js';
 import type { CredentialRow, SessionRow } from '../storage/database.js';
@@ -51,6 +52,7 @@ export async function tokenize(
           art_asset_id: asset.id, script_id: null, created_at: stamp, updated_at: stamp,
         };
         await trx.insertInto('credentials').values(credential).execute();
+        await recordTokenCreated(trx, ctx, { credential, productId: product.id, now });
         await trx.insertInto('tsm_scripts').values({
           id: newId(), credential_id: credential.id, token_ref: credential.token_ref, device_id: who.device.id,
           state: 'pending', script: null, script_hash: null, attempts: 0, created_at: stamp, ready_at: null,

@@ -9,10 +9,6 @@ export interface ResidencyFinding {
   readonly card: string;
 }
 
-const TABLES: readonly (keyof Database)[] = [
-  'accounts', 'devices', 'dpop_jtis', 'assertion_jtis', 'idempotency_keys', 'provisioning_sessions', 'vault_records',
-  'credentials', 'notifications', 'assets', 'tsm_scripts', 'issuer_outbox', 'audit_log',
-];
 
 /**
  * Scans files byte for byte (database files with their WAL, logs) for each card number, as ASCII
@@ -40,8 +36,10 @@ export async function scanDatabase(
   db: Kysely<Database>, cardNumbers: readonly string[], label: string,
 ): Promise<ResidencyFinding[]> {
   const findings: ResidencyFinding[] = [];
-  for (const table of TABLES) {
-    const rows = await db.selectFrom(table).selectAll().execute();
+  // Every table the database has, not a list kept by hand: a table added later is scanned too.
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  for (const { name: table } of tables) {
+    const rows = await db.selectFrom(table as keyof Database).selectAll().execute();
     const text = JSON.stringify(rows);
     for (const pan of cardNumbers) if (text.includes(pan)) findings.push({ location: `${label}:${table}`, card: maskCardNumber(pan) });
   }

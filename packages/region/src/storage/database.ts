@@ -19,6 +19,16 @@ export interface Database {
   tsm_scripts: TsmScriptsTable;
   issuer_outbox: IssuerOutboxTable;
   audit_log: AuditLogTable;
+  transactions: TransactionsTable;
+  network_jtis: NetworkJtisTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  issuer_api_jtis: IssuerApiJtisTable;
+  credential_lifecycle: CredentialLifecycleTable;
+  residency_index: ResidencyIndexTable;
+  lost_reports: LostReportsTable;
+  region_outbox: RegionOutboxTable;
+  region_request_jtis: RegionRequestJtisTable;
+  lost_device_receipts: LostDeviceReceiptsTable;
 }
 
 export interface AccountsTable {
@@ -182,6 +192,136 @@ export interface AuditLogTable {
   detail: string;
 }
 
+/**
+ * Home region: which regions may hold credentials of an account, and under which pseudonym (the
+ * redirect assertion's `sub`). Region ids and pseudonyms only, never card data.
+ */
+export interface ResidencyIndexTable {
+  account_id: string;
+  region: string;
+  pseudonym: string;
+  first_seen_at: string;
+}
+
+/** Home region: a device reported lost, and how many of its home tokens that suspended. */
+export interface LostReportsTable {
+  id: string;
+  account_id: string;
+  device_id: string;
+  device_jkt: string;
+  reported_by: 'operator' | 'device';
+  home_suspended: number;
+  created_at: string;
+}
+
+/** Home region: one region-to-region request per (report, other region), retried until confirmed. */
+export interface RegionOutboxTable {
+  id: string;
+  report_id: string;
+  target_region: string;
+  /** JSON of what to ask (pseudonym, device key thumbprint): signed afresh for each attempt. */
+  payload: string;
+  attempts: number;
+  next_attempt_at: string;
+  confirmed_at: string | null;
+  /** The error code of the last failed attempt. */
+  last_error: string | null;
+  /** The target's signed confirmation (JWS), kept as proof. */
+  response: string | null;
+  suspended: number | null;
+  created_at: string;
+}
+
+/** Target region: `jti`s of region-to-region requests received, so none is accepted twice. */
+export interface RegionRequestJtisTable {
+  jti: string;
+  issuer: string;
+  expires_at: string;
+}
+
+/** Target region: lost-device reports applied, so a retry is answered with the same count. */
+export interface LostDeviceReceiptsTable {
+  home_region: string;
+  report_id: string;
+  suspended: number;
+  received_at: string;
+}
+
+/**
+ * Issuer webhooks (durable outbox): one row per event, written in the transaction of the change it
+ * announces, delivered until the issuer answers 2xx. `payload` is the event JSON (no card data).
+ */
+export interface WebhookDeliveriesTable {
+  /** The event id the issuer de-duplicates on. */
+  event_id: string;
+  issuer_id: string;
+  type: string;
+  payload: string;
+  attempts: number;
+  next_attempt_at: string;
+  delivered_at: string | null;
+  /** Why the last attempt failed (an HTTP status or an error name), never a response body. */
+  last_error: string | null;
+  created_at: string;
+}
+
+/** `jti`s of issuer API requests already accepted, per issuer: each request is single-use. */
+export interface IssuerApiJtisTable {
+  issuer_id: string;
+  jti: string;
+  expires_at: string;
+}
+
+/** Lifecycle facts of a credential: its card product (issuer ownership) and who suspended it. */
+export interface CredentialLifecycleTable {
+  credential_id: string;
+  token_ref: string;
+  product_id: string;
+  /** While suspended: the actor that suspended it (device, system or issuer). */
+  suspended_by: string | null;
+  /** While suspended: the state a resume returns to (`active` or `pending_activation`). */
+  resume_state: string | null;
+  updated_at: string;
+}
+
+/**
+ * An authorization this region decided, approved or declined, for one of its tokens. Amounts,
+ * merchant and reason only: never the card number, never the token number.
+ */
+export interface TransactionsTable {
+  /** The authorization id returned to the network. */
+  id: string;
+  credential_id: string;
+  token_ref: string;
+  device_id: string;
+  account_id: string;
+  /** The network (directory id) whose router sent the request. */
+  network: string;
+  atc: number;
+  amount_minor: number;
+  /** ISO 4217 numeric. */
+  currency: string;
+  /** ISO 3166-1 numeric, of the terminal. */
+  country: string;
+  /** `YYYY-MM-DD`, from 9A. */
+  transaction_date: string;
+  transaction_type: number;
+  channel: 'in_store' | 'in_app';
+  merchant_id: string;
+  merchant_name: string;
+  approved: number;
+  reason: string;
+  response_code: string;
+  created_at: string;
+}
+
+/** `jti`s of signed authorization requests from network routers: each is single-use. */
+export interface NetworkJtisTable {
+  network: string;
+  jti: string;
+  expires_at: string;
+}
+
 export type AccountRow = Selectable<AccountsTable>;
 export type DeviceRow = Selectable<DevicesTable>;
 export type SessionRow = Selectable<ProvisioningSessionsTable>;
@@ -191,3 +331,9 @@ export type CredentialRow = Selectable<CredentialsTable>;
 export type NewCredential = Insertable<CredentialsTable>;
 export type NotificationRow = Selectable<NotificationsTable>;
 export type TsmScriptRow = Selectable<TsmScriptsTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type CredentialLifecycleRow = Selectable<CredentialLifecycleTable>;
+export type ResidencyIndexRow = Selectable<ResidencyIndexTable>;
+export type LostReportRow = Selectable<LostReportsTable>;
+export type RegionOutboxRow = Selectable<RegionOutboxTable>;
+export type TransactionRow = Selectable<TransactionsTable>;

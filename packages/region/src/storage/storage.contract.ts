@@ -19,12 +19,18 @@ const TABLES: Record<keyof Database, true> = {
   accounts: true, devices: true, dpop_jtis: true, assertion_jtis: true, idempotency_keys: true,
   provisioning_sessions: true, vault_records: true, credentials: true, notifications: true, assets: true,
   tsm_scripts: true, issuer_outbox: true, audit_log: true,
+  residency_index: true, lost_reports: true, region_outbox: true, region_request_jtis: true, lost_device_receipts: true,
+  webhook_deliveries: true, issuer_api_jtis: true, credential_lifecycle: true,
+  transactions: true, network_jtis: true,
 };
 
 const INDEXES = [
   'devices_account_id_idx', 'dpop_jtis_expires_at_idx', 'provisioning_sessions_device_id_idx',
   'vault_records_pan_hash_idx', 'credentials_device_id_idx', 'credentials_device_id_pan_hash_idx',
   'notifications_device_id_id_idx', 'tsm_scripts_state_idx',
+  'lost_reports_device_id_idx', 'region_outbox_next_attempt_at_idx', 'region_request_jtis_expires_at_idx',
+  'webhook_deliveries_due_idx', 'issuer_api_jtis_expires_at_idx', 'credential_lifecycle_product_id_idx',
+  'transactions_device_id_created_at_idx', 'transactions_credential_id_idx', 'network_jtis_expires_at_idx',
 ];
 
 async function indexNames(db: Kysely<Database>): Promise<string[]> {
@@ -100,6 +106,56 @@ const roundTrips: Record<keyof Database, Check> = {
     const { id } = await db.insertInto('audit_log').values(row).returning('id').executeTakeFirstOrThrow();
     expect(await db.selectFrom('audit_log').selectAll().where('id', '=', id).executeTakeFirst()).toEqual({ id, ...row });
   },
+  residency_index: async (db) => {
+    const row = f.residencyEntry();
+    await db.insertInto('residency_index').values(row).execute();
+    expect(await db.selectFrom('residency_index').selectAll().where('account_id', '=', row.account_id).executeTakeFirst()).toEqual(row);
+  },
+  lost_reports: async (db) => {
+    const row = f.lostReport();
+    await db.insertInto('lost_reports').values(row).execute();
+    expect(await db.selectFrom('lost_reports').selectAll().where('id', '=', row.id).executeTakeFirst()).toEqual(row);
+  },
+  region_outbox: async (db) => {
+    const rows = [f.regionOutboxRow(), f.regionOutboxRow({ attempts: 0, confirmed_at: null, last_error: null, response: null, suspended: null })];
+    await db.insertInto('region_outbox').values(rows).execute();
+    expect(await db.selectFrom('region_outbox').selectAll().where('id', 'in', rows.map((r) => r.id)).orderBy('attempts', 'desc').execute()).toEqual(rows);
+  },
+  region_request_jtis: async (db) => {
+    const row = f.regionRequestJti();
+    await db.insertInto('region_request_jtis').values(row).execute();
+    expect(await db.selectFrom('region_request_jtis').selectAll().where('jti', '=', row.jti).executeTakeFirst()).toEqual(row);
+  },
+  lost_device_receipts: async (db) => {
+    const row = f.lostDeviceReceipt();
+    await db.insertInto('lost_device_receipts').values(row).execute();
+    expect(await db.selectFrom('lost_device_receipts').selectAll().where('report_id', '=', row.report_id).executeTakeFirst()).toEqual(row);
+  },
+  webhook_deliveries: async (db) => {
+    const rows = [f.webhookDelivery(), f.webhookDelivery({ attempts: 0, delivered_at: null, last_error: null })];
+    await db.insertInto('webhook_deliveries').values(rows).execute();
+    expect(await db.selectFrom('webhook_deliveries').selectAll().where('event_id', 'in', rows.map((r) => r.event_id)).orderBy('attempts', 'desc').execute()).toEqual(rows);
+  },
+  issuer_api_jtis: async (db) => {
+    const row = f.issuerApiJti();
+    await db.insertInto('issuer_api_jtis').values(row).execute();
+    expect(await db.selectFrom('issuer_api_jtis').selectAll().where('jti', '=', row.jti).executeTakeFirst()).toEqual(row);
+  },
+  credential_lifecycle: async (db) => {
+    const rows = [f.credentialLifecycle(), f.credentialLifecycle({ product_id: 'us-prairie-mastercard', suspended_by: null, resume_state: null })];
+    await db.insertInto('credential_lifecycle').values(rows).execute();
+    expect(await db.selectFrom('credential_lifecycle').selectAll().where('credential_id', 'in', rows.map((r) => r.credential_id)).orderBy('product_id').execute()).toEqual(rows);
+  },
+  transactions: async (db) => {
+    const rows = [f.transaction(), f.transaction({ approved: 0, reason: 'atc_replayed', response_code: '82', amount_minor: 0, channel: 'in_store' })];
+    await db.insertInto('transactions').values(rows).execute();
+    expect(await db.selectFrom('transactions').selectAll().where('id', 'in', rows.map((r) => r.id)).orderBy('approved', 'desc').execute()).toEqual(rows);
+  },
+  network_jtis: async (db) => {
+    const row = f.networkJti();
+    await db.insertInto('network_jtis').values(row).execute();
+    expect(await db.selectFrom('network_jtis').selectAll().where('jti', '=', row.jti).executeTakeFirst()).toEqual(row);
+  },
 };
 
 /** Inserts a row, then returns the insertion of a second row that collides with it. */
@@ -168,6 +224,51 @@ const uniqueCases: Record<string, (db: Kysely<Database>) => Promise<() => Promis
     const row = f.tsmScript();
     await db.insertInto('tsm_scripts').values(row).execute();
     return () => db.insertInto('tsm_scripts').values(f.tsmScript({ credential_id: row.credential_id })).execute();
+  },
+  'residency_index (account_id, region)': async (db) => {
+    const row = f.residencyEntry();
+    await db.insertInto('residency_index').values(row).execute();
+    return () => db.insertInto('residency_index').values(f.residencyEntry({ account_id: row.account_id, region: row.region })).execute();
+  },
+  'region_outbox (report_id, target_region)': async (db) => {
+    const row = f.regionOutboxRow();
+    await db.insertInto('region_outbox').values(row).execute();
+    return () => db.insertInto('region_outbox').values(f.regionOutboxRow({ report_id: row.report_id, target_region: row.target_region })).execute();
+  },
+  'region_request_jtis jti': async (db) => {
+    const row = f.regionRequestJti();
+    await db.insertInto('region_request_jtis').values(row).execute();
+    return () => db.insertInto('region_request_jtis').values(f.regionRequestJti({ jti: row.jti })).execute();
+  },
+  'lost_device_receipts (home_region, report_id)': async (db) => {
+    const row = f.lostDeviceReceipt();
+    await db.insertInto('lost_device_receipts').values(row).execute();
+    return () => db.insertInto('lost_device_receipts').values(f.lostDeviceReceipt({ report_id: row.report_id })).execute();
+  },
+  'webhook_deliveries event_id': async (db) => {
+    const row = f.webhookDelivery();
+    await db.insertInto('webhook_deliveries').values(row).execute();
+    return () => db.insertInto('webhook_deliveries').values(f.webhookDelivery({ event_id: row.event_id })).execute();
+  },
+  'issuer_api_jtis (issuer_id, jti)': async (db) => {
+    const row = f.issuerApiJti();
+    await db.insertInto('issuer_api_jtis').values(row).execute();
+    return () => db.insertInto('issuer_api_jtis').values(f.issuerApiJti({ jti: row.jti })).execute();
+  },
+  'credential_lifecycle token_ref': async (db) => {
+    const row = f.credentialLifecycle();
+    await db.insertInto('credential_lifecycle').values(row).execute();
+    return () => db.insertInto('credential_lifecycle').values(f.credentialLifecycle({ token_ref: row.token_ref })).execute();
+  },
+  'transactions primary key': async (db) => {
+    const row = f.transaction();
+    await db.insertInto('transactions').values(row).execute();
+    return () => db.insertInto('transactions').values(f.transaction({ id: row.id })).execute();
+  },
+  'network_jtis (network, jti)': async (db) => {
+    const row = f.networkJti();
+    await db.insertInto('network_jtis').values(row).execute();
+    return () => db.insertInto('network_jtis').values(f.networkJti({ jti: row.jti })).execute();
   },
 };
 

@@ -4,6 +4,11 @@ import type {
   AccountRow, AssertionJtisTable, AssetsTable, AuditLogTable, CredentialRow, DeviceRow, DpopJtisTable,
   IdempotencyKeysTable, IssuerOutboxTable, NotificationsTable, SessionRow, TsmScriptRow, VaultRecordRow,
 } from './database.js';
+import type {
+  LostDeviceReceiptsTable, LostReportRow, RegionOutboxRow, RegionRequestJtisTable, ResidencyIndexRow,
+} from './database.js';
+import type { CredentialLifecycleRow, IssuerApiJtisTable, WebhookDeliveryRow } from './database.js';
+import type { NetworkJtisTable, TransactionRow } from './database.js';
 
 /**
  * Complete rows for the storage contract suite: each one names every column of its table, so a
@@ -78,4 +83,48 @@ export const issuerOutboxMessage = (o: Partial<Omit<Selectable<IssuerOutboxTable
 
 export const auditEntry = (o: Partial<Omit<Selectable<AuditLogTable>, 'id'>> = {}): Omit<Selectable<AuditLogTable>, 'id'> => ({
   at: NOW, actor: 'device:abc', action: 'credential.suspend', subject: uid(), detail: '{}', ...o,
+});
+
+export const residencyEntry = (o: Partial<ResidencyIndexRow> = {}): ResidencyIndexRow => ({
+  account_id: uid(), region: 'cn', pseudonym: uid(), first_seen_at: NOW, ...o,
+});
+
+export const lostReport = (o: Partial<LostReportRow> = {}): LostReportRow => ({
+  id: uid(), account_id: uid(), device_id: uid(), device_jkt: uid(), reported_by: 'operator', home_suspended: 2, created_at: NOW, ...o,
+});
+
+export const regionOutboxRow = (o: Partial<RegionOutboxRow> = {}): RegionOutboxRow => ({
+  id: uid(), report_id: uid(), target_region: 'cn', payload: '{"pseudonym":"p","deviceJkt":"j"}', attempts: 3,
+  next_attempt_at: NOW, confirmed_at: NOW, last_error: 'REGION_REQUEST_UNDELIVERED', response: 'a.b.c', suspended: 1, created_at: NOW, ...o,
+});
+
+export const regionRequestJti = (o: Partial<Selectable<RegionRequestJtisTable>> = {}): Selectable<RegionRequestJtisTable> => ({
+  jti: uid(), issuer: 'us', expires_at: NOW, ...o,
+});
+
+export const lostDeviceReceipt = (o: Partial<Selectable<LostDeviceReceiptsTable>> = {}): Selectable<LostDeviceReceiptsTable> => ({
+  home_region: 'us', report_id: uid(), suspended: 0, received_at: NOW, ...o,
+});
+
+export const webhookDelivery = (o: Partial<WebhookDeliveryRow> = {}): WebhookDeliveryRow => ({
+  event_id: uid(), issuer_id: 'sandbox-us', type: 'token.suspended', payload: '{"type":"token.suspended","reason":"fraud_suspected"}',
+  attempts: 2, next_attempt_at: NOW, delivered_at: NOW, last_error: 'http 503', created_at: NOW, ...o,
+});
+
+export const issuerApiJti = (o: Partial<Selectable<IssuerApiJtisTable>> = {}): Selectable<IssuerApiJtisTable> => ({
+  issuer_id: 'sandbox-us', jti: uid(), expires_at: NOW, ...o,
+});
+
+export const credentialLifecycle = (o: Partial<CredentialLifecycleRow> = {}): CredentialLifecycleRow => ({
+  credential_id: uid(), token_ref: uid(), product_id: 'us-liberty-visa', suspended_by: 'issuer', resume_state: 'active', updated_at: NOW, ...o,
+});
+
+export const transaction = (o: Partial<TransactionRow> = {}): TransactionRow => ({
+  id: uid(), credential_id: uid(), token_ref: uid(), device_id: uid(), account_id: uid(), network: 'sandbox-net', atc: 65_535,
+  amount_minor: 999_999_999_999, currency: '840', country: '840', transaction_date: '2025-01-02', transaction_type: 0,
+  channel: 'in_app', merchant_id: 'm-1', merchant_name: 'Café Ærø 山田', approved: 1, reason: 'approved', response_code: '00', created_at: NOW, ...o,
+});
+
+export const networkJti = (o: Partial<Selectable<NetworkJtisTable>> = {}): Selectable<NetworkJtisTable> => ({
+  network: 'sandbox-net', jti: uid(), expires_at: NOW, ...o,
 });

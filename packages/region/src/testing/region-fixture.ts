@@ -70,4 +70,4 @@ export function encryptCardDetails(details: api.CardDetails, regionKey: PublicJw
   return encryptJson(details, regionKey, TYP.cardDetails);
 }
 
-export { createTestPostgresDatabase } from '../storage/postgres/test-database.js';
+export { createTestPostgresDatabase, type TestPostgresDatabase } from '../storage/postgres/test-database.js';

@@ -91,6 +91,7 @@ describe('Vault', () => {
     expect(stored.wrapped_key).toBeNull();
     expect(stored.erased_at).not.toBeNull();
     expect(await reasonOf(vault.open(db, row.id))).toBe('record_erased');
+    await expect(vault.open(db, row.id)).rejects.toMatchObject({ code: 'VAULT_RECORD_ERASED', status: 410 });
   });
 
   it('fails with a typed error for a missing record or another KEK', async () => {

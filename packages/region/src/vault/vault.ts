@@ -83,8 +83,9 @@ export class Vault {
   }
 
   /**
-   * Decrypts a record (de-tokenization). Fails with `INTERNAL` and `details.reason`
-   * `record_not_found`, `record_erased`, `kek_unknown`, `key_unwrap_failed` or `decryption_failed`.
+   * Decrypts a record (de-tokenization). Fails with `VAULT_RECORD_ERASED` (reason `record_erased`)
+   * for a crypto-shredded record, else `INTERNAL` with `details.reason` `record_not_found`,
+   * `kek_unknown`, `key_unwrap_failed` or `decryption_failed`.
    */
   async open(db: Kysely<Database>, id: string): Promise<VaultCard> {
     const row = await db.selectFrom('vault_records').selectAll().where('id', '=', id).executeTakeFirst();

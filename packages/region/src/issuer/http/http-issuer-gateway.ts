@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { DomicileError, signJson, type PrivateJwk, type api } from '@domicile/protocol';
+import { DomicileError, isDomicileError, signJson, type PrivateJwk, type api } from '@domicile/protocol';
 import type {
-  CardDetailsCheck, CodeDelivery, EligibilityRequest, EligibilityResult, IdvMethodsRequest, IssuerGateway,
+  AuthorizationCheck, AuthorizationDecision, CardDetailsCheck, CodeDelivery, EligibilityRequest, EligibilityResult,
+  IdvMethodsRequest, IssuerGateway,
 } from '../issuer-gateway.js';
 import {
   ISSUER_OPERATIONS, ISSUER_REQUEST_TYP, IssuerRefusal, IssuerResponses,
@@ -65,6 +66,18 @@ export class HttpIssuerGateway implements IssuerGateway {
 
   async deliverCode(req: CodeDelivery): Promise<void> {
     await this.#call(ISSUER_OPERATIONS.deliverCode, req);
+  }
+
+  async authorize(req: AuthorizationCheck): Promise<AuthorizationDecision> {
+    let body: Static<typeof IssuerResponses.authorize>;
+    try {
+      body = await this.#call(ISSUER_OPERATIONS.authorize, req, IssuerResponses.authorize);
+    } catch (error) {
+      // An issuer that refuses the card outright has not failed: it does not honour the payment.
+      if (isDomicileError(error, 'CARD_NOT_SUPPORTED') || isDomicileError(error, 'CARD_DETAILS_INVALID')) return { approved: false, reason: 'do_not_honor' };
+      throw error;
+    }
+    return body.approved ? { approved: true, reason: 'approved' } : { approved: false, reason: body.reason };
   }
 
   #call(op: IssuerOperation, request: unknown): Promise<undefined>;

@@ -13,7 +13,8 @@ import { api } from '@domicile/protocol';
  * - `200` with the operation's body ({@link IssuerResponses}); `200`/`202`/`204`, any body, for
  *   `card-details/verify` and `idv/deliver`.
  * - `4xx` with `{ "error": "card_not_supported" }` or `{ "error": "card_details_invalid" }`:
- *   the region answers `CARD_NOT_SUPPORTED` / `CARD_DETAILS_INVALID`.
+ *   the region answers `CARD_NOT_SUPPORTED` / `CARD_DETAILS_INVALID` (to an `authorizations`
+ *   request: a `do_not_honor` decline).
  * - Anything else (other `4xx`, `5xx`, a body that does not match, a timeout, a network failure):
  *   `ISSUER_UNAVAILABLE`.
  */
@@ -25,6 +26,8 @@ export const ISSUER_OPERATIONS = {
   verifyCardDetails: 'card-details/verify',
   idvMethods: 'idv/methods',
   deliverCode: 'idv/deliver',
+  /** Payments: the card (de-tokenized in the region), amount and merchant; a decline is a 200 answer. */
+  authorize: 'authorizations',
 } as const;
 
 export type IssuerOperation = (typeof ISSUER_OPERATIONS)[keyof typeof ISSUER_OPERATIONS];
@@ -64,6 +67,13 @@ export const IssuerResponses = {
     product: CardProductSchema,
   }),
   idvMethods: Type.Object({ methods: Type.Array(api.IdvMethod, { maxItems: 10 }) }),
+  authorize: Type.Union([
+    Type.Object({ approved: Type.Literal(true), reason: Type.Literal('approved') }),
+    Type.Object({
+      approved: Type.Literal(false),
+      reason: Type.Union([Type.Literal('insufficient_funds'), Type.Literal('account_closed'), Type.Literal('do_not_honor')]),
+    }),
+  ]),
 };
 
 /** The refusal body of a `4xx`. */

@@ -3,11 +3,12 @@ import type { Kysely } from 'kysely';
 import { DomicileError, isExpired, type api } from '@domicile/protocol';
 import type { Database } from '../../storage/database.js';
 import type {
-  CardDetailsCheck, CardProduct, CodeDelivery, EligibilityRequest, EligibilityResult, IdvMethodsRequest, IssuerGateway,
+  AuthorizationCheck, AuthorizationDecision, CardDetailsCheck, CardProduct, CodeDelivery, EligibilityRequest, EligibilityResult,
+  IdvMethodsRequest, IssuerGateway,
 } from '../issuer-gateway.js';
 import { channelOf, writeOutbox } from './issuer-outbox.js';
 import { SANDBOX_PRODUCTS, toCardProduct, type SandboxProduct } from './sandbox-products.js';
-import { TEST_CARDS, type TestCard } from './test-cards.js';
+import { SANDBOX_SPEND_LIMIT_MINOR, TEST_CARDS, type TestCard } from './test-cards.js';
 
 /** Options of {@link SandboxIssuer}. */
 export interface SandboxIssuerOptions {
@@ -77,6 +78,20 @@ export class SandboxIssuer implements IssuerGateway {
     await writeOutbox(this.#db, {
       channel: channelOf(req.method.kind), target: req.method.target, last4: req.last4, code: req.code, sessionId: req.sessionId,
     });
+  }
+
+  /** Decides by the rule documented with {@link SANDBOX_SPEND_LIMIT_MINOR} and `closedAccount`. */
+  authorize(req: AuthorizationCheck): Promise<AuthorizationDecision> {
+    const card = this.#cards.find((c) => c.pan === req.pan);
+    const known = card !== undefined && card.productId === req.productId && (card.outcome === 'green' || card.outcome === 'yellow')
+      && card.expiry.month === req.expiry.month && card.expiry.year === req.expiry.year && !isExpired(card.expiry);
+    const decision = ((): AuthorizationDecision => {
+      if (!known) return { approved: false, reason: 'do_not_honor' };
+      if (card.closedAccount === true) return { approved: false, reason: 'account_closed' };
+      if (req.amount.minor > SANDBOX_SPEND_LIMIT_MINOR) return { approved: false, reason: 'insufficient_funds' };
+      return { approved: true, reason: 'approved' };
+    })();
+    return Promise.resolve(decision);
   }
 
   #productOf(card: TestCard): CardProduct | undefined {

@@ -17,11 +17,22 @@ export interface TestCard {
   readonly productId?: string;
   /** The decline reason of a `red` card. */
   readonly reason?: string;
+  /** Provisions, but the issuer declines every authorization: `account_closed`. */
+  readonly closedAccount?: true;
 }
 
+/**
+ * How the sandbox issuer authorizes payments with a provisioned test card: approved up to this
+ * amount in minor units of the transaction's currency (1,000.00 USD, EUR, CNY…); a larger amount
+ * declines for insufficient funds. A card with `closedAccount` declines every payment.
+ */
+export const SANDBOX_SPEND_LIMIT_MINOR = 100_000;
+
 const EXPIRY = { month: 12, year: 2030 } as const;
-const GREEN = 'Approved at once (green): terms, card details, done.';
-const YELLOW = 'ID&V needed (yellow): the one-time code goes to the sandbox outbox.';
+const PAYS = 'Pays up to 1,000.00; more declines (insufficient_funds).';
+const GREEN = `Approved at once (green): terms, card details, done. ${PAYS}`;
+const YELLOW = `ID&V needed (yellow): the one-time code goes to the sandbox outbox. ${PAYS}`;
+const CLOSED = 'Approved at once (green), but the account is closed: every payment declines (account_closed).';
 const UNSUPPORTED = 'The issuer does not take part in wallets: CARD_NOT_SUPPORTED.';
 const declined = (reason: string) => ({ outcome: 'red', description: `Declined (red): "${reason}"`, reason }) as const;
 const US = { region: 'us', expiry: EXPIRY, name: 'Jane Doe' } as const;
@@ -44,6 +55,8 @@ export const TEST_CARDS: readonly TestCard[] = [
     productId: 'us-liberty-visa' },
   { ...US, pan: '4400001234560049', cvv: '567', network: 'visa', outcome: 'unsupported',
     description: UNSUPPORTED },
+  { ...US, pan: '4000777712345672', cvv: '678', network: 'visa', outcome: 'green',
+    description: CLOSED, productId: 'us-liberty-visa', closedAccount: true },
   { ...EU, pan: '4500123456781019', cvv: '321', network: 'visa', outcome: 'green',
     description: GREEN, productId: 'eu-lumiere-visa' },
   { ...EU, pan: '5300123456781059', cvv: '432', network: 'mastercard', outcome: 'green',
@@ -54,6 +67,8 @@ export const TEST_CARDS: readonly TestCard[] = [
     productId: 'eu-lumiere-visa' },
   { ...EU, pan: '4799001234561046', cvv: '765', network: 'visa', outcome: 'unsupported',
     description: UNSUPPORTED },
+  { ...EU, pan: '4700777712345675', cvv: '876', network: 'visa', outcome: 'green',
+    description: CLOSED, productId: 'eu-lumiere-visa', closedAccount: true },
   { ...CN, pan: '6200123456782015', cvv: '135', network: 'unionpay', outcome: 'green',
     description: GREEN, productId: 'cn-jade-unionpay' },
   { ...CN, pan: '6230123456782050', cvv: '246', network: 'unionpay', outcome: 'green',
@@ -64,6 +79,8 @@ export const TEST_CARDS: readonly TestCard[] = [
     productId: 'cn-jade-unionpay' },
   { ...CN, pan: '6299001234562044', cvv: '579', network: 'unionpay', outcome: 'unsupported',
     description: UNSUPPORTED },
+  { ...CN, pan: '6200777712345675', cvv: '680', network: 'unionpay', outcome: 'green',
+    description: CLOSED, productId: 'cn-jade-unionpay', closedAccount: true },
 ];
 
 const NETWORK_NAMES: Record<CardNetwork, string> = { visa: 'Visa', mastercard: 'Mastercard', unionpay: 'UnionPay', amex: 'American Express' };

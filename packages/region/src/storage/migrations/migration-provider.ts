@@ -1,5 +1,8 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initialMigration } from './0001-initial.js';
+import { paymentsMigration } from './0002-payments.js';
+import { lifecycleMigration } from './0003-lifecycle.js';
+import { residencyMigration } from './0004-residency.js';
 
 /**
  * Every migration, in order, compiled into the program: no file-system discovery, so a bundled
@@ -7,6 +10,9 @@ import { initialMigration } from './0001-initial.js';
  */
 export const migrations: Readonly<Record<string, Migration>> = {
   '0001_initial': initialMigration,
+  '0002_payments': paymentsMigration,
+  '0003_lifecycle': lifecycleMigration,
+  '0004_residency': residencyMigration,
 };
 
 /** The Kysely `Migrator` provider over {@link migrations}. */

@@ -1,0 +1,1 @@
+export { IssuerApiClient, type IssuerApiClientOptions } from './issuer-api-client.js';

@@ -1,0 +1,1 @@
+export { SupportClient, formatLostReport, type SupportClientOptions } from './support-client.js';

@@ -1,0 +1,87 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { DomicileError, api, verifyDirectory, type PrivateJwk, type PublicJwk } from '@domicile/protocol';
+import { RegionForwarder } from './region-forwarder.js';
+import { toRouterError } from './router-errors.js';
+
+/** Options of {@link createNetworkRouter}. */
+export interface NetworkRouterOptions {
+  /** The signed region directory, and the authority key it must verify with. */
+  readonly directoryJws: string;
+  readonly authorityKey: PublicJwk;
+  /** This network's id in the directory's `networks`. */
+  readonly network: string;
+  /** The network's signing key: the directory must list its public half for `network`. */
+  readonly signingKey: PrivateJwk;
+  readonly fetch?: typeof fetch;
+  /** Timeout of each request to a region; default 10 s. */
+  readonly regionTimeoutMs?: number;
+  /** Log requests (JSON lines on stdout); off by default. Bodies are never logged. */
+  readonly log?: boolean;
+}
+
+/**
+ * A card network's router (DESIGN step 7): merchants' acquirers send it authorization requests
+ * for tokens and never need to know regions; it finds the region that issued each token by the
+ * directory's token ranges, signs the request for that region and returns the region's answer
+ * as it came. Acquirers reach it with plain JSON and no keys: in production it sits behind the
+ * acquirer network's own TLS and mutual authentication, which are not Domicile's to replace.
+ * Returns the app without listening, for `inject()` tests; {@link startNetworkRouter} listens.
+ */
+export async function createNetworkRouter(options: NetworkRouterOptions): Promise<FastifyInstance> {
+  const directory = await verifyDirectory(options.directoryJws, options.authorityKey);
+  const listed = directory.network(options.network);
+  if (listed === undefined) throw new DomicileError('CONFIG_INVALID', { details: { reason: `network ${options.network} is not in the directory` } });
+  if (listed.keys.signing.kid !== options.signingKey.kid) {
+    throw new DomicileError('CONFIG_INVALID', { details: { reason: `the directory lists another key for network ${options.network}` } });
+  }
+  const forwarder = new RegionForwarder({
+    directory, network: options.network, signingKey: options.signingKey,
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...(options.regionTimeoutMs === undefined ? {} : { timeoutMs: options.regionTimeoutMs }),
+  });
+  const app = Fastify({
+    logger: options.log === true,
+    bodyLimit: 16 * 1024,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const mapped = toRouterError(error);
+    if (mapped.status >= 500) request.log.error({ err: error, code: mapped.code }, 'authorization failed');
+    return reply.code(mapped.status).send(mapped.toBody());
+  });
+  app.setNotFoundHandler((_request, reply) => reply.code(404).send(new DomicileError('NOT_FOUND').toBody()));
+
+  app.post<{ Body: api.AuthorizationRequest }>('/v1/authorizations', { schema: { body: api.AuthorizationRequest } }, async (request, reply) => {
+    const answer = await forwarder.forward(request.body);
+    request.log.info({ region: answer.region.id, status: answer.status }, 'authorization routed');
+    return reply.code(answer.status).send(answer.body);
+  });
+  app.get('/healthz', () => ({ status: 'ok', network: options.network, directorySerial: directory.document.serial }));
+  return app;
+}
+
+/** A listening network router. */
+export interface RunningNetworkRouter {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Creates the router and listens; by default on the host and port of the network's directory `baseUrl`. */
+export async function startNetworkRouter(options: NetworkRouterOptions & { host?: string; port?: number }): Promise<RunningNetworkRouter> {
+  const app = await createNetworkRouter(options);
+  const listed = (await verifyDirectory(options.directoryJws, options.authorityKey)).network(options.network)?.baseUrl;
+  const fromDirectory = listed === undefined ? undefined : new URL(listed);
+  try {
+    const url = await app.listen({
+      host: options.host ?? fromDirectory?.hostname ?? '127.0.0.1',
+      port: options.port ?? (fromDirectory === undefined || fromDirectory.port === '' ? 0 : Number(fromDirectory.port)),
+    });
+    return { app, url, close: () => app.close() };
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+}

@@ -1,0 +1,43 @@
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { api } from '@domicile/protocol';
+import { verifyNetworkAuthorization } from '../../auth/index.js';
+import { authorizeTransaction, listTransactions } from '../../payments/index.js';
+import type { RegionContext } from '../../region-context.js';
+import { deviceOf } from '../device-auth.js';
+import { deviceRoute } from '../route-schemas.js';
+
+const tags = ['payments'];
+const errors = {
+  '4xx': { description: 'A DomicileError: see docs/errors.md.', ...api.ErrorBodySchema },
+  '5xx': { description: 'A DomicileError: see docs/errors.md.', ...api.ErrorBodySchema },
+};
+
+/**
+ * Payments. `POST /v1/authorizations` is for card networks, not devices: no DPoP, no
+ * Idempotency-Key; the body is the network router's JWS, verified with the network's key from
+ * the signed directory, single-use by its `jti`. `GET /v1/transactions` is the device's.
+ */
+export function authorizationRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
+  return (app, _options, done) => {
+    app.post('/v1/authorizations', {
+      schema: {
+        summary: 'Network routers only: decide an authorization for a token this region issued (a decline is a 200)',
+        tags, body: api.SignedAuthorization, response: { 200: api.AuthorizationResponse, ...errors },
+      },
+    }, async (request) => {
+      const verified = await verifyNetworkAuthorization(ctx.db, {
+        jws: request.body.authorization, directory: ctx.directory, self: ctx.self.id, now: ctx.now(),
+      });
+      return authorizeTransaction(ctx, verified);
+    });
+
+    app.get('/v1/transactions', {
+      config: { auth: 'device' },
+      schema: deviceRoute({
+        summary: 'The calling device\'s authorizations in this region, newest first', tags,
+        response: { 200: api.TransactionListResponse },
+      }),
+    }, (request) => listTransactions(ctx, deviceOf(request)));
+    done();
+  };
+}

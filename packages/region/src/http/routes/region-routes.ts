@@ -1,0 +1,26 @@
+import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
+import { api } from '@domicile/protocol';
+import { LOST_DEVICE_PATH, receiveLostDeviceRequest } from '../../lost-device/index.js';
+import type { RegionContext } from '../../region-context.js';
+
+/**
+ * Region-to-region requests. No transport authentication: the body is a JWS that only a region
+ * of the signed directory can make, addressed to this region and used once.
+ */
+export function regionRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
+  return (app, _options, done) => {
+    app.post(LOST_DEVICE_PATH, {
+      config: { auth: 'region' },
+      schema: {
+        summary: 'A home region asks to suspend the tokens of a lost device; answers a signed confirmation',
+        tags: ['regions'], body: api.RegionRequestBody,
+        response: {
+          200: api.RegionConfirmationResponse,
+          '4xx': { description: 'A DomicileError: see docs/errors.md.', ...api.ErrorBodySchema },
+          '5xx': { description: 'A DomicileError: see docs/errors.md.', ...api.ErrorBodySchema },
+        },
+      },
+    }, (request) => receiveLostDeviceRequest(ctx, request.body.request));
+    done();
+  };
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import type { api } from '@domicile/protocol';
+import { planTransition, type LifecycleSnapshot } from './lifecycle-rules.js';
+
+const live = (state: api.CredentialState): LifecycleSnapshot => ({ state, suspendedBy: null, resumeState: null });
+const suspended = (by: api.LifecycleActor | null, resumeState: api.ResumedState = 'active'): LifecycleSnapshot => ({ state: 'suspended', suspendedBy: by, resumeState });
+const codeOf = (work: () => unknown): unknown => {
+  try {
+    work();
+  } catch (error) {
+    return (error as { code?: unknown }).code;
+  }
+  return undefined;
+};
+
+describe('planTransition', () => {
+  it('suspends an active or a pending token, remembering what to resume to', () => {
+    expect(planTransition(live('active'), 'suspend', 'device')).toEqual({ kind: 'change', to: 'suspended', suspendedBy: 'device', resumeState: 'active' });
+    expect(planTransition(live('pending_activation'), 'suspend', 'system'))
+      .toEqual({ kind: 'change', to: 'suspended', suspendedBy: 'system', resumeState: 'pending_activation' });
+  });
+
+  it('resumes to the state the token had, and only by an actor at least as strong as the suspender', () => {
+    expect(planTransition(suspended('device', 'pending_activation'), 'resume', 'device'))
+      .toEqual({ kind: 'change', to: 'pending_activation', suspendedBy: null, resumeState: null });
+    expect(planTransition(suspended('system'), 'resume', 'issuer')).toMatchObject({ kind: 'change', to: 'active' });
+    expect(codeOf(() => planTransition(suspended('system'), 'resume', 'device'))).toBe('RESUME_NOT_ALLOWED');
+    expect(codeOf(() => planTransition(suspended('issuer'), 'resume', 'system'))).toBe('RESUME_NOT_ALLOWED');
+    expect(planTransition(suspended(null, 'active'), 'resume', 'device')).toMatchObject({ kind: 'change', to: 'active' });
+  });
+
+  it('changes nothing when the token already is in the asked state, but lets a stronger actor take a suspension over', () => {
+    expect(planTransition(suspended('device'), 'suspend', 'device')).toEqual({ kind: 'unchanged' });
+    expect(planTransition(suspended('issuer'), 'suspend', 'device')).toEqual({ kind: 'unchanged' });
+    expect(planTransition(suspended('device'), 'suspend', 'issuer')).toEqual({ kind: 'unchanged', suspendedBy: 'issuer' });
+    expect(planTransition(live('active'), 'resume', 'device')).toEqual({ kind: 'unchanged' });
+    expect(planTransition(live('deleted'), 'delete', 'device')).toEqual({ kind: 'unchanged' });
+  });
+
+  it('deletes from any live state, for good', () => {
+    for (const from of [live('active'), live('pending_activation'), suspended('issuer')]) {
+      expect(planTransition(from, 'delete', 'device')).toEqual({ kind: 'change', to: 'deleted', suspendedBy: null, resumeState: null });
+    }
+    expect(codeOf(() => planTransition(live('deleted'), 'resume', 'issuer'))).toBe('CREDENTIAL_STATE');
+    expect(codeOf(() => planTransition(live('deleted'), 'suspend', 'system'))).toBe('CREDENTIAL_STATE');
+  });
+});

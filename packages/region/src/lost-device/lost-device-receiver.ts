@@ -1,0 +1,53 @@
+import { DomicileError, type api } from '@domicile/protocol';
+import { audit } from '../accounts/index.js';
+import type { RegionContext } from '../region-context.js';
+import { isUniqueViolation } from '../storage/index.js';
+import { signLostDeviceConfirmation, verifyLostDeviceRequest } from './region-request.js';
+import { suspendDeviceCredentials } from './suspend-lost-device.js';
+
+/**
+ * Receives a lost-device request from a home region (`POST /v1/regions/lost-device`) and answers
+ * with a confirmation signed by this region.
+ *
+ * What is suspended: the credentials of the lost device only — the device of the guest account
+ * (`pseudonym` of home region `iss`) whose key thumbprint is `deviceJkt`. Tokens are
+ * device-specific, so the user's other devices keep theirs; a device key found on another
+ * account is not touched. A region that knows no such guest or device confirms zero.
+ *
+ * A request is accepted once (its `jti`); a report is applied once (a receipt per home region
+ * and report): the home region's retry after a lost answer, a new request for the same report,
+ * is answered with the count of the first.
+ */
+export async function receiveLostDeviceRequest(ctx: RegionContext, jws: string): Promise<api.RegionConfirmationResponse> {
+  const now = ctx.now();
+  const request = await verifyLostDeviceRequest({ jws, directory: ctx.directory, self: ctx.self.id, now });
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    try {
+      await trx.insertInto('region_request_jtis')
+        .values({ jti: request.jti, issuer: request.iss, expires_at: new Date(request.exp * 1000).toISOString() }).execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DomicileError('REGION_REQUEST_REPLAYED');
+      throw error;
+    }
+    // Expired jtis can never be replayed (the request itself has expired): keep the table small.
+    await trx.deleteFrom('region_request_jtis').where('expires_at', '<', now.toISOString()).execute();
+    const receipt = await trx.selectFrom('lost_device_receipts').select('suspended')
+      .where('home_region', '=', request.iss).where('report_id', '=', request.reportId).executeTakeFirst();
+    if (receipt !== undefined) return { suspended: receipt.suspended, wake: () => undefined };
+
+    const device = await trx.selectFrom('devices').innerJoin('accounts', 'accounts.id', 'devices.account_id')
+      .select('devices.id').where('accounts.kind', '=', 'guest').where('accounts.home_region', '=', request.iss)
+      .where('accounts.pseudonym', '=', request.pseudonym).where('devices.jkt', '=', request.deviceJkt).executeTakeFirst();
+    const suspension = device === undefined ? undefined : await suspendDeviceCredentials(trx, ctx, { deviceId: device.id, reportId: request.reportId });
+    const suspended = suspension?.count ?? 0;
+    await trx.insertInto('lost_device_receipts')
+      .values({ home_region: request.iss, report_id: request.reportId, suspended, received_at: now.toISOString() }).execute();
+    await audit(trx, {
+      at: now.toISOString(), actor: `region:${request.iss}`, action: 'device.lost.received', subject: device?.id ?? request.reportId,
+      detail: { reportId: request.reportId, suspended, deviceKnown: device !== undefined },
+    });
+    return { suspended, wake: suspension?.wake ?? (() => undefined) };
+  });
+  result.wake();
+  return { confirmation: await signLostDeviceConfirmation({ request, suspended: result.suspended, key: ctx.keys.signing, now }) };
+}

@@ -1,0 +1,154 @@
+import type { Kysely } from 'kysely';
+import { isDomicileError, type Directory, type PrivateJwk } from '@domicile/protocol';
+import type { Database, RegionOutboxRow } from '../storage/database.js';
+import { deliverLostDeviceRequest, fetchRegionTransport, type RegionTransport } from './region-request-client.js';
+import type { LostDeviceAsk } from './region-request.js';
+
+/** Timing of the outbox; the defaults suit production, tests shorten them. */
+export interface RegionOutboxTiming {
+  /** How often to look for due rows when nobody kicks; default 5 s. */
+  readonly pollIntervalMs?: number;
+  /** Wait after the first failed attempt, doubled after each further one; default 1 s. */
+  readonly backoffMs?: number;
+  /** Longest wait between attempts, however many failed; default 5 min. */
+  readonly maxBackoffMs?: number;
+  /** Time allowed for one delivery; default 10 s. */
+  readonly timeoutMs?: number;
+}
+
+/** How a region configures its outbox: the timing, and (tests) the transport to other regions. */
+export interface RegionOutboxConfig extends RegionOutboxTiming {
+  /** Default: HTTP to the base URL the directory lists. In-process tests route to `inject()`. */
+  readonly transport?: RegionTransport;
+}
+
+/** Options of {@link RegionOutboxWorker}. */
+export interface RegionOutboxWorkerOptions extends RegionOutboxTiming {
+  readonly db: Kysely<Database>;
+  readonly directory: Directory;
+  /** This (the home) region's id and signing key, the one the directory lists for it. */
+  readonly self: string;
+  readonly signingKey: PrivateJwk;
+  readonly now: () => Date;
+  readonly transport?: RegionTransport;
+  readonly logger?: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+  /** Rows per run; default 20. */
+  readonly batchSize?: number;
+}
+
+/**
+ * Delivers the `region_outbox`: each row a lost-device request to one other region, retried
+ * with capped exponential backoff until that region answers with a signed confirmation — a
+ * region that is down for a day gets the request when it is back. Any number of workers, on any
+ * number of nodes, may run on one region database: a row is claimed by a conditional update of
+ * its `next_attempt_at` (a lease), so one attempt runs at a time; a node that dies mid-attempt
+ * leaves a lease that expires.
+ */
+export class RegionOutboxWorker {
+  readonly #o: RegionOutboxWorkerOptions;
+  readonly #poll: number;
+  readonly #backoff: number;
+  readonly #maxBackoff: number;
+  readonly #timeout: number;
+  #running = false;
+  #timer: NodeJS.Timeout | undefined;
+  #current: Promise<void> | undefined;
+  #kicked = false;
+
+  constructor(options: RegionOutboxWorkerOptions) {
+    this.#o = options;
+    this.#poll = options.pollIntervalMs ?? 5_000;
+    this.#backoff = options.backoffMs ?? 1_000;
+    this.#maxBackoff = options.maxBackoffMs ?? 300_000;
+    this.#timeout = options.timeoutMs ?? 10_000;
+  }
+
+  /** Attempts every due row once; returns how many regions confirmed in this run. */
+  async runOnce(): Promise<number> {
+    const now = this.#o.now();
+    const due = await this.#o.db.selectFrom('region_outbox').selectAll()
+      .where('confirmed_at', 'is', null).where('next_attempt_at', '<=', now.toISOString())
+      .orderBy('next_attempt_at').limit(this.#o.batchSize ?? 20).execute();
+    let confirmed = 0;
+    for (const row of due) if (await this.#attempt(row)) confirmed++;
+    return confirmed;
+  }
+
+  /** Starts polling (and runs at once). */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#schedule(0);
+  }
+
+  /** Asks for a run soon, e.g. right after a report committed its outbox rows. */
+  kick(): void {
+    if (!this.#running) return;
+    if (this.#current !== undefined) this.#kicked = true;
+    else this.#schedule(0);
+  }
+
+  /** Stops polling and waits for a run in progress to finish. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#current;
+  }
+
+  /** The wait before attempt `attempts + 1`, after `attempts` failed ones. */
+  backoffAfter(attempts: number): number {
+    return Math.min(this.#maxBackoff, this.#backoff * 2 ** Math.min(Math.max(attempts - 1, 0), 30));
+  }
+
+  async #attempt(row: RegionOutboxRow): Promise<boolean> {
+    const { db } = this.#o;
+    const started = this.#o.now();
+    const lease = new Date(started.getTime() + 2 * this.#timeout).toISOString();
+    const claim = await db.updateTable('region_outbox').set({ next_attempt_at: lease })
+      .where('id', '=', row.id).where('next_attempt_at', '=', row.next_attempt_at).where('confirmed_at', 'is', null)
+      .executeTakeFirst();
+    // Another worker claimed it first.
+    if (Number(claim.numUpdatedRows) !== 1) return false;
+    const attempts = row.attempts + 1;
+    try {
+      const { confirmation, suspended } = await deliverLostDeviceRequest({
+        home: this.#o.self, target: row.target_region, ask: { reportId: row.report_id, ...(JSON.parse(row.payload) as Omit<LostDeviceAsk, 'reportId'>) },
+        directory: this.#o.directory, signingKey: this.#o.signingKey, transport: this.#o.transport ?? fetchRegionTransport,
+        timeoutMs: this.#timeout, now: started,
+      });
+      await db.updateTable('region_outbox').set({
+        confirmed_at: this.#o.now().toISOString(), attempts, response: confirmation, suspended, last_error: null,
+      }).where('id', '=', row.id).where('confirmed_at', 'is', null).execute();
+      this.#o.logger?.info({ reportId: row.report_id, region: row.target_region, attempts, suspended }, 'lost-device request confirmed');
+      return true;
+    } catch (error) {
+      const code = isDomicileError(error) ? error.code : 'INTERNAL';
+      const next = new Date(this.#o.now().getTime() + this.backoffAfter(attempts)).toISOString();
+      this.#o.logger?.warn({ err: error, code, reportId: row.report_id, region: row.target_region, attempts }, 'lost-device request not confirmed: will retry');
+      await db.updateTable('region_outbox').set({ attempts, last_error: code, next_attempt_at: next })
+        .where('id', '=', row.id).where('confirmed_at', 'is', null).execute();
+      return false;
+    }
+  }
+
+  #schedule(delayMs: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => { void this.#tick(); }, delayMs);
+    // The worker alone must not keep a process (a CLI, a test) alive.
+    this.#timer.unref();
+  }
+
+  async #tick(): Promise<void> {
+    this.#timer = undefined;
+    this.#current = this.runOnce().then(() => undefined, (error: unknown) => {
+      this.#o.logger?.warn({ err: error }, 'region outbox run failed');
+    });
+    await this.#current;
+    this.#current = undefined;
+    if (!this.#running) return;
+    const more = this.#kicked;
+    this.#kicked = false;
+    this.#schedule(more ? 0 : this.#poll);
+  }
+}

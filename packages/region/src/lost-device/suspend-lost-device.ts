@@ -1,0 +1,37 @@
+import type { Kysely } from 'kysely';
+import { applyCredentialStateChange, wakeAfterStateChange, type AppliedStateChange } from '../lifecycle/index.js';
+import type { RegionContext } from '../region-context.js';
+import type { Database } from '../storage/database.js';
+
+/** Why a lost-device report suspends a token (a lifecycle reason code). */
+export const DEVICE_LOST_REASON = 'device_lost';
+
+export interface DeviceSuspension {
+  /** How many of the device's tokens this report suspended (tokens already suspended are not counted). */
+  readonly count: number;
+  /** Wakes push streams and the webhook worker: call after the transaction commits. */
+  readonly wake: () => void;
+}
+
+/**
+ * Suspends every live credential of one device as the system actor, through the one lifecycle
+ * path (state, notification, issuer webhook, audit), inside the caller's transaction. A token the
+ * user had suspended is taken over by the system, so the device alone cannot resume it.
+ */
+export async function suspendDeviceCredentials(
+  trx: Kysely<Database>, ctx: RegionContext, input: { readonly deviceId: string; readonly reportId: string },
+): Promise<DeviceSuspension> {
+  const live = await trx.selectFrom('credentials').select('token_ref')
+    .where('device_id', '=', input.deviceId).where('state', 'in', ['active', 'pending_activation', 'suspended'])
+    .orderBy('created_at').execute();
+  const applied: AppliedStateChange[] = [];
+  for (const { token_ref: tokenRef } of live) {
+    applied.push(await applyCredentialStateChange(trx, ctx, {
+      tokenRef, action: 'suspend', actor: 'system', reason: DEVICE_LOST_REASON, actorId: input.reportId,
+    }));
+  }
+  return {
+    count: applied.filter((a) => a.changed).length,
+    wake: () => { for (const a of applied) wakeAfterStateChange(ctx, a); },
+  };
+}

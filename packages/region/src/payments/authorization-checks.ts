@@ -1,0 +1,83 @@
+import {
+  arpc, cvn18DataOf, isExpired, parseIssuerApplicationData, verifyArqc, type TransactionFacts, type api,
+} from '@domicile/protocol';
+import type { CredentialRow } from '../storage/database.js';
+
+/**
+ * Authorisation response codes (8A; ISO 8583 field 39 as Visa uses them) for each reason. Several
+ * reasons share a code: the reason is the precise, stable answer; the code is what terminals know.
+ */
+export const RESPONSE_CODES: Readonly<Record<api.AuthorizationReason, string>> = {
+  approved: '00',
+  insufficient_funds: '51',
+  account_closed: '46',
+  do_not_honor: '05',
+  issuer_unavailable: '91',
+  token_suspended: '62',
+  token_deleted: '62',
+  token_not_active: '62',
+  token_expired: '54',
+  token_data_mismatch: '14',
+  cryptogram_invalid: '82',
+  atc_replayed: '82',
+  domain_mismatch: '57',
+};
+
+/** The token's key inputs for EMV: the region re-derives the ICC master key, it never stores it. */
+export interface TokenKey {
+  readonly imk: Buffer;
+  readonly pan: string;
+  readonly psn: string;
+}
+
+/** `MM/YYYY` as the credential stores it. */
+function storedExpiry(credential: CredentialRow): { month: number; year: number } {
+  const [month, year] = credential.token_expiry.split('/').map(Number);
+  return { month: month ?? 0, year: year ?? 0 };
+}
+
+/**
+ * The checks that need neither the vault nor the issuer, in the order they decide: the token's
+ * data, the cryptogram (EMV Book 2 8.1.2), the ATC against the last accepted one, the token's
+ * state and expiry, and its domain (the channel the card itself put in 9F10). Returns the first
+ * failing reason, or undefined when the issuer may be asked.
+ */
+export function checkAuthorization(input: {
+  readonly credential: CredentialRow;
+  readonly request: api.AuthorizationRequest;
+  readonly facts: TransactionFacts;
+  readonly key: TokenKey;
+}): { readonly arqcVerified: boolean; readonly decline: api.AuthorizationReason | undefined } {
+  const { credential, request, facts, key } = input;
+  const expiry = storedExpiry(credential);
+  if (request.panSequenceNumber !== credential.psn || request.tokenExpiry.month !== expiry.month || request.tokenExpiry.year !== expiry.year) {
+    return { arqcVerified: false, decline: 'token_data_mismatch' };
+  }
+  const verified = verifyArqc({ ...key, cvn: 18, atc: facts.atc, data: cvn18DataOf(request.emv), arqc: Buffer.from(request.arqc, 'hex') });
+  if (!verified) return { arqcVerified: false, decline: 'cryptogram_invalid' };
+  const decline = ((): api.AuthorizationReason | undefined => {
+    if (facts.atc <= credential.atc_last) return 'atc_replayed';
+    switch (credential.state) {
+      case 'suspended': return 'token_suspended';
+      case 'deleted': return 'token_deleted';
+      case 'pending_activation': return 'token_not_active';
+      case 'active': break;
+    }
+    if (isExpired(expiry)) return 'token_expired';
+    const iad = parseIssuerApplicationData(request.emv['9F10']);
+    if (iad?.cvn !== 0x12 || iad.channel !== request.channel) return 'domain_mismatch';
+    return undefined;
+  })();
+  return { arqcVerified: true, decline };
+}
+
+/**
+ * The issuer's answer to the card: ARPC method 2 (EMV Book 2 8.2.2) under the ARQC's session key,
+ * over the ARQC and the Card Status Update. CSU byte 2 bit 8 is "issuer approves online
+ * transaction" (EMV CCD CSU layout); everything else stays zero: no PIN or counter updates.
+ */
+export function issuerResponse(key: TokenKey, input: { atc: number; arqc: string; approved: boolean }): { arpc: string; csu: string } {
+  const csu = Buffer.from(input.approved ? '00800000' : '00000000', 'hex');
+  const value = arpc({ ...key, cvn: 18, atc: input.atc, arqc: Buffer.from(input.arqc, 'hex'), csu });
+  return { arpc: value.toString('hex').toUpperCase(), csu: csu.toString('hex').toUpperCase() };
+}

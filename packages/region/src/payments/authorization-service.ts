@@ -1,0 +1,88 @@
+import { DomicileError, isDomicileError, transactionFacts, type TransactionFacts, type api } from '@domicile/protocol';
+import { newId } from '../accounts/index.js';
+import type { AuthorizationDecision } from '../issuer/index.js';
+import type { RegionContext } from '../region-context.js';
+import type { CredentialRow, TransactionRow } from '../storage/database.js';
+import { productFromSession } from '../tsm/index.js';
+import { RESPONSE_CODES, checkAuthorization, issuerResponse, type TokenKey } from './authorization-checks.js';
+import { recordTransaction } from './transaction-store.js';
+
+/** An authorization request whose network signature the edge has verified. */
+export interface NetworkAuthorization {
+  /** The network (directory id) that signed it. */
+  readonly network: string;
+  readonly request: api.AuthorizationRequest;
+}
+
+/**
+ * DESIGN step 7, in the region that issued the token: finds the token, checks it and its
+ * cryptogram, de-tokenizes inside the region only to ask the issuer, records the decision with
+ * the ATC, and answers with the ARPC. The answer names the token by its last 4 digits and never
+ * carries the card number. A decline is an answer; only an unknown token is an error.
+ * @throws DomicileError `TOKEN_NOT_FOUND`, or `VALIDATION_FAILED` for data elements that are not BCD.
+ */
+export async function authorizeTransaction(ctx: RegionContext, input: NetworkAuthorization): Promise<api.AuthorizationResponse> {
+  const { request } = input;
+  const credential = await ctx.db.selectFrom('credentials').selectAll().where('token_number', '=', request.tokenNumber).executeTakeFirst();
+  if (credential === undefined) throw new DomicileError('TOKEN_NOT_FOUND');
+  const facts = transactionFacts(request.emv);
+  const key: TokenKey = { imk: Buffer.from(ctx.keys.secrets.issuerMasterKey, 'hex'), pan: credential.token_number, psn: credential.psn };
+  const id = newId();
+  const checked = checkAuthorization({ credential, request, facts, key });
+  const decision = checked.decline ?? await askIssuer(ctx, { id, credential, request, facts });
+
+  const stored = await recordTransaction(ctx.db, transactionRow(ctx, { id, network: input.network, credential, request, facts, reason: decision }), {
+    acceptAtc: checked.arqcVerified,
+  });
+  const approved = stored.approved === 1;
+  ctx.logger.info({ authorizationId: id, tokenRef: credential.token_ref, network: input.network, approved, reason: stored.reason }, 'authorization decided');
+  return {
+    authorizationId: id,
+    region: ctx.self.id,
+    approved,
+    reason: stored.reason as api.AuthorizationReason,
+    responseCode: stored.response_code,
+    tokenLast4: credential.token_number.slice(-4),
+    atc: facts.atc,
+    amount: { minor: facts.amountMinor, currency: facts.currency },
+    ...(checked.arqcVerified ? issuerResponse(key, { atc: facts.atc, arqc: request.arqc, approved }) : {}),
+    createdAt: stored.created_at,
+  };
+}
+
+/** De-tokenizes in the region and hands the card to the issuer; an issuer that does not answer declines. */
+async function askIssuer(
+  ctx: RegionContext,
+  input: { id: string; credential: CredentialRow; request: api.AuthorizationRequest; facts: TransactionFacts },
+): Promise<api.AuthorizationReason> {
+  const { credential, request, facts } = input;
+  const product = await productFromSession(ctx.db)(credential);
+  const card = await ctx.vault.open(ctx.db, credential.vault_record_id);
+  let decision: AuthorizationDecision;
+  try {
+    decision = await ctx.issuer.authorize({
+      authorizationId: input.id, pan: card.pan, expiry: card.expiry, productId: product.id,
+      amount: { minor: facts.amountMinor, currency: facts.currency },
+      merchant: { id: request.merchant.id, name: request.merchant.name }, country: facts.country, channel: request.channel,
+    });
+  } catch (error) {
+    if (!isDomicileError(error, 'ISSUER_UNAVAILABLE')) throw error;
+    ctx.logger.warn({ authorizationId: input.id, code: error.code }, 'issuer unavailable: declined');
+    return 'issuer_unavailable';
+  }
+  return decision.reason;
+}
+
+function transactionRow(
+  ctx: RegionContext,
+  input: { id: string; network: string; credential: CredentialRow; request: api.AuthorizationRequest; facts: TransactionFacts; reason: api.AuthorizationReason },
+): TransactionRow {
+  const { credential, request, facts, reason } = input;
+  return {
+    id: input.id, credential_id: credential.id, token_ref: credential.token_ref, device_id: credential.device_id,
+    account_id: credential.account_id, network: input.network, atc: facts.atc, amount_minor: facts.amountMinor,
+    currency: facts.currency, country: facts.country, transaction_date: facts.date, transaction_type: facts.type,
+    channel: request.channel, merchant_id: request.merchant.id, merchant_name: request.merchant.name,
+    approved: reason === 'approved' ? 1 : 0, reason, response_code: RESPONSE_CODES[reason], created_at: ctx.now().toISOString(),
+  };
+}

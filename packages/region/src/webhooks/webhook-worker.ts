@@ -1,0 +1,167 @@
+import type { Kysely } from 'kysely';
+import { api, signJson, type PrivateJwk } from '@domicile/protocol';
+import type { Database, WebhookDeliveryRow } from '../storage/database.js';
+import { retryDelayMs } from './retry-delay.js';
+
+/** Options of {@link WebhookWorker}. */
+export interface WebhookWorkerOptions {
+  readonly db: Kysely<Database>;
+  /** This region: the `iss` of every webhook. */
+  readonly region: string;
+  /** The region's signing key (listed in the directory): issuers verify webhooks with it. */
+  readonly signingKey: PrivateJwk;
+  /** An issuer's webhook URL, read at delivery time (configuration may change between attempts). */
+  readonly urlFor: (issuerId: string) => string | undefined;
+  readonly logger?: { warn(obj: object, msg: string): void };
+  readonly fetch?: typeof fetch;
+  readonly now?: () => Date;
+  readonly random?: () => number;
+  /** First retry delay; default 1 s. */
+  readonly retryBaseMs?: number;
+  /** Longest retry delay; default 5 min. */
+  readonly retryMaxMs?: number;
+  /** How long an issuer has to answer one attempt; default 10 s. */
+  readonly timeoutMs?: number;
+  /** How often to look for due deliveries when nobody kicks; default 2 s. */
+  readonly pollIntervalMs?: number;
+  /** Deliveries per run, sent concurrently; default 20. */
+  readonly batchSize?: number;
+}
+
+/**
+ * Delivers queued issuer webhooks (`webhook_deliveries`): a POST of a JWS by the region's signing
+ * key, `typ` domicile-webhook+jws, with the event id in the `Domicile-Event-Id` header. A 2xx
+ * answer marks the event delivered; anything else, or no answer in time, schedules a retry with
+ * capped exponential backoff and jitter, for as long as it takes. Any number of workers may run
+ * on one region database: a row is claimed by a conditional update that moves its next attempt
+ * past the attempt's timeout, so only one worker sends it at a time.
+ */
+export class WebhookWorker {
+  readonly #o: WebhookWorkerOptions;
+  readonly #fetch: typeof fetch;
+  readonly #now: () => Date;
+  readonly #retry: { baseMs: number; maxMs: number };
+  readonly #timeoutMs: number;
+  readonly #pollIntervalMs: number;
+  readonly #batchSize: number;
+  #running = false;
+  #timer: NodeJS.Timeout | undefined;
+  #current: Promise<void> | undefined;
+  #kicked = false;
+
+  constructor(options: WebhookWorkerOptions) {
+    this.#o = options;
+    this.#fetch = options.fetch ?? fetch;
+    this.#now = options.now ?? (() => new Date());
+    this.#retry = { baseMs: options.retryBaseMs ?? 1_000, maxMs: options.retryMaxMs ?? 300_000 };
+    this.#timeoutMs = options.timeoutMs ?? 10_000;
+    this.#pollIntervalMs = options.pollIntervalMs ?? 2_000;
+    this.#batchSize = options.batchSize ?? 20;
+  }
+
+  /** Attempts every delivery that is due (one batch); returns how many were delivered. */
+  async runOnce(): Promise<number> {
+    return (await this.#runBatch()).delivered;
+  }
+
+  /** Starts polling (and runs at once). */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#schedule(0);
+  }
+
+  /** Asks for a run soon, e.g. right after a change queued an event. */
+  kick(): void {
+    if (!this.#running) return;
+    if (this.#current !== undefined) this.#kicked = true;
+    else this.#schedule(0);
+  }
+
+  /** Stops polling and waits for a run in progress to finish. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#current;
+  }
+
+  async #runBatch(): Promise<{ due: number; delivered: number }> {
+    const rows = await this.#o.db.selectFrom('webhook_deliveries').selectAll()
+      .where('delivered_at', 'is', null).where('next_attempt_at', '<=', this.#now().toISOString())
+      .orderBy('next_attempt_at').limit(this.#batchSize).execute();
+    const outcomes = await Promise.all(rows.map((row) => this.#attempt(row)));
+    return { due: rows.length, delivered: outcomes.filter(Boolean).length };
+  }
+
+  async #attempt(row: WebhookDeliveryRow): Promise<boolean> {
+    const { db } = this.#o;
+    const started = this.#now();
+    // The lease: past the attempt's timeout, another worker may try again (this one crashed).
+    const lease = new Date(started.getTime() + 2 * this.#timeoutMs).toISOString();
+    const claim = await db.updateTable('webhook_deliveries').set({ next_attempt_at: lease })
+      .where('event_id', '=', row.event_id).where('delivered_at', 'is', null).where('next_attempt_at', '=', row.next_attempt_at)
+      .executeTakeFirst();
+    if (claim.numUpdatedRows === 0n) return false;
+    const failure = await this.#send(row).catch((error: unknown) => errorName(error));
+    const attempts = row.attempts + 1;
+    const done = this.#now();
+    if (failure === undefined) {
+      await db.updateTable('webhook_deliveries').set({ delivered_at: done.toISOString(), attempts, last_error: null })
+        .where('event_id', '=', row.event_id).execute();
+      return true;
+    }
+    const next = new Date(done.getTime() + retryDelayMs(attempts, this.#retry, this.#o.random));
+    await db.updateTable('webhook_deliveries').set({ attempts, last_error: failure, next_attempt_at: next.toISOString() })
+      .where('event_id', '=', row.event_id).where('delivered_at', 'is', null).execute();
+    this.#o.logger?.warn({ eventId: row.event_id, issuer: row.issuer_id, attempts, error: failure }, 'webhook not delivered: will retry');
+    return false;
+  }
+
+  /** One POST; resolves undefined when delivered, or why it was not (never the response body). */
+  async #send(row: WebhookDeliveryRow): Promise<string | undefined> {
+    const url = this.#o.urlFor(row.issuer_id);
+    if (url === undefined) return 'no webhook url configured';
+    const event = JSON.parse(row.payload) as api.WebhookEvent;
+    const claims: api.WebhookClaims = { iss: this.#o.region, aud: row.issuer_id, iat: Math.floor(this.#now().getTime() / 1000), event };
+    const jws = await signJson(claims, this.#o.signingKey, api.WEBHOOK_TYP);
+    const res = await this.#fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/jose', [api.WEBHOOK_EVENT_ID_HEADER]: row.event_id },
+      body: jws,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(this.#timeoutMs),
+    });
+    await res.body?.cancel();
+    return res.status >= 200 && res.status < 300 ? undefined : `http ${res.status}`;
+  }
+
+  #schedule(delayMs: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => { void this.#tick(); }, delayMs);
+    // The worker alone must not keep a process (a CLI, a test) alive.
+    this.#timer.unref();
+  }
+
+  async #tick(): Promise<void> {
+    this.#timer = undefined;
+    let due = 0;
+    this.#current = this.#runBatch().then((run) => { due = run.due; }, (error: unknown) => {
+      this.#o.logger?.warn({ err: error }, 'webhook run failed');
+    });
+    await this.#current;
+    this.#current = undefined;
+    if (!this.#running) return;
+    const more = this.#kicked || due >= this.#batchSize;
+    this.#kicked = false;
+    this.#schedule(more ? 0 : this.#pollIntervalMs);
+  }
+}
+
+// A network failure names its cause (ECONNREFUSED, a timeout); messages may quote the URL, so only names.
+function errorName(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; errors?: { code?: unknown }[] } } | undefined)?.cause;
+  const code = cause?.code ?? cause?.errors?.[0]?.code;
+  if (typeof code === 'string') return code;
+  return error instanceof Error ? error.name : 'unknown error';
+}

@@ -1,6 +1,9 @@
+import { readFile } from 'node:fs/promises';
+import { Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import type { Command } from 'commander';
-import { DomicileError } from '@domicile/protocol';
-import { startRegion, type IssuerConfig } from '@domicile/region';
+import { DomicileError, PublicJwkSchema } from '@domicile/protocol';
+import { startRegion, type IssuerConfig, type TrustedIssuerConfig } from '@domicile/region';
 import { paths, readAuthorityPublicKey, readDirectory, readRegionKeys } from '../deployment/deployment-files.js';
 
 interface ServeOptions {
@@ -13,6 +16,28 @@ interface ServeOptions {
   issuerUrl?: string;
   issuerTimeoutMs: string;
   operatorTokenHash: string[];
+  issuers?: string;
+}
+
+/** The issuers a region trusts for its issuer API, as an operator writes them in a JSON file. */
+const TrustedIssuersFile = Type.Array(Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 64 }),
+  publicKey: PublicJwkSchema,
+  webhookUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+  productIds: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+}, { additionalProperties: false }));
+
+async function readTrustedIssuers(file: string): Promise<TrustedIssuerConfig[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (cause) {
+    throw new DomicileError('CONFIG_INVALID', { details: { file }, cause });
+  }
+  if (!Value.Check(TrustedIssuersFile, parsed)) {
+    throw new DomicileError('CONFIG_INVALID', { details: { file, reason: Value.Errors(TrustedIssuersFile, parsed).First()?.path ?? 'schema' } });
+  }
+  return parsed as TrustedIssuerConfig[];
 }
 
 /** `domicile region serve`: one region server node. */
@@ -31,6 +56,7 @@ export function registerRegionCommands(program: Command): void {
     .option('--issuer-timeout-ms <ms>', 'issuer request timeout', '5000')
     .option('--operator-token-hash <sha256hex>', 'SHA-256 (hex) of a bearer token the support API accepts; repeatable',
       (value: string, all: string[]) => [...all, value], [])
+    .option('--issuers <file>', 'JSON list of trusted issuers ({ id, publicKey, webhookUrl?, productIds }) for the issuer API')
     .action(async (opts: ServeOptions) => {
       const port = opts.port === undefined ? undefined : Number(opts.port);
       if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
@@ -50,6 +76,7 @@ export function registerRegionCommands(program: Command): void {
         ...(port === undefined ? {} : { port }),
         ...(opts.logFile === undefined ? {} : { logFile: opts.logFile }),
         ...(opts.operatorTokenHash.length === 0 ? {} : { operatorTokenHashes: opts.operatorTokenHash }),
+        ...(opts.issuers === undefined ? {} : { issuers: await readTrustedIssuers(opts.issuers) }),
       });
       process.stdout.write(`region ${opts.region} listening on ${region.url}\n`);
       await new Promise<void>((resolve) => {

@@ -3,6 +3,7 @@ import { isDomicileError, type Directory, type PrivateJwk } from '@domicile/prot
 import type { Database, RegionOutboxRow } from '../storage/database.js';
 import { deliverLostDeviceRequest, fetchRegionTransport, type RegionTransport } from './region-request-client.js';
 import type { LostDeviceAsk } from './region-request.js';
+import { PollingLoop } from '../workers/polling-loop.js';
 
 /** Timing of the outbox; the defaults suit production, tests shorten them. */
 export interface RegionOutboxTiming {
@@ -50,10 +51,8 @@ export class RegionOutboxWorker {
   readonly #backoff: number;
   readonly #maxBackoff: number;
   readonly #timeout: number;
-  #running = false;
-  #timer: NodeJS.Timeout | undefined;
-  #current: Promise<void> | undefined;
-  #kicked = false;
+
+  readonly #loop: PollingLoop;
 
   constructor(options: RegionOutboxWorkerOptions) {
     this.#o = options;
@@ -61,6 +60,12 @@ export class RegionOutboxWorker {
     this.#backoff = options.backoffMs ?? 1_000;
     this.#maxBackoff = options.maxBackoffMs ?? 300_000;
     this.#timeout = options.timeoutMs ?? 10_000;
+    // Due rows are all attempted in one run; only a kick (new rows) calls for another at once.
+    this.#loop = new PollingLoop({
+      run: async () => { await this.runOnce(); return false; },
+      intervalMs: this.#poll,
+      onError: (error) => this.#o.logger?.warn({ err: error }, 'region outbox run failed'),
+    });
   }
 
   /** Attempts every due row once; returns how many regions confirmed in this run. */
@@ -76,24 +81,17 @@ export class RegionOutboxWorker {
 
   /** Starts polling (and runs at once). */
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#schedule(0);
+    this.#loop.start();
   }
 
-  /** Asks for a run soon, e.g. right after a report committed its outbox rows. */
+  /** Asks for a run soon, e.g. right after a transaction committed new work. */
   kick(): void {
-    if (!this.#running) return;
-    if (this.#current !== undefined) this.#kicked = true;
-    else this.#schedule(0);
+    this.#loop.kick();
   }
 
   /** Stops polling and waits for a run in progress to finish. */
-  async stop(): Promise<void> {
-    this.#running = false;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#current;
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   /** The wait before attempt `attempts + 1`, after `attempts` failed ones. */
@@ -130,25 +128,5 @@ export class RegionOutboxWorker {
         .where('id', '=', row.id).where('confirmed_at', 'is', null).execute();
       return false;
     }
-  }
-
-  #schedule(delayMs: number): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => { void this.#tick(); }, delayMs);
-    // The worker alone must not keep a process (a CLI, a test) alive.
-    this.#timer.unref();
-  }
-
-  async #tick(): Promise<void> {
-    this.#timer = undefined;
-    this.#current = this.runOnce().then(() => undefined, (error: unknown) => {
-      this.#o.logger?.warn({ err: error }, 'region outbox run failed');
-    });
-    await this.#current;
-    this.#current = undefined;
-    if (!this.#running) return;
-    const more = this.#kicked;
-    this.#kicked = false;
-    this.#schedule(more ? 0 : this.#poll);
   }
 }

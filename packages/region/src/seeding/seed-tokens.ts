@@ -1,11 +1,10 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { DomicileError, type RegionEntry } from '@domicile/protocol';
 import { storeCardArt } from '../assets/index.js';
 import { TEST_CARDS } from '../issuer/index.js';
 import { SANDBOX_PRODUCTS, toCardProduct } from '../issuer/sandbox/sandbox-products.js';
 import type { RegionKeySet } from '../keys/index.js';
 import type { Database } from '../storage/database.js';
-import { sqlDialectOf } from '../storage/migrations/portable-ddl.js';
 import { Vault } from '../vault/index.js';
 import { buildBatch, type SeedCard } from './seed-rows.js';
 
@@ -37,7 +36,6 @@ const TOKEN_VALIDITY_MONTHS = 36;
 const PAN_SEQUENCE_NUMBER = '00';
 /** Rows per INSERT statement: under both engines' bind-parameter limits for the widest table. */
 const ROWS_PER_STATEMENT = 500;
-const SQLITE_CACHE_KIB = 512 * 1024;
 
 /**
  * Fills a region with active tokens, as tokenization leaves them, for load and scale tests: for
@@ -61,9 +59,6 @@ export async function seedTokens(options: SeedTokensOptions): Promise<SeedResult
     region, cards, vault, stamp: now.toISOString(), panSequenceNumber: PAN_SEQUENCE_NUMBER,
     tokenExpiry: `${String(tokenExpiry.month).padStart(2, '0')}/${tokenExpiry.year}`,
   };
-  // A bulk load inserts at random places in every index: a page cache the size of the indexes
-  // (for this connection only) keeps SQLite from re-reading and re-writing the same pages.
-  if (sqlDialectOf(db) === 'sqlite') await sql`pragma cache_size = ${sql.raw(String(-SQLITE_CACHE_KIB))}`.execute(db);
   // Card art is one asset per product and network: stored once, shared by every seeded token.
   const art = await db.transaction().execute(async (trx) => {
     const ids: string[] = [];

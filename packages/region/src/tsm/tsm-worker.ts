@@ -4,6 +4,7 @@ import type { CardProduct } from '../issuer/index.js';
 import { insertNotification } from '../notifications/notification-store.js';
 import type { CredentialRow, Database, TsmScriptRow } from '../storage/database.js';
 import type { Tsm } from './tsm.js';
+import { PollingLoop } from '../workers/polling-loop.js';
 
 /** Options of {@link TsmWorker}. */
 export interface TsmWorkerOptions {
@@ -34,16 +35,19 @@ export class TsmWorker {
   readonly #pollIntervalMs: number;
   readonly #batchSize: number;
   readonly #maxAttempts: number;
-  #running = false;
-  #timer: NodeJS.Timeout | undefined;
-  #current: Promise<void> | undefined;
-  #kicked = false;
+
+  readonly #loop: PollingLoop;
 
   constructor(options: TsmWorkerOptions) {
     this.#options = options;
     this.#pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.#batchSize = options.batchSize ?? 20;
     this.#maxAttempts = options.maxAttempts ?? 10;
+    this.#loop = new PollingLoop({
+      run: async () => (await this.runOnce()) >= this.#batchSize,
+      intervalMs: this.#pollIntervalMs,
+      onError: (error) => this.#options.logger?.warn({ err: error }, 'personalization script run failed'),
+    });
   }
 
   /** Processes one batch of pending scripts; returns how many this worker made ready. */
@@ -72,24 +76,17 @@ export class TsmWorker {
 
   /** Starts polling (and runs at once). */
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#schedule(0);
+    this.#loop.start();
   }
 
-  /** Asks for a run soon, e.g. right after a tokenization committed its pending script. */
+  /** Asks for a run soon, e.g. right after a transaction committed new work. */
   kick(): void {
-    if (!this.#running) return;
-    if (this.#current !== undefined) this.#kicked = true;
-    else this.#schedule(0);
+    this.#loop.kick();
   }
 
   /** Stops polling and waits for a run in progress to finish. */
-  async stop(): Promise<void> {
-    this.#running = false;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#current;
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   async #process(row: TsmScriptRow): Promise<boolean> {
@@ -131,26 +128,5 @@ export class TsmWorker {
     } catch (cause) {
       this.#options.logger?.warn({ err: cause, scriptId: row.id }, 'could not record a failed personalization script');
     }
-  }
-
-  #schedule(delayMs: number): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => { void this.#tick(); }, delayMs);
-    // The worker alone must not keep a process (a CLI, a test) alive.
-    this.#timer.unref();
-  }
-
-  async #tick(): Promise<void> {
-    this.#timer = undefined;
-    let processed = 0;
-    this.#current = this.runOnce().then((n) => { processed = n; }, (error: unknown) => {
-      this.#options.logger?.warn({ err: error }, 'personalization script run failed');
-    });
-    await this.#current;
-    this.#current = undefined;
-    if (!this.#running) return;
-    const more = this.#kicked || processed >= this.#batchSize;
-    this.#kicked = false;
-    this.#schedule(more ? 0 : this.#pollIntervalMs);
   }
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { api, signJson, type PrivateJwk } from '@domicile/protocol';
 import type { Database, WebhookDeliveryRow } from '../storage/database.js';
 import { retryDelayMs } from './retry-delay.js';
+import { PollingLoop } from '../workers/polling-loop.js';
 
 /** Options of {@link WebhookWorker}. */
 export interface WebhookWorkerOptions {
@@ -44,10 +45,8 @@ export class WebhookWorker {
   readonly #timeoutMs: number;
   readonly #pollIntervalMs: number;
   readonly #batchSize: number;
-  #running = false;
-  #timer: NodeJS.Timeout | undefined;
-  #current: Promise<void> | undefined;
-  #kicked = false;
+
+  readonly #loop: PollingLoop;
 
   constructor(options: WebhookWorkerOptions) {
     this.#o = options;
@@ -57,6 +56,11 @@ export class WebhookWorker {
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#pollIntervalMs = options.pollIntervalMs ?? 2_000;
     this.#batchSize = options.batchSize ?? 20;
+    this.#loop = new PollingLoop({
+      run: async () => (await this.#runBatch()).due >= this.#batchSize,
+      intervalMs: this.#pollIntervalMs,
+      onError: (error) => this.#o.logger?.warn({ err: error }, 'webhook run failed'),
+    });
   }
 
   /** Attempts every delivery that is due (one batch); returns how many were delivered. */
@@ -66,24 +70,17 @@ export class WebhookWorker {
 
   /** Starts polling (and runs at once). */
   start(): void {
-    if (this.#running) return;
-    this.#running = true;
-    this.#schedule(0);
+    this.#loop.start();
   }
 
-  /** Asks for a run soon, e.g. right after a change queued an event. */
+  /** Asks for a run soon, e.g. right after a transaction committed new work. */
   kick(): void {
-    if (!this.#running) return;
-    if (this.#current !== undefined) this.#kicked = true;
-    else this.#schedule(0);
+    this.#loop.kick();
   }
 
   /** Stops polling and waits for a run in progress to finish. */
-  async stop(): Promise<void> {
-    this.#running = false;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#current;
+  stop(): Promise<void> {
+    return this.#loop.stop();
   }
 
   async #runBatch(): Promise<{ due: number; delivered: number }> {
@@ -134,27 +131,6 @@ export class WebhookWorker {
     });
     await res.body?.cancel();
     return res.status >= 200 && res.status < 300 ? undefined : `http ${res.status}`;
-  }
-
-  #schedule(delayMs: number): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => { void this.#tick(); }, delayMs);
-    // The worker alone must not keep a process (a CLI, a test) alive.
-    this.#timer.unref();
-  }
-
-  async #tick(): Promise<void> {
-    this.#timer = undefined;
-    let due = 0;
-    this.#current = this.#runBatch().then((run) => { due = run.due; }, (error: unknown) => {
-      this.#o.logger?.warn({ err: error }, 'webhook run failed');
-    });
-    await this.#current;
-    this.#current = undefined;
-    if (!this.#running) return;
-    const more = this.#kicked || due >= this.#batchSize;
-    this.#kicked = false;
-    this.#schedule(more ? 0 : this.#pollIntervalMs);
   }
 }
 

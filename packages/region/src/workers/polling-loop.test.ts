@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { PollingLoop } from './polling-loop.js';
+
+// Lets zero-delay timers fire; the loop's own interval is an hour, so only kicks and full batches run it.
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 25));
+
+describe('PollingLoop', () => {
+  it('runs at start, again at once while batches are full, and waits for a kick after that', async () => {
+    let runs = 0;
+    const fullBatches = 2;
+    const loop = new PollingLoop({ run: () => Promise.resolve(++runs <= fullBatches), intervalMs: 3_600_000, onError: () => undefined });
+    loop.start();
+    await settle();
+    expect(runs).toBe(fullBatches + 1);
+    loop.kick();
+    await settle();
+    expect(runs).toBe(fullBatches + 2);
+    await loop.stop();
+    loop.kick();
+    await settle();
+    expect(runs).toBe(fullBatches + 2);
+  });
+
+  it('reports a failed run and keeps going', async () => {
+    const errors: unknown[] = [];
+    let runs = 0;
+    const loop = new PollingLoop({ run: () => { runs++; return Promise.reject(new Error('db down')); }, intervalMs: 3_600_000, onError: (e) => errors.push(e) });
+    loop.start();
+    await settle();
+    loop.kick();
+    await settle();
+    await loop.stop();
+    expect(runs).toBe(2);
+    expect(errors).toHaveLength(2);
+  });
+});

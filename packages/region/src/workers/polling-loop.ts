@@ -1,0 +1,65 @@
+/**
+ * The schedule shared by the region's background workers (TSM scripts, issuer webhooks, the
+ * region-to-region outbox): run a batch, then again at once when kicked or when the batch was
+ * full, else after the poll interval. One run at a time; `stop` waits for the run in progress.
+ * The work itself lives in the database, so a missed kick costs latency, never work.
+ */
+export interface PollingLoopOptions {
+  /** Runs one batch; true when there may be more to do right away (a full batch). */
+  readonly run: () => Promise<boolean>;
+  readonly intervalMs: number;
+  readonly onError: (error: unknown) => void;
+}
+
+export class PollingLoop {
+  readonly #o: PollingLoopOptions;
+  #running = false;
+  #timer: NodeJS.Timeout | undefined;
+  #current: Promise<void> | undefined;
+  #kicked = false;
+
+  constructor(options: PollingLoopOptions) {
+    this.#o = options;
+  }
+
+  /** Starts polling (and runs at once). */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#schedule(0);
+  }
+
+  /** Asks for a run soon, e.g. right after a transaction committed new work. */
+  kick(): void {
+    if (!this.#running) return;
+    if (this.#current !== undefined) this.#kicked = true;
+    else this.#schedule(0);
+  }
+
+  /** Stops polling and waits for a run in progress to finish. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#current;
+  }
+
+  #schedule(delayMs: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => { void this.#tick(); }, delayMs);
+    // A worker alone must not keep a process (a CLI, a test) alive.
+    this.#timer.unref();
+  }
+
+  async #tick(): Promise<void> {
+    this.#timer = undefined;
+    let more = false;
+    this.#current = this.#o.run().then((full) => { more = full; }, this.#o.onError);
+    await this.#current;
+    this.#current = undefined;
+    if (!this.#running) return;
+    const again = this.#kicked || more;
+    this.#kicked = false;
+    this.#schedule(again ? 0 : this.#o.intervalMs);
+  }
+}

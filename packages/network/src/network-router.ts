@@ -1,7 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { DomicileError, api, verifyDirectory, type PrivateJwk, type PublicJwk } from '@domicile/protocol';
+import { DomicileError, api, toDomicileError, verifyDirectory, type PrivateJwk, type PublicJwk } from '@domicile/protocol';
 import { RegionForwarder } from './region-forwarder.js';
-import { toRouterError } from './router-errors.js';
 
 /** Options of {@link createNetworkRouter}. */
 export interface NetworkRouterOptions {
@@ -47,7 +46,7 @@ export async function createNetworkRouter(options: NetworkRouterOptions): Promis
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
   });
   app.setErrorHandler((error, request, reply) => {
-    const mapped = toRouterError(error);
+    const mapped = toDomicileError(error);
     if (mapped.status >= 500) request.log.error({ err: error, code: mapped.code }, 'authorization failed');
     return reply.code(mapped.status).send(mapped.toBody());
   });

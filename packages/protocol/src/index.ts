@@ -21,7 +21,7 @@ export {
   type JWK, type KeyPairJwk, type KeyUse, type PrivateJwk, type PublicJwk,
 } from './jose/index.js';
 export {
-  DomicileError, ERROR_CODES, isDomicileError, isErrorCode, statusOf,
+  DomicileError, ERROR_CODES, isDomicileError, isErrorCode, statusOf, toDomicileError,
   type ErrorBody, type ErrorCode, type ErrorDetails,
 } from './errors/index.js';
 export {

@@ -1,10 +1,9 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { DomicileError } from '@domicile/protocol';
+import { DomicileError, toDomicileError } from '@domicile/protocol';
 import type { RegionContext } from '../region-context.js';
 import { deviceAuthHook } from './device-auth.js';
-import { toDomicileError } from './error-mapper.js';
 import { registerMetrics } from './region-metrics.js';
 import { accountRoutes } from './routes/account-routes.js';
 import { authorizationRoutes } from './routes/authorization-routes.js';

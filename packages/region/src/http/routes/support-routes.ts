@@ -1,10 +1,9 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from '@sinclair/typebox';
-import { api } from '@domicile/protocol';
+import { api, toDomicileError } from '@domicile/protocol';
 import { getLostReport, reportLostDevice } from '../../lost-device/index.js';
 import type { RegionContext } from '../../region-context.js';
 import { deviceOf, sendIdempotent } from '../device-auth.js';
-import { toDomicileError } from '../error-mapper.js';
 import { authenticateOperator, operatorOf, sendOperatorIdempotent } from '../operator-auth.js';
 import { EmptyBody, deviceRoute } from '../route-schemas.js';
 

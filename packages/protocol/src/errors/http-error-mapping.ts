@@ -1,5 +1,13 @@
-import type { FastifyError } from 'fastify';
-import { DomicileError, isDomicileError, type ErrorCode } from '@domicile/protocol';
+import { DomicileError, isDomicileError } from './domicile-error.js';
+import type { ErrorCode } from './error-codes.js';
+
+/** The parts of a fastify (or ajv) error the mapping reads; structural, so the protocol needs no fastify. */
+interface HttpFrameworkError {
+  readonly code?: string;
+  readonly statusCode?: number;
+  readonly validationContext?: string;
+  readonly validation?: readonly { instancePath?: string; keyword?: string; params?: Record<string, unknown> }[];
+}
 
 /** Fastify's own failures, by their `code`, in Domicile's terms. */
 const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
@@ -17,8 +25,8 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
  */
 export function toDomicileError(error: unknown): DomicileError {
   if (isDomicileError(error)) return error;
-  const fe = error as Partial<FastifyError> & { validation?: { instancePath?: string; keyword?: string; params?: Record<string, unknown> }[] };
-  if (Array.isArray(fe.validation)) {
+  const fe = (typeof error === 'object' && error !== null ? error : {}) as HttpFrameworkError;
+  if (fe.validation !== undefined) {
     const first = fe.validation[0];
     const missing = first?.params?.missingProperty ?? first?.params?.additionalProperty;
     const field = `${fe.validationContext ?? 'body'}${first?.instancePath ?? ''}${typeof missing === 'string' ? `/${missing}` : ''}`;

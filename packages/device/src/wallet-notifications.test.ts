@@ -43,10 +43,13 @@ describe('Wallet notifications', () => {
 
   it('resumes a dropped stream with Last-Event-ID and misses nothing', async () => {
     const wallet = await fx.newWallet();
-    fx.regions.us.tsmDelayMs = 150;
+    // The script is announced only after the stream was dropped: the wallet must resume to see it.
+    fx.regions.us.tsmDelayMs = undefined;
     const card = wallet.addCard(CARDS.usGreen, fx.hooks([], {
       onStep: (e) => {
-        if (e.step === 'card-art') setTimeout(() => fx.regions.us.push.dropStreams(), 20);
+        if (e.step !== 'card-art') return;
+        fx.regions.us.push.dropStreams();
+        void fx.regions.us.announceScript(e.tokenRef);
       },
     }));
     await expect(card).resolves.toMatchObject({ state: 'active' });

@@ -27,6 +27,7 @@ export class FakeRegion {
   readonly push = new FakePush();
   readonly executions = new Map<string, number>();
   readonly #replies = new Map<string, { status: number; body: unknown }>();
+  readonly #announcedArt = new Map<string, { assetId: string; sha256: string }>();
   /** Milliseconds before the TSM announces the script; undefined: it never does. */
   tsmDelayMs: number | undefined = 10;
   /** How the art hash is announced: base64url as the region server does, or hex. */
@@ -169,9 +170,16 @@ export class FakeRegion {
     v.state = 'tokenized';
     session.tokenized = { session: v, credential, provisioningData };
     const art = { assetId: `art_${tokenRef}`, sha256: createHash('sha256').update(ART).digest(this.artHashEncoding) };
+    this.#announcedArt.set(tokenRef, art);
     this.push.notify(session.jkt, { type: 'credential.provisioned', tokenRef, art });
     if (this.tsmDelayMs !== undefined) setTimeout(() => void this.#makeScript(tokenRef, art), this.tsmDelayMs);
     return session.tokenized;
+  }
+
+  /** The TSM announces a token's script now (tests with `tsmDelayMs` undefined decide when). */
+  announceScript(tokenRef: string): Promise<void> {
+    const art = this.#announcedArt.get(tokenRef);
+    return art === undefined ? Promise.resolve() : this.#makeScript(tokenRef, art);
   }
 
   async #makeScript(tokenRef: string, artwork: { assetId: string; sha256: string }): Promise<void> {

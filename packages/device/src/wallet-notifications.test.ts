@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProvisioningStep } from './provisioning-steps.js';
@@ -17,11 +16,12 @@ afterEach(async () => {
 describe('Wallet notifications', () => {
   it('leaves a card pending when the TSM is late, and completes it when following the stream', async () => {
     const wallet = await fx.newWallet();
-    fx.regions.cn.tsmDelayMs = 300;
+    fx.regions.cn.tsmDelayMs = undefined;
     const steps: ProvisioningStep[] = [];
     const card = await wallet.addCard(CARDS.cnYellow, fx.hooks(steps), { activationTimeoutMs: 50 });
     expect(card.state).toBe('pending_activation');
     expect(steps.at(-1)).toEqual({ step: 'activation-pending', region: 'cn', tokenRef: card.tokenRef });
+    void fx.regions.cn.announceScript(card.tokenRef);
 
     const stop = new AbortController();
     const handled: HandledNotification[] = [];
@@ -59,11 +59,11 @@ describe('Wallet notifications', () => {
 
   it('completes a pending card from the script alone, card art included', async () => {
     const wallet = await fx.newWallet();
-    fx.regions.us.tsmDelayMs = 100;
+    fx.regions.us.tsmDelayMs = undefined;
     const card = await wallet.addCard(CARDS.usGreen, fx.hooks(), { activationTimeoutMs: 1 });
     expect(card.state).toBe('pending_activation');
     expect(await wallet.completePending()).toMatchObject([{ state: 'pending_activation' }]);
-    await sleep(150);
+    await fx.regions.us.announceScript(card.tokenRef);
     expect(await wallet.completePending()).toMatchObject([{ state: 'active', art: { assetId: `art_${card.tokenRef}` } }]);
   });
 

@@ -134,7 +134,7 @@ export async function installScriptAndActivate(ctx: CompletionContext, applet: A
   const scriptHash = createHash('sha256').update(fetched.script, 'utf8').digest('base64url');
   const { credential } = await client.activate(applet.tokenRef, { scriptId: content.scriptId, scriptHash }, signal);
   if (credential.tokenRef !== applet.tokenRef || credential.state !== 'active') {
-    throw new DomicileError('SESSION_STATE', { details: { tokenRef: applet.tokenRef, state: credential.state } });
+    throw new DomicileError('CREDENTIAL_STATE', { details: { tokenRef: applet.tokenRef, state: credential.state } });
   }
   applet.activate();
   await ctx.persist();

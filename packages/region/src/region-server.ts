@@ -1,13 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { DomicileError, verifyDirectory } from '@domicile/protocol';
-import { purgeExpiredDpopJtis, purgeExpiredNetworkJtis } from './auth/index.js';
-import { purgeExpiredAssertionJtis, sweepExpiredSessions } from './provisioning/session-sweeper.js';
 import type { RegionConfig } from './config/region-config.js';
 import { checkOperatorTokenHashes } from './http/operator-auth.js';
 import { buildRegionApp } from './http/region-app.js';
 import { HttpIssuerGateway, SandboxIssuer, type IssuerGateway } from './issuer/index.js';
-import { TrustedIssuers, purgeExpiredIssuerJtis } from './issuer-api/index.js';
+import { runHousekeeping } from './housekeeping.js';
+import { TrustedIssuers } from './issuer-api/index.js';
 import { createRegionLogger } from './logging/index.js';
 import { RegionOutboxWorker } from './lost-device/index.js';
 import { LocalNotificationHub, PostgresNotificationHub, type NotificationHub } from './notifications/index.js';
@@ -15,7 +14,7 @@ import type { RegionContext } from './region-context.js';
 import type { Database } from './storage/database.js';
 import { openDatabase } from './storage/index.js';
 import { Tsm, TsmWorker, productFromSession } from './tsm/index.js';
-import { LocalKeyProvider, Vault } from './vault/index.js';
+import { Vault } from './vault/index.js';
 import { WebhookWorker } from './webhooks/index.js';
 
 const HOUSEKEEPING_MS = 60_000;
@@ -62,23 +61,21 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     productFor: productFromSession(db),
     onNotified: (deviceId) => hub.publish(deviceId),
   });
+  const now = config.now ?? (() => new Date());
   const regionOutbox = new RegionOutboxWorker({
-    ...config.regionOutbox, db, directory, self: self.id, signingKey: config.keys.signing, logger, now: config.now ?? (() => new Date()),
+    ...config.regionOutbox, db, directory, self: self.id, signingKey: config.keys.signing, logger, now,
   });
   const webhookWorker = new WebhookWorker({
-    db, region: self.id, signingKey: config.keys.signing, logger, now: config.now ?? (() => new Date()),
+    db, region: self.id, signingKey: config.keys.signing, logger, now,
     urlFor: (issuerId) => trustedIssuers.byId(issuerId)?.webhookUrl,
     ...(config.webhooks?.retryBaseMs === undefined ? {} : { retryBaseMs: config.webhooks.retryBaseMs }),
     ...(config.webhooks?.retryMaxMs === undefined ? {} : { retryMaxMs: config.webhooks.retryMaxMs }),
     ...(config.webhooks?.timeoutMs === undefined ? {} : { timeoutMs: config.webhooks.timeoutMs }),
     ...(config.webhooks?.pollMs === undefined ? {} : { pollIntervalMs: config.webhooks.pollMs }),
   });
-  const vault = new Vault({
-    keyProvider: LocalKeyProvider.fromKeySet(config.keys),
-    panHashKey: Buffer.from(config.keys.secrets.panHashKey, 'base64url'),
-  });
+  const vault = Vault.fromKeySet(config.keys);
   const context: RegionContext = {
-    self, directory, db, keys: config.keys, vault, issuer, tsm, tsmWorker, hub, logger, now: config.now ?? (() => new Date()),
+    self, directory, db, keys: config.keys, vault, issuer, tsm, tsmWorker, hub, logger, now,
     streamHeartbeatMs: config.streamHeartbeatMs ?? 15_000,
     regionOutbox, operatorTokenHashes,
     trustedIssuers, webhookWorker,
@@ -87,13 +84,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   tsmWorker.start();
   regionOutbox.start();
   webhookWorker.start();
-  const housekeeping = setInterval(() => {
-    const now = context.now();
-    Promise.all([purgeExpiredDpopJtis(db, now), purgeExpiredAssertionJtis(db, now), sweepExpiredSessions(db, now)])
-      .catch((err: unknown) => logger.warn({ err }, 'housekeeping failed'));
-    purgeExpiredIssuerJtis(db, context.now()).catch((err: unknown) => logger.warn({ err }, 'housekeeping failed'));
-    purgeExpiredNetworkJtis(db, context.now()).catch((err: unknown) => logger.warn({ err }, 'housekeeping failed'));
-  }, HOUSEKEEPING_MS);
+  const housekeeping = setInterval(() => void runHousekeeping(db, context.now(), logger), HOUSEKEEPING_MS);
   housekeeping.unref();
 
   let closing: Promise<void> | undefined;

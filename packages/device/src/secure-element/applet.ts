@@ -116,7 +116,7 @@ export class Applet {
     if (script === undefined || !script.content.commands.some((c) => c.op === 'ACTIVATE')) {
       throw new DomicileError('SCRIPT_NOT_READY', { details: { tokenRef: this.tokenRef } });
     }
-    if (this.#state.state !== 'pending_activation') throw new DomicileError('SESSION_STATE', { details: { tokenRef: this.tokenRef } });
+    if (this.#state.state !== 'pending_activation') throw new DomicileError('CREDENTIAL_STATE', { details: { tokenRef: this.tokenRef } });
     this.#state.state = 'active';
   }
 

@@ -101,6 +101,14 @@ describe('Applet', () => {
     expect(applet.view()).toMatchObject({ state: 'active', scriptId: 'scr_0123456789', issuer: { name: 'Bank' } });
   });
 
+  it('refuses to activate an applet whose token is suspended, as a credential state', async () => {
+    const applet = await installed(await SecureElement.create());
+    applet.storeScript('jws', script());
+    applet.suspend();
+    expect(thrown(() => applet.activate())).toMatchObject({ code: 'CREDENTIAL_STATE' });
+    expect(applet.view()).toMatchObject({ state: 'suspended' });
+  });
+
   it('refuses a script for another token, and different card art', async () => {
     const applet = await installed(await SecureElement.create());
     expect(thrown(() => applet.storeScript('jws', script({ tokenRef: 'tok_other_0001' })))).toMatchObject({ code: 'SIGNATURE_INVALID' });

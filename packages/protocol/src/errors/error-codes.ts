@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   DPOP_REPLAYED: { status: 401, message: 'The DPoP proof was already used.' },
   DEVICE_UNKNOWN: { status: 401, message: 'The device is not registered in this region.' },
   DEVICE_ALREADY_REGISTERED: { status: 409, message: 'The device is already registered.' },
+  DEVICE_LOST: { status: 403, message: 'The device was reported lost.' },
   // Exactly once
   IDEMPOTENCY_KEY_REQUIRED: { status: 400, message: 'An Idempotency-Key header is required.' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, message: 'The Idempotency-Key was used with a different request.' },

@@ -41,7 +41,7 @@ export async function registerAccount(
   return { accountId, deviceId, region: ctx.self.id, registeredAt: now };
 }
 
-/** Finds the device a DPoP key belongs to, with its account; DEVICE_UNKNOWN when none. */
+/** Finds the device a DPoP key belongs to, with its account, lost or not; undefined when none. Device requests use {@link requireDevice}. */
 export async function findDevice(db: Kysely<Database>, jkt: string): Promise<AuthenticatedDevice | undefined> {
   const device = await db.selectFrom('devices').selectAll().where('jkt', '=', jkt).executeTakeFirst();
   if (device === undefined) return undefined;
@@ -49,9 +49,16 @@ export async function findDevice(db: Kysely<Database>, jkt: string): Promise<Aut
   return { device, account };
 }
 
-export async function requireDevice(db: Kysely<Database>, jkt: string): Promise<AuthenticatedDevice> {
+/**
+ * The device a DPoP key belongs to, as a device request needs it: registered here, and not
+ * reported lost (its key may be in someone else's hands) unless `allowLost` says the request is
+ * one a lost device may still make.
+ * @throws DomicileError `DEVICE_UNKNOWN`, `DEVICE_LOST`.
+ */
+export async function requireDevice(db: Kysely<Database>, jkt: string, options: { allowLost?: boolean } = {}): Promise<AuthenticatedDevice> {
   const found = await findDevice(db, jkt);
   if (found === undefined) throw new DomicileError('DEVICE_UNKNOWN');
+  if (found.device.lost_at !== null && options.allowLost !== true) throw new DomicileError('DEVICE_LOST');
   return found;
 }
 
@@ -77,41 +84,53 @@ export async function accountView(ctx: RegionContext, who: AuthenticatedDevice):
  * The guest account a redirected user gets in this region: the home region's pseudonym, the home
  * region id and the device keys — no personal data of the home region (DESIGN: Residency).
  * Called inside the transaction that opens the session, so a failed redirect leaves nothing.
+ * @throws DomicileError `ASSERTION_KEY_MISMATCH`, `DEVICE_LOST`.
  */
 export async function upsertGuest(
   trx: Kysely<Database>,
   input: { homeRegion: string; pseudonym: string; jkt: string; signingJwk: object; encryptionJwk: PublicJwk; now: string },
 ): Promise<AuthenticatedDevice> {
-  let account = await trx.selectFrom('accounts').selectAll()
-    .where('home_region', '=', input.homeRegion).where('pseudonym', '=', input.pseudonym).executeTakeFirst();
-  if (account === undefined) {
-    account = {
-      id: newId(), kind: 'guest', name: null, email: null, home_region: input.homeRegion,
-      pseudonym: input.pseudonym, can_transact: 1, created_at: input.now,
-    };
-    await trx.insertInto('accounts').values(account).execute();
-  }
-  let device = await trx.selectFrom('devices').selectAll().where('jkt', '=', input.jkt).executeTakeFirst();
-  if (device === undefined) {
-    device = await insertDevice(trx, {
-      id: newId(), accountId: account.id, jkt: input.jkt, signingJwk: input.signingJwk,
-      encryptionJwk: input.encryptionJwk, model: null, now: input.now,
-    });
-  } else if (device.account_id !== account.id) {
+  // Insert-if-absent, then read: of two racing first redirects, one inserts and both read the
+  // same row (a caught unique violation would abort the whole transaction on PostgreSQL).
+  await trx.insertInto('accounts').values({
+    id: newId(), kind: 'guest', name: null, email: null, home_region: input.homeRegion,
+    pseudonym: input.pseudonym, can_transact: 1, created_at: input.now,
+  }).onConflict((oc) => oc.columns(['home_region', 'pseudonym']).doNothing()).execute();
+  const account = await trx.selectFrom('accounts').selectAll()
+    .where('home_region', '=', input.homeRegion).where('pseudonym', '=', input.pseudonym).executeTakeFirstOrThrow();
+  await trx.insertInto('devices').values(deviceRow({
+    id: newId(), accountId: account.id, jkt: input.jkt, signingJwk: input.signingJwk,
+    encryptionJwk: input.encryptionJwk, model: null, now: input.now,
+  })).onConflict((oc) => oc.column('jkt').doNothing()).execute();
+  let device = await trx.selectFrom('devices').selectAll().where('jkt', '=', input.jkt).executeTakeFirstOrThrow();
+  if (device.account_id !== account.id) {
     // The key is already another account's device here: the assertion cannot re-home it.
     throw new DomicileError('ASSERTION_KEY_MISMATCH');
+  }
+  if (device.lost_at !== null) {
+    // An assertion issued before the report must not open a session for the lost device.
+    throw new DomicileError('DEVICE_LOST');
+  }
+  const encryptionJwk = JSON.stringify(input.encryptionJwk);
+  if (device.encryption_jwk !== encryptionJwk) {
+    // The message names the key the provisioning data must be encrypted to: a wallet may have renewed it.
+    await trx.updateTable('devices').set({ encryption_jwk: encryptionJwk }).where('id', '=', device.id).execute();
+    device = { ...device, encryption_jwk: encryptionJwk };
   }
   return { account, device };
 }
 
-async function insertDevice(
-  trx: Kysely<Database>,
-  d: { id: string; accountId: string; jkt: string; signingJwk: object; encryptionJwk: object; model: string | null; now: string },
-): Promise<DeviceRow> {
-  const row: DeviceRow = {
+interface NewDevice { id: string; accountId: string; jkt: string; signingJwk: object; encryptionJwk: object; model: string | null; now: string }
+
+function deviceRow(d: NewDevice): DeviceRow {
+  return {
     id: d.id, account_id: d.accountId, jkt: d.jkt, signing_jwk: JSON.stringify(d.signingJwk),
-    encryption_jwk: JSON.stringify(d.encryptionJwk), model: d.model, created_at: d.now,
+    encryption_jwk: JSON.stringify(d.encryptionJwk), model: d.model, created_at: d.now, lost_at: null,
   };
+}
+
+async function insertDevice(trx: Kysely<Database>, d: NewDevice): Promise<DeviceRow> {
+  const row = deviceRow(d);
   await trx.insertInto('devices').values(row).execute();
   return row;
 }

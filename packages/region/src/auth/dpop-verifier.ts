@@ -1,8 +1,9 @@
-import { EmbeddedJWK, jwtVerify, type JWK } from 'jose';
+import { jwtVerify, type JWK } from 'jose';
 import type { Kysely } from 'kysely';
-import { DomicileError, SIGNING_ALG, TYP, isPublicP256Jwk, jwkThumbprint } from '@domicile/protocol';
+import { DomicileError, SIGNING_ALG, TYP, isPublicP256Jwk } from '@domicile/protocol';
 import type { Database } from '../storage/database.js';
 import { isUniqueViolation } from '../storage/index.js';
+import { deviceKeyThumbprint, embeddedDeviceKey } from './device-key-cache.js';
 
 /** How far a proof's `iat` may stray from our clock (RFC 9449 §11.1: a short window). */
 export const DPOP_MAX_SKEW_SECONDS = 60;
@@ -30,7 +31,7 @@ export async function verifyDpopProof(db: Kysely<Database>, input: DpopProofInpu
   let payload: Record<string, unknown>;
   let jwk: JWK;
   try {
-    const verified = await jwtVerify(input.proof, EmbeddedJWK, { typ: TYP.dpop, algorithms: [SIGNING_ALG] });
+    const verified = await jwtVerify(input.proof, embeddedDeviceKey, { typ: TYP.dpop, algorithms: [SIGNING_ALG] });
     payload = verified.payload;
     jwk = verified.protectedHeader.jwk ?? {};
   } catch (cause) {
@@ -43,8 +44,9 @@ export async function verifyDpopProof(db: Kysely<Database>, input: DpopProofInpu
   if (payload.htm !== input.method) fail('htm');
   if (typeof payload.htu !== 'string' || stripQuery(payload.htu) !== stripQuery(input.url)) fail('htu');
   if (typeof payload.iat !== 'number' || Math.abs(payload.iat - nowSeconds) > DPOP_MAX_SKEW_SECONDS) fail('iat');
-  const jkt = await jwkThumbprint(jwk);
-  const expires = new Date((nowSeconds + 2 * DPOP_MAX_SKEW_SECONDS) * 1000).toISOString();
+  const jkt = await deviceKeyThumbprint(jwk);
+  // Kept one second past the last instant the proof could still pass the iat check (iat is whole seconds).
+  const expires = new Date((Math.max(nowSeconds, Number(payload.iat)) + DPOP_MAX_SKEW_SECONDS + 1) * 1000).toISOString();
   try {
     await db.insertInto('dpop_jtis').values({ jkt, jti: payload.jti as string, expires_at: expires }).execute();
   } catch (cause) {

@@ -36,7 +36,7 @@ export async function activateCredential(
 ): Promise<api.CredentialResponse> {
   const credential = await loadCredential(ctx, who, tokenRef);
   if (credential.state === 'active') return { credential: credentialView(ctx, credential) };
-  if (credential.state !== 'pending_activation') throw new DomicileError('SESSION_STATE', { details: { state: credential.state } });
+  if (credential.state !== 'pending_activation') throw new DomicileError('CREDENTIAL_STATE', { details: { state: credential.state } });
   const script = await ctx.db.selectFrom('tsm_scripts').selectAll().where('credential_id', '=', credential.id).executeTakeFirst();
   if (script?.state !== 'ready' || script.script === null) throw new DomicileError('SCRIPT_NOT_READY');
   const hash = createHash('sha256').update(script.script).digest('base64url');

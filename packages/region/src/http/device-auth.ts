@@ -6,11 +6,13 @@ import { runIdempotent } from '../idempotency/index.js';
 import type { RegionContext } from '../region-context.js';
 
 /**
- * Which proof a route demands: none, a DPoP proof by any key, or one by a key registered here;
- * `operator` (a bearer operator token) and `region` (a request signed by another region, in the
- * body) are checked by their own routes' hooks and domain, not here.
+ * Which proof a route demands: none, a DPoP proof by any key, or one by a key registered here
+ * (`device`: of a device not reported lost; `device-or-lost`: even of a lost one, only to read
+ * the push notifications that tell it its tokens are suspended); `operator` (a bearer operator
+ * token) and `region` (a request signed by another region, in the body) are checked by their own
+ * routes' hooks and domain, not here.
  */
-export type RouteAuth = 'none' | 'dpop' | 'device' | 'operator' | 'region';
+export type RouteAuth = 'none' | 'dpop' | 'device' | 'device-or-lost' | 'operator' | 'region';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -38,6 +40,7 @@ export function deviceAuthHook(ctx: RegionContext) {
     // Before body validation, so a request missing its key says so rather than failing on a field.
     if (request.method === 'POST') idempotencyKeyOf(request);
     if (auth === 'device') request.who = await requireDevice(ctx.db, request.dpop.jkt);
+    if (auth === 'device-or-lost') request.who = await requireDevice(ctx.db, request.dpop.jkt, { allowLost: true });
   };
 }
 

@@ -14,7 +14,8 @@ const MutatingHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ description: 'Retries with the same key return the first answer.' })),
 });
 
-const errorResponses = {
+/** The error answers every route documents in OpenAPI: a DomicileError body. */
+export const errorResponses = {
   '4xx': { description: 'A DomicileError: see docs/errors.md.', ...api.ErrorBodySchema },
   '5xx': { description: 'A DomicileError: see docs/errors.md.', ...api.ErrorBodySchema },
 };

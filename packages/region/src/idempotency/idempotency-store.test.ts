@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DomicileError, isDomicileError } from '@domicile/protocol';
 import type { Database } from '../storage/database.js';
 import { openDatabase } from '../storage/index.js';
@@ -44,7 +44,9 @@ describe('idempotency keys', () => {
   it('answers IN_PROGRESS while the first attempt runs, and lets a retry take over an abandoned one', async () => {
     let release: () => void = () => undefined;
     const slow = runIdempotent(db, req, () => new Promise((resolve) => { release = () => resolve({ status: 200, body: { first: true } }); }));
-    await new Promise((r) => setTimeout(r, 10));
+    await vi.waitFor(async () => {
+      expect(await db.selectFrom('idempotency_keys').select('state').where('key', '=', req.key).executeTakeFirst()).toEqual({ state: 'in_flight' });
+    });
     await expect(runIdempotent(db, req, () => Promise.resolve({ status: 200, body: {} })))
       .rejects.toSatisfy((e) => isDomicileError(e, 'IDEMPOTENCY_IN_PROGRESS'));
     release();

@@ -44,7 +44,7 @@ export async function verifyIssuerRequest(
   const nowSeconds = Math.floor(input.now.getTime() / 1000);
   if (Math.abs(claims.iat - nowSeconds) > api.ISSUER_API_MAX_AGE_SECONDS) throw new DomicileError('ISSUER_AUTH_EXPIRED');
   // Kept until a request with this iat could no longer pass the age check anyway.
-  const expires = new Date((Math.max(claims.iat, nowSeconds) + api.ISSUER_API_MAX_AGE_SECONDS) * 1000).toISOString();
+  const expires = new Date((Math.max(claims.iat, nowSeconds) + api.ISSUER_API_MAX_AGE_SECONDS + 1) * 1000).toISOString();
   try {
     await db.insertInto('issuer_api_jtis').values({ issuer_id: issuer.id, jti: claims.jti, expires_at: expires }).execute();
   } catch (cause) {

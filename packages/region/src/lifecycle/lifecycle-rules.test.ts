@@ -3,7 +3,7 @@ import type { api } from '@domicile/protocol';
 import { planTransition, type LifecycleSnapshot } from './lifecycle-rules.js';
 
 const live = (state: api.CredentialState): LifecycleSnapshot => ({ state, suspendedBy: null, resumeState: null });
-const suspended = (by: api.LifecycleActor | null, resumeState: api.ResumedState = 'active'): LifecycleSnapshot => ({ state: 'suspended', suspendedBy: by, resumeState });
+const suspended = (by: api.LifecycleActor | null, resumeState: api.ResumedState | null = 'active'): LifecycleSnapshot => ({ state: 'suspended', suspendedBy: by, resumeState });
 const codeOf = (work: () => unknown): unknown => {
   try {
     work();
@@ -26,7 +26,18 @@ describe('planTransition', () => {
     expect(planTransition(suspended('system'), 'resume', 'issuer')).toMatchObject({ kind: 'change', to: 'active' });
     expect(codeOf(() => planTransition(suspended('system'), 'resume', 'device'))).toBe('RESUME_NOT_ALLOWED');
     expect(codeOf(() => planTransition(suspended('issuer'), 'resume', 'system'))).toBe('RESUME_NOT_ALLOWED');
-    expect(planTransition(suspended(null, 'active'), 'resume', 'device')).toMatchObject({ kind: 'change', to: 'active' });
+  });
+
+  it('fails closed on an incomplete record: an unknown suspender is the issuer, an unknown earlier state is pending', () => {
+    for (const actor of ['device', 'system'] as const) {
+      expect(codeOf(() => planTransition(suspended(null), 'resume', actor)), actor).toBe('RESUME_NOT_ALLOWED');
+    }
+    expect(planTransition(suspended(null), 'resume', 'issuer')).toEqual({ kind: 'change', to: 'active', suspendedBy: null, resumeState: null });
+    expect(planTransition(suspended('device', null), 'resume', 'device'))
+      .toEqual({ kind: 'change', to: 'pending_activation', suspendedBy: null, resumeState: null });
+    expect(planTransition(suspended(null, null), 'resume', 'issuer')).toMatchObject({ kind: 'change', to: 'pending_activation' });
+    // Nobody takes over a suspension whose suspender is unknown: it already counts as the issuer's.
+    expect(planTransition(suspended(null), 'suspend', 'issuer')).toEqual({ kind: 'unchanged' });
   });
 
   it('changes nothing when the token already is in the asked state, but lets a stronger actor take a suspension over', () => {

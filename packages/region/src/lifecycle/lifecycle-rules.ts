@@ -28,6 +28,8 @@ const RANK: Readonly<Record<api.LifecycleActor, number>> = { device: 0, system: 
  * - suspend: active or pending_activation → suspended (the old state is kept to resume to); a
  *   token not yet active may be suspended too, so a device reported lost cannot finish activating it;
  * - resume: suspended → the state it had, only by an actor at least as strong as the suspender;
+ *   failing closed when the record is incomplete: an unknown suspender counts as the issuer, and
+ *   an unknown earlier state resumes to pending_activation (the device must activate it again);
  * - delete: any state → deleted, final;
  * - asking for the state a token already has changes nothing (idempotent);
  * - nothing but delete applies to a deleted token: `CREDENTIAL_STATE`.
@@ -42,14 +44,19 @@ export function planTransition(current: LifecycleSnapshot, action: api.Lifecycle
       return { kind: 'change', to: 'deleted', suspendedBy: null, resumeState: null };
     case 'suspend':
       if (current.state !== 'suspended') return { kind: 'change', to: 'suspended', suspendedBy: actor, resumeState: current.state };
-      return RANK[actor] > RANK[current.suspendedBy ?? 'device'] ? { kind: 'unchanged', suspendedBy: actor } : { kind: 'unchanged' };
-    case 'resume':
+      return RANK[actor] > RANK[suspenderOf(current)] ? { kind: 'unchanged', suspendedBy: actor } : { kind: 'unchanged' };
+    case 'resume': {
       if (current.state !== 'suspended') return { kind: 'unchanged' };
-      if (current.suspendedBy !== null && RANK[actor] < RANK[current.suspendedBy]) {
-        throw new DomicileError('RESUME_NOT_ALLOWED', { details: { suspendedBy: current.suspendedBy } });
-      }
-      return { kind: 'change', to: current.resumeState ?? 'active', suspendedBy: null, resumeState: null };
+      const suspender = suspenderOf(current);
+      if (RANK[actor] < RANK[suspender]) throw new DomicileError('RESUME_NOT_ALLOWED', { details: { suspendedBy: suspender } });
+      return { kind: 'change', to: current.resumeState ?? 'pending_activation', suspendedBy: null, resumeState: null };
+    }
   }
+}
+
+/** Who suspended a token; unknown is taken as the strongest actor, so that no weaker one can lift it. */
+function suspenderOf(current: LifecycleSnapshot): api.LifecycleActor {
+  return current.suspendedBy ?? 'issuer';
 }
 
 /** Reads an actor stored as text; anything else is unknown (null). */

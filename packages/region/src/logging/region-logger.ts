@@ -4,7 +4,7 @@ import { isLuhnValid } from '@domicile/protocol';
 /** Fields that may hold card data, proofs or codes: removed from every log line by path. */
 export const REDACT_PATHS = [
   'req.headers.dpop', 'req.headers.authorization', 'req.headers["idempotency-key"]',
-  'pan', '*.pan', 'cvv', '*.cvv', 'code', 'cardDetails', '*.cardDetails', 'body', '*.body',
+  'pan', '*.pan', 'cvv', '*.cvv', 'otp', '*.otp', 'cardDetails', '*.cardDetails', 'body', '*.body',
   'tokenNumber', '*.tokenNumber', 'iccMasterKey', '*.iccMasterKey',
 ];
 
@@ -17,6 +17,23 @@ const DIGIT_RUN = /(?<![\d.])\d{13,19}(?!\d)/g;
  */
 export function scrubCardNumbers(line: string): string {
   return line.replace(DIGIT_RUN, (run) => (isLuhnValid(run) ? `${'*'.repeat(run.length - 4)}${run.slice(-4)}` : run));
+}
+
+/**
+ * Errors are logged by kind, never by their detail: a driver's `detail` quotes row values, a
+ * JSON parser's message quotes its input, and a `cause` chain carries both. What is kept — the
+ * class, the stable code and the stack frames — says where it failed without saying what on.
+ */
+export function serializeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { type: typeof error };
+  const code = (error as { code?: unknown }).code;
+  const frames = (error.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at '));
+  const out: Record<string, unknown> = { type: error.name, stack: frames.join('\n') };
+  if (typeof code === 'string') out.code = code;
+  // A DomicileError's message is the fixed text of its code: safe, and the one message kept.
+  if (error.name === 'DomicileError') out.message = error.message;
+  if (error.cause !== undefined) out.cause = serializeError(error.cause);
+  return out;
 }
 
 export interface RegionLoggerOptions {
@@ -39,7 +56,16 @@ export function createRegionLogger(options: RegionLoggerOptions): RegionLogger {
     base: { region: options.region },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { err: serializeError },
     hooks: { streamWrite: scrubCardNumbers },
   }, destination);
-  return { logger, flush: () => destination.flushSync() };
+  const flush = (): void => {
+    // Before the file is open nothing can be flushed; the buffer is written as soon as it opens.
+    try {
+      destination.flushSync();
+    } catch {
+      /* not open yet */
+    }
+  };
+  return { logger, flush };
 }

@@ -10,7 +10,8 @@ import { suspendDeviceCredentials } from './suspend-lost-device.js';
  * with a confirmation signed by this region.
  *
  * What is suspended: the credentials of the lost device only — the device of the guest account
- * (`pseudonym` of home region `iss`) whose key thumbprint is `deviceJkt`. Tokens are
+ * (`pseudonym` of home region `iss`) whose key thumbprint is `deviceJkt`, which is also marked
+ * lost, so its key is refused here from then on (`DEVICE_LOST`). Tokens are
  * device-specific, so the user's other devices keep theirs; a device key found on another
  * account is not touched. A region that knows no such guest or device confirms zero.
  *
@@ -38,6 +39,9 @@ export async function receiveLostDeviceRequest(ctx: RegionContext, jws: string):
     const device = await trx.selectFrom('devices').innerJoin('accounts', 'accounts.id', 'devices.account_id')
       .select('devices.id').where('accounts.kind', '=', 'guest').where('accounts.home_region', '=', request.iss)
       .where('accounts.pseudonym', '=', request.pseudonym).where('devices.jkt', '=', request.deviceJkt).executeTakeFirst();
+    if (device !== undefined) {
+      await trx.updateTable('devices').set({ lost_at: now.toISOString() }).where('id', '=', device.id).where('lost_at', 'is', null).execute();
+    }
     const suspension = device === undefined ? undefined : await suspendDeviceCredentials(trx, ctx, { deviceId: device.id, reportId: request.reportId });
     const suspended = suspension?.count ?? 0;
     await trx.insertInto('lost_device_receipts')

@@ -11,7 +11,8 @@ export type LostReporter =
   | { readonly kind: 'device' };
 
 /**
- * Reports a device lost at its home region. In one transaction: the report, the suspension of
+ * Reports a device lost at its home region. In one transaction: the report, the device marked
+ * lost (its key is refused from then on, but for reading its notifications), the suspension of
  * the device's home tokens (each with a push notification) and one outbox row per other region
  * of the residency index — so either the whole report exists, with its fan-out durably queued,
  * or nothing does. The outbox then delivers to every other region (see RegionOutboxWorker).
@@ -31,6 +32,8 @@ export async function reportLostDevice(
   const actor = input.reporter.kind === 'operator' ? `operator:${input.reporter.operatorId}` : `device:${device.id}`;
 
   const suspension = await ctx.db.transaction().execute(async (trx) => {
+    // The first report's time stays: a second report changes nothing about the device.
+    await trx.updateTable('devices').set({ lost_at: at }).where('id', '=', device.id).where('lost_at', 'is', null).execute();
     const home = await suspendDeviceCredentials(trx, ctx, { deviceId: device.id, reportId });
     const n = home.count;
     await trx.insertInto('lost_reports').values({

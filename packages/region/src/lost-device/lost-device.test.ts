@@ -16,6 +16,8 @@ const sent: string[] = [];
 let fixture: RegionFixture;
 let device: TestDevice;
 let deviceId: string;
+/** Sessions the lost device had open at home and in cn, and an unused redirect assertion to cn, all from before the report. */
+const before = { usSession: '', cnSession: '', cnAssertion: '' };
 
 /** Region-to-region requests through `inject()`; a region in `down` does not answer. */
 const transport: RegionTransport = async (baseUrl, body) => {
@@ -32,19 +34,22 @@ const region = (id: string): Region => {
   return found;
 };
 const url = (id: string, path: string): string => `${region(id).context.self.baseUrl}${path}`;
+const jktOf = async (id: string): Promise<string> => (await region('us').context.db.selectFrom('devices').select('jkt').where('id', '=', id).executeTakeFirstOrThrow()).jkt;
 
-async function call(id: string, method: 'GET' | 'POST', path: string, options: { body?: unknown; headers?: Record<string, string>; key?: string } = {}) {
-  const headers = options.headers ?? { ...(await device.headers(method, url(id, path), options.key)) };
+async function call(id: string, method: 'GET' | 'POST', path: string, options: { body?: unknown; headers?: Record<string, string>; key?: string; as?: TestDevice } = {}) {
+  const headers = options.headers ?? { ...(await (options.as ?? device).headers(method, url(id, path), options.key)) };
   const res = await region(id).app.inject({ method, url: path, headers, ...(method === 'POST' ? { payload: JSON.stringify(options.body ?? {}) } : {}) });
   return { status: res.statusCode, body: res.json<Record<string, unknown> & { error?: { code: string }; report?: api.LostReportView }>(), headers: res.headers };
 }
 const operator = (key = `op-key-${Math.random().toString(36).slice(2)}-0000`) => ({ authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'idempotency-key': key });
 
-function card(id: string) {
+function card(id: string, as: TestDevice = device) {
   const c = TEST_CARDS.find((t) => t.region === id && t.outcome === 'green');
   if (c === undefined) throw new Error(`no green ${id} card`);
-  return { routingPrefix: c.pan.slice(0, 8), last4: c.pan.slice(-4), network: c.network, device: { encryptionKey: device.encryption.publicJwk } };
+  return { routingPrefix: c.pan.slice(0, 8), last4: c.pan.slice(-4), network: c.network, device: { encryptionKey: as.encryption.publicJwk } };
 }
+const sessionIdOf = (res: { body: Record<string, unknown> }): string => (res.body as { session: { id: string } }).session.id;
+const assertionOf = (res: { body: Record<string, unknown> }): string => (res.body as { redirect: { assertion: string } }).redirect.assertion;
 
 beforeAll(async () => {
   fixture = await createRegionFixture();
@@ -60,9 +65,14 @@ beforeAll(async () => {
   deviceId = String(reg.body.deviceId);
   // Redirects to cn (followed: a guest account there) and to eu (never followed).
   const toCn = await call('us', 'POST', '/v1/provisioning', { body: card('cn') });
-  const assertion = (toCn.body as { redirect: { assertion: string } }).redirect.assertion;
-  expect((await call('cn', 'POST', '/v1/provisioning', { body: { ...card('cn'), redirectAssertion: assertion } })).status).toBe(201);
+  const atCn = await call('cn', 'POST', '/v1/provisioning', { body: { ...card('cn'), redirectAssertion: assertionOf(toCn) } });
+  expect(atCn.status).toBe(201);
+  before.cnSession = sessionIdOf(atCn);
   expect((await call('us', 'POST', '/v1/provisioning', { body: card('eu') })).status).toBe(200);
+  const atUs = await call('us', 'POST', '/v1/provisioning', { body: card('us') });
+  expect(atUs.status).toBe(201);
+  before.usSession = sessionIdOf(atUs);
+  before.cnAssertion = assertionOf(await call('us', 'POST', '/v1/provisioning', { body: card('cn') }));
   // Live tokens on the device in us and cn, written directly: provisioning itself is tested elsewhere.
   const usDevice = await region('us').context.db.selectFrom('devices').selectAll().where('id', '=', deviceId).executeTakeFirstOrThrow();
   const cnDevice = await region('cn').context.db.selectFrom('devices').selectAll().where('jkt', '=', usDevice.jkt).executeTakeFirstOrThrow();
@@ -134,11 +144,40 @@ describe('lost device across regions (in-process)', () => {
     expect(retry.suspended).toBe(1);
   });
 
-  it('lets the device report itself at home, and only at home', async () => {
-    const atCn = await call('cn', 'POST', '/v1/devices/me/lost');
+  it('refuses the lost device at home and in cn: a step of a session it had open, a new provisioning message, a redirect', async () => {
+    const refused = (res: { status: number; body: { error?: { code: string } } }) => [res.status, res.body.error?.code];
+    const lost = [403, 'DEVICE_LOST'];
+    const jkt = await jktOf(deviceId);
+    for (const id of ['us', 'cn']) {
+      const row = await region(id).context.db.selectFrom('devices').select('lost_at').where('jkt', '=', jkt).executeTakeFirstOrThrow();
+      expect(row.lost_at, id).toEqual(expect.any(String));
+    }
+    expect(refused(await call('us', 'POST', `/v1/provisioning/${before.usSession}/eligibility`)), 'us step').toEqual(lost);
+    expect(refused(await call('us', 'POST', '/v1/provisioning', { body: card('us') })), 'us message').toEqual(lost);
+    expect(refused(await call('us', 'POST', '/v1/provisioning', { body: card('cn') })), 'us redirect').toEqual(lost);
+    expect(refused(await call('cn', 'POST', `/v1/provisioning/${before.cnSession}/eligibility`)), 'cn step').toEqual(lost);
+    expect(refused(await call('cn', 'POST', '/v1/provisioning', { body: { ...card('cn'), redirectAssertion: before.cnAssertion } })), 'cn message').toEqual(lost);
+    expect(refused(await call('cn', 'GET', '/v1/credentials')), 'cn credentials').toEqual(lost);
+    // It still reads its push notifications: they are how it learns its tokens are suspended.
+    expect((await call('cn', 'GET', '/v1/notifications')).status).toBe(200);
+  });
+
+  it('lets a device report itself at home, and only at home; from then on it is refused', async () => {
+    const other = await createTestDevice();
+    const reg = await call('us', 'POST', '/v1/accounts', { as: other, body: { name: 'Own Report', email: 'own@example.com', device: { encryptionKey: other.encryption.publicJwk } } });
+    const toCn = await call('us', 'POST', '/v1/provisioning', { as: other, body: card('cn', other) });
+    expect((await call('cn', 'POST', '/v1/provisioning', { as: other, body: { ...card('cn', other), redirectAssertion: assertionOf(toCn) } })).status).toBe(201);
+    const atCn = await call('cn', 'POST', '/v1/devices/me/lost', { as: other });
     expect([atCn.status, atCn.body.error?.code]).toEqual([422, 'LOST_REPORT_NOT_HOME']);
-    const atUs = await call('us', 'POST', '/v1/devices/me/lost');
+    const key = 'own-lost-report-key-0123456789';
+    const atUs = await call('us', 'POST', '/v1/devices/me/lost', { as: other, key });
     expect(atUs.status).toBe(201);
-    expect(atUs.body.report).toMatchObject({ deviceId, reportedBy: 'device', home: { suspended: 0 } });
+    expect(atUs.body.report).toMatchObject({ deviceId: reg.body.deviceId, reportedBy: 'device', home: { suspended: 0 } });
+    // A retry of the report is refused like any other request of a lost device: the report was made.
+    expect((await call('us', 'POST', '/v1/devices/me/lost', { as: other, key })).body.error?.code).toBe('DEVICE_LOST');
+    // cn hears of it from the outbox; from then on it refuses the device too.
+    await vi.waitFor(async () => {
+      expect((await call('cn', 'GET', '/v1/credentials', { as: other })).body.error?.code).toBe('DEVICE_LOST');
+    }, { timeout: 10_000, interval: 20 });
   });
 });

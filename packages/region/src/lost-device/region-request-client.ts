@@ -10,10 +10,13 @@ export type RegionTransport = (
   baseUrl: string, body: api.RegionRequestBody, signal: AbortSignal,
 ) => Promise<{ status: number; body: unknown }>;
 
-/** The real transport: `POST {baseUrl}/v1/regions/lost-device` over HTTP(S). */
+/**
+ * The real transport: `POST {baseUrl}/v1/regions/lost-device` over HTTP(S). A redirect is a
+ * failure, never followed: the request goes only to the server the signed directory lists.
+ */
 export const fetchRegionTransport: RegionTransport = async (baseUrl, body, signal) => {
   const res = await fetch(`${baseUrl}${LOST_DEVICE_PATH}`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal,
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal, redirect: 'error',
   });
   const text = await res.text();
   return { status: res.status, body: text === '' ? {} : JSON.parse(text) as unknown };

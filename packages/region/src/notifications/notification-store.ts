@@ -1,6 +1,7 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { api } from '@domicile/protocol';
 import type { Database, NotificationRow } from '../storage/database.js';
+import { sqlDialectOf } from '../storage/migrations/portable-ddl.js';
 
 /**
  * Writes a push notification. Call it with the transaction that makes the change it announces
@@ -9,6 +10,11 @@ import type { Database, NotificationRow } from '../storage/database.js';
 export async function insertNotification(
   trx: Kysely<Database>, deviceId: string, data: api.NotificationData, now = new Date(),
 ): Promise<number> {
+  // Streams resume after the last id they saw, so a device's ids must become visible in order.
+  // PostgreSQL hands out identity values at insert, not at commit: two writers for one device
+  // could commit 11 before 10, and a stream that read 11 would never see 10. A per-device lock
+  // held to the end of the transaction orders them. SQLite runs one transaction at a time.
+  if (sqlDialectOf(trx) === 'postgres') await sql`SELECT pg_advisory_xact_lock(hashtext(${deviceId}))`.execute(trx);
   const row = await trx.insertInto('notifications')
     .values({ device_id: deviceId, type: data.type, data: JSON.stringify(data), created_at: now.toISOString() })
     .returning('id')

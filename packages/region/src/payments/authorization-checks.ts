@@ -38,9 +38,10 @@ function storedExpiry(credential: CredentialRow): { month: number; year: number 
 
 /**
  * The checks that need neither the vault nor the issuer, in the order they decide: the token's
- * data, the cryptogram (EMV Book 2 8.1.2), the ATC against the last accepted one, the token's
- * state and expiry, and its domain (the channel the card itself put in 9F10). Returns the first
- * failing reason, or undefined when the issuer may be asked.
+ * data, the cryptogram (EMV Book 2 8.1.2), the token's state and expiry, and its domain (the
+ * channel the card itself put in 9F10). Returns the first failing reason, or undefined when the
+ * issuer may be asked. The ATC is not checked here: a read cannot stop a race, so the caller
+ * claims it (`claimAtc`) once the cryptogram verified, before any other decision.
  */
 export function checkAuthorization(input: {
   readonly credential: CredentialRow;
@@ -56,7 +57,6 @@ export function checkAuthorization(input: {
   const verified = verifyArqc({ ...key, cvn: 18, atc: facts.atc, data: cvn18DataOf(request.emv), arqc: Buffer.from(request.arqc, 'hex') });
   if (!verified) return { arqcVerified: false, decline: 'cryptogram_invalid' };
   const decline = ((): api.AuthorizationReason | undefined => {
-    if (facts.atc <= credential.atc_last) return 'atc_replayed';
     switch (credential.state) {
       case 'suspended': return 'token_suspended';
       case 'deleted': return 'token_deleted';

@@ -3,7 +3,7 @@ import { arpc, generateKeyPairJwk, type KeyPairJwk, type api } from '@domicile/p
 import { SANDBOX_SPEND_LIMIT_MINOR } from '../issuer/sandbox/test-cards.js';
 import type { Region } from '../region-server.js';
 import {
-  NETWORK, US, createPaymentsFixture, paymentRequest, seedToken, signAuthorization, type PaymentsFixture, type SeededToken,
+  NETWORK, US, createPaymentsFixture, paymentRequest, raceSameAtc, seedToken, signAuthorization, type PaymentsFixture, type SeededToken,
 } from './payments.fixtures.js';
 
 const GREEN = '4111111111111111';
@@ -58,10 +58,14 @@ describe('POST /v1/authorizations (in-process)', () => {
     expect((await authorize(paymentRequest(token, { atc: n - 1 }))).body).toMatchObject({ approved: false, reason: 'atc_replayed' });
   });
 
-  it('gives one of two racing requests with the same ATC the approval, and the other atc_replayed', async () => {
+  it('lets exactly one of several racing requests with the same ATC reach the vault and the issuer', async () => {
     const n = nextAtc();
-    const results = await Promise.all([authorize(paymentRequest(token, { atc: n })), authorize(paymentRequest(token, { atc: n, amountMinor: 100 }))]);
-    expect(results.map((r) => r.body.reason).sort()).toEqual(['approved', 'atc_replayed']);
+    const race = await raceSameAtc(fixture, us, token, { atc: n, amounts: [100, 200, 300, 400] });
+    expect(race.reasons).toEqual(['approved', 'atc_replayed', 'atc_replayed', 'atc_replayed']);
+    expect(race.issuerCalls).toBe(1);
+    expect(race.vaultOpens).toBe(1);
+    expect(race.rows.filter((r) => r.approved === 1)).toHaveLength(1);
+    expect(race.atcLast).toBe(n);
   });
 
   it('declines a changed amount, another token\'s cryptogram and wrong token data, without an ARPC', async () => {

@@ -5,7 +5,7 @@ import type { RegionContext } from '../region-context.js';
 import type { CredentialRow, TransactionRow } from '../storage/database.js';
 import { productFromSession } from '../tsm/index.js';
 import { RESPONSE_CODES, checkAuthorization, issuerResponse, type TokenKey } from './authorization-checks.js';
-import { recordTransaction } from './transaction-store.js';
+import { claimAtc, recordTransaction } from './transaction-store.js';
 
 /** An authorization request whose network signature the edge has verified. */
 export interface NetworkAuthorization {
@@ -16,8 +16,8 @@ export interface NetworkAuthorization {
 
 /**
  * DESIGN step 7, in the region that issued the token: finds the token, checks it and its
- * cryptogram, de-tokenizes inside the region only to ask the issuer, records the decision with
- * the ATC, and answers with the ARPC. The answer names the token by its last 4 digits and never
+ * cryptogram, claims the ATC, de-tokenizes inside the region only to ask the issuer, records the
+ * decision, and answers with the ARPC. The answer names the token by its last 4 digits and never
  * carries the card number. A decline is an answer; only an unknown token is an error.
  * @throws DomicileError `TOKEN_NOT_FOUND`, or `VALIDATION_FAILED` for data elements that are not BCD.
  */
@@ -29,11 +29,9 @@ export async function authorizeTransaction(ctx: RegionContext, input: NetworkAut
   const key: TokenKey = { imk: Buffer.from(ctx.keys.secrets.issuerMasterKey, 'hex'), pan: credential.token_number, psn: credential.psn };
   const id = newId();
   const checked = checkAuthorization({ credential, request, facts, key });
-  const decision = checked.decline ?? await askIssuer(ctx, { id, credential, request, facts });
+  const decision = await decide(ctx, { id, credential, request, facts, checked });
 
-  const stored = await recordTransaction(ctx.db, transactionRow(ctx, { id, network: input.network, credential, request, facts, reason: decision }), {
-    acceptAtc: checked.arqcVerified,
-  });
+  const stored = await recordTransaction(ctx.db, transactionRow(ctx, { id, network: input.network, credential, request, facts, reason: decision }));
   const approved = stored.approved === 1;
   ctx.logger.info({ authorizationId: id, tokenRef: credential.token_ref, network: input.network, approved, reason: stored.reason }, 'authorization decided');
   return {
@@ -48,6 +46,20 @@ export async function authorizeTransaction(ctx: RegionContext, input: NetworkAut
     ...(checked.arqcVerified ? issuerResponse(key, { atc: facts.atc, arqc: request.arqc, approved }) : {}),
     createdAt: stored.created_at,
   };
+}
+
+/**
+ * A genuine cryptogram first claims its ATC, so that of requests racing with one ATC only one goes
+ * on to the issuer; the claim stays even when the token's state or the issuer declines after it.
+ */
+async function decide(
+  ctx: RegionContext,
+  input: { id: string; credential: CredentialRow; request: api.AuthorizationRequest; facts: TransactionFacts; checked: ReturnType<typeof checkAuthorization> },
+): Promise<api.AuthorizationReason> {
+  const { credential, facts, checked } = input;
+  if (!checked.arqcVerified) return checked.decline ?? 'cryptogram_invalid';
+  if (!await claimAtc(ctx.db, { credentialId: credential.id, atc: facts.atc })) return 'atc_replayed';
+  return checked.decline ?? askIssuer(ctx, input);
 }
 
 /** De-tokenizes in the region and hands the card to the issuer; an issuer that does not answer declines. */

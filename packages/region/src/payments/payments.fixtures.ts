@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import { vi } from 'vitest';
 import {
   api, buildDirectoryDocument, buildIssuerApplicationData, cardArqc, cvn18DataOf, generateKeyPairJwk, iccMasterKey,
   parseRegionsConfig, signDirectory, signJson, terminalElements, withLuhnCheckDigit, type KeyPairJwk,
@@ -110,4 +111,50 @@ export function signAuthorization(network: KeyPairJwk, request: unknown, claims:
   return signJson({
     iss: NETWORK, aud: 'us', iat: Math.floor(Date.now() / 1000), jti: randomBytes(18).toString('base64url'), request, ...claims,
   }, network.privateJwk, api.AUTHORIZATION_TYP);
+}
+
+/** What N racing requests with one ATC came to: each answer's reason, and who was asked. */
+export interface AtcRace {
+  readonly reasons: readonly string[];
+  readonly issuerCalls: number;
+  readonly vaultOpens: number;
+  readonly rows: readonly { approved: number }[];
+  readonly atcLast: number;
+}
+
+/**
+ * Sends `amounts.length` genuine requests with the same ATC at once, counting the issuer's
+ * authorize calls and the vault's de-tokenizations while they run. A request that reaches the
+ * vault waits there until every other request has reached it too or been answered: without that
+ * gate one request could run to the end before the next one starts, and a check-then-act race
+ * would go unseen.
+ */
+export async function raceSameAtc(fixture: PaymentsFixture, region: Region, token: SeededToken, options: { atc: number; amounts: readonly number[] }): Promise<AtcRace> {
+  const { issuer, vault, db } = region.context;
+  let inVault = 0;
+  let answered = 0;
+  const waiting: (() => void)[] = [];
+  const release = (): void => { if (inVault + answered >= options.amounts.length) for (const wake of waiting.splice(0)) wake(); };
+  const realOpen = vault.open.bind(vault);
+  const authorize = vi.spyOn(issuer, 'authorize');
+  const open = vi.spyOn(vault, 'open').mockImplementation(async (conn, id) => {
+    inVault += 1;
+    await new Promise<void>((resolve) => { waiting.push(resolve); release(); });
+    return realOpen(conn, id);
+  });
+  try {
+    const authorizations = await Promise.all(options.amounts.map((amountMinor) => signAuthorization(fixture.network, paymentRequest(token, { atc: options.atc, amountMinor }))));
+    const answers = await Promise.all(authorizations.map(async (authorization) => {
+      const res = await region.app.inject({ method: 'POST', url: '/v1/authorizations', payload: { authorization } });
+      answered += 1;
+      release();
+      return res.json<{ reason: string }>();
+    }));
+    const rows = await db.selectFrom('transactions').select(['approved', 'amount_minor']).where('credential_id', '=', token.credential.id).where('atc', '=', options.atc).execute();
+    const { atc_last } = await db.selectFrom('credentials').select('atc_last').where('id', '=', token.credential.id).executeTakeFirstOrThrow();
+    return { reasons: answers.map((a) => a.reason).sort(), issuerCalls: authorize.mock.calls.length, vaultOpens: open.mock.calls.length, rows, atcLast: atc_last };
+  } finally {
+    authorize.mockRestore();
+    open.mockRestore();
+  }
 }

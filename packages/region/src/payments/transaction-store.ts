@@ -7,24 +7,23 @@ import type { Database, TransactionRow } from '../storage/database.js';
 const LIST_LIMIT = 100;
 
 /**
- * Records a decided authorization. When its cryptogram verified, its ATC becomes the token's last
- * accepted one in the same transaction, and only if it is greater than the last: of two requests
- * racing with one ATC, exactly one gets it, and the other is recorded as `atc_replayed`.
- * @returns the row as stored (its reason may have turned into `atc_replayed`).
+ * Claims an ATC for the token (EMV Book 2 8.1.2: a counter value is spent once): moves the token's
+ * last accepted ATC to `atc` only if it is greater. Of requests racing with one ATC exactly one
+ * gets true, so only that one may ask the issuer. The claim is never undone: a decline, an issuer
+ * that does not answer or a crash after it leaves the ATC used, as on a card; a retry needs a new
+ * cryptogram.
+ * @returns whether this call claimed it.
  */
-export async function recordTransaction(
-  db: Kysely<Database>, row: TransactionRow, options: { acceptAtc: boolean },
-): Promise<TransactionRow> {
-  return db.transaction().execute(async (trx) => {
-    let stored = row;
-    if (options.acceptAtc) {
-      const res = await trx.updateTable('credentials').set({ atc_last: row.atc })
-        .where('id', '=', row.credential_id).where('atc_last', '<', row.atc).executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) stored = { ...row, approved: 0, reason: 'atc_replayed', response_code: '82' };
-    }
-    await trx.insertInto('transactions').values(stored).execute();
-    return stored;
-  });
+export async function claimAtc(db: Kysely<Database>, claim: { credentialId: string; atc: number }): Promise<boolean> {
+  const res = await db.updateTable('credentials').set({ atc_last: claim.atc })
+    .where('id', '=', claim.credentialId).where('atc_last', '<', claim.atc).executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+/** Records a decided authorization; its ATC, if the cryptogram verified, was claimed before. */
+export async function recordTransaction(db: Kysely<Database>, row: TransactionRow): Promise<TransactionRow> {
+  await db.insertInto('transactions').values(row).execute();
+  return row;
 }
 
 /** The calling device's authorizations in this region, newest first. */

@@ -1,4 +1,4 @@
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, hkdfSync, randomInt, timingSafeEqual } from 'node:crypto';
 import { DomicileError, type api } from '@domicile/protocol';
 import type { AuthenticatedDevice } from '../accounts/index.js';
 import type { RegionContext } from '../region-context.js';
@@ -7,10 +7,14 @@ import { advanceSession, loadSession, requireState, sessionView } from './sessio
 export const OTP_TRIES = 3;
 export const OTP_LIFETIME_MS = 5 * 60_000;
 
-/** A keyed hash of a one-time code, so the database never holds the code itself. */
+/**
+ * A keyed hash of a one-time code, so the database never holds the code itself. The key is
+ * derived (HKDF, RFC 5869) from the region secret under its own label, so it is never the key
+ * that makes redirect pseudonyms.
+ */
 function otpHash(ctx: RegionContext, sessionId: string, code: string): Buffer {
-  return createHmac('sha256', Buffer.from(ctx.keys.secrets.pseudonymKey, 'base64url'))
-    .update(`otp\0${sessionId}\0${code}`).digest();
+  const key = Buffer.from(hkdfSync('sha256', Buffer.from(ctx.keys.secrets.pseudonymKey, 'base64url'), Buffer.alloc(0), 'domicile one-time code', 32));
+  return createHmac('sha256', key).update(`${sessionId}\0${code}`).digest();
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { DomicileError, type JWK, type PublicJwk, type api } from '@domicile/protocol';
-import { audit, countActiveCredentials, findDevice, newId, upsertGuest, type AuthenticatedDevice } from '../accounts/index.js';
+import { audit, countActiveCredentials, newId, requireDevice, upsertGuest, type AuthenticatedDevice } from '../accounts/index.js';
 import { recordResidency } from '../lost-device/index.js';
 import { issueRedirectAssertion, pairwisePseudonym, verifyRedirectAssertion } from '../redirect/index.js';
 import type { RegionContext } from '../region-context.js';
@@ -30,8 +30,7 @@ export async function receiveProvisioningMessage(
   if (message.redirectAssertion !== undefined) {
     return openRedirectedSession(ctx, { ...input, assertion: message.redirectAssertion, ownerId: owner.id });
   }
-  const who = await findDevice(ctx.db, input.jkt);
-  if (who === undefined) throw new DomicileError('DEVICE_UNKNOWN');
+  const who = await requireDevice(ctx.db, input.jkt);
   if (owner.id === ctx.self.id) {
     const session = await ctx.db.transaction().execute((trx) => insertSession(ctx, trx, who, message));
     return { status: 201, body: { outcome: 'session', session } };

@@ -1,5 +1,5 @@
 import {
-  DomicileError, TYP, encryptJson, jwkThumbprint, signJson, type PublicJwk, type api,
+  DomicileError, TYP, encryptJson, isDomicileError, jwkThumbprint, signJson, type PublicJwk, type api,
 } from '@domicile/protocol';
 import { audit, newId, type AuthenticatedDevice } from '../accounts/index.js';
 import { storeCardArt } from '../assets/index.js';
@@ -27,10 +27,7 @@ export async function tokenize(
   ctx: RegionContext, who: AuthenticatedDevice, sessionId: string,
 ): Promise<api.TokenizeResponse> {
   const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
-  if (row.state === 'tokenized' && row.credential_id !== null) {
-    const existing = await ctx.db.selectFrom('credentials').selectAll().where('id', '=', row.credential_id).executeTakeFirstOrThrow();
-    return respond(ctx, who, row, existing);
-  }
+  if (row.state === 'tokenized') return tokenizedAlready(ctx, who, sessionId, new DomicileError('SESSION_STATE'));
   requireState(row, 'ready');
   const product = JSON.parse(row.product ?? 'null') as CardProduct;
   // Read before the transaction: on SQLite the transaction holds the only connection.
@@ -41,6 +38,13 @@ export async function tokenize(
       const { session, credential } = await ctx.db.transaction().execute(async (trx) => {
         const now = ctx.now();
         const stamp = now.toISOString();
+        // A lost-device report may have committed since this request was authenticated.
+        const device = await trx.selectFrom('devices').select('lost_at').where('id', '=', who.device.id).executeTakeFirstOrThrow();
+        if (device.lost_at !== null) throw new DomicileError('DEVICE_LOST');
+        // Again inside the transaction: another session of this device may have tokenized the card meanwhile.
+        const duplicate = await trx.selectFrom('credentials').select('id')
+          .where('device_id', '=', who.device.id).where('pan_hash', '=', panHash).where('state', '!=', 'deleted').executeTakeFirst();
+        if (duplicate !== undefined) throw new DomicileError('CARD_ALREADY_PROVISIONED');
         const asset = await storeCardArt(trx, product, row.network as api.CredentialView['network']);
         const expiry = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + TOKEN_VALIDITY_MONTHS, 1));
         const credential: CredentialRow = {
@@ -71,11 +75,23 @@ export async function tokenize(
       ctx.tsmWorker.kick();
       return await respond(ctx, who, session, credential);
     } catch (error) {
-      // A token number collision: draw again. Anything else is real.
+      // Another request tokenized this session first: answer with its token, as a retry would get.
+      if (isDomicileError(error, 'SESSION_STATE')) return tokenizedAlready(ctx, who, sessionId, error);
+      // A unique violation is a token number collision (draw again) or a racing session of this
+      // device with the same card (the duplicate check refuses it on the next attempt).
       if (!isUniqueViolation(error)) throw error;
     }
   }
   throw new DomicileError('TOKEN_RANGE_EXHAUSTED');
+}
+
+async function tokenizedAlready(
+  ctx: RegionContext, who: AuthenticatedDevice, sessionId: string, lost: DomicileError,
+): Promise<api.TokenizeResponse> {
+  const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
+  if (row.state !== 'tokenized' || row.credential_id === null) throw lost;
+  const credential = await ctx.db.selectFrom('credentials').selectAll().where('id', '=', row.credential_id).executeTakeFirstOrThrow();
+  return respond(ctx, who, row, credential);
 }
 
 function requireVaultRecord(row: SessionRow): string {

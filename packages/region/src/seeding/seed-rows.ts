@@ -107,7 +107,7 @@ function seededDevice(ecdh: ECDH, d: { id: string; accountId: string; stamp: str
   return {
     id: d.id, account_id: d.accountId, jkt: thumbprint(signing), signing_jwk: JSON.stringify(signing),
     encryption_jwk: JSON.stringify({ ...encryption, kid: thumbprint(encryption), alg: KEY_AGREEMENT_ALG, use: 'enc' }),
-    model: 'seeded', created_at: d.stamp,
+    model: 'seeded', created_at: d.stamp, lost_at: null,
   };
 }
 

@@ -53,6 +53,8 @@ export interface DevicesTable {
   encryption_jwk: string;
   model: string | null;
   created_at: string;
+  /** When a lost report reached this region (at home, or as a region-to-region request); null while not lost. */
+  lost_at: string | null;
 }
 
 export interface DpopJtisTable {

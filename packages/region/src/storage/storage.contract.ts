@@ -26,7 +26,7 @@ const TABLES: Record<keyof Database, true> = {
 
 const INDEXES = [
   'devices_account_id_idx', 'dpop_jtis_expires_at_idx', 'provisioning_sessions_device_id_idx',
-  'vault_records_pan_hash_idx', 'credentials_device_id_idx', 'credentials_device_id_pan_hash_idx',
+  'vault_records_pan_hash_idx', 'credentials_device_id_idx', 'credentials_live_card_unique',
   'notifications_device_id_id_idx', 'tsm_scripts_state_idx',
   'lost_reports_device_id_idx', 'region_outbox_next_attempt_at_idx', 'region_request_jtis_expires_at_idx',
   'webhook_deliveries_due_idx', 'issuer_api_jtis_expires_at_idx', 'credential_lifecycle_product_id_idx',

@@ -30,7 +30,7 @@ export const guestAccount = (o: Partial<AccountRow> = {}): AccountRow => ({
 
 export const device = (o: Partial<DeviceRow> = {}): DeviceRow => ({
   id: uid(), account_id: uid(), jkt: uid(), signing_jwk: '{"kty":"EC","crv":"P-256","x":"a","y":"b"}',
-  encryption_jwk: '{"kty":"EC","crv":"P-256","x":"c","y":"d"}', model: null, created_at: NOW, ...o,
+  encryption_jwk: '{"kty":"EC","crv":"P-256","x":"c","y":"d"}', model: null, created_at: NOW, lost_at: null, ...o,
 });
 
 export const dpopJti = (o: Partial<Selectable<DpopJtisTable>> = {}): Selectable<DpopJtisTable> => ({

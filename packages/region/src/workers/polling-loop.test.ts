@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PollingLoop } from './polling-loop.js';
 
 // Lets zero-delay timers fire; the loop's own interval is an hour, so only kicks and full batches run it.
@@ -10,11 +10,11 @@ describe('PollingLoop', () => {
     const fullBatches = 2;
     const loop = new PollingLoop({ run: () => Promise.resolve(++runs <= fullBatches), intervalMs: 3_600_000, onError: () => undefined });
     loop.start();
+    await vi.waitFor(() => expect(runs).toBe(fullBatches + 1));
     await settle();
     expect(runs).toBe(fullBatches + 1);
     loop.kick();
-    await settle();
-    expect(runs).toBe(fullBatches + 2);
+    await vi.waitFor(() => expect(runs).toBe(fullBatches + 2));
     await loop.stop();
     loop.kick();
     await settle();
@@ -26,9 +26,9 @@ describe('PollingLoop', () => {
     let runs = 0;
     const loop = new PollingLoop({ run: () => { runs++; return Promise.reject(new Error('db down')); }, intervalMs: 3_600_000, onError: (e) => errors.push(e) });
     loop.start();
-    await settle();
+    await vi.waitFor(() => expect(errors).toHaveLength(1));
     loop.kick();
-    await settle();
+    await vi.waitFor(() => expect(errors).toHaveLength(2));
     await loop.stop();
     expect(runs).toBe(2);
     expect(errors).toHaveLength(2);

@@ -4,13 +4,9 @@ import { verifyNetworkAuthorization } from '../../auth/index.js';
 import { authorizeTransaction, listTransactions } from '../../payments/index.js';
 import type { RegionContext } from '../../region-context.js';
 import { deviceOf } from '../device-auth.js';
-import { deviceRoute } from '../route-schemas.js';
+import { deviceRoute, errorResponses } from '../route-schemas.js';
 
 const tags = ['payments'];
-const errors = {
-  '4xx': { description: 'A DomicileError: see docs/errors.md.', ...api.ErrorBodySchema },
-  '5xx': { description: 'A DomicileError: see docs/errors.md.', ...api.ErrorBodySchema },
-};
 
 /**
  * Payments. `POST /v1/authorizations` is for card networks, not devices: no DPoP, no
@@ -22,7 +18,7 @@ export function authorizationRoutes(ctx: RegionContext): FastifyPluginCallbackTy
     app.post('/v1/authorizations', {
       schema: {
         summary: 'Network routers only: decide an authorization for a token this region issued (a decline is a 200)',
-        tags, body: api.SignedAuthorization, response: { 200: api.AuthorizationResponse, ...errors },
+        tags, body: api.SignedAuthorization, response: { 200: api.AuthorizationResponse, ...errorResponses },
       },
     }, async (request) => {
       const verified = await verifyNetworkAuthorization(ctx.db, {

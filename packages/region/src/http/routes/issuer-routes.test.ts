@@ -77,7 +77,8 @@ describe('lifecycle over HTTP (in-process)', () => {
   });
 
   it('pushes new card art of a product to every device holding a live token of it', async () => {
-    const { credential } = await seedCredential(region, { deviceId });
+    // Another card than the earlier tests': one device holds one live token per card.
+    const { credential } = await seedCredential(region, { deviceId, pan: '4000555566660028' });
     const art = { background: '#112233', foreground: '#fefefe', label: 'Liberty Visa Infinite' };
     expect((await issuerCall(prairie, 'prairie', 'PUT', '/v1/issuer/products/us-liberty-visa/art', { art })).json()).toMatchObject({ error: { code: 'ISSUER_FORBIDDEN' } });
     const res = await issuerCall(liberty, 'liberty', 'PUT', '/v1/issuer/products/us-liberty-visa/art', { art });

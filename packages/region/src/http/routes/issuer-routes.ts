@@ -4,18 +4,14 @@ import { api } from '@domicile/protocol';
 import { changeStateAsIssuer, updateProductArt } from '../../lifecycle/index.js';
 import type { RegionContext } from '../../region-context.js';
 import { issuerAuthHook, issuerRequestOf } from '../issuer-auth.js';
-import { TokenRefParams } from '../route-schemas.js';
+import { TokenRefParams, errorResponses } from '../route-schemas.js';
 
 const tags = ['issuer'];
 const ProductParams = Type.Object({ productId: api.ProductIdSchema }, { additionalProperties: false });
-const errors = {
-  '4xx': { description: 'A DomicileError: see docs/errors.md.', ...api.ErrorBodySchema },
-  '5xx': { description: 'A DomicileError: see docs/errors.md.', ...api.ErrorBodySchema },
-};
 
 function issuerRoute<T extends { summary: string; response: Record<number, TSchema> }>(spec: T): T & { tags: string[]; body: TSchema; response: Record<string, TSchema> } {
   return {
-    ...spec, tags, body: api.IssuerRequestBody, response: { ...spec.response, ...errors },
+    ...spec, tags, body: api.IssuerRequestBody, response: { ...spec.response, ...errorResponses },
     description: 'Body: `{ "request": "<JWS>" }`, signed by a trusted issuer over this method and path (docs/lifecycle.md).',
   };
 }

@@ -13,7 +13,7 @@ const Cursor = Type.String({ pattern: '^\\d{1,15}$' });
 export function notificationRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
   return (app, _options, done) => {
     app.get('/v1/notifications', {
-      config: { auth: 'device' },
+      config: { auth: 'device-or-lost' },
       schema: deviceRoute({
         summary: 'Push notifications after an id, oldest first', tags,
         querystring: Type.Object({ after: Type.Optional(Cursor), limit: Type.Optional(Type.String({ pattern: '^([1-9]\\d?|100)$' })) }, { additionalProperties: false }),
@@ -24,7 +24,7 @@ export function notificationRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     }));
 
     app.get('/v1/notifications/stream', {
-      config: { auth: 'device' },
+      config: { auth: 'device-or-lost' },
       schema: deviceRoute({
         summary: 'Push notifications as Server-Sent Events; resumes after Last-Event-ID', tags,
         querystring: Type.Object({ after: Type.Optional(Cursor) }, { additionalProperties: false }),

@@ -2,6 +2,7 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import { api } from '@domicile/protocol';
 import { LOST_DEVICE_PATH, receiveLostDeviceRequest } from '../../lost-device/index.js';
 import type { RegionContext } from '../../region-context.js';
+import { errorResponses } from '../route-schemas.js';
 
 /**
  * Region-to-region requests. No transport authentication: the body is a JWS that only a region
@@ -16,8 +17,7 @@ export function regionRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
         tags: ['regions'], body: api.RegionRequestBody,
         response: {
           200: api.RegionConfirmationResponse,
-          '4xx': { description: 'A DomicileError: see docs/errors.md.', ...api.ErrorBodySchema },
-          '5xx': { description: 'A DomicileError: see docs/errors.md.', ...api.ErrorBodySchema },
+          ...errorResponses,
         },
       },
     }, (request) => receiveLostDeviceRequest(ctx, request.body.request));

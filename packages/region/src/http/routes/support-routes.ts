@@ -5,7 +5,7 @@ import { getLostReport, reportLostDevice } from '../../lost-device/index.js';
 import type { RegionContext } from '../../region-context.js';
 import { deviceOf, sendIdempotent } from '../device-auth.js';
 import { authenticateOperator, operatorOf, sendOperatorIdempotent } from '../operator-auth.js';
-import { EmptyBody, deviceRoute } from '../route-schemas.js';
+import { EmptyBody, deviceRoute, errorResponses } from '../route-schemas.js';
 
 const tags = ['support'];
 const DeviceParams = Type.Object({ deviceId: api.IdSchema }, { additionalProperties: false });
@@ -14,10 +14,6 @@ const OperatorHeaders = Type.Object({
   authorization: Type.Optional(Type.String({ description: 'Bearer <operator token>: its SHA-256 is in the region config.' })),
   'idempotency-key': Type.Optional(Type.String({ description: 'Retries with the same key return the first answer.' })),
 });
-const errorResponses = {
-  '4xx': { description: 'A DomicileError: see docs/errors.md.', ...api.ErrorBodySchema },
-  '5xx': { description: 'A DomicileError: see docs/errors.md.', ...api.ErrorBodySchema },
-};
 
 /** Route schema of an operator request (bearer operator token, Idempotency-Key on POST). */
 function operatorRoute<T extends Record<string, unknown>>(

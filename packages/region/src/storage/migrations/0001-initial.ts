@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 import { addAutoIncrementId, inTransaction, sqlDialectOf } from './portable-ddl.js';
 
 /** Every table of `database.ts`, with its keys, unique constraints and indexes. */
@@ -120,7 +120,10 @@ export const initialMigration: Migration = {
       .addUniqueConstraint('credentials_token_number_unique', ['token_number'])
       .execute();
     await schema.createIndex('credentials_device_id_idx').on('credentials').column('device_id').execute();
-    await schema.createIndex('credentials_device_id_pan_hash_idx').on('credentials').columns(['device_id', 'pan_hash']).execute();
+    // One live token per card per device (DESIGN: the same card on the same device is refused):
+    // the database holds the rule, so two racing sessions cannot both tokenize.
+    await schema.createIndex('credentials_live_card_unique').unique().on('credentials').columns(['device_id', 'pan_hash'])
+      .where(sql.ref('state'), '<>', 'deleted').execute();
 
     await schema.createTable('notifications')
       .$call((t) => addAutoIncrementId(t, dialect))

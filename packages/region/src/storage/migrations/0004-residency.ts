@@ -6,6 +6,7 @@ import { inTransaction } from './portable-ddl.js';
  * credentials of an account, under which pseudonym), lost-device reports and the durable outbox
  * of region-to-region requests. In a target region: the `jti`s of requests already received
  * (replays are refused) and the receipts of reports already applied (retries answer the same).
+ * In both: when a device was reported lost.
  */
 export const residencyMigration: Migration = {
   up: (db: Kysely<unknown>) => inTransaction(db, async (trx) => {
@@ -60,5 +61,8 @@ export const residencyMigration: Migration = {
       .addColumn('received_at', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('lost_device_receipts_pk', ['home_region', 'report_id'])
       .execute();
+
+    // A device reported lost is refused from then on (DEVICE_LOST), but may still read its notifications.
+    await schema.alterTable('devices').addColumn('lost_at', 'text').execute();
   }),
 };

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../database.js';
+import { withStatementCache } from './statement-cache.js';
 
 /** Options of {@link createSqliteDatabase}. */
 export interface SqliteDatabaseOptions {
@@ -27,5 +28,5 @@ export function createSqliteDatabase(options: SqliteDatabaseOptions): Kysely<Dat
   sqlite.pragma('synchronous = NORMAL');
   // The schema declares no foreign keys today; enforcing them keeps SQLite in step with PostgreSQL if one is added.
   sqlite.pragma('foreign_keys = ON');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
 }

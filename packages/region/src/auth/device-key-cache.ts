@@ -15,7 +15,8 @@ function entryOf(jwk: { x: string; y: string }): DeviceKey {
   const id = `${jwk.x}.${jwk.y}`;
   let entry = recent.get(id);
   if (entry === undefined) {
-    const key = importJWK({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, SIGNING_ALG) as Promise<CryptoKey>;
+    // A JWK without `k` imports as a CryptoKey, never as raw bytes.
+    const key: Promise<CryptoKey> = importJWK({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, SIGNING_ALG);
     entry = { key, jkt: jwkThumbprint({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }) };
     // A point that is not on the curve fails to import: it is not kept.
     key.catch(() => recent.delete(id));

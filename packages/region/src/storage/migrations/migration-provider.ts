@@ -3,6 +3,7 @@ import { initialMigration } from './0001-initial.js';
 import { paymentsMigration } from './0002-payments.js';
 import { lifecycleMigration } from './0003-lifecycle.js';
 import { residencyMigration } from './0004-residency.js';
+import { scaleIndexesMigration } from './0005-scale-indexes.js';
 
 /**
  * Every migration, in order, compiled into the program: no file-system discovery, so a bundled
@@ -13,6 +14,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0002_payments': paymentsMigration,
   '0003_lifecycle': lifecycleMigration,
   '0004_residency': residencyMigration,
+  '0005_scale_indexes': scaleIndexesMigration,
 };
 
 /** The Kysely `Migrator` provider over {@link migrations}. */

@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePorts, generateKeys, readRegionsConfig, signDeploymentDirectory } from '@domicile/cli';
+import type { PrefixRange } from '@domicile/protocol';
+import type { SeedResult } from '@domicile/region';
+import { createTestPostgresDatabase, type TestPostgresDatabase } from '@domicile/region/testing';
+import type { DeploymentInfo } from './load-job.js';
+import { startService, type ServiceProcess } from './service-process.js';
+
+const CLI = fileURLToPath(new URL('../packages/cli/bin/domicile.js', import.meta.url));
+const CONFIG_FILE = fileURLToPath(new URL('../config/regions.yaml', import.meta.url));
+
+/** Which database the regions under test use. */
+export type BenchDatabase = 'sqlite' | 'postgres';
+
+export interface BenchDeploymentOptions {
+  /** Where keys, the directory, SQLite files and logs go. */
+  readonly dir: string;
+  readonly database: BenchDatabase;
+  /** Write a V8 CPU profile of every region process into this folder (`--cpu-prof`). */
+  readonly profileDir?: string;
+}
+
+/**
+ * The deployment under test: fresh keys, the directory of `config/regions.yaml` signed for free
+ * loopback ports, and each region started as its own `domicile region serve` process with its own
+ * database (a SQLite file, or a fresh PostgreSQL database dropped at the end).
+ */
+export interface BenchDeployment {
+  readonly info: DeploymentInfo;
+  /** Each network's router URL, as the directory lists it. */
+  readonly networkUrls: Readonly<Record<string, string>>;
+  tokenRanges(region: string): readonly PrefixRange[];
+  databaseUrl(region: string): string;
+  /** Starts a region server process (stop it with `stop`). */
+  startRegion(region: string): Promise<ServiceProcess>;
+  /** Starts a network's router process (`domicile network serve`). */
+  startNetwork(network: string): Promise<ServiceProcess>;
+  /** Adds `tokens` seeded tokens from index `first` to a stopped region (`domicile region seed`). */
+  seed(region: string, tokens: number, first: number): Promise<SeedResult>;
+  close(): Promise<void>;
+}
+
+export async function createBenchDeployment(options: BenchDeploymentOptions): Promise<BenchDeployment> {
+  const config = await readRegionsConfig(CONFIG_FILE);
+  const networks = config.networks ?? [];
+  const ports = await freePorts(config.regions.length + networks.length);
+  const baseUrls = Object.fromEntries(config.regions.map((r, i) => [r.id, `http://127.0.0.1:${ports[i] ?? 0}`]));
+  const networkUrls = Object.fromEntries(networks.map((n, i) => [n.id, `http://127.0.0.1:${ports[config.regions.length + i] ?? 0}`]));
+  await generateKeys(options.dir, config);
+  const directoryJws = await signDeploymentDirectory(options.dir, config, {
+    baseUrls: new Map(Object.entries(baseUrls)), networkBaseUrls: new Map(Object.entries(networkUrls)),
+  });
+  const postgres = new Map<string, TestPostgresDatabase>();
+  if (options.database === 'postgres') {
+    for (const r of config.regions) postgres.set(r.id, await createTestPostgresDatabase(`bench_${r.id}`));
+  }
+  const running = new Set<ServiceProcess>();
+  const databaseUrl = (region: string): string =>
+    postgres.get(region)?.connectionString ?? `sqlite:${join(options.dir, `${region}.db`)}`;
+  // A folder per process: the tsx loader thread writes a profile of its own beside the main one.
+  const profile = (name: string): string[] => options.profileDir === undefined
+    ? [] : ['--cpu-prof', '--cpu-prof-dir', join(options.profileDir, `${name}-${Date.now()}`)];
+
+  const start = async (name: string, args: readonly string[], ready: RegExp): Promise<ServiceProcess> => {
+    const service = await startService({ name, args: [...profile(name.replace(/\s+/g, '-')), CLI, ...args], ready });
+    running.add(service);
+    return { ...service, stop: async (graceMs) => { running.delete(service); await service.stop(graceMs); } };
+  };
+
+  return {
+    info: { dir: options.dir, directoryJws, baseUrls },
+    networkUrls,
+    tokenRanges: (region) => config.regions.find((r) => r.id === region)?.tokenRanges ?? [],
+    databaseUrl,
+    startRegion: (region) => start(`region ${region}`, [
+      'region', 'serve', '--region', region, '--dir', options.dir, '--db', databaseUrl(region), '--log-file', join(options.dir, `${region}.log`),
+    ], /^region \S+ listening on /),
+    startNetwork: (network) => start(`network ${network}`, ['network', 'serve', '--network', network, '--dir', options.dir], /^network \S+ router listening on /),
+    seed: async (region, tokens, first) => JSON.parse(await runCli([
+      'region', 'seed', '--region', region, '--dir', options.dir, '--db', databaseUrl(region),
+      '--tokens', String(tokens), '--first', String(first), '--json',
+    ])) as SeedResult,
+    close: async () => {
+      await Promise.all([...running].map((s) => s.stop()));
+      for (const db of postgres.values()) await db.drop();
+    },
+  };
+}
+
+/** Runs a `domicile` command to completion; rejects with its stderr when it fails. */
+function runCli(args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString('utf8'); });
+    child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString('utf8'); });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code === 0) resolve(out);
+      else reject(new Error(`domicile ${args.slice(0, 2).join(' ')} exited with ${String(code)}: ${err.trim()}`));
+    });
+  });
+}

@@ -1,0 +1,83 @@
+import type { PrefixRange } from '@domicile/protocol';
+import type { LatencySummary } from './stats.js';
+
+/** Where the load generator finds a deployment: what a device or a network would know. */
+export interface DeploymentInfo {
+  /** The deployment folder (keys, directory.jws). */
+  readonly dir: string;
+  readonly directoryJws: string;
+  /** Region id → base URL the regions listen on. */
+  readonly baseUrls: Readonly<Record<string, string>>;
+}
+
+/** What one operation of a load run is. Each kind is implemented in `workloads/`. */
+export type WorkloadSpec =
+  /** A complete provisioning flow of a green card of `cardRegion`, by a device registered in `home`. */
+  | { readonly kind: 'provisioning'; readonly deployment: DeploymentInfo; readonly home: string; readonly cardRegion: string }
+  /** `GET url` expecting a small JSON answer: the HTTP ceiling. */
+  | { readonly kind: 'http-get'; readonly url: string }
+  /** The crypto of one provisioning flow, in process: the crypto floor. */
+  | { readonly kind: 'crypto-floor'; readonly redirected: boolean }
+  | AuthorizationSpec;
+
+/** One authorization of a seeded token, direct to the region (signed as the router signs) or through the router. */
+export interface AuthorizationSpec {
+  readonly kind: 'authorization';
+  readonly deployment: DeploymentInfo;
+  readonly region: string;
+  readonly tokenRanges: readonly PrefixRange[];
+  readonly via: 'region' | 'router';
+  readonly routerUrl?: string;
+  /** The network (directory id) whose key signs. */
+  readonly network: string;
+  /** Seeded tokens to choose from: indexes 0 to tokens − 1. */
+  readonly tokens: number;
+  /** ATCs of this run start above this: above every ATC an earlier run used on these tokens. */
+  readonly atcBase: number;
+  /** What seeding gave every token. */
+  readonly seed: { readonly tokenExpiry: { readonly month: number; readonly year: number }; readonly panSequenceNumber: string };
+}
+
+/** A load run: warm-up, then rounds of a fixed number of operations. */
+export interface LoadJob {
+  readonly workload: WorkloadSpec;
+  /** Operations in flight at once (closed loop). */
+  readonly concurrency: number;
+  /** Operations run, not counted, before the first round. */
+  readonly warmup: number;
+  readonly rounds: number;
+  readonly perRound: number;
+  /**
+   * Open loop: start operations at this many per second (still at most `concurrency` at once);
+   * latency counts from each operation's scheduled start, so a stall is not hidden.
+   */
+  readonly rate?: number;
+}
+
+export interface RoundResult {
+  readonly operations: number;
+  readonly errors: number;
+  readonly seconds: number;
+  /** Successful operations per second. */
+  readonly throughput: number;
+  readonly latencyMs: LatencySummary;
+}
+
+export interface LoadResult {
+  readonly rounds: readonly RoundResult[];
+  /** Failed operations in the warm-up and the rounds. */
+  readonly errors: number;
+  /** The error code (never a message) of the first failure, if any. */
+  readonly firstError?: string;
+  /** What preparing the run took (registering devices, ...), not counted in any round. */
+  readonly prepareSeconds: number;
+  /** CPU time of the load generator process per counted operation, in ms. */
+  readonly cpuMsPerOperation: number;
+}
+
+/** Messages from the load generator process to its parent. */
+export type LoadMessage =
+  /** The counted rounds start or end: the parent reads the servers' CPU time. */
+  | { readonly type: 'counted'; readonly phase: 'start' | 'end' }
+  | { readonly type: 'result'; readonly result: LoadResult }
+  | { readonly type: 'failed'; readonly error: string };

@@ -1,0 +1,133 @@
+import { cpus, platform, arch, totalmem } from 'node:os';
+import type { BenchSettings } from './bench-options.js';
+import type { LoadResult, RoundResult } from './load-job.js';
+import { round, spread, type Spread } from './stats.js';
+
+/** One measured figure: throughput and latency over the rounds (median, min, max). */
+export interface Figure {
+  readonly unit: string;
+  readonly concurrency: number;
+  /** Open-loop arrival rate, per second, when the figure was taken at a fixed rate. */
+  readonly rate?: number;
+  readonly throughput: Spread;
+  readonly p50Ms: Spread;
+  readonly p99Ms: Spread;
+  readonly errors: number;
+  readonly firstError?: string;
+  readonly prepareSeconds: number;
+  /**
+   * CPU time per counted operation, in ms, of the load generator and of each server process
+   * (`region us`, …): what an operation costs, whatever else the machine was doing.
+   */
+  readonly cpuMsPerOperation: Readonly<Record<string, number>>;
+  readonly rounds: readonly RoundResult[];
+}
+
+/** A figure that could not be taken, and why. */
+export interface Unmeasured {
+  readonly unmeasured: string;
+}
+
+export interface ScalePoint {
+  /** Tokens seeded into the region's vault before the measurement. */
+  readonly seededTokens: number;
+  readonly seedSeconds: number;
+  readonly provisioning: Figure;
+  readonly authorization: Figure | Unmeasured;
+  /** Peak resident memory of the region process over the measurement (VmHWM), MiB. */
+  readonly peakRssMb: number | null;
+}
+
+export interface TargetResult {
+  readonly id: string;
+  readonly description: string;
+  readonly value: number | null;
+  readonly unit: 'ratio' | 'ms' | 'MiB';
+  readonly comparison: '>=' | '<=' | '<';
+  readonly limit: number;
+  /** null when a figure it needs was not measured. */
+  readonly met: boolean | null;
+}
+
+export interface MachineInfo {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly memoryMb: number;
+  readonly node: string;
+  readonly platform: string;
+}
+
+export interface BenchReport {
+  readonly format: 'domicile-bench/1';
+  readonly mode: BenchSettings['mode'];
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationSeconds: number;
+  readonly machine: MachineInfo;
+  readonly database: BenchSettings['database'];
+  readonly settings: BenchSettings;
+  readonly baselines: {
+    readonly cryptoFloorHome: Figure;
+    readonly cryptoFloorRedirected: Figure;
+    readonly httpCeiling: Figure;
+  };
+  readonly scenarios: {
+    readonly provisioningHome: Figure;
+    readonly provisioningRedirected: Figure;
+    readonly authorizationRegion: Figure | Unmeasured;
+    readonly authorizationRouter: Figure | Unmeasured;
+    /** The region endpoint at 70% of its measured maximum, open loop. */
+    readonly authorizationAt70: Figure | Unmeasured;
+  };
+  readonly scale: { readonly small: ScalePoint; readonly large: ScalePoint };
+  readonly targets: readonly TargetResult[];
+  readonly notes: readonly string[];
+}
+
+export function machineInfo(): MachineInfo {
+  const cores = cpus();
+  return {
+    cpu: cores[0]?.model.trim() ?? 'unknown', cores: cores.length, memoryMb: Math.round(totalmem() / 2 ** 20),
+    node: process.version, platform: `${platform()} ${arch()}`,
+  };
+}
+
+export function figureOf(
+  result: LoadResult, unit: string, job: { concurrency: number; rate?: number }, cpuMsPerOperation: Readonly<Record<string, number>>,
+): Figure {
+  return {
+    unit, concurrency: job.concurrency, ...(job.rate === undefined ? {} : { rate: round(job.rate) }),
+    throughput: spread(result.rounds.map((r) => r.throughput)),
+    p50Ms: spread(result.rounds.map((r) => r.latencyMs.p50)),
+    p99Ms: spread(result.rounds.map((r) => r.latencyMs.p99)),
+    errors: result.errors, ...(result.firstError === undefined ? {} : { firstError: result.firstError }),
+    prepareSeconds: result.prepareSeconds, cpuMsPerOperation, rounds: result.rounds,
+  };
+}
+
+export function isFigure(value: Figure | Unmeasured): value is Figure {
+  return 'throughput' in value;
+}
+
+type Measured = Pick<BenchReport, 'baselines' | 'scenarios' | 'scale'>;
+
+/** The issue's targets, each with the figure it judges and whether it is met. */
+export function evaluateTargets(m: Measured): TargetResult[] {
+  const tput = (f: Figure | Unmeasured): number | null => (isFigure(f) ? f.throughput.median : null);
+  const ratio = (a: number | null, b: number | null): number | null => (a === null || b === null || b === 0 ? null : round(a / b));
+  const drop = (small: number | null, large: number | null): number | null => (small === null || large === null || small === 0 ? null : round(1 - large / small));
+  const at70 = m.scenarios.authorizationAt70;
+  const target = (t: Omit<TargetResult, 'met'>): TargetResult => ({
+    ...t,
+    met: t.value === null ? null : t.comparison === '>=' ? t.value >= t.limit : t.comparison === '<=' ? t.value <= t.limit : t.value < t.limit,
+  });
+  return [
+    target({ id: 'provisioning-home-vs-crypto-floor', description: 'Provisioning, home card: flows/s ÷ crypto floor flows/s', value: ratio(tput(m.scenarios.provisioningHome), tput(m.baselines.cryptoFloorHome)), unit: 'ratio', comparison: '>=', limit: 0.5 }),
+    target({ id: 'provisioning-redirected-vs-home', description: 'Provisioning, redirected card: flows/s ÷ home-card flows/s', value: ratio(tput(m.scenarios.provisioningRedirected), tput(m.scenarios.provisioningHome)), unit: 'ratio', comparison: '>=', limit: 0.85 }),
+    target({ id: 'authorization-vs-http-ceiling', description: 'Authorization (region endpoint): requests/s ÷ HTTP ceiling requests/s', value: ratio(tput(m.scenarios.authorizationRegion), tput(m.baselines.httpCeiling)), unit: 'ratio', comparison: '>=', limit: 0.4 }),
+    target({ id: 'authorization-p99-at-70', description: 'Authorization p99 at 70% of the maximum throughput', value: isFigure(at70) ? at70.p99Ms.median : null, unit: 'ms', comparison: '<=', limit: 20 }),
+    target({ id: 'scale-provisioning-drop', description: `Provisioning throughput drop, ${m.scale.small.seededTokens} → ${m.scale.large.seededTokens} tokens`, value: drop(tput(m.scale.small.provisioning), tput(m.scale.large.provisioning)), unit: 'ratio', comparison: '<=', limit: 0.2 }),
+    target({ id: 'scale-authorization-drop', description: `Authorization throughput drop, ${m.scale.small.seededTokens} → ${m.scale.large.seededTokens} tokens`, value: drop(tput(m.scale.small.authorization), tput(m.scale.large.authorization)), unit: 'ratio', comparison: '<=', limit: 0.2 }),
+    target({ id: 'scale-peak-rss', description: `Region process peak resident memory with ${m.scale.large.seededTokens} tokens`, value: m.scale.large.peakRssMb, unit: 'MiB', comparison: '<', limit: 300 }),
+  ];
+}

@@ -1,0 +1,89 @@
+import type { SeedResult } from '@domicile/region';
+import type { BenchDeployment } from '../bench-deployment.js';
+import type { BenchSettings } from '../bench-options.js';
+import type { BenchReport, Figure, ScalePoint, Unmeasured } from '../report.js';
+import type { ServiceProcess } from '../service-process.js';
+import { measure, progress } from './measure.js';
+
+const HOME = 'us';
+const FOREIGN = 'cn';
+
+/** What the authorization scenarios measure against one running home region. */
+export interface AuthorizationFigures {
+  readonly region: Figure | Unmeasured;
+  readonly router: Figure | Unmeasured;
+  readonly at70: Figure | Unmeasured;
+}
+
+/** Measures authorization on the seeded tokens of a running region (see `authorization-scenarios.ts`). */
+export type AuthorizationProbe = (input: {
+  region: string; server: ServiceProcess; seed: SeedResult; seededTokens: number; full: boolean;
+}) => Promise<AuthorizationFigures>;
+
+/**
+ * Scenarios 1–4 on real region processes. The home region is seeded with the small token count
+ * and started beside the foreign region: home-card provisioning, redirected provisioning and
+ * authorization are measured there (they are also the small scale point). Then the home region
+ * is stopped, seeded up to the large count, restarted, and provisioning and authorization are
+ * measured again. Peak resident memory is read from the home region's process each time.
+ */
+export async function measureRegionScenarios(
+  settings: BenchSettings, deployment: BenchDeployment, authorize: AuthorizationProbe,
+): Promise<Pick<BenchReport, 'scenarios' | 'scale'>> {
+  const { small, large } = settings.scaleTokens;
+  const smallSeed = await seed(deployment, small, 0);
+  const [home, foreign] = await Promise.all([deployment.startRegion(HOME), deployment.startRegion(FOREIGN)]);
+  let provisioningHome: Figure;
+  let provisioningRedirected: Figure;
+  let smallAuth: AuthorizationFigures;
+  let smallRss: number | undefined;
+  try {
+    provisioningHome = await provision(settings, deployment, HOME, 'provisioning, home card', [home]);
+    provisioningRedirected = await provision(settings, deployment, FOREIGN, 'provisioning, redirected card', [home, foreign]);
+    smallAuth = await authorize({ region: HOME, server: home, seed: smallSeed.result, seededTokens: small, full: true });
+    smallRss = home.peakRssMb();
+  } finally {
+    await Promise.all([home.stop(), foreign.stop()]);
+  }
+
+  const largeSeed = await seed(deployment, large - small, small);
+  const bigHome = await deployment.startRegion(HOME);
+  let largeProvisioning: Figure;
+  let largeAuth: AuthorizationFigures;
+  let largeRss: number | undefined;
+  try {
+    largeProvisioning = await provision(settings, deployment, HOME, `provisioning, home card, ${large} tokens`, [bigHome]);
+    largeAuth = await authorize({ region: HOME, server: bigHome, seed: largeSeed.result, seededTokens: large, full: false });
+    largeRss = bigHome.peakRssMb();
+  } finally {
+    await bigHome.stop();
+  }
+  const point = (seededTokens: number, seedSeconds: number, provisioning: Figure, auth: AuthorizationFigures, rss: number | undefined): ScalePoint => ({
+    seededTokens, seedSeconds, provisioning, authorization: auth.region, peakRssMb: rss ?? null,
+  });
+  return {
+    scenarios: { provisioningHome, provisioningRedirected, authorizationRegion: smallAuth.region, authorizationRouter: smallAuth.router, authorizationAt70: smallAuth.at70 },
+    scale: {
+      small: point(small, smallSeed.seconds, provisioningHome, smallAuth, smallRss),
+      large: point(large, smallSeed.seconds + largeSeed.seconds, largeProvisioning, largeAuth, largeRss),
+    },
+  };
+}
+
+function provision(
+  settings: BenchSettings, deployment: BenchDeployment, cardRegion: string, label: string, servers: readonly ServiceProcess[],
+): Promise<Figure> {
+  return measure(label, { kind: 'provisioning', deployment: deployment.info, home: HOME, cardRegion }, settings.provisioning, {
+    concurrency: settings.concurrency, unit: 'flows/s', servers,
+  });
+}
+
+/** Seeds the stopped home region; returns what it seeded and the seconds it took. */
+async function seed(deployment: BenchDeployment, tokens: number, first: number): Promise<{ result: SeedResult; seconds: number }> {
+  progress(`seeding ${tokens} tokens into ${HOME}…`);
+  const started = performance.now();
+  const result = await deployment.seed(HOME, tokens, first);
+  const seconds = Math.round((performance.now() - started) / 100) / 10;
+  progress(`seeded ${tokens} tokens in ${seconds} s`);
+  return { result, seconds };
+}

@@ -43,9 +43,21 @@ export async function registerAccount(
 
 /** Finds the device a DPoP key belongs to, with its account, lost or not; undefined when none. Device requests use {@link requireDevice}. */
 export async function findDevice(db: Kysely<Database>, jkt: string): Promise<AuthenticatedDevice | undefined> {
-  const device = await db.selectFrom('devices').selectAll().where('jkt', '=', jkt).executeTakeFirst();
-  if (device === undefined) return undefined;
-  const account = await db.selectFrom('accounts').selectAll().where('id', '=', device.account_id).executeTakeFirstOrThrow();
+  // One query, not two: this runs on every device request.
+  const row = await db.selectFrom('devices').innerJoin('accounts', 'accounts.id', 'devices.account_id')
+    .selectAll('devices')
+    .select([
+      'accounts.kind as account_kind', 'accounts.name as account_name', 'accounts.email as account_email',
+      'accounts.home_region as account_home_region', 'accounts.pseudonym as account_pseudonym',
+      'accounts.can_transact as account_can_transact', 'accounts.created_at as account_created_at',
+    ])
+    .where('devices.jkt', '=', jkt).executeTakeFirst();
+  if (row === undefined) return undefined;
+  const {
+    account_kind: kind, account_name: name, account_email: email, account_home_region: home_region,
+    account_pseudonym: pseudonym, account_can_transact: can_transact, account_created_at: created_at, ...device
+  } = row;
+  const account: AccountRow = { id: device.account_id, kind, name, email, home_region, pseudonym, can_transact, created_at };
   return { device, account };
 }
 

@@ -19,16 +19,31 @@ export interface NetworkAuthorizationInput {
 }
 
 /**
- * Authenticates a network router's authorization request: the issuer (`iss`) must be a network
- * the signed directory lists, the JWS must verify with that network's key, be for this region,
- * fresh, and never seen before (its `jti` is recorded, shared by every node of the region).
- * Nothing in the token is believed before the signature verifies.
- * @throws DomicileError `NETWORK_CLIENT_UNKNOWN`, `AUTHORIZATION_SIGNATURE_INVALID`,
- *   `AUTHORIZATION_REPLAYED`, or `VALIDATION_FAILED` naming a field of the signed request.
+ * A network request's single-use id, to be recorded with {@link recordNetworkJti} before the
+ * request has any effect; the caller records it in the same transaction as its first write.
  */
-export async function verifyNetworkAuthorization(
-  db: Kysely<Database>, input: NetworkAuthorizationInput,
-): Promise<{ network: string; request: api.AuthorizationRequest }> {
+export interface NetworkJti {
+  readonly network: string;
+  readonly jti: string;
+  readonly expiresAt: string;
+}
+
+export interface VerifiedNetworkAuthorization {
+  /** The network (directory id) that signed it. */
+  readonly network: string;
+  readonly request: api.AuthorizationRequest;
+  readonly jti: NetworkJti;
+}
+
+/**
+ * Authenticates a network router's authorization request: the issuer (`iss`) must be a network
+ * the signed directory lists, the JWS must verify with that network's key, be for this region
+ * and fresh. Nothing in the token is believed before the signature verifies. That it was never
+ * seen before is the caller's to prove, with {@link recordNetworkJti}.
+ * @throws DomicileError `NETWORK_CLIENT_UNKNOWN`, `AUTHORIZATION_SIGNATURE_INVALID`, or
+ *   `VALIDATION_FAILED` naming a field of the signed request.
+ */
+export async function verifyNetworkAuthorization(input: NetworkAuthorizationInput): Promise<VerifiedNetworkAuthorization> {
   let issuer: unknown;
   try {
     issuer = decodeJwt(input.jws).iss;
@@ -49,15 +64,21 @@ export async function verifyNetworkAuthorization(
     const first = Value.Errors(api.AuthorizationRequest, request).First();
     throw new DomicileError('VALIDATION_FAILED', { details: { field: `request${first?.path ?? ''}`, rule: 'schema' } });
   }
+  const expiresAt = new Date((claims.iat + 2 * api.AUTHORIZATION_MAX_SKEW_SECONDS) * 1000).toISOString();
+  return { network: network.id, request, jti: { network: network.id, jti: claims.jti, expiresAt } };
+}
+
+/**
+ * Records a network request's `jti` (the table is shared by every node of the region).
+ * @throws DomicileError `AUTHORIZATION_REPLAYED` when it was recorded before.
+ */
+export async function recordNetworkJti(db: Kysely<Database>, jti: NetworkJti): Promise<void> {
   try {
-    await db.insertInto('network_jtis').values({
-      network: network.id, jti: claims.jti, expires_at: new Date((claims.iat + 2 * api.AUTHORIZATION_MAX_SKEW_SECONDS) * 1000).toISOString(),
-    }).execute();
+    await db.insertInto('network_jtis').values({ network: jti.network, jti: jti.jti, expires_at: jti.expiresAt }).execute();
   } catch (cause) {
     if (isUniqueViolation(cause)) throw new DomicileError('AUTHORIZATION_REPLAYED');
     throw cause;
   }
-  return { network: network.id, request };
 }
 
 /** Forgets jtis whose requests could no longer pass the `iat` window anyway. */

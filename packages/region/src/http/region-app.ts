@@ -32,6 +32,8 @@ export async function buildRegionApp(ctx: RegionContext, options: RegionAppOptio
   const loggerInstance: FastifyBaseLogger = ctx.logger;
   const app = Fastify({
     loggerInstance,
+    // One line per request, written when it is answered (below), instead of fastify's two.
+    disableRequestLogging: true,
     bodyLimit: BODY_LIMIT_BYTES,
     forceCloseConnections: true,
     return503OnClosing: true,
@@ -58,6 +60,12 @@ export async function buildRegionApp(ctx: RegionContext, options: RegionAppOptio
   });
 
   registerMetrics(app, ctx.self.id);
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({
+      req: { method: request.method, url: request.url },
+      res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime,
+    }, 'request completed');
+  });
   app.addHook('onRequest', deviceAuthHook(ctx));
   app.setErrorHandler((error, request, reply) => {
     const mapped = toDomicileError(error);

@@ -1,5 +1,6 @@
 import {
-  arpc, cvn18DataOf, isExpired, parseIssuerApplicationData, verifyArqc, type TransactionFacts, type api,
+  arpcMethod2, arqcFromTags, commonSessionKey, cryptogramsEqual, cvn18DataOf, cvn18TransactionData, iccMasterKey,
+  isExpired, parseIssuerApplicationData, type TransactionFacts, type api,
 } from '@domicile/protocol';
 import type { CredentialRow } from '../storage/database.js';
 
@@ -36,26 +37,33 @@ function storedExpiry(credential: CredentialRow): { month: number; year: number 
   return { month: month ?? 0, year: year ?? 0 };
 }
 
+/** What the checks found: a verified cryptogram comes with its session key, for the ARPC. */
+export type CheckedAuthorization =
+  | { readonly arqcVerified: false; readonly decline: api.AuthorizationReason }
+  | { readonly arqcVerified: true; readonly sessionKey: Buffer; readonly decline: api.AuthorizationReason | undefined };
+
 /**
  * The checks that need neither the vault nor the issuer, in the order they decide: the token's
- * data, the cryptogram (EMV Book 2 8.1.2), the token's state and expiry, and its domain (the
- * channel the card itself put in 9F10). Returns the first failing reason, or undefined when the
- * issuer may be asked. The ATC is not checked here: a read cannot stop a race, so the caller
- * claims it (`claimAtc`) once the cryptogram verified, before any other decision.
+ * data, the cryptogram (EMV Book 2 8.1.2, Visa CVN 18), the token's state and expiry, and its
+ * domain (the channel the card itself put in 9F10). `decline` is the first failing reason, or
+ * undefined when the issuer may be asked. The ATC is not checked here: a read cannot stop a race,
+ * so the caller claims it (`claimAtc`) once the cryptogram verified, before any other decision.
  */
 export function checkAuthorization(input: {
   readonly credential: CredentialRow;
   readonly request: api.AuthorizationRequest;
   readonly facts: TransactionFacts;
   readonly key: TokenKey;
-}): { readonly arqcVerified: boolean; readonly decline: api.AuthorizationReason | undefined } {
+}): CheckedAuthorization {
   const { credential, request, facts, key } = input;
   const expiry = storedExpiry(credential);
   if (request.panSequenceNumber !== credential.psn || request.tokenExpiry.month !== expiry.month || request.tokenExpiry.year !== expiry.year) {
     return { arqcVerified: false, decline: 'token_data_mismatch' };
   }
-  const verified = verifyArqc({ ...key, cvn: 18, atc: facts.atc, data: cvn18DataOf(request.emv), arqc: Buffer.from(request.arqc, 'hex') });
-  if (!verified) return { arqcVerified: false, decline: 'cryptogram_invalid' };
+  // Derived once here and kept for the ARPC: the DES work is most of an authorization's own CPU.
+  const sessionKey = commonSessionKey({ mk: iccMasterKey(key), atc: facts.atc });
+  const expected = arqcFromTags(sessionKey, [cvn18TransactionData(cvn18DataOf(request.emv), facts.atc)]);
+  if (!cryptogramsEqual(expected, Buffer.from(request.arqc, 'hex'))) return { arqcVerified: false, decline: 'cryptogram_invalid' };
   const decline = ((): api.AuthorizationReason | undefined => {
     switch (credential.state) {
       case 'suspended': return 'token_suspended';
@@ -68,7 +76,7 @@ export function checkAuthorization(input: {
     if (iad?.cvn !== 0x12 || iad.channel !== request.channel) return 'domain_mismatch';
     return undefined;
   })();
-  return { arqcVerified: true, decline };
+  return { arqcVerified: true, sessionKey, decline };
 }
 
 /**
@@ -76,8 +84,8 @@ export function checkAuthorization(input: {
  * over the ARQC and the Card Status Update. CSU byte 2 bit 8 is "issuer approves online
  * transaction" (EMV CCD CSU layout); everything else stays zero: no PIN or counter updates.
  */
-export function issuerResponse(key: TokenKey, input: { atc: number; arqc: string; approved: boolean }): { arpc: string; csu: string } {
+export function issuerResponse(sessionKey: Buffer, input: { arqc: string; approved: boolean }): { arpc: string; csu: string } {
   const csu = Buffer.from(input.approved ? '00800000' : '00000000', 'hex');
-  const value = arpc({ ...key, cvn: 18, atc: input.atc, arqc: Buffer.from(input.arqc, 'hex'), csu });
+  const value = arpcMethod2({ sessionKey, arqc: Buffer.from(input.arqc, 'hex'), csu });
   return { arpc: value.toString('hex').toUpperCase(), csu: csu.toString('hex').toUpperCase() };
 }

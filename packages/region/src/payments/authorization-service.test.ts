@@ -131,6 +131,16 @@ describe('network authentication', () => {
     expect(await authorize(request, { jti })).toMatchObject({ status: 401, body: { error: { code: 'AUTHORIZATION_REPLAYED' } } });
   });
 
+  it('refuses a replay whose cryptogram did not verify, and a replay records no second transaction', async () => {
+    const forged = { ...paymentRequest(token, { atc: nextAtc() }), arqc: '0000000000000000' };
+    const jti = 'replayed-forgery-0123456789';
+    expect(await authorize(forged, { jti })).toMatchObject({ status: 200, body: { approved: false, reason: 'cryptogram_invalid' } });
+    const recorded = async () => (await us.context.db.selectFrom('transactions').select('id').execute()).length;
+    const before = await recorded();
+    expect(await authorize(forged, { jti })).toMatchObject({ status: 401, body: { error: { code: 'AUTHORIZATION_REPLAYED' } } });
+    expect(await recorded()).toBe(before);
+  });
+
   it('names the bad field of a signed request, and refuses a body that is not a JWS', async () => {
     const bad = await authorize({ ...paymentRequest(token, { atc: nextAtc() }), arqc: 'XYZ' });
     expect(bad).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', details: { field: 'request/arqc' } } } });

@@ -1,25 +1,23 @@
 import { DomicileError, isDomicileError, transactionFacts, type TransactionFacts, type api } from '@domicile/protocol';
 import { newId } from '../accounts/index.js';
+import { recordNetworkJti, type VerifiedNetworkAuthorization } from '../auth/index.js';
 import type { AuthorizationDecision } from '../issuer/index.js';
 import type { RegionContext } from '../region-context.js';
 import type { CredentialRow, TransactionRow } from '../storage/database.js';
 import { productFromSession } from '../tsm/index.js';
-import { RESPONSE_CODES, checkAuthorization, issuerResponse, type TokenKey } from './authorization-checks.js';
+import { RESPONSE_CODES, checkAuthorization, issuerResponse, type CheckedAuthorization, type TokenKey } from './authorization-checks.js';
 import { claimAtc, recordTransaction } from './transaction-store.js';
 
-/** An authorization request whose network signature the edge has verified. */
-export interface NetworkAuthorization {
-  /** The network (directory id) that signed it. */
-  readonly network: string;
-  readonly request: api.AuthorizationRequest;
-}
+/** An authorization request whose network signature the edge has verified, its jti not yet recorded. */
+export type NetworkAuthorization = VerifiedNetworkAuthorization;
 
 /**
  * DESIGN step 7, in the region that issued the token: finds the token, checks it and its
- * cryptogram, claims the ATC, de-tokenizes inside the region only to ask the issuer, records the
+ * cryptogram, records the request's jti and claims the ATC in one commit, de-tokenizes inside the region only to ask the issuer, records the
  * decision, and answers with the ARPC. The answer names the token by its last 4 digits and never
  * carries the card number. A decline is an answer; only an unknown token is an error.
- * @throws DomicileError `TOKEN_NOT_FOUND`, or `VALIDATION_FAILED` for data elements that are not BCD.
+ * @throws DomicileError `TOKEN_NOT_FOUND`, `AUTHORIZATION_REPLAYED`, or `VALIDATION_FAILED` for
+ *   data elements that are not BCD.
  */
 export async function authorizeTransaction(ctx: RegionContext, input: NetworkAuthorization): Promise<api.AuthorizationResponse> {
   const { request } = input;
@@ -29,7 +27,7 @@ export async function authorizeTransaction(ctx: RegionContext, input: NetworkAut
   const key: TokenKey = { imk: Buffer.from(ctx.keys.secrets.issuerMasterKey, 'hex'), pan: credential.token_number, psn: credential.psn };
   const id = newId();
   const checked = checkAuthorization({ credential, request, facts, key });
-  const decision = await decide(ctx, { id, credential, request, facts, checked });
+  const decision = await decide(ctx, { id, jti: input.jti, credential, request, facts, checked });
 
   const stored = await recordTransaction(ctx.db, transactionRow(ctx, { id, network: input.network, credential, request, facts, reason: decision }));
   const approved = stored.approved === 1;
@@ -43,7 +41,7 @@ export async function authorizeTransaction(ctx: RegionContext, input: NetworkAut
     tokenLast4: credential.token_number.slice(-4),
     atc: facts.atc,
     amount: { minor: facts.amountMinor, currency: facts.currency },
-    ...(checked.arqcVerified ? issuerResponse(key, { atc: facts.atc, arqc: request.arqc, approved }) : {}),
+    ...(checked.arqcVerified ? issuerResponse(checked.sessionKey, { arqc: request.arqc, approved }) : {}),
     createdAt: stored.created_at,
   };
 }
@@ -51,14 +49,26 @@ export async function authorizeTransaction(ctx: RegionContext, input: NetworkAut
 /**
  * A genuine cryptogram first claims its ATC, so that of requests racing with one ATC only one goes
  * on to the issuer; the claim stays even when the token's state or the issuer declines after it.
+ * The request's jti is recorded first, in the claim's transaction: one commit on the hot path
+ * instead of two, and a replayed request still changes nothing.
  */
 async function decide(
   ctx: RegionContext,
-  input: { id: string; credential: CredentialRow; request: api.AuthorizationRequest; facts: TransactionFacts; checked: ReturnType<typeof checkAuthorization> },
+  input: {
+    id: string; jti: NetworkAuthorization['jti']; credential: CredentialRow; request: api.AuthorizationRequest;
+    facts: TransactionFacts; checked: CheckedAuthorization;
+  },
 ): Promise<api.AuthorizationReason> {
   const { credential, facts, checked } = input;
-  if (!checked.arqcVerified) return checked.decline ?? 'cryptogram_invalid';
-  if (!await claimAtc(ctx.db, { credentialId: credential.id, atc: facts.atc })) return 'atc_replayed';
+  if (!checked.arqcVerified) {
+    await recordNetworkJti(ctx.db, input.jti);
+    return checked.decline;
+  }
+  const claimed = await ctx.db.transaction().execute(async (trx) => {
+    await recordNetworkJti(trx, input.jti);
+    return claimAtc(trx, { credentialId: credential.id, atc: facts.atc });
+  });
+  if (!claimed) return 'atc_replayed';
   return checked.decline ?? askIssuer(ctx, input);
 }
 

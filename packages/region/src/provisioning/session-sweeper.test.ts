@@ -1,6 +1,7 @@
+import { CompiledQuery } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../storage/index.js';
-import { sweepExpiredSessions } from './session-sweeper.js';
+import { abandonedSessions, sweepExpiredSessions } from './session-sweeper.js';
 
 const row = (id: string, state: string, expiresAt: string, vault: string | null) => ({
   id, account_id: 'a', device_id: 'd', state, routing_prefix: '41111111', last4: '1111', network: 'visa',
@@ -23,5 +24,13 @@ describe('sweepExpiredSessions', () => {
     expect((await db.selectFrom('vault_records').select('id').orderBy('id').execute()).map((r) => r.id)).toEqual(['v2', 'v3']);
     expect(await sweepExpiredSessions(db, new Date())).toBe(0);
     await db.destroy();
+  });
+
+  it('finds them through the partial index, not by reading every session', async () => {
+    const db = await openDatabase('sqlite::memory:');
+    const query = abandonedSessions(db, new Date()).compile();
+    const plan = await db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]));
+    await db.destroy();
+    expect(plan.rows.map((r) => r.detail).join('\n')).toMatch(/USING INDEX provisioning_sessions_abandoned_idx/);
   });
 });

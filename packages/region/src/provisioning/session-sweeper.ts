@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../storage/database.js';
 
 /**
@@ -7,9 +7,7 @@ import type { Database } from '../storage/database.js';
  * Returns how many records were removed.
  */
 export async function sweepExpiredSessions(db: Kysely<Database>, now: Date): Promise<number> {
-  const stale = await db.selectFrom('provisioning_sessions').select(['id', 'vault_record_id'])
-    .where('state', '!=', 'tokenized').where('expires_at', '<', now.toISOString())
-    .where('vault_record_id', 'is not', null).limit(500).execute();
+  const stale = await abandonedSessions(db, now).execute();
   let removed = 0;
   for (const session of stale) {
     await db.transaction().execute(async (trx) => {
@@ -22,6 +20,13 @@ export async function sweepExpiredSessions(db: Kysely<Database>, now: Date): Pro
     });
   }
   return removed;
+}
+
+/** Up to 500 sessions to sweep: the same literal condition as the partial index of migration 0006, so the planner uses it. */
+export function abandonedSessions(db: Kysely<Database>, now: Date) {
+  return db.selectFrom('provisioning_sessions').select(['id', 'vault_record_id'])
+    .where(sql<boolean>`vault_record_id is not null and state <> 'tokenized'`)
+    .where('expires_at', '<', now.toISOString()).limit(500);
 }
 
 /** Forgets redirect assertion ids once the assertions they guard have expired. */

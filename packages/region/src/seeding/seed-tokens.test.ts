@@ -67,7 +67,7 @@ describe('seedTokens', () => {
     };
     const key = iccMasterKey({ imk: Buffer.from(ctx.keys.secrets.issuerMasterKey, 'hex'), pan: tokenNumber, psn: seeded.panSequenceNumber });
     const answer = await authorizeTransaction(ctx, {
-      network: 'test-net',
+      network: 'test-net', jti: { network: 'test-net', jti: randomBytes(16).toString('hex'), expiresAt: new Date(Date.now() + 60_000).toISOString() },
       request: {
         tokenNumber, tokenExpiry: seeded.tokenExpiry, panSequenceNumber: seeded.panSequenceNumber, cvn: 18,
         arqc: cardArqc({ iccMasterKey: key, atc: 1, data: cvn18DataOf(emv) }).toString('hex').toUpperCase(),

@@ -31,7 +31,7 @@ const INDEXES = [
   'lost_reports_device_id_idx', 'region_outbox_next_attempt_at_idx', 'region_request_jtis_expires_at_idx',
   'webhook_deliveries_due_idx', 'issuer_api_jtis_expires_at_idx', 'credential_lifecycle_product_id_idx',
   'transactions_device_id_created_at_idx', 'transactions_credential_id_idx', 'network_jtis_expires_at_idx',
-  'credentials_account_id_state_idx',
+  'credentials_account_id_state_idx', 'provisioning_sessions_abandoned_idx',
 ];
 
 async function indexNames(db: Kysely<Database>): Promise<string[]> {

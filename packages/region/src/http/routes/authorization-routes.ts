@@ -21,7 +21,7 @@ export function authorizationRoutes(ctx: RegionContext): FastifyPluginCallbackTy
         tags, body: api.SignedAuthorization, response: { 200: api.AuthorizationResponse, ...errorResponses },
       },
     }, async (request) => {
-      const verified = await verifyNetworkAuthorization(ctx.db, {
+      const verified = await verifyNetworkAuthorization({
         jws: request.body.authorization, directory: ctx.directory, self: ctx.self.id, now: ctx.now(),
       });
       return authorizeTransaction(ctx, verified);

@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { describeStorageContract } from '../storage.contract.js';
 import { createSqliteDatabase } from './sqlite-database.js';
 
@@ -26,7 +26,22 @@ describe('createSqliteDatabase', () => {
       expect(await pragma('busy_timeout')).toEqual({ timeout: 5000 });
       expect(await pragma('synchronous')).toEqual({ synchronous: 1 });
       expect(await pragma('foreign_keys')).toEqual({ foreign_keys: 1 });
+      expect(await pragma('wal_autocheckpoint')).toEqual({ wal_autocheckpoint: 0 });
       expect(existsSync(filename)).toBe(true);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('checkpoints the WAL into the database file from its own thread, never from the serving connection', async () => {
+    const filename = join(dir, 'checkpointed.db');
+    const db = createSqliteDatabase({ filename, checkpointIntervalMs: 20 });
+    try {
+      await sql`create table filler (body text not null)`.execute(db);
+      const before = statSync(filename).size;
+      for (let i = 0; i < 200; i++) await sql`insert into filler (body) values (${'x'.repeat(4000)})`.execute(db);
+      // The serving connection does not checkpoint (autocheckpoint is 0): only the thread can grow the file.
+      await vi.waitFor(() => expect(statSync(filename).size).toBeGreaterThan(before + 100 * 4096), { timeout: 5_000, interval: 20 });
     } finally {
       await db.destroy();
     }

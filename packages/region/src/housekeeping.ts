@@ -1,9 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { purgeExpiredDpopJtis, purgeExpiredNetworkJtis } from './auth/index.js';
-import { purgeExpiredIssuerJtis } from './issuer-api/index.js';
-import { purgeExpiredAssertionJtis, sweepExpiredSessions } from './provisioning/session-sweeper.js';
+import { sweepExpiredSessions } from './provisioning/session-sweeper.js';
 import type { Database } from './storage/database.js';
+import { purgeExpired } from './storage/index.js';
 
 /**
  * The region's periodic clean-up: single-use ids (DPoP proofs, assertions, network and issuer
@@ -12,10 +11,10 @@ import type { Database } from './storage/database.js';
  */
 export async function runHousekeeping(db: Kysely<Database>, now: Date, logger: Logger): Promise<void> {
   const tasks: [string, (db: Kysely<Database>, now: Date) => Promise<number>][] = [
-    ['dpop jtis', purgeExpiredDpopJtis],
-    ['assertion jtis', purgeExpiredAssertionJtis],
-    ['network jtis', purgeExpiredNetworkJtis],
-    ['issuer api jtis', purgeExpiredIssuerJtis],
+    ['dpop jtis', (d, n) => purgeExpired(d, 'dpop_jtis', n)],
+    ['assertion jtis', (d, n) => purgeExpired(d, 'assertion_jtis', n)],
+    ['network jtis', (d, n) => purgeExpired(d, 'network_jtis', n)],
+    ['issuer api jtis', (d, n) => purgeExpired(d, 'issuer_api_jtis', n)],
     ['abandoned sessions', sweepExpiredSessions],
   ];
   const results = await Promise.allSettled(tasks.map(([, task]) => task(db, now)));

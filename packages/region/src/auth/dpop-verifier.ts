@@ -60,9 +60,3 @@ function stripQuery(url: string): string {
   const cut = url.search(/[?#]/);
   return cut === -1 ? url : url.slice(0, cut);
 }
-
-/** Forgets jtis whose proofs could no longer pass the `iat` window anyway. */
-export async function purgeExpiredDpopJtis(db: Kysely<Database>, now: Date): Promise<number> {
-  const res = await db.deleteFrom('dpop_jtis').where('expires_at', '<', now.toISOString()).executeTakeFirst();
-  return Number(res.numDeletedRows);
-}

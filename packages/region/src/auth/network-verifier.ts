@@ -80,9 +80,3 @@ export async function recordNetworkJti(db: Kysely<Database>, jti: NetworkJti): P
     throw cause;
   }
 }
-
-/** Forgets jtis whose requests could no longer pass the `iat` window anyway. */
-export async function purgeExpiredNetworkJtis(db: Kysely<Database>, now: Date): Promise<number> {
-  const res = await db.deleteFrom('network_jtis').where('expires_at', '<', now.toISOString()).executeTakeFirst();
-  return Number(res.numDeletedRows);
-}

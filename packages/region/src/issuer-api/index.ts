@@ -1,4 +1,4 @@
 export { TrustedIssuers, type TrustedIssuer } from './trusted-issuers.js';
 export {
-  purgeExpiredIssuerJtis, verifyIssuerRequest, type IssuerRequestInput, type VerifiedIssuerRequest,
+  verifyIssuerRequest, type IssuerRequestInput, type VerifiedIssuerRequest,
 } from './issuer-request-verifier.js';

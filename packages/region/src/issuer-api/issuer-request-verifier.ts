@@ -53,9 +53,3 @@ export async function verifyIssuerRequest(
   }
   return { issuer, claims };
 }
-
-/** Forgets `jti`s whose requests could no longer pass the age check. */
-export async function purgeExpiredIssuerJtis(db: Kysely<Database>, now: Date): Promise<number> {
-  const res = await db.deleteFrom('issuer_api_jtis').where('expires_at', '<', now.toISOString()).executeTakeFirst();
-  return Number(res.numDeletedRows);
-}

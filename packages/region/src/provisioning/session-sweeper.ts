@@ -22,15 +22,9 @@ export async function sweepExpiredSessions(db: Kysely<Database>, now: Date): Pro
   return removed;
 }
 
-/** Up to 500 sessions to sweep: the same literal condition as the partial index of migration 0006, so the planner uses it. */
+/** Up to 500 sessions to sweep: the same literal condition as the partial index of migration 0006 (housekeeping indexes), so the planner uses it. */
 export function abandonedSessions(db: Kysely<Database>, now: Date) {
   return db.selectFrom('provisioning_sessions').select(['id', 'vault_record_id'])
     .where(sql<boolean>`vault_record_id is not null and state <> 'tokenized'`)
     .where('expires_at', '<', now.toISOString()).limit(500);
-}
-
-/** Forgets redirect assertion ids once the assertions they guard have expired. */
-export async function purgeExpiredAssertionJtis(db: Kysely<Database>, now: Date): Promise<number> {
-  const res = await db.deleteFrom('assertion_jtis').where('expires_at', '<', now.toISOString()).executeTakeFirst();
-  return Number(res.numDeletedRows);
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDomicileError } from '@domicile/protocol';
 import type { Database } from './database.js';
 import { sqlDialectOf } from './migrations/index.js';
+import { purgeExpired } from './expired-rows.js';
 import { isUniqueViolation, migrateToLatest } from './open-database.js';
 import * as f from './storage.fixtures.js';
 
@@ -31,7 +32,7 @@ const INDEXES = [
   'lost_reports_device_id_idx', 'region_outbox_next_attempt_at_idx', 'region_request_jtis_expires_at_idx',
   'webhook_deliveries_due_idx', 'issuer_api_jtis_expires_at_idx', 'credential_lifecycle_product_id_idx',
   'transactions_device_id_created_at_idx', 'transactions_credential_id_idx', 'network_jtis_expires_at_idx',
-  'credentials_account_id_state_idx', 'provisioning_sessions_abandoned_idx',
+  'credentials_account_id_state_idx', 'provisioning_sessions_abandoned_idx', 'assertion_jtis_expires_at_idx',
 ];
 
 async function indexNames(db: Kysely<Database>): Promise<string[]> {
@@ -352,6 +353,21 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
         expect(isUniqueViolation(await rejection(sql`select * from no_such_table`.execute(db())))).toBe(false);
         expect(isUniqueViolation(await rejection(sql`insert into assertion_jtis (jti) values ('x')`.execute(db())))).toBe(false);
         for (const value of [new Error('23505'), { code: 23505 }, '23505', null, undefined]) expect(isUniqueViolation(value)).toBe(false);
+      });
+    });
+
+    describe('expired single-use ids', () => {
+      it('are purged a batch at a time, all of them, rows sharing a batch\'s last instant included, live ones kept', async () => {
+        // Long before the fixtures' own rows, which this suite's other tests leave in the table.
+        const at = (second: number): string => new Date(Date.UTC(2001, 0, 1, 0, 0, second)).toISOString();
+        // 25 expired rows, five to an instant, so batches of 7 end in the middle of an instant.
+        const expired = Array.from({ length: 25 }, (_, i) => f.dpopJti({ expires_at: at(Math.floor(i / 5)) }));
+        const live = [f.dpopJti({ expires_at: at(59) }), f.dpopJti({ expires_at: at(30) })];
+        await db().insertInto('dpop_jtis').values([...expired, ...live]).execute();
+        expect(await purgeExpired(db(), 'dpop_jtis', new Date(at(30)), 7)).toBe(25);
+        const left = await db().selectFrom('dpop_jtis').select('jti').where('jti', 'in', [...expired, ...live].map((r) => r.jti)).execute();
+        expect(left.map((r) => r.jti).sort()).toEqual(live.map((r) => r.jti).sort());
+        expect(await purgeExpired(db(), 'dpop_jtis', new Date(at(30)), 7)).toBe(0);
       });
     });
 

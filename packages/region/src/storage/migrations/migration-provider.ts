@@ -4,7 +4,7 @@ import { paymentsMigration } from './0002-payments.js';
 import { lifecycleMigration } from './0003-lifecycle.js';
 import { residencyMigration } from './0004-residency.js';
 import { scaleIndexesMigration } from './0005-scale-indexes.js';
-import { abandonedSessionsIndexMigration } from './0006-abandoned-sessions-index.js';
+import { housekeepingIndexesMigration } from './0006-housekeeping-indexes.js';
 
 /**
  * Every migration, in order, compiled into the program: no file-system discovery, so a bundled
@@ -16,7 +16,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0003_lifecycle': lifecycleMigration,
   '0004_residency': residencyMigration,
   '0005_scale_indexes': scaleIndexesMigration,
-  '0006_abandoned_sessions_index': abandonedSessionsIndexMigration,
+  '0006_housekeeping_indexes': housekeepingIndexesMigration,
 };
 
 /** The Kysely `Migrator` provider over {@link migrations}. */

@@ -13,9 +13,10 @@ export type NetworkAuthorization = VerifiedNetworkAuthorization;
 
 /**
  * DESIGN step 7, in the region that issued the token: finds the token, checks it and its
- * cryptogram, records the request's jti and claims the ATC in one commit, de-tokenizes inside the region only to ask the issuer, records the
- * decision, and answers with the ARPC. The answer names the token by its last 4 digits and never
- * carries the card number. A decline is an answer; only an unknown token is an error.
+ * cryptogram, records the request's jti and claims the ATC in one commit, de-tokenizes inside the
+ * region only to ask the issuer, records the decision, and answers with the ARPC. The answer names
+ * the token by its last 4 digits and never carries the card number. A decline is an answer; only
+ * an unknown token is an error.
  * @throws DomicileError `TOKEN_NOT_FOUND`, `AUTHORIZATION_REPLAYED`, or `VALIDATION_FAILED` for
  *   data elements that are not BCD.
  */

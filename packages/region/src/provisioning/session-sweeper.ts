@@ -22,7 +22,10 @@ export async function sweepExpiredSessions(db: Kysely<Database>, now: Date): Pro
   return removed;
 }
 
-/** Up to 500 sessions to sweep: the same literal condition as the partial index of migration 0006 (housekeeping indexes), so the planner uses it. */
+/**
+ * Up to 500 sessions to sweep, by the same literal condition as the partial index of migration
+ * 0006 (housekeeping indexes), so that the planner uses it.
+ */
 export function abandonedSessions(db: Kysely<Database>, now: Date) {
   return db.selectFrom('provisioning_sessions').select(['id', 'vault_record_id'])
     .where(sql<boolean>`vault_record_id is not null and state <> 'tokenized'`)

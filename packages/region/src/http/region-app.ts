@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { DomicileError, toDomicileError } from '@domicile/protocol';
 import type { RegionContext } from '../region-context.js';
 import { deviceAuthHook } from './device-auth.js';
@@ -33,7 +33,7 @@ export async function buildRegionApp(ctx: RegionContext, options: RegionAppOptio
   const app = Fastify({
     loggerInstance,
     // One line per request, written when it is answered (below), instead of fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     forceCloseConnections: true,
     return503OnClosing: true,

@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { api } from '@domicile/protocol';
+import { codeOf } from '../testing/region-fixture.js';
 import { planTransition, type LifecycleSnapshot } from './lifecycle-rules.js';
 
 const live = (state: api.CredentialState): LifecycleSnapshot => ({ state, suspendedBy: null, resumeState: null });
 const suspended = (by: api.LifecycleActor | null, resumeState: api.ResumedState | null = 'active'): LifecycleSnapshot => ({ state: 'suspended', suspendedBy: by, resumeState });
-const codeOf = (work: () => unknown): unknown => {
-  try {
-    work();
-  } catch (error) {
-    return (error as { code?: unknown }).code;
-  }
-  return undefined;
-};
 
 describe('planTransition', () => {
   it('suspends an active or a pending token, remembering what to resume to', () => {

@@ -3,7 +3,8 @@ import { isDomicileError, type Directory, type PrivateJwk } from '@domicile/prot
 import type { Database, RegionOutboxRow } from '../storage/database.js';
 import { deliverLostDeviceRequest, fetchRegionTransport, type RegionTransport } from './region-request-client.js';
 import type { LostDeviceAsk } from './region-request.js';
-import { PollingLoop } from '../workers/polling-loop.js';
+import { PolledWorker } from '../workers/polled-worker.js';
+import { backoffMs, type RetryDelayPolicy } from '../workers/retry-delay.js';
 
 /** Timing of the outbox; the defaults suit production, tests shorten them. */
 export interface RegionOutboxTiming {
@@ -45,27 +46,25 @@ export interface RegionOutboxWorkerOptions extends RegionOutboxTiming {
  * its `next_attempt_at` (a lease), so one attempt runs at a time; a node that dies mid-attempt
  * leaves a lease that expires.
  */
-export class RegionOutboxWorker {
+export class RegionOutboxWorker extends PolledWorker {
   readonly #o: RegionOutboxWorkerOptions;
-  readonly #poll: number;
-  readonly #backoff: number;
-  readonly #maxBackoff: number;
+  readonly #backoff: RetryDelayPolicy;
   readonly #timeout: number;
 
-  readonly #loop: PollingLoop;
-
   constructor(options: RegionOutboxWorkerOptions) {
-    this.#o = options;
-    this.#poll = options.pollIntervalMs ?? 5_000;
-    this.#backoff = options.backoffMs ?? 1_000;
-    this.#maxBackoff = options.maxBackoffMs ?? 300_000;
-    this.#timeout = options.timeoutMs ?? 10_000;
-    // Due rows are all attempted in one run; only a kick (new rows) calls for another at once.
-    this.#loop = new PollingLoop({
-      run: async () => { await this.runOnce(); return false; },
-      intervalMs: this.#poll,
-      onError: (error) => this.#o.logger?.warn({ err: error }, 'region outbox run failed'),
+    super({
+      intervalMs: options.pollIntervalMs ?? 5_000,
+      onError: (error) => options.logger?.warn({ err: error }, 'region outbox run failed'),
     });
+    this.#o = options;
+    this.#backoff = { baseMs: options.backoffMs ?? 1_000, maxMs: options.maxBackoffMs ?? 300_000 };
+    this.#timeout = options.timeoutMs ?? 10_000;
+  }
+
+  // Due rows are all attempted in one run; only a kick (new rows) calls for another at once.
+  protected async runBatch(): Promise<boolean> {
+    await this.runOnce();
+    return false;
   }
 
   /** Attempts every due row once; returns how many regions confirmed in this run. */
@@ -79,24 +78,9 @@ export class RegionOutboxWorker {
     return confirmed;
   }
 
-  /** Starts polling (and runs at once). */
-  start(): void {
-    this.#loop.start();
-  }
-
-  /** Asks for a run soon, e.g. right after a transaction committed new work. */
-  kick(): void {
-    this.#loop.kick();
-  }
-
-  /** Stops polling and waits for a run in progress to finish. */
-  stop(): Promise<void> {
-    return this.#loop.stop();
-  }
-
   /** The wait before attempt `attempts + 1`, after `attempts` failed ones. */
   backoffAfter(attempts: number): number {
-    return Math.min(this.#maxBackoff, this.#backoff * 2 ** Math.min(Math.max(attempts - 1, 0), 30));
+    return backoffMs(attempts, this.#backoff);
   }
 
   async #attempt(row: RegionOutboxRow): Promise<boolean> {

@@ -70,4 +70,14 @@ export function encryptCardDetails(details: api.CardDetails, regionKey: PublicJw
   return encryptJson(details, regionKey, TYP.cardDetails);
 }
 
+/** The `code` of what `work` throws (a DomicileError's stable code), or undefined when it returns. */
+export function codeOf(work: () => unknown): unknown {
+  try {
+    work();
+  } catch (error) {
+    return (error as { code?: unknown }).code;
+  }
+  return undefined;
+}
+
 export { createTestPostgresDatabase, type TestPostgresDatabase } from '../storage/postgres/test-database.js';

@@ -4,7 +4,7 @@ import type { CardProduct } from '../issuer/index.js';
 import { insertNotification } from '../notifications/notification-store.js';
 import type { CredentialRow, Database, TsmScriptRow } from '../storage/database.js';
 import type { Tsm } from './tsm.js';
-import { PollingLoop } from '../workers/polling-loop.js';
+import { PolledWorker } from '../workers/polled-worker.js';
 
 /** Options of {@link TsmWorker}. */
 export interface TsmWorkerOptions {
@@ -30,24 +30,23 @@ export interface TsmWorkerOptions {
  * stores the script and writes the notification, so each script is announced exactly once. A
  * pending row is durable: after a crash, the next run of any worker picks it up.
  */
-export class TsmWorker {
+export class TsmWorker extends PolledWorker {
   readonly #options: TsmWorkerOptions;
-  readonly #pollIntervalMs: number;
   readonly #batchSize: number;
   readonly #maxAttempts: number;
 
-  readonly #loop: PollingLoop;
-
   constructor(options: TsmWorkerOptions) {
+    super({
+      intervalMs: options.pollIntervalMs ?? 1_000,
+      onError: (error) => options.logger?.warn({ err: error }, 'personalization script run failed'),
+    });
     this.#options = options;
-    this.#pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.#batchSize = options.batchSize ?? 20;
     this.#maxAttempts = options.maxAttempts ?? 10;
-    this.#loop = new PollingLoop({
-      run: async () => (await this.runOnce()) >= this.#batchSize,
-      intervalMs: this.#pollIntervalMs,
-      onError: (error) => this.#options.logger?.warn({ err: error }, 'personalization script run failed'),
-    });
+  }
+
+  protected async runBatch(): Promise<boolean> {
+    return (await this.runOnce()) >= this.#batchSize;
   }
 
   /** Processes one batch of pending scripts; returns how many this worker made ready. */
@@ -72,21 +71,6 @@ export class TsmWorker {
       }
     }
     return processed;
-  }
-
-  /** Starts polling (and runs at once). */
-  start(): void {
-    this.#loop.start();
-  }
-
-  /** Asks for a run soon, e.g. right after a transaction committed new work. */
-  kick(): void {
-    this.#loop.kick();
-  }
-
-  /** Stops polling and waits for a run in progress to finish. */
-  stop(): Promise<void> {
-    return this.#loop.stop();
   }
 
   async #process(row: TsmScriptRow): Promise<boolean> {

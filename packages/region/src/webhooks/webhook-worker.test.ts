@@ -8,7 +8,7 @@ import { openDatabase } from '../storage/index.js';
 import type { Database } from '../storage/index.js';
 import { credential as credentialRow } from '../storage/storage.fixtures.js';
 import { enqueueTokenEvent } from './webhook-events.js';
-import { retryDelayMs } from './retry-delay.js';
+import { retryDelayMs } from '../workers/retry-delay.js';
 import { WebhookWorker, type WebhookWorkerOptions } from './webhook-worker.js';
 
 interface Received { eventId: string | undefined; contentType: string | undefined; body: string }

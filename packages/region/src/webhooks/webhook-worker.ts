@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { api, signJson, type PrivateJwk } from '@domicile/protocol';
 import type { Database, WebhookDeliveryRow } from '../storage/database.js';
-import { retryDelayMs } from './retry-delay.js';
-import { PollingLoop } from '../workers/polling-loop.js';
+import { PolledWorker } from '../workers/polled-worker.js';
+import { retryDelayMs } from '../workers/retry-delay.js';
 
 /** Options of {@link WebhookWorker}. */
 export interface WebhookWorkerOptions {
@@ -37,53 +37,37 @@ export interface WebhookWorkerOptions {
  * on one region database: a row is claimed by a conditional update that moves its next attempt
  * past the attempt's timeout, so only one worker sends it at a time.
  */
-export class WebhookWorker {
+export class WebhookWorker extends PolledWorker {
   readonly #o: WebhookWorkerOptions;
   readonly #fetch: typeof fetch;
   readonly #now: () => Date;
   readonly #retry: { baseMs: number; maxMs: number };
   readonly #timeoutMs: number;
-  readonly #pollIntervalMs: number;
   readonly #batchSize: number;
 
-  readonly #loop: PollingLoop;
-
   constructor(options: WebhookWorkerOptions) {
+    super({
+      intervalMs: options.pollIntervalMs ?? 2_000,
+      onError: (error) => options.logger?.warn({ err: error }, 'webhook run failed'),
+    });
     this.#o = options;
     this.#fetch = options.fetch ?? fetch;
     this.#now = options.now ?? (() => new Date());
     this.#retry = { baseMs: options.retryBaseMs ?? 1_000, maxMs: options.retryMaxMs ?? 300_000 };
     this.#timeoutMs = options.timeoutMs ?? 10_000;
-    this.#pollIntervalMs = options.pollIntervalMs ?? 2_000;
     this.#batchSize = options.batchSize ?? 20;
-    this.#loop = new PollingLoop({
-      run: async () => (await this.#runBatch()).due >= this.#batchSize,
-      intervalMs: this.#pollIntervalMs,
-      onError: (error) => this.#o.logger?.warn({ err: error }, 'webhook run failed'),
-    });
+  }
+
+  protected async runBatch(): Promise<boolean> {
+    return (await this.#run()).due >= this.#batchSize;
   }
 
   /** Attempts every delivery that is due (one batch); returns how many were delivered. */
   async runOnce(): Promise<number> {
-    return (await this.#runBatch()).delivered;
+    return (await this.#run()).delivered;
   }
 
-  /** Starts polling (and runs at once). */
-  start(): void {
-    this.#loop.start();
-  }
-
-  /** Asks for a run soon, e.g. right after a transaction committed new work. */
-  kick(): void {
-    this.#loop.kick();
-  }
-
-  /** Stops polling and waits for a run in progress to finish. */
-  stop(): Promise<void> {
-    return this.#loop.stop();
-  }
-
-  async #runBatch(): Promise<{ due: number; delivered: number }> {
+  async #run(): Promise<{ due: number; delivered: number }> {
     const rows = await this.#o.db.selectFrom('webhook_deliveries').selectAll()
       .where('delivered_at', 'is', null).where('next_attempt_at', '<=', this.#now().toISOString())
       .orderBy('next_attempt_at').limit(this.#batchSize).execute();

@@ -1,7 +1,7 @@
 /**
  * The load generator: a process of its own, so the load it makes and the server it measures do
  * not share an event loop. The parent (`run-load.ts`) forks it, sends one {@link LoadJob} and
- * reads one {@link LoadMessage} back.
+ * reads {@link LoadMessage}s back, the last one its results.
  */
 import type { LoadJob, LoadMessage, WorkloadSpec } from './load-job.js';
 import { describe, runLoad } from './load-runner.js';
@@ -33,13 +33,13 @@ function send(message: LoadMessage): Promise<void> {
 
 process.once('message', (job: LoadJob) => {
   void (async () => {
-    const workload = createWorkload(job.workload);
+    const workloads = job.workloads.map(createWorkload);
     try {
-      await send({ type: 'result', result: await runLoad(job, workload, (phase) => send({ type: 'counted', phase })) });
+      await send({ type: 'result', results: await runLoad(job, workloads, (phase, workload) => send({ type: 'counted', phase, workload })) });
     } catch (error) {
       await send({ type: 'failed', error: describe(error) });
     } finally {
-      await workload.close();
+      await Promise.all(workloads.map((workload) => workload.close()));
       // A one-shot worker: keep-alive sockets must not hold it open once the answer is sent.
       process.exit(0);
     }

@@ -38,9 +38,14 @@ export interface AuthorizationSpec {
   readonly seed: { readonly tokenExpiry: { readonly month: number; readonly year: number }; readonly panSequenceNumber: string };
 }
 
-/** A load run: warm-up, then rounds of a fixed number of operations. */
+/**
+ * A load run: a warm-up of each workload, then rounds of a fixed number of operations. With more
+ * than one workload the rounds alternate (round 1 of each, then round 2 of each, ...), so a
+ * machine whose speed drifts during the run moves every workload's figures alike and a ratio of
+ * two of them compares rounds taken seconds apart.
+ */
 export interface LoadJob {
-  readonly workload: WorkloadSpec;
+  readonly workloads: readonly WorkloadSpec[];
   /** Operations in flight at once (closed loop). */
   readonly concurrency: number;
   /** Operations run, not counted, before the first round. */
@@ -77,7 +82,8 @@ export interface LoadResult {
 
 /** Messages from the load generator process to its parent. */
 export type LoadMessage =
-  /** The counted rounds start or end: the parent reads the servers' CPU time. */
-  | { readonly type: 'counted'; readonly phase: 'start' | 'end' }
-  | { readonly type: 'result'; readonly result: LoadResult }
+  /** A counted round of `workload` (its index in the job) starts or ends: the parent reads the servers' CPU time. */
+  | { readonly type: 'counted'; readonly phase: 'start' | 'end'; readonly workload: number }
+  /** One result per workload of the job, in its order. */
+  | { readonly type: 'result'; readonly results: readonly LoadResult[] }
   | { readonly type: 'failed'; readonly error: string };

@@ -10,29 +10,36 @@ interface Tally {
 }
 
 /**
- * Runs a load job against a prepared workload: the warm-up, then `rounds` rounds of `perRound`
- * operations each, every one timed on its own. Operation indexes run on from the warm-up through
- * the rounds, so an operation never reuses what an earlier one consumed (a device, an ATC).
- * `counted` is told when the counted rounds start and end (the parent reads the servers' CPU
- * time then).
+ * Runs a load job against its prepared workloads: each one's warm-up, then `rounds` rounds of
+ * `perRound` operations each, every operation timed on its own, the workloads' rounds
+ * alternating. A workload's operation indexes run on from its warm-up through its rounds, so an
+ * operation never reuses what an earlier one consumed (a device, an ATC). `counted` is told when
+ * each counted round starts and ends (the parent reads the servers' CPU time then).
  */
-export async function runLoad(job: LoadJob, workload: Workload, counted?: (phase: 'start' | 'end') => Promise<void>): Promise<LoadResult> {
-  const started = performance.now();
-  await workload.prepare(job.warmup + job.rounds * job.perRound);
-  const prepareSeconds = round((performance.now() - started) / 1000);
-  const tally: Tally = { errors: 0 };
-  if (job.warmup > 0) await runBatch(job, workload, 0, job.warmup, tally);
-  await counted?.('start');
-  const rounds: RoundResult[] = [];
-  let cpuMicros = 0;
-  for (let r = 0; r < job.rounds; r++) {
-    const { result, cpu } = await runBatch(job, workload, job.warmup + r * job.perRound, job.perRound, tally);
-    rounds.push(result);
-    cpuMicros += cpu;
+export async function runLoad(
+  job: LoadJob, workloads: readonly Workload[], counted?: (phase: 'start' | 'end', workload: number) => Promise<void>,
+): Promise<LoadResult[]> {
+  const runs: { workload: Workload; prepareSeconds: number; tally: Tally; rounds: RoundResult[]; cpuMicros: number }[] = [];
+  for (const workload of workloads) {
+    const started = performance.now();
+    await workload.prepare(job.warmup + job.rounds * job.perRound);
+    runs.push({ workload, prepareSeconds: round((performance.now() - started) / 1000), tally: { errors: 0 }, rounds: [], cpuMicros: 0 });
   }
-  await counted?.('end');
-  const cpuMsPerOperation = round(cpuMicros / 1000 / Math.max(1, job.rounds * job.perRound));
-  return { rounds, errors: tally.errors, prepareSeconds, cpuMsPerOperation, ...(tally.firstError === undefined ? {} : { firstError: tally.firstError }) };
+  for (const run of runs) if (job.warmup > 0) await runBatch(job, run.workload, 0, job.warmup, run.tally);
+  for (let r = 0; r < job.rounds; r++) {
+    for (const [index, run] of runs.entries()) {
+      await counted?.('start', index);
+      const { result, cpu } = await runBatch(job, run.workload, job.warmup + r * job.perRound, job.perRound, run.tally);
+      await counted?.('end', index);
+      run.rounds.push(result);
+      run.cpuMicros += cpu;
+    }
+  }
+  return runs.map(({ rounds, tally, prepareSeconds, cpuMicros }) => ({
+    rounds, errors: tally.errors, prepareSeconds,
+    cpuMsPerOperation: round(cpuMicros / 1000 / Math.max(1, job.rounds * job.perRound)),
+    ...(tally.firstError === undefined ? {} : { firstError: tally.firstError }),
+  }));
 }
 
 /** One batch of operations: the round's result, and the CPU time (µs) the generator spent running it. */

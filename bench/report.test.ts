@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateTargets, figureOf, type BenchReport, type Figure } from './report.js';
+import { evaluateTargets, figureOf, throughputRatio, type BenchReport, type Figure } from './report.js';
 
 function figure(throughput: number, p99 = 10): Figure {
-  const round = { operations: 10, errors: 0, seconds: 1, throughput, latencyMs: { p50: 1, p90: 5, p99, max: p99 } };
-  return figureOf({ rounds: [round], errors: 0, prepareSeconds: 0, cpuMsPerOperation: 1 }, 'ops/s', { concurrency: 1 }, { 'load generator': 1 });
+  return roundsFigure([throughput], p99);
+}
+
+function roundsFigure(throughputs: readonly number[], p99 = 10, series?: string): Figure {
+  const rounds = throughputs.map((throughput) => ({ operations: 10, errors: 0, seconds: 1, throughput, latencyMs: { p50: 1, p90: 5, p99, max: p99 } }));
+  return figureOf({ rounds, errors: 0, prepareSeconds: 0, cpuMsPerOperation: 1 }, 'ops/s', { concurrency: 1 }, { 'load generator': 1 }, series);
 }
 
 function measured(o: { home?: number; large?: number; rss?: number | null; auth?: boolean } = {}): Pick<BenchReport, 'baselines' | 'scenarios' | 'scale'> {
@@ -37,5 +41,14 @@ describe('targets', () => {
     expect(byId['scale-peak-rss']?.met).toBe(false);
     expect(byId['authorization-vs-http-ceiling']).toMatchObject({ value: null, met: null });
     expect(byId['authorization-p99-at-70']).toMatchObject({ value: null, met: null });
+  });
+
+  it('compares figures of one series round by round, and others by their medians', () => {
+    // The machine slowed down between rounds: each round of b ran beside the round of a it pairs with.
+    const a = roundsFigure([90, 45, 60], 10, 'a | b');
+    const b = roundsFigure([100, 50, 80], 10, 'a | b');
+    expect(throughputRatio(a, b)).toBe(0.9);
+    expect(throughputRatio(roundsFigure([90, 45, 60]), roundsFigure([100, 50, 80]))).toBe(0.75);
+    expect(throughputRatio(a, { unmeasured: 'no network' })).toBeNull();
   });
 });

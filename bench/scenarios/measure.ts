@@ -9,33 +9,64 @@ export function progress(line: string): void {
   process.stderr.write(`· ${line}\n`);
 }
 
+/** One workload of a measurement, and the server processes whose CPU time its figure reports. */
+export interface Measured {
+  readonly label: string;
+  readonly workload: WorkloadSpec;
+  readonly servers?: readonly ServiceProcess[];
+}
+
+export interface MeasureOptions {
+  readonly concurrency: number;
+  readonly unit: string;
+  readonly rate?: number;
+}
+
 /**
  * Runs one workload in the load generator process and turns its rounds into a figure, with the
  * CPU time per operation of the load generator and of each of `servers` over the counted rounds.
  */
 export async function measure(
   label: string, workload: WorkloadSpec, size: RunSize,
-  options: { concurrency: number; unit: string; rate?: number; servers?: readonly ServiceProcess[] },
+  options: MeasureOptions & { servers?: readonly ServiceProcess[] },
 ): Promise<Figure> {
-  const job = { workload, concurrency: options.concurrency, ...size, ...(options.rate === undefined ? {} : { rate: options.rate }) };
-  const servers = options.servers ?? [];
-  const before = new Map<string, number | undefined>();
-  const used = new Map<string, number>();
-  const result = await runLoadInChild(job, (phase) => {
-    for (const server of servers) {
-      if (phase === 'start') before.set(server.name, server.cpuSeconds());
-      const start = before.get(server.name);
+  const [figure] = await measureInterleaved([{ label, workload, ...(options.servers === undefined ? {} : { servers: options.servers }) }], size, options);
+  if (figure === undefined) throw new Error('a measurement of one workload gave no figure');
+  return figure;
+}
+
+/**
+ * Runs several workloads in one load generator process, their rounds alternating, and returns
+ * one figure each. Every figure's server CPU time is read over its own rounds only. Figures taken
+ * together share a `series`, and their rounds pair up: round i of each ran seconds apart.
+ */
+export async function measureInterleaved(measured: readonly Measured[], size: RunSize, options: MeasureOptions): Promise<Figure[]> {
+  const job = { workloads: measured.map((m) => m.workload), concurrency: options.concurrency, ...size, ...(options.rate === undefined ? {} : { rate: options.rate }) };
+  const cpu = measured.map((m) => ({ servers: m.servers ?? [], before: new Map<string, number>(), used: new Map<string, number>() }));
+  const results = await runLoadInChild(job, (phase, index) => {
+    const entry = cpu[index];
+    if (entry === undefined) return;
+    for (const server of entry.servers) {
       const now = server.cpuSeconds();
-      if (phase === 'end' && start !== undefined && now !== undefined) used.set(server.name, now - start);
+      if (now === undefined) continue;
+      if (phase === 'start') entry.before.set(server.name, now);
+      const start = entry.before.get(server.name);
+      if (phase === 'end' && start !== undefined) entry.used.set(server.name, (entry.used.get(server.name) ?? 0) + now - start);
     }
   });
   const operations = Math.max(1, size.rounds * size.perRound);
-  const figure = figureOf(result, options.unit, job, {
-    'load generator': result.cpuMsPerOperation,
-    ...Object.fromEntries([...used].map(([name, seconds]) => [name, Math.round((seconds * 1000 / operations) * 1000) / 1000])),
+  const series = measured.length > 1 ? measured.map((m) => m.label).join(' | ') : undefined;
+  return measured.map((m, i) => {
+    const result = results[i];
+    if (result === undefined) throw new Error(`the load generator gave no result for ${m.label}`);
+    const used = cpu[i]?.used ?? new Map<string, number>();
+    const figure = figureOf(result, options.unit, job, {
+      'load generator': result.cpuMsPerOperation,
+      ...Object.fromEntries([...used].map(([name, seconds]) => [name, Math.round((seconds * 1000 / operations) * 1000) / 1000])),
+    }, series);
+    const failed = figure.errors === 0 ? '' : `, ${figure.errors} failed (${figure.firstError ?? '?'})`;
+    const cpuText = Object.entries(figure.cpuMsPerOperation).map(([name, ms]) => `${name} ${ms}`).join(', ');
+    progress(`${m.label}: ${figure.throughput.median} ${options.unit}, p99 ${figure.p99Ms.median} ms; CPU ms per operation: ${cpuText}${failed}`);
+    return figure;
   });
-  const failed = figure.errors === 0 ? '' : `, ${figure.errors} failed (${figure.firstError ?? '?'})`;
-  const cpu = Object.entries(figure.cpuMsPerOperation).map(([name, ms]) => `${name} ${ms}`).join(', ');
-  progress(`${label}: ${figure.throughput.median} ${options.unit}, p99 ${figure.p99Ms.median} ms; CPU ms per operation: ${cpu}${failed}`);
-  return figure;
 }

@@ -1,9 +1,10 @@
 import type { SeedResult } from '@domicile/region';
 import type { BenchDeployment } from '../bench-deployment.js';
 import type { BenchSettings } from '../bench-options.js';
+import type { WorkloadSpec } from '../load-job.js';
 import type { BenchReport, Figure, ScalePoint, Unmeasured } from '../report.js';
 import type { ServiceProcess } from '../service-process.js';
-import { measure, progress } from './measure.js';
+import { measure, measureInterleaved, progress } from './measure.js';
 
 const HOME = 'us';
 const FOREIGN = 'cn';
@@ -20,26 +21,43 @@ export type AuthorizationProbe = (input: {
   region: string; server: ServiceProcess; seed: SeedResult; seededTokens: number; full: boolean;
 }) => Promise<AuthorizationFigures>;
 
+/** What {@link measureRegionScenarios} measures: the scenarios, the scale points and the crypto floors. */
+export type RegionFigures = Pick<BenchReport, 'scenarios' | 'scale'> & {
+  readonly floors: Pick<BenchReport['baselines'], 'cryptoFloorHome' | 'cryptoFloorRedirected'>;
+};
+
 /**
  * Scenarios 1–4 on real region processes. The home region is seeded with the small token count
- * and started beside the foreign region: home-card provisioning, redirected provisioning and
- * authorization are measured there (they are also the small scale point). Then the home region
+ * and started beside the foreign region. Home-card and redirected provisioning are measured
+ * there in one load run, their rounds alternating with those of the two crypto floors they are
+ * judged against; then authorization (these are also the small scale point). Then the home region
  * is stopped, seeded up to the large count, restarted, and provisioning and authorization are
  * measured again. Peak resident memory is read from the home region's process each time.
  */
 export async function measureRegionScenarios(
   settings: BenchSettings, deployment: BenchDeployment, authorize: AuthorizationProbe,
-): Promise<Pick<BenchReport, 'scenarios' | 'scale'>> {
+): Promise<RegionFigures> {
   const { small, large } = settings.scaleTokens;
   const smallSeed = await seed(deployment, small, 0);
   const [home, foreign] = await Promise.all([deployment.startRegion(HOME), deployment.startRegion(FOREIGN)]);
+  let floors: RegionFigures['floors'];
   let provisioningHome: Figure;
   let provisioningRedirected: Figure;
   let smallAuth: AuthorizationFigures;
   let smallRss: number | undefined;
   try {
-    provisioningHome = await provision(settings, deployment, HOME, 'provisioning, home card', [home]);
-    provisioningRedirected = await provision(settings, deployment, FOREIGN, 'provisioning, redirected card', [home, foreign]);
+    const [floorHome, homeCard, floorRedirected, redirected] = await measureInterleaved([
+      { label: 'crypto floor, home flow', workload: { kind: 'crypto-floor', redirected: false } },
+      { label: 'provisioning, home card', workload: provisioningSpec(deployment, HOME), servers: [home] },
+      { label: 'crypto floor, redirected flow', workload: { kind: 'crypto-floor', redirected: true } },
+      { label: 'provisioning, redirected card', workload: provisioningSpec(deployment, FOREIGN), servers: [home, foreign] },
+    ], settings.provisioning, { concurrency: settings.concurrency, unit: 'flows/s' });
+    if (floorHome === undefined || homeCard === undefined || floorRedirected === undefined || redirected === undefined) {
+      throw new Error('the provisioning run gave fewer figures than workloads');
+    }
+    floors = { cryptoFloorHome: floorHome, cryptoFloorRedirected: floorRedirected };
+    provisioningHome = homeCard;
+    provisioningRedirected = redirected;
     smallAuth = await authorize({ region: HOME, server: home, seed: smallSeed.result, seededTokens: small, full: true });
     smallRss = home.peakRssMb();
   } finally {
@@ -52,7 +70,9 @@ export async function measureRegionScenarios(
   let largeAuth: AuthorizationFigures;
   let largeRss: number | undefined;
   try {
-    largeProvisioning = await provision(settings, deployment, HOME, `provisioning, home card, ${large} tokens`, [bigHome]);
+    largeProvisioning = await measure(`provisioning, home card, ${large} tokens`, provisioningSpec(deployment, HOME), settings.provisioning, {
+      concurrency: settings.concurrency, unit: 'flows/s', servers: [bigHome],
+    });
     largeAuth = await authorize({ region: HOME, server: bigHome, seed: largeSeed.result, seededTokens: large, full: false });
     largeRss = bigHome.peakRssMb();
   } finally {
@@ -62,6 +82,7 @@ export async function measureRegionScenarios(
     seededTokens, seedSeconds, provisioning, authorization: auth.region, peakRssMb: rss ?? null,
   });
   return {
+    floors,
     scenarios: { provisioningHome, provisioningRedirected, authorizationRegion: smallAuth.region, authorizationRouter: smallAuth.router, authorizationAt70: smallAuth.at70 },
     scale: {
       small: point(small, smallSeed.seconds, provisioningHome, smallAuth, smallRss),
@@ -70,12 +91,9 @@ export async function measureRegionScenarios(
   };
 }
 
-function provision(
-  settings: BenchSettings, deployment: BenchDeployment, cardRegion: string, label: string, servers: readonly ServiceProcess[],
-): Promise<Figure> {
-  return measure(label, { kind: 'provisioning', deployment: deployment.info, home: HOME, cardRegion }, settings.provisioning, {
-    concurrency: settings.concurrency, unit: 'flows/s', servers,
-  });
+/** A provisioning flow of a card of `cardRegion` by a device registered in the home region. */
+function provisioningSpec(deployment: BenchDeployment, cardRegion: string): WorkloadSpec {
+  return { kind: 'provisioning', deployment: deployment.info, home: HOME, cardRegion };
 }
 
 /** Seeds the stopped home region; returns what it seeded and the seconds it took. */

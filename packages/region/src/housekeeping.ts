@@ -2,23 +2,61 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { sweepExpiredSessions } from './provisioning/session-sweeper.js';
 import type { Database } from './storage/database.js';
-import { purgeExpired } from './storage/index.js';
+import { purgeExpiredBatch, type PurgedBatch } from './storage/index.js';
+import { PolledWorker } from './workers/polled-worker.js';
+
+/** How often the region looks for expired rows when the last look found none left. */
+export const HOUSEKEEPING_INTERVAL_MS = 60_000;
+
+/**
+ * After a full batch the worker rests this many times as long as the batch took, so that a long
+ * backlog (tens of thousands of network jtis a minute under load) takes at most a fifth of the
+ * serving thread: a request waits for one batch at most, never queues behind the whole purge.
+ */
+const REST_PER_BUSY = 4;
+
+type Task = (db: Kysely<Database>, now: Date) => Promise<PurgedBatch>;
+
+const TASKS: readonly (readonly [string, Task])[] = [
+  ['dpop jtis', (db, now) => purgeExpiredBatch(db, 'dpop_jtis', now)],
+  ['assertion jtis', (db, now) => purgeExpiredBatch(db, 'assertion_jtis', now)],
+  ['network jtis', (db, now) => purgeExpiredBatch(db, 'network_jtis', now)],
+  ['issuer api jtis', (db, now) => purgeExpiredBatch(db, 'issuer_api_jtis', now)],
+  ['abandoned sessions', sweepExpiredSessions],
+];
 
 /**
  * The region's periodic clean-up: single-use ids (DPoP proofs, assertions, network and issuer
  * requests) once they could no longer pass their time checks, and the vault records of sessions
- * abandoned before tokenization. Each task runs on its own; one failing does not stop the rest.
+ * abandoned before tokenization. A run is one batch of each task, one task after another; a
+ * failing task is logged and does not stop the rest.
  */
-export async function runHousekeeping(db: Kysely<Database>, now: Date, logger: Logger): Promise<void> {
-  const tasks: [string, (db: Kysely<Database>, now: Date) => Promise<number>][] = [
-    ['dpop jtis', (d, n) => purgeExpired(d, 'dpop_jtis', n)],
-    ['assertion jtis', (d, n) => purgeExpired(d, 'assertion_jtis', n)],
-    ['network jtis', (d, n) => purgeExpired(d, 'network_jtis', n)],
-    ['issuer api jtis', (d, n) => purgeExpired(d, 'issuer_api_jtis', n)],
-    ['abandoned sessions', sweepExpiredSessions],
-  ];
-  const results = await Promise.allSettled(tasks.map(([, task]) => task(db, now)));
-  results.forEach((result, i) => {
-    if (result.status === 'rejected') logger.warn({ err: result.reason, task: tasks[i]?.[0] }, 'housekeeping task failed');
-  });
+export class Housekeeping extends PolledWorker {
+  readonly #db: Kysely<Database>;
+  readonly #logger: Logger;
+  readonly #now: () => Date;
+
+  constructor(options: { db: Kysely<Database>; logger: Logger; now: () => Date; intervalMs?: number }) {
+    super({
+      intervalMs: options.intervalMs ?? HOUSEKEEPING_INTERVAL_MS,
+      onError: (error) => options.logger.warn({ err: error }, 'housekeeping run failed'),
+      restMs: (busyMs) => Math.max(1, REST_PER_BUSY * busyMs),
+    });
+    this.#db = options.db;
+    this.#logger = options.logger;
+    this.#now = options.now;
+  }
+
+  protected async runBatch(): Promise<boolean> {
+    const now = this.#now();
+    let more = false;
+    for (const [name, task] of TASKS) {
+      try {
+        more = (await task(this.#db, now)).more || more;
+      } catch (error) {
+        this.#logger.warn({ err: error, task: name }, 'housekeeping task failed');
+      }
+    }
+    return more;
+  }
 }

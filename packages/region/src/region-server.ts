@@ -5,7 +5,7 @@ import type { RegionConfig } from './config/region-config.js';
 import { checkOperatorTokenHashes } from './http/operator-auth.js';
 import { buildRegionApp } from './http/region-app.js';
 import { HttpIssuerGateway, SandboxIssuer, type IssuerGateway } from './issuer/index.js';
-import { runHousekeeping } from './housekeeping.js';
+import { Housekeeping } from './housekeeping.js';
 import { TrustedIssuers } from './issuer-api/index.js';
 import { createRegionLogger } from './logging/index.js';
 import { RegionOutboxWorker } from './lost-device/index.js';
@@ -16,8 +16,6 @@ import { openDatabase } from './storage/index.js';
 import { Tsm, TsmWorker, productFromSession } from './tsm/index.js';
 import { Vault } from './vault/index.js';
 import { WebhookWorker } from './webhooks/index.js';
-
-const HOUSEKEEPING_MS = 60_000;
 
 export interface Region {
   readonly app: FastifyInstance;
@@ -84,14 +82,14 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   tsmWorker.start();
   regionOutbox.start();
   webhookWorker.start();
-  const housekeeping = setInterval(() => void runHousekeeping(db, context.now(), logger), HOUSEKEEPING_MS);
-  housekeeping.unref();
+  const housekeeping = new Housekeeping({ db, logger, now });
+  housekeeping.start();
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      clearInterval(housekeeping);
       await app.close();
+      await housekeeping.stop();
       await tsmWorker.stop();
       await regionOutbox.stop();
       await webhookWorker.stop();

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, generateKeyPairJwk, signJson, type KeyPairJwk } from '@domicile/protocol';
-import { openDatabase, purgeExpired } from '../storage/index.js';
+import { openDatabase, purgeExpiredBatch } from '../storage/index.js';
 import type { Database } from '../storage/index.js';
 import { verifyIssuerRequest } from './issuer-request-verifier.js';
 import { TrustedIssuers } from './trusted-issuers.js';
@@ -57,7 +57,7 @@ describe('verifyIssuerRequest', () => {
     expect(await codeOf(verify(once))).toBe('accepted');
     expect(await codeOf(verify(once))).toBe('ISSUER_AUTH_REPLAYED');
     const later = new Date(NOW.getTime() + (api.ISSUER_API_MAX_AGE_SECONDS + 2) * 1000);
-    expect(await purgeExpired(db, 'issuer_api_jtis', later)).toBeGreaterThan(0);
+    expect((await purgeExpiredBatch(db, 'issuer_api_jtis', later)).deleted).toBeGreaterThan(0);
     expect(await codeOf(verify(once, { now: later }))).toBe('ISSUER_AUTH_EXPIRED');
   });
 });

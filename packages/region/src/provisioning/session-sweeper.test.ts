@@ -20,9 +20,9 @@ describe('sweepExpiredSessions', () => {
     await db.insertInto('provisioning_sessions').values([
       row('abandoned', 'ready', past, 'v1'), row('tokenized', 'tokenized', past, 'v2'), row('live', 'ready', future, 'v3'),
     ]).execute();
-    expect(await sweepExpiredSessions(db, new Date())).toBe(1);
+    expect(await sweepExpiredSessions(db, new Date())).toEqual({ deleted: 1, more: false });
     expect((await db.selectFrom('vault_records').select('id').orderBy('id').execute()).map((r) => r.id)).toEqual(['v2', 'v3']);
-    expect(await sweepExpiredSessions(db, new Date())).toBe(0);
+    expect(await sweepExpiredSessions(db, new Date())).toEqual({ deleted: 0, more: false });
     await db.destroy();
   });
 

@@ -4,7 +4,7 @@ export type {
   NotificationRow, NotificationsTable, ProvisioningSessionsTable, SessionRow, SessionUpdate, TsmScriptRow,
   TsmScriptsTable, VaultRecordRow, VaultRecordsTable,
 } from './database.js';
-export { purgeExpired, type SingleUseIdTable } from './expired-rows.js';
+export { purgeExpiredBatch, type PurgedBatch, type SingleUseIdTable } from './expired-rows.js';
 export { isUniqueViolation, migrateToLatest, openDatabase } from './open-database.js';
 export { createPostgresDatabase } from './postgres/index.js';
 export type { PostgresDatabaseOptions } from './postgres/index.js';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDomicileError } from '@domicile/protocol';
 import type { Database } from './database.js';
 import { sqlDialectOf } from './migrations/index.js';
-import { purgeExpired } from './expired-rows.js';
+import { purgeExpiredBatch } from './expired-rows.js';
 import { isUniqueViolation, migrateToLatest } from './open-database.js';
 import * as f from './storage.fixtures.js';
 
@@ -364,10 +364,17 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
         const expired = Array.from({ length: 25 }, (_, i) => f.dpopJti({ expires_at: at(Math.floor(i / 5)) }));
         const live = [f.dpopJti({ expires_at: at(59) }), f.dpopJti({ expires_at: at(30) })];
         await db().insertInto('dpop_jtis').values([...expired, ...live]).execute();
-        expect(await purgeExpired(db(), 'dpop_jtis', new Date(at(30)), 7)).toBe(25);
+        const batches = [];
+        for (let more = true; more;) {
+          const batch = await purgeExpiredBatch(db(), 'dpop_jtis', new Date(at(30)), 7);
+          batches.push(batch);
+          more = batch.more;
+        }
+        // Seven rows a batch, rounded up to whole instants (five rows share each): 10, 10, 5.
+        expect(batches).toEqual([{ deleted: 10, more: true }, { deleted: 10, more: true }, { deleted: 5, more: false }]);
         const left = await db().selectFrom('dpop_jtis').select('jti').where('jti', 'in', [...expired, ...live].map((r) => r.jti)).execute();
         expect(left.map((r) => r.jti).sort()).toEqual(live.map((r) => r.jti).sort());
-        expect(await purgeExpired(db(), 'dpop_jtis', new Date(at(30)), 7)).toBe(0);
+        expect(await purgeExpiredBatch(db(), 'dpop_jtis', new Date(at(30)), 7)).toEqual({ deleted: 0, more: false });
       });
     });
 

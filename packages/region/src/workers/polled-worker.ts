@@ -1,13 +1,13 @@
-import { PollingLoop } from './polling-loop.js';
+import { PollingLoop, type PollingLoopOptions } from './polling-loop.js';
 
 /**
  * A background worker on the shared {@link PollingLoop} schedule (TSM scripts, issuer webhooks,
- * the region-to-region outbox): the subclass says what one batch is, this class runs it.
+ * the region-to-region outbox, housekeeping): the subclass says what one batch is, this class runs it.
  */
 export abstract class PolledWorker {
   readonly #loop: PollingLoop;
 
-  protected constructor(options: { intervalMs: number; onError: (error: unknown) => void }) {
+  protected constructor(options: Omit<PollingLoopOptions, 'run'>) {
     this.#loop = new PollingLoop({ run: () => this.runBatch(), ...options });
   }
 

@@ -33,4 +33,19 @@ describe('PollingLoop', () => {
     expect(runs).toBe(2);
     expect(errors).toHaveLength(2);
   });
+
+  it('rests after a full batch for as long as its worker asks, given how long the batch took', async () => {
+    const rests: number[] = [];
+    let runs = 0;
+    const loop = new PollingLoop({
+      run: () => Promise.resolve(++runs <= 2), intervalMs: 3_600_000, onError: () => undefined,
+      restMs: (busyMs) => { rests.push(busyMs); return 1; },
+    });
+    loop.start();
+    await vi.waitFor(() => expect(runs).toBe(3));
+    await loop.stop();
+    // Asked after each of the two full batches only; never after the batch that was not full.
+    expect(rests).toHaveLength(2);
+    for (const busy of rests) expect(busy).toBeGreaterThanOrEqual(0);
+  });
 });

@@ -1,14 +1,21 @@
 /**
  * The schedule shared by the region's background workers (TSM scripts, issuer webhooks, the
- * region-to-region outbox): run a batch, then again at once when kicked or when the batch was
- * full, else after the poll interval. One run at a time; `stop` waits for the run in progress.
- * The work itself lives in the database, so a missed kick costs latency, never work.
+ * region-to-region outbox, housekeeping): run a batch, then again at once when kicked or when the
+ * batch was full (after a rest, for a worker that sets one), else after the poll interval. One
+ * run at a time; `stop` waits for the run in progress. The work itself lives in the database, so
+ * a missed kick costs latency, never work.
  */
 export interface PollingLoopOptions {
   /** Runs one batch; true when there may be more to do right away (a full batch). */
   readonly run: () => Promise<boolean>;
   readonly intervalMs: number;
   readonly onError: (error: unknown) => void;
+  /**
+   * How long to rest after a full batch that took `busyMs`, before the next; none by default.
+   * A worker whose backlog can be long sets one, so that it never holds the event loop the
+   * requests are served on for more than a share of the time.
+   */
+  readonly restMs?: (busyMs: number) => number;
 }
 
 export class PollingLoop {
@@ -54,12 +61,13 @@ export class PollingLoop {
   async #tick(): Promise<void> {
     this.#timer = undefined;
     let more = false;
+    const started = performance.now();
     this.#current = this.#o.run().then((full) => { more = full; }, this.#o.onError);
     await this.#current;
     this.#current = undefined;
     if (!this.#running) return;
-    const again = this.#kicked || more;
+    const delay = this.#kicked ? 0 : more ? this.#o.restMs?.(performance.now() - started) ?? 0 : this.#o.intervalMs;
     this.#kicked = false;
-    this.#schedule(again ? 0 : this.#o.intervalMs);
+    this.#schedule(delay);
   }
 }

@@ -10,7 +10,7 @@ export function progress(line: string): void {
 }
 
 /** One workload of a measurement, and the server processes whose CPU time its figure reports. */
-export interface Measured {
+export interface MeasuredWorkload {
   readonly label: string;
   readonly workload: WorkloadSpec;
   readonly servers?: readonly ServiceProcess[];
@@ -40,7 +40,7 @@ export async function measure(
  * one figure each. Every figure's server CPU time is read over its own rounds only. Figures taken
  * together share a `series`, and their rounds pair up: round i of each ran seconds apart.
  */
-export async function measureInterleaved(measured: readonly Measured[], size: RunSize, options: MeasureOptions): Promise<Figure[]> {
+export async function measureInterleaved(measured: readonly MeasuredWorkload[], size: RunSize, options: MeasureOptions): Promise<Figure[]> {
   const job = { workloads: measured.map((m) => m.workload), concurrency: options.concurrency, ...size, ...(options.rate === undefined ? {} : { rate: options.rate }) };
   const cpu = measured.map((m) => ({ servers: m.servers ?? [], before: new Map<string, number>(), used: new Map<string, number>() }));
   const results = await runLoadInChild(job, (phase, index) => {

@@ -6,7 +6,7 @@ import { purgeExpiredBatch, type PurgedBatch } from './storage/index.js';
 import { PolledWorker } from './workers/polled-worker.js';
 
 /** How often the region looks for expired rows when the last look found none left. */
-export const HOUSEKEEPING_INTERVAL_MS = 60_000;
+const HOUSEKEEPING_INTERVAL_MS = 60_000;
 
 /**
  * After a full batch the worker rests this many times as long as the batch took, so that a long

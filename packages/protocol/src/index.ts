@@ -26,7 +26,7 @@ export {
 } from './errors/index.js';
 export {
   CVN18_TAGS, adjustOddParity, arpc, arpcMethod1, arpcMethod2, arqc, arqcFromTags, atcBytes, commonSessionKey,
-  commonSessionKeyFromR, cryptogramsEqual, cvn18TransactionData, hasOddParity, hexToBytes, iccMasterKey,
+  commonSessionKeyFromR, cryptogramsEqual, cvn18SessionKey, cvn18TransactionData, hasOddParity, hexToBytes, iccMasterKey,
   keyCheckValue, padMethod2, retailMac, toCvn18Data, verifyArqc,
   type ArpcInput, type ArpcMethod2Input, type ArqcInput, type CommonSessionKeyInput, type Cvn18Data, type Cvn18Tag,
   type IccMasterKeyInput,

@@ -1,6 +1,6 @@
 import { desEncryptEcb, xor } from './des.js';
 import { invalidField, requireBytes } from './emv-input.js';
-import { commonSessionKey, iccMasterKey, type IccMasterKeyInput } from './key-derivation.js';
+import { cvn18SessionKey, type IccMasterKeyInput } from './key-derivation.js';
 import { retailMac } from './retail-mac.js';
 
 /**
@@ -57,9 +57,8 @@ export interface ArpcInput extends IccMasterKeyInput {
  */
 export function arpc(input: ArpcInput): Buffer {
   if (input.cvn !== 18) throw invalidField('cvn', '18');
-  const sessionKey = commonSessionKey({ mk: iccMasterKey(input), atc: input.atc });
   return arpcMethod2({
-    sessionKey, arqc: input.arqc, csu: input.csu,
+    sessionKey: cvn18SessionKey(input), arqc: input.arqc, csu: input.csu,
     ...(input.proprietaryAuthData === undefined ? {} : { proprietaryAuthData: input.proprietaryAuthData }),
   });
 }

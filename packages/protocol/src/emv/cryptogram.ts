@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { atcBytes, invalidField, requireBytes } from './emv-input.js';
-import { commonSessionKey, iccMasterKey, type IccMasterKeyInput } from './key-derivation.js';
+import { cvn18SessionKey, type IccMasterKeyInput } from './key-derivation.js';
 import { retailMac } from './retail-mac.js';
 
 /**
@@ -90,8 +90,7 @@ export interface ArqcInput extends IccMasterKeyInput {
 export function arqc(input: ArqcInput): Buffer {
   if (input.cvn !== 18) throw invalidField('cvn', '18');
   const transactionData = cvn18TransactionData(input.data, input.atc);
-  const sessionKey = commonSessionKey({ mk: iccMasterKey(input), atc: input.atc });
-  return retailMac(sessionKey, transactionData);
+  return retailMac(cvn18SessionKey(input), transactionData);
 }
 
 /**

@@ -2,7 +2,7 @@
 export { adjustOddParity, hasOddParity, keyCheckValue } from './des.js';
 export { atcBytes, hexToBytes } from './emv-input.js';
 export {
-  commonSessionKey, commonSessionKeyFromR, iccMasterKey, type CommonSessionKeyInput, type IccMasterKeyInput,
+  commonSessionKey, commonSessionKeyFromR, cvn18SessionKey, iccMasterKey, type CommonSessionKeyInput, type IccMasterKeyInput,
 } from './key-derivation.js';
 export { padMethod2, retailMac } from './retail-mac.js';
 export {

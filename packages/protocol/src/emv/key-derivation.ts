@@ -59,3 +59,13 @@ export interface CommonSessionKeyInput {
 export function commonSessionKey({ mk, atc }: CommonSessionKeyInput): Buffer {
   return commonSessionKeyFromR(mk, Buffer.concat([atcBytes(atc), Buffer.alloc(6)]));
 }
+
+/**
+ * The Visa CVN 18 session key of a card's transaction: its ICC master key by Option A
+ * ({@link iccMasterKey}), then {@link commonSessionKey} with the ATC. The ARQC and the ARPC of
+ * one transaction use the same key, so an issuer derives it once for both.
+ * @returns the 16-byte session key.
+ */
+export function cvn18SessionKey(input: IccMasterKeyInput & { readonly atc: number | Uint8Array }): Buffer {
+  return commonSessionKey({ mk: iccMasterKey(input), atc: input.atc });
+}

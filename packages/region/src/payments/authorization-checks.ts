@@ -1,6 +1,6 @@
 import {
-  arpcMethod2, arqcFromTags, commonSessionKey, cryptogramsEqual, cvn18DataOf, cvn18TransactionData, iccMasterKey,
-  isExpired, parseIssuerApplicationData, type TransactionFacts, type api,
+  arpcMethod2, arqcFromTags, cryptogramsEqual, cvn18DataOf, cvn18SessionKey, cvn18TransactionData, isExpired,
+  parseIssuerApplicationData, type TransactionFacts, type api,
 } from '@domicile/protocol';
 import type { CredentialRow } from '../storage/database.js';
 
@@ -61,7 +61,7 @@ export function checkAuthorization(input: {
     return { arqcVerified: false, decline: 'token_data_mismatch' };
   }
   // Derived once here and kept for the ARPC: the DES work is most of an authorization's own CPU.
-  const sessionKey = commonSessionKey({ mk: iccMasterKey(key), atc: facts.atc });
+  const sessionKey = cvn18SessionKey({ ...key, atc: facts.atc });
   const expected = arqcFromTags(sessionKey, [cvn18TransactionData(cvn18DataOf(request.emv), facts.atc)]);
   if (!cryptogramsEqual(expected, Buffer.from(request.arqc, 'hex'))) return { arqcVerified: false, decline: 'cryptogram_invalid' };
   const decline = ((): api.AuthorizationReason | undefined => {

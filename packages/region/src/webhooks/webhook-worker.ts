@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { api, signJson, type PrivateJwk } from '@domicile/protocol';
 import type { Database, WebhookDeliveryRow } from '../storage/database.js';
 import { PolledWorker } from '../workers/polled-worker.js';
-import { retryDelayMs } from '../workers/retry-delay.js';
+import { retryDelayMs, type RetryDelayPolicy } from '../workers/retry-delay.js';
 
 /** Options of {@link WebhookWorker}. */
 export interface WebhookWorkerOptions {
@@ -41,7 +41,7 @@ export class WebhookWorker extends PolledWorker {
   readonly #o: WebhookWorkerOptions;
   readonly #fetch: typeof fetch;
   readonly #now: () => Date;
-  readonly #retry: { baseMs: number; maxMs: number };
+  readonly #retry: RetryDelayPolicy;
   readonly #timeoutMs: number;
   readonly #batchSize: number;
 

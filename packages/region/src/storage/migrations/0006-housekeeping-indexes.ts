@@ -16,7 +16,7 @@ export const housekeepingIndexesMigration: Migration = {
       .on('provisioning_sessions').column('expires_at')
       .where(sql<boolean>`vault_record_id is not null and state <> 'tokenized'`)
       .execute();
-    // The only single-use id table without one; `purgeExpired` walks each by `expires_at`.
+    // The only single-use id table without one; `purgeExpiredBatch` walks each by `expires_at`.
     await trx.schema.createIndex('assertion_jtis_expires_at_idx').ifNotExists()
       .on('assertion_jtis').column('expires_at').execute();
   }),

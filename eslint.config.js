@@ -2,7 +2,15 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '**/dist/**', 'bench/results/**', 'packages/cli/bin/**', 'eslint.config.js'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '**/dist/**',
+      'bench/results/**',
+      'packages/cli/bin/**',
+      'eslint.config.js',
+    ],
+  },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
@@ -18,26 +26,70 @@ export default tseslint.config(
     // The device is what runs on a phone: it must never reach into the region server.
     files: ['packages/device/**/*.ts', 'packages/protocol/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['@domicile/region', '@domicile/region/*', '@domicile/cli', '**/region/src/**', '**/cli/src/**'], message: 'The device and protocol never import server or CLI code.' },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@domicile/region',
+                '@domicile/region/*',
+                '@domicile/cli',
+                '**/region/src/**',
+                '**/cli/src/**',
+              ],
+              message: 'The device and protocol never import server or CLI code.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     // The network router sits between acquirers and regions: it knows the directory, nothing else.
     files: ['packages/network/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['@domicile/region', '@domicile/device', '@domicile/cli', '**/region/src/**', '**/device/src/**', '**/cli/src/**'], message: 'The network router imports only the protocol.' },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@domicile/region',
+                '@domicile/device',
+                '@domicile/cli',
+                '**/region/src/**',
+                '**/device/src/**',
+                '**/cli/src/**',
+              ],
+              message: 'The network router imports only the protocol.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['packages/protocol/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [
-        { group: ['@domicile/region', '@domicile/device', '@domicile/cli', '**/region/src/**', '**/device/src/**', '**/cli/src/**'], message: 'The protocol is the bottom layer: it imports no other workspace.' },
-      ] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@domicile/region',
+                '@domicile/device',
+                '@domicile/cli',
+                '**/region/src/**',
+                '**/device/src/**',
+                '**/cli/src/**',
+              ],
+              message: 'The protocol is the bottom layer: it imports no other workspace.',
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -42,31 +42,55 @@ export interface BenchDeployment {
   close(): Promise<void>;
 }
 
-export async function createBenchDeployment(options: BenchDeploymentOptions): Promise<BenchDeployment> {
+export async function createBenchDeployment(
+  options: BenchDeploymentOptions,
+): Promise<BenchDeployment> {
   const config = await readRegionsConfig(CONFIG_FILE);
   const networks = config.networks ?? [];
   const ports = await freePorts(config.regions.length + networks.length);
-  const baseUrls = Object.fromEntries(config.regions.map((r, i) => [r.id, `http://127.0.0.1:${ports[i] ?? 0}`]));
-  const networkUrls = Object.fromEntries(networks.map((n, i) => [n.id, `http://127.0.0.1:${ports[config.regions.length + i] ?? 0}`]));
+  const baseUrls = Object.fromEntries(
+    config.regions.map((r, i) => [r.id, `http://127.0.0.1:${ports[i] ?? 0}`]),
+  );
+  const networkUrls = Object.fromEntries(
+    networks.map((n, i) => [n.id, `http://127.0.0.1:${ports[config.regions.length + i] ?? 0}`]),
+  );
   await generateKeys(options.dir, config);
   const directoryJws = await signDeploymentDirectory(options.dir, config, {
-    baseUrls: new Map(Object.entries(baseUrls)), networkBaseUrls: new Map(Object.entries(networkUrls)),
+    baseUrls: new Map(Object.entries(baseUrls)),
+    networkBaseUrls: new Map(Object.entries(networkUrls)),
   });
   const postgres = new Map<string, TestPostgresDatabase>();
   if (options.database === 'postgres') {
-    for (const r of config.regions) postgres.set(r.id, await createTestPostgresDatabase(`bench_${r.id}`));
+    for (const r of config.regions)
+      postgres.set(r.id, await createTestPostgresDatabase(`bench_${r.id}`));
   }
   const running = new Set<ServiceProcess>();
   const databaseUrl = (region: string): string =>
     postgres.get(region)?.connectionString ?? `sqlite:${join(options.dir, `${region}.db`)}`;
   // A folder per process: the tsx loader thread writes a profile of its own beside the main one.
-  const profile = (name: string): string[] => options.profileDir === undefined
-    ? [] : ['--cpu-prof', '--cpu-prof-dir', join(options.profileDir, `${name}-${Date.now()}`)];
+  const profile = (name: string): string[] =>
+    options.profileDir === undefined
+      ? []
+      : ['--cpu-prof', '--cpu-prof-dir', join(options.profileDir, `${name}-${Date.now()}`)];
 
-  const start = async (name: string, args: readonly string[], ready: RegExp): Promise<ServiceProcess> => {
-    const service = await startService({ name, args: [...profile(name.replace(/\s+/g, '-')), CLI, ...args], ready });
+  const start = async (
+    name: string,
+    args: readonly string[],
+    ready: RegExp,
+  ): Promise<ServiceProcess> => {
+    const service = await startService({
+      name,
+      args: [...profile(name.replace(/\s+/g, '-')), CLI, ...args],
+      ready,
+    });
     running.add(service);
-    return { ...service, stop: async (graceMs) => { running.delete(service); await service.stop(graceMs); } };
+    return {
+      ...service,
+      stop: async (graceMs) => {
+        running.delete(service);
+        await service.stop(graceMs);
+      },
+    };
   };
 
   return {
@@ -74,14 +98,47 @@ export async function createBenchDeployment(options: BenchDeploymentOptions): Pr
     networkUrls,
     tokenRanges: (region) => config.regions.find((r) => r.id === region)?.tokenRanges ?? [],
     databaseUrl,
-    startRegion: (region) => start(`region ${region}`, [
-      'region', 'serve', '--region', region, '--dir', options.dir, '--db', databaseUrl(region), '--log-file', join(options.dir, `${region}.log`),
-    ], /^region \S+ listening on /),
-    startNetwork: (network) => start(`network ${network}`, ['network', 'serve', '--network', network, '--dir', options.dir], /^network \S+ router listening on /),
-    seed: async (region, tokens, first) => JSON.parse(await runCli([
-      'region', 'seed', '--region', region, '--dir', options.dir, '--db', databaseUrl(region),
-      '--tokens', String(tokens), '--first', String(first), '--json',
-    ])) as SeedResult,
+    startRegion: (region) =>
+      start(
+        `region ${region}`,
+        [
+          'region',
+          'serve',
+          '--region',
+          region,
+          '--dir',
+          options.dir,
+          '--db',
+          databaseUrl(region),
+          '--log-file',
+          join(options.dir, `${region}.log`),
+        ],
+        /^region \S+ listening on /,
+      ),
+    startNetwork: (network) =>
+      start(
+        `network ${network}`,
+        ['network', 'serve', '--network', network, '--dir', options.dir],
+        /^network \S+ router listening on /,
+      ),
+    seed: async (region, tokens, first) =>
+      JSON.parse(
+        await runCli([
+          'region',
+          'seed',
+          '--region',
+          region,
+          '--dir',
+          options.dir,
+          '--db',
+          databaseUrl(region),
+          '--tokens',
+          String(tokens),
+          '--first',
+          String(first),
+          '--json',
+        ]),
+      ) as SeedResult,
     close: async () => {
       await Promise.all([...running].map((s) => s.stop()));
       for (const db of postgres.values()) await db.drop();
@@ -95,12 +152,21 @@ function runCli(args: readonly string[]): Promise<string> {
     const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (chunk: Buffer) => { out += chunk.toString('utf8'); });
-    child.stderr.on('data', (chunk: Buffer) => { err += chunk.toString('utf8'); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      err += chunk.toString('utf8');
+    });
     child.once('error', reject);
     child.once('exit', (code) => {
       if (code === 0) resolve(out);
-      else reject(new Error(`domicile ${args.slice(0, 2).join(' ')} exited with ${String(code)}: ${err.trim()}`));
+      else
+        reject(
+          new Error(
+            `domicile ${args.slice(0, 2).join(' ')} exited with ${String(code)}: ${err.trim()}`,
+          ),
+        );
     });
   });
 }

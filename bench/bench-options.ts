@@ -1,4 +1,5 @@
 import type { BenchDatabase } from './bench-deployment.js';
+import { definedProps } from '@domicile/protocol';
 
 /** How much of one kind of operation to run. */
 export interface RunSize {
@@ -76,7 +77,8 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
     if (arg === '--quick') quick = true;
     else if (arg === '--db') {
       const db = value();
-      if (db !== 'sqlite' && db !== 'postgres') throw new Error(`--db is sqlite or postgres\n${USAGE}`);
+      if (db !== 'sqlite' && db !== 'postgres')
+        throw new Error(`--db is sqlite or postgres\n${USAGE}`);
       database = db;
     } else if (arg === '--out') out = value();
     else if (arg === '--data-dir') dataDir = value();
@@ -86,7 +88,6 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
   return {
     settings: { ...(quick ? QUICK : FULL), database },
     out,
-    ...(dataDir === undefined ? {} : { dataDir }),
-    ...(profileDir === undefined ? {} : { profileDir }),
+    ...definedProps({ dataDir, profileDir }),
   };
 }

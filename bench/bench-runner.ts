@@ -9,6 +9,7 @@ import { measureHttpCeiling } from './scenarios/baseline-scenarios.js';
 import { progress } from './scenarios/measure.js';
 import { measureRegionScenarios, type RegionFigures } from './scenarios/region-scenarios.js';
 import { profileLoadGenerators } from './run-load.js';
+import { definedProps } from '@domicile/protocol';
 
 /**
  * One benchmark run: the HTTP ceiling, then the scenarios (with the crypto floors alternating
@@ -18,16 +19,24 @@ import { profileLoadGenerators } from './run-load.js';
 export async function runBenchmarks(options: BenchOptions): Promise<BenchReport> {
   const { settings } = options;
   const startedAt = new Date();
-  progress(`${settings.mode} run on ${settings.database}, ${settings.concurrency} operations in flight`);
+  progress(
+    `${settings.mode} run on ${settings.database}, ${settings.concurrency} operations in flight`,
+  );
   if (options.profileDir !== undefined) profileLoadGenerators(options.profileDir);
   const httpCeiling = await measureHttpCeiling(settings);
-  const dir = options.dataDir ?? await mkdtemp(join(tmpdir(), 'domicile-bench-'));
+  const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'domicile-bench-')));
   const deployment = await createBenchDeployment({
-    dir, database: settings.database, ...(options.profileDir === undefined ? {} : { profileDir: options.profileDir }),
+    dir,
+    database: settings.database,
+    ...definedProps({ profileDir: options.profileDir }),
   });
   let measured: RegionFigures;
   try {
-    measured = await measureRegionScenarios(settings, deployment, authorizationProbe(settings, deployment));
+    measured = await measureRegionScenarios(
+      settings,
+      deployment,
+      authorizationProbe(settings, deployment),
+    );
   } finally {
     await deployment.close();
     if (options.dataDir === undefined) await rm(dir, { recursive: true, force: true });
@@ -37,12 +46,24 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
   const finishedAt = new Date();
   const notes = [
     'Figures depend on the machine and on whatever else runs on it; the ratios to the baselines measured in the same run are what the targets judge.',
-    ...(settings.mode === 'quick' ? [`Quick mode: a smoke run with few operations and ${settings.scaleTokens.large} tokens for the large scale point; its figures are not a measurement.`] : []),
+    ...(settings.mode === 'quick'
+      ? [
+          `Quick mode: a smoke run with few operations and ${settings.scaleTokens.large} tokens for the large scale point; its figures are not a measurement.`,
+        ]
+      : []),
   ];
   return {
-    format: 'domicile-bench/1', mode: settings.mode, startedAt: startedAt.toISOString(), finishedAt: finishedAt.toISOString(),
+    format: 'domicile-bench/1',
+    mode: settings.mode,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
     durationSeconds: Math.round((finishedAt.getTime() - startedAt.getTime()) / 1000),
-    machine: machineInfo(), database: settings.database, settings, baselines, ...scenarios,
-    targets: evaluateTargets({ baselines, ...scenarios }), notes,
+    machine: machineInfo(),
+    database: settings.database,
+    settings,
+    baselines,
+    ...scenarios,
+    targets: evaluateTargets({ baselines, ...scenarios }),
+    notes,
   };
 }

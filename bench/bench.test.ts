@@ -14,12 +14,22 @@ let table: string;
 /** `npm run bench -- --quick`, as a user runs it, into a temporary JSON file. */
 function runQuick(out: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', RUN, '--quick', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', RUN, '--quick', '--out', out], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString('utf8'); });
-    child.once('exit', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`bench exited with ${String(code)}\n${stderr}`))));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.once('exit', (code) =>
+      code === 0
+        ? resolve(stdout)
+        : reject(new Error(`bench exited with ${String(code)}\n${stderr}`)),
+    );
   });
 }
 
@@ -42,7 +52,9 @@ beforeAll(async () => {
   table = await runQuick(out);
   report = JSON.parse(await readFile(out, 'utf8')) as BenchReport;
 }, 240_000);
-afterAll(async () => { await rm(dir, { recursive: true, force: true }); });
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
 
 // The quick mode runs the whole harness on real processes; nothing here judges its speed.
 describe('npm run bench -- --quick', () => {
@@ -61,15 +73,24 @@ describe('npm run bench -- --quick', () => {
     expect(Object.keys(report.baselines.httpCeiling.cpuMsPerOperation)).toContain('ceiling');
     expectFigure(report.scenarios.provisioningHome, rounds);
     expectFigure(report.scenarios.provisioningRedirected, rounds);
-    expect(Object.keys(report.scenarios.provisioningRedirected.cpuMsPerOperation)).toEqual(expect.arrayContaining(['region us', 'region cn']));
-    for (const figure of [report.scenarios.authorizationRegion, report.scenarios.authorizationRouter, report.scenarios.authorizationAt70]) {
+    expect(Object.keys(report.scenarios.provisioningRedirected.cpuMsPerOperation)).toEqual(
+      expect.arrayContaining(['region us', 'region cn']),
+    );
+    for (const figure of [
+      report.scenarios.authorizationRegion,
+      report.scenarios.authorizationRouter,
+      report.scenarios.authorizationAt70,
+    ]) {
       expectFigure(figure, report.settings.authorization.rounds);
     }
   });
 
   it('measures both scale points, with the peak memory of the region process', () => {
     const { small, large } = report.scale;
-    expect([small.seededTokens, large.seededTokens]).toEqual([report.settings.scaleTokens.small, report.settings.scaleTokens.large]);
+    expect([small.seededTokens, large.seededTokens]).toEqual([
+      report.settings.scaleTokens.small,
+      report.settings.scaleTokens.large,
+    ]);
     for (const point of [small, large]) {
       expectFigure(point.provisioning, report.settings.provisioning.rounds);
       expectFigure(point.authorization, report.settings.authorization.rounds);
@@ -79,8 +100,13 @@ describe('npm run bench -- --quick', () => {
 
   it('judges every target on a measured figure, and prints the table', () => {
     expect(report.targets.map((t) => t.id)).toEqual([
-      'provisioning-home-vs-crypto-floor', 'provisioning-redirected-vs-home', 'authorization-vs-http-ceiling',
-      'authorization-p99-at-70', 'scale-provisioning-drop', 'scale-authorization-drop', 'scale-peak-rss',
+      'provisioning-home-vs-crypto-floor',
+      'provisioning-redirected-vs-home',
+      'authorization-vs-http-ceiling',
+      'authorization-p99-at-70',
+      'scale-provisioning-drop',
+      'scale-authorization-drop',
+      'scale-peak-rss',
     ]);
     for (const target of report.targets) {
       expect(target.value, target.id).toBeTypeOf('number');

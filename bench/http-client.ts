@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { definedProps } from '@domicile/protocol';
 
 /**
  * The load generator's HTTP client: node:http over keep-alive connections. Node's `fetch` costs
@@ -16,30 +17,54 @@ export interface HttpAnswer {
 }
 
 export function httpRequest(
-  url: string, options: { method?: string; headers?: Readonly<Record<string, string>>; body?: string; signal?: AbortSignal } = {},
+  url: string,
+  options: {
+    method?: string;
+    headers?: Readonly<Record<string, string>>;
+    body?: string;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, {
-      agent, method: options.method ?? 'GET', headers: options.headers,
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => {
-        const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(res.headers)) if (typeof value === 'string') headers[name] = value;
-        resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') });
-      });
-    });
+    const req = request(
+      url,
+      {
+        agent,
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        ...definedProps({ signal: options.signal }),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const headers: Record<string, string> = {};
+          for (const [name, value] of Object.entries(res.headers))
+            if (typeof value === 'string') headers[name] = value;
+          resolve({
+            status: res.statusCode ?? 0,
+            headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });
 }
 
 /** POSTs JSON text and parses the JSON answer. */
-export async function postJson(url: string, body: string): Promise<{ status: number; json: unknown }> {
-  const answer = await httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body });
+export async function postJson(
+  url: string,
+  body: string,
+): Promise<{ status: number; json: unknown }> {
+  const answer = await httpRequest(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body,
+  });
   return { status: answer.status, json: answer.body === '' ? undefined : JSON.parse(answer.body) };
 }
 
@@ -50,11 +75,17 @@ export async function postJson(url: string, body: string): Promise<{ status: num
 export const benchFetch: typeof fetch = async (input, init) => {
   const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
   const headers: Record<string, string> = {};
-  new Headers(init?.headers).forEach((value, name) => { headers[name] = value; });
+  new Headers(init?.headers).forEach((value, name) => {
+    headers[name] = value;
+  });
   const answer = await httpRequest(url, {
-    method: init?.method ?? 'GET', headers,
+    method: init?.method ?? 'GET',
+    headers,
     ...(typeof init?.body === 'string' ? { body: init.body } : {}),
     ...(init?.signal instanceof AbortSignal ? { signal: init.signal } : {}),
   });
-  return new Response(answer.status === 204 ? null : answer.body, { status: answer.status, headers: answer.headers });
+  return new Response(answer.status === 204 ? null : answer.body, {
+    status: answer.status,
+    headers: answer.headers,
+  });
 };

@@ -13,10 +13,14 @@ import type { Workload } from './workloads/workload.js';
 
 function createWorkload(spec: WorkloadSpec): Workload {
   switch (spec.kind) {
-    case 'provisioning': return new ProvisioningWorkload(spec);
-    case 'http-get': return new HttpGetWorkload(spec.url);
-    case 'crypto-floor': return new CryptoFloorWorkload({ redirected: spec.redirected });
-    case 'authorization': return new AuthorizationWorkload(spec);
+    case 'provisioning':
+      return new ProvisioningWorkload(spec);
+    case 'http-get':
+      return new HttpGetWorkload(spec.url);
+    case 'crypto-floor':
+      return new CryptoFloorWorkload({ redirected: spec.redirected });
+    case 'authorization':
+      return new AuthorizationWorkload(spec);
   }
 }
 
@@ -35,7 +39,12 @@ process.once('message', (job: LoadJob) => {
   void (async () => {
     const workloads = job.workloads.map(createWorkload);
     try {
-      await send({ type: 'result', results: await runLoad(job, workloads, (phase, workload) => send({ type: 'counted', phase, workload })) });
+      await send({
+        type: 'result',
+        results: await runLoad(job, workloads, (phase, workload) =>
+          send({ type: 'counted', phase, workload }),
+        ),
+      });
     } catch (error) {
       await send({ type: 'failed', error: describe(error) });
     } finally {

@@ -13,7 +13,12 @@ export interface DeploymentInfo {
 /** What one operation of a load run is. Each kind is implemented in `workloads/`. */
 export type WorkloadSpec =
   /** A complete provisioning flow of a green card of `cardRegion`, by a device registered in `home`. */
-  | { readonly kind: 'provisioning'; readonly deployment: DeploymentInfo; readonly home: string; readonly cardRegion: string }
+  | {
+      readonly kind: 'provisioning';
+      readonly deployment: DeploymentInfo;
+      readonly home: string;
+      readonly cardRegion: string;
+    }
   /** `GET url` expecting a small JSON answer: the HTTP ceiling. */
   | { readonly kind: 'http-get'; readonly url: string }
   /** The crypto of one provisioning flow, in process: the crypto floor. */
@@ -35,7 +40,10 @@ export interface AuthorizationSpec {
   /** ATCs of this run start above this: above every ATC an earlier run used on these tokens. */
   readonly atcBase: number;
   /** What seeding gave every token. */
-  readonly seed: { readonly tokenExpiry: { readonly month: number; readonly year: number }; readonly panSequenceNumber: string };
+  readonly seed: {
+    readonly tokenExpiry: { readonly month: number; readonly year: number };
+    readonly panSequenceNumber: string;
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isDomicileError } from '@domicile/protocol';
+import { isDomicileError, definedProps } from '@domicile/protocol';
 import type { LoadJob, LoadResult, RoundResult } from './load-job.js';
 import { round, summarizeLatency } from './stats.js';
 import type { Workload } from './workloads/workload.js';
@@ -17,34 +17,61 @@ interface Tally {
  * each counted round starts and ends (the parent reads the servers' CPU time then).
  */
 export async function runLoad(
-  job: LoadJob, workloads: readonly Workload[], counted?: (phase: 'start' | 'end', workload: number) => Promise<void>,
+  job: LoadJob,
+  workloads: readonly Workload[],
+  counted?: (phase: 'start' | 'end', workload: number) => Promise<void>,
 ): Promise<LoadResult[]> {
-  const runs: { workload: Workload; prepareSeconds: number; tally: Tally; rounds: RoundResult[]; cpuMicros: number }[] = [];
+  const runs: {
+    workload: Workload;
+    prepareSeconds: number;
+    tally: Tally;
+    rounds: RoundResult[];
+    cpuMicros: number;
+  }[] = [];
   for (const workload of workloads) {
     const started = performance.now();
     await workload.prepare(job.warmup + job.rounds * job.perRound);
-    runs.push({ workload, prepareSeconds: round((performance.now() - started) / 1000), tally: { errors: 0 }, rounds: [], cpuMicros: 0 });
+    runs.push({
+      workload,
+      prepareSeconds: round((performance.now() - started) / 1000),
+      tally: { errors: 0 },
+      rounds: [],
+      cpuMicros: 0,
+    });
   }
-  for (const run of runs) if (job.warmup > 0) await runBatch(job, run.workload, 0, job.warmup, run.tally);
+  for (const run of runs)
+    if (job.warmup > 0) await runBatch(job, run.workload, 0, job.warmup, run.tally);
   for (let r = 0; r < job.rounds; r++) {
     for (const [index, run] of runs.entries()) {
       await counted?.('start', index);
-      const { result, cpu } = await runBatch(job, run.workload, job.warmup + r * job.perRound, job.perRound, run.tally);
+      const { result, cpu } = await runBatch(
+        job,
+        run.workload,
+        job.warmup + r * job.perRound,
+        job.perRound,
+        run.tally,
+      );
       await counted?.('end', index);
       run.rounds.push(result);
       run.cpuMicros += cpu;
     }
   }
   return runs.map(({ rounds, tally, prepareSeconds, cpuMicros }) => ({
-    rounds, errors: tally.errors, prepareSeconds,
+    rounds,
+    errors: tally.errors,
+    prepareSeconds,
     cpuMsPerOperation: round(cpuMicros / 1000 / Math.max(1, job.rounds * job.perRound)),
-    ...(tally.firstError === undefined ? {} : { firstError: tally.firstError }),
+    ...definedProps({ firstError: tally.firstError }),
   }));
 }
 
 /** One batch of operations: the round's result, and the CPU time (µs) the generator spent running it. */
 async function runBatch(
-  job: LoadJob, workload: Workload, first: number, count: number, tally: Tally,
+  job: LoadJob,
+  workload: Workload,
+  first: number,
+  count: number,
+  tally: Tally,
 ): Promise<{ result: RoundResult; cpu: number }> {
   await workload.prepareBatch?.(first, count);
   const cpu = process.cpuUsage();
@@ -67,7 +94,9 @@ async function runBatch(
   const used = process.cpuUsage(cpu);
   return {
     result: {
-      operations: count, errors, seconds: round(seconds),
+      operations: count,
+      errors,
+      seconds: round(seconds),
       throughput: round(latencies.length / seconds),
       latencyMs: summarizeLatency(latencies),
     },
@@ -77,7 +106,10 @@ async function runBatch(
 
 /** `concurrency` workers, each starting its next operation as soon as the last one ends. */
 async function closedLoop(
-  concurrency: number, first: number, count: number, timed: (index: number, startedAt: number) => Promise<void>,
+  concurrency: number,
+  first: number,
+  count: number,
+  timed: (index: number, startedAt: number) => Promise<void>,
 ): Promise<void> {
   let next = first;
   const end = first + count;
@@ -93,7 +125,11 @@ async function closedLoop(
  * (no coordinated omission).
  */
 async function openLoop(
-  rate: number, concurrency: number, first: number, count: number, timed: (index: number, startedAt: number) => Promise<void>,
+  rate: number,
+  concurrency: number,
+  first: number,
+  count: number,
+  timed: (index: number, startedAt: number) => Promise<void>,
 ): Promise<void> {
   const begin = performance.now();
   const inFlight = new Set<Promise<void>>();

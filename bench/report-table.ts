@@ -1,10 +1,19 @@
-import { isFigure, type BenchReport, type Figure, type TargetResult, type Unmeasured } from './report.js';
+import {
+  isFigure,
+  type BenchReport,
+  type Figure,
+  type TargetResult,
+  type Unmeasured,
+} from './report.js';
 import type { Spread } from './stats.js';
 
 const NAME = 50;
 const THROUGHPUT = 32;
 const LATENCY = 20;
-const UNITS: Readonly<Record<string, string>> = { 'authorizations/s': 'auth/s', 'requests/s': 'req/s' };
+const UNITS: Readonly<Record<string, string>> = {
+  'authorizations/s': 'auth/s',
+  'requests/s': 'req/s',
+};
 
 /** The report as a terminal table: figures (median [min–max] over the rounds), then the targets. */
 export function formatReport(report: BenchReport): string {
@@ -21,16 +30,31 @@ export function formatReport(report: BenchReport): string {
     row('crypto floor, redirected flow (in process)', report.baselines.cryptoFloorRedirected),
     row('HTTP ceiling (bare fastify)', report.baselines.httpCeiling),
     section('Scenarios'),
-    row(`1. provisioning, home card (${report.scale.small.seededTokens} tokens)`, report.scenarios.provisioningHome),
+    row(
+      `1. provisioning, home card (${report.scale.small.seededTokens} tokens)`,
+      report.scenarios.provisioningHome,
+    ),
     row('2. provisioning, redirected card', report.scenarios.provisioningRedirected),
     row('3. authorization, region endpoint', report.scenarios.authorizationRegion),
     row('   authorization, through the network router', report.scenarios.authorizationRouter),
     row('   authorization, region, at 70%', report.scenarios.authorizationAt70),
     section('Scale'),
-    row(`4. provisioning, ${report.scale.small.seededTokens} tokens`, report.scale.small.provisioning),
-    row(`   provisioning, ${report.scale.large.seededTokens} tokens`, report.scale.large.provisioning),
-    row(`   authorization, ${report.scale.small.seededTokens} tokens`, report.scale.small.authorization),
-    row(`   authorization, ${report.scale.large.seededTokens} tokens`, report.scale.large.authorization),
+    row(
+      `4. provisioning, ${report.scale.small.seededTokens} tokens`,
+      report.scale.small.provisioning,
+    ),
+    row(
+      `   provisioning, ${report.scale.large.seededTokens} tokens`,
+      report.scale.large.provisioning,
+    ),
+    row(
+      `   authorization, ${report.scale.small.seededTokens} tokens`,
+      report.scale.small.authorization,
+    ),
+    row(
+      `   authorization, ${report.scale.large.seededTokens} tokens`,
+      report.scale.large.authorization,
+    ),
     `${'   region peak resident memory'.padEnd(NAME)}${mib(report.scale.small.peakRssMb)} with ${report.scale.small.seededTokens} tokens, ${mib(report.scale.large.peakRssMb)} with ${report.scale.large.seededTokens} (seeded in ${report.scale.large.seedSeconds} s)`,
     section('Targets'),
     ...report.targets.map(targetLine),
@@ -45,11 +69,19 @@ function section(title: string): string {
 
 function row(name: string, figure: Figure | Unmeasured): string {
   if (!isFigure(figure)) return `${name.padEnd(NAME)}not measured: ${figure.unmeasured}`;
-  const errors = figure.errors === 0 ? '' : `  (${figure.errors} failed: ${figure.firstError ?? '?'})`;
+  const errors =
+    figure.errors === 0 ? '' : `  (${figure.errors} failed: ${figure.firstError ?? '?'})`;
   const label = figure.rate === undefined ? name : `${name} (${num(figure.rate)}/s offered)`;
-  const cpu = Object.entries(figure.cpuMsPerOperation).map(([who, ms]) => `${who.replace(/^(region|network) /, '').replace('load generator', 'gen')} ${num(ms)}`).join(' · ');
-  return `${label.padEnd(NAME)}${`${fmt(figure.throughput)} ${UNITS[figure.unit] ?? figure.unit}`.padEnd(THROUGHPUT)}`
-    + `${fmt(figure.p50Ms).padEnd(LATENCY)}${fmt(figure.p99Ms).padEnd(LATENCY)}${cpu}${errors}`;
+  const cpu = Object.entries(figure.cpuMsPerOperation)
+    .map(
+      ([who, ms]) =>
+        `${who.replace(/^(region|network) /, '').replace('load generator', 'gen')} ${num(ms)}`,
+    )
+    .join(' · ');
+  return (
+    `${label.padEnd(NAME)}${`${fmt(figure.throughput)} ${UNITS[figure.unit] ?? figure.unit}`.padEnd(THROUGHPUT)}` +
+    `${fmt(figure.p50Ms).padEnd(LATENCY)}${fmt(figure.p99Ms).padEnd(LATENCY)}${cpu}${errors}`
+  );
 }
 
 function fmt(s: Spread): string {
@@ -67,7 +99,12 @@ function mib(value: number | null): string {
 
 function targetLine(t: TargetResult): string {
   const mark = t.met === null ? '?' : t.met ? '✓' : '✗';
-  const value = t.value === null ? 'not measured' : t.unit === 'ratio' ? `${(t.value * 100).toFixed(1)}%` : `${t.value} ${t.unit}`;
+  const value =
+    t.value === null
+      ? 'not measured'
+      : t.unit === 'ratio'
+        ? `${(t.value * 100).toFixed(1)}%`
+        : `${t.value} ${t.unit}`;
   const limit = t.unit === 'ratio' ? `${(t.limit * 100).toFixed(0)}%` : `${t.limit} ${t.unit}`;
   const verdict = t.met === null ? 'not judged' : t.met ? 'met' : 'MISSED';
   return `${mark} ${t.description.padEnd(72)} ${value.padEnd(12)} (target ${t.comparison} ${limit}) ${verdict}`;

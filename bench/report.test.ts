@@ -1,23 +1,65 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateTargets, figureOf, throughputRatio, type BenchReport, type Figure } from './report.js';
+import {
+  evaluateTargets,
+  figureOf,
+  throughputRatio,
+  type BenchReport,
+  type Figure,
+} from './report.js';
 
 function figure(throughput: number, p99 = 10): Figure {
   return roundsFigure([throughput], p99);
 }
 
 function roundsFigure(throughputs: readonly number[], p99 = 10, series?: string): Figure {
-  const rounds = throughputs.map((throughput) => ({ operations: 10, errors: 0, seconds: 1, throughput, latencyMs: { p50: 1, p90: 5, p99, max: p99 } }));
-  return figureOf({ rounds, errors: 0, prepareSeconds: 0, cpuMsPerOperation: 1 }, 'ops/s', { concurrency: 1 }, { 'load generator': 1 }, series);
+  const rounds = throughputs.map((throughput) => ({
+    operations: 10,
+    errors: 0,
+    seconds: 1,
+    throughput,
+    latencyMs: { p50: 1, p90: 5, p99, max: p99 },
+  }));
+  return figureOf(
+    { rounds, errors: 0, prepareSeconds: 0, cpuMsPerOperation: 1 },
+    'ops/s',
+    { concurrency: 1 },
+    { 'load generator': 1 },
+    series,
+  );
 }
 
-function measured(o: { home?: number; large?: number; rss?: number | null; auth?: boolean } = {}): Pick<BenchReport, 'baselines' | 'scenarios' | 'scale'> {
+function measured(
+  o: { home?: number; large?: number; rss?: number | null; auth?: boolean } = {},
+): Pick<BenchReport, 'baselines' | 'scenarios' | 'scale'> {
   const auth = o.auth === false ? { unmeasured: 'no network' } : figure(400);
   return {
-    baselines: { cryptoFloorHome: figure(200), cryptoFloorRedirected: figure(150), httpCeiling: figure(1000) },
-    scenarios: { provisioningHome: figure(o.home ?? 100), provisioningRedirected: figure(90), authorizationRegion: auth, authorizationRouter: auth, authorizationAt70: o.auth === false ? auth : figure(280, 25) },
+    baselines: {
+      cryptoFloorHome: figure(200),
+      cryptoFloorRedirected: figure(150),
+      httpCeiling: figure(1000),
+    },
+    scenarios: {
+      provisioningHome: figure(o.home ?? 100),
+      provisioningRedirected: figure(90),
+      authorizationRegion: auth,
+      authorizationRouter: auth,
+      authorizationAt70: o.auth === false ? auth : figure(280, 25),
+    },
     scale: {
-      small: { seededTokens: 1_000, seedSeconds: 1, provisioning: figure(100), authorization: auth, peakRssMb: 150 },
-      large: { seededTokens: 1_000_000, seedSeconds: 100, provisioning: figure(o.large ?? 85), authorization: auth, peakRssMb: o.rss === undefined ? 250 : o.rss },
+      small: {
+        seededTokens: 1_000,
+        seedSeconds: 1,
+        provisioning: figure(100),
+        authorization: auth,
+        peakRssMb: 150,
+      },
+      large: {
+        seededTokens: 1_000_000,
+        seedSeconds: 100,
+        provisioning: figure(o.large ?? 85),
+        authorization: auth,
+        peakRssMb: o.rss === undefined ? 250 : o.rss,
+      },
     },
   };
 }
@@ -35,7 +77,12 @@ describe('targets', () => {
   });
 
   it('misses a target just past its limit, and judges nothing it has no figure for', () => {
-    const byId = Object.fromEntries(evaluateTargets(measured({ home: 99, large: 79, rss: 300, auth: false })).map((t) => [t.id, t]));
+    const byId = Object.fromEntries(
+      evaluateTargets(measured({ home: 99, large: 79, rss: 300, auth: false })).map((t) => [
+        t.id,
+        t,
+      ]),
+    );
     expect(byId['provisioning-home-vs-crypto-floor']?.met).toBe(false);
     expect(byId['scale-provisioning-drop']?.met).toBe(false);
     expect(byId['scale-peak-rss']?.met).toBe(false);

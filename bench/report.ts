@@ -2,6 +2,7 @@ import { cpus, platform, arch, totalmem } from 'node:os';
 import type { BenchSettings } from './bench-options.js';
 import type { LoadResult, RoundResult } from './load-job.js';
 import { round, spread, type Spread } from './stats.js';
+import { definedProps } from '@domicile/protocol';
 
 /** One measured figure: throughput and latency over the rounds (median, min, max). */
 export interface Figure {
@@ -92,22 +93,34 @@ export interface BenchReport {
 export function machineInfo(): MachineInfo {
   const cores = cpus();
   return {
-    cpu: cores[0]?.model.trim() ?? 'unknown', cores: cores.length, memoryMb: Math.round(totalmem() / 2 ** 20),
-    node: process.version, platform: `${platform()} ${arch()}`,
+    cpu: cores[0]?.model.trim() ?? 'unknown',
+    cores: cores.length,
+    memoryMb: Math.round(totalmem() / 2 ** 20),
+    node: process.version,
+    platform: `${platform()} ${arch()}`,
   };
 }
 
 export function figureOf(
-  result: LoadResult, unit: string, job: { concurrency: number; rate?: number }, cpuMsPerOperation: Readonly<Record<string, number>>,
+  result: LoadResult,
+  unit: string,
+  job: { concurrency: number; rate?: number },
+  cpuMsPerOperation: Readonly<Record<string, number>>,
   series?: string,
 ): Figure {
   return {
-    unit, concurrency: job.concurrency, ...(job.rate === undefined ? {} : { rate: round(job.rate) }),
+    unit,
+    concurrency: job.concurrency,
+    ...(job.rate === undefined ? {} : { rate: round(job.rate) }),
     throughput: spread(result.rounds.map((r) => r.throughput)),
     p50Ms: spread(result.rounds.map((r) => r.latencyMs.p50)),
     p99Ms: spread(result.rounds.map((r) => r.latencyMs.p99)),
-    errors: result.errors, ...(result.firstError === undefined ? {} : { firstError: result.firstError }),
-    prepareSeconds: result.prepareSeconds, cpuMsPerOperation, rounds: result.rounds, ...(series === undefined ? {} : { series }),
+    errors: result.errors,
+    ...definedProps({ firstError: result.firstError }),
+    prepareSeconds: result.prepareSeconds,
+    cpuMsPerOperation,
+    rounds: result.rounds,
+    ...definedProps({ series }),
   };
 }
 
@@ -123,7 +136,9 @@ export function isFigure(value: Figure | Unmeasured): value is Figure {
 export function throughputRatio(a: Figure | Unmeasured, b: Figure | Unmeasured): number | null {
   if (!isFigure(a) || !isFigure(b)) return null;
   if (a.series !== undefined && a.series === b.series && a.rounds.length === b.rounds.length) {
-    const ratios = a.rounds.map((r, i) => r.throughput / (b.rounds[i]?.throughput ?? Number.NaN)).filter(Number.isFinite);
+    const ratios = a.rounds
+      .map((r, i) => r.throughput / (b.rounds[i]?.throughput ?? Number.NaN))
+      .filter(Number.isFinite);
     return ratios.length === 0 ? null : spread(ratios).median;
   }
   return b.throughput.median === 0 ? null : round(a.throughput.median / b.throughput.median);
@@ -133,20 +148,78 @@ type Measured = Pick<BenchReport, 'baselines' | 'scenarios' | 'scale'>;
 
 /** The issue's targets, each with the figure it judges and whether it is met. */
 export function evaluateTargets(m: Measured): TargetResult[] {
-  const tput = (f: Figure | Unmeasured): number | null => (isFigure(f) ? f.throughput.median : null);
-  const drop = (small: number | null, large: number | null): number | null => (small === null || large === null || small === 0 ? null : round(1 - large / small));
+  const tput = (f: Figure | Unmeasured): number | null =>
+    isFigure(f) ? f.throughput.median : null;
+  const drop = (small: number | null, large: number | null): number | null =>
+    small === null || large === null || small === 0 ? null : round(1 - large / small);
   const at70 = m.scenarios.authorizationAt70;
   const target = (t: Omit<TargetResult, 'met'>): TargetResult => ({
     ...t,
-    met: t.value === null ? null : t.comparison === '>=' ? t.value >= t.limit : t.comparison === '<=' ? t.value <= t.limit : t.value < t.limit,
+    met:
+      t.value === null
+        ? null
+        : t.comparison === '>='
+          ? t.value >= t.limit
+          : t.comparison === '<='
+            ? t.value <= t.limit
+            : t.value < t.limit,
   });
   return [
-    target({ id: 'provisioning-home-vs-crypto-floor', description: 'Provisioning, home card: flows/s ÷ crypto floor flows/s', value: throughputRatio(m.scenarios.provisioningHome, m.baselines.cryptoFloorHome), unit: 'ratio', comparison: '>=', limit: 0.5 }),
-    target({ id: 'provisioning-redirected-vs-home', description: 'Provisioning, redirected card: flows/s ÷ home-card flows/s', value: throughputRatio(m.scenarios.provisioningRedirected, m.scenarios.provisioningHome), unit: 'ratio', comparison: '>=', limit: 0.85 }),
-    target({ id: 'authorization-vs-http-ceiling', description: 'Authorization (region endpoint): requests/s ÷ HTTP ceiling requests/s', value: throughputRatio(m.scenarios.authorizationRegion, m.baselines.httpCeiling), unit: 'ratio', comparison: '>=', limit: 0.4 }),
-    target({ id: 'authorization-p99-at-70', description: 'Authorization p99 at 70% of the maximum throughput', value: isFigure(at70) ? at70.p99Ms.median : null, unit: 'ms', comparison: '<=', limit: 20 }),
-    target({ id: 'scale-provisioning-drop', description: `Provisioning throughput drop, ${m.scale.small.seededTokens} → ${m.scale.large.seededTokens} tokens`, value: drop(tput(m.scale.small.provisioning), tput(m.scale.large.provisioning)), unit: 'ratio', comparison: '<=', limit: 0.2 }),
-    target({ id: 'scale-authorization-drop', description: `Authorization throughput drop, ${m.scale.small.seededTokens} → ${m.scale.large.seededTokens} tokens`, value: drop(tput(m.scale.small.authorization), tput(m.scale.large.authorization)), unit: 'ratio', comparison: '<=', limit: 0.2 }),
-    target({ id: 'scale-peak-rss', description: `Region process peak resident memory with ${m.scale.large.seededTokens} tokens`, value: m.scale.large.peakRssMb, unit: 'MiB', comparison: '<', limit: 300 }),
+    target({
+      id: 'provisioning-home-vs-crypto-floor',
+      description: 'Provisioning, home card: flows/s ÷ crypto floor flows/s',
+      value: throughputRatio(m.scenarios.provisioningHome, m.baselines.cryptoFloorHome),
+      unit: 'ratio',
+      comparison: '>=',
+      limit: 0.5,
+    }),
+    target({
+      id: 'provisioning-redirected-vs-home',
+      description: 'Provisioning, redirected card: flows/s ÷ home-card flows/s',
+      value: throughputRatio(m.scenarios.provisioningRedirected, m.scenarios.provisioningHome),
+      unit: 'ratio',
+      comparison: '>=',
+      limit: 0.85,
+    }),
+    target({
+      id: 'authorization-vs-http-ceiling',
+      description: 'Authorization (region endpoint): requests/s ÷ HTTP ceiling requests/s',
+      value: throughputRatio(m.scenarios.authorizationRegion, m.baselines.httpCeiling),
+      unit: 'ratio',
+      comparison: '>=',
+      limit: 0.4,
+    }),
+    target({
+      id: 'authorization-p99-at-70',
+      description: 'Authorization p99 at 70% of the maximum throughput',
+      value: isFigure(at70) ? at70.p99Ms.median : null,
+      unit: 'ms',
+      comparison: '<=',
+      limit: 20,
+    }),
+    target({
+      id: 'scale-provisioning-drop',
+      description: `Provisioning throughput drop, ${m.scale.small.seededTokens} → ${m.scale.large.seededTokens} tokens`,
+      value: drop(tput(m.scale.small.provisioning), tput(m.scale.large.provisioning)),
+      unit: 'ratio',
+      comparison: '<=',
+      limit: 0.2,
+    }),
+    target({
+      id: 'scale-authorization-drop',
+      description: `Authorization throughput drop, ${m.scale.small.seededTokens} → ${m.scale.large.seededTokens} tokens`,
+      value: drop(tput(m.scale.small.authorization), tput(m.scale.large.authorization)),
+      unit: 'ratio',
+      comparison: '<=',
+      limit: 0.2,
+    }),
+    target({
+      id: 'scale-peak-rss',
+      description: `Region process peak resident memory with ${m.scale.large.seededTokens} tokens`,
+      value: m.scale.large.peakRssMb,
+      unit: 'MiB',
+      comparison: '<',
+      limit: 300,
+    }),
   ];
 }

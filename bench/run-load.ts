@@ -17,11 +17,24 @@ export function profileLoadGenerators(dir: string): void {
  * workload. The process runs the TypeScript sources through tsx, like the region servers it
  * measures. `counted` is called as each counted round starts and ends.
  */
-export function runLoadInChild(job: LoadJob, counted?: (phase: 'start' | 'end', workload: number) => void): Promise<readonly LoadResult[]> {
+export function runLoadInChild(
+  job: LoadJob,
+  counted?: (phase: 'start' | 'end', workload: number) => void,
+): Promise<readonly LoadResult[]> {
   return new Promise((resolve, reject) => {
     // A folder per process: the tsx loader thread writes a profile of its own beside the main one.
-    const profile = profileDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', join(profileDir, `load-${job.workloads.map((w) => w.kind).join('+')}-${Date.now()}`)];
-    const child = fork(GENERATOR, [], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const profile =
+      profileDir === undefined
+        ? []
+        : [
+            '--cpu-prof',
+            '--cpu-prof-dir',
+            join(profileDir, `load-${job.workloads.map((w) => w.kind).join('+')}-${Date.now()}`),
+          ];
+    const child = fork(GENERATOR, [], {
+      execArgv: ['--import', 'tsx', ...profile],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     let answer: LoadMessage | undefined;
     child.on('message', (message: LoadMessage) => {
       if (message.type === 'counted') counted?.(message.phase, message.workload);
@@ -30,7 +43,14 @@ export function runLoadInChild(job: LoadJob, counted?: (phase: 'start' | 'end', 
     child.once('error', reject);
     child.once('exit', (code) => {
       if (answer?.type === 'result') resolve(answer.results);
-      else reject(new Error(answer?.type === 'failed' ? `load generator failed: ${answer.error}` : `load generator exited with ${String(code)}`));
+      else
+        reject(
+          new Error(
+            answer?.type === 'failed'
+              ? `load generator failed: ${answer.error}`
+              : `load generator exited with ${String(code)}`,
+          ),
+        );
     });
     child.send(job);
   });

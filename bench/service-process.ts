@@ -28,7 +28,8 @@ export interface StartServiceOptions {
 /** Starts `node args…` and resolves once it prints a line matching `ready`. */
 export async function startService(options: StartServiceOptions): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [...options.args], {
-    stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: options.env ?? process.env,
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${options.name} did not start`);
@@ -41,7 +42,9 @@ export async function startService(options: StartServiceOptions): Promise<Servic
   child.stdout?.resume();
   child.stderr?.resume();
   return {
-    name: options.name, pid, readyLine,
+    name: options.name,
+    pid,
+    readyLine,
     peakRssMb: () => peakRssMb(pid),
     cpuSeconds: () => cpuSeconds(pid),
     stop: async (graceMs = 15_000) => {
@@ -58,7 +61,11 @@ async function waitForLine(child: ChildProcess, options: StartServiceOptions): P
   let out = '';
   let err = '';
   return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`${options.name} was not ready within ${options.timeoutMs ?? 60_000} ms`)), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () =>
+        fail(new Error(`${options.name} was not ready within ${options.timeoutMs ?? 60_000} ms`)),
+      options.timeoutMs ?? 60_000,
+    );
     const fail = (error: Error): void => {
       clearTimeout(timer);
       child.kill('SIGKILL');
@@ -75,8 +82,11 @@ async function waitForLine(child: ChildProcess, options: StartServiceOptions): P
         resolve(line);
       }
     });
-    const onError = (chunk: Buffer): void => { err += chunk.toString('utf8'); };
-    const onExit = (code: number | null): void => fail(new Error(`${options.name} exited with ${String(code)} before it was ready`));
+    const onError = (chunk: Buffer): void => {
+      err += chunk.toString('utf8');
+    };
+    const onExit = (code: number | null): void =>
+      fail(new Error(`${options.name} exited with ${String(code)} before it was ready`));
     child.stderr?.on('data', onError);
     child.once('exit', onExit);
   });

@@ -11,7 +11,9 @@ describe('domicile demo', () => {
     const dir = await mkdtemp(join(tmpdir(), 'domicile-demo-test-'));
     const lines: string[] = [];
     try {
-      expect(await runDemo({ dir, configFile: CONFIG_FILE, out: (line) => lines.push(line) })).toBe(true);
+      expect(await runDemo({ dir, configFile: CONFIG_FILE, out: (line) => lines.push(line) })).toBe(
+        true,
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -32,29 +32,72 @@ import { createHash, randomBytes } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import { SecureElement, checkRedirect, parseCardInput } from '@domicile/device';
 import {
-  SIGNING_ALG, TYP, buildDirectoryDocument, decryptText, encryptJson, generateKeyPairJwk, last4Of,
-  routingPrefixOf, signDirectory, signJson, verifyDirectory, type Directory, type api,
+  SIGNING_ALG,
+  TYP,
+  buildDirectoryDocument,
+  decryptText,
+  encryptJson,
+  generateKeyPairJwk,
+  last4Of,
+  routingPrefixOf,
+  signDirectory,
+  signJson,
+  verifyDirectory,
+  type Directory,
+  type api,
 } from '@domicile/protocol';
-import { TEST_CARDS, generateRegionKeySet, publicKeysOf, type RegionKeySet, type TestCard } from '@domicile/region';
+import {
+  TEST_CARDS,
+  generateRegionKeySet,
+  publicKeysOf,
+  type RegionKeySet,
+  type TestCard,
+} from '@domicile/region';
 import { assetHash, renderCardArt } from '../../packages/region/src/assets/index.js';
-import { deviceKeyThumbprint, embeddedDeviceKey } from '../../packages/region/src/auth/device-key-cache.js';
+import {
+  deviceKeyThumbprint,
+  embeddedDeviceKey,
+} from '../../packages/region/src/auth/device-key-cache.js';
 import { SANDBOX_PRODUCTS, type CardProduct } from '../../packages/region/src/issuer/index.js';
 import { deriveTokenMasterKey } from '../../packages/region/src/provisioning/token-keys.js';
 import { drawTokenNumber } from '../../packages/region/src/provisioning/index.js';
-import { issueRedirectAssertion, pairwisePseudonym, verifyRedirectAssertion } from '../../packages/region/src/redirect/index.js';
+import {
+  issueRedirectAssertion,
+  pairwisePseudonym,
+  verifyRedirectAssertion,
+} from '../../packages/region/src/redirect/index.js';
 import { Tsm } from '../../packages/region/src/tsm/index.js';
 import { Vault } from '../../packages/region/src/vault/index.js';
 import type { Workload } from '../workloads/workload.js';
 
 /** Requests of a home flow, as `provisioning-workload.ts` makes them (the POSTs first). */
 const HOME_REQUESTS: readonly (readonly [string, string])[] = [
-  ['POST', '/v1/provisioning'], ['POST', '/v1/provisioning/s/eligibility'], ['POST', '/v1/provisioning/s/terms'],
-  ['POST', '/v1/provisioning/s/card'], ['POST', '/v1/provisioning/s/tokenize'], ['GET', '/v1/notifications'],
+  ['POST', '/v1/provisioning'],
+  ['POST', '/v1/provisioning/s/eligibility'],
+  ['POST', '/v1/provisioning/s/terms'],
+  ['POST', '/v1/provisioning/s/card'],
+  ['POST', '/v1/provisioning/s/tokenize'],
+  ['GET', '/v1/notifications'],
 ];
 
 const REGIONS = [
-  { id: 'us', name: 'US', baseUrl: 'http://127.0.0.1:1', routing: [{ from: '400000', to: '449999' }, { from: '510000', to: '529999' }], tokenRanges: [{ from: '489000', to: '489099' }] },
-  { id: 'cn', name: 'CN', baseUrl: 'http://127.0.0.1:2', routing: [{ from: '620000', to: '629999' }], tokenRanges: [{ from: '489200', to: '489299' }] },
+  {
+    id: 'us',
+    name: 'US',
+    baseUrl: 'http://127.0.0.1:1',
+    routing: [
+      { from: '400000', to: '449999' },
+      { from: '510000', to: '529999' },
+    ],
+    tokenRanges: [{ from: '489000', to: '489099' }],
+  },
+  {
+    id: 'cn',
+    name: 'CN',
+    baseUrl: 'http://127.0.0.1:2',
+    routing: [{ from: '620000', to: '629999' }],
+    tokenRanges: [{ from: '489200', to: '489299' }],
+  },
 ];
 
 interface Keys {
@@ -79,10 +122,26 @@ export class CryptoFloorWorkload implements Workload {
   async prepare(operations: number): Promise<void> {
     const [us, cn] = await Promise.all([generateRegionKeySet('us'), generateRegionKeySet('cn')]);
     const authority = await generateKeyPairJwk('sig');
-    const doc = buildDirectoryDocument({ regions: REGIONS }, new Map([['us', publicKeysOf(us)], ['cn', publicKeysOf(cn)]]), { serial: 1 });
-    const directory = await verifyDirectory(await signDirectory(doc, authority.privateJwk), authority.publicJwk);
+    const doc = buildDirectoryDocument(
+      { regions: REGIONS },
+      new Map([
+        ['us', publicKeysOf(us)],
+        ['cn', publicKeysOf(cn)],
+      ]),
+      { serial: 1 },
+    );
+    const directory = await verifyDirectory(
+      await signDirectory(doc, authority.privateJwk),
+      authority.publicJwk,
+    );
     const owner = this.#redirected ? cn : us;
-    this.#keys = { directory, home: us, owner, vault: Vault.fromKeySet(owner), tsm: new Tsm({ region: owner.region, key: owner.tsm }) };
+    this.#keys = {
+      directory,
+      home: us,
+      owner,
+      vault: Vault.fromKeySet(owner),
+      tsm: new Tsm({ region: owner.region, key: owner.tsm }),
+    };
     // A fresh device per flow, as over HTTP: the region imports a key it has not seen before.
     this.#devices = [];
     for (let i = 0; i < operations; i++) this.#devices.push(await SecureElement.create());
@@ -91,13 +150,22 @@ export class CryptoFloorWorkload implements Workload {
   async run(index: number): Promise<void> {
     const keys = this.#keys;
     const se = this.#devices[index];
-    if (keys === undefined || se === undefined) throw new Error('operation without a prepared device');
+    if (keys === undefined || se === undefined)
+      throw new Error('operation without a prepared device');
     const ownerId = keys.owner.region;
     const card = greenCard(ownerId, index);
-    const { details, network } = parseCardInput({ pan: card.pan, expiry: card.expiry, cvv: card.cvv, name: card.name });
+    const { details, network } = parseCardInput({
+      pan: card.pan,
+      expiry: card.expiry,
+      cvv: card.cvv,
+      name: card.name,
+    });
     const message = { routingPrefix: routingPrefixOf(details.pan), last4: last4Of(details.pan) };
-    const requests = this.#redirected ? [HOME_REQUESTS[0] ?? ['POST', '/'], ...HOME_REQUESTS] : HOME_REQUESTS;
-    for (const [method, path] of requests) await dpopRoundTrip(se, method, `http://127.0.0.1:1${path}`);
+    const requests = this.#redirected
+      ? [HOME_REQUESTS[0] ?? ['POST', '/'], ...HOME_REQUESTS]
+      : HOME_REQUESTS;
+    for (const [method, path] of requests)
+      await dpopRoundTrip(se, method, `http://127.0.0.1:1${path}`);
     if (this.#redirected) await redirect(keys, se, message);
 
     const product = productOf(card);
@@ -106,23 +174,49 @@ export class CryptoFloorWorkload implements Workload {
     const jwe = await encryptJson(details, publicKeysOf(keys.owner).encryption, TYP.cardDetails);
     await decryptText(jwe, keys.owner.encryption, TYP.cardDetails, 'CARD_DETAILS_UNREADABLE');
     keys.vault.panHash(details.pan);
-    const sealed = await keys.vault.seal({ pan: details.pan, expiry: details.expiry, name: details.name });
+    const sealed = await keys.vault.seal({
+      pan: details.pan,
+      expiry: details.expiry,
+      name: details.name,
+    });
 
     const tokenNumber = drawTokenNumber(REGIONS.find((r) => r.id === ownerId)?.tokenRanges ?? []);
     const art = assetHash(Buffer.from(renderCardArt(product, network), 'utf8'));
     const tokenRef = randomBytes(16).toString('base64url');
     const sessionId = randomBytes(16).toString('base64url');
     const payload: api.ProvisioningPayload = {
-      region: ownerId, sessionId, tokenRef, tokenNumber, tokenExpiry: { month: 12, year: 2030 }, panSequenceNumber: '00',
+      region: ownerId,
+      sessionId,
+      tokenRef,
+      tokenNumber,
+      tokenExpiry: { month: 12, year: 2030 },
+      panSequenceNumber: '00',
       iccMasterKey: deriveTokenMasterKey(keys.owner.secrets.issuerMasterKey, tokenNumber, '00'),
-      atcStart: 0, network, last4: message.last4, deviceJkt: se.deviceJkt, issuedAt: Math.floor(Date.now() / 1000),
+      atcStart: 0,
+      network,
+      last4: message.last4,
+      deviceJkt: se.deviceJkt,
+      issuedAt: Math.floor(Date.now() / 1000),
     };
     const signed = await signJson(payload, keys.owner.signing, TYP.provisioningPayload);
-    const provisioningData = await encryptJson(signed, se.encryptionPublicKey, TYP.provisioningData);
+    const provisioningData = await encryptJson(
+      signed,
+      se.encryptionPublicKey,
+      TYP.provisioningData,
+    );
     await keys.tsm.buildScript({
-      scriptId: sealed.id, tokenRef, product, artwork: { assetId: sealed.id, sha256: art },
+      scriptId: sealed.id,
+      tokenRef,
+      product,
+      artwork: { assetId: sealed.id, sha256: art },
     });
-    await se.installCredential(provisioningData, publicKeysOf(keys.owner).signing, { region: ownerId, sessionId, tokenRef, last4: message.last4, network });
+    await se.installCredential(provisioningData, publicKeysOf(keys.owner).signing, {
+      region: ownerId,
+      sessionId,
+      tokenRef,
+      last4: message.last4,
+      network,
+    });
   }
 
   close(): Promise<void> {
@@ -134,25 +228,55 @@ export class CryptoFloorWorkload implements Workload {
 /** A device's DPoP proof, verified as the region's `verifyDpopProof` does, and the POST's request hash. */
 async function dpopRoundTrip(se: SecureElement, method: string, url: string): Promise<void> {
   const proof = await se.dpopProof(method, url);
-  const verified = await jwtVerify(proof, embeddedDeviceKey, { typ: TYP.dpop, algorithms: [SIGNING_ALG] });
+  const verified = await jwtVerify(proof, embeddedDeviceKey, {
+    typ: TYP.dpop,
+    algorithms: [SIGNING_ALG],
+  });
   await deviceKeyThumbprint(verified.protectedHeader.jwk ?? {});
   if (method === 'POST') createHash('sha256').update(`${method} ${url}\n{}`).digest('base64url');
 }
 
 /** The home region's assertion, the device's check of it, and the owning region's verification. */
-async function redirect(keys: Keys, se: SecureElement, message: { routingPrefix: string; last4: string }): Promise<void> {
+async function redirect(
+  keys: Keys,
+  se: SecureElement,
+  message: { routingPrefix: string; last4: string },
+): Promise<void> {
   const now = new Date();
   const { assertion } = await issueRedirectAssertion({
-    homeRegion: 'us', targetRegion: keys.owner.region, signingKey: keys.home.signing, deviceJkt: se.deviceJkt, message, now,
-    subject: pairwisePseudonym(Buffer.from(keys.home.secrets.pseudonymKey, 'base64url'), 'account', keys.owner.region),
-    standing: { registeredSince: Math.floor(now.getTime() / 1000), activeCredentials: 1, canTransact: true },
+    homeRegion: 'us',
+    targetRegion: keys.owner.region,
+    signingKey: keys.home.signing,
+    deviceJkt: se.deviceJkt,
+    message,
+    now,
+    subject: pairwisePseudonym(
+      Buffer.from(keys.home.secrets.pseudonymKey, 'base64url'),
+      'account',
+      keys.owner.region,
+    ),
+    standing: {
+      registeredSince: Math.floor(now.getTime() / 1000),
+      activeCredentials: 1,
+      canTransact: true,
+    },
   });
   const target = keys.directory.region(keys.owner.region);
   await checkRedirect({
-    directory: keys.directory, homeRegion: 'us', message, deviceJkt: se.deviceJkt,
+    directory: keys.directory,
+    homeRegion: 'us',
+    message,
+    deviceJkt: se.deviceJkt,
     redirect: { region: keys.owner.region, baseUrl: target?.baseUrl ?? '', assertion },
   });
-  await verifyRedirectAssertion({ assertion, directory: keys.directory, self: keys.owner.region, deviceJkt: se.deviceJkt, message, now });
+  await verifyRedirectAssertion({
+    assertion,
+    directory: keys.directory,
+    self: keys.owner.region,
+    deviceJkt: se.deviceJkt,
+    message,
+    now,
+  });
 }
 
 function greenCard(region: string, index: number): TestCard {

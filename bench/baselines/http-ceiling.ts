@@ -14,6 +14,8 @@ const app = Fastify({ logger: false });
 app.get('/ceiling', () => BODY);
 const url = await app.listen({ host: '127.0.0.1', port: 0 });
 process.stdout.write(`http ceiling listening on ${url}\n`);
-const stop = (): void => { void app.close().then(() => process.exit(0)); };
+const stop = (): void => {
+  void app.close().then(() => process.exit(0));
+};
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

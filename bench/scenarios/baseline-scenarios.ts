@@ -11,9 +11,16 @@ import { measure } from './measure.js';
 export async function measureHttpCeiling(settings: BenchSettings): Promise<Figure> {
   const ceiling = await startHttpCeiling();
   try {
-    return await measure('HTTP ceiling', { kind: 'http-get', url: ceiling.url }, settings.httpCeiling, {
-      concurrency: settings.concurrency, unit: 'requests/s', servers: [ceiling.process],
-    });
+    return await measure(
+      'HTTP ceiling',
+      { kind: 'http-get', url: ceiling.url },
+      settings.httpCeiling,
+      {
+        concurrency: settings.concurrency,
+        unit: 'requests/s',
+        servers: [ceiling.process],
+      },
+    );
   } finally {
     await ceiling.process.stop();
   }

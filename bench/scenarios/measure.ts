@@ -3,6 +3,7 @@ import type { WorkloadSpec } from '../load-job.js';
 import { figureOf, type Figure } from '../report.js';
 import { runLoadInChild } from '../run-load.js';
 import type { ServiceProcess } from '../service-process.js';
+import { definedProps } from '@domicile/protocol';
 
 /** Progress lines on stderr, so the table on stdout stays clean. */
 export function progress(line: string): void {
@@ -27,10 +28,16 @@ export interface MeasureOptions {
  * CPU time per operation of the load generator and of each of `servers` over the counted rounds.
  */
 export async function measure(
-  label: string, workload: WorkloadSpec, size: RunSize,
+  label: string,
+  workload: WorkloadSpec,
+  size: RunSize,
   options: MeasureOptions & { servers?: readonly ServiceProcess[] },
 ): Promise<Figure> {
-  const [figure] = await measureInterleaved([{ label, workload, ...(options.servers === undefined ? {} : { servers: options.servers }) }], size, options);
+  const [figure] = await measureInterleaved(
+    [{ label, workload, ...definedProps({ servers: options.servers }) }],
+    size,
+    options,
+  );
   if (figure === undefined) throw new Error('a measurement of one workload gave no figure');
   return figure;
 }
@@ -40,9 +47,22 @@ export async function measure(
  * one figure each. Every figure's server CPU time is read over its own rounds only. Figures taken
  * together share a `series`, and their rounds pair up: round i of each ran seconds apart.
  */
-export async function measureInterleaved(measured: readonly MeasuredWorkload[], size: RunSize, options: MeasureOptions): Promise<Figure[]> {
-  const job = { workloads: measured.map((m) => m.workload), concurrency: options.concurrency, ...size, ...(options.rate === undefined ? {} : { rate: options.rate }) };
-  const cpu = measured.map((m) => ({ servers: m.servers ?? [], before: new Map<string, number>(), used: new Map<string, number>() }));
+export async function measureInterleaved(
+  measured: readonly MeasuredWorkload[],
+  size: RunSize,
+  options: MeasureOptions,
+): Promise<Figure[]> {
+  const job = {
+    workloads: measured.map((m) => m.workload),
+    concurrency: options.concurrency,
+    ...size,
+    ...definedProps({ rate: options.rate }),
+  };
+  const cpu = measured.map((m) => ({
+    servers: m.servers ?? [],
+    before: new Map<string, number>(),
+    used: new Map<string, number>(),
+  }));
   const results = await runLoadInChild(job, (phase, index) => {
     const entry = cpu[index];
     if (entry === undefined) return;
@@ -51,7 +71,8 @@ export async function measureInterleaved(measured: readonly MeasuredWorkload[], 
       if (now === undefined) continue;
       if (phase === 'start') entry.before.set(server.name, now);
       const start = entry.before.get(server.name);
-      if (phase === 'end' && start !== undefined) entry.used.set(server.name, (entry.used.get(server.name) ?? 0) + now - start);
+      if (phase === 'end' && start !== undefined)
+        entry.used.set(server.name, (entry.used.get(server.name) ?? 0) + now - start);
     }
   });
   const operations = Math.max(1, size.rounds * size.perRound);
@@ -60,13 +81,29 @@ export async function measureInterleaved(measured: readonly MeasuredWorkload[], 
     const result = results[i];
     if (result === undefined) throw new Error(`the load generator gave no result for ${m.label}`);
     const used = cpu[i]?.used ?? new Map<string, number>();
-    const figure = figureOf(result, options.unit, job, {
-      'load generator': result.cpuMsPerOperation,
-      ...Object.fromEntries([...used].map(([name, seconds]) => [name, Math.round((seconds * 1000 / operations) * 1000) / 1000])),
-    }, series);
-    const failed = figure.errors === 0 ? '' : `, ${figure.errors} failed (${figure.firstError ?? '?'})`;
-    const cpuText = Object.entries(figure.cpuMsPerOperation).map(([name, ms]) => `${name} ${ms}`).join(', ');
-    progress(`${m.label}: ${figure.throughput.median} ${options.unit}, p99 ${figure.p99Ms.median} ms; CPU ms per operation: ${cpuText}${failed}`);
+    const figure = figureOf(
+      result,
+      options.unit,
+      job,
+      {
+        'load generator': result.cpuMsPerOperation,
+        ...Object.fromEntries(
+          [...used].map(([name, seconds]) => [
+            name,
+            Math.round(((seconds * 1000) / operations) * 1000) / 1000,
+          ]),
+        ),
+      },
+      series,
+    );
+    const failed =
+      figure.errors === 0 ? '' : `, ${figure.errors} failed (${figure.firstError ?? '?'})`;
+    const cpuText = Object.entries(figure.cpuMsPerOperation)
+      .map(([name, ms]) => `${name} ${ms}`)
+      .join(', ');
+    progress(
+      `${m.label}: ${figure.throughput.median} ${options.unit}, p99 ${figure.p99Ms.median} ms; CPU ms per operation: ${cpuText}${failed}`,
+    );
     return figure;
   });
 }

@@ -18,7 +18,11 @@ export interface AuthorizationFigures {
 
 /** Measures authorization on the seeded tokens of a running region (see `authorization-scenarios.ts`). */
 export type AuthorizationProbe = (input: {
-  region: string; server: ServiceProcess; seed: SeedResult; seededTokens: number; full: boolean;
+  region: string;
+  server: ServiceProcess;
+  seed: SeedResult;
+  seededTokens: number;
+  full: boolean;
 }) => Promise<AuthorizationFigures>;
 
 /** What {@link measureRegionScenarios} measures: the scenarios, the scale points and the crypto floors. */
@@ -35,30 +39,61 @@ export type RegionFigures = Pick<BenchReport, 'scenarios' | 'scale'> & {
  * measured again. Peak resident memory is read from the home region's process each time.
  */
 export async function measureRegionScenarios(
-  settings: BenchSettings, deployment: BenchDeployment, authorize: AuthorizationProbe,
+  settings: BenchSettings,
+  deployment: BenchDeployment,
+  authorize: AuthorizationProbe,
 ): Promise<RegionFigures> {
   const { small, large } = settings.scaleTokens;
   const smallSeed = await seed(deployment, small, 0);
-  const [home, foreign] = await Promise.all([deployment.startRegion(HOME), deployment.startRegion(FOREIGN)]);
+  const [home, foreign] = await Promise.all([
+    deployment.startRegion(HOME),
+    deployment.startRegion(FOREIGN),
+  ]);
   let floors: RegionFigures['floors'];
   let provisioningHome: Figure;
   let provisioningRedirected: Figure;
   let smallAuth: AuthorizationFigures;
   let smallRss: number | undefined;
   try {
-    const [floorHome, homeCard, floorRedirected, redirected] = await measureInterleaved([
-      { label: 'crypto floor, home flow', workload: { kind: 'crypto-floor', redirected: false } },
-      { label: 'provisioning, home card', workload: provisioningSpec(deployment, HOME), servers: [home] },
-      { label: 'crypto floor, redirected flow', workload: { kind: 'crypto-floor', redirected: true } },
-      { label: 'provisioning, redirected card', workload: provisioningSpec(deployment, FOREIGN), servers: [home, foreign] },
-    ], settings.provisioning, { concurrency: settings.concurrency, unit: 'flows/s' });
-    if (floorHome === undefined || homeCard === undefined || floorRedirected === undefined || redirected === undefined) {
+    const [floorHome, homeCard, floorRedirected, redirected] = await measureInterleaved(
+      [
+        { label: 'crypto floor, home flow', workload: { kind: 'crypto-floor', redirected: false } },
+        {
+          label: 'provisioning, home card',
+          workload: provisioningSpec(deployment, HOME),
+          servers: [home],
+        },
+        {
+          label: 'crypto floor, redirected flow',
+          workload: { kind: 'crypto-floor', redirected: true },
+        },
+        {
+          label: 'provisioning, redirected card',
+          workload: provisioningSpec(deployment, FOREIGN),
+          servers: [home, foreign],
+        },
+      ],
+      settings.provisioning,
+      { concurrency: settings.concurrency, unit: 'flows/s' },
+    );
+    if (
+      floorHome === undefined ||
+      homeCard === undefined ||
+      floorRedirected === undefined ||
+      redirected === undefined
+    ) {
       throw new Error('the provisioning run gave fewer figures than workloads');
     }
     floors = { cryptoFloorHome: floorHome, cryptoFloorRedirected: floorRedirected };
     provisioningHome = homeCard;
     provisioningRedirected = redirected;
-    smallAuth = await authorize({ region: HOME, server: home, seed: smallSeed.result, seededTokens: small, full: true });
+    smallAuth = await authorize({
+      region: HOME,
+      server: home,
+      seed: smallSeed.result,
+      seededTokens: small,
+      full: true,
+    });
     smallRss = home.peakRssMb();
   } finally {
     await Promise.all([home.stop(), foreign.stop()]);
@@ -70,23 +105,58 @@ export async function measureRegionScenarios(
   let largeAuth: AuthorizationFigures;
   let largeRss: number | undefined;
   try {
-    largeProvisioning = await measure(`provisioning, home card, ${large} tokens`, provisioningSpec(deployment, HOME), settings.provisioning, {
-      concurrency: settings.concurrency, unit: 'flows/s', servers: [bigHome],
+    largeProvisioning = await measure(
+      `provisioning, home card, ${large} tokens`,
+      provisioningSpec(deployment, HOME),
+      settings.provisioning,
+      {
+        concurrency: settings.concurrency,
+        unit: 'flows/s',
+        servers: [bigHome],
+      },
+    );
+    largeAuth = await authorize({
+      region: HOME,
+      server: bigHome,
+      seed: largeSeed.result,
+      seededTokens: large,
+      full: false,
     });
-    largeAuth = await authorize({ region: HOME, server: bigHome, seed: largeSeed.result, seededTokens: large, full: false });
     largeRss = bigHome.peakRssMb();
   } finally {
     await bigHome.stop();
   }
-  const point = (seededTokens: number, seedSeconds: number, provisioning: Figure, auth: AuthorizationFigures, rss: number | undefined): ScalePoint => ({
-    seededTokens, seedSeconds, provisioning, authorization: auth.region, peakRssMb: rss ?? null,
+  const point = (
+    seededTokens: number,
+    seedSeconds: number,
+    provisioning: Figure,
+    auth: AuthorizationFigures,
+    rss: number | undefined,
+  ): ScalePoint => ({
+    seededTokens,
+    seedSeconds,
+    provisioning,
+    authorization: auth.region,
+    peakRssMb: rss ?? null,
   });
   return {
     floors,
-    scenarios: { provisioningHome, provisioningRedirected, authorizationRegion: smallAuth.region, authorizationRouter: smallAuth.router, authorizationAt70: smallAuth.at70 },
+    scenarios: {
+      provisioningHome,
+      provisioningRedirected,
+      authorizationRegion: smallAuth.region,
+      authorizationRouter: smallAuth.router,
+      authorizationAt70: smallAuth.at70,
+    },
     scale: {
       small: point(small, smallSeed.seconds, provisioningHome, smallAuth, smallRss),
-      large: point(large, smallSeed.seconds + largeSeed.seconds, largeProvisioning, largeAuth, largeRss),
+      large: point(
+        large,
+        smallSeed.seconds + largeSeed.seconds,
+        largeProvisioning,
+        largeAuth,
+        largeRss,
+      ),
     },
   };
 }
@@ -97,7 +167,11 @@ function provisioningSpec(deployment: BenchDeployment, cardRegion: string): Work
 }
 
 /** Seeds the stopped home region; returns what it seeded and the seconds it took. */
-async function seed(deployment: BenchDeployment, tokens: number, first: number): Promise<{ result: SeedResult; seconds: number }> {
+async function seed(
+  deployment: BenchDeployment,
+  tokens: number,
+  first: number,
+): Promise<{ result: SeedResult; seconds: number }> {
   progress(`seeding ${tokens} tokens into ${HOME}…`);
   const started = performance.now();
   const result = await deployment.seed(HOME, tokens, first);

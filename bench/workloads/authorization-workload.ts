@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import {
-  api, buildIssuerApplicationData, cardArqc, cvn18DataOf, iccMasterKey, signJson, terminalElements, type PrivateJwk,
+  api,
+  buildIssuerApplicationData,
+  cardArqc,
+  cvn18DataOf,
+  iccMasterKey,
+  signJson,
+  terminalElements,
+  type PrivateJwk,
 } from '@domicile/protocol';
 import { readNetworkKey, readRegionKeys } from '@domicile/cli';
 import { seedTokenNumber } from '@domicile/region';
@@ -47,7 +54,12 @@ export class AuthorizationWorkload implements Workload {
     this.#bodies = new Map();
     for (let i = first; i < first + count; i++) {
       const request = this.#request(i);
-      this.#bodies.set(i, JSON.stringify(this.#spec.via === 'router' ? request : { authorization: await this.#sign(request) }));
+      this.#bodies.set(
+        i,
+        JSON.stringify(
+          this.#spec.via === 'router' ? request : { authorization: await this.#sign(request) },
+        ),
+      );
     }
   }
 
@@ -55,7 +67,10 @@ export class AuthorizationWorkload implements Workload {
     const spec = this.#spec;
     const body = this.#bodies.get(index);
     if (body === undefined) throw new Error('operation outside the prepared batch');
-    const url = spec.via === 'router' ? spec.routerUrl ?? '' : spec.deployment.baseUrls[spec.region] ?? '';
+    const url =
+      spec.via === 'router'
+        ? (spec.routerUrl ?? '')
+        : (spec.deployment.baseUrls[spec.region] ?? '');
     const response = await post(`${url}/v1/authorizations`, body);
     if (!response.approved) throw new Error(`declined: ${String(response.reason)}`);
   }
@@ -73,14 +88,29 @@ export class AuthorizationWorkload implements Workload {
     const atc = atcBase + Math.floor(index / tokens) + 1;
     const tokenNumber = seedTokenNumber(this.#spec.tokenRanges, tokenIndex);
     const emv = {
-      ...terminalElements({ amountMinor: AMOUNT_MINOR, currency: '840', country: '840', date: new Date().toISOString().slice(0, 10), unpredictableNumber: randomBytes(4).toString('hex') }),
-      '82': '1800', '9F36': atc.toString(16).padStart(4, '0').toUpperCase(), '9F10': buildIssuerApplicationData('in_store'),
+      ...terminalElements({
+        amountMinor: AMOUNT_MINOR,
+        currency: '840',
+        country: '840',
+        date: new Date().toISOString().slice(0, 10),
+        unpredictableNumber: randomBytes(4).toString('hex'),
+      }),
+      '82': '1800',
+      '9F36': atc.toString(16).padStart(4, '0').toUpperCase(),
+      '9F10': buildIssuerApplicationData('in_store'),
     };
     const key = iccMasterKey({ imk, pan: tokenNumber, psn: seed.panSequenceNumber });
     return {
-      tokenNumber, tokenExpiry: seed.tokenExpiry, panSequenceNumber: seed.panSequenceNumber, cvn: 18,
-      arqc: cardArqc({ iccMasterKey: key, atc, data: cvn18DataOf(emv) }).toString('hex').toUpperCase(),
-      emv, channel: 'in_store', merchant: { id: 'bench-shop', name: 'Bench Shop' },
+      tokenNumber,
+      tokenExpiry: seed.tokenExpiry,
+      panSequenceNumber: seed.panSequenceNumber,
+      cvn: 18,
+      arqc: cardArqc({ iccMasterKey: key, atc, data: cvn18DataOf(emv) })
+        .toString('hex')
+        .toUpperCase(),
+      emv,
+      channel: 'in_store',
+      merchant: { id: 'bench-shop', name: 'Bench Shop' },
     };
   }
 
@@ -89,7 +119,11 @@ export class AuthorizationWorkload implements Workload {
     const key = this.#networkKey;
     if (key === undefined) throw new Error('not prepared');
     const claims: api.NetworkAuthorizationClaims = {
-      iss: this.#spec.network, aud: this.#spec.region, iat: Math.floor(Date.now() / 1000), jti: randomBytes(18).toString('base64url'), request,
+      iss: this.#spec.network,
+      aud: this.#spec.region,
+      iat: Math.floor(Date.now() / 1000),
+      jti: randomBytes(18).toString('base64url'),
+      request,
     };
     return signJson(claims, key, api.AUTHORIZATION_TYP);
   }
@@ -102,7 +136,11 @@ export function maxAtcOf(operations: number, tokens: number): number {
 
 async function post(url: string, body: string): Promise<{ approved: boolean; reason?: unknown }> {
   const { status, json } = await postJson(url, body);
-  const answer = (json ?? {}) as { approved?: unknown; reason?: unknown; error?: { code?: unknown } };
+  const answer = (json ?? {}) as {
+    approved?: unknown;
+    reason?: unknown;
+    error?: { code?: unknown };
+  };
   if (status !== 200) throw new Error(`status ${status}: ${String(answer.error?.code)}`);
   return { approved: answer.approved === true, reason: answer.reason };
 }

@@ -16,7 +16,8 @@ export class HttpGetWorkload implements Workload {
   async run(): Promise<void> {
     const answer = await httpRequest(this.#url, { headers: { accept: 'application/json' } });
     const body = JSON.parse(answer.body) as unknown;
-    if (answer.status !== 200 || typeof body !== 'object' || body === null) throw new Error(`status ${answer.status}`);
+    if (answer.status !== 200 || typeof body !== 'object' || body === null)
+      throw new Error(`status ${answer.status}`);
   }
 
   close(): Promise<void> {

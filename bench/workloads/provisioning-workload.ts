@@ -1,8 +1,21 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RegionClient, SecureElement, checkRedirect, directoryKey, parseCardInput } from '@domicile/device';
 import {
-  DomicileError, TYP, encryptJson, last4Of, routingPrefixOf, verifyDirectory, type Directory, type api,
+  RegionClient,
+  SecureElement,
+  checkRedirect,
+  directoryKey,
+  parseCardInput,
+} from '@domicile/device';
+import {
+  DomicileError,
+  TYP,
+  encryptJson,
+  last4Of,
+  routingPrefixOf,
+  verifyDirectory,
+  type Directory,
+  type api,
 } from '@domicile/protocol';
 import { TEST_CARDS, type TestCard } from '@domicile/region';
 import { readAuthorityPublicKey, paths } from '@domicile/cli';
@@ -38,7 +51,9 @@ export class ProvisioningWorkload implements Workload {
   constructor(options: { deployment: DeploymentInfo; home: string; cardRegion: string }) {
     this.#deployment = options.deployment;
     this.#homeId = options.home;
-    this.#cards = TEST_CARDS.filter((c) => c.region === options.cardRegion && c.outcome === 'green');
+    this.#cards = TEST_CARDS.filter(
+      (c) => c.region === options.cardRegion && c.outcome === 'green',
+    );
     if (this.#cards.length === 0) throw new Error(`no green test card in ${options.cardRegion}`);
   }
 
@@ -48,48 +63,88 @@ export class ProvisioningWorkload implements Workload {
     const home = this.#directory.region(this.#homeId);
     if (home === undefined) throw new Error(`region ${this.#homeId} is not in the directory`);
     this.#devices = new Array<BenchDevice>(operations);
-    await forEachConcurrently(Array.from({ length: operations }, (_, i) => i), REGISTRATION_CONCURRENCY, async (i) => {
-      const se = await SecureElement.create();
-      const client = this.#client(home.id, home.baseUrl, se);
-      await client.registerAccount({ name: `Bench User ${i}`, email: `bench-${i}@example.test`, device: { encryptionKey: se.encryptionPublicKey } });
-      this.#devices[i] = { se, home: client };
-    });
+    await forEachConcurrently(
+      Array.from({ length: operations }, (_, i) => i),
+      REGISTRATION_CONCURRENCY,
+      async (i) => {
+        const se = await SecureElement.create();
+        const client = this.#client(home.id, home.baseUrl, se);
+        await client.registerAccount({
+          name: `Bench User ${i}`,
+          email: `bench-${i}@example.test`,
+          device: { encryptionKey: se.encryptionPublicKey },
+        });
+        this.#devices[i] = { se, home: client };
+      },
+    );
   }
 
   async run(index: number): Promise<void> {
     const device = this.#devices[index];
     const directory = this.#directory;
-    if (device === undefined || directory === undefined) throw new Error('operation without a prepared device');
+    if (device === undefined || directory === undefined)
+      throw new Error('operation without a prepared device');
     const card = this.#cards[index % this.#cards.length] as TestCard;
-    const { details, network } = parseCardInput({ pan: card.pan, expiry: card.expiry, cvv: card.cvv, name: card.name });
+    const { details, network } = parseCardInput({
+      pan: card.pan,
+      expiry: card.expiry,
+      cvv: card.cvv,
+      name: card.name,
+    });
     const message: api.ProvisioningMessage = {
-      routingPrefix: routingPrefixOf(details.pan), last4: last4Of(details.pan), network,
+      routingPrefix: routingPrefixOf(details.pan),
+      last4: last4Of(details.pan),
+      network,
       device: { encryptionKey: device.se.encryptionPublicKey },
     };
     let client = device.home;
     let answer = await client.sendProvisioningMessage(message);
     if (answer.outcome === 'redirect') {
       const target = await checkRedirect({
-        directory, homeRegion: this.#homeId, message, deviceJkt: device.se.deviceJkt, redirect: answer.redirect,
+        directory,
+        homeRegion: this.#homeId,
+        message,
+        deviceJkt: device.se.deviceJkt,
+        redirect: answer.redirect,
       });
       client = this.#client(target.id, target.baseUrl, device.se);
-      answer = await client.sendProvisioningMessage({ ...message, redirectAssertion: answer.redirect.assertion });
+      answer = await client.sendProvisioningMessage({
+        ...message,
+        redirectAssertion: answer.redirect.assertion,
+      });
     }
-    if (answer.outcome !== 'session') throw new DomicileError('INTERNAL', { details: { reason: 'no session' } });
+    if (answer.outcome !== 'session')
+      throw new DomicileError('INTERNAL', { details: { reason: 'no session' } });
     const sessionId = answer.session.id;
     const eligibility = await client.checkEligibility(sessionId);
     const terms = eligibility.terms;
-    if (terms === undefined || createHash('sha256').update(terms.text, 'utf8').digest('base64url') !== terms.hash) {
+    if (
+      terms === undefined ||
+      createHash('sha256').update(terms.text, 'utf8').digest('base64url') !== terms.hash
+    ) {
       throw new DomicileError('TERMS_MISMATCH');
     }
     await client.acceptTerms(sessionId, { termsId: terms.id, hash: terms.hash, accepted: true });
-    const cardDetails = await encryptJson(details, directoryKey(directory, client.region, 'encryption'), TYP.cardDetails);
+    const cardDetails = await encryptJson(
+      details,
+      directoryKey(directory, client.region, 'encryption'),
+      TYP.cardDetails,
+    );
     const session = (await client.sendCardDetails(sessionId, { cardDetails })).session;
-    if (session.state !== 'ready') throw new DomicileError('SESSION_STATE', { details: { state: session.state } });
+    if (session.state !== 'ready')
+      throw new DomicileError('SESSION_STATE', { details: { state: session.state } });
     const tokenized = await client.tokenize(sessionId);
-    await device.se.installCredential(tokenized.provisioningData, directoryKey(directory, client.region, 'signing'), {
-      region: client.region, sessionId, tokenRef: tokenized.credential.tokenRef, last4: message.last4, network,
-    });
+    await device.se.installCredential(
+      tokenized.provisioningData,
+      directoryKey(directory, client.region, 'signing'),
+      {
+        region: client.region,
+        sessionId,
+        tokenRef: tokenized.credential.tokenRef,
+        last4: message.last4,
+        network,
+      },
+    );
     await waitForNotifications(client, tokenized.credential.tokenRef);
   }
 
@@ -100,7 +155,13 @@ export class ProvisioningWorkload implements Workload {
 
   #client(region: string, baseUrl: string, se: SecureElement): RegionClient {
     // No retries: a failed request is a failed flow, counted, never hidden by a second attempt.
-    return new RegionClient({ region, baseUrl, signer: se, retry: { attempts: 1 }, fetch: benchFetch });
+    return new RegionClient({
+      region,
+      baseUrl,
+      signer: se,
+      retry: { attempts: 1 },
+      fetch: benchFetch,
+    });
   }
 }
 
@@ -109,7 +170,11 @@ async function waitForNotifications(client: RegionClient, tokenRef: string): Pro
   const deadline = performance.now() + NOTIFICATION_TIMEOUT_MS;
   let delayMs = 2;
   for (;;) {
-    const seen = new Set((await client.notifications(0)).filter((n) => n.data.tokenRef === tokenRef).map((n) => n.data.type));
+    const seen = new Set(
+      (await client.notifications(0))
+        .filter((n) => n.data.tokenRef === tokenRef)
+        .map((n) => n.data.type),
+    );
     if (seen.has('credential.provisioned') && seen.has('tsm.script.ready')) return;
     if (performance.now() > deadline) throw new DomicileError('SCRIPT_NOT_READY');
     await sleep(delayMs);

@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Wallet, sandboxIdvHooks, type AddCardHooks } from '@domicile/device';
-import { startLocalDeployment, type LocalDeployment, type LocalDeploymentOptions } from '@domicile/cli';
+import {
+  startLocalDeployment,
+  type LocalDeployment,
+  type LocalDeploymentOptions,
+} from '@domicile/cli';
 import { TEST_CARDS, type TestCard } from '@domicile/region';
 
 export const CONFIG_FILE = fileURLToPath(new URL('../../config/regions.yaml', import.meta.url));
@@ -14,7 +18,12 @@ export async function startE2eDeployment(
   options: Partial<Omit<LocalDeploymentOptions, 'dir' | 'configFile'>> = {},
 ): Promise<LocalDeployment & { cleanup(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'domicile-e2e-'));
-  const deployment = await startLocalDeployment({ dir, configFile: CONFIG_FILE, tsmPollMs: 500, ...options });
+  const deployment = await startLocalDeployment({
+    dir,
+    configFile: CONFIG_FILE,
+    tsmPollMs: 500,
+    ...options,
+  });
   return {
     ...deployment,
     cleanup: async () => {
@@ -25,10 +34,17 @@ export async function startE2eDeployment(
 }
 
 /** A new wallet whose home is `home`, registered there. */
-export async function registeredWallet(deployment: LocalDeployment, home: string, name = 'wallet'): Promise<Wallet> {
+export async function registeredWallet(
+  deployment: LocalDeployment,
+  home: string,
+  name = 'wallet',
+): Promise<Wallet> {
   const wallet = await Wallet.create({
-    path: join(deployment.dir, `${name}-${Math.random().toString(36).slice(2)}.wallet`), passphrase: PASSPHRASE,
-    authorityKey: deployment.authorityKey, bootstrapUrl: deployment.baseUrl(home), homeRegion: home,
+    path: join(deployment.dir, `${name}-${Math.random().toString(36).slice(2)}.wallet`),
+    passphrase: PASSPHRASE,
+    authorityKey: deployment.authorityKey,
+    bootstrapUrl: deployment.baseUrl(home),
+    homeRegion: home,
   });
   await wallet.register({ name: 'Test User', email: 'user@example.com' });
   return wallet;
@@ -40,11 +56,20 @@ export function testCard(region: string, outcome: TestCard['outcome'], index = 0
   return card;
 }
 
-export function cardInput(card: TestCard): { pan: string; expiry: TestCard['expiry']; cvv: string; name: string } {
+export function cardInput(card: TestCard): {
+  pan: string;
+  expiry: TestCard['expiry'];
+  cvv: string;
+  name: string;
+} {
   return { pan: card.pan, expiry: card.expiry, cvv: card.cvv, name: card.name };
 }
 
 /** The user accepting terms and reading their one-time code from the sandbox outbox. */
 export function userHooks(overrides: Partial<AddCardHooks> = {}): AddCardHooks {
-  return { acceptTerms: () => Promise.resolve(true), ...sandboxIdvHooks({ timeoutMs: 5_000 }), ...overrides };
+  return {
+    acceptTerms: () => Promise.resolve(true),
+    ...sandboxIdvHooks({ timeoutMs: 5_000 }),
+    ...overrides,
+  };
 }

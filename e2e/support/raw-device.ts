@@ -10,7 +10,13 @@ export interface RawResponse {
  * SDK never would. Every call carries a fresh DPoP proof unless the test supplies one.
  */
 export interface RawDevice extends TestDevice {
-  call(baseUrl: string, method: 'GET' | 'POST', path: string, body?: unknown, options?: RawOptions): Promise<RawResponse>;
+  call(
+    baseUrl: string,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    options?: RawOptions,
+  ): Promise<RawResponse>;
 }
 
 export interface RawOptions {
@@ -29,16 +35,26 @@ export async function createRawDevice(): Promise<RawDevice> {
     async call(baseUrl, method, path, body, options = {}) {
       const url = `${baseUrl}${path}`;
       const headers: Record<string, string> = {
-        dpop: options.proof ?? await device.proof(method, url.split('?')[0] ?? url),
-        ...(method === 'POST' ? { 'content-type': 'application/json', 'idempotency-key': options.idempotencyKey ?? `raw-${process.pid}-${Date.now()}-${counter++}` } : {}),
+        dpop: options.proof ?? (await device.proof(method, url.split('?')[0] ?? url)),
+        ...(method === 'POST'
+          ? {
+              'content-type': 'application/json',
+              'idempotency-key':
+                options.idempotencyKey ?? `raw-${process.pid}-${Date.now()}-${counter++}`,
+            }
+          : {}),
         ...options.headers,
       };
       const res = await fetch(url, {
-        method, headers,
+        method,
+        headers,
         ...(method === 'POST' ? { body: options.rawBody ?? JSON.stringify(body ?? {}) } : {}),
       });
       const text = await res.text();
-      return { status: res.status, body: text === '' ? {} : JSON.parse(text) as Record<string, unknown> };
+      return {
+        status: res.status,
+        body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
+      };
     },
   };
 }

@@ -21,7 +21,11 @@ export class WebhookReceiver {
   #app: FastifyInstance | undefined;
   #failuresLeft: number;
 
-  constructor(readonly port: number, private readonly regionKey: PublicJwk, options: { failFirst?: number } = {}) {
+  constructor(
+    readonly port: number,
+    private readonly regionKey: PublicJwk,
+    options: { failFirst?: number } = {},
+  ) {
     this.#failuresLeft = options.failFirst ?? 0;
   }
 
@@ -31,18 +35,29 @@ export class WebhookReceiver {
 
   /** Event ids answered with 2xx, in arrival order. */
   get accepted(): string[] {
-    return this.received.filter((r) => r.status === 200 && r.eventId !== undefined).map((r) => r.eventId ?? '');
+    return this.received
+      .filter((r) => r.status === 200 && r.eventId !== undefined)
+      .map((r) => r.eventId ?? '');
   }
 
   async start(): Promise<void> {
     const app = Fastify();
-    app.addContentTypeParser('application/jose', { parseAs: 'string' }, (_request, body, done) => { done(null, body); });
+    app.addContentTypeParser('application/jose', { parseAs: 'string' }, (_request, body, done) => {
+      done(null, body);
+    });
     app.post('/webhooks', async (request, reply) => {
       const body = typeof request.body === 'string' ? request.body : '';
       const header = request.headers[api.WEBHOOK_EVENT_ID_HEADER];
       const eventId = typeof header === 'string' ? header : undefined;
-      const claims = await verifyJson(body, this.regionKey, api.WEBHOOK_TYP).catch(() => undefined) as api.WebhookClaims | undefined;
-      const status = claims === undefined || claims.event.id !== eventId ? 400 : this.#failuresLeft-- > 0 ? 503 : 200;
+      const claims = (await verifyJson(body, this.regionKey, api.WEBHOOK_TYP).catch(
+        () => undefined,
+      )) as api.WebhookClaims | undefined;
+      const status =
+        claims === undefined || claims.event.id !== eventId
+          ? 400
+          : this.#failuresLeft-- > 0
+            ? 503
+            : 200;
       this.received.push({ eventId, status, event: claims?.event, body });
       return reply.code(status).send();
     });

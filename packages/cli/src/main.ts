@@ -13,7 +13,9 @@ try {
     process.exitCode = 1;
   } else {
     // Unknown failures print no message: it might hold data we must not show.
-    process.stderr.write(`error INTERNAL: Internal error. (${error instanceof Error ? error.name : 'unknown'})\n`);
+    process.stderr.write(
+      `error INTERNAL: Internal error. (${error instanceof Error ? error.name : 'unknown'})\n`,
+    );
     if (process.env.DOMICILE_DEBUG === '1') console.error(error);
     process.exitCode = 1;
   }

@@ -15,7 +15,9 @@ import { registerDemoCommand } from './demo/demo-command.js';
 /** The `domicile` command line: it parses arguments, calls the SDK or the server, and prints. */
 export function createProgram(): Command {
   const program = new Command('domicile')
-    .description('Provision payment credentials onto wallet devices across regions, keeping card data in its region.')
+    .description(
+      'Provision payment credentials onto wallet devices across regions, keeping card data in its region.',
+    )
     .showHelpAfterError()
     .exitOverride();
   registerDemoCommand(program);

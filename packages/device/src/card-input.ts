@@ -1,4 +1,10 @@
-import { DomicileError, isCardNumber, isExpired, type CardNetwork, type api } from '@domicile/protocol';
+import {
+  DomicileError,
+  isCardNumber,
+  isExpired,
+  type CardNetwork,
+  type api,
+} from '@domicile/protocol';
 
 /** A card as the user enters it. `expiry` is `{ month, year }` or `MM/YY` / `MM/YYYY`. */
 export interface CardInput {
@@ -28,7 +34,8 @@ function invalid(field: string): DomicileError {
 }
 
 function parseExpiry(expiry: api.Expiry | string): api.Expiry {
-  if (typeof expiry !== 'string') return { month: expiry.month, year: expiry.year < 100 ? 2000 + expiry.year : expiry.year };
+  if (typeof expiry !== 'string')
+    return { month: expiry.month, year: expiry.year < 100 ? 2000 + expiry.year : expiry.year };
   const match = /^\s*(\d{1,2})\s*\/\s*(\d{2}|\d{4})\s*$/.exec(expiry);
   if (match === null) throw invalid('expiry');
   const year = Number(match[2]);
@@ -40,13 +47,23 @@ function parseExpiry(expiry: api.Expiry | string): api.Expiry {
  * digits only, Luhn-valid, a known network, a month 1–12 not in the past, a 3–4 digit CVV
  * (4 for American Express), a name.
  */
-export function parseCardInput(input: CardInput, now = new Date()): { details: api.CardDetails; network: CardNetwork } {
+export function parseCardInput(
+  input: CardInput,
+  now = new Date(),
+): { details: api.CardDetails; network: CardNetwork } {
   const pan = input.pan.replace(/[\s-]/g, '');
   if (!isCardNumber(pan)) throw invalid('pan');
   const network = networkOf(pan);
   if (network === undefined) throw new DomicileError('CARD_NOT_SUPPORTED');
   const expiry = parseExpiry(input.expiry);
-  if (!Number.isInteger(expiry.month) || expiry.month < 1 || expiry.month > 12 || expiry.year > 2099 || isExpired(expiry, now)) throw invalid('expiry');
+  if (
+    !Number.isInteger(expiry.month) ||
+    expiry.month < 1 ||
+    expiry.month > 12 ||
+    expiry.year > 2099 ||
+    isExpired(expiry, now)
+  )
+    throw invalid('expiry');
   const cvv = input.cvv.trim();
   if (!(network === 'amex' ? /^\d{4}$/ : /^\d{3}$/).test(cvv)) throw invalid('cvv');
   const name = input.name.trim();

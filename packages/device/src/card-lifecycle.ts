@@ -1,4 +1,4 @@
-import { DomicileError, type api } from '@domicile/protocol';
+import { DomicileError, type api, definedProps } from '@domicile/protocol';
 import type { RegionClient } from './region-client.js';
 import type { Applet, AppletView, SecureElement } from './secure-element/index.js';
 
@@ -23,14 +23,23 @@ export interface CardLifecycleOptions {
  * from the device: `RESUME_NOT_ALLOWED`.
  */
 export async function changeCardState(
-  ctx: CardLifecycleContext, tokenRef: string, action: api.LifecycleAction, options: CardLifecycleOptions = {},
+  ctx: CardLifecycleContext,
+  tokenRef: string,
+  action: api.LifecycleAction,
+  options: CardLifecycleOptions = {},
 ): Promise<AppletView> {
   const applet = ctx.secureElement.applet(tokenRef);
   if (applet === undefined) throw new DomicileError('CREDENTIAL_NOT_FOUND');
-  const { credential } = await ctx.clientFor(applet.region).changeCredentialState(
-    tokenRef, action, options.reason === undefined ? {} : { reason: options.reason }, options.signal === undefined ? {} : { signal: options.signal },
-  );
-  if (credential.tokenRef !== tokenRef) throw new DomicileError('SIGNATURE_INVALID', { cause: 'answer about another token' });
+  const { credential } = await ctx
+    .clientFor(applet.region)
+    .changeCredentialState(
+      tokenRef,
+      action,
+      definedProps({ reason: options.reason }),
+      definedProps({ signal: options.signal }),
+    );
+  if (credential.tokenRef !== tokenRef)
+    throw new DomicileError('SIGNATURE_INVALID', { cause: 'answer about another token' });
   followState(applet, credential.state);
   await ctx.persist();
   return applet.view();

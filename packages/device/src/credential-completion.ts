@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Value } from '@sinclair/typebox/value';
-import { DomicileError, TYP, api, isDomicileError, verifyJson, type Directory } from '@domicile/protocol';
+import {
+  DomicileError,
+  TYP,
+  api,
+  isDomicileError,
+  verifyJson,
+  type Directory,
+  definedProps,
+} from '@domicile/protocol';
 import type { ProvisioningStep } from './provisioning-steps.js';
 import { directoryKey } from './redirect-policy.js';
 import type { RegionClient } from './region-client.js';
@@ -24,13 +32,21 @@ export type NotificationOutcome = 'handled' | 'already-done' | 'ignored';
  * Handles one push notification of `region` (DESIGN step 6). Idempotent: a notification already
  * acted on ('already-done'), or about a token this wallet does not hold there ('ignored'), changes nothing.
  */
-export async function handleNotification(ctx: CompletionContext, region: string, n: api.Notification): Promise<NotificationOutcome> {
+export async function handleNotification(
+  ctx: CompletionContext,
+  region: string,
+  n: api.Notification,
+): Promise<NotificationOutcome> {
   const applet = ctx.secureElement.applet(n.data.tokenRef);
   // A token of another device, or one this wallet lost before saving it: nothing to act on.
   if (applet === undefined || applet.region !== region) return 'ignored';
   switch (n.data.type) {
     case 'credential.provisioned':
-      if (applet.art?.assetId === n.data.art.assetId && applet.art.sha256 === canonicalSha256(n.data.art.sha256)) return 'already-done';
+      if (
+        applet.art?.assetId === n.data.art.assetId &&
+        applet.art.sha256 === canonicalSha256(n.data.art.sha256)
+      )
+        return 'already-done';
       await storeCardArt(ctx, applet, n.data.art);
       return 'handled';
     case 'tsm.script.ready':
@@ -48,15 +64,29 @@ export async function handleNotification(ctx: CompletionContext, region: string,
   }
 }
 
-type LifecycleNotification = Extract<api.NotificationData, { type: 'credential.suspended' | 'credential.resumed' | 'credential.deleted' | 'credential.art.updated' }>;
+type LifecycleNotification = Extract<
+  api.NotificationData,
+  {
+    type:
+      | 'credential.suspended'
+      | 'credential.resumed'
+      | 'credential.deleted'
+      | 'credential.art.updated';
+  }
+>;
 
 /**
  * The applet follows its token (DESIGN step 8): suspended, resumed to the state the region says,
  * deleted (its keys dropped), or given the issuer's new card art once its hash checks. The same
  * notification twice, or one the wallet already applied from its own request, changes nothing.
  */
-async function followLifecycle(ctx: CompletionContext, applet: Applet, data: LifecycleNotification): Promise<NotificationOutcome> {
-  if (applet.state === 'deleted') return data.type === 'credential.deleted' ? 'already-done' : 'ignored';
+async function followLifecycle(
+  ctx: CompletionContext,
+  applet: Applet,
+  data: LifecycleNotification,
+): Promise<NotificationOutcome> {
+  if (applet.state === 'deleted')
+    return data.type === 'credential.deleted' ? 'already-done' : 'ignored';
   switch (data.type) {
     case 'credential.suspended':
       if (applet.state === 'suspended') return 'already-done';
@@ -70,7 +100,11 @@ async function followLifecycle(ctx: CompletionContext, applet: Applet, data: Lif
       applet.delete();
       break;
     case 'credential.art.updated':
-      if (applet.art?.assetId === data.art.assetId && applet.art.sha256 === canonicalSha256(data.art.sha256)) return 'already-done';
+      if (
+        applet.art?.assetId === data.art.assetId &&
+        applet.art.sha256 === canonicalSha256(data.art.sha256)
+      )
+        return 'already-done';
       await storeCardArt(ctx, applet, data.art, 'replace');
       return 'handled';
   }
@@ -86,17 +120,24 @@ async function followLifecycle(ctx: CompletionContext, applet: Applet, data: Lif
 
 /** The announced SHA-256 (base64url on the wire) as the lowercase hex the applet keeps. */
 export function canonicalSha256(announced: string): string | undefined {
-  if (/^[A-Za-z0-9_-]{43}$/.test(announced)) return Buffer.from(announced, 'base64url').toString('hex');
+  if (/^[A-Za-z0-9_-]{43}$/.test(announced))
+    return Buffer.from(announced, 'base64url').toString('hex');
   return undefined;
 }
 
 /** Fetches card art and keeps it only if its SHA-256 is the announced one; 'replace' for art the issuer changed. */
 async function storeCardArt(
-  ctx: CompletionContext, applet: Applet, announced: { assetId: string; sha256: string }, mode: 'first' | 'replace' = 'first',
+  ctx: CompletionContext,
+  applet: Applet,
+  announced: { assetId: string; sha256: string },
+  mode: 'first' | 'replace' = 'first',
 ): Promise<void> {
   const sha256 = canonicalSha256(announced.sha256);
-  if (sha256 === undefined) throw new DomicileError('ASSET_HASH_MISMATCH', { details: { tokenRef: applet.tokenRef } });
-  const bytes = await ctx.clientFor(applet.region).asset(announced.assetId, ctx.signal === undefined ? {} : { signal: ctx.signal });
+  if (sha256 === undefined)
+    throw new DomicileError('ASSET_HASH_MISMATCH', { details: { tokenRef: applet.tokenRef } });
+  const bytes = await ctx
+    .clientFor(applet.region)
+    .asset(announced.assetId, definedProps({ signal: ctx.signal }));
   if (createHash('sha256').update(bytes).digest('hex') !== sha256) {
     throw new DomicileError('ASSET_HASH_MISMATCH', { details: { tokenRef: applet.tokenRef } });
   }
@@ -104,7 +145,13 @@ async function storeCardArt(
   if (mode === 'replace') applet.replaceArt(art);
   else applet.storeArt(art);
   await ctx.persist();
-  ctx.onStep?.({ step: 'card-art', region: applet.region, tokenRef: applet.tokenRef, assetId: art.assetId, bytes: bytes.byteLength });
+  ctx.onStep?.({
+    step: 'card-art',
+    region: applet.region,
+    tokenRef: applet.tokenRef,
+    assetId: art.assetId,
+    bytes: bytes.byteLength,
+  });
 }
 
 /**
@@ -112,29 +159,59 @@ async function storeCardArt(
  * stores it in the applet, reports it (scriptHash = base64url SHA-256 of the JWS) and turns the
  * applet active once the region confirms. `scriptId` undefined accepts whichever script is ready.
  */
-export async function installScriptAndActivate(ctx: CompletionContext, applet: Applet, scriptId?: string): Promise<void> {
-  const signal = ctx.signal === undefined ? {} : { signal: ctx.signal };
+export async function installScriptAndActivate(
+  ctx: CompletionContext,
+  applet: Applet,
+  scriptId?: string,
+): Promise<void> {
+  const signal = definedProps({ signal: ctx.signal });
   const client = ctx.clientFor(applet.region);
   const fetched = await client.script(applet.tokenRef, signal);
-  if (scriptId !== undefined && fetched.scriptId !== scriptId) throw new DomicileError('SIGNATURE_INVALID', { cause: 'script id differs from the notification' });
+  if (scriptId !== undefined && fetched.scriptId !== scriptId)
+    throw new DomicileError('SIGNATURE_INVALID', {
+      cause: 'script id differs from the notification',
+    });
   const tsmKey = directoryKey(ctx.directory, applet.region, 'tsm');
-  const content = await verifyJson(fetched.script, tsmKey, TYP.personalizationScript, 'SIGNATURE_INVALID');
-  if (!Value.Check(api.PersonalizationScript, content)) throw new DomicileError('SIGNATURE_INVALID', { cause: 'script schema' });
-  if (content.scriptId !== fetched.scriptId) throw new DomicileError('SIGNATURE_INVALID', { cause: 'script id differs from the signed one' });
+  const content = await verifyJson(
+    fetched.script,
+    tsmKey,
+    TYP.personalizationScript,
+    'SIGNATURE_INVALID',
+  );
+  if (!Value.Check(api.PersonalizationScript, content))
+    throw new DomicileError('SIGNATURE_INVALID', { cause: 'script schema' });
+  if (content.scriptId !== fetched.scriptId)
+    throw new DomicileError('SIGNATURE_INVALID', {
+      cause: 'script id differs from the signed one',
+    });
   // The TSM signs the artwork it expects: art from the unsigned notification must agree with it.
   const signedArt = content.artwork;
   if (applet.art === undefined) await storeCardArt(ctx, applet, signedArt);
-  else if (applet.art.assetId !== signedArt.assetId || applet.art.sha256 !== canonicalSha256(signedArt.sha256)) {
+  else if (
+    applet.art.assetId !== signedArt.assetId ||
+    applet.art.sha256 !== canonicalSha256(signedArt.sha256)
+  ) {
     throw new DomicileError('ASSET_HASH_MISMATCH', { details: { tokenRef: applet.tokenRef } });
   }
   applet.storeScript(fetched.script, content);
   await ctx.persist();
-  ctx.onStep?.({ step: 'script', region: applet.region, tokenRef: applet.tokenRef, scriptId: content.scriptId });
+  ctx.onStep?.({
+    step: 'script',
+    region: applet.region,
+    tokenRef: applet.tokenRef,
+    scriptId: content.scriptId,
+  });
 
   const scriptHash = createHash('sha256').update(fetched.script, 'utf8').digest('base64url');
-  const { credential } = await client.activate(applet.tokenRef, { scriptId: content.scriptId, scriptHash }, signal);
+  const { credential } = await client.activate(
+    applet.tokenRef,
+    { scriptId: content.scriptId, scriptHash },
+    signal,
+  );
   if (credential.tokenRef !== applet.tokenRef || credential.state !== 'active') {
-    throw new DomicileError('CREDENTIAL_STATE', { details: { tokenRef: applet.tokenRef, state: credential.state } });
+    throw new DomicileError('CREDENTIAL_STATE', {
+      details: { tokenRef: applet.tokenRef, state: credential.state },
+    });
   }
   applet.activate();
   await ctx.persist();

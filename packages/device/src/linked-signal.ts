@@ -15,7 +15,10 @@ export interface LinkedSignal {
  * time out) and its listeners removed on `dispose`: a long-lived source (a follow that makes many
  * requests) then never piles them up.
  */
-export function linkSignals(sources: readonly (AbortSignal | undefined)[], timeoutMs?: number): LinkedSignal {
+export function linkSignals(
+  sources: readonly (AbortSignal | undefined)[],
+  timeoutMs?: number,
+): LinkedSignal {
   const controller = new AbortController();
   const unhooks: (() => void)[] = [];
   for (const source of sources) {
@@ -30,7 +33,10 @@ export function linkSignals(sources: readonly (AbortSignal | undefined)[], timeo
   }
   let timer: NodeJS.Timeout | undefined;
   if (timeoutMs !== undefined && !controller.signal.aborted) {
-    timer = setTimeout(() => controller.abort(new DOMException('The operation timed out.', 'TimeoutError')), timeoutMs);
+    timer = setTimeout(
+      () => controller.abort(new DOMException('The operation timed out.', 'TimeoutError')),
+      timeoutMs,
+    );
   }
   const clearDeadline = (): void => clearTimeout(timer);
   return {

@@ -6,7 +6,11 @@ import { RegionClient } from './region-client.js';
 const signer = { dpopProof: () => Promise.resolve('proof') };
 
 function frame(id: number): string {
-  const n: api.Notification = { id, createdAt: '2026-01-01T00:00:00Z', data: { type: 'credential.activated', tokenRef: `tok_${String(id).padStart(8, '0')}` } };
+  const n: api.Notification = {
+    id,
+    createdAt: '2026-01-01T00:00:00Z',
+    data: { type: 'credential.activated', tokenRef: `tok_${String(id).padStart(8, '0')}` },
+  };
   return `id: ${id}\nevent: ${n.data.type}\ndata: ${JSON.stringify(n)}\n\n`;
 }
 
@@ -20,22 +24,33 @@ function flakyStream(connections: (string | null)[], bodies: string[][]) {
       start(controller) {
         for (const c of chunks) controller.enqueue(encoder.encode(c));
         if (bodies.length > 0) controller.close();
-        else init.signal?.addEventListener('abort', () => controller.error(init.signal?.reason), { once: true });
+        else
+          init.signal?.addEventListener('abort', () => controller.error(init.signal?.reason), {
+            once: true,
+          });
       },
     });
-    return Promise.resolve(new Response(body, { headers: { 'content-type': 'text/event-stream' } }));
+    return Promise.resolve(
+      new Response(body, { headers: { 'content-type': 'text/event-stream' } }),
+    );
   };
 }
 
 describe('followRegionNotifications', () => {
   it('reconnects after a drop with Last-Event-ID and skips what it already handled', async () => {
     const connections: (string | null)[] = [];
-    const fetch = flakyStream(connections, [[': hi\n\n', frame(1), frame(2).slice(0, 30)], [frame(1), frame(2), frame(3)]]);
+    const fetch = flakyStream(connections, [
+      [': hi\n\n', frame(1), frame(2).slice(0, 30)],
+      [frame(1), frame(2), frame(3)],
+    ]);
     const client = new RegionClient({ region: 'us', baseUrl: 'http://us.test', signer, fetch });
     const seen: number[] = [];
     const stop = new AbortController();
     await followRegionNotifications({
-      client, after: 0, signal: stop.signal, reconnectDelayMs: 1,
+      client,
+      after: 0,
+      signal: stop.signal,
+      reconnectDelayMs: 1,
       onNotification: (n) => {
         seen.push(n.id);
         if (n.id === 3) stop.abort();
@@ -47,18 +62,37 @@ describe('followRegionNotifications', () => {
 
   it('ends with the error when the handler fails, without reconnecting', async () => {
     const connections: (string | null)[] = [];
-    const client = new RegionClient({ region: 'us', baseUrl: 'http://us.test', signer, fetch: flakyStream(connections, [[frame(1)]]) });
+    const client = new RegionClient({
+      region: 'us',
+      baseUrl: 'http://us.test',
+      signer,
+      fetch: flakyStream(connections, [[frame(1)]]),
+    });
     const run = followRegionNotifications({
-      client, after: 0, signal: new AbortController().signal, onNotification: () => Promise.reject(new Error('disk full')),
+      client,
+      after: 0,
+      signal: new AbortController().signal,
+      onNotification: () => Promise.reject(new Error('disk full')),
     });
     await expect(run).rejects.toThrow('disk full');
     expect(connections).toHaveLength(1);
   });
 
-  it('ends with a region\'s refusal', async () => {
-    const fetch = (): Promise<Response> => Promise.resolve(new Response(JSON.stringify({ error: { code: 'DEVICE_UNKNOWN', message: 'x' } }), { status: 401 }));
+  it("ends with a region's refusal", async () => {
+    const fetch = (): Promise<Response> =>
+      Promise.resolve(
+        new Response(JSON.stringify({ error: { code: 'DEVICE_UNKNOWN', message: 'x' } }), {
+          status: 401,
+        }),
+      );
     const client = new RegionClient({ region: 'us', baseUrl: 'http://us.test', signer, fetch });
-    await expect(followRegionNotifications({ client, after: 0, signal: new AbortController().signal, onNotification: () => undefined }))
-      .rejects.toMatchObject({ code: 'DEVICE_UNKNOWN' });
+    await expect(
+      followRegionNotifications({
+        client,
+        after: 0,
+        signal: new AbortController().signal,
+        onNotification: () => undefined,
+      }),
+    ).rejects.toMatchObject({ code: 'DEVICE_UNKNOWN' });
   });
 });

@@ -46,10 +46,16 @@ export async function followRegionNotifications(options: NotificationStreamOptio
     let idle: NodeJS.Timeout | undefined;
     const touch = (): void => {
       clearTimeout(idle);
-      idle = setTimeout(() => connection.abort(new DOMException('idle stream', 'TimeoutError')), idleMs);
+      idle = setTimeout(
+        () => connection.abort(new DOMException('idle stream', 'TimeoutError')),
+        idleMs,
+      );
     };
     const read = async (response: Response): Promise<void> => {
-      if (response.body === null) throw new DomicileError('INTERNAL', { details: { region: client.region, reason: 'no-stream-body' } });
+      if (response.body === null)
+        throw new DomicileError('INTERNAL', {
+          details: { region: client.region, reason: 'no-stream-body' },
+        });
       const parser = new SseParser();
       const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
       delay = baseDelay;
@@ -75,13 +81,16 @@ export async function followRegionNotifications(options: NotificationStreamOptio
     };
     try {
       options.onConnect?.(cursor);
-      await client.transport.send({
-        method: 'GET',
-        path: '/v1/notifications/stream',
-        headers: { accept: 'text/event-stream', [api.HEADERS.lastEventId]: String(cursor) },
-        stream: true,
-        signal: connection.signal,
-      }, read);
+      await client.transport.send(
+        {
+          method: 'GET',
+          path: '/v1/notifications/stream',
+          headers: { accept: 'text/event-stream', [api.HEADERS.lastEventId]: String(cursor) },
+          stream: true,
+          signal: connection.signal,
+        },
+        read,
+      );
     } catch (error) {
       if (error instanceof HandlerFailure) throw error.cause;
       if (isAbort(signal)) return;
@@ -120,8 +129,12 @@ function parseNotification(data: string, region: string): api.Notification {
   try {
     value = JSON.parse(data);
   } catch (cause) {
-    throw new DomicileError('INTERNAL', { details: { region, reason: 'notification-not-json' }, cause });
+    throw new DomicileError('INTERNAL', {
+      details: { region, reason: 'notification-not-json' },
+      cause,
+    });
   }
-  if (!Value.Check(api.Notification, value)) throw new DomicileError('INTERNAL', { details: { region, reason: 'notification-schema' } });
+  if (!Value.Check(api.Notification, value))
+    throw new DomicileError('INTERNAL', { details: { region, reason: 'notification-schema' } });
   return value;
 }

@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import {
-  DomicileError, countryNumericOf, currencyOf, terminalElements, type api,
+  DomicileError,
+  countryNumericOf,
+  currencyOf,
+  terminalElements,
+  type api,
+  definedProps,
 } from '@domicile/protocol';
 import type { RegionClient } from './region-client.js';
 import type { Applet, SecureElement } from './secure-element/index.js';
@@ -34,7 +39,13 @@ export function appletFor(se: SecureElement, card: string): Applet {
   if (byRef !== undefined) return byRef;
   const matches = se.applets().filter((a) => a.view().last4 === card && a.state !== 'deleted');
   const [only] = matches;
-  if (matches.length > 1) throw new DomicileError('VALIDATION_FAILED', { details: { field: 'card', reason: 'several cards end in these digits: use the token reference' } });
+  if (matches.length > 1)
+    throw new DomicileError('VALIDATION_FAILED', {
+      details: {
+        field: 'card',
+        reason: 'several cards end in these digits: use the token reference',
+      },
+    });
   if (only === undefined) throw new DomicileError('CREDENTIAL_NOT_FOUND');
   return only;
 }
@@ -44,7 +55,10 @@ export function appletFor(se: SecureElement, card: string): Applet {
  * sends to the card network (DESIGN step 7). The ATC moves on inside the applet; the caller
  * saves the wallet before the request leaves the device.
  */
-export function authorizationRequestFor(se: SecureElement, options: PayOptions): api.AuthorizationRequest {
+export function authorizationRequestFor(
+  se: SecureElement,
+  options: PayOptions,
+): api.AuthorizationRequest {
   const applet = appletFor(se, options.card);
   const channel = options.channel ?? 'in_store';
   const terminal = terminalElements({
@@ -52,19 +66,27 @@ export function authorizationRequestFor(se: SecureElement, options: PayOptions):
     currency: currencyOf(options.currency).numeric,
     country: countryNumericOf(options.country),
     date: options.date ?? new Date().toISOString().slice(0, 10),
-    ...(options.type === undefined ? {} : { type: options.type }),
+    ...definedProps({ type: options.type }),
     unpredictableNumber: options.unpredictableNumber ?? randomBytes(4).toString('hex'),
   });
   const ac = applet.generateArqc({ terminal, channel });
   return {
-    tokenNumber: ac.tokenNumber, tokenExpiry: ac.tokenExpiry, panSequenceNumber: ac.panSequenceNumber,
-    cvn: 18, arqc: ac.arqc, emv: ac.emv, channel, merchant: options.merchant ?? DEFAULT_MERCHANT,
+    tokenNumber: ac.tokenNumber,
+    tokenExpiry: ac.tokenExpiry,
+    panSequenceNumber: ac.panSequenceNumber,
+    cvn: 18,
+    arqc: ac.arqc,
+    emv: ac.emv,
+    channel,
+    merchant: options.merchant ?? DEFAULT_MERCHANT,
   };
 }
 
 /** The authorizations of the device's cards in `regions`, newest first. */
 export async function listTransactions(
-  clientFor: (region: string) => RegionClient, regions: readonly string[], options: { signal?: AbortSignal } = {},
+  clientFor: (region: string) => RegionClient,
+  regions: readonly string[],
+  options: { signal?: AbortSignal } = {},
 ): Promise<api.TransactionView[]> {
   const lists = await Promise.all(regions.map((r) => clientFor(r).transactions(options)));
   return lists.flat().sort((a, b) => b.createdAt.localeCompare(a.createdAt));

@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import {
-  DomicileError, TYP, encryptJson, isDomicileError, last4Of, routingPrefixOf,
-  type Directory, type RegionEntry, type api,
+  DomicileError,
+  TYP,
+  encryptJson,
+  isDomicileError,
+  last4Of,
+  routingPrefixOf,
+  type Directory,
+  type RegionEntry,
+  type api,
+  definedProps,
 } from '@domicile/protocol';
 import { parseCardInput, type CardInput } from './card-input.js';
 import type { AddCardHooks, ProvisioningStep } from './provisioning-steps.js';
@@ -43,17 +51,25 @@ function sessionMismatch(reason: string): DomicileError {
  * redirect if the card is foreign, eligibility, terms, card details encrypted to the owning
  * region's directory key, ID&V, tokenization, and the applet installed from verified data.
  */
-export async function provisionCard(ctx: ProvisioningContext, card: CardInput, hooks: AddCardHooks): Promise<ProvisionedCard> {
+export async function provisionCard(
+  ctx: ProvisioningContext,
+  card: CardInput,
+  hooks: AddCardHooks,
+): Promise<ProvisionedCard> {
   const emit = (event: ProvisioningStep): void => hooks.onStep?.(event);
-  const signal = ctx.signal === undefined ? {} : { signal: ctx.signal };
+  const signal = definedProps({ signal: ctx.signal });
   const { details, network } = parseCardInput(card);
   const routingPrefix = routingPrefixOf(details.pan);
   const last4 = last4Of(details.pan);
   const owner = owningRegion(ctx.directory, routingPrefix);
   const home = ctx.directory.region(ctx.homeRegion);
-  if (home === undefined) throw new DomicileError('DIRECTORY_INVALID', { details: { region: ctx.homeRegion } });
+  if (home === undefined)
+    throw new DomicileError('DIRECTORY_INVALID', { details: { region: ctx.homeRegion } });
   const message: api.ProvisioningMessage = {
-    routingPrefix, last4, network, device: { encryptionKey: ctx.secureElement.encryptionPublicKey },
+    routingPrefix,
+    last4,
+    network,
+    device: { encryptionKey: ctx.secureElement.encryptionPublicKey },
   };
 
   emit({ step: 'message', region: home.id, routingPrefix, last4, network });
@@ -61,19 +77,29 @@ export async function provisionCard(ctx: ProvisioningContext, card: CardInput, h
   let answer = await client.sendProvisioningMessage(message, signal);
   if (answer.outcome === 'redirect') {
     const target = await checkRedirect({
-      directory: ctx.directory, homeRegion: home.id, message, deviceJkt: ctx.secureElement.deviceJkt,
-      redirect: answer.redirect, ...(ctx.now === undefined ? {} : { now: ctx.now() }),
+      directory: ctx.directory,
+      homeRegion: home.id,
+      message,
+      deviceJkt: ctx.secureElement.deviceJkt,
+      redirect: answer.redirect,
+      ...(ctx.now === undefined ? {} : { now: ctx.now() }),
     });
     emit({ step: 'redirect', from: home.id, to: target.id, baseUrl: target.baseUrl });
     client = ctx.clientFor(target);
-    answer = await client.sendProvisioningMessage({ ...message, redirectAssertion: answer.redirect.assertion }, signal);
-    if (answer.outcome !== 'session') throw new DomicileError('REDIRECT_UNTRUSTED', { details: { check: 'chained-redirect' } });
+    answer = await client.sendProvisioningMessage(
+      { ...message, redirectAssertion: answer.redirect.assertion },
+      signal,
+    );
+    if (answer.outcome !== 'session')
+      throw new DomicileError('REDIRECT_UNTRUSTED', { details: { check: 'chained-redirect' } });
     await ctx.onGuest(client);
   }
   // Whoever answers, card details go only to the region the signed directory says owns the card.
-  if (client.region !== owner.id) throw new DomicileError('REGION_NOT_OWNER', { details: { region: client.region } });
+  if (client.region !== owner.id)
+    throw new DomicileError('REGION_NOT_OWNER', { details: { region: client.region } });
   let session = answer.session;
-  if (session.region !== owner.id || session.last4 !== last4) throw sessionMismatch('session-mismatch');
+  if (session.region !== owner.id || session.last4 !== last4)
+    throw sessionMismatch('session-mismatch');
   const sessionId = session.id;
   emit({ step: 'session', region: owner.id, sessionId });
 
@@ -81,7 +107,9 @@ export async function provisionCard(ctx: ProvisioningContext, card: CardInput, h
   session = eligibility.session;
   emit({ step: 'eligibility', region: owner.id, decision: session.decision });
   if (session.state === 'declined' || session.decision === 'red') {
-    throw new DomicileError('PROVISIONING_DECLINED', { details: { region: owner.id, ...(session.reason === undefined ? {} : { reason: session.reason }) } });
+    throw new DomicileError('PROVISIONING_DECLINED', {
+      details: { region: owner.id, ...definedProps({ reason: session.reason }) },
+    });
   }
   const terms = eligibility.terms;
   if (terms === undefined) throw sessionMismatch('terms-missing');
@@ -89,8 +117,15 @@ export async function provisionCard(ctx: ProvisioningContext, card: CardInput, h
   if (sha256B64u(terms.text) !== terms.hash) throw new DomicileError('TERMS_MISMATCH');
   const accepted = await hooks.acceptTerms(terms, { region: owner.id, last4 });
   emit({ step: 'terms', region: owner.id, termsId: terms.id, accepted });
-  if (!accepted) throw new DomicileError('PROVISIONING_DECLINED', { details: { region: owner.id, reason: 'terms-declined' } });
-  await client.acceptTerms(sessionId, { termsId: terms.id, hash: terms.hash, accepted: true }, signal);
+  if (!accepted)
+    throw new DomicileError('PROVISIONING_DECLINED', {
+      details: { region: owner.id, reason: 'terms-declined' },
+    });
+  await client.acceptTerms(
+    sessionId,
+    { termsId: terms.id, hash: terms.hash, accepted: true },
+    signal,
+  );
 
   const encryptionKey = directoryKey(ctx.directory, owner.id, 'encryption');
   const cardDetails = await encryptJson(details, encryptionKey, TYP.cardDetails);
@@ -98,34 +133,67 @@ export async function provisionCard(ctx: ProvisioningContext, card: CardInput, h
   session = (await client.sendCardDetails(sessionId, { cardDetails }, signal)).session;
 
   if (session.state === 'idv_required') session = await verifyIdentity(ctx, client, session, hooks);
-  if (session.state !== 'ready') throw new DomicileError('SESSION_STATE', { details: { region: owner.id, state: session.state } });
+  if (session.state !== 'ready')
+    throw new DomicileError('SESSION_STATE', {
+      details: { region: owner.id, state: session.state },
+    });
 
   const tokenized = await client.tokenize(sessionId, signal);
   const credential = tokenized.credential;
-  if (credential.region !== owner.id || credential.last4 !== last4 || credential.network !== network) throw sessionMismatch('credential-mismatch');
-  const applet = await ctx.secureElement.installCredential(tokenized.provisioningData, directoryKey(ctx.directory, owner.id, 'signing'), {
-    region: owner.id, sessionId, tokenRef: credential.tokenRef, last4, network,
+  if (
+    credential.region !== owner.id ||
+    credential.last4 !== last4 ||
+    credential.network !== network
+  )
+    throw sessionMismatch('credential-mismatch');
+  const applet = await ctx.secureElement.installCredential(
+    tokenized.provisioningData,
+    directoryKey(ctx.directory, owner.id, 'signing'),
+    {
+      region: owner.id,
+      sessionId,
+      tokenRef: credential.tokenRef,
+      last4,
+      network,
+    },
+  );
+  emit({
+    step: 'tokenized',
+    region: owner.id,
+    tokenRef: credential.tokenRef,
+    tokenLast4: applet.view().tokenLast4,
   });
-  emit({ step: 'tokenized', region: owner.id, tokenRef: credential.tokenRef, tokenLast4: applet.view().tokenLast4 });
   return { applet, client, credential };
 }
 
 /** ID&V: the user picks a method, the region sends a code, the user types it (again after a wrong one). */
 async function verifyIdentity(
-  ctx: ProvisioningContext, client: RegionClient, start: api.SessionView, hooks: AddCardHooks,
+  ctx: ProvisioningContext,
+  client: RegionClient,
+  start: api.SessionView,
+  hooks: AddCardHooks,
 ): Promise<api.SessionView> {
-  const signal = ctx.signal === undefined ? {} : { signal: ctx.signal };
+  const signal = definedProps({ signal: ctx.signal });
   const methods = start.idvMethods ?? [];
   const where = { region: client.region, baseUrl: client.baseUrl, last4: start.last4 };
   const chosen = await hooks.chooseIdvMethod(methods, where);
   const method = methods.find((m) => m.id === chosen);
   if (method === undefined) throw new DomicileError('IDV_METHOD_UNKNOWN');
   let session = (await client.selectIdv(start.id, { method: method.id }, signal)).session;
-  hooks.onStep?.({ step: 'idv', region: client.region, method: method.id, kind: method.kind, target: method.target });
+  hooks.onStep?.({
+    step: 'idv',
+    region: client.region,
+    method: method.id,
+    kind: method.kind,
+    target: method.target,
+  });
   let triesLeft = session.idvTriesLeft;
   for (let attempt = 1; attempt <= MAX_CODE_ATTEMPTS; attempt++) {
-    const code = (await hooks.readOtp({ ...where, sessionId: start.id, method, triesLeft, attempt })).trim();
-    if (!/^\d{6}$/.test(code)) throw new DomicileError('VALIDATION_FAILED', { details: { field: 'code' } });
+    const code = (
+      await hooks.readOtp({ ...where, sessionId: start.id, method, triesLeft, attempt })
+    ).trim();
+    if (!/^\d{6}$/.test(code))
+      throw new DomicileError('VALIDATION_FAILED', { details: { field: 'code' } });
     try {
       session = (await client.verifyIdv(start.id, { code }, signal)).session;
       hooks.onStep?.({ step: 'idv-verified', region: client.region });

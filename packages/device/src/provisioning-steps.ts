@@ -5,19 +5,61 @@ import type { api } from '@domicile/protocol';
  * carries a card number, CVV, code or key: cards appear by last 4 digits, keys by `kid`.
  */
 export type ProvisioningStep =
-  | { readonly step: 'message'; readonly region: string; readonly routingPrefix: string; readonly last4: string; readonly network: string }
-  | { readonly step: 'redirect'; readonly from: string; readonly to: string; readonly baseUrl: string }
+  | {
+      readonly step: 'message';
+      readonly region: string;
+      readonly routingPrefix: string;
+      readonly last4: string;
+      readonly network: string;
+    }
+  | {
+      readonly step: 'redirect';
+      readonly from: string;
+      readonly to: string;
+      readonly baseUrl: string;
+    }
   | { readonly step: 'session'; readonly region: string; readonly sessionId: string }
-  | { readonly step: 'eligibility'; readonly region: string; readonly decision: api.Decision | undefined }
-  | { readonly step: 'terms'; readonly region: string; readonly termsId: string; readonly accepted: boolean }
+  | {
+      readonly step: 'eligibility';
+      readonly region: string;
+      readonly decision: api.Decision | undefined;
+    }
+  | {
+      readonly step: 'terms';
+      readonly region: string;
+      readonly termsId: string;
+      readonly accepted: boolean;
+    }
   | { readonly step: 'card-details'; readonly region: string; readonly encryptedTo: string }
-  | { readonly step: 'idv'; readonly region: string; readonly method: string; readonly kind: api.IdvMethod['kind']; readonly target: string }
+  | {
+      readonly step: 'idv';
+      readonly region: string;
+      readonly method: string;
+      readonly kind: api.IdvMethod['kind'];
+      readonly target: string;
+    }
   | { readonly step: 'idv-retry'; readonly region: string; readonly triesLeft: number | undefined }
   | { readonly step: 'idv-verified'; readonly region: string }
-  | { readonly step: 'tokenized'; readonly region: string; readonly tokenRef: string; readonly tokenLast4: string }
+  | {
+      readonly step: 'tokenized';
+      readonly region: string;
+      readonly tokenRef: string;
+      readonly tokenLast4: string;
+    }
   | { readonly step: 'waiting'; readonly region: string; readonly tokenRef: string }
-  | { readonly step: 'card-art'; readonly region: string; readonly tokenRef: string; readonly assetId: string; readonly bytes: number }
-  | { readonly step: 'script'; readonly region: string; readonly tokenRef: string; readonly scriptId: string }
+  | {
+      readonly step: 'card-art';
+      readonly region: string;
+      readonly tokenRef: string;
+      readonly assetId: string;
+      readonly bytes: number;
+    }
+  | {
+      readonly step: 'script';
+      readonly region: string;
+      readonly tokenRef: string;
+      readonly scriptId: string;
+    }
   | { readonly step: 'active'; readonly region: string; readonly tokenRef: string }
   | { readonly step: 'activation-pending'; readonly region: string; readonly tokenRef: string };
 
@@ -41,9 +83,15 @@ export interface IdvContext {
 /** The user's part in adding a card. */
 export interface AddCardHooks {
   /** Shows the issuer's terms; true to accept. Declining ends provisioning. */
-  acceptTerms(terms: api.TermsView, context: { readonly region: string; readonly last4: string }): Promise<boolean>;
+  acceptTerms(
+    terms: api.TermsView,
+    context: { readonly region: string; readonly last4: string },
+  ): Promise<boolean>;
   /** Picks one of the offered ID&V methods by id. */
-  chooseIdvMethod(methods: readonly api.IdvMethod[], context: { readonly region: string; readonly baseUrl: string; readonly last4: string }): Promise<string>;
+  chooseIdvMethod(
+    methods: readonly api.IdvMethod[],
+    context: { readonly region: string; readonly baseUrl: string; readonly last4: string },
+  ): Promise<string>;
   /** Returns the one-time code the user received (six digits); asked again after a wrong code. */
   readOtp(context: IdvContext): Promise<string>;
   onStep?(event: ProvisioningStep): void;

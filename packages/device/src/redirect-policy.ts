@@ -1,13 +1,31 @@
 import { Value } from '@sinclair/typebox/value';
 import {
-  DomicileError, TYP, api, verifyJson, type Directory, type KeyRole, type PublicJwk, type RegionEntry,
+  DomicileError,
+  TYP,
+  api,
+  verifyJson,
+  type Directory,
+  type KeyRole,
+  type PublicJwk,
+  type RegionEntry,
+  definedProps,
 } from '@domicile/protocol';
-
 
 /** Why a redirect was refused; carried in `details.check` of the 'REDIRECT_UNTRUSTED' error. */
 export type RedirectRefusal =
-  | 'home-region-unlisted' | 'region-not-listed' | 'redirect-to-home' | 'base-url-mismatch' | 'route-mismatch'
-  | 'signature' | 'claims-schema' | 'issuer' | 'audience' | 'device-key' | 'message' | 'expired' | 'lifetime'
+  | 'home-region-unlisted'
+  | 'region-not-listed'
+  | 'redirect-to-home'
+  | 'base-url-mismatch'
+  | 'route-mismatch'
+  | 'signature'
+  | 'claims-schema'
+  | 'issuer'
+  | 'audience'
+  | 'device-key'
+  | 'message'
+  | 'expired'
+  | 'lifetime'
   | 'not-yet-valid';
 
 /** A redirect as the home region answered it, and what the device knows independently of it. */
@@ -18,7 +36,11 @@ export interface RedirectCheck {
   readonly message: { readonly routingPrefix: string; readonly last4: string };
   /** RFC 7638 thumbprint of this device's signing key. */
   readonly deviceJkt: string;
-  readonly redirect: { readonly region: string; readonly baseUrl: string; readonly assertion: string };
+  readonly redirect: {
+    readonly region: string;
+    readonly baseUrl: string;
+    readonly assertion: string;
+  };
   /** Seconds since the epoch; injectable for tests. */
   readonly now?: number;
   /** Tolerated clock difference for `iat` (not for `exp`), in seconds. */
@@ -26,13 +48,17 @@ export interface RedirectCheck {
 }
 
 function refuse(check: RedirectRefusal, cause?: unknown): DomicileError {
-  return new DomicileError('REDIRECT_UNTRUSTED', { details: { check }, ...(cause === undefined ? {} : { cause }) });
+  return new DomicileError('REDIRECT_UNTRUSTED', {
+    details: { check },
+    ...definedProps({ cause }),
+  });
 }
 
 /** A region's public key for a role, as the signed directory lists it: the only keys the device trusts. */
 export function directoryKey(directory: Directory, region: string, role: KeyRole): PublicJwk {
   const key = directory.key(region, role);
-  if (key === undefined) throw new DomicileError('DIRECTORY_INVALID', { details: { region, role } });
+  if (key === undefined)
+    throw new DomicileError('DIRECTORY_INVALID', { details: { region, role } });
   return key;
 }
 
@@ -68,7 +94,12 @@ export async function checkRedirect(c: RedirectCheck): Promise<RegionEntry> {
 
   let claims: unknown;
   try {
-    claims = await verifyJson(c.redirect.assertion, directoryKey(c.directory, home.id, 'signing'), TYP.redirectAssertion, 'REDIRECT_UNTRUSTED');
+    claims = await verifyJson(
+      c.redirect.assertion,
+      directoryKey(c.directory, home.id, 'signing'),
+      TYP.redirectAssertion,
+      'REDIRECT_UNTRUSTED',
+    );
   } catch (cause) {
     throw refuse('signature', cause);
   }
@@ -76,7 +107,8 @@ export async function checkRedirect(c: RedirectCheck): Promise<RegionEntry> {
   if (claims.iss !== home.id) throw refuse('issuer');
   if (claims.aud !== target.id) throw refuse('audience');
   if (claims.cnf.jkt !== c.deviceJkt) throw refuse('device-key');
-  if (claims.msg.routingPrefix !== c.message.routingPrefix || claims.msg.last4 !== c.message.last4) throw refuse('message');
+  if (claims.msg.routingPrefix !== c.message.routingPrefix || claims.msg.last4 !== c.message.last4)
+    throw refuse('message');
   if (claims.exp <= now) throw refuse('expired');
   if (claims.exp - claims.iat > api.REDIRECT_ASSERTION_MAX_AGE_SECONDS) throw refuse('lifetime');
   if (claims.iat > now + skew) throw refuse('not-yet-valid');

@@ -1,4 +1,4 @@
-import { api } from '@domicile/protocol';
+import { api, definedProps } from '@domicile/protocol';
 import { RegionTransport, type RegionTransportOptions } from './region-transport.js';
 
 /** Options of every call: an AbortSignal, and for POSTs the Idempotency-Key to use. */
@@ -8,7 +8,7 @@ export interface CallOptions {
 }
 
 function opts(o: CallOptions): { signal?: AbortSignal; idempotencyKey?: string } {
-  return { ...(o.signal === undefined ? {} : { signal: o.signal }), ...(o.idempotencyKey === undefined ? {} : { idempotencyKey: o.idempotencyKey }) };
+  return { ...definedProps({ signal: o.signal, idempotencyKey: o.idempotencyKey }) };
 }
 
 const enc = encodeURIComponent;
@@ -34,82 +34,173 @@ export class RegionClient {
 
   /** `GET /v1/directory` (unauthenticated): the signed directory, still to be verified. */
   async directory(o: CallOptions = {}): Promise<string> {
-    const res = await this.transport.json({ method: 'GET', path: '/v1/directory', authenticated: false, ...opts(o) }, api.DirectoryResponse);
+    const res = await this.transport.json(
+      { method: 'GET', path: '/v1/directory', authenticated: false, ...opts(o) },
+      api.DirectoryResponse,
+    );
     return res.directory;
   }
 
-  registerAccount(body: api.RegisterAccountRequest, o: CallOptions = {}): Promise<api.RegisterAccountResponse> {
-    return this.transport.json({ method: 'POST', path: '/v1/accounts', body, ...opts(o) }, api.RegisterAccountResponse);
+  registerAccount(
+    body: api.RegisterAccountRequest,
+    o: CallOptions = {},
+  ): Promise<api.RegisterAccountResponse> {
+    return this.transport.json(
+      { method: 'POST', path: '/v1/accounts', body, ...opts(o) },
+      api.RegisterAccountResponse,
+    );
   }
 
   account(o: CallOptions = {}): Promise<api.AccountView> {
-    return this.transport.json({ method: 'GET', path: '/v1/accounts/me', ...opts(o) }, api.AccountView);
+    return this.transport.json(
+      { method: 'GET', path: '/v1/accounts/me', ...opts(o) },
+      api.AccountView,
+    );
   }
 
-  sendProvisioningMessage(body: api.ProvisioningMessage, o: CallOptions = {}): Promise<api.ProvisioningMessageResponse> {
-    return this.transport.json({ method: 'POST', path: '/v1/provisioning', body, ...opts(o) }, api.ProvisioningMessageResponse);
+  sendProvisioningMessage(
+    body: api.ProvisioningMessage,
+    o: CallOptions = {},
+  ): Promise<api.ProvisioningMessageResponse> {
+    return this.transport.json(
+      { method: 'POST', path: '/v1/provisioning', body, ...opts(o) },
+      api.ProvisioningMessageResponse,
+    );
   }
 
   checkEligibility(sessionId: string, o: CallOptions = {}): Promise<api.EligibilityResponse> {
-    return this.transport.json({ method: 'POST', path: `/v1/provisioning/${enc(sessionId)}/eligibility`, body: {}, ...opts(o) }, api.EligibilityResponse);
+    return this.transport.json(
+      {
+        method: 'POST',
+        path: `/v1/provisioning/${enc(sessionId)}/eligibility`,
+        body: {},
+        ...opts(o),
+      },
+      api.EligibilityResponse,
+    );
   }
 
-  acceptTerms(sessionId: string, body: api.AcceptTermsRequest, o: CallOptions = {}): Promise<api.SessionResponse> {
-    return this.transport.json({ method: 'POST', path: `/v1/provisioning/${enc(sessionId)}/terms`, body, ...opts(o) }, api.SessionResponse);
+  acceptTerms(
+    sessionId: string,
+    body: api.AcceptTermsRequest,
+    o: CallOptions = {},
+  ): Promise<api.SessionResponse> {
+    return this.transport.json(
+      { method: 'POST', path: `/v1/provisioning/${enc(sessionId)}/terms`, body, ...opts(o) },
+      api.SessionResponse,
+    );
   }
 
-  sendCardDetails(sessionId: string, body: api.CardDetailsRequest, o: CallOptions = {}): Promise<api.SessionResponse> {
-    return this.transport.json({ method: 'POST', path: `/v1/provisioning/${enc(sessionId)}/card`, body, ...opts(o) }, api.SessionResponse);
+  sendCardDetails(
+    sessionId: string,
+    body: api.CardDetailsRequest,
+    o: CallOptions = {},
+  ): Promise<api.SessionResponse> {
+    return this.transport.json(
+      { method: 'POST', path: `/v1/provisioning/${enc(sessionId)}/card`, body, ...opts(o) },
+      api.SessionResponse,
+    );
   }
 
-  selectIdv(sessionId: string, body: api.SelectIdvRequest, o: CallOptions = {}): Promise<api.SessionResponse> {
-    return this.transport.json({ method: 'POST', path: `/v1/provisioning/${enc(sessionId)}/idv`, body, ...opts(o) }, api.SessionResponse);
+  selectIdv(
+    sessionId: string,
+    body: api.SelectIdvRequest,
+    o: CallOptions = {},
+  ): Promise<api.SessionResponse> {
+    return this.transport.json(
+      { method: 'POST', path: `/v1/provisioning/${enc(sessionId)}/idv`, body, ...opts(o) },
+      api.SessionResponse,
+    );
   }
 
-  verifyIdv(sessionId: string, body: api.VerifyIdvRequest, o: CallOptions = {}): Promise<api.SessionResponse> {
-    return this.transport.json({ method: 'POST', path: `/v1/provisioning/${enc(sessionId)}/idv/verify`, body, ...opts(o) }, api.SessionResponse);
+  verifyIdv(
+    sessionId: string,
+    body: api.VerifyIdvRequest,
+    o: CallOptions = {},
+  ): Promise<api.SessionResponse> {
+    return this.transport.json(
+      { method: 'POST', path: `/v1/provisioning/${enc(sessionId)}/idv/verify`, body, ...opts(o) },
+      api.SessionResponse,
+    );
   }
 
   tokenize(sessionId: string, o: CallOptions = {}): Promise<api.TokenizeResponse> {
-    return this.transport.json({ method: 'POST', path: `/v1/provisioning/${enc(sessionId)}/tokenize`, body: {}, ...opts(o) }, api.TokenizeResponse);
+    return this.transport.json(
+      { method: 'POST', path: `/v1/provisioning/${enc(sessionId)}/tokenize`, body: {}, ...opts(o) },
+      api.TokenizeResponse,
+    );
   }
 
   async credentials(o: CallOptions = {}): Promise<api.CredentialView[]> {
-    const res = await this.transport.json({ method: 'GET', path: '/v1/credentials', ...opts(o) }, api.CredentialListResponse);
+    const res = await this.transport.json(
+      { method: 'GET', path: '/v1/credentials', ...opts(o) },
+      api.CredentialListResponse,
+    );
     return res.credentials;
   }
 
   /** `GET /v1/assets/{assetId}`: raw bytes (card art); the caller checks the announced hash. */
   asset(assetId: string, o: CallOptions = {}): Promise<Uint8Array> {
-    return this.transport.bytes({ method: 'GET', path: `/v1/assets/${enc(assetId)}`, headers: { accept: '*/*' }, ...opts(o) });
+    return this.transport.bytes({
+      method: 'GET',
+      path: `/v1/assets/${enc(assetId)}`,
+      headers: { accept: '*/*' },
+      ...opts(o),
+    });
   }
 
   /** `GET /v1/credentials/{tokenRef}/script`: 'SCRIPT_NOT_READY' until the TSM has built it. */
   script(tokenRef: string, o: CallOptions = {}): Promise<api.ScriptResponse> {
-    return this.transport.json({ method: 'GET', path: `/v1/credentials/${enc(tokenRef)}/script`, ...opts(o) }, api.ScriptResponse);
+    return this.transport.json(
+      { method: 'GET', path: `/v1/credentials/${enc(tokenRef)}/script`, ...opts(o) },
+      api.ScriptResponse,
+    );
   }
 
-  activate(tokenRef: string, body: api.ActivateRequest, o: CallOptions = {}): Promise<api.CredentialResponse> {
-    return this.transport.json({ method: 'POST', path: `/v1/credentials/${enc(tokenRef)}/activate`, body, ...opts(o) }, api.CredentialResponse);
+  activate(
+    tokenRef: string,
+    body: api.ActivateRequest,
+    o: CallOptions = {},
+  ): Promise<api.CredentialResponse> {
+    return this.transport.json(
+      { method: 'POST', path: `/v1/credentials/${enc(tokenRef)}/activate`, body, ...opts(o) },
+      api.CredentialResponse,
+    );
   }
 
   /** `POST /v1/credentials/{tokenRef}/suspend|resume|delete`: the user changes a token's state. */
   changeCredentialState(
-    tokenRef: string, action: api.LifecycleAction, body: api.CredentialLifecycleRequest, o: CallOptions = {},
+    tokenRef: string,
+    action: api.LifecycleAction,
+    body: api.CredentialLifecycleRequest,
+    o: CallOptions = {},
   ): Promise<api.CredentialResponse> {
-    return this.transport.json({ method: 'POST', path: `/v1/credentials/${enc(tokenRef)}/${action}`, body, ...opts(o) }, api.CredentialResponse);
+    return this.transport.json(
+      { method: 'POST', path: `/v1/credentials/${enc(tokenRef)}/${action}`, body, ...opts(o) },
+      api.CredentialResponse,
+    );
   }
 
   /** `GET /v1/transactions`: this device's authorizations in this region, newest first. */
   async transactions(o: CallOptions = {}): Promise<api.TransactionView[]> {
-    const res = await this.transport.json({ method: 'GET', path: '/v1/transactions', ...opts(o) }, api.TransactionListResponse);
+    const res = await this.transport.json(
+      { method: 'GET', path: '/v1/transactions', ...opts(o) },
+      api.TransactionListResponse,
+    );
     return res.transactions;
   }
 
   /** `GET /v1/notifications?after=N&limit=M`: the push notifications after `after`, oldest first. */
-  async notifications(after: number, limit = 100, o: CallOptions = {}): Promise<api.Notification[]> {
+  async notifications(
+    after: number,
+    limit = 100,
+    o: CallOptions = {},
+  ): Promise<api.Notification[]> {
     const query = { after: String(after), limit: String(limit) };
-    const res = await this.transport.json({ method: 'GET', path: '/v1/notifications', query, ...opts(o) }, api.NotificationListResponse);
+    const res = await this.transport.json(
+      { method: 'GET', path: '/v1/notifications', query, ...opts(o) },
+      api.NotificationListResponse,
+    );
     return res.notifications;
   }
 }

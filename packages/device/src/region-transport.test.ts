@@ -2,17 +2,26 @@ import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import { RegionTransport } from './region-transport.js';
 
-interface Seen { url: string; dpop: string | null; key: string | null }
+interface Seen {
+  url: string;
+  dpop: string | null;
+  key: string | null;
+}
 
 function transport(answers: (Response | Error)[], seen: Seen[] = []): RegionTransport {
   let proofs = 0;
   return new RegionTransport({
-    region: 'us', baseUrl: 'http://us.test/',
+    region: 'us',
+    baseUrl: 'http://us.test/',
     signer: { dpopProof: (htm, htu) => Promise.resolve(`${htm} ${htu} #${++proofs}`) },
     retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
     fetch: (input, init = {}) => {
       const headers = new Headers(init.headers);
-      seen.push({ url: input instanceof Request ? input.url : input.toString(), dpop: headers.get('dpop'), key: headers.get('idempotency-key') });
+      seen.push({
+        url: input instanceof Request ? input.url : input.toString(),
+        dpop: headers.get('dpop'),
+        key: headers.get('idempotency-key'),
+      });
       const next = answers.shift() ?? new Error('no more answers');
       return next instanceof Error ? Promise.reject(next) : Promise.resolve(next);
     },
@@ -25,30 +34,56 @@ const Schema = Type.Object({ value: Type.Integer() });
 describe('RegionTransport', () => {
   it('signs every attempt afresh for the URL without its query, and keeps one Idempotency-Key', async () => {
     const seen: Seen[] = [];
-    const t = transport([new TypeError('fetch failed'), new Response('', { status: 504 }), ok({ value: 1 })], seen);
-    await expect(t.json({ method: 'POST', path: '/v1/things', query: { a: '1' }, body: {} }, Schema)).resolves.toEqual({ value: 1 });
+    const t = transport(
+      [new TypeError('fetch failed'), new Response('', { status: 504 }), ok({ value: 1 })],
+      seen,
+    );
+    await expect(
+      t.json({ method: 'POST', path: '/v1/things', query: { a: '1' }, body: {} }, Schema),
+    ).resolves.toEqual({ value: 1 });
     expect(seen.map((s) => s.url)).toEqual(Array(3).fill('http://us.test/v1/things?a=1'));
-    expect(seen.map((s) => s.dpop)).toEqual([1, 2, 3].map((n) => `POST http://us.test/v1/things #${n}`));
+    expect(seen.map((s) => s.dpop)).toEqual(
+      [1, 2, 3].map((n) => `POST http://us.test/v1/things #${n}`),
+    );
     expect(new Set(seen.map((s) => s.key)).size).toBe(1);
     expect(seen[0]?.key).toMatch(/^[A-Za-z0-9_-]{32}$/);
   });
 
-  it('does not retry a region\'s refusal, and rebuilds its error', async () => {
+  it("does not retry a region's refusal, and rebuilds its error", async () => {
     const seen: Seen[] = [];
-    const refusal = new Response(JSON.stringify({ error: { code: 'IDV_CODE_INVALID', message: 'x', details: { triesLeft: 2 } } }), { status: 422 });
-    await expect(transport([refusal], seen).json({ method: 'POST', path: '/v1/x', body: {} }, Schema))
-      .rejects.toMatchObject({ code: 'IDV_CODE_INVALID', details: { triesLeft: 2 } });
+    const refusal = new Response(
+      JSON.stringify({
+        error: { code: 'IDV_CODE_INVALID', message: 'x', details: { triesLeft: 2 } },
+      }),
+      { status: 422 },
+    );
+    await expect(
+      transport([refusal], seen).json({ method: 'POST', path: '/v1/x', body: {} }, Schema),
+    ).rejects.toMatchObject({ code: 'IDV_CODE_INVALID', details: { triesLeft: 2 } });
     expect(seen).toHaveLength(1);
   });
 
   it('says SERVICE_UNAVAILABLE once the retries are spent', async () => {
-    const t = transport([new TypeError('a'), new TypeError('b'), new Response('', { status: 503 })]);
-    await expect(t.json({ method: 'GET', path: '/v1/x' }, Schema)).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    const t = transport([
+      new TypeError('a'),
+      new TypeError('b'),
+      new Response('', { status: 503 }),
+    ]);
+    await expect(t.json({ method: 'GET', path: '/v1/x' }, Schema)).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+    });
   });
 
   it('says INTERNAL for an answer that is not JSON or not the schema', async () => {
-    await expect(transport([new Response('<html>', { status: 200 })]).json({ method: 'GET', path: '/v1/x' }, Schema)).rejects.toMatchObject({ code: 'INTERNAL' });
-    await expect(transport([ok({ value: 'one' })]).json({ method: 'GET', path: '/v1/x' }, Schema)).rejects.toMatchObject({ code: 'INTERNAL' });
+    await expect(
+      transport([new Response('<html>', { status: 200 })]).json(
+        { method: 'GET', path: '/v1/x' },
+        Schema,
+      ),
+    ).rejects.toMatchObject({ code: 'INTERNAL' });
+    await expect(
+      transport([ok({ value: 'one' })]).json({ method: 'GET', path: '/v1/x' }, Schema),
+    ).rejects.toMatchObject({ code: 'INTERNAL' });
   });
 
   it('sends GETs without an Idempotency-Key', async () => {

@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TSchema, Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { DomicileError, api } from '@domicile/protocol';
+import { DomicileError, api, definedProps } from '@domicile/protocol';
 import { linkSignals } from './linked-signal.js';
 import type { DpopSigner } from './secure-element/index.js';
-
 
 /** Bounded retries with exponential backoff, and a per-attempt timeout. */
 export interface RetryPolicy {
@@ -15,7 +14,12 @@ export interface RetryPolicy {
   readonly timeoutMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 200, maxDelayMs: 2_000, timeoutMs: 15_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  attempts: 4,
+  baseDelayMs: 200,
+  maxDelayMs: 2_000,
+  timeoutMs: 15_000,
+};
 
 export interface RegionTransportOptions {
   readonly region: string;
@@ -77,11 +81,17 @@ export class RegionTransport {
       try {
         body = JSON.parse(await response.text());
       } catch (cause) {
-        throw new DomicileError('INTERNAL', { details: { region: this.region, reason: 'response-not-json' }, cause });
+        throw new DomicileError('INTERNAL', {
+          details: { region: this.region, reason: 'response-not-json' },
+          cause,
+        });
       }
       if (!Value.Check(schema, body)) {
         const first = Value.Errors(schema, body).First();
-        throw new DomicileError('INTERNAL', { details: { region: this.region, reason: 'response-schema' }, cause: first === undefined ? undefined : `${first.path}: ${first.message}` });
+        throw new DomicileError('INTERNAL', {
+          details: { region: this.region, reason: 'response-schema' },
+          cause: first === undefined ? undefined : `${first.path}: ${first.message}`,
+        });
       }
       return body;
     });
@@ -91,9 +101,11 @@ export class RegionTransport {
   bytes(request: RegionRequest): Promise<Uint8Array> {
     return this.send(request, async (response) => {
       const declared = Number(response.headers.get('content-length') ?? '0');
-      if (declared > MAX_BYTES) throw new DomicileError('BODY_TOO_LARGE', { details: { region: this.region } });
+      if (declared > MAX_BYTES)
+        throw new DomicileError('BODY_TOO_LARGE', { details: { region: this.region } });
       const bytes = new Uint8Array(await response.arrayBuffer());
-      if (bytes.byteLength > MAX_BYTES) throw new DomicileError('BODY_TOO_LARGE', { details: { region: this.region } });
+      if (bytes.byteLength > MAX_BYTES)
+        throw new DomicileError('BODY_TOO_LARGE', { details: { region: this.region } });
       return bytes;
     });
   }
@@ -103,12 +115,20 @@ export class RegionTransport {
    * under the same signal (and, unless `stream`, the same timeout). Errors of `read` are not retried.
    */
   async send<T>(request: RegionRequest, read: (response: Response) => Promise<T>): Promise<T> {
-    const idempotencyKey = request.method === 'POST' ? (request.idempotencyKey ?? newIdempotencyKey()) : undefined;
+    const idempotencyKey =
+      request.method === 'POST' ? (request.idempotencyKey ?? newIdempotencyKey()) : undefined;
     let failure: unknown;
     for (let attempt = 0; attempt < this.#retry.attempts; attempt++) {
       if (attempt > 0) {
-        const backoff = Math.min(this.#retry.maxDelayMs, this.#retry.baseDelayMs * 2 ** (attempt - 1));
-        await sleep(backoff / 2 + Math.random() * (backoff / 2), undefined, request.signal === undefined ? {} : { signal: request.signal });
+        const backoff = Math.min(
+          this.#retry.maxDelayMs,
+          this.#retry.baseDelayMs * 2 ** (attempt - 1),
+        );
+        await sleep(
+          backoff / 2 + Math.random() * (backoff / 2),
+          undefined,
+          definedProps({ signal: request.signal }),
+        );
       }
       const link = linkSignals([request.signal], this.#retry.timeoutMs);
       try {
@@ -118,7 +138,10 @@ export class RegionTransport {
         } catch (cause) {
           if (request.signal?.aborted === true) throw request.signal.reason;
           if (cause instanceof DomicileError) throw cause;
-          failure = new DomicileError('SERVICE_UNAVAILABLE', { details: { region: this.region, reason: 'network' }, cause });
+          failure = new DomicileError('SERVICE_UNAVAILABLE', {
+            details: { region: this.region, reason: 'network' },
+            cause,
+          });
           continue;
         }
         if (response.ok) {
@@ -129,8 +152,13 @@ export class RegionTransport {
         const error = DomicileError.fromBody(await response.json().catch(() => undefined));
         // A gateway's 502/503/504 carries no Domicile body: say unavailable rather than internal.
         const bare = RETRY_STATUSES.has(response.status) && error.code === 'INTERNAL';
-        failure = bare ? new DomicileError('SERVICE_UNAVAILABLE', { details: { region: this.region, status: response.status } }) : error;
-        if (!RETRY_STATUSES.has(response.status) && error.code !== 'IDEMPOTENCY_IN_PROGRESS') throw failure;
+        failure = bare
+          ? new DomicileError('SERVICE_UNAVAILABLE', {
+              details: { region: this.region, status: response.status },
+            })
+          : error;
+        if (!RETRY_STATUSES.has(response.status) && error.code !== 'IDEMPOTENCY_IN_PROGRESS')
+          throw failure;
       } finally {
         link.dispose();
       }
@@ -138,7 +166,11 @@ export class RegionTransport {
     throw failure;
   }
 
-  async #attempt(request: RegionRequest, idempotencyKey: string | undefined, signal: AbortSignal): Promise<Response> {
+  async #attempt(
+    request: RegionRequest,
+    idempotencyKey: string | undefined,
+    signal: AbortSignal,
+  ): Promise<Response> {
     const htu = `${this.baseUrl}${request.path}`;
     const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
     if (request.authenticated !== false) {
@@ -151,7 +183,13 @@ export class RegionTransport {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(request.body);
     }
-    const query = request.query === undefined ? '' : `?${new URLSearchParams(request.query).toString()}`;
-    return this.#fetch(`${htu}${query}`, { method: request.method, headers, signal, ...(body === undefined ? {} : { body }) });
+    const query =
+      request.query === undefined ? '' : `?${new URLSearchParams(request.query).toString()}`;
+    return this.#fetch(`${htu}${query}`, {
+      method: request.method,
+      headers,
+      signal,
+      ...definedProps({ body }),
+    });
   }
 }

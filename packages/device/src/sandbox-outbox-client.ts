@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DomicileError, api } from '@domicile/protocol';
+import { DomicileError, api, definedProps } from '@domicile/protocol';
 import type { AddCardHooks } from './provisioning-steps.js';
 import { RegionTransport, type RetryPolicy } from './region-transport.js';
 
@@ -22,16 +22,24 @@ export class SandboxOutboxClient {
 
   constructor(options: SandboxOutboxClientOptions) {
     this.#transport = new RegionTransport({
-      region: 'sandbox', baseUrl: options.baseUrl,
-      ...(options.fetch === undefined ? {} : { fetch: options.fetch }), ...(options.retry === undefined ? {} : { retry: options.retry }),
+      region: 'sandbox',
+      baseUrl: options.baseUrl,
+      ...definedProps({ fetch: options.fetch, retry: options.retry }),
     });
   }
 
   /** The messages for cards ending in `last4`, newest first. */
   async messages(last4: string, options: { signal?: AbortSignal } = {}): Promise<SandboxMessage[]> {
-    const res = await this.#transport.json({
-      method: 'GET', path: '/v1/sandbox/outbox', query: { last4 }, authenticated: false, ...options,
-    }, api.SandboxOutboxResponse);
+    const res = await this.#transport.json(
+      {
+        method: 'GET',
+        path: '/v1/sandbox/outbox',
+        query: { last4 },
+        authenticated: false,
+        ...options,
+      },
+      api.SandboxOutboxResponse,
+    );
     return res.messages;
   }
 
@@ -41,13 +49,22 @@ export class SandboxOutboxClient {
   }
 
   /** Polls until a message newer than `after` arrives and returns its code ('NOT_FOUND' after the timeout). */
-  async waitForCode(options: { last4: string; after: number; timeoutMs?: number; pollMs?: number; signal?: AbortSignal }): Promise<string> {
+  async waitForCode(options: {
+    last4: string;
+    after: number;
+    timeoutMs?: number;
+    pollMs?: number;
+    signal?: AbortSignal;
+  }): Promise<string> {
     const deadline = Date.now() + (options.timeoutMs ?? 10_000);
-    const signal = options.signal === undefined ? {} : { signal: options.signal };
+    const signal = definedProps({ signal: options.signal });
     for (;;) {
-      const newest = (await this.messages(options.last4, signal)).filter((m) => m.id > options.after).sort((a, b) => b.id - a.id)[0];
+      const newest = (await this.messages(options.last4, signal))
+        .filter((m) => m.id > options.after)
+        .sort((a, b) => b.id - a.id)[0];
       if (newest !== undefined) return newest.code;
-      if (Date.now() >= deadline) throw new DomicileError('NOT_FOUND', { details: { reason: 'no-sandbox-code' } });
+      if (Date.now() >= deadline)
+        throw new DomicileError('NOT_FOUND', { details: { reason: 'no-sandbox-code' } });
       await sleep(options.pollMs ?? 200, undefined, signal);
     }
   }
@@ -61,10 +78,14 @@ export function sandboxIdvHooks(
   options: { fetch?: typeof fetch; preferKind?: api.IdvMethod['kind']; timeoutMs?: number } = {},
 ): Pick<AddCardHooks, 'chooseIdvMethod' | 'readOtp'> {
   const seen = new Map<string, number>();
-  const client = (baseUrl: string): SandboxOutboxClient => new SandboxOutboxClient({ baseUrl, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) });
+  const client = (baseUrl: string): SandboxOutboxClient =>
+    new SandboxOutboxClient({ baseUrl, ...definedProps({ fetch: options.fetch }) });
   return {
     async chooseIdvMethod(methods, context) {
-      const method = methods.find((m) => m.kind === options.preferKind) ?? methods.find((m) => m.kind !== 'issuer_app') ?? methods[0];
+      const method =
+        methods.find((m) => m.kind === options.preferKind) ??
+        methods.find((m) => m.kind !== 'issuer_app') ??
+        methods[0];
       if (method === undefined) throw new DomicileError('IDV_METHOD_UNKNOWN');
       // Remember the newest message before the code is sent, so an older code is never taken.
       seen.set(context.baseUrl, await client(context.baseUrl).latestId(context.last4));
@@ -73,7 +94,9 @@ export function sandboxIdvHooks(
     async readOtp(context) {
       const outbox = client(context.baseUrl);
       const code = await outbox.waitForCode({
-        last4: context.last4, after: seen.get(context.baseUrl) ?? 0, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        last4: context.last4,
+        after: seen.get(context.baseUrl) ?? 0,
+        ...definedProps({ timeoutMs: options.timeoutMs }),
       });
       seen.set(context.baseUrl, await outbox.latestId(context.last4));
       return code;

@@ -10,7 +10,8 @@ function events(items: readonly SseItem[]): { type: string; data: string; lastEv
   return items.flatMap((i) => (i.kind === 'event' ? [{ ...i.event }] : []));
 }
 
-const STREAM = 'id: 7\nevent: credential.provisioned\ndata: {"id":7}\n\n: heartbeat\n\nid: 8\nevent: tsm.script.ready\ndata: {"id":8}\n\n';
+const STREAM =
+  'id: 7\nevent: credential.provisioned\ndata: {"id":7}\n\n: heartbeat\n\nid: 8\nevent: tsm.script.ready\ndata: {"id":8}\n\n';
 
 describe('SseParser', () => {
   it('parses ids, event types, data and comments', () => {
@@ -19,7 +20,9 @@ describe('SseParser', () => {
       { type: 'credential.provisioned', data: '{"id":7}', lastEventId: '7' },
       { type: 'tsm.script.ready', data: '{"id":8}', lastEventId: '8' },
     ]);
-    expect(items.filter((i) => i.kind === 'comment')).toEqual([{ kind: 'comment', text: 'heartbeat' }]);
+    expect(items.filter((i) => i.kind === 'comment')).toEqual([
+      { kind: 'comment', text: 'heartbeat' },
+    ]);
   });
 
   it('gives the same events whatever the chunk boundaries', () => {
@@ -62,12 +65,17 @@ describe('SseParser', () => {
     const parser = new SseParser();
     expect(events(parser.push('id: 9\nevent: ping\n\n'))).toEqual([]);
     expect(parser.lastEventId).toBe('9');
-    expect(events(parser.push('data: x\n\n'))).toEqual([{ type: 'message', data: 'x', lastEventId: '9' }]);
+    expect(events(parser.push('data: x\n\n'))).toEqual([
+      { type: 'message', data: 'x', lastEventId: '9' },
+    ]);
   });
 
   it('reports retry only when it is all digits and ignores unknown fields', () => {
     const items = feed(['retry: 1500\nretry: soon\nfoo: bar\n:\n\n']);
-    expect(items).toEqual([{ kind: 'retry', ms: 1500 }, { kind: 'comment', text: '' }]);
+    expect(items).toEqual([
+      { kind: 'retry', ms: 1500 },
+      { kind: 'comment', text: '' },
+    ]);
   });
 
   it('discards an event the stream ended in the middle of', () => {
@@ -75,6 +83,8 @@ describe('SseParser', () => {
     expect(events(parser.push('id: 3\ndata: complete\n\nid: 4\ndata: partial\n'))).toHaveLength(1);
     parser.end();
     expect(parser.lastEventId).toBe('3');
-    expect(events(parser.push('data: next\n\n'))).toEqual([{ type: 'message', data: 'next', lastEventId: '3' }]);
+    expect(events(parser.push('data: next\n\n'))).toEqual([
+      { type: 'message', data: 'next', lastEventId: '3' },
+    ]);
   });
 });

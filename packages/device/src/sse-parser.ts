@@ -109,7 +109,14 @@ export class SseParser {
       return;
     }
     const data = this.#data.endsWith('\n') ? this.#data.slice(0, -1) : this.#data;
-    items.push({ kind: 'event', event: { type: this.#type === '' ? 'message' : this.#type, data, lastEventId: this.#lastEventId } });
+    items.push({
+      kind: 'event',
+      event: {
+        type: this.#type === '' ? 'message' : this.#type,
+        data,
+        lastEventId: this.#lastEventId,
+      },
+    });
     this.#data = '';
     this.#type = '';
   }

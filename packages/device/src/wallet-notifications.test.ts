@@ -1,7 +1,12 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProvisioningStep } from './provisioning-steps.js';
-import { CARDS, PASSPHRASE, makeWalletFixture, type WalletFixture } from './test-support/wallet-fixture.js';
+import {
+  CARDS,
+  PASSPHRASE,
+  makeWalletFixture,
+  type WalletFixture,
+} from './test-support/wallet-fixture.js';
 import { Wallet } from './wallet.js';
 import type { HandledNotification } from './wallet-notifications.js';
 
@@ -20,7 +25,11 @@ describe('Wallet notifications', () => {
     const steps: ProvisioningStep[] = [];
     const card = await wallet.addCard(CARDS.cnYellow, fx.hooks(steps), { activationTimeoutMs: 50 });
     expect(card.state).toBe('pending_activation');
-    expect(steps.at(-1)).toEqual({ step: 'activation-pending', region: 'cn', tokenRef: card.tokenRef });
+    expect(steps.at(-1)).toEqual({
+      step: 'activation-pending',
+      region: 'cn',
+      tokenRef: card.tokenRef,
+    });
     void fx.regions.cn.announceScript(card.tokenRef);
 
     const stop = new AbortController();
@@ -33,10 +42,16 @@ describe('Wallet notifications', () => {
       },
     });
     expect(wallet.cards()[0]?.state).toBe('active');
-    expect(handled.map((h) => `${h.region}:${h.notification.data.type}:${h.outcome}`)).toContain('cn:tsm.script.ready:handled');
+    expect(handled.map((h) => `${h.region}:${h.notification.data.type}:${h.outcome}`)).toContain(
+      'cn:tsm.script.ready:handled',
+    );
 
     // The cursor was saved after each notification: a reopened wallet does not act twice.
-    const again = await Wallet.open({ path: join(fx.folder, 'wallet.json'), passphrase: PASSPHRASE, ...fx.runtime });
+    const again = await Wallet.open({
+      path: join(fx.folder, 'wallet.json'),
+      passphrase: PASSPHRASE,
+      ...fx.runtime,
+    });
     const outcomes = (await again.syncNotifications('cn')).map((h) => h.outcome);
     expect(outcomes.every((o) => o === 'already-done')).toBe(true);
   });
@@ -45,13 +60,16 @@ describe('Wallet notifications', () => {
     const wallet = await fx.newWallet();
     // The script is announced only after the stream was dropped: the wallet must resume to see it.
     fx.regions.us.tsmDelayMs = undefined;
-    const card = wallet.addCard(CARDS.usGreen, fx.hooks([], {
-      onStep: (e) => {
-        if (e.step !== 'card-art') return;
-        fx.regions.us.push.dropStreams();
-        void fx.regions.us.announceScript(e.tokenRef);
-      },
-    }));
+    const card = wallet.addCard(
+      CARDS.usGreen,
+      fx.hooks([], {
+        onStep: (e) => {
+          if (e.step !== 'card-art') return;
+          fx.regions.us.push.dropStreams();
+          void fx.regions.us.announceScript(e.tokenRef);
+        },
+      }),
+    );
     await expect(card).resolves.toMatchObject({ state: 'active' });
     const streams = fx.network.log.filter((r) => r.url.endsWith('/v1/notifications/stream'));
     expect(streams.length).toBeGreaterThanOrEqual(2);
@@ -64,14 +82,22 @@ describe('Wallet notifications', () => {
     expect(card.state).toBe('pending_activation');
     expect(await wallet.completePending()).toMatchObject([{ state: 'pending_activation' }]);
     await fx.regions.us.announceScript(card.tokenRef);
-    expect(await wallet.completePending()).toMatchObject([{ state: 'active', art: { assetId: `art_${card.tokenRef}` } }]);
+    expect(await wallet.completePending()).toMatchObject([
+      { state: 'active', art: { assetId: `art_${card.tokenRef}` } },
+    ]);
   });
 
   it('stops waiting when the caller aborts', async () => {
     const wallet = await fx.newWallet();
     fx.regions.us.tsmDelayMs = undefined;
     const stop = new AbortController();
-    const run = wallet.addCard(CARDS.usGreen, fx.hooks([], { onStep: (e) => e.step === 'waiting' && stop.abort(new Error('user gave up')) }), { signal: stop.signal });
+    const run = wallet.addCard(
+      CARDS.usGreen,
+      fx.hooks([], {
+        onStep: (e) => e.step === 'waiting' && stop.abort(new Error('user gave up')),
+      }),
+      { signal: stop.signal },
+    );
     await expect(run).rejects.toThrow('user gave up');
     expect(wallet.cards()).toMatchObject([{ state: 'pending_activation' }]);
   });

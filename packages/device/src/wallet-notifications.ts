@@ -1,10 +1,15 @@
 import type { Directory, api } from '@domicile/protocol';
-import { handleNotification, type CompletionContext, type NotificationOutcome } from './credential-completion.js';
+import {
+  handleNotification,
+  type CompletionContext,
+  type NotificationOutcome,
+} from './credential-completion.js';
 import { linkSignals } from './linked-signal.js';
 import { followRegionNotifications } from './notification-stream.js';
 import type { ProvisioningStep } from './provisioning-steps.js';
 import type { RegionClient } from './region-client.js';
 import type { Applet, SecureElement } from './secure-element/index.js';
+import { definedProps } from '@domicile/protocol';
 
 /** A notification the wallet handled, and what handling it did. */
 export interface HandledNotification {
@@ -46,11 +51,18 @@ export class WalletNotifications {
   }
 
   /** Polls `GET /v1/notifications` after the cursor until nothing is left. */
-  async sync(region: string, options: { signal?: AbortSignal; onStep?: (e: ProvisioningStep) => void } = {}): Promise<HandledNotification[]> {
+  async sync(
+    region: string,
+    options: { signal?: AbortSignal; onStep?: (e: ProvisioningStep) => void } = {},
+  ): Promise<HandledNotification[]> {
     const client = this.#o.clientFor(region);
     const handled: HandledNotification[] = [];
     for (;;) {
-      const page = await client.notifications(this.#o.cursors[region] ?? 0, PAGE, options.signal === undefined ? {} : { signal: options.signal });
+      const page = await client.notifications(
+        this.#o.cursors[region] ?? 0,
+        PAGE,
+        definedProps({ signal: options.signal }),
+      );
       for (const n of page) handled.push(await this.#handle(region, n, options));
       if (page.length < PAGE) return handled;
     }
@@ -60,14 +72,16 @@ export class WalletNotifications {
   async follow(regions: readonly string[], options: FollowOptions): Promise<void> {
     const link = linkSignals([options.signal]);
     try {
-      await Promise.all(regions.map(async (region) => {
-        try {
-          await this.#follow(region, link.signal, options);
-        } catch (error) {
-          link.abort();
-          throw error;
-        }
-      }));
+      await Promise.all(
+        regions.map(async (region) => {
+          try {
+            await this.#follow(region, link.signal, options);
+          } catch (error) {
+            link.abort();
+            throw error;
+          }
+        }),
+      );
     } finally {
       link.dispose();
     }
@@ -78,7 +92,8 @@ export class WalletNotifications {
    * timeout passes (then reports 'activation-pending') or `signal` aborts (then throws its reason).
    */
   async awaitActivation(
-    applet: Applet, client: RegionClient,
+    applet: Applet,
+    client: RegionClient,
     options: { timeoutMs: number; signal?: AbortSignal; onStep?: (e: ProvisioningStep) => void },
   ): Promise<void> {
     // A function, not a narrowed property: handlers change the applet while we wait.
@@ -88,7 +103,7 @@ export class WalletNotifications {
     const wait = linkSignals([options.signal], options.timeoutMs);
     try {
       await this.#follow(client.region, wait.signal, {
-        ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
+        ...definedProps({ onStep: options.onStep }),
         onNotification: () => {
           if (isActive()) wait.abort();
         },
@@ -97,16 +112,27 @@ export class WalletNotifications {
       wait.dispose();
     }
     if (options.signal?.aborted === true) throw options.signal.reason;
-    if (!isActive()) options.onStep?.({ step: 'activation-pending', region: client.region, tokenRef: applet.tokenRef });
+    if (!isActive())
+      options.onStep?.({
+        step: 'activation-pending',
+        region: client.region,
+        tokenRef: applet.tokenRef,
+      });
   }
 
-  #follow(region: string, signal: AbortSignal, options: Omit<FollowOptions, 'signal'>): Promise<void> {
+  #follow(
+    region: string,
+    signal: AbortSignal,
+    options: Omit<FollowOptions, 'signal'>,
+  ): Promise<void> {
     return followRegionNotifications({
       client: this.#o.clientFor(region),
       after: this.#o.cursors[region] ?? 0,
       signal,
       ...this.#o.stream,
-      ...(options.onConnect === undefined ? {} : { onConnect: (id: number) => options.onConnect?.(region, id) }),
+      ...(options.onConnect === undefined
+        ? {}
+        : { onConnect: (id: number) => options.onConnect?.(region, id) }),
       onNotification: async (n) => {
         const handled = await this.#handle(region, n, options);
         options.onNotification?.(handled);
@@ -114,11 +140,17 @@ export class WalletNotifications {
     });
   }
 
-  async #handle(region: string, n: api.Notification, options: { signal?: AbortSignal; onStep?: (e: ProvisioningStep) => void }): Promise<HandledNotification> {
+  async #handle(
+    region: string,
+    n: api.Notification,
+    options: { signal?: AbortSignal; onStep?: (e: ProvisioningStep) => void },
+  ): Promise<HandledNotification> {
     const ctx: CompletionContext = {
-      directory: this.#o.directory, secureElement: this.#o.secureElement, clientFor: this.#o.clientFor, persist: this.#o.persist,
-      ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      directory: this.#o.directory,
+      secureElement: this.#o.secureElement,
+      clientFor: this.#o.clientFor,
+      persist: this.#o.persist,
+      ...definedProps({ onStep: options.onStep, signal: options.signal }),
     };
     const outcome = await handleNotification(ctx, region, n);
     if (n.id > (this.#o.cursors[region] ?? 0)) this.#o.cursors[region] = n.id;

@@ -1,6 +1,7 @@
 import type { PublicJwk } from '@domicile/protocol';
 import type { RetryPolicy } from './region-transport.js';
 import type { KdfParams } from './wallet-file.js';
+import { definedProps } from '@domicile/protocol';
 
 /** How the wallet talks to regions; every part is injectable so tests can drive it. */
 export interface WalletRuntimeOptions {
@@ -35,15 +36,17 @@ export interface AddCardOptions {
 }
 
 /** The part of the runtime options a region client takes. */
-export function transportOptions(o: WalletRuntimeOptions): { fetch?: typeof fetch; retry?: Partial<RetryPolicy> } {
-  return { ...(o.fetch === undefined ? {} : { fetch: o.fetch }), ...(o.retry === undefined ? {} : { retry: o.retry }) };
+export function transportOptions(o: WalletRuntimeOptions): {
+  fetch?: typeof fetch;
+  retry?: Partial<RetryPolicy>;
+} {
+  return { ...definedProps({ fetch: o.fetch, retry: o.retry }) };
 }
 
 /** Only the runtime part of the options: the wallet keeps no passphrase around. */
 export function runtimeOptions(o: WalletRuntimeOptions): WalletRuntimeOptions {
   return {
     ...transportOptions(o),
-    ...(o.stream === undefined ? {} : { stream: o.stream }),
-    ...(o.now === undefined ? {} : { now: o.now }),
+    ...definedProps({ stream: o.stream, now: o.now }),
   };
 }

@@ -1,10 +1,22 @@
 import { Value } from '@sinclair/typebox/value';
 import {
-  DomicileError, PublicJwkSchema, isDomicileError, jwkThumbprint, verifyDirectory,
-  type Directory, type PublicJwk, type RegionEntry, type api,
+  DomicileError,
+  PublicJwkSchema,
+  isDomicileError,
+  jwkThumbprint,
+  verifyDirectory,
+  type Directory,
+  type PublicJwk,
+  type RegionEntry,
+  type api,
+  definedProps,
 } from '@domicile/protocol';
 import type { CardInput } from './card-input.js';
-import { changeCardState, type CardLifecycleContext, type CardLifecycleOptions } from './card-lifecycle.js';
+import {
+  changeCardState,
+  type CardLifecycleContext,
+  type CardLifecycleOptions,
+} from './card-lifecycle.js';
 import { installScriptAndActivate } from './credential-completion.js';
 import { authorizationRequestFor, listTransactions, type PayOptions } from './payment.js';
 import { provisionCard } from './provisioning-flow.js';
@@ -13,9 +25,18 @@ import { RegionClient } from './region-client.js';
 import { SecureElement, type AppletView } from './secure-element/index.js';
 import { WalletFile } from './wallet-file.js';
 import {
-  runtimeOptions, transportOptions, type AddCardOptions, type CreateWalletOptions, type OpenWalletOptions, type WalletRuntimeOptions,
+  runtimeOptions,
+  transportOptions,
+  type AddCardOptions,
+  type CreateWalletOptions,
+  type OpenWalletOptions,
+  type WalletRuntimeOptions,
 } from './wallet-options.js';
-import { WalletNotifications, type FollowOptions, type HandledNotification } from './wallet-notifications.js';
+import {
+  WalletNotifications,
+  type FollowOptions,
+  type HandledNotification,
+} from './wallet-notifications.js';
 import type { WalletAccount, WalletState } from './wallet-state.js';
 
 type StoredState = Omit<WalletState, 'secureElement'>;
@@ -35,31 +56,61 @@ export class Wallet {
   /** The verified directory: the only source of region URLs and keys. */
   readonly directory: Directory;
 
-  private constructor(parts: { file: WalletFile; state: StoredState; se: SecureElement; directory: Directory; runtime: WalletRuntimeOptions }) {
+  private constructor(parts: {
+    file: WalletFile;
+    state: StoredState;
+    se: SecureElement;
+    directory: Directory;
+    runtime: WalletRuntimeOptions;
+  }) {
     this.#file = parts.file;
     this.#state = parts.state;
     this.#se = parts.se;
     this.directory = parts.directory;
     this.#runtime = parts.runtime;
     this.#notifications = new WalletNotifications({
-      directory: this.directory, secureElement: this.#se, clientFor: (r) => this.#client(r),
-      persist: () => this.#save(), cursors: this.#state.cursors, stream: parts.runtime.stream ?? {},
+      directory: this.directory,
+      secureElement: this.#se,
+      clientFor: (r) => this.#client(r),
+      persist: () => this.#save(),
+      cursors: this.#state.cursors,
+      stream: parts.runtime.stream ?? {},
     });
   }
 
   /** Creates a wallet file with fresh device keys and the bootstrap region's directory, verified. */
   static async create(options: CreateWalletOptions): Promise<Wallet> {
-    if (!Value.Check(PublicJwkSchema, options.authorityKey)) throw new DomicileError('VALIDATION_FAILED', { details: { field: 'authorityKey' } });
-    const authorityKey: PublicJwk = { ...options.authorityKey, kid: options.authorityKey.kid ?? (await jwkThumbprint(options.authorityKey)) };
-    const bootstrap = new RegionClient({ region: 'bootstrap', baseUrl: options.bootstrapUrl, ...transportOptions(options) });
+    if (!Value.Check(PublicJwkSchema, options.authorityKey))
+      throw new DomicileError('VALIDATION_FAILED', { details: { field: 'authorityKey' } });
+    const authorityKey: PublicJwk = {
+      ...options.authorityKey,
+      kid: options.authorityKey.kid ?? (await jwkThumbprint(options.authorityKey)),
+    };
+    const bootstrap = new RegionClient({
+      region: 'bootstrap',
+      baseUrl: options.bootstrapUrl,
+      ...transportOptions(options),
+    });
     const jws = await bootstrap.directory();
     const directory = await verifyDirectory(jws, authorityKey);
-    if (directory.region(options.homeRegion) === undefined) throw new DomicileError('CONFIG_INVALID', { details: { homeRegion: options.homeRegion } });
+    if (directory.region(options.homeRegion) === undefined)
+      throw new DomicileError('CONFIG_INVALID', { details: { homeRegion: options.homeRegion } });
     const se = await SecureElement.create();
     const state: StoredState = {
-      version: 1, createdAt: new Date().toISOString(), authorityKey, directory: jws, homeRegion: options.homeRegion, guests: {}, cursors: {},
+      version: 1,
+      createdAt: new Date().toISOString(),
+      authorityKey,
+      directory: jws,
+      homeRegion: options.homeRegion,
+      guests: {},
+      cursors: {},
     };
-    const file = await WalletFile.create(options.path, options.passphrase, { ...state, secureElement: se.exportState() }, options.kdf === undefined ? {} : { kdf: options.kdf });
+    const file = await WalletFile.create(
+      options.path,
+      options.passphrase,
+      { ...state, secureElement: se.exportState() },
+      definedProps({ kdf: options.kdf }),
+    );
     return new Wallet({ file, state, se, directory, runtime: runtimeOptions(options) });
   }
 
@@ -90,19 +141,38 @@ export class Wallet {
   }
 
   /** Registers the user and this device in the home region. Registering again returns the account. */
-  async register(user: { name: string; email: string; model?: string }, options: { signal?: AbortSignal } = {}): Promise<WalletAccount> {
+  async register(
+    user: { name: string; email: string; model?: string },
+    options: { signal?: AbortSignal } = {},
+  ): Promise<WalletAccount> {
     if (this.#state.account !== undefined) return this.#state.account;
     const client = this.#client(this.homeRegion);
-    const device = { encryptionKey: this.#se.encryptionPublicKey, ...(user.model === undefined ? {} : { model: user.model }) };
+    const device = {
+      encryptionKey: this.#se.encryptionPublicKey,
+      ...definedProps({ model: user.model }),
+    };
     let account: WalletAccount;
     try {
-      const res = await client.registerAccount({ name: user.name, email: user.email, device }, options);
-      account = { accountId: res.accountId, deviceId: res.deviceId, region: res.region, registeredAt: res.registeredAt };
+      const res = await client.registerAccount(
+        { name: user.name, email: user.email, device },
+        options,
+      );
+      account = {
+        accountId: res.accountId,
+        deviceId: res.deviceId,
+        region: res.region,
+        registeredAt: res.registeredAt,
+      };
     } catch (error) {
       // A registration whose answer was lost: the region knows the device, so ask it.
       if (!isDomicileError(error, 'DEVICE_ALREADY_REGISTERED')) throw error;
       const me = await client.account(options);
-      account = { accountId: me.accountId, deviceId: me.deviceId, region: me.region, registeredAt: me.registeredAt };
+      account = {
+        accountId: me.accountId,
+        deviceId: me.deviceId,
+        region: me.region,
+        registeredAt: me.registeredAt,
+      };
     }
     this.#state.account = account;
     await this.#save();
@@ -115,18 +185,31 @@ export class Wallet {
    * card; its state is 'pending_activation' if the notifications did not come in time (they are
    * completed later by `followNotifications` or `syncNotifications`).
    */
-  async addCard(card: CardInput, hooks: AddCardHooks, options: AddCardOptions = {}): Promise<AppletView> {
+  async addCard(
+    card: CardInput,
+    hooks: AddCardHooks,
+    options: AddCardOptions = {},
+  ): Promise<AppletView> {
     if (this.#state.account === undefined) throw new DomicileError('WALLET_NOT_REGISTERED');
-    const signal = options.signal === undefined ? {} : { signal: options.signal };
-    const { applet, client } = await provisionCard({
-      directory: this.directory, homeRegion: this.homeRegion, secureElement: this.#se,
-      clientFor: (region: RegionEntry) => this.#client(region.id),
-      onGuest: (guest) => this.#recordGuest(guest),
-      ...signal, ...(this.#runtime.now === undefined ? {} : { now: this.#runtime.now }),
-    }, card, hooks);
+    const signal = definedProps({ signal: options.signal });
+    const { applet, client } = await provisionCard(
+      {
+        directory: this.directory,
+        homeRegion: this.homeRegion,
+        secureElement: this.#se,
+        clientFor: (region: RegionEntry) => this.#client(region.id),
+        onGuest: (guest) => this.#recordGuest(guest),
+        ...signal,
+        ...definedProps({ now: this.#runtime.now }),
+      },
+      card,
+      hooks,
+    );
     await this.#save();
     await this.#notifications.awaitActivation(applet, client, {
-      timeoutMs: options.activationTimeoutMs ?? 30_000, ...signal, onStep: (event) => hooks.onStep?.(event),
+      timeoutMs: options.activationTimeoutMs ?? 30_000,
+      ...signal,
+      onStep: (event) => hooks.onStep?.(event),
     });
     return applet.view();
   }
@@ -139,12 +222,19 @@ export class Wallet {
   /** The regions this wallet has an account, a guest account or credentials in. */
   regions(): string[] {
     const home = this.#state.account === undefined ? [] : [this.homeRegion];
-    const ids = new Set([...home, ...Object.keys(this.#state.guests), ...this.#se.applets().map((a) => a.region)]);
+    const ids = new Set([
+      ...home,
+      ...Object.keys(this.#state.guests),
+      ...this.#se.applets().map((a) => a.region),
+    ]);
     return [...ids].filter((id) => this.directory.region(id) !== undefined);
   }
 
   /** Polls one region's notifications after the stored cursor and handles them, in order. */
-  syncNotifications(region: string, options: { signal?: AbortSignal } = {}): Promise<HandledNotification[]> {
+  syncNotifications(
+    region: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<HandledNotification[]> {
     return this.#notifications.sync(region, options);
   }
 
@@ -156,7 +246,13 @@ export class Wallet {
   /** Completes cards whose activation is pending, where the region's script is ready. */
   async completePending(options: { signal?: AbortSignal } = {}): Promise<AppletView[]> {
     for (const applet of this.#se.applets().filter((a) => a.state === 'pending_activation')) {
-      const ctx = { directory: this.directory, secureElement: this.#se, clientFor: (r: string) => this.#client(r), persist: () => this.#save(), ...options };
+      const ctx = {
+        directory: this.directory,
+        secureElement: this.#se,
+        clientFor: (r: string) => this.#client(r),
+        persist: () => this.#save(),
+        ...options,
+      };
       await installScriptAndActivate(ctx, applet).catch((error: unknown) => {
         if (!isDomicileError(error, 'SCRIPT_NOT_READY')) throw error;
       });
@@ -180,7 +276,11 @@ export class Wallet {
   }
 
   #lifecycleContext(): CardLifecycleContext {
-    return { secureElement: this.#se, clientFor: (r) => this.#client(r), persist: () => this.#save() };
+    return {
+      secureElement: this.#se,
+      clientFor: (r) => this.#client(r),
+      persist: () => this.#save(),
+    };
   }
 
   /**
@@ -195,15 +295,22 @@ export class Wallet {
   }
 
   /** This device's authorizations, newest first: in `region`, or in every region it holds cards in. */
-  transactions(region?: string, options: { signal?: AbortSignal } = {}): Promise<api.TransactionView[]> {
-    const regions = region === undefined ? [...new Set(this.#se.applets().map((a) => a.region))] : [region];
+  transactions(
+    region?: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<api.TransactionView[]> {
+    const regions =
+      region === undefined ? [...new Set(this.#se.applets().map((a) => a.region))] : [region];
     return listTransactions((r) => this.#client(r), regions, options);
   }
 
   async #recordGuest(client: RegionClient): Promise<void> {
     const me = await client.account().catch(() => undefined);
     const since = this.#state.guests[client.region]?.since ?? new Date().toISOString();
-    this.#state.guests[client.region] = { since, ...(me === undefined ? {} : { accountId: me.accountId, deviceId: me.deviceId }) };
+    this.#state.guests[client.region] = {
+      since,
+      ...(me === undefined ? {} : { accountId: me.accountId, deviceId: me.deviceId }),
+    };
     await this.#save();
   }
 
@@ -211,8 +318,14 @@ export class Wallet {
     let client = this.#clients.get(region);
     if (client === undefined) {
       const entry = this.directory.region(region);
-      if (entry === undefined) throw new DomicileError('DIRECTORY_INVALID', { details: { region } });
-      client = new RegionClient({ region, baseUrl: entry.baseUrl, signer: this.#se, ...transportOptions(this.#runtime) });
+      if (entry === undefined)
+        throw new DomicileError('DIRECTORY_INVALID', { details: { region } });
+      client = new RegionClient({
+        region,
+        baseUrl: entry.baseUrl,
+        signer: this.#se,
+        ...transportOptions(this.#runtime),
+      });
       this.#clients.set(region, client);
     }
     return client;
@@ -220,7 +333,9 @@ export class Wallet {
 
   /** Saves in order: each save writes the whole state as it is when its turn comes. */
   #save(): Promise<void> {
-    const next = this.#saving.then(() => this.#file.save({ ...this.#state, secureElement: this.#se.exportState() }));
+    const next = this.#saving.then(() =>
+      this.#file.save({ ...this.#state, secureElement: this.#se.exportState() }),
+    );
     this.#saving = next.catch(() => undefined);
     return next;
   }

@@ -14,24 +14,36 @@ export interface SendAuthorizationOptions {
  * router and reads the answer. A decline is an answer (`approved: false`); an error (unknown
  * token range, unreachable region, malformed request) is thrown as its DomicileError.
  */
-export async function sendAuthorization(options: SendAuthorizationOptions): Promise<api.AuthorizationResponse> {
+export async function sendAuthorization(
+  options: SendAuthorizationOptions,
+): Promise<api.AuthorizationResponse> {
   let status: number;
   let body: unknown;
   try {
-    const response = await (options.fetch ?? fetch)(`${options.routerUrl.replace(/\/+$/, '')}/v1/authorizations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(options.request),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
-    });
+    const response = await (options.fetch ?? fetch)(
+      `${options.routerUrl.replace(/\/+$/, '')}/v1/authorizations`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(options.request),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
+      },
+    );
     status = response.status;
     body = await response.json();
   } catch (cause) {
-    throw new DomicileError('SERVICE_UNAVAILABLE', { details: { reason: 'network router' }, cause });
+    throw new DomicileError('SERVICE_UNAVAILABLE', {
+      details: { reason: 'network router' },
+      cause,
+    });
   }
   if (status !== 200) throw DomicileError.fromBody(body);
   const answer = body as Partial<api.AuthorizationResponse> | null;
-  if (typeof answer?.approved !== 'boolean' || typeof answer.reason !== 'string' || typeof answer.authorizationId !== 'string') {
+  if (
+    typeof answer?.approved !== 'boolean' ||
+    typeof answer.reason !== 'string' ||
+    typeof answer.authorizationId !== 'string'
+  ) {
     throw new DomicileError('INTERNAL', { details: { reason: 'response-schema' } });
   }
   return answer as api.AuthorizationResponse;

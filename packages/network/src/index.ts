@@ -3,7 +3,14 @@
  * tokens; it signs each for the region that issued the token and returns that region's answer.
  */
 export {
-  createNetworkRouter, startNetworkRouter, type NetworkRouterOptions, type RunningNetworkRouter,
+  createNetworkRouter,
+  startNetworkRouter,
+  type NetworkRouterOptions,
+  type RunningNetworkRouter,
 } from './network-router.js';
-export { RegionForwarder, type RegionAnswer, type RegionForwarderOptions } from './region-forwarder.js';
+export {
+  RegionForwarder,
+  type RegionAnswer,
+  type RegionForwarderOptions,
+} from './region-forwarder.js';
 export { sendAuthorization, type SendAuthorizationOptions } from './acquirer-client.js';

@@ -1,11 +1,23 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  api, buildDirectoryDocument, buildIssuerApplicationData, generateKeyPairJwk, parseRegionsConfig, signDirectory,
-  terminalElements, verifyJson, type KeyPairJwk, type PublicJwk,
+  api,
+  buildDirectoryDocument,
+  buildIssuerApplicationData,
+  generateKeyPairJwk,
+  parseRegionsConfig,
+  signDirectory,
+  terminalElements,
+  verifyJson,
+  type KeyPairJwk,
+  type PublicJwk,
 } from '@domicile/protocol';
 import { sendAuthorization } from './acquirer-client.js';
-import { createNetworkRouter, startNetworkRouter, type RunningNetworkRouter } from './network-router.js';
+import {
+  createNetworkRouter,
+  startNetworkRouter,
+  type RunningNetworkRouter,
+} from './network-router.js';
 
 const CONFIG = `
 regions:
@@ -20,20 +32,53 @@ const CN_TOKEN = '4892001234567891';
 
 function request(tokenNumber: string): api.AuthorizationRequest {
   return {
-    tokenNumber, tokenExpiry: { month: 12, year: 2030 }, panSequenceNumber: '00', cvn: 18, arqc: '0123456789ABCDEF',
-    emv: { ...terminalElements({ amountMinor: 100, currency: '840', country: '840', date: '2025-01-01', unpredictableNumber: '01020304' }), '82': '1800', '9F36': '0001', '9F10': buildIssuerApplicationData('in_store') },
-    channel: 'in_store', merchant: { id: 'm-1', name: 'Shop' },
+    tokenNumber,
+    tokenExpiry: { month: 12, year: 2030 },
+    panSequenceNumber: '00',
+    cvn: 18,
+    arqc: '0123456789ABCDEF',
+    emv: {
+      ...terminalElements({
+        amountMinor: 100,
+        currency: '840',
+        country: '840',
+        date: '2025-01-01',
+        unpredictableNumber: '01020304',
+      }),
+      '82': '1800',
+      '9F36': '0001',
+      '9F10': buildIssuerApplicationData('in_store'),
+    },
+    channel: 'in_store',
+    merchant: { id: 'm-1', name: 'Shop' },
   };
 }
 
 /** A region as far as the router can tell: it checks the router's JWS and echoes what it decided on. */
-async function fakeRegion(id: string, networkKey: () => PublicJwk, seen: api.NetworkAuthorizationClaims[]): Promise<{ server: FastifyInstance; url: string }> {
+async function fakeRegion(
+  id: string,
+  networkKey: () => PublicJwk,
+  seen: api.NetworkAuthorizationClaims[],
+): Promise<{ server: FastifyInstance; url: string }> {
   const server = Fastify({ forceCloseConnections: true });
   server.post<{ Body: api.SignedAuthorization }>('/v1/authorizations', async (req, reply) => {
-    const claims = await verifyJson(req.body.authorization, networkKey(), api.AUTHORIZATION_TYP) as api.NetworkAuthorizationClaims;
+    const claims = (await verifyJson(
+      req.body.authorization,
+      networkKey(),
+      api.AUTHORIZATION_TYP,
+    )) as api.NetworkAuthorizationClaims;
     seen.push(claims);
-    if (claims.request.tokenNumber.endsWith('0000')) return reply.code(404).send({ error: { code: 'TOKEN_NOT_FOUND', message: 'No such token in this region.' } });
-    return { authorizationId: `auth-${id}-0001`, region: id, approved: true, reason: 'approved', responseCode: '00' };
+    if (claims.request.tokenNumber.endsWith('0000'))
+      return reply
+        .code(404)
+        .send({ error: { code: 'TOKEN_NOT_FOUND', message: 'No such token in this region.' } });
+    return {
+      authorizationId: `auth-${id}-0001`,
+      region: id,
+      approved: true,
+      reason: 'approved',
+      responseCode: '00',
+    };
   });
   return { server, url: await server.listen({ host: '127.0.0.1', port: 0 }) };
 }
@@ -51,14 +96,40 @@ beforeAll(async () => {
   const cn = await fakeRegion('cn', () => network.publicJwk, seen);
   regions.push(us.server, cn.server);
   const config = parseRegionsConfig(CONFIG);
-  const keys = new Map(await Promise.all(config.regions.map(async (r) => {
-    const [s, e, t] = await Promise.all([generateKeyPairJwk('sig'), generateKeyPairJwk('enc'), generateKeyPairJwk('sig')]);
-    return [r.id, { signing: s.publicJwk, encryption: e.publicJwk, tsm: t.publicJwk }] as const;
-  })));
+  const keys = new Map(
+    await Promise.all(
+      config.regions.map(async (r) => {
+        const [s, e, t] = await Promise.all([
+          generateKeyPairJwk('sig'),
+          generateKeyPairJwk('enc'),
+          generateKeyPairJwk('sig'),
+        ]);
+        return [r.id, { signing: s.publicJwk, encryption: e.publicJwk, tsm: t.publicJwk }] as const;
+      }),
+    ),
+  );
   // eu listens nowhere: its requests find no one.
-  const baseUrls = new Map([['us', us.url], ['cn', cn.url], ['eu', 'http://127.0.0.1:9']]);
-  directoryJws = await signDirectory(buildDirectoryDocument(config, keys, { serial: 1, baseUrls, networkKeys: new Map([['test-net', network.publicJwk]]) }), authority.privateJwk);
-  router = await startNetworkRouter({ directoryJws, authorityKey: authority.publicJwk, network: 'test-net', signingKey: network.privateJwk, port: 0, regionTimeoutMs: 2_000 });
+  const baseUrls = new Map([
+    ['us', us.url],
+    ['cn', cn.url],
+    ['eu', 'http://127.0.0.1:9'],
+  ]);
+  directoryJws = await signDirectory(
+    buildDirectoryDocument(config, keys, {
+      serial: 1,
+      baseUrls,
+      networkKeys: new Map([['test-net', network.publicJwk]]),
+    }),
+    authority.privateJwk,
+  );
+  router = await startNetworkRouter({
+    directoryJws,
+    authorityKey: authority.publicJwk,
+    network: 'test-net',
+    signingKey: network.privateJwk,
+    port: 0,
+    regionTimeoutMs: 2_000,
+  });
 });
 afterAll(async () => {
   await router.close();
@@ -70,38 +141,85 @@ describe('network router', () => {
     const us = await sendAuthorization({ routerUrl: router.url, request: request(US_TOKEN) });
     const cn = await sendAuthorization({ routerUrl: router.url, request: request(CN_TOKEN) });
     expect([us.region, cn.region]).toEqual(['us', 'cn']);
-    expect(seen.map((c) => [c.iss, c.aud, c.request.tokenNumber])).toEqual([['test-net', 'us', US_TOKEN], ['test-net', 'cn', CN_TOKEN]]);
+    expect(seen.map((c) => [c.iss, c.aud, c.request.tokenNumber])).toEqual([
+      ['test-net', 'us', US_TOKEN],
+      ['test-net', 'cn', CN_TOKEN],
+    ]);
     expect(new Set(seen.map((c) => c.jti)).size).toBe(2);
     expect(Math.abs((seen[0]?.iat ?? 0) - Date.now() / 1000)).toBeLessThan(60);
   });
 
-  it('refuses a token in no region\'s range, and passes a region\'s own error on', async () => {
-    await expect(sendAuthorization({ routerUrl: router.url, request: request('4999001234567893') })).rejects.toMatchObject({ code: 'TOKEN_RANGE_UNKNOWN', status: 404 });
-    await expect(sendAuthorization({ routerUrl: router.url, request: request('4890001234560000') })).rejects.toMatchObject({ code: 'TOKEN_NOT_FOUND' });
+  it("refuses a token in no region's range, and passes a region's own error on", async () => {
+    await expect(
+      sendAuthorization({ routerUrl: router.url, request: request('4999001234567893') }),
+    ).rejects.toMatchObject({ code: 'TOKEN_RANGE_UNKNOWN', status: 404 });
+    await expect(
+      sendAuthorization({ routerUrl: router.url, request: request('4890001234560000') }),
+    ).rejects.toMatchObject({ code: 'TOKEN_NOT_FOUND' });
   });
 
   it('says REGION_UNREACHABLE when the region does not answer', async () => {
-    const res = await router.app.inject({ method: 'POST', url: '/v1/authorizations', payload: request('4891001234567892') });
+    const res = await router.app.inject({
+      method: 'POST',
+      url: '/v1/authorizations',
+      payload: request('4891001234567892'),
+    });
     expect(res.statusCode).toBe(502);
-    expect(res.json()).toEqual({ error: { code: 'REGION_UNREACHABLE', message: 'The region that issued the token did not answer.', details: { region: 'eu' } } });
+    expect(res.json()).toEqual({
+      error: {
+        code: 'REGION_UNREACHABLE',
+        message: 'The region that issued the token did not answer.',
+        details: { region: 'eu' },
+      },
+    });
   });
 
   it('names the bad field of a malformed request, without its value', async () => {
-    const res = await router.app.inject({ method: 'POST', url: '/v1/authorizations', payload: { ...request(US_TOKEN), arqc: 'nothex' } });
+    const res = await router.app.inject({
+      method: 'POST',
+      url: '/v1/authorizations',
+      payload: { ...request(US_TOKEN), arqc: 'nothex' },
+    });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: { field: 'body/arqc' } } });
+    expect(res.json()).toMatchObject({
+      error: { code: 'VALIDATION_FAILED', details: { field: 'body/arqc' } },
+    });
     expect(res.body).not.toContain(US_TOKEN);
-    const extra = await router.app.inject({ method: 'POST', url: '/v1/authorizations', payload: { ...request(US_TOKEN), pan: '4111111111111111' } });
-    expect(extra.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: { field: 'body/pan' } } });
+    const extra = await router.app.inject({
+      method: 'POST',
+      url: '/v1/authorizations',
+      payload: { ...request(US_TOKEN), pan: '4111111111111111' },
+    });
+    expect(extra.json()).toMatchObject({
+      error: { code: 'VALIDATION_FAILED', details: { field: 'body/pan' } },
+    });
   });
 
   it('will not start with a network or a key the directory does not list', async () => {
     const other = await generateKeyPairJwk('sig');
-    await expect(createNetworkRouter({ directoryJws, authorityKey: authority.publicJwk, network: 'test-net', signingKey: other.privateJwk }))
-      .rejects.toMatchObject({ code: 'CONFIG_INVALID' });
-    await expect(createNetworkRouter({ directoryJws, authorityKey: authority.publicJwk, network: 'nobody', signingKey: network.privateJwk }))
-      .rejects.toMatchObject({ code: 'CONFIG_INVALID' });
-    await expect(createNetworkRouter({ directoryJws, authorityKey: other.publicJwk, network: 'test-net', signingKey: network.privateJwk }))
-      .rejects.toMatchObject({ code: 'DIRECTORY_INVALID' });
+    await expect(
+      createNetworkRouter({
+        directoryJws,
+        authorityKey: authority.publicJwk,
+        network: 'test-net',
+        signingKey: other.privateJwk,
+      }),
+    ).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(
+      createNetworkRouter({
+        directoryJws,
+        authorityKey: authority.publicJwk,
+        network: 'nobody',
+        signingKey: network.privateJwk,
+      }),
+    ).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(
+      createNetworkRouter({
+        directoryJws,
+        authorityKey: other.publicJwk,
+        network: 'test-net',
+        signingKey: network.privateJwk,
+      }),
+    ).rejects.toMatchObject({ code: 'DIRECTORY_INVALID' });
   });
 });

@@ -1,5 +1,13 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { DomicileError, api, toDomicileError, verifyDirectory, type PrivateJwk, type PublicJwk } from '@domicile/protocol';
+import {
+  DomicileError,
+  api,
+  toDomicileError,
+  verifyDirectory,
+  type PrivateJwk,
+  type PublicJwk,
+  definedProps,
+} from '@domicile/protocol';
 import { RegionForwarder } from './region-forwarder.js';
 
 /** Options of {@link createNetworkRouter}. */
@@ -29,35 +37,59 @@ export interface NetworkRouterOptions {
 export async function createNetworkRouter(options: NetworkRouterOptions): Promise<FastifyInstance> {
   const directory = await verifyDirectory(options.directoryJws, options.authorityKey);
   const listed = directory.network(options.network);
-  if (listed === undefined) throw new DomicileError('CONFIG_INVALID', { details: { reason: `network ${options.network} is not in the directory` } });
+  if (listed === undefined)
+    throw new DomicileError('CONFIG_INVALID', {
+      details: { reason: `network ${options.network} is not in the directory` },
+    });
   if (listed.keys.signing.kid !== options.signingKey.kid) {
-    throw new DomicileError('CONFIG_INVALID', { details: { reason: `the directory lists another key for network ${options.network}` } });
+    throw new DomicileError('CONFIG_INVALID', {
+      details: { reason: `the directory lists another key for network ${options.network}` },
+    });
   }
   const forwarder = new RegionForwarder({
-    directory, network: options.network, signingKey: options.signingKey,
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-    ...(options.regionTimeoutMs === undefined ? {} : { timeoutMs: options.regionTimeoutMs }),
+    directory,
+    network: options.network,
+    signingKey: options.signingKey,
+    ...definedProps({ fetch: options.fetch, timeoutMs: options.regionTimeoutMs }),
   });
   const app = Fastify({
     logger: options.log === true,
     bodyLimit: 16 * 1024,
     forceCloseConnections: true,
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: false,
+        useDefaults: false,
+        allErrors: false,
+      },
+    },
   });
   app.setErrorHandler((error, request, reply) => {
     const mapped = toDomicileError(error);
-    if (mapped.status >= 500) request.log.error({ err: error, code: mapped.code }, 'authorization failed');
+    if (mapped.status >= 500)
+      request.log.error({ err: error, code: mapped.code }, 'authorization failed');
     return reply.code(mapped.status).send(mapped.toBody());
   });
-  app.setNotFoundHandler((_request, reply) => reply.code(404).send(new DomicileError('NOT_FOUND').toBody()));
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send(new DomicileError('NOT_FOUND').toBody()),
+  );
 
-  app.post<{ Body: api.AuthorizationRequest }>('/v1/authorizations', { schema: { body: api.AuthorizationRequest } }, async (request, reply) => {
-    const answer = await forwarder.forward(request.body);
-    request.log.info({ region: answer.region.id, status: answer.status }, 'authorization routed');
-    return reply.code(answer.status).send(answer.body);
-  });
-  app.get('/healthz', () => ({ status: 'ok', network: options.network, directorySerial: directory.document.serial }));
+  app.post<{ Body: api.AuthorizationRequest }>(
+    '/v1/authorizations',
+    { schema: { body: api.AuthorizationRequest } },
+    async (request, reply) => {
+      const answer = await forwarder.forward(request.body);
+      request.log.info({ region: answer.region.id, status: answer.status }, 'authorization routed');
+      return reply.code(answer.status).send(answer.body);
+    },
+  );
+  app.get('/healthz', () => ({
+    status: 'ok',
+    network: options.network,
+    directorySerial: directory.document.serial,
+  }));
   return app;
 }
 
@@ -69,14 +101,20 @@ export interface RunningNetworkRouter {
 }
 
 /** Creates the router and listens; by default on the host and port of the network's directory `baseUrl`. */
-export async function startNetworkRouter(options: NetworkRouterOptions & { host?: string; port?: number }): Promise<RunningNetworkRouter> {
+export async function startNetworkRouter(
+  options: NetworkRouterOptions & { host?: string; port?: number },
+): Promise<RunningNetworkRouter> {
   const app = await createNetworkRouter(options);
-  const listed = (await verifyDirectory(options.directoryJws, options.authorityKey)).network(options.network)?.baseUrl;
+  const listed = (await verifyDirectory(options.directoryJws, options.authorityKey)).network(
+    options.network,
+  )?.baseUrl;
   const fromDirectory = listed === undefined ? undefined : new URL(listed);
   try {
     const url = await app.listen({
       host: options.host ?? fromDirectory?.hostname ?? '127.0.0.1',
-      port: options.port ?? (fromDirectory === undefined || fromDirectory.port === '' ? 0 : Number(fromDirectory.port)),
+      port:
+        options.port ??
+        (fromDirectory === undefined || fromDirectory.port === '' ? 0 : Number(fromDirectory.port)),
     });
     return { app, url, close: () => app.close() };
   } catch (error) {

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { DomicileError, api, signJson, type Directory, type PrivateJwk, type RegionEntry } from '@domicile/protocol';
+import {
+  DomicileError,
+  api,
+  signJson,
+  type Directory,
+  type PrivateJwk,
+  type RegionEntry,
+} from '@domicile/protocol';
 
 /** Options of {@link RegionForwarder}. */
 export interface RegionForwarderOptions {
@@ -48,9 +55,15 @@ export class RegionForwarder {
     const region = this.#directory.regionForToken(request.tokenNumber);
     if (region === undefined) throw new DomicileError('TOKEN_RANGE_UNKNOWN');
     const claims: api.NetworkAuthorizationClaims = {
-      iss: this.#network, aud: region.id, iat: Math.floor(Date.now() / 1000), jti: randomBytes(18).toString('base64url'), request,
+      iss: this.#network,
+      aud: region.id,
+      iat: Math.floor(Date.now() / 1000),
+      jti: randomBytes(18).toString('base64url'),
+      request,
     };
-    const body: api.SignedAuthorization = { authorization: await signJson(claims, this.#key, api.AUTHORIZATION_TYP) };
+    const body: api.SignedAuthorization = {
+      authorization: await signJson(claims, this.#key, api.AUTHORIZATION_TYP),
+    };
     try {
       const response = await this.#fetch(`${region.baseUrl}/v1/authorizations`, {
         method: 'POST',

@@ -27,21 +27,47 @@ afterEach(async () => {
 
 function capturingLogger(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => { lines.push(JSON.parse(line) as Record<string, unknown>); } });
+  const logger = pino(
+    { level: 'info' },
+    {
+      write: (line: string) => {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      },
+    },
+  );
   return { logger, lines };
 }
 
 const count = async (table: 'dpop_jtis' | 'network_jtis'): Promise<number> =>
-  Number((await db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  Number(
+    (
+      await db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
 
 describe('Housekeeping', () => {
   it('purges a backlog of several batches at start, one batch of each task a run, and keeps live rows', async () => {
     // Two and a half batches of expired DPoP jtis, each at an instant of its own.
     const backlog = Math.floor(PURGE_BATCH_ROWS * 2.5);
-    const expired = Array.from({ length: backlog }, (_, i) => f.dpopJti({ expires_at: past(60_000 + i) }));
-    for (let i = 0; i < expired.length; i += 100) await db.insertInto('dpop_jtis').values(expired.slice(i, i + 100)).execute();
-    await db.insertInto('dpop_jtis').values(f.dpopJti({ expires_at: FUTURE })).execute();
-    await db.insertInto('network_jtis').values([f.networkJti({ expires_at: past(1) }), f.networkJti({ expires_at: FUTURE })]).execute();
+    const expired = Array.from({ length: backlog }, (_, i) =>
+      f.dpopJti({ expires_at: past(60_000 + i) }),
+    );
+    for (let i = 0; i < expired.length; i += 100)
+      await db
+        .insertInto('dpop_jtis')
+        .values(expired.slice(i, i + 100))
+        .execute();
+    await db
+      .insertInto('dpop_jtis')
+      .values(f.dpopJti({ expires_at: FUTURE }))
+      .execute();
+    await db
+      .insertInto('network_jtis')
+      .values([f.networkJti({ expires_at: past(1) }), f.networkJti({ expires_at: FUTURE })])
+      .execute();
 
     const { logger, lines } = capturingLogger();
     const worker = new Housekeeping({ db, logger, now: () => NOW, intervalMs: 3_600_000 });
@@ -55,12 +81,21 @@ describe('Housekeeping', () => {
 
   it('logs a failing task and still runs the others', async () => {
     await sql`drop table assertion_jtis`.execute(db);
-    await db.insertInto('network_jtis').values(f.networkJti({ expires_at: past(1) })).execute();
+    await db
+      .insertInto('network_jtis')
+      .values(f.networkJti({ expires_at: past(1) }))
+      .execute();
     const { logger, lines } = capturingLogger();
     const worker = new Housekeeping({ db, logger, now: () => NOW, intervalMs: 3_600_000 });
     worker.start();
     await vi.waitFor(async () => expect(await count('network_jtis')).toBe(0));
     await worker.stop();
-    expect(lines).toContainEqual(expect.objectContaining({ level: 40, task: 'assertion jtis', msg: 'housekeeping task failed' }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        task: 'assertion jtis',
+        msg: 'housekeeping task failed',
+      }),
+    );
   });
 });

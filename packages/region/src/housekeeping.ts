@@ -36,7 +36,12 @@ export class Housekeeping extends PolledWorker {
   readonly #logger: Logger;
   readonly #now: () => Date;
 
-  constructor(options: { db: Kysely<Database>; logger: Logger; now: () => Date; intervalMs?: number }) {
+  constructor(options: {
+    db: Kysely<Database>;
+    logger: Logger;
+    now: () => Date;
+    intervalMs?: number;
+  }) {
     super({
       intervalMs: options.intervalMs ?? HOUSEKEEPING_INTERVAL_MS,
       onError: (error) => options.logger.warn({ err: error }, 'housekeeping run failed'),

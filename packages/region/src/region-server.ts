@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { DomicileError, verifyDirectory } from '@domicile/protocol';
+import { DomicileError, verifyDirectory, definedProps } from '@domicile/protocol';
 import type { RegionConfig } from './config/region-config.js';
 import { checkOperatorTokenHashes } from './http/operator-auth.js';
 import { buildRegionApp } from './http/region-app.js';
@@ -9,7 +9,11 @@ import { Housekeeping } from './housekeeping.js';
 import { TrustedIssuers } from './issuer-api/index.js';
 import { createRegionLogger } from './logging/index.js';
 import { RegionOutboxWorker } from './lost-device/index.js';
-import { LocalNotificationHub, PostgresNotificationHub, type NotificationHub } from './notifications/index.js';
+import {
+  LocalNotificationHub,
+  PostgresNotificationHub,
+  type NotificationHub,
+} from './notifications/index.js';
 import type { RegionContext } from './region-context.js';
 import type { Database } from './storage/database.js';
 import { openDatabase } from './storage/index.js';
@@ -37,16 +41,25 @@ export interface RunningRegion extends Region {
 export async function createRegion(config: RegionConfig): Promise<Region> {
   const directory = await verifyDirectory(config.directoryJws, config.authorityKey);
   const self = directory.region(config.region);
-  if (self === undefined) throw new DomicileError('CONFIG_INVALID', { details: { reason: `region ${config.region} is not in the directory` } });
-  if (self.keys.signing.kid !== config.keys.signing.kid || self.keys.encryption.kid !== config.keys.encryption.kid || self.keys.tsm.kid !== config.keys.tsm.kid) {
-    throw new DomicileError('CONFIG_INVALID', { details: { reason: `the directory lists other keys for region ${config.region}` } });
+  if (self === undefined)
+    throw new DomicileError('CONFIG_INVALID', {
+      details: { reason: `region ${config.region} is not in the directory` },
+    });
+  if (
+    self.keys.signing.kid !== config.keys.signing.kid ||
+    self.keys.encryption.kid !== config.keys.encryption.kid ||
+    self.keys.tsm.kid !== config.keys.tsm.kid
+  ) {
+    throw new DomicileError('CONFIG_INVALID', {
+      details: { reason: `the directory lists other keys for region ${config.region}` },
+    });
   }
   // Checked before anything is opened: a bad issuer entry must not leave a database behind.
   const trustedIssuers = await TrustedIssuers.fromConfig(config.issuers);
   const operatorTokenHashes = checkOperatorTokenHashes(config.operatorTokenHashes ?? []);
   const { logger, flush } = createRegionLogger({
-    region: self.id, ...(config.logFile === undefined ? {} : { file: config.logFile }),
-    ...(config.logLevel === undefined ? {} : { level: config.logLevel }),
+    region: self.id,
+    ...definedProps({ file: config.logFile, level: config.logLevel }),
   });
   const db = await openDatabase(config.databaseUrl);
   const hub: NotificationHub = /^postgres(ql)?:/.test(config.databaseUrl)
@@ -55,28 +68,55 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   const issuer = createIssuer(config, db);
   const tsm = new Tsm({ region: self.id, key: config.keys.tsm });
   const tsmWorker = new TsmWorker({
-    db, tsm, logger, pollIntervalMs: config.tsmPollMs ?? 5_000,
+    db,
+    tsm,
+    logger,
+    pollIntervalMs: config.tsmPollMs ?? 5_000,
     productFor: productFromSession(db),
     onNotified: (deviceId) => hub.publish(deviceId),
   });
   const now = config.now ?? (() => new Date());
   const regionOutbox = new RegionOutboxWorker({
-    ...config.regionOutbox, db, directory, self: self.id, signingKey: config.keys.signing, logger, now,
+    ...config.regionOutbox,
+    db,
+    directory,
+    self: self.id,
+    signingKey: config.keys.signing,
+    logger,
+    now,
   });
   const webhookWorker = new WebhookWorker({
-    db, region: self.id, signingKey: config.keys.signing, logger, now,
+    db,
+    region: self.id,
+    signingKey: config.keys.signing,
+    logger,
+    now,
     urlFor: (issuerId) => trustedIssuers.byId(issuerId)?.webhookUrl,
-    ...(config.webhooks?.retryBaseMs === undefined ? {} : { retryBaseMs: config.webhooks.retryBaseMs }),
-    ...(config.webhooks?.retryMaxMs === undefined ? {} : { retryMaxMs: config.webhooks.retryMaxMs }),
-    ...(config.webhooks?.timeoutMs === undefined ? {} : { timeoutMs: config.webhooks.timeoutMs }),
-    ...(config.webhooks?.pollMs === undefined ? {} : { pollIntervalMs: config.webhooks.pollMs }),
+    ...definedProps({
+      retryBaseMs: config.webhooks?.retryBaseMs,
+      retryMaxMs: config.webhooks?.retryMaxMs,
+      timeoutMs: config.webhooks?.timeoutMs,
+      pollIntervalMs: config.webhooks?.pollMs,
+    }),
   });
   const vault = Vault.fromKeySet(config.keys);
   const context: RegionContext = {
-    self, directory, db, keys: config.keys, vault, issuer, tsm, tsmWorker, hub, logger, now,
+    self,
+    directory,
+    db,
+    keys: config.keys,
+    vault,
+    issuer,
+    tsm,
+    tsmWorker,
+    hub,
+    logger,
+    now,
     streamHeartbeatMs: config.streamHeartbeatMs ?? 15_000,
-    regionOutbox, operatorTokenHashes,
-    trustedIssuers, webhookWorker,
+    regionOutbox,
+    operatorTokenHashes,
+    trustedIssuers,
+    webhookWorker,
   };
   const app = await buildRegionApp(context, { sandbox: config.issuer.kind === 'sandbox' });
   tsmWorker.start();
@@ -120,5 +160,10 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
 
 function createIssuer(config: RegionConfig, db: Kysely<Database>): IssuerGateway {
   if (config.issuer.kind === 'sandbox') return new SandboxIssuer({ region: config.region, db });
-  return new HttpIssuerGateway({ baseUrl: config.issuer.baseUrl, region: config.region, timeoutMs: config.issuer.timeoutMs, signingKey: config.keys.signing });
+  return new HttpIssuerGateway({
+    baseUrl: config.issuer.baseUrl,
+    region: config.region,
+    timeoutMs: config.issuer.timeoutMs,
+    signingKey: config.keys.signing,
+  });
 }

@@ -2,7 +2,11 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CARDS, makeWalletFixture, type WalletFixture } from '../../../device/src/test-support/wallet-fixture.js';
+import {
+  CARDS,
+  makeWalletFixture,
+  type WalletFixture,
+} from '../../../device/src/test-support/wallet-fixture.js';
 import { registerDeviceCommands, type DeviceCommandIo } from './device-commands.js';
 
 let fx: WalletFixture;
@@ -22,8 +26,16 @@ afterEach(async () => {
 
 async function run(...args: string[]): Promise<string[]> {
   const before = lines.length;
-  const program = new Command().exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  const io: Partial<DeviceCommandIo> = { out: (l) => lines.push(l), env, readStdin: () => Promise.resolve(stdin), prompt: undefined, runtime: fx.runtime };
+  const program = new Command()
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+  const io: Partial<DeviceCommandIo> = {
+    out: (l) => lines.push(l),
+    env,
+    readStdin: () => Promise.resolve(stdin),
+    prompt: undefined,
+    runtime: fx.runtime,
+  };
   registerDeviceCommands(program, io);
   await program.parseAsync(['node', 'domicile', 'device', ...args]);
   return lines.slice(before);
@@ -33,7 +45,17 @@ async function setUp(): Promise<string> {
   const wallet = join(fx.folder, 'cli-wallet.json');
   const keyFile = join(fx.folder, 'authority.jwk');
   await writeFile(keyFile, JSON.stringify(fx.dir.authority.publicJwk));
-  await run('create', '--wallet', wallet, '--authority-key', keyFile, '--bootstrap', 'http://us.test', '--home', 'us');
+  await run(
+    'create',
+    '--wallet',
+    wallet,
+    '--authority-key',
+    keyFile,
+    '--bootstrap',
+    'http://us.test',
+    '--home',
+    'us',
+  );
   await run('register', '--wallet', wallet, '--name', 'Ada Lovelace', '--email', 'ada@example.com');
   return wallet;
 }
@@ -41,13 +63,28 @@ async function setUp(): Promise<string> {
 describe('device commands', () => {
   it('creates, registers, adds cards from a file and from stdin, and lists them masked', async () => {
     const wallet = await setUp();
-    expect(lines[0]).toMatch(/^wallet .* created: home us, device [A-Za-z0-9_-]{43}, directory #1 \(us, eu, cn\)$/);
+    expect(lines[0]).toMatch(
+      /^wallet .* created: home us, device [A-Za-z0-9_-]{43}, directory #1 \(us, eu, cn\)$/,
+    );
     expect(lines[1]).toMatch(/^registered in us: account \S+, device \S+$/);
 
     const cardFile = join(fx.folder, 'card.json');
     await writeFile(cardFile, JSON.stringify(CARDS.cnYellow));
-    const added = await run('add-card', '--wallet', wallet, '--card', cardFile, '--accept-terms', '--sandbox-otp', '--json');
-    expect(JSON.parse(added.at(-1) ?? '{}')).toMatchObject({ region: 'cn', last4: '0005', state: 'active' });
+    const added = await run(
+      'add-card',
+      '--wallet',
+      wallet,
+      '--card',
+      cardFile,
+      '--accept-terms',
+      '--sandbox-otp',
+      '--json',
+    );
+    expect(JSON.parse(added.at(-1) ?? '{}')).toMatchObject({
+      region: 'cn',
+      last4: '0005',
+      state: 'active',
+    });
     expect(added.map((l) => (JSON.parse(l) as { step?: string }).step)).toContain('redirect');
 
     stdin = JSON.stringify(CARDS.usGreen);
@@ -59,28 +96,40 @@ describe('device commands', () => {
     const listed = await run('cards', '--wallet', wallet);
     expect(listed).toHaveLength(2);
     const everything = lines.join('\n');
-    for (const pan of [CARDS.cnYellow.pan, CARDS.usGreen.pan]) expect(everything).not.toContain(pan);
+    for (const pan of [CARDS.cnYellow.pan, CARDS.usGreen.pan])
+      expect(everything).not.toContain(pan);
     expect(everything).not.toMatch(/cvv|"code"/i);
 
-    const json = JSON.parse((await run('cards', '--wallet', wallet, '--json'))[0] ?? '[]') as unknown[];
+    const json = JSON.parse(
+      (await run('cards', '--wallet', wallet, '--json'))[0] ?? '[]',
+    ) as unknown[];
     expect(json).toHaveLength(2);
     const notes = await run('notifications', '--wallet', wallet);
-    expect(notes.every((l) => / #\d+ [a-z.]+ \S+: (already-done|handled|ignored)$/.test(l))).toBe(true);
+    expect(notes.every((l) => / #\d+ [a-z.]+ \S+: (already-done|handled|ignored)$/.test(l))).toBe(
+      true,
+    );
   });
 
   it('declines the terms when it cannot ask and was not told to accept', async () => {
     const wallet = await setUp();
     stdin = JSON.stringify(CARDS.usGreen);
-    await expect(run('add-card', '--wallet', wallet, '--card', '-')).rejects.toMatchObject({ code: 'PROVISIONING_DECLINED' });
+    await expect(run('add-card', '--wallet', wallet, '--card', '-')).rejects.toMatchObject({
+      code: 'PROVISIONING_DECLINED',
+    });
   });
 
   it('needs a passphrase, and the right one', async () => {
     const wallet = await setUp();
     env = {};
-    await expect(run('cards', '--wallet', wallet)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'passphrase' } });
+    await expect(run('cards', '--wallet', wallet)).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { field: 'passphrase' },
+    });
     const file = join(fx.folder, 'pass.txt');
     await writeFile(file, 'not it\n');
-    await expect(run('cards', '--wallet', wallet, '--passphrase-file', file)).rejects.toMatchObject({ code: 'WALLET_LOCKED' });
+    await expect(run('cards', '--wallet', wallet, '--passphrase-file', file)).rejects.toMatchObject(
+      { code: 'WALLET_LOCKED' },
+    );
     await writeFile(file, 'cli passphrase\n');
     expect(await run('cards', '--wallet', wallet, '--passphrase-file', file)).toEqual(['no cards']);
   });
@@ -88,16 +137,31 @@ describe('device commands', () => {
   it('refuses a private authority key and a card file that is not JSON, without echoing it', async () => {
     const keyFile = join(fx.folder, 'authority.jwk');
     await writeFile(keyFile, JSON.stringify(fx.dir.authority.privateJwk));
-    await expect(run('create', '--wallet', join(fx.folder, 'w.json'), '--authority-key', keyFile, '--bootstrap', 'http://us.test', '--home', 'us'))
-      .rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'authority-key' } });
+    await expect(
+      run(
+        'create',
+        '--wallet',
+        join(fx.folder, 'w.json'),
+        '--authority-key',
+        keyFile,
+        '--bootstrap',
+        'http://us.test',
+        '--home',
+        'us',
+      ),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'authority-key' } });
     const wallet = await setUp();
     stdin = `${CARDS.usGreen.pan} not json`;
-    const error: unknown = await run('add-card', '--wallet', wallet, '--card', '-').catch((e: unknown) => e);
+    const error: unknown = await run('add-card', '--wallet', wallet, '--card', '-').catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'card' } });
     expect(JSON.stringify(error) + String(error)).not.toContain(CARDS.usGreen.pan);
   });
 
   it('refuses --otp together with --sandbox-otp', async () => {
-    await expect(run('add-card', '--wallet', 'w', '--card', '-', '--otp', '123456', '--sandbox-otp')).rejects.toMatchObject({ code: 'commander.conflictingOption' });
+    await expect(
+      run('add-card', '--wallet', 'w', '--card', '-', '--otp', '123456', '--sandbox-otp'),
+    ).rejects.toMatchObject({ code: 'commander.conflictingOption' });
   });
 });

@@ -1,10 +1,13 @@
 import type { Command } from 'commander';
 import type { AppletView } from '@domicile/device';
-import { DomicileError } from '@domicile/protocol';
+import { DomicileError, definedProps } from '@domicile/protocol';
 import type { DeviceCommandIo } from './device-commands.js';
 import { openWallet, withWalletOptions, type WalletOpts } from './wallet-options.js';
 
-interface LifecycleOpts extends WalletOpts { card: string; reason?: string }
+interface LifecycleOpts extends WalletOpts {
+  card: string;
+  reason?: string;
+}
 
 const DEFAULT_IO: Pick<DeviceCommandIo, 'out' | 'env' | 'runtime'> = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -27,29 +30,44 @@ export function findCard(cards: readonly AppletView[], card: string): AppletView
   if (byRef !== undefined) return byRef;
   if (!/^\d{4}$/.test(card)) throw new DomicileError('CREDENTIAL_NOT_FOUND');
   const matches = cards.filter((c) => c.last4 === card && c.state !== 'deleted');
-  if (matches.length > 1) throw new DomicileError('VALIDATION_FAILED', { details: { field: 'card', reason: 'several cards end so: give the token reference' } });
+  if (matches.length > 1)
+    throw new DomicileError('VALIDATION_FAILED', {
+      details: { field: 'card', reason: 'several cards end so: give the token reference' },
+    });
   const [only] = matches;
   if (only === undefined) throw new DomicileError('CREDENTIAL_NOT_FOUND');
   return only;
 }
 
 /** Adds `device suspend|resume|delete --card <last4|tokenRef>` to the CLI's `device` command. */
-export function registerDeviceLifecycleCommands(program: Command, ioOverrides: Partial<DeviceCommandIo> = {}): Command {
+export function registerDeviceLifecycleCommands(
+  program: Command,
+  ioOverrides: Partial<DeviceCommandIo> = {},
+): Command {
   const io = { ...DEFAULT_IO, ...ioOverrides };
   const device = program.commands.find((c) => c.name() === 'device') ?? program.command('device');
   for (const action of ['suspend', 'resume', 'delete'] as const) {
     withWalletOptions(device.command(action).description(DESCRIPTIONS[action]))
-      .requiredOption('--card <last4|tokenRef>', 'the card: last 4 digits of its number, or its token reference')
+      .requiredOption(
+        '--card <last4|tokenRef>',
+        'the card: last 4 digits of its number, or its token reference',
+      )
       .option('--reason <code>', 'why, as a short code (default user_request)')
       .action(async (opts: LifecycleOpts) => {
         const wallet = await openWallet(opts, io.env, io.runtime);
         const card = findCard(wallet.cards(), opts.card);
-        const options = opts.reason === undefined ? {} : { reason: opts.reason };
-        const result = action === 'suspend' ? await wallet.suspendCard(card.tokenRef, options)
-          : action === 'resume' ? await wallet.resumeCard(card.tokenRef, options)
-            : await wallet.deleteCard(card.tokenRef, options);
-        io.out(opts.json === true ? JSON.stringify(result)
-          : `${result.region} ${result.network} •••• ${result.last4} (token •••• ${result.tokenLast4}): ${result.state}`);
+        const options = definedProps({ reason: opts.reason });
+        const result =
+          action === 'suspend'
+            ? await wallet.suspendCard(card.tokenRef, options)
+            : action === 'resume'
+              ? await wallet.resumeCard(card.tokenRef, options)
+              : await wallet.deleteCard(card.tokenRef, options);
+        io.out(
+          opts.json === true
+            ? JSON.stringify(result)
+            : `${result.region} ${result.network} •••• ${result.last4} (token •••• ${result.tokenLast4}): ${result.state}`,
+        );
       });
   }
   return device;

@@ -1,13 +1,21 @@
 import { Option, type Command } from 'commander';
 import { sendAuthorization } from '@domicile/network';
-import { currencyOf, formatAmount, parseAmount, type api } from '@domicile/protocol';
+import { currencyOf, formatAmount, parseAmount, type api, definedProps } from '@domicile/protocol';
 import type { DeviceCommandIo } from './device-commands.js';
 import { openWallet, withWalletOptions, type WalletOpts } from './wallet-options.js';
 import { decisionLine } from './network-commands.js';
 
 interface PayOpts extends WalletOpts {
-  card: string; amount: string; currency: string; country: string; channel: api.AuthorizationChannel;
-  merchantId: string; merchantName: string; date?: string; un?: string; send?: string;
+  card: string;
+  amount: string;
+  currency: string;
+  country: string;
+  channel: api.AuthorizationChannel;
+  merchantId: string;
+  merchantName: string;
+  date?: string;
+  un?: string;
+  send?: string;
 }
 
 const DEFAULT_IO: Pick<DeviceCommandIo, 'out' | 'env' | 'runtime'> = {
@@ -26,38 +34,73 @@ function transactionLine(t: api.TransactionView): string {
  * authorization request a merchant's acquirer sends (it holds the token number, never the card
  * number), or with `--send` sends it to a network router and prints the decision.
  */
-export function registerDevicePayCommands(program: Command, ioOverrides: Partial<DeviceCommandIo> = {}): Command {
+export function registerDevicePayCommands(
+  program: Command,
+  ioOverrides: Partial<DeviceCommandIo> = {},
+): Command {
   const io = { ...DEFAULT_IO, ...ioOverrides };
   const device = program.commands.find((c) => c.name() === 'device') ?? program.command('device');
 
-  withWalletOptions(device.command('pay').description('pay with a card: the applet makes an ARQC; prints the authorization request for the acquirer'))
-    .requiredOption('--card <last4|tokenRef>', 'the card: last 4 digits of its number, or its token reference')
-    .requiredOption('--amount <amount>', 'amount in the currency\'s major units, e.g. 12.34')
+  withWalletOptions(
+    device
+      .command('pay')
+      .description(
+        'pay with a card: the applet makes an ARQC; prints the authorization request for the acquirer',
+      ),
+  )
+    .requiredOption(
+      '--card <last4|tokenRef>',
+      'the card: last 4 digits of its number, or its token reference',
+    )
+    .requiredOption('--amount <amount>', "amount in the currency's major units, e.g. 12.34")
     .option('--currency <code>', 'ISO 4217 code (USD, EUR, CNY or a numeric code)', 'USD')
-    .option('--country <code>', 'the terminal\'s country: ISO 3166 alpha-2 or numeric', 'US')
-    .addOption(new Option('--channel <channel>', 'at a terminal or inside a merchant\'s app').choices(['in_store', 'in_app']).default('in_store'))
+    .option('--country <code>', "the terminal's country: ISO 3166 alpha-2 or numeric", 'US')
+    .addOption(
+      new Option('--channel <channel>', "at a terminal or inside a merchant's app")
+        .choices(['in_store', 'in_app'])
+        .default('in_store'),
+    )
     .option('--merchant-id <id>', 'merchant id', 'sandbox-merchant')
     .option('--merchant-name <name>', 'merchant name', 'Sandbox Merchant')
     .option('--date <YYYY-MM-DD>', 'transaction date (default today, UTC)')
-    .option('--un <hex>', 'the terminal\'s unpredictable number, 8 hex digits (default random)')
-    .option('--send <routerUrl>', 'send the request to this network router, as the acquirer would, and print the decision')
+    .option('--un <hex>', "the terminal's unpredictable number, 8 hex digits (default random)")
+    .option(
+      '--send <routerUrl>',
+      'send the request to this network router, as the acquirer would, and print the decision',
+    )
     .action(async (opts: PayOpts) => {
       const wallet = await openWallet(opts, io.env, io.runtime);
       const currency = currencyOf(opts.currency);
       const request = await wallet.pay({
-        card: opts.card, amountMinor: parseAmount(opts.amount, currency), currency: currency.numeric, country: opts.country,
-        channel: opts.channel, merchant: { id: opts.merchantId, name: opts.merchantName },
-        ...(opts.date === undefined ? {} : { date: opts.date }), ...(opts.un === undefined ? {} : { unpredictableNumber: opts.un }),
+        card: opts.card,
+        amountMinor: parseAmount(opts.amount, currency),
+        currency: currency.numeric,
+        country: opts.country,
+        channel: opts.channel,
+        merchant: { id: opts.merchantId, name: opts.merchantName },
+        ...definedProps({ date: opts.date, unpredictableNumber: opts.un }),
       });
       if (opts.send === undefined) {
         io.out(JSON.stringify(request, null, opts.json === true ? undefined : 2));
         return;
       }
-      const answer = await sendAuthorization({ routerUrl: opts.send, request, ...(io.runtime.fetch === undefined ? {} : { fetch: io.runtime.fetch }) });
-      io.out(opts.json === true ? JSON.stringify(answer) : decisionLine(answer, request.merchant.name));
+      const answer = await sendAuthorization({
+        routerUrl: opts.send,
+        request,
+        ...definedProps({ fetch: io.runtime.fetch }),
+      });
+      io.out(
+        opts.json === true ? JSON.stringify(answer) : decisionLine(answer, request.merchant.name),
+      );
     });
 
-  withWalletOptions(device.command('transactions').description('list this device\'s payments, newest first, from every region it holds cards in'))
+  withWalletOptions(
+    device
+      .command('transactions')
+      .description(
+        "list this device's payments, newest first, from every region it holds cards in",
+      ),
+  )
     .option('--region <id>', 'only this region')
     .action(async (opts: WalletOpts & { region?: string }) => {
       const wallet = await openWallet(opts, io.env, io.runtime);

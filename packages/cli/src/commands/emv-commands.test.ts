@@ -3,8 +3,20 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerEmvCommands } from './emv-commands.js';
 
 // Visa CVN 18 vector from knovichikhin/pyemv tests/test_cvn_hsm.py test_visa_cvn18.
-const KEY_FLAGS = ['--cvn', '18', '--imk', '0123456789ABCDEFFEDCBA9876543210', '--pan', '1234567890123456', '--psn', '00', '--atc', '001C'];
-const DATA = '9F02=000000004000,9F03=000000000000,9F1A=0124,95=8000048000,5F2A=0124,9A=191105,9C=01,9F37=52BF4585,82=1800,9F10=06011203A0B800';
+const KEY_FLAGS = [
+  '--cvn',
+  '18',
+  '--imk',
+  '0123456789ABCDEFFEDCBA9876543210',
+  '--pan',
+  '1234567890123456',
+  '--psn',
+  '00',
+  '--atc',
+  '001C',
+];
+const DATA =
+  '9F02=000000004000,9F03=000000000000,9F1A=0124,95=8000048000,5F2A=0124,9A=191105,9C=01,9F37=52BF4585,82=1800,9F10=06011203A0B800';
 
 async function run(args: readonly string[]): Promise<string> {
   const program = new Command().exitOverride();
@@ -33,7 +45,9 @@ describe('domicile emv', () => {
   });
 
   it('prints the ARPC of a published vector', async () => {
-    expect(await run(['emv', 'arpc', ...KEY_FLAGS, '--arqc', '7A788EA6B8A3E733', '--csu', '00000000'])).toBe('9AF514C1\n');
+    expect(
+      await run(['emv', 'arpc', ...KEY_FLAGS, '--arqc', '7A788EA6B8A3E733', '--csu', '00000000']),
+    ).toBe('9AF514C1\n');
   });
 
   it('rejects invalid input with VALIDATION_FAILED naming the field', async () => {
@@ -49,7 +63,10 @@ describe('domicile emv', () => {
       [['emv', 'arpc', ...KEY_FLAGS, '--arqc', '7A788EA6', '--csu', '00000000'], 'arqc'],
     ];
     for (const [args, field] of cases) {
-      await expect(run(args)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { field } });
+      await expect(run(args)).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+        details: { field },
+      });
     }
   });
 });

@@ -29,7 +29,13 @@ function cvnOf(text: string): 18 {
   return 18;
 }
 
-function keyInputs(flags: KeyFlags): { cvn: 18; imk: Buffer; pan: string; psn: string; atc: Buffer } {
+function keyInputs(flags: KeyFlags): {
+  cvn: 18;
+  imk: Buffer;
+  pan: string;
+  psn: string;
+  atc: Buffer;
+} {
   return {
     cvn: cvnOf(flags.cvn),
     imk: hexToBytes('imk', flags.imk, 16),
@@ -46,7 +52,8 @@ export function parseTagList(text: string): Record<string, Buffer> {
     const match = /^\s*([0-9A-Fa-f]{2,4})=([0-9A-Fa-f]*)\s*$/.exec(pair);
     const tag = match?.[1]?.toUpperCase();
     const value = match?.[2];
-    if (tag === undefined || value === undefined) throw invalid('data', 'TAG=HEX pairs separated by commas');
+    if (tag === undefined || value === undefined)
+      throw invalid('data', 'TAG=HEX pairs separated by commas');
     if (Object.hasOwn(tags, tag)) throw invalid(tag, 'given once');
     tags[tag] = hexToBytes(tag, value);
   }
@@ -72,24 +79,35 @@ function keyOptions(command: Command): Command {
  * printed as uppercase hex. Invalid input throws a `VALIDATION_FAILED` DomicileError naming the field.
  */
 export function registerEmvCommands(program: Command): void {
-  const emv = program.command('emv').description('EMV application cryptograms (test and diagnostics)');
+  const emv = program
+    .command('emv')
+    .description('EMV application cryptograms (test and diagnostics)');
 
   keyOptions(emv.command('arqc').description('compute an ARQC (9F26) for Visa CVN 18'))
-    .requiredOption('--data <list>', 'TAG=HEX,... for 9F02 9F03 9F1A 95 5F2A 9A 9C 9F37 82 9F10 (9F36 optional)')
+    .requiredOption(
+      '--data <list>',
+      'TAG=HEX,... for 9F02 9F03 9F1A 95 5F2A 9A 9C 9F37 82 9F10 (9F36 optional)',
+    )
     .action((flags: ArqcFlags) => {
       print(arqc({ ...keyInputs(flags), data: toCvn18Data(parseTagList(flags.data)) }));
     });
 
-  keyOptions(emv.command('arpc').description('compute an ARPC (method 2) answering a Visa CVN 18 ARQC'))
+  keyOptions(
+    emv.command('arpc').description('compute an ARPC (method 2) answering a Visa CVN 18 ARQC'),
+  )
     .requiredOption('--arqc <hex>', 'the ARQC (9F26), 8 bytes')
     .requiredOption('--csu <hex>', 'card status update, 4 bytes')
     .option('--pad <hex>', 'proprietary authentication data, 0 to 8 bytes')
     .action((flags: ArpcFlags) => {
-      print(arpc({
-        ...keyInputs(flags),
-        arqc: hexToBytes('arqc', flags.arqc, 8),
-        csu: hexToBytes('csu', flags.csu, 4),
-        ...(flags.pad === undefined ? {} : { proprietaryAuthData: hexToBytes('pad', flags.pad, 0, 8) }),
-      }));
+      print(
+        arpc({
+          ...keyInputs(flags),
+          arqc: hexToBytes('arqc', flags.arqc, 8),
+          csu: hexToBytes('csu', flags.csu, 4),
+          ...(flags.pad === undefined
+            ? {}
+            : { proprietaryAuthData: hexToBytes('pad', flags.pad, 0, 8) }),
+        }),
+      );
     });
 }

@@ -7,15 +7,17 @@ import { renderTestCardsMarkdown } from '@domicile/region';
 export function registerSandboxCommands(program: Command): void {
   const sandbox = program.command('sandbox').description('the built-in sandbox issuer');
 
-  sandbox.command('cards')
+  sandbox
+    .command('cards')
     .description('print the documented test cards')
     .action(() => {
       process.stdout.write(`${renderTestCardsMarkdown()}\n`);
     });
 
-  sandbox.command('outbox')
+  sandbox
+    .command('outbox')
     .description('the one-time codes a sandbox region "sent", newest first')
-    .requiredOption('--url <baseUrl>', 'the region\'s base URL')
+    .requiredOption('--url <baseUrl>', "the region's base URL")
     .option('--last4 <digits>', 'only codes for this card')
     .action(async (opts: { url: string; last4?: string }) => {
       const url = new URL('/v1/sandbox/outbox', opts.url);
@@ -24,7 +26,9 @@ export function registerSandboxCommands(program: Command): void {
       const body: unknown = await res.json();
       if (!res.ok) throw DomicileError.fromBody(body);
       for (const m of (body as api.SandboxOutboxResponse).messages) {
-        process.stdout.write(`${m.createdAt}  ${m.channel.padEnd(5)} ${m.target.padEnd(20)} card •••• ${m.last4}  code ${m.code}\n`);
+        process.stdout.write(
+          `${m.createdAt}  ${m.channel.padEnd(5)} ${m.target.padEnd(20)} card •••• ${m.last4}  code ${m.code}\n`,
+        );
       }
     });
 }

@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import { DomicileError, verifyDirectory } from '@domicile/protocol';
 import { openDatabase, seedTokens } from '@domicile/region';
-import { paths, readAuthorityPublicKey, readDirectory, readRegionKeys } from '../deployment/deployment-files.js';
+import {
+  paths,
+  readAuthorityPublicKey,
+  readDirectory,
+  readRegionKeys,
+} from '../deployment/deployment-files.js';
 
 interface SeedOptions {
   region: string;
@@ -14,7 +19,8 @@ interface SeedOptions {
 
 function count(value: string, option: string, min: number): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) throw new DomicileError('CONFIG_INVALID', { details: { option } });
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new DomicileError('CONFIG_INVALID', { details: { option } });
   return n;
 }
 
@@ -23,31 +29,51 @@ function count(value: string, option: string, min: number): number {
  * vault records, credentials) for load and scale tests. Run it while the region is stopped, or on
  * PostgreSQL beside running nodes; never on a region holding real cards.
  */
-export function registerSeedCommands(program: Command, out: (line: string) => void = (line) => process.stdout.write(`${line}\n`)): void {
-  const region = program.commands.find((c) => c.name() === 'region') ?? program.command('region').description('region server');
-  region.command('seed')
-    .description('fill a region with test tokens, fast (sandbox test cards, real vault records), for benchmarks')
-    .requiredOption('--region <id>', 'the region\'s id in the directory')
+export function registerSeedCommands(
+  program: Command,
+  out: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+): void {
+  const region =
+    program.commands.find((c) => c.name() === 'region') ??
+    program.command('region').description('region server');
+  region
+    .command('seed')
+    .description(
+      'fill a region with test tokens, fast (sandbox test cards, real vault records), for benchmarks',
+    )
+    .requiredOption('--region <id>', "the region's id in the directory")
     .requiredOption('--dir <dir>', 'deployment folder (directory.jws, keys/)')
     .requiredOption('--db <url>', 'sqlite:/path/region.db or postgres://…')
     .requiredOption('--tokens <n>', 'how many tokens to add')
-    .option('--first <n>', 'index of the first seeded token (seed again from where the last run ended)', '0')
+    .option(
+      '--first <n>',
+      'index of the first seeded token (seed again from where the last run ended)',
+      '0',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (opts: SeedOptions) => {
       const tokens = count(opts.tokens, '--tokens', 1);
       const first = count(opts.first, '--first', 0);
-      const directory = await verifyDirectory(await readDirectory(paths.directory(opts.dir)), await readAuthorityPublicKey(paths.authorityPublic(opts.dir)));
+      const directory = await verifyDirectory(
+        await readDirectory(paths.directory(opts.dir)),
+        await readAuthorityPublicKey(paths.authorityPublic(opts.dir)),
+      );
       const entry = directory.region(opts.region);
-      if (entry === undefined) throw new DomicileError('CONFIG_INVALID', { details: { reason: `region ${opts.region} is not in the directory` } });
+      if (entry === undefined)
+        throw new DomicileError('CONFIG_INVALID', {
+          details: { reason: `region ${opts.region} is not in the directory` },
+        });
       const keys = await readRegionKeys(opts.dir, opts.region);
       const db = await openDatabase(opts.db);
       const started = performance.now();
       try {
         const result = await seedTokens({ db, keys, region: entry, tokens, first });
         const seconds = Math.round((performance.now() - started) / 100) / 10;
-        out(opts.json === true
-          ? JSON.stringify({ ...result, seconds })
-          : `seeded ${result.seeded} tokens in region ${result.region} (seeded tokens ${first} to ${first + tokens - 1}) in ${seconds} s`);
+        out(
+          opts.json === true
+            ? JSON.stringify({ ...result, seconds })
+            : `seeded ${result.seeded} tokens in region ${result.region} (seeded tokens ${first} to ${first + tokens - 1}) in ${seconds} s`,
+        );
       } finally {
         await db.destroy();
       }

@@ -6,13 +6,26 @@ import { runDemo } from './demo-runner.js';
 
 /** `domicile demo`: the whole story on this machine, narrated; exits non-zero if any step fails. */
 export function registerDemoCommand(program: Command): void {
-  program.command('demo')
-    .description('start regions us, eu and cn on loopback and run the provisioning story end to end')
-    .option('--data-dir <dir>', 'keep keys, databases, logs and the wallet here (default: a new temporary folder)')
+  program
+    .command('demo')
+    .description(
+      'start regions us, eu and cn on loopback and run the provisioning story end to end',
+    )
+    .option(
+      '--data-dir <dir>',
+      'keep keys, databases, logs and the wallet here (default: a new temporary folder)',
+    )
     .option('--config <file>', 'regions YAML', 'config/regions.yaml')
     .action(async (opts: { dataDir?: string; config: string }) => {
-      const dir = opts.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'domicile-demo-')) : resolve(opts.dataDir);
-      const ok = await runDemo({ dir, configFile: opts.config, out: (line) => process.stdout.write(`${line}\n`) });
+      const dir =
+        opts.dataDir === undefined
+          ? await mkdtemp(join(tmpdir(), 'domicile-demo-'))
+          : resolve(opts.dataDir);
+      const ok = await runDemo({
+        dir,
+        configFile: opts.config,
+        out: (line) => process.stdout.write(`${line}\n`),
+      });
       if (!ok) process.exitCode = 1;
     });
 }

@@ -4,7 +4,14 @@ import { isDomicileError, maskCardNumber } from '@domicile/protocol';
 import { TEST_CARDS } from '@domicile/region';
 import { startLocalDeployment, type LocalDeployment } from '../deployment/local-deployment.js';
 import {
-  addCard, pay, replay, reportLostWithRegionDown, showTransactions, suspendAndResume, testCard, type DemoScene,
+  addCard,
+  pay,
+  replay,
+  reportLostWithRegionDown,
+  showTransactions,
+  suspendAndResume,
+  testCard,
+  type DemoScene,
 } from './demo-story.js';
 import { auditResidency, formatResidencyReport } from './residency-report.js';
 
@@ -21,23 +28,42 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
   const { out } = options;
   let deployment: LocalDeployment | undefined;
   try {
-    out('Domicile demo: three regions and a card network on loopback, one wallet, cards from two regions');
+    out(
+      'Domicile demo: three regions and a card network on loopback, one wallet, cards from two regions',
+    );
     out(`  data folder: ${options.dir}`);
     deployment = await startLocalDeployment({
-      dir: options.dir, configFile: options.configFile, tsmPollMs: 1_000, network: true,
+      dir: options.dir,
+      configFile: options.configFile,
+      tsmPollMs: 1_000,
+      network: true,
       regionOutbox: { pollIntervalMs: 200, backoffMs: 200, maxBackoffMs: 1_000 },
     });
-    out(`[1] directory authority: keys generated for ${deployment.config.regions.map((r) => r.id).join(', ')}; directory signed`);
-    for (const id of deployment.regions.keys()) out(`    region ${id} listening on ${deployment.baseUrl(id)} (SQLite ${id}.db, log ${id}.log)`);
+    out(
+      `[1] directory authority: keys generated for ${deployment.config.regions.map((r) => r.id).join(', ')}; directory signed`,
+    );
+    for (const id of deployment.regions.keys())
+      out(
+        `    region ${id} listening on ${deployment.baseUrl(id)} (SQLite ${id}.db, log ${id}.log)`,
+      );
     out(`    network router listening on ${deployment.networkUrl ?? '?'}`);
 
     const home = 'us';
     const wallet = await Wallet.create({
-      path: join(options.dir, 'wallet.json'), passphrase: PASSPHRASE, authorityKey: deployment.authorityKey,
-      bootstrapUrl: deployment.baseUrl(home), homeRegion: home,
+      path: join(options.dir, 'wallet.json'),
+      passphrase: PASSPHRASE,
+      authorityKey: deployment.authorityKey,
+      bootstrapUrl: deployment.baseUrl(home),
+      homeRegion: home,
     });
-    out(`[2] wallet created (home region ${home}); directory verified with the pinned authority key`);
-    const account = await wallet.register({ name: 'Jane Doe', email: 'jane@example.com', model: 'demo-phone' });
+    out(
+      `[2] wallet created (home region ${home}); directory verified with the pinned authority key`,
+    );
+    const account = await wallet.register({
+      name: 'Jane Doe',
+      email: 'jane@example.com',
+      model: 'demo-phone',
+    });
     out(`[3] registered Jane Doe in ${account.region} (account ${account.accountId})`);
     const scene: DemoScene = { deployment, wallet, out };
 
@@ -45,12 +71,30 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     out(`[4] add a ${home} card ${maskCardNumber(homeCard.pan)} (${homeCard.network})`);
     const usToken = await addCard(scene, homeCard);
     const foreignCard = testCard('cn', 'yellow');
-    out(`[5] add a cn card ${maskCardNumber(foreignCard.pan)} (${foreignCard.network}), whose data must stay in cn`);
+    out(
+      `[5] add a cn card ${maskCardNumber(foreignCard.pan)} (${foreignCard.network}), whose data must stay in cn`,
+    );
     const cnToken = await addCard(scene, foreignCard);
 
-    out('[6] pay with both cards through the card network router (merchants never need to know regions)');
-    const first = await pay(scene, { tokenRef: usToken, amountMinor: 1250, currency: 'USD', country: 'US', channel: 'in_store', merchant: { id: 'corner-shop', name: 'Corner Shop' } });
-    await pay(scene, { tokenRef: cnToken, amountMinor: 8800, currency: 'CNY', country: 'CN', channel: 'in_app', merchant: { id: 'tea-house', name: 'Tea House App' } });
+    out(
+      '[6] pay with both cards through the card network router (merchants never need to know regions)',
+    );
+    const first = await pay(scene, {
+      tokenRef: usToken,
+      amountMinor: 1250,
+      currency: 'USD',
+      country: 'US',
+      channel: 'in_store',
+      merchant: { id: 'corner-shop', name: 'Corner Shop' },
+    });
+    await pay(scene, {
+      tokenRef: cnToken,
+      amountMinor: 8800,
+      currency: 'CNY',
+      country: 'CN',
+      channel: 'in_app',
+      merchant: { id: 'tea-house', name: 'Tea House App' },
+    });
     await replay(scene, first.request);
     out('    transactions seen by the wallet');
     await showTransactions(scene);
@@ -63,7 +107,11 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
 
     out('[9] residency report');
     for (const region of deployment.regions.values()) region.flushLogs();
-    const report = await auditResidency(deployment, TEST_CARDS.map((c) => c.pan), [wallet.path]);
+    const report = await auditResidency(
+      deployment,
+      TEST_CARDS.map((c) => c.pan),
+      [wallet.path],
+    );
     out(formatResidencyReport(report));
     if (report.findings.length > 0) {
       out('demo FAILED: card numbers found in clear');
@@ -72,7 +120,9 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     out('demo complete');
     return true;
   } catch (error) {
-    out(`demo FAILED: ${isDomicileError(error) ? `${error.code}: ${error.message} ${JSON.stringify(error.details ?? {})}` : error instanceof Error ? error.message : 'unknown error'}`);
+    out(
+      `demo FAILED: ${isDomicileError(error) ? `${error.code}: ${error.message} ${JSON.stringify(error.details ?? {})}` : error instanceof Error ? error.message : 'unknown error'}`,
+    );
     return false;
   } finally {
     await deployment?.close();

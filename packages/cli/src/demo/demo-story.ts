@@ -1,7 +1,13 @@
-import type { Wallet} from '@domicile/device';
+import type { Wallet } from '@domicile/device';
 import { describeStep, sandboxIdvHooks } from '@domicile/device';
 import { sendAuthorization } from '@domicile/network';
-import { DomicileError, formatAmount, isDomicileError, maskCardNumber, type api } from '@domicile/protocol';
+import {
+  DomicileError,
+  formatAmount,
+  isDomicileError,
+  maskCardNumber,
+  type api,
+} from '@domicile/protocol';
 import { TEST_CARDS, type TestCard } from '@domicile/region';
 import { decisionLine } from '../commands/network-commands.js';
 import type { LocalDeployment } from '../deployment/local-deployment.js';
@@ -16,7 +22,10 @@ export interface DemoScene {
 
 export function testCard(region: string, outcome: TestCard['outcome']): TestCard {
   const card = TEST_CARDS.find((c) => c.region === region && c.outcome === outcome);
-  if (card === undefined) throw new DomicileError('CONFIG_INVALID', { details: { reason: `no ${outcome} test card for ${region}` } });
+  if (card === undefined)
+    throw new DomicileError('CONFIG_INVALID', {
+      details: { reason: `no ${outcome} test card for ${region}` },
+    });
   return card;
 }
 
@@ -24,39 +33,65 @@ export function testCard(region: string, outcome: TestCard['outcome']): TestCard
 export async function addCard(scene: DemoScene, card: TestCard): Promise<string> {
   const view = await scene.wallet.addCard(
     { pan: card.pan, expiry: card.expiry, cvv: card.cvv, name: card.name },
-    { acceptTerms: () => Promise.resolve(true), ...sandboxIdvHooks(), onStep: (e) => scene.out(`      ${describeStep(e)}`) },
+    {
+      acceptTerms: () => Promise.resolve(true),
+      ...sandboxIdvHooks(),
+      onStep: (e) => scene.out(`      ${describeStep(e)}`),
+    },
     { activationTimeoutMs: 20_000 },
   );
-  if (view.state !== 'active') throw new DomicileError('SCRIPT_NOT_READY', { details: { card: card.pan.slice(-4), state: view.state } });
+  if (view.state !== 'active')
+    throw new DomicileError('SCRIPT_NOT_READY', {
+      details: { card: card.pan.slice(-4), state: view.state },
+    });
   return view.tokenRef;
 }
 
 /** Pays through the network router, which finds the issuing region by token range. */
-export async function pay(scene: DemoScene, options: {
-  tokenRef: string; amountMinor: number; currency: string; country: string; channel: api.AuthorizationChannel; merchant: api.Merchant;
-}): Promise<{ request: api.AuthorizationRequest; answer: api.AuthorizationResponse }> {
+export async function pay(
+  scene: DemoScene,
+  options: {
+    tokenRef: string;
+    amountMinor: number;
+    currency: string;
+    country: string;
+    channel: api.AuthorizationChannel;
+    merchant: api.Merchant;
+  },
+): Promise<{ request: api.AuthorizationRequest; answer: api.AuthorizationResponse }> {
   const request = await scene.wallet.pay({ card: options.tokenRef, ...options });
   const answer = await sendAuthorization({ routerUrl: routerUrl(scene), request });
-  scene.out(`      ${formatAmount(options.amountMinor, options.currency)} ${options.channel} → router → ${answer.region}: ${decisionLine(answer, options.merchant.name)}`);
+  scene.out(
+    `      ${formatAmount(options.amountMinor, options.currency)} ${options.channel} → router → ${answer.region}: ${decisionLine(answer, options.merchant.name)}`,
+  );
   return { request, answer };
 }
 
 export async function replay(scene: DemoScene, request: api.AuthorizationRequest): Promise<void> {
   const answer = await sendAuthorization({ routerUrl: routerUrl(scene), request });
-  scene.out(`      the same request again → ${answer.approved ? 'approved (!)' : `declined: ${answer.reason}`}`);
-  if (answer.approved) throw new DomicileError('INTERNAL', { details: { reason: 'a replayed cryptogram was approved' } });
+  scene.out(
+    `      the same request again → ${answer.approved ? 'approved (!)' : `declined: ${answer.reason}`}`,
+  );
+  if (answer.approved)
+    throw new DomicileError('INTERNAL', {
+      details: { reason: 'a replayed cryptogram was approved' },
+    });
 }
 
 export async function showTransactions(scene: DemoScene): Promise<void> {
   for (const t of await scene.wallet.transactions()) {
-    scene.out(`      ${t.region.padEnd(3)} •••• ${t.last4}  ${formatAmount(t.amount.minor, t.amount.currency).padStart(12)}  ${t.merchant.name.padEnd(14)} ${t.approved ? 'approved' : `declined (${t.reason})`}`);
+    scene.out(
+      `      ${t.region.padEnd(3)} •••• ${t.last4}  ${formatAmount(t.amount.minor, t.amount.currency).padStart(12)}  ${t.merchant.name.padEnd(14)} ${t.approved ? 'approved' : `declined (${t.reason})`}`,
+    );
   }
 }
 
 /** The user suspends a card: the applet refuses to pay with it until it is resumed. */
 export async function suspendAndResume(scene: DemoScene, tokenRef: string): Promise<void> {
   const suspended = await scene.wallet.suspendCard(tokenRef);
-  scene.out(`      suspended ${maskCardNumber(suspended.last4)} in ${suspended.region}: ${suspended.state}`);
+  scene.out(
+    `      suspended ${maskCardNumber(suspended.last4)} in ${suspended.region}: ${suspended.state}`,
+  );
   try {
     await scene.wallet.pay({ card: tokenRef, amountMinor: 500, currency: 'USD', country: 'US' });
     throw new DomicileError('INTERNAL', { details: { reason: 'a suspended card paid' } });
@@ -78,7 +113,10 @@ export async function reportLostWithRegionDown(scene: DemoScene, down: string): 
   if (deviceId === undefined) throw new DomicileError('WALLET_NOT_REGISTERED');
   await deployment.stopOne(down);
   out(`      region ${down} stopped`);
-  const support = new SupportClient({ baseUrl: deployment.baseUrl(wallet.homeRegion), operatorToken: deployment.operatorToken });
+  const support = new SupportClient({
+    baseUrl: deployment.baseUrl(wallet.homeRegion),
+    operatorToken: deployment.operatorToken,
+  });
   const report = await support.reportLost(deviceId);
   const until = async (done: (r: api.LostReportView) => boolean): Promise<api.LostReportView> => {
     let latest = await support.lostReport(report.reportId);
@@ -95,12 +133,15 @@ export async function reportLostWithRegionDown(scene: DemoScene, down: string): 
   out(`      region ${down} back`);
   const latest = await until((r) => r.complete);
   for (const line of formatLostReport(latest)) out(`      ${line}`);
-  if (!latest.complete) throw new DomicileError('REGION_REQUEST_UNDELIVERED', { details: { region: down } });
+  if (!latest.complete)
+    throw new DomicileError('REGION_REQUEST_UNDELIVERED', { details: { region: down } });
   for (const region of wallet.regions()) await wallet.syncNotifications(region);
-  for (const c of wallet.cards()) out(`      wallet: ${c.region} ${maskCardNumber(c.last4)} ${c.state}`);
+  for (const c of wallet.cards())
+    out(`      wallet: ${c.region} ${maskCardNumber(c.last4)} ${c.state}`);
 }
 
 function routerUrl(scene: DemoScene): string {
-  if (scene.deployment.networkUrl === undefined) throw new DomicileError('CONFIG_INVALID', { details: { reason: 'no network router' } });
+  if (scene.deployment.networkUrl === undefined)
+    throw new DomicileError('CONFIG_INVALID', { details: { reason: 'no network router' } });
   return scene.deployment.networkUrl;
 }

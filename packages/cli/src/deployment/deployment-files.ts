@@ -1,10 +1,24 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  DomicileError, buildDirectoryDocument, generateKeyPairJwk, parseRegionsConfig, signDirectory, toPublicJwk,
-  type PrivateJwk, type PublicJwk, type RegionsConfig,
+  DomicileError,
+  buildDirectoryDocument,
+  generateKeyPairJwk,
+  parseRegionsConfig,
+  signDirectory,
+  toPublicJwk,
+  type PrivateJwk,
+  type PublicJwk,
+  type RegionsConfig,
+  definedProps,
 } from '@domicile/protocol';
-import { generateRegionKeySet, loadRegionKeySet, publicKeysOf, saveRegionKeySet, type RegionKeySet } from '@domicile/region';
+import {
+  generateRegionKeySet,
+  loadRegionKeySet,
+  publicKeysOf,
+  saveRegionKeySet,
+  type RegionKeySet,
+} from '@domicile/region';
 
 /**
  * The files of a deployment, as the directory authority and the regions keep them:
@@ -38,9 +52,14 @@ export async function generateKeys(dir: string, config: RegionsConfig): Promise<
   const authority = await generateKeyPairJwk('sig');
   await writeJson(paths.authorityPrivate(dir), authority.privateJwk, 0o600);
   await writeJson(paths.authorityPublic(dir), authority.publicJwk, 0o644);
-  for (const region of config.regions) await saveRegionKeySet(paths.regionKeys(dir, region.id), await generateRegionKeySet(region.id));
+  for (const region of config.regions)
+    await saveRegionKeySet(paths.regionKeys(dir, region.id), await generateRegionKeySet(region.id));
   for (const network of config.networks ?? []) {
-    await writeJson(paths.networkKey(dir, network.id), { network: network.id, signing: (await generateKeyPairJwk('sig')).privateJwk }, 0o600);
+    await writeJson(
+      paths.networkKey(dir, network.id),
+      { network: network.id, signing: (await generateKeyPairJwk('sig')).privateJwk },
+      0o600,
+    );
   }
 }
 
@@ -48,7 +67,11 @@ export async function generateKeys(dir: string, config: RegionsConfig): Promise<
 export async function readNetworkKey(dir: string, network: string): Promise<PrivateJwk> {
   const file = paths.networkKey(dir, network);
   const stored = await readJson<{ network?: unknown; signing?: PrivateJwk }>(file);
-  if (stored.network !== network || typeof stored.signing?.d !== 'string' || typeof stored.signing.kid !== 'string') {
+  if (
+    stored.network !== network ||
+    typeof stored.signing?.d !== 'string' ||
+    typeof stored.signing.kid !== 'string'
+  ) {
     throw new DomicileError('CONFIG_INVALID', { details: { file } });
   }
   return stored.signing;
@@ -56,16 +79,27 @@ export async function readNetworkKey(dir: string, network: string): Promise<Priv
 
 /** Builds and signs the directory from the config and each region's public keys. */
 export async function signDeploymentDirectory(
-  dir: string, config: RegionsConfig,
-  options: { serial?: number; baseUrls?: ReadonlyMap<string, string>; networkBaseUrls?: ReadonlyMap<string, string> } = {},
+  dir: string,
+  config: RegionsConfig,
+  options: {
+    serial?: number;
+    baseUrls?: ReadonlyMap<string, string>;
+    networkBaseUrls?: ReadonlyMap<string, string>;
+  } = {},
 ): Promise<string> {
   const keys = new Map<string, ReturnType<typeof publicKeysOf>>();
-  for (const region of config.regions) keys.set(region.id, publicKeysOf(await loadRegionKeySet(paths.regionKeys(dir, region.id))));
+  for (const region of config.regions)
+    keys.set(region.id, publicKeysOf(await loadRegionKeySet(paths.regionKeys(dir, region.id))));
   const doc = buildDirectoryDocument(config, keys, {
     serial: options.serial ?? Math.floor(Date.now() / 1000),
-    ...(options.baseUrls === undefined ? {} : { baseUrls: options.baseUrls }),
-    ...(options.networkBaseUrls === undefined ? {} : { networkBaseUrls: options.networkBaseUrls }),
-    networkKeys: new Map(await Promise.all((config.networks ?? []).map(async (n) => [n.id, toPublicJwk(await readNetworkKey(dir, n.id))] as const))),
+    ...definedProps({ baseUrls: options.baseUrls, networkBaseUrls: options.networkBaseUrls }),
+    networkKeys: new Map(
+      await Promise.all(
+        (config.networks ?? []).map(
+          async (n) => [n.id, toPublicJwk(await readNetworkKey(dir, n.id))] as const,
+        ),
+      ),
+    ),
   });
   const jws = await signDirectory(doc, await readJson<PrivateJwk>(paths.authorityPrivate(dir)));
   await writeFile(paths.directory(dir), `${jws}\n`);

@@ -2,15 +2,34 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { DomicileError, type PublicJwk, type RegionsConfig } from '@domicile/protocol';
-import { operatorTokenHash, startRegion, type RegionOutboxConfig, type RunningRegion } from '@domicile/region';
+import {
+  DomicileError,
+  type PublicJwk,
+  type RegionsConfig,
+  definedProps,
+} from '@domicile/protocol';
+import {
+  operatorTokenHash,
+  startRegion,
+  type RegionOutboxConfig,
+  type RunningRegion,
+} from '@domicile/region';
 import type { TrustedIssuerConfig, WebhookDeliveryConfig } from '@domicile/region';
 import { startNetworkRouter, type RunningNetworkRouter } from '@domicile/network';
 import {
-  generateKeys, paths, readAuthorityPublicKey, readRegionKeys, readRegionsConfig, signDeploymentDirectory,
+  generateKeys,
+  paths,
+  readAuthorityPublicKey,
+  readRegionKeys,
+  readRegionsConfig,
+  signDeploymentDirectory,
 } from './deployment-files.js';
 import { readNetworkKey } from './deployment-files.js';
-import { generateSandboxIssuers, trustedSandboxIssuer, type SandboxIssuerKey } from './sandbox-issuers.js';
+import {
+  generateSandboxIssuers,
+  trustedSandboxIssuer,
+  type SandboxIssuerKey,
+} from './sandbox-issuers.js';
 
 export interface LocalDeploymentOptions {
   /** Where keys, the directory, databases and logs go. */
@@ -24,7 +43,10 @@ export interface LocalDeploymentOptions {
   /** Lost-device outbox timing of every region (tests shorten the backoff). */
   readonly regionOutbox?: RegionOutboxConfig;
   /** The issuers each region trusts; default its sandbox issuer alone, without a webhook URL (no webhooks). */
-  readonly issuers?: (region: string, sandbox: TrustedIssuerConfig) => readonly TrustedIssuerConfig[];
+  readonly issuers?: (
+    region: string,
+    sandbox: TrustedIssuerConfig,
+  ) => readonly TrustedIssuerConfig[];
   /** Issuer webhook timing of every region (tests shorten the backoff). */
   readonly webhooks?: WebhookDeliveryConfig;
   /** Also start the router of the config's first card network, beside the regions (`networkUrl`). */
@@ -54,11 +76,17 @@ export interface LocalDeployment {
 
 /** Asks the OS for free loopback ports, so several deployments (and test runs) never collide. */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  })));
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
   const ports = servers.map((s) => {
     const address = s.address();
     return typeof address === 'object' && address !== null ? address.port : 0;
@@ -71,18 +99,33 @@ export async function freePorts(count: number): Promise<number[]> {
  * A whole deployment on this machine: fresh keys, a directory signed for free loopback ports,
  * and one region server per region, each with its own database and log file.
  */
-export async function startLocalDeployment(options: LocalDeploymentOptions): Promise<LocalDeployment> {
+export async function startLocalDeployment(
+  options: LocalDeploymentOptions,
+): Promise<LocalDeployment> {
   const config = await readRegionsConfig(options.configFile);
   await mkdir(options.dir, { recursive: true });
   const ports = await freePorts(config.regions.length + 1);
-  const baseUrls = new Map(config.regions.map((r, i) => [r.id, `http://127.0.0.1:${ports[i] ?? 0}`]));
+  const baseUrls = new Map(
+    config.regions.map((r, i) => [r.id, `http://127.0.0.1:${ports[i] ?? 0}`]),
+  );
   const networkId = config.networks?.[0]?.id;
-  if (options.network === true && networkId === undefined) throw new DomicileError('CONFIG_INVALID', { details: { reason: 'the config lists no network' } });
-  const networkBaseUrls = new Map(networkId === undefined ? [] : [[networkId, `http://127.0.0.1:${ports[config.regions.length] ?? 0}`]]);
+  if (options.network === true && networkId === undefined)
+    throw new DomicileError('CONFIG_INVALID', {
+      details: { reason: 'the config lists no network' },
+    });
+  const networkBaseUrls = new Map(
+    networkId === undefined
+      ? []
+      : [[networkId, `http://127.0.0.1:${ports[config.regions.length] ?? 0}`]],
+  );
   await generateKeys(options.dir, config);
-  const directoryJws = await signDeploymentDirectory(options.dir, config, { baseUrls, networkBaseUrls });
+  const directoryJws = await signDeploymentDirectory(options.dir, config, {
+    baseUrls,
+    networkBaseUrls,
+  });
   const authorityKey = await readAuthorityPublicKey(paths.authorityPublic(options.dir));
-  const databaseUrl = options.databaseUrl ?? ((region: string) => `sqlite:${join(options.dir, `${region}.db`)}`);
+  const databaseUrl =
+    options.databaseUrl ?? ((region: string) => `sqlite:${join(options.dir, `${region}.db`)}`);
   const logFile = (region: string): string => join(options.dir, `${region}.log`);
   const regions = new Map<string, RunningRegion>();
   const operatorToken = randomBytes(32).toString('base64url');
@@ -92,18 +135,25 @@ export async function startLocalDeployment(options: LocalDeploymentOptions): Pro
   const issuersOf = (region: string): readonly TrustedIssuerConfig[] => {
     const sandbox = sandboxIssuers.get(region);
     const own = sandbox === undefined ? [] : [trustedSandboxIssuer(sandbox)];
-    return options.issuers === undefined || own[0] === undefined ? own : options.issuers(region, own[0]);
+    return options.issuers === undefined || own[0] === undefined
+      ? own
+      : options.issuers(region, own[0]);
   };
 
   const startOne = async (region: string): Promise<RunningRegion> => {
     const running = await startRegion({
-      region, directoryJws, authorityKey, keys: await readRegionKeys(options.dir, region),
-      databaseUrl: databaseUrl(region), issuer: { kind: 'sandbox' }, logFile: logFile(region),
-      ...(options.tsmPollMs === undefined ? {} : { tsmPollMs: options.tsmPollMs }),
+      region,
+      directoryJws,
+      authorityKey,
+      keys: await readRegionKeys(options.dir, region),
+      databaseUrl: databaseUrl(region),
+      issuer: { kind: 'sandbox' },
+      logFile: logFile(region),
+      ...definedProps({ tsmPollMs: options.tsmPollMs }),
       operatorTokenHashes: [operatorTokenHash(operatorToken)],
-      ...(options.regionOutbox === undefined ? {} : { regionOutbox: options.regionOutbox }),
+      ...definedProps({ regionOutbox: options.regionOutbox }),
       issuers: issuersOf(region),
-      ...(options.webhooks === undefined ? {} : { webhooks: options.webhooks }),
+      ...definedProps({ webhooks: options.webhooks }),
     });
     regions.set(region, running);
     return running;
@@ -114,24 +164,41 @@ export async function startLocalDeployment(options: LocalDeploymentOptions): Pro
   };
   let router: RunningNetworkRouter | undefined;
   try {
-    for (const r of config.regions) if (!(options.stopped ?? []).includes(r.id)) await startOne(r.id);
+    for (const r of config.regions)
+      if (!(options.stopped ?? []).includes(r.id)) await startOne(r.id);
     if (options.network === true && networkId !== undefined) {
-      router = await startNetworkRouter({ directoryJws, authorityKey, network: networkId, signingKey: await readNetworkKey(options.dir, networkId) });
+      router = await startNetworkRouter({
+        directoryJws,
+        authorityKey,
+        network: networkId,
+        signingKey: await readNetworkKey(options.dir, networkId),
+      });
     }
   } catch (error) {
     await Promise.all([...regions.keys()].map(stopOne));
     throw error;
   }
   return {
-    dir: options.dir, config, directoryJws, authorityKey, regions, operatorToken, operatorTokenFile,
+    dir: options.dir,
+    config,
+    directoryJws,
+    authorityKey,
+    regions,
+    operatorToken,
+    operatorTokenFile,
     sandboxIssuer: (region) => {
       const key = sandboxIssuers.get(region);
       if (key === undefined) throw new DomicileError('CONFIG_INVALID', { details: { region } });
       return key;
     },
     baseUrl: (region) => baseUrls.get(region) ?? '',
-    databaseUrl, logFile, startOne, stopOne,
-    ...(router === undefined ? {} : { networkUrl: router.url }),
-    close: async () => { await Promise.all([router?.close(), ...[...regions.keys()].map(stopOne)]); },
+    databaseUrl,
+    logFile,
+    startOne,
+    stopOne,
+    ...definedProps({ networkUrl: router?.url }),
+    close: async () => {
+      await Promise.all([router?.close(), ...[...regions.keys()].map(stopOne)]);
+    },
   };
 }

@@ -1,6 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DomicileError, generateKeyPairJwk, toPublicJwk, type PrivateJwk, type RegionsConfig } from '@domicile/protocol';
+import {
+  DomicileError,
+  generateKeyPairJwk,
+  toPublicJwk,
+  type PrivateJwk,
+  type RegionsConfig,
+} from '@domicile/protocol';
 import { TEST_CARDS, type TrustedIssuerConfig } from '@domicile/region';
 
 /**
@@ -14,20 +20,37 @@ export interface SandboxIssuerKey {
   readonly productIds: readonly string[];
 }
 
-export const sandboxIssuerKeyFile = (dir: string, region: string): string => join(dir, 'keys', `${region}.sandbox-issuer.json`);
+export const sandboxIssuerKeyFile = (dir: string, region: string): string =>
+  join(dir, 'keys', `${region}.sandbox-issuer.json`);
 
 /** The sandbox products of a region: those of its documented test cards. */
 export function sandboxProductIds(region: string): string[] {
-  return [...new Set(TEST_CARDS.filter((c) => c.region === region && c.productId !== undefined).map((c) => c.productId ?? ''))];
+  return [
+    ...new Set(
+      TEST_CARDS.filter((c) => c.region === region && c.productId !== undefined).map(
+        (c) => c.productId ?? '',
+      ),
+    ),
+  ];
 }
 
 /** Generates and saves (mode 0600) a sandbox issuer key for every region of the deployment. */
-export async function generateSandboxIssuers(dir: string, config: RegionsConfig): Promise<ReadonlyMap<string, SandboxIssuerKey>> {
+export async function generateSandboxIssuers(
+  dir: string,
+  config: RegionsConfig,
+): Promise<ReadonlyMap<string, SandboxIssuerKey>> {
   const issuers = new Map<string, SandboxIssuerKey>();
   for (const { id: region } of config.regions) {
     const { privateJwk } = await generateKeyPairJwk('sig');
-    const key: SandboxIssuerKey = { issuerId: `sandbox-${region}`, region, privateJwk, productIds: sandboxProductIds(region) };
-    await writeFile(sandboxIssuerKeyFile(dir, region), `${JSON.stringify(key, null, 2)}\n`, { mode: 0o600 });
+    const key: SandboxIssuerKey = {
+      issuerId: `sandbox-${region}`,
+      region,
+      privateJwk,
+      productIds: sandboxProductIds(region),
+    };
+    await writeFile(sandboxIssuerKeyFile(dir, region), `${JSON.stringify(key, null, 2)}\n`, {
+      mode: 0o600,
+    });
     issuers.set(region, key);
   }
   return issuers;
@@ -42,10 +65,22 @@ export async function readSandboxIssuerKey(file: string): Promise<SandboxIssuerK
     throw new DomicileError('CONFIG_INVALID', { details: { file }, cause });
   }
   const key = parsed?.privateJwk;
-  if (typeof parsed?.issuerId !== 'string' || typeof parsed.region !== 'string' || typeof key?.d !== 'string' || typeof key.kid !== 'string') {
-    throw new DomicileError('CONFIG_INVALID', { details: { file, reason: 'not an issuer key file' } });
+  if (
+    typeof parsed?.issuerId !== 'string' ||
+    typeof parsed.region !== 'string' ||
+    typeof key?.d !== 'string' ||
+    typeof key.kid !== 'string'
+  ) {
+    throw new DomicileError('CONFIG_INVALID', {
+      details: { file, reason: 'not an issuer key file' },
+    });
   }
-  return { issuerId: parsed.issuerId, region: parsed.region, privateJwk: key, productIds: parsed.productIds ?? [] };
+  return {
+    issuerId: parsed.issuerId,
+    region: parsed.region,
+    privateJwk: key,
+    productIds: parsed.productIds ?? [],
+  };
 }
 
 /** How a region's configuration lists a sandbox issuer: its public key only. */

@@ -33,26 +33,56 @@ export class IssuerApiClient {
     this.#fetch = options.fetch ?? fetch;
   }
 
-  changeState(tokenRef: string, action: api.LifecycleAction, reason: string): Promise<api.IssuerCredentialResponse> {
-    return this.#send('POST', `/v1/issuer/credentials/${enc(tokenRef)}/${action}`, { reason }, api.IssuerCredentialResponse);
+  changeState(
+    tokenRef: string,
+    action: api.LifecycleAction,
+    reason: string,
+  ): Promise<api.IssuerCredentialResponse> {
+    return this.#send(
+      'POST',
+      `/v1/issuer/credentials/${enc(tokenRef)}/${action}`,
+      { reason },
+      api.IssuerCredentialResponse,
+    );
   }
 
   updateArt(productId: string, art: api.CardArtSpec): Promise<api.IssuerArtResponse> {
-    return this.#send('PUT', `/v1/issuer/products/${enc(productId)}/art`, { art }, api.IssuerArtResponse);
+    return this.#send(
+      'PUT',
+      `/v1/issuer/products/${enc(productId)}/art`,
+      { art },
+      api.IssuerArtResponse,
+    );
   }
 
   /** The `{ request }` body of one request: a JWS over these claims, usable once. */
-  async signRequest(method: 'POST' | 'PUT', path: string, body: unknown): Promise<api.IssuerRequestBody> {
+  async signRequest(
+    method: 'POST' | 'PUT',
+    path: string,
+    body: unknown,
+  ): Promise<api.IssuerRequestBody> {
     const claims: api.IssuerRequestClaims = {
-      iss: this.#o.issuerId, aud: this.#o.region, iat: this.#o.now?.() ?? Math.floor(Date.now() / 1000),
-      jti: randomBytes(18).toString('base64url'), method, path, body,
+      iss: this.#o.issuerId,
+      aud: this.#o.region,
+      iat: this.#o.now?.() ?? Math.floor(Date.now() / 1000),
+      jti: randomBytes(18).toString('base64url'),
+      method,
+      path,
+      body,
     };
     return { request: await signJson(claims, this.#o.key, api.ISSUER_API_TYP) };
   }
 
-  async #send<S extends TSchema>(method: 'POST' | 'PUT', path: string, body: unknown, schema: S): Promise<Static<S>> {
+  async #send<S extends TSchema>(
+    method: 'POST' | 'PUT',
+    path: string,
+    body: unknown,
+    schema: S,
+  ): Promise<Static<S>> {
     const res = await this.#fetch(`${this.#o.baseUrl}${path}`, {
-      method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(await this.signRequest(method, path, body)),
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(await this.signRequest(method, path, body)),
     });
     let answer: unknown;
     try {
@@ -61,7 +91,8 @@ export class IssuerApiClient {
       throw new DomicileError('INTERNAL', { details: { reason: 'response-not-json' }, cause });
     }
     if (!res.ok) throw DomicileError.fromBody(answer);
-    if (!Value.Check(schema, answer)) throw new DomicileError('INTERNAL', { details: { reason: 'response-schema' } });
+    if (!Value.Check(schema, answer))
+      throw new DomicileError('INTERNAL', { details: { reason: 'response-schema' } });
     return answer;
   }
 }

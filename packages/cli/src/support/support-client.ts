@@ -25,14 +25,23 @@ export class SupportClient {
    * Reports a device lost. `idempotencyKey` makes a retry return the first report; by default a
    * fresh key, so each call is a new report.
    */
-  async reportLost(deviceId: string, options: { idempotencyKey?: string } = {}): Promise<api.LostReportView> {
+  async reportLost(
+    deviceId: string,
+    options: { idempotencyKey?: string } = {},
+  ): Promise<api.LostReportView> {
     const key = options.idempotencyKey ?? randomBytes(18).toString('base64url');
-    const body = await this.#call('POST', `/v1/support/devices/${encodeURIComponent(deviceId)}/lost`, key);
+    const body = await this.#call(
+      'POST',
+      `/v1/support/devices/${encodeURIComponent(deviceId)}/lost`,
+      key,
+    );
     return this.#report(body);
   }
 
   async lostReport(reportId: string): Promise<api.LostReportView> {
-    return this.#report(await this.#call('GET', `/v1/support/lost-reports/${encodeURIComponent(reportId)}`));
+    return this.#report(
+      await this.#call('GET', `/v1/support/lost-reports/${encodeURIComponent(reportId)}`),
+    );
   }
 
   async #call(method: 'GET' | 'POST', path: string, idempotencyKey?: string): Promise<unknown> {
@@ -44,7 +53,10 @@ export class SupportClient {
     let res: Response;
     try {
       res = await fetch(`${this.#o.baseUrl.replace(/\/+$/, '')}${path}`, {
-        method, headers, ...(method === 'POST' ? { body: '{}' } : {}), signal: AbortSignal.timeout(this.#o.timeoutMs ?? 10_000),
+        method,
+        headers,
+        ...(method === 'POST' ? { body: '{}' } : {}),
+        signal: AbortSignal.timeout(this.#o.timeoutMs ?? 10_000),
       });
     } catch (cause) {
       throw new DomicileError('SERVICE_UNAVAILABLE', { cause });
@@ -56,8 +68,14 @@ export class SupportClient {
 
   #report(body: unknown): api.LostReportView {
     // The operator's own region, over a channel they chose: a shape check is enough here.
-    const report = typeof body === 'object' && body !== null && 'report' in body ? body.report : undefined;
-    if (typeof report !== 'object' || report === null || !('regions' in report) || !Array.isArray(report.regions)) {
+    const report =
+      typeof body === 'object' && body !== null && 'report' in body ? body.report : undefined;
+    if (
+      typeof report !== 'object' ||
+      report === null ||
+      !('regions' in report) ||
+      !Array.isArray(report.regions)
+    ) {
       throw new DomicileError('INTERNAL', { cause: 'unexpected support API answer' });
     }
     return report as api.LostReportView;
@@ -71,9 +89,10 @@ export function formatLostReport(report: api.LostReportView): string[] {
     `  ${report.home.region.padEnd(4)} home       suspended ${report.home.suspended}`,
   ];
   for (const r of report.regions) {
-    const detail = r.status === 'confirmed'
-      ? `suspended ${r.suspended ?? 0}  (attempts ${r.attempts})`
-      : `attempts ${r.attempts}${r.lastError === undefined ? '' : `  last error ${r.lastError}`}${r.nextAttemptAt === undefined ? '' : `  next ${r.nextAttemptAt}`}`;
+    const detail =
+      r.status === 'confirmed'
+        ? `suspended ${r.suspended ?? 0}  (attempts ${r.attempts})`
+        : `attempts ${r.attempts}${r.lastError === undefined ? '' : `  last error ${r.lastError}`}${r.nextAttemptAt === undefined ? '' : `  next ${r.nextAttemptAt}`}`;
     lines.push(`  ${r.region.padEnd(4)} ${r.status.padEnd(10)} ${detail}`);
   }
   lines.push(report.complete ? '  every region confirmed' : '  waiting for regions to confirm');

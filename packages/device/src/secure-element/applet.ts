@@ -1,5 +1,10 @@
 import {
-  DomicileError, buildIssuerApplicationData, cardArqc, cvn18DataOf, type TerminalElements, type api,
+  DomicileError,
+  buildIssuerApplicationData,
+  cardArqc,
+  cvn18DataOf,
+  type TerminalElements,
+  type api,
 } from '@domicile/protocol';
 import type { AppletLifecycle, AppletState, CardArt } from './secure-element-state.js';
 
@@ -88,7 +93,10 @@ export class Applet {
   /** Records checked card art. The same art again is a no-op (notifications may repeat). */
   storeArt(art: CardArt): void {
     const current = this.#state.art;
-    if (current !== undefined && (current.assetId !== art.assetId || current.sha256 !== art.sha256)) {
+    if (
+      current !== undefined &&
+      (current.assetId !== art.assetId || current.sha256 !== art.sha256)
+    ) {
       throw new DomicileError('ASSET_HASH_MISMATCH', { details: { tokenRef: this.tokenRef } });
     }
     this.#state.art = { ...art };
@@ -100,11 +108,15 @@ export class Applet {
    */
   storeScript(jws: string, content: api.PersonalizationScript): void {
     if (content.tokenRef !== this.tokenRef || content.region !== this.region) {
-      throw new DomicileError('SIGNATURE_INVALID', { details: { tokenRef: this.tokenRef }, cause: 'script for another applet' });
+      throw new DomicileError('SIGNATURE_INVALID', {
+        details: { tokenRef: this.tokenRef },
+        cause: 'script for another applet',
+      });
     }
     if (this.#state.script !== undefined && this.#state.script.jws !== jws) {
       // A second, different script for an applet already personalised is not ours to accept.
-      if (this.#state.state !== 'pending_activation') throw new DomicileError('SCRIPT_HASH_MISMATCH', { details: { tokenRef: this.tokenRef } });
+      if (this.#state.state !== 'pending_activation')
+        throw new DomicileError('SCRIPT_HASH_MISMATCH', { details: { tokenRef: this.tokenRef } });
     }
     this.#state.script = { jws, content: structuredClone(content) };
   }
@@ -116,7 +128,8 @@ export class Applet {
     if (script === undefined || !script.content.commands.some((c) => c.op === 'ACTIVATE')) {
       throw new DomicileError('SCRIPT_NOT_READY', { details: { tokenRef: this.tokenRef } });
     }
-    if (this.#state.state !== 'pending_activation') throw new DomicileError('CREDENTIAL_STATE', { details: { tokenRef: this.tokenRef } });
+    if (this.#state.state !== 'pending_activation')
+      throw new DomicileError('CREDENTIAL_STATE', { details: { tokenRef: this.tokenRef } });
     this.#state.state = 'active';
   }
 
@@ -132,7 +145,8 @@ export class Applet {
    */
   resume(to: 'active' | 'pending_activation'): void {
     this.#requireNotDeleted();
-    const personalised = this.#state.script?.content.commands.some((c) => c.op === 'ACTIVATE') === true;
+    const personalised =
+      this.#state.script?.content.commands.some((c) => c.op === 'ACTIVATE') === true;
     this.#state.state = to === 'active' && personalised ? 'active' : 'pending_activation';
   }
 
@@ -154,7 +168,10 @@ export class Applet {
   }
 
   #requireNotDeleted(): void {
-    if (this.#state.state === 'deleted') throw new DomicileError('CREDENTIAL_STATE', { details: { tokenRef: this.tokenRef, state: 'deleted' } });
+    if (this.#state.state === 'deleted')
+      throw new DomicileError('CREDENTIAL_STATE', {
+        details: { tokenRef: this.tokenRef, state: 'deleted' },
+      });
   }
 
   /**
@@ -162,7 +179,10 @@ export class Applet {
    * before use and persisted by the caller, so no ATC is ever used twice.
    */
   nextAtc(): number {
-    if (this.#state.atc >= MAX_ATC) throw new DomicileError('INTERNAL', { details: { tokenRef: this.tokenRef, reason: 'atc-exhausted' } });
+    if (this.#state.atc >= MAX_ATC)
+      throw new DomicileError('INTERNAL', {
+        details: { tokenRef: this.tokenRef, reason: 'atc-exhausted' },
+      });
     this.#state.atc += 1;
     return this.#state.atc;
   }
@@ -174,20 +194,31 @@ export class Applet {
    * device. Returns the token data a terminal reads with it; the key never leaves the applet.
    * @throws DomicileError `CREDENTIAL_NOT_ACTIVE` unless the applet is active.
    */
-  generateArqc(input: { readonly terminal: TerminalElements; readonly channel: api.AuthorizationChannel }): ApplicationCryptogram {
+  generateArqc(input: {
+    readonly terminal: TerminalElements;
+    readonly channel: api.AuthorizationChannel;
+  }): ApplicationCryptogram {
     const key = this.#state.iccMasterKey;
     if (this.#state.state !== 'active' || key === undefined) {
-      throw new DomicileError('CREDENTIAL_NOT_ACTIVE', { details: { tokenRef: this.tokenRef, state: this.#state.state } });
+      throw new DomicileError('CREDENTIAL_NOT_ACTIVE', {
+        details: { tokenRef: this.tokenRef, state: this.#state.state },
+      });
     }
     const atc = this.nextAtc();
     const emv: api.Cvn18Elements = {
-      ...input.terminal, '82': APPLICATION_INTERCHANGE_PROFILE, '9F36': atc.toString(16).padStart(4, '0').toUpperCase(),
+      ...input.terminal,
+      '82': APPLICATION_INTERCHANGE_PROFILE,
+      '9F36': atc.toString(16).padStart(4, '0').toUpperCase(),
       '9F10': buildIssuerApplicationData(input.channel),
     };
     const arqc = cardArqc({ iccMasterKey: Buffer.from(key, 'hex'), atc, data: cvn18DataOf(emv) });
     return {
-      tokenNumber: this.#state.tokenNumber, tokenExpiry: { ...this.#state.tokenExpiry }, panSequenceNumber: this.#state.panSequenceNumber,
-      atc, arqc: arqc.toString('hex').toUpperCase(), emv,
+      tokenNumber: this.#state.tokenNumber,
+      tokenExpiry: { ...this.#state.tokenExpiry },
+      panSequenceNumber: this.#state.panSequenceNumber,
+      atc,
+      arqc: arqc.toString('hex').toUpperCase(),
+      emv,
     };
   }
 

@@ -1,5 +1,9 @@
 export { Applet, type AppletView, type ApplicationCryptogram } from './applet.js';
 export { SecureElement, type DpopSigner, type ExpectedCredential } from './secure-element.js';
 export {
-  AppletLifecycle, AppletState, CardArt, PrivateJwkSchema, SecureElementState,
+  AppletLifecycle,
+  AppletState,
+  CardArt,
+  PrivateJwkSchema,
+  SecureElementState,
 } from './secure-element-state.js';

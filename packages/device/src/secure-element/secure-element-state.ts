@@ -14,11 +14,17 @@ export const PrivateJwkSchema = Type.Object({
 });
 
 export const AppletLifecycle = Type.Union([
-  Type.Literal('pending_activation'), Type.Literal('active'), Type.Literal('suspended'), Type.Literal('deleted'),
+  Type.Literal('pending_activation'),
+  Type.Literal('active'),
+  Type.Literal('suspended'),
+  Type.Literal('deleted'),
 ]);
 
 /** Card art as announced and checked: the asset id and the lowercase hex SHA-256 of its bytes. */
-export const CardArt = Type.Object({ assetId: api.IdSchema, sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }) });
+export const CardArt = Type.Object({
+  assetId: api.IdSchema,
+  sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+});
 
 /** One applet: a credential (token) personalised into the secure element. */
 export const AppletState = Type.Object({

@@ -2,7 +2,11 @@ import { EmbeddedJWK, jwtVerify } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TYP, jwkThumbprint, signJson, type api } from '@domicile/protocol';
 import { makeProvisioningData, samplePayload } from '../test-support/provisioning-data.js';
-import { makeTestDirectory, regionKeys, type TestDirectory } from '../test-support/test-directory.js';
+import {
+  makeTestDirectory,
+  regionKeys,
+  type TestDirectory,
+} from '../test-support/test-directory.js';
 import { SecureElement, type ExpectedCredential } from './secure-element.js';
 import { thrown } from '../test-support/thrown.js';
 
@@ -11,18 +15,39 @@ beforeAll(async () => {
   dir = await makeTestDirectory();
 });
 
-const EXPECT: ExpectedCredential = { region: 'cn', sessionId: 'ses_0123456789', tokenRef: 'tok_0123456789', last4: '0005', network: 'unionpay' };
+const EXPECT: ExpectedCredential = {
+  region: 'cn',
+  sessionId: 'ses_0123456789',
+  tokenRef: 'tok_0123456789',
+  last4: '0005',
+  network: 'unionpay',
+};
 
 async function installed(se: SecureElement, overrides: Partial<api.ProvisioningPayload> = {}) {
-  const data = await makeProvisioningData(samplePayload({ deviceJkt: se.deviceJkt, ...overrides }), regionKeys(dir, 'cn').signing.privateJwk, se.encryptionPublicKey);
+  const data = await makeProvisioningData(
+    samplePayload({ deviceJkt: se.deviceJkt, ...overrides }),
+    regionKeys(dir, 'cn').signing.privateJwk,
+    se.encryptionPublicKey,
+  );
   return se.installCredential(data, regionKeys(dir, 'cn').signing.publicJwk, EXPECT);
 }
 
 function script(overrides: Partial<api.PersonalizationScript> = {}): api.PersonalizationScript {
   return {
-    scriptId: 'scr_0123456789', tokenRef: 'tok_0123456789', region: 'cn', issuedAt: 1, artwork: { assetId: 'art_0123456789', sha256: 'a'.repeat(64) },
-    issuer: { name: 'Bank', phone: '+86 10 0000', email: 'help@bank.test', website: 'https://bank.test' }, termsUrl: 'https://bank.test/terms',
-    commands: [{ op: 'SET_ARTWORK' }, { op: 'ACTIVATE' }], ...overrides,
+    scriptId: 'scr_0123456789',
+    tokenRef: 'tok_0123456789',
+    region: 'cn',
+    issuedAt: 1,
+    artwork: { assetId: 'art_0123456789', sha256: 'a'.repeat(64) },
+    issuer: {
+      name: 'Bank',
+      phone: '+86 10 0000',
+      email: 'help@bank.test',
+      website: 'https://bank.test',
+    },
+    termsUrl: 'https://bank.test/terms',
+    commands: [{ op: 'SET_ARTWORK' }, { op: 'ACTIVATE' }],
+    ...overrides,
   };
 }
 
@@ -31,7 +56,9 @@ describe('SecureElement', () => {
     const se = await SecureElement.create();
     const htu = 'http://us.test/v1/accounts';
     const proofs = await Promise.all([se.dpopProof('POST', htu), se.dpopProof('POST', htu)]);
-    const verified = await Promise.all(proofs.map((p) => jwtVerify(p, EmbeddedJWK, { typ: TYP.dpop, algorithms: ['ES256'] })));
+    const verified = await Promise.all(
+      proofs.map((p) => jwtVerify(p, EmbeddedJWK, { typ: TYP.dpop, algorithms: ['ES256'] })),
+    );
     for (const v of verified) {
       expect(v.payload).toMatchObject({ htm: 'POST', htu });
       expect(typeof v.payload.iat).toBe('number');
@@ -54,7 +81,13 @@ describe('SecureElement', () => {
     const se = await SecureElement.create();
     const applet = await installed(se);
     const view = applet.view();
-    expect(view).toMatchObject({ tokenRef: 'tok_0123456789', region: 'cn', last4: '0005', tokenLast4: '7891', state: 'pending_activation' });
+    expect(view).toMatchObject({
+      tokenRef: 'tok_0123456789',
+      region: 'cn',
+      last4: '0005',
+      tokenLast4: '7891',
+      state: 'pending_activation',
+    });
     expect(JSON.stringify(view)).not.toContain('4892001234567891');
     expect(JSON.stringify(view)).not.toContain('0123456789ABCDEF');
     expect(await installed(se)).toBe(applet);
@@ -71,17 +104,29 @@ describe('SecureElement', () => {
     expect(se.applets()).toHaveLength(0);
   });
 
-  it('refuses provisioning data signed by a key other than the region\'s', async () => {
+  it("refuses provisioning data signed by a key other than the region's", async () => {
     const se = await SecureElement.create();
-    const data = await makeProvisioningData(samplePayload({ deviceJkt: se.deviceJkt }), regionKeys(dir, 'us').signing.privateJwk, se.encryptionPublicKey);
-    await expect(se.installCredential(data, regionKeys(dir, 'cn').signing.publicJwk, EXPECT)).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
+    const data = await makeProvisioningData(
+      samplePayload({ deviceJkt: se.deviceJkt }),
+      regionKeys(dir, 'us').signing.privateJwk,
+      se.encryptionPublicKey,
+    );
+    await expect(
+      se.installCredential(data, regionKeys(dir, 'cn').signing.publicJwk, EXPECT),
+    ).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
   });
 
   it('refuses provisioning data encrypted to another device', async () => {
     const se = await SecureElement.create();
     const other = await SecureElement.create();
-    const data = await makeProvisioningData(samplePayload({ deviceJkt: se.deviceJkt }), regionKeys(dir, 'cn').signing.privateJwk, other.encryptionPublicKey);
-    await expect(se.installCredential(data, regionKeys(dir, 'cn').signing.publicJwk, EXPECT)).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
+    const data = await makeProvisioningData(
+      samplePayload({ deviceJkt: se.deviceJkt }),
+      regionKeys(dir, 'cn').signing.privateJwk,
+      other.encryptionPublicKey,
+    );
+    await expect(
+      se.installCredential(data, regionKeys(dir, 'cn').signing.publicJwk, EXPECT),
+    ).rejects.toMatchObject({ code: 'SIGNATURE_INVALID' });
   });
 });
 
@@ -94,11 +139,22 @@ describe('Applet', () => {
   it('turns active only with a stored script that carries ACTIVATE', async () => {
     const applet = await installed(await SecureElement.create());
     expect(thrown(() => applet.activate())).toMatchObject({ code: 'SCRIPT_NOT_READY' });
-    applet.storeScript(await signJson(script({ commands: [] }), regionKeys(dir, 'cn').tsm.privateJwk, TYP.personalizationScript), script({ commands: [] }));
+    applet.storeScript(
+      await signJson(
+        script({ commands: [] }),
+        regionKeys(dir, 'cn').tsm.privateJwk,
+        TYP.personalizationScript,
+      ),
+      script({ commands: [] }),
+    );
     expect(thrown(() => applet.activate())).toMatchObject({ code: 'SCRIPT_NOT_READY' });
     applet.storeScript('jws-2', script());
     applet.activate();
-    expect(applet.view()).toMatchObject({ state: 'active', scriptId: 'scr_0123456789', issuer: { name: 'Bank' } });
+    expect(applet.view()).toMatchObject({
+      state: 'active',
+      scriptId: 'scr_0123456789',
+      issuer: { name: 'Bank' },
+    });
   });
 
   it('refuses to activate an applet whose token is suspended, as a credential state', async () => {
@@ -111,9 +167,13 @@ describe('Applet', () => {
 
   it('refuses a script for another token, and different card art', async () => {
     const applet = await installed(await SecureElement.create());
-    expect(thrown(() => applet.storeScript('jws', script({ tokenRef: 'tok_other_0001' })))).toMatchObject({ code: 'SIGNATURE_INVALID' });
+    expect(
+      thrown(() => applet.storeScript('jws', script({ tokenRef: 'tok_other_0001' }))),
+    ).toMatchObject({ code: 'SIGNATURE_INVALID' });
     applet.storeArt({ assetId: 'art_0123456789', sha256: 'a'.repeat(64) });
     applet.storeArt({ assetId: 'art_0123456789', sha256: 'a'.repeat(64) });
-    expect(thrown(() => applet.storeArt({ assetId: 'art_0123456789', sha256: 'b'.repeat(64) }))).toMatchObject({ code: 'ASSET_HASH_MISMATCH' });
+    expect(
+      thrown(() => applet.storeArt({ assetId: 'art_0123456789', sha256: 'b'.repeat(64) })),
+    ).toMatchObject({ code: 'ASSET_HASH_MISMATCH' });
   });
 });

@@ -1,8 +1,16 @@
 import { Value } from '@sinclair/typebox/value';
 import { generateProof, type KeyPair } from 'dpop';
 import {
-  DomicileError, TYP, api, decryptText, generateKeyPairJwk, jwkThumbprint, toPublicJwk, verifyJson,
-  type PrivateJwk, type PublicJwk,
+  DomicileError,
+  TYP,
+  api,
+  decryptText,
+  generateKeyPairJwk,
+  jwkThumbprint,
+  toPublicJwk,
+  verifyJson,
+  type PrivateJwk,
+  type PublicJwk,
 } from '@domicile/protocol';
 import { Applet } from './applet.js';
 import { SecureElementState } from './secure-element-state.js';
@@ -25,8 +33,16 @@ export interface DpopSigner {
 async function importSigningPair(jwk: PrivateJwk): Promise<KeyPair> {
   const alg = { name: 'ECDSA', namedCurve: 'P-256' };
   const [privateKey, publicKey] = await Promise.all([
-    crypto.subtle.importKey('jwk', { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, d: jwk.d }, alg, false, ['sign']),
-    crypto.subtle.importKey('jwk', { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, alg, true, ['verify']),
+    crypto.subtle.importKey(
+      'jwk',
+      { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, d: jwk.d },
+      alg,
+      false,
+      ['sign'],
+    ),
+    crypto.subtle.importKey('jwk', { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, alg, true, [
+      'verify',
+    ]),
   ]);
   return { privateKey, publicKey };
 }
@@ -44,7 +60,12 @@ export class SecureElement implements DpopSigner {
   /** RFC 7638 thumbprint of the signing key: how every region knows this device. */
   readonly deviceJkt: string;
 
-  private constructor(keys: { signing: PrivateJwk; encryption: PrivateJwk; dpop: KeyPair; jkt: string }) {
+  private constructor(keys: {
+    signing: PrivateJwk;
+    encryption: PrivateJwk;
+    dpop: KeyPair;
+    jkt: string;
+  }) {
     this.#signingKey = keys.signing;
     this.#encryptionKey = keys.encryption;
     this.#dpopPair = keys.dpop;
@@ -53,13 +74,21 @@ export class SecureElement implements DpopSigner {
 
   /** A new secure element with fresh device keys and no applets. */
   static async create(): Promise<SecureElement> {
-    const [signing, encryption] = await Promise.all([generateKeyPairJwk('sig'), generateKeyPairJwk('enc')]);
-    return SecureElement.restore({ signingKey: signing.privateJwk, encryptionKey: encryption.privateJwk, applets: [] });
+    const [signing, encryption] = await Promise.all([
+      generateKeyPairJwk('sig'),
+      generateKeyPairJwk('enc'),
+    ]);
+    return SecureElement.restore({
+      signingKey: signing.privateJwk,
+      encryptionKey: encryption.privateJwk,
+      applets: [],
+    });
   }
 
   /** Loads a secure element from the wallet file's state. */
   static async restore(state: SecureElementState): Promise<SecureElement> {
-    if (!Value.Check(SecureElementState, state)) throw new DomicileError('WALLET_LOCKED', { cause: 'secure element state' });
+    if (!Value.Check(SecureElementState, state))
+      throw new DomicileError('WALLET_LOCKED', { cause: 'secure element state' });
     const signing = state.signingKey as PrivateJwk;
     const se = new SecureElement({
       signing,
@@ -89,13 +118,34 @@ export class SecureElement implements DpopSigner {
    * signing key), checks it is about the expected credential and bound to this device, and
    * installs the applet. Installing the same token again returns the existing applet.
    */
-  async installCredential(provisioningData: string, regionSigningKey: PublicJwk, expect: ExpectedCredential): Promise<Applet> {
-    const jws = await decryptText(provisioningData, this.#encryptionKey, TYP.provisioningData, 'SIGNATURE_INVALID');
-    const payload = await verifyJson(jws, regionSigningKey, TYP.provisioningPayload, 'SIGNATURE_INVALID');
-    if (!Value.Check(api.ProvisioningPayload, payload)) throw new DomicileError('SIGNATURE_INVALID', { cause: 'payload schema' });
-    const mismatch = (['region', 'sessionId', 'tokenRef', 'last4', 'network'] as const).find((k) => payload[k] !== expect[k]);
-    if (mismatch !== undefined) throw new DomicileError('SIGNATURE_INVALID', { cause: `payload ${mismatch} differs from the session` });
-    if (payload.deviceJkt !== this.deviceJkt) throw new DomicileError('SIGNATURE_INVALID', { cause: 'payload bound to another device' });
+  async installCredential(
+    provisioningData: string,
+    regionSigningKey: PublicJwk,
+    expect: ExpectedCredential,
+  ): Promise<Applet> {
+    const jws = await decryptText(
+      provisioningData,
+      this.#encryptionKey,
+      TYP.provisioningData,
+      'SIGNATURE_INVALID',
+    );
+    const payload = await verifyJson(
+      jws,
+      regionSigningKey,
+      TYP.provisioningPayload,
+      'SIGNATURE_INVALID',
+    );
+    if (!Value.Check(api.ProvisioningPayload, payload))
+      throw new DomicileError('SIGNATURE_INVALID', { cause: 'payload schema' });
+    const mismatch = (['region', 'sessionId', 'tokenRef', 'last4', 'network'] as const).find(
+      (k) => payload[k] !== expect[k],
+    );
+    if (mismatch !== undefined)
+      throw new DomicileError('SIGNATURE_INVALID', {
+        cause: `payload ${mismatch} differs from the session`,
+      });
+    if (payload.deviceJkt !== this.deviceJkt)
+      throw new DomicileError('SIGNATURE_INVALID', { cause: 'payload bound to another device' });
     const existing = this.#applets.get(payload.tokenRef);
     if (existing !== undefined) return existing;
     const applet = new Applet({

@@ -1,5 +1,5 @@
 import { EmbeddedJWK, calculateJwkThumbprint, jwtVerify } from 'jose';
-import { DomicileError, TYP, type ErrorCode } from '@domicile/protocol';
+import { DomicileError, TYP, type ErrorCode, definedProps } from '@domicile/protocol';
 
 /** A request as a fake region sees it, after the DPoP check. */
 export interface FakeRequest {
@@ -18,11 +18,17 @@ export type FakeHandler = (req: FakeRequest) => Promise<Response>;
 export type Fault = 'network' | 502 | 503;
 
 export function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json' },
+  });
 }
 
-export function errorResponse(code: ErrorCode, details?: Record<string, number | string>): Response {
-  const e = new DomicileError(code, details === undefined ? {} : { details });
+export function errorResponse(
+  code: ErrorCode,
+  details?: Record<string, number | string>,
+): Response {
+  const e = new DomicileError(code, definedProps({ details }));
   return json(e.status, e.toBody());
 }
 
@@ -35,7 +41,12 @@ export class FakeNetwork {
   readonly #regions = new Map<string, FakeHandler>();
   readonly #faults: { match: (url: URL, method: string) => boolean; fault: Fault }[] = [];
   readonly #jtis = new Set<string>();
-  readonly log: { method: string; url: string; idempotencyKey: string | null; body: string | undefined }[] = [];
+  readonly log: {
+    method: string;
+    url: string;
+    idempotencyKey: string | null;
+    body: string | undefined;
+  }[] = [];
 
   add(baseUrl: string, handler: FakeHandler): void {
     this.#regions.set(new URL(baseUrl).origin, handler);
@@ -46,14 +57,22 @@ export class FakeNetwork {
     this.#faults.push({ match, fault });
   }
 
-  readonly fetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+  readonly fetch = async (
+    input: string | URL | Request,
+    init: RequestInit = {},
+  ): Promise<Response> => {
     // As fetch does: an already-aborted signal rejects at once.
     if (init.signal?.aborted === true) throw init.signal.reason;
     const url = new URL(input instanceof Request ? input.url : input.toString());
     const method = init.method ?? 'GET';
     const headers = new Headers(init.headers);
     const bodyText = typeof init.body === 'string' ? init.body : undefined;
-    this.log.push({ method, url: url.toString(), idempotencyKey: headers.get('idempotency-key'), body: bodyText });
+    this.log.push({
+      method,
+      url: url.toString(),
+      idempotencyKey: headers.get('idempotency-key'),
+      body: bodyText,
+    });
     const faultIndex = this.#faults.findIndex((f) => f.match(url, method));
     const fault = faultIndex === -1 ? undefined : this.#faults.splice(faultIndex, 1)[0]?.fault;
     if (fault === 'network') throw new TypeError('fetch failed');
@@ -73,10 +92,15 @@ export class FakeNetwork {
 
   async #checkProof(proof: string, htm: string, htu: string): Promise<string | Response> {
     try {
-      const { payload, protectedHeader } = await jwtVerify(proof, EmbeddedJWK, { typ: TYP.dpop, algorithms: ['ES256'] });
+      const { payload, protectedHeader } = await jwtVerify(proof, EmbeddedJWK, {
+        typ: TYP.dpop,
+        algorithms: ['ES256'],
+      });
       if (payload.htm !== htm || payload.htu !== htu) return errorResponse('DPOP_INVALID');
-      if (typeof payload.iat !== 'number' || Math.abs(Date.now() / 1000 - payload.iat) > 60) return errorResponse('DPOP_INVALID');
-      if (typeof payload.jti !== 'string' || this.#jtis.has(payload.jti)) return errorResponse('DPOP_REPLAYED');
+      if (typeof payload.iat !== 'number' || Math.abs(Date.now() / 1000 - payload.iat) > 60)
+        return errorResponse('DPOP_INVALID');
+      if (typeof payload.jti !== 'string' || this.#jtis.has(payload.jti))
+        return errorResponse('DPOP_REPLAYED');
       this.#jtis.add(payload.jti);
       return await calculateJwkThumbprint(protectedHeader.jwk ?? {}, 'sha256');
     } catch {

@@ -33,22 +33,42 @@ export interface WalletFixture {
 export async function makeWalletFixture(): Promise<WalletFixture> {
   const dir = await makeTestDirectory();
   const network = new FakeNetwork();
-  const regions = { us: new FakeRegion('us', dir, network), eu: new FakeRegion('eu', dir, network), cn: new FakeRegion('cn', dir, network) };
+  const regions = {
+    us: new FakeRegion('us', dir, network),
+    eu: new FakeRegion('eu', dir, network),
+    cn: new FakeRegion('cn', dir, network),
+  };
   const folder = await mkdtemp(join(tmpdir(), 'wallet-'));
   const runtime: WalletRuntimeOptions = {
-    fetch: network.fetch, retry: { baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 5_000 }, stream: { reconnectDelayMs: 5 },
+    fetch: network.fetch,
+    retry: { baseDelayMs: 1, maxDelayMs: 5, timeoutMs: 5_000 },
+    stream: { reconnectDelayMs: 5 },
   };
   return {
-    dir, network, regions, folder, runtime,
+    dir,
+    network,
+    regions,
+    folder,
+    runtime,
     async newWallet(name = 'wallet.json') {
       const wallet = await Wallet.create({
-        path: join(folder, name), passphrase: PASSPHRASE, authorityKey: dir.authority.publicJwk, bootstrapUrl: 'http://eu.test', homeRegion: 'us', ...runtime,
+        path: join(folder, name),
+        passphrase: PASSPHRASE,
+        authorityKey: dir.authority.publicJwk,
+        bootstrapUrl: 'http://eu.test',
+        homeRegion: 'us',
+        ...runtime,
       });
       await wallet.register({ name: 'Ada Lovelace', email: 'ada@example.com', model: 'test' });
       return wallet;
     },
     hooks(steps = [], overrides = {}) {
-      return { acceptTerms: () => Promise.resolve(true), ...sandboxIdvHooks({ fetch: network.fetch }), onStep: (e) => steps.push(e), ...overrides };
+      return {
+        acceptTerms: () => Promise.resolve(true),
+        ...sandboxIdvHooks({ fetch: network.fetch }),
+        onStep: (e) => steps.push(e),
+        ...overrides,
+      };
     },
     cleanup: () => rm(folder, { recursive: true, force: true }),
   };

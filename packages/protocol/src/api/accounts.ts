@@ -6,14 +6,20 @@ import { IdSchema, TimestampSchema } from './common.js';
  * `POST /v1/accounts` — registers a user in their home region together with the device that asks.
  * The device's signing key is the key of the request's DPoP proof; its encryption key is in the body.
  */
-export const RegisterAccountRequest = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 120 }),
-  email: Type.String({ format: 'email', maxLength: 254 }),
-  device: Type.Object({
-    encryptionKey: PublicJwkSchema,
-    model: Type.Optional(Type.String({ minLength: 1, maxLength: 80 })),
-  }, { additionalProperties: false }),
-}, { additionalProperties: false });
+export const RegisterAccountRequest = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 120 }),
+    email: Type.String({ format: 'email', maxLength: 254 }),
+    device: Type.Object(
+      {
+        encryptionKey: PublicJwkSchema,
+        model: Type.Optional(Type.String({ minLength: 1, maxLength: 80 })),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const RegisterAccountResponse = Type.Object({
   accountId: IdSchema,

@@ -14,56 +14,65 @@ const hex = (bytes: number) => Type.String({ pattern: `^[0-9A-Fa-f]{${bytes * 2}
  * The Visa CVN 18 data elements (EMV Book 3 Annex A), hexadecimal values as the terminal read
  * them: the ARQC covers every one, so a changed amount or date no longer verifies.
  */
-export const Cvn18Elements = Type.Object({
-  /** Amount, authorised: n12 BCD, minor units. */
-  '9F02': hex(6),
-  /** Amount, other (cashback): n12 BCD. */
-  '9F03': hex(6),
-  /** Terminal country code: ISO 3166 numeric, n3 BCD. */
-  '9F1A': hex(2),
-  /** Terminal verification results. */
-  '95': hex(5),
-  /** Transaction currency code: ISO 4217 numeric, n3 BCD. */
-  '5F2A': hex(2),
-  /** Transaction date: YYMMDD BCD. */
-  '9A': hex(3),
-  /** Transaction type: 00 purchase. */
-  '9C': hex(1),
-  /** Unpredictable number from the terminal. */
-  '9F37': hex(4),
-  /** Application interchange profile. */
-  '82': hex(2),
-  /** Application transaction counter. */
-  '9F36': hex(2),
-  /** Issuer application data: 1 to 32 bytes. */
-  '9F10': Type.String({ pattern: '^(?:[0-9A-Fa-f]{2}){1,32}$' }),
-}, { additionalProperties: false });
+export const Cvn18Elements = Type.Object(
+  {
+    /** Amount, authorised: n12 BCD, minor units. */
+    '9F02': hex(6),
+    /** Amount, other (cashback): n12 BCD. */
+    '9F03': hex(6),
+    /** Terminal country code: ISO 3166 numeric, n3 BCD. */
+    '9F1A': hex(2),
+    /** Terminal verification results. */
+    '95': hex(5),
+    /** Transaction currency code: ISO 4217 numeric, n3 BCD. */
+    '5F2A': hex(2),
+    /** Transaction date: YYMMDD BCD. */
+    '9A': hex(3),
+    /** Transaction type: 00 purchase. */
+    '9C': hex(1),
+    /** Unpredictable number from the terminal. */
+    '9F37': hex(4),
+    /** Application interchange profile. */
+    '82': hex(2),
+    /** Application transaction counter. */
+    '9F36': hex(2),
+    /** Issuer application data: 1 to 32 bytes. */
+    '9F10': Type.String({ pattern: '^(?:[0-9A-Fa-f]{2}){1,32}$' }),
+  },
+  { additionalProperties: false },
+);
 
 /** Where the cryptogram was made: at a contactless terminal, or inside a merchant's app. */
 export const AuthorizationChannel = Type.Union([Type.Literal('in_store'), Type.Literal('in_app')]);
 
-export const Merchant = Type.Object({
-  id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' }),
-  name: Type.String({ minLength: 1, maxLength: 64 }),
-}, { additionalProperties: false });
+export const Merchant = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,32}$' }),
+    name: Type.String({ minLength: 1, maxLength: 64 }),
+  },
+  { additionalProperties: false },
+);
 
 /**
  * `POST /v1/authorizations` at a network router: what a merchant's acquirer sends. It names the
  * token, never the card: the card number stays in the region that issued the token.
  */
-export const AuthorizationRequest = Type.Object({
-  tokenNumber: Type.String({ pattern: '^\\d{16,19}$' }),
-  tokenExpiry: ExpirySchema,
-  /** PAN sequence number (5F34), two digits. */
-  panSequenceNumber: Type.String({ pattern: '^\\d{2}$' }),
-  /** Cryptogram version number: only Visa CVN 18. */
-  cvn: Type.Literal(18),
-  /** The ARQC (9F26). */
-  arqc: hex(8),
-  emv: Cvn18Elements,
-  channel: AuthorizationChannel,
-  merchant: Merchant,
-}, { additionalProperties: false });
+export const AuthorizationRequest = Type.Object(
+  {
+    tokenNumber: Type.String({ pattern: '^\\d{16,19}$' }),
+    tokenExpiry: ExpirySchema,
+    /** PAN sequence number (5F34), two digits. */
+    panSequenceNumber: Type.String({ pattern: '^\\d{2}$' }),
+    /** Cryptogram version number: only Visa CVN 18. */
+    cvn: Type.Literal(18),
+    /** The ARQC (9F26). */
+    arqc: hex(8),
+    emv: Cvn18Elements,
+    channel: AuthorizationChannel,
+    merchant: Merchant,
+  },
+  { additionalProperties: false },
+);
 
 /**
  * Why an authorization was approved or declined: stable codes a caller can switch on. Declines
@@ -120,9 +129,12 @@ export const NetworkAuthorizationClaims = Type.Object({
 });
 
 /** `POST /v1/authorizations` at a region: the router's signed request. */
-export const SignedAuthorization = Type.Object({
-  authorization: Type.String({ minLength: 32, maxLength: 16_384 }),
-}, { additionalProperties: false });
+export const SignedAuthorization = Type.Object(
+  {
+    authorization: Type.String({ minLength: 32, maxLength: 16_384 }),
+  },
+  { additionalProperties: false },
+);
 
 /** One authorization as the device that made the cryptogram sees it. */
 export const TransactionView = Type.Object({

@@ -15,16 +15,22 @@ export const IdempotencyKeySchema = Type.String({ pattern: '^[A-Za-z0-9_-]{16,12
 export const Last4Schema = Type.String({ pattern: '^\\d{4}$' });
 export const RoutingPrefixSchema = Type.String({ pattern: '^\\d{6,8}$' });
 export const NetworkSchema = Type.Union([
-  Type.Literal('visa'), Type.Literal('mastercard'), Type.Literal('unionpay'), Type.Literal('amex'),
+  Type.Literal('visa'),
+  Type.Literal('mastercard'),
+  Type.Literal('unionpay'),
+  Type.Literal('amex'),
 ]);
 export const IdSchema = Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' });
 /** SHA-256 as base64url (43 characters): how hashes of assets and scripts travel. */
 export const Sha256Schema = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
 export const TimestampSchema = Type.String({ format: 'date-time' });
-export const ExpirySchema = Type.Object({
-  month: Type.Integer({ minimum: 1, maximum: 12 }),
-  year: Type.Integer({ minimum: 2000, maximum: 2099 }),
-}, { additionalProperties: false });
+export const ExpirySchema = Type.Object(
+  {
+    month: Type.Integer({ minimum: 1, maximum: 12 }),
+    year: Type.Integer({ minimum: 2000, maximum: 2099 }),
+  },
+  { additionalProperties: false },
+);
 
 export const ErrorBodySchema = Type.Object({
   error: Type.Object({

@@ -24,17 +24,30 @@ export const PersonalizationScript = Type.Object({
   }),
   termsUrl: Type.String(),
   /** Applet commands in order; the software secure element applies them. */
-  commands: Type.Array(Type.Object({
-    op: Type.Union([Type.Literal('SET_ARTWORK'), Type.Literal('SET_ISSUER_CONTACT'), Type.Literal('SET_TERMS'), Type.Literal('ACTIVATE')]),
-  }, { additionalProperties: true })),
+  commands: Type.Array(
+    Type.Object(
+      {
+        op: Type.Union([
+          Type.Literal('SET_ARTWORK'),
+          Type.Literal('SET_ISSUER_CONTACT'),
+          Type.Literal('SET_TERMS'),
+          Type.Literal('ACTIVATE'),
+        ]),
+      },
+      { additionalProperties: true },
+    ),
+  ),
 });
 
 /** `POST /v1/credentials/{tokenRef}/activate` — the device reports the script stored. */
-export const ActivateRequest = Type.Object({
-  scriptId: IdSchema,
-  /** SHA-256 of the script JWS as received, base64url. */
-  scriptHash: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }),
-}, { additionalProperties: false });
+export const ActivateRequest = Type.Object(
+  {
+    scriptId: IdSchema,
+    /** SHA-256 of the script JWS as received, base64url. */
+    scriptHash: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }),
+  },
+  { additionalProperties: false },
+);
 
 export const CredentialResponse = Type.Object({ credential: CredentialView });
 

@@ -9,7 +9,10 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Registers the string formats the protocol schemas use (RFC 3339 `date-time`, `email`), once. */
 export function registerSchemaFormats(): void {
   if (!FormatRegistry.Has('date-time')) {
-    FormatRegistry.Set('date-time', (value) => DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)));
+    FormatRegistry.Set(
+      'date-time',
+      (value) => DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)),
+    );
   }
   if (!FormatRegistry.Has('email')) FormatRegistry.Set('email', (value) => EMAIL.test(value));
 }

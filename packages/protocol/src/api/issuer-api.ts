@@ -24,7 +24,10 @@ export const ISSUER_API_MAX_AGE_SECONDS = 300;
 export const IssuerIdSchema = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' });
 export const ProductIdSchema = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' });
 
-export const IssuerRequestBody = Type.Object({ request: Type.String({ minLength: 1, maxLength: 16_384 }) }, { additionalProperties: false });
+export const IssuerRequestBody = Type.Object(
+  { request: Type.String({ minLength: 1, maxLength: 16_384 }) },
+  { additionalProperties: false },
+);
 
 export const IssuerRequestClaims = Type.Object({
   iss: IssuerIdSchema,
@@ -39,7 +42,10 @@ export const IssuerRequestClaims = Type.Object({
 });
 
 /** `POST /v1/issuer/credentials/{tokenRef}/suspend|resume|delete`: the signed body. */
-export const IssuerLifecycleBody = Type.Object({ reason: LifecycleReason }, { additionalProperties: false });
+export const IssuerLifecycleBody = Type.Object(
+  { reason: LifecycleReason },
+  { additionalProperties: false },
+);
 
 /**
  * `PUT /v1/issuer/products/{productId}/art`: the signed body. The region renders the art (it never
@@ -84,7 +90,10 @@ export const WEBHOOK_TYP = 'domicile-webhook+jws';
 export const WEBHOOK_EVENT_ID_HEADER = 'domicile-event-id';
 
 export const WebhookEventType = Type.Union([
-  Type.Literal('token.created'), Type.Literal('token.suspended'), Type.Literal('token.resumed'), Type.Literal('token.deleted'),
+  Type.Literal('token.created'),
+  Type.Literal('token.suspended'),
+  Type.Literal('token.resumed'),
+  Type.Literal('token.deleted'),
 ]);
 
 export const WebhookEvent = Type.Object({

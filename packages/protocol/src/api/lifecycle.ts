@@ -6,14 +6,22 @@ import { Type, type Static } from '@sinclair/typebox';
  * device) — and every change reaches the device as a push notification.
  */
 
-export const LifecycleAction = Type.Union([Type.Literal('suspend'), Type.Literal('resume'), Type.Literal('delete')]);
+export const LifecycleAction = Type.Union([
+  Type.Literal('suspend'),
+  Type.Literal('resume'),
+  Type.Literal('delete'),
+]);
 
 /**
  * Who changed the state. Authority rises from device to system to issuer: a token is resumed
  * only by an actor at least as strong as the one that suspended it, so a stolen device cannot
  * undo what a lost-device report or the issuer did.
  */
-export const LifecycleActor = Type.Union([Type.Literal('device'), Type.Literal('system'), Type.Literal('issuer')]);
+export const LifecycleActor = Type.Union([
+  Type.Literal('device'),
+  Type.Literal('system'),
+  Type.Literal('issuer'),
+]);
 
 /**
  * Why: a short code, not free text, so nothing a user or an issuer types (a card number, say)
@@ -23,22 +31,31 @@ export const LifecycleActor = Type.Union([Type.Literal('device'), Type.Literal('
 export const LifecycleReason = Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' });
 
 /** The state a resumed credential returns to: the one it had when it was suspended. */
-export const ResumedState = Type.Union([Type.Literal('active'), Type.Literal('pending_activation')]);
+export const ResumedState = Type.Union([
+  Type.Literal('active'),
+  Type.Literal('pending_activation'),
+]);
 
 /**
  * `POST /v1/credentials/{tokenRef}/suspend|resume|delete` (device, DPoP, Idempotency-Key). The
  * reason defaults to `user_request`. Answers `CredentialResponse`.
  */
-export const CredentialLifecycleRequest = Type.Object({
-  reason: Type.Optional(LifecycleReason),
-}, { additionalProperties: false });
+export const CredentialLifecycleRequest = Type.Object(
+  {
+    reason: Type.Optional(LifecycleReason),
+  },
+  { additionalProperties: false },
+);
 
 /** The card art of a product as an issuer sets it: two colours and the label printed on the card. */
-export const CardArtSpec = Type.Object({
-  background: Type.String({ pattern: '^#[0-9A-Fa-f]{6}$' }),
-  foreground: Type.String({ pattern: '^#[0-9A-Fa-f]{6}$' }),
-  label: Type.String({ minLength: 1, maxLength: 80 }),
-}, { additionalProperties: false });
+export const CardArtSpec = Type.Object(
+  {
+    background: Type.String({ pattern: '^#[0-9A-Fa-f]{6}$' }),
+    foreground: Type.String({ pattern: '^#[0-9A-Fa-f]{6}$' }),
+    label: Type.String({ minLength: 1, maxLength: 80 }),
+  },
+  { additionalProperties: false },
+);
 
 export type LifecycleAction = Static<typeof LifecycleAction>;
 export type LifecycleActor = Static<typeof LifecycleActor>;

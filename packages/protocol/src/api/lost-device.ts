@@ -45,7 +45,10 @@ export const LostDeviceConfirmationClaims = Type.Object({
   suspended: Type.Integer({ minimum: 0 }),
 });
 
-export const RegionRequestBody = Type.Object({ request: Type.String({ minLength: 1, maxLength: 8192 }) }, { additionalProperties: false });
+export const RegionRequestBody = Type.Object(
+  { request: Type.String({ minLength: 1, maxLength: 8192 }) },
+  { additionalProperties: false },
+);
 export const RegionConfirmationResponse = Type.Object({ confirmation: Type.String() });
 
 /** Where a report stands in one other region. */

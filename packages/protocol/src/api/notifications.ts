@@ -15,11 +15,31 @@ export const NotificationData = Type.Union([
   Type.Object({ type: Type.Literal('tsm.script.ready'), tokenRef: IdSchema, scriptId: IdSchema }),
   Type.Object({ type: Type.Literal('credential.activated'), tokenRef: IdSchema }),
   // Lifecycle: the applet follows the credential's state; `state` is what a resume returned to.
-  Type.Object({ type: Type.Literal('credential.suspended'), tokenRef: IdSchema, actor: LifecycleActor, reason: LifecycleReason }),
-  Type.Object({ type: Type.Literal('credential.resumed'), tokenRef: IdSchema, actor: LifecycleActor, reason: LifecycleReason, state: ResumedState }),
-  Type.Object({ type: Type.Literal('credential.deleted'), tokenRef: IdSchema, actor: LifecycleActor, reason: LifecycleReason }),
+  Type.Object({
+    type: Type.Literal('credential.suspended'),
+    tokenRef: IdSchema,
+    actor: LifecycleActor,
+    reason: LifecycleReason,
+  }),
+  Type.Object({
+    type: Type.Literal('credential.resumed'),
+    tokenRef: IdSchema,
+    actor: LifecycleActor,
+    reason: LifecycleReason,
+    state: ResumedState,
+  }),
+  Type.Object({
+    type: Type.Literal('credential.deleted'),
+    tokenRef: IdSchema,
+    actor: LifecycleActor,
+    reason: LifecycleReason,
+  }),
   // The issuer changed the card art: fetch the new asset and check it against `sha256`.
-  Type.Object({ type: Type.Literal('credential.art.updated'), tokenRef: IdSchema, art: Type.Object({ assetId: IdSchema, sha256: Sha256Schema }) }),
+  Type.Object({
+    type: Type.Literal('credential.art.updated'),
+    tokenRef: IdSchema,
+    art: Type.Object({ assetId: IdSchema, sha256: Sha256Schema }),
+  }),
 ]);
 
 export const Notification = Type.Object({

@@ -1,34 +1,46 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { PublicJwkSchema, RegionIdSchema } from '../directory/index.js';
 import {
-  ExpirySchema, IdSchema, Last4Schema, NetworkSchema, RoutingPrefixSchema, TimestampSchema,
+  ExpirySchema,
+  IdSchema,
+  Last4Schema,
+  NetworkSchema,
+  RoutingPrefixSchema,
+  TimestampSchema,
 } from './common.js';
 
 /**
  * `POST /v1/provisioning` — the provisioning message. Sent first to the home region; sent again,
  * unchanged but for `redirectAssertion`, to the region the home region redirects to.
  */
-export const ProvisioningMessage = Type.Object({
-  routingPrefix: RoutingPrefixSchema,
-  last4: Last4Schema,
-  network: NetworkSchema,
-  device: Type.Object({ encryptionKey: PublicJwkSchema }, { additionalProperties: false }),
-  redirectAssertion: Type.Optional(Type.String({ minLength: 16, maxLength: 8192 })),
-}, { additionalProperties: false });
+export const ProvisioningMessage = Type.Object(
+  {
+    routingPrefix: RoutingPrefixSchema,
+    last4: Last4Schema,
+    network: NetworkSchema,
+    device: Type.Object({ encryptionKey: PublicJwkSchema }, { additionalProperties: false }),
+    redirectAssertion: Type.Optional(Type.String({ minLength: 16, maxLength: 8192 })),
+  },
+  { additionalProperties: false },
+);
 
 export const SessionState = Type.Union([
-  Type.Literal('created'),        // message accepted; eligibility next
-  Type.Literal('eligible'),       // green or yellow; terms next
-  Type.Literal('declined'),       // red: final
+  Type.Literal('created'), // message accepted; eligibility next
+  Type.Literal('eligible'), // green or yellow; terms next
+  Type.Literal('declined'), // red: final
   Type.Literal('terms_accepted'), // card details next
-  Type.Literal('idv_required'),   // yellow: choose an ID&V method
-  Type.Literal('idv_pending'),    // code sent; verify next
-  Type.Literal('idv_locked'),     // too many wrong codes: final
-  Type.Literal('ready'),          // tokenize next
-  Type.Literal('tokenized'),      // final: provisioning data was issued
+  Type.Literal('idv_required'), // yellow: choose an ID&V method
+  Type.Literal('idv_pending'), // code sent; verify next
+  Type.Literal('idv_locked'), // too many wrong codes: final
+  Type.Literal('ready'), // tokenize next
+  Type.Literal('tokenized'), // final: provisioning data was issued
 ]);
 
-export const Decision = Type.Union([Type.Literal('green'), Type.Literal('yellow'), Type.Literal('red')]);
+export const Decision = Type.Union([
+  Type.Literal('green'),
+  Type.Literal('yellow'),
+  Type.Literal('red'),
+]);
 
 export const TermsView = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64 }),
@@ -39,7 +51,11 @@ export const TermsView = Type.Object({
 
 export const IdvMethod = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 32 }),
-  kind: Type.Union([Type.Literal('otp_sms'), Type.Literal('otp_email'), Type.Literal('issuer_app')]),
+  kind: Type.Union([
+    Type.Literal('otp_sms'),
+    Type.Literal('otp_email'),
+    Type.Literal('issuer_app'),
+  ]),
   /** Masked destination (`•••• 0199`, `j•••@example.com`). */
   target: Type.String(),
 });
@@ -77,39 +93,57 @@ export const EligibilityResponse = Type.Object({
 });
 
 /** `POST /v1/provisioning/{sessionId}/terms` */
-export const AcceptTermsRequest = Type.Object({
-  termsId: Type.String({ minLength: 1, maxLength: 64 }),
-  hash: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }),
-  accepted: Type.Literal(true),
-}, { additionalProperties: false });
+export const AcceptTermsRequest = Type.Object(
+  {
+    termsId: Type.String({ minLength: 1, maxLength: 64 }),
+    hash: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }),
+    accepted: Type.Literal(true),
+  },
+  { additionalProperties: false },
+);
 
 /** `POST /v1/provisioning/{sessionId}/card`: card details as a JWE to this region's encryption key. */
-export const CardDetailsRequest = Type.Object({
-  cardDetails: Type.String({ minLength: 32, maxLength: 8192 }),
-}, { additionalProperties: false });
+export const CardDetailsRequest = Type.Object(
+  {
+    cardDetails: Type.String({ minLength: 32, maxLength: 8192 }),
+  },
+  { additionalProperties: false },
+);
 
 /** What the card-details JWE decrypts to. Never stored or logged in clear. */
-export const CardDetails = Type.Object({
-  pan: Type.String({ pattern: '^\\d{13,19}$' }),
-  expiry: ExpirySchema,
-  cvv: Type.String({ pattern: '^\\d{3,4}$' }),
-  name: Type.String({ minLength: 1, maxLength: 120 }),
-}, { additionalProperties: false });
+export const CardDetails = Type.Object(
+  {
+    pan: Type.String({ pattern: '^\\d{13,19}$' }),
+    expiry: ExpirySchema,
+    cvv: Type.String({ pattern: '^\\d{3,4}$' }),
+    name: Type.String({ minLength: 1, maxLength: 120 }),
+  },
+  { additionalProperties: false },
+);
 
 /** `POST /v1/provisioning/{sessionId}/idv`: choose a method; a code is sent. */
-export const SelectIdvRequest = Type.Object({
-  method: Type.String({ minLength: 1, maxLength: 32 }),
-}, { additionalProperties: false });
+export const SelectIdvRequest = Type.Object(
+  {
+    method: Type.String({ minLength: 1, maxLength: 32 }),
+  },
+  { additionalProperties: false },
+);
 
 /** `POST /v1/provisioning/{sessionId}/idv/verify` */
-export const VerifyIdvRequest = Type.Object({
-  code: Type.String({ pattern: '^\\d{6}$' }),
-}, { additionalProperties: false });
+export const VerifyIdvRequest = Type.Object(
+  {
+    code: Type.String({ pattern: '^\\d{6}$' }),
+  },
+  { additionalProperties: false },
+);
 
 export const SessionResponse = Type.Object({ session: SessionView });
 
 export const CredentialState = Type.Union([
-  Type.Literal('pending_activation'), Type.Literal('active'), Type.Literal('suspended'), Type.Literal('deleted'),
+  Type.Literal('pending_activation'),
+  Type.Literal('active'),
+  Type.Literal('suspended'),
+  Type.Literal('deleted'),
 ]);
 
 export const CredentialView = Type.Object({

@@ -1,10 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { isCardNumber, isExpired, isLuhnValid, maskCardNumber, rangeCovers, rangeTouches, routingPrefixOf, withLuhnCheckDigit } from './index.js';
+import {
+  isCardNumber,
+  isExpired,
+  isLuhnValid,
+  maskCardNumber,
+  rangeCovers,
+  rangeTouches,
+  routingPrefixOf,
+  withLuhnCheckDigit,
+} from './index.js';
 
 describe('Luhn', () => {
   it('accepts published valid numbers and rejects one-digit changes', () => {
     // Well-known network test numbers (Visa, Mastercard, Amex, UnionPay).
-    for (const n of ['4111111111111111', '5555555555554444', '378282246310005', '6200000000000005']) {
+    for (const n of [
+      '4111111111111111',
+      '5555555555554444',
+      '378282246310005',
+      '6200000000000005',
+    ]) {
       expect(isLuhnValid(n), n).toBe(true);
       const changed = n.slice(0, 5) + String((Number(n[5]) + 1) % 10) + n.slice(6);
       expect(isLuhnValid(changed), changed).toBe(false);

@@ -33,5 +33,9 @@ export function rangesOverlap(a: PrefixRange, b: PrefixRange): boolean {
 }
 
 export function isValidRange(range: PrefixRange): boolean {
-  return /^\d{6,8}$/.test(range.from) && /^\d{6,8}$/.test(range.to) && lowBound(range.from) <= highBound(range.to);
+  return (
+    /^\d{6,8}$/.test(range.from) &&
+    /^\d{6,8}$/.test(range.to) &&
+    lowBound(range.from) <= highBound(range.to)
+  );
 }

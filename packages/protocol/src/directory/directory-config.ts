@@ -1,27 +1,49 @@
+import { definedProps } from '../util/index.js';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse } from 'yaml';
 import { DomicileError } from '../errors/index.js';
 import type { PublicJwk } from '../jose/index.js';
-import { NetworkIdSchema, PrefixRangeSchema, RegionIdSchema, type DirectoryDocument } from './directory-schema.js';
+import {
+  NetworkIdSchema,
+  PrefixRangeSchema,
+  RegionIdSchema,
+  type DirectoryDocument,
+} from './directory-schema.js';
 import { directoryProblems } from './directory.js';
 
 /** The YAML file an operator writes (`config/regions.yaml`): the directory, less the keys. */
-export const RegionsConfigSchema = Type.Object({
-  regions: Type.Array(Type.Object({
-    id: RegionIdSchema,
-    name: Type.String({ minLength: 1, maxLength: 80 }),
-    baseUrl: Type.String({ pattern: '^https?://[^/?#]+$' }),
-    routing: Type.Array(PrefixRangeSchema, { minItems: 1 }),
-    tokenRanges: Type.Array(PrefixRangeSchema, { minItems: 1 }),
-  }, { additionalProperties: false }), { minItems: 1 }),
-  /** Card networks whose routers send authorizations; each gets a signing key (`keys/<id>.network.json`). */
-  networks: Type.Optional(Type.Array(Type.Object({
-    id: NetworkIdSchema,
-    name: Type.String({ minLength: 1, maxLength: 80 }),
-    baseUrl: Type.Optional(Type.String({ pattern: '^https?://[^/?#]+$' })),
-  }, { additionalProperties: false }))),
-}, { additionalProperties: false });
+export const RegionsConfigSchema = Type.Object(
+  {
+    regions: Type.Array(
+      Type.Object(
+        {
+          id: RegionIdSchema,
+          name: Type.String({ minLength: 1, maxLength: 80 }),
+          baseUrl: Type.String({ pattern: '^https?://[^/?#]+$' }),
+          routing: Type.Array(PrefixRangeSchema, { minItems: 1 }),
+          tokenRanges: Type.Array(PrefixRangeSchema, { minItems: 1 }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1 },
+    ),
+    /** Card networks whose routers send authorizations; each gets a signing key (`keys/<id>.network.json`). */
+    networks: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            id: NetworkIdSchema,
+            name: Type.String({ minLength: 1, maxLength: 80 }),
+            baseUrl: Type.Optional(Type.String({ pattern: '^https?://[^/?#]+$' })),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export type RegionsConfig = Static<typeof RegionsConfigSchema>;
 
@@ -34,7 +56,9 @@ export function parseRegionsConfig(text: string): RegionsConfig {
   }
   if (!Value.Check(RegionsConfigSchema, doc)) {
     const first = Value.Errors(RegionsConfigSchema, doc).First();
-    throw new DomicileError('CONFIG_INVALID', { details: { reason: first === undefined ? 'schema' : `${first.path}: ${first.message}` } });
+    throw new DomicileError('CONFIG_INVALID', {
+      details: { reason: first === undefined ? 'schema' : `${first.path}: ${first.message}` },
+    });
   }
   return doc;
 }
@@ -44,9 +68,12 @@ export function buildDirectoryDocument(
   config: RegionsConfig,
   keys: ReadonlyMap<string, { signing: PublicJwk; encryption: PublicJwk; tsm: PublicJwk }>,
   options: {
-    serial: number; issuedAt?: number; baseUrls?: ReadonlyMap<string, string>;
+    serial: number;
+    issuedAt?: number;
+    baseUrls?: ReadonlyMap<string, string>;
     /** The signing key of each network of `config.networks`, and where its router listens. */
-    networkKeys?: ReadonlyMap<string, PublicJwk>; networkBaseUrls?: ReadonlyMap<string, string>;
+    networkKeys?: ReadonlyMap<string, PublicJwk>;
+    networkBaseUrls?: ReadonlyMap<string, string>;
   },
 ): DirectoryDocument {
   const doc: DirectoryDocument = {
@@ -55,19 +82,28 @@ export function buildDirectoryDocument(
     issuedAt: options.issuedAt ?? Math.floor(Date.now() / 1000),
     regions: config.regions.map((r) => {
       const k = keys.get(r.id);
-      if (k === undefined) throw new DomicileError('CONFIG_INVALID', { details: { reason: `no keys for region ${r.id}` } });
+      if (k === undefined)
+        throw new DomicileError('CONFIG_INVALID', {
+          details: { reason: `no keys for region ${r.id}` },
+        });
       return { ...r, baseUrl: options.baseUrls?.get(r.id) ?? r.baseUrl, keys: k };
     }),
-    ...(config.networks === undefined ? {} : {
-      networks: config.networks.map((n) => {
-        const signing = options.networkKeys?.get(n.id);
-        if (signing === undefined) throw new DomicileError('CONFIG_INVALID', { details: { reason: `no key for network ${n.id}` } });
-        const baseUrl = options.networkBaseUrls?.get(n.id) ?? n.baseUrl;
-        return { id: n.id, name: n.name, ...(baseUrl === undefined ? {} : { baseUrl }), keys: { signing } };
-      }),
-    }),
+    ...(config.networks === undefined
+      ? {}
+      : {
+          networks: config.networks.map((n) => {
+            const signing = options.networkKeys?.get(n.id);
+            if (signing === undefined)
+              throw new DomicileError('CONFIG_INVALID', {
+                details: { reason: `no key for network ${n.id}` },
+              });
+            const baseUrl = options.networkBaseUrls?.get(n.id) ?? n.baseUrl;
+            return { id: n.id, name: n.name, ...definedProps({ baseUrl }), keys: { signing } };
+          }),
+        }),
   };
   const problems = directoryProblems(doc);
-  if (problems.length > 0) throw new DomicileError('CONFIG_INVALID', { details: { reason: problems.join('; ') } });
+  if (problems.length > 0)
+    throw new DomicileError('CONFIG_INVALID', { details: { reason: problems.join('; ') } });
   return doc;
 }

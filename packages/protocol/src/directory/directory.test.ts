@@ -11,21 +11,38 @@ regions:
   - { id: cn, name: CN, baseUrl: "http://127.0.0.1:7103", routing: [{ from: "620000", to: "629999" }], tokenRanges: [{ from: "489200", to: "489299" }] }
 `;
 
-async function regionKeys(): Promise<{ signing: PublicJwk; encryption: PublicJwk; tsm: PublicJwk }> {
-  const [s, e, t] = await Promise.all([generateKeyPairJwk('sig'), generateKeyPairJwk('enc'), generateKeyPairJwk('sig')]);
+async function regionKeys(): Promise<{
+  signing: PublicJwk;
+  encryption: PublicJwk;
+  tsm: PublicJwk;
+}> {
+  const [s, e, t] = await Promise.all([
+    generateKeyPairJwk('sig'),
+    generateKeyPairJwk('enc'),
+    generateKeyPairJwk('sig'),
+  ]);
   return { signing: s.publicJwk, encryption: e.publicJwk, tsm: t.publicJwk };
 }
 
-async function fixture(): Promise<{ doc: DirectoryDocument; authority: Awaited<ReturnType<typeof generateKeyPairJwk>> }> {
+async function fixture(): Promise<{
+  doc: DirectoryDocument;
+  authority: Awaited<ReturnType<typeof generateKeyPairJwk>>;
+}> {
   const authority = await generateKeyPairJwk('sig');
-  const keys = new Map([['us', await regionKeys()], ['cn', await regionKeys()]]);
+  const keys = new Map([
+    ['us', await regionKeys()],
+    ['cn', await regionKeys()],
+  ]);
   return { doc: buildDirectoryDocument(parseRegionsConfig(YAML), keys, { serial: 1 }), authority };
 }
 
 describe('region directory', () => {
   it('verifies with the authority key and routes cards and tokens', async () => {
     const { doc, authority } = await fixture();
-    const directory = await verifyDirectory(await signDirectory(doc, authority.privateJwk), authority.publicJwk);
+    const directory = await verifyDirectory(
+      await signDirectory(doc, authority.privateJwk),
+      authority.publicJwk,
+    );
     expect(directory.routeCard('41111111')).toMatchObject({ kind: 'region', region: { id: 'us' } });
     expect(directory.routeCard('62123456')).toMatchObject({ kind: 'region', region: { id: 'cn' } });
     expect(directory.routeCard('99999999')).toEqual({ kind: 'unknown' });
@@ -38,30 +55,50 @@ describe('region directory', () => {
     const other = await generateKeyPairJwk('sig');
     const authority = await generateKeyPairJwk('sig');
     const jws = await signDirectory(doc, other.privateJwk);
-    await expect(verifyDirectory(jws, authority.publicJwk)).rejects.toSatisfy((e) => isDomicileError(e, 'DIRECTORY_INVALID'));
+    await expect(verifyDirectory(jws, authority.publicJwk)).rejects.toSatisfy((e) =>
+      isDomicileError(e, 'DIRECTORY_INVALID'),
+    );
   });
 
   it('refuses a tampered payload and a wrong typ', async () => {
     const { doc, authority } = await fixture();
     const [h, , s] = (await signDirectory(doc, authority.privateJwk)).split('.');
     const forged = Buffer.from(JSON.stringify({ ...doc, serial: 2 })).toString('base64url');
-    await expect(verifyDirectory(`${h}.${forged}.${s}`, authority.publicJwk)).rejects.toSatisfy((e) => isDomicileError(e, 'DIRECTORY_INVALID'));
+    await expect(verifyDirectory(`${h}.${forged}.${s}`, authority.publicJwk)).rejects.toSatisfy(
+      (e) => isDomicileError(e, 'DIRECTORY_INVALID'),
+    );
     const wrongTyp = await signJson(doc, authority.privateJwk, TYP.redirectAssertion);
-    await expect(verifyDirectory(wrongTyp, authority.publicJwk)).rejects.toSatisfy((e) => isDomicileError(e, 'DIRECTORY_INVALID'));
+    await expect(verifyDirectory(wrongTyp, authority.publicJwk)).rejects.toSatisfy((e) =>
+      isDomicileError(e, 'DIRECTORY_INVALID'),
+    );
   });
 
   it('refuses overlapping ranges, even between card and token ranges', async () => {
     const { doc, authority } = await fixture();
     const us = doc.regions[0];
     if (us === undefined) throw new Error('fixture');
-    const bad = { ...doc, regions: [{ ...us, tokenRanges: [{ from: '620000', to: '620099' }] }, ...doc.regions.slice(1)] };
-    await expect(signDirectory(bad, authority.privateJwk)).rejects.toSatisfy((e) => isDomicileError(e, 'DIRECTORY_INVALID'));
+    const bad = {
+      ...doc,
+      regions: [
+        { ...us, tokenRanges: [{ from: '620000', to: '620099' }] },
+        ...doc.regions.slice(1),
+      ],
+    };
+    await expect(signDirectory(bad, authority.privateJwk)).rejects.toSatisfy((e) =>
+      isDomicileError(e, 'DIRECTORY_INVALID'),
+    );
     const signedAnyway = await signJson(bad, authority.privateJwk, TYP.directory);
-    await expect(verifyDirectory(signedAnyway, authority.publicJwk)).rejects.toSatisfy((e) => isDomicileError(e, 'DIRECTORY_INVALID'));
+    await expect(verifyDirectory(signedAnyway, authority.publicJwk)).rejects.toSatisfy((e) =>
+      isDomicileError(e, 'DIRECTORY_INVALID'),
+    );
   });
 
   it('reports bad YAML as CONFIG_INVALID', () => {
-    expect(() => parseRegionsConfig('regions: [ {')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }) as Error);
-    expect(() => parseRegionsConfig('regions: [{ id: us }]')).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }) as Error);
+    expect(() => parseRegionsConfig('regions: [ {')).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }) as Error,
+    );
+    expect(() => parseRegionsConfig('regions: [{ id: us }]')).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }) as Error,
+    );
   });
 });

@@ -2,7 +2,12 @@ import { Value } from '@sinclair/typebox/value';
 import { rangeCovers, rangeTouches, rangesOverlap } from '../card/index.js';
 import { DomicileError } from '../errors/index.js';
 import { TYP, signJson, verifyJson, type PrivateJwk, type PublicJwk } from '../jose/index.js';
-import { DirectoryDocumentSchema, type DirectoryDocument, type NetworkEntry, type RegionEntry } from './directory-schema.js';
+import {
+  DirectoryDocumentSchema,
+  type DirectoryDocument,
+  type NetworkEntry,
+  type RegionEntry,
+} from './directory-schema.js';
 
 export type KeyRole = keyof RegionEntry['keys'];
 
@@ -18,7 +23,10 @@ export type CardRoute =
 export class Directory {
   readonly #byId: ReadonlyMap<string, RegionEntry>;
 
-  private constructor(readonly document: DirectoryDocument, readonly jws: string) {
+  private constructor(
+    readonly document: DirectoryDocument,
+    readonly jws: string,
+  ) {
     this.#byId = new Map(document.regions.map((r) => [r.id, r]));
   }
 
@@ -37,9 +45,13 @@ export class Directory {
 
   /** Which region owns a card, from its routing prefix alone (6–8 digits). */
   routeCard(routingPrefix: string): CardRoute {
-    const touching = this.regions.filter((r) => r.routing.some((range) => rangeTouches(range, routingPrefix)));
+    const touching = this.regions.filter((r) =>
+      r.routing.some((range) => rangeTouches(range, routingPrefix)),
+    );
     if (touching.length === 0) return { kind: 'unknown' };
-    const owner = touching.find((r) => r.routing.some((range) => rangeCovers(range, routingPrefix)));
+    const owner = touching.find((r) =>
+      r.routing.some((range) => rangeCovers(range, routingPrefix)),
+    );
     if (touching.length > 1 || owner === undefined) return { kind: 'ambiguous' };
     return { kind: 'region', region: owner };
   }
@@ -81,7 +93,8 @@ export function directoryProblems(doc: DirectoryDocument): string[] {
     if (seen.has(r.id)) problems.push(`region ${r.id} is listed twice`);
     seen.add(r.id);
     for (const range of [...r.routing, ...r.tokenRanges]) {
-      if (range.from.padEnd(8, '0') > range.to.padEnd(8, '9')) problems.push(`region ${r.id}: range ${range.from}-${range.to} is empty`);
+      if (range.from.padEnd(8, '0') > range.to.padEnd(8, '9'))
+        problems.push(`region ${r.id}: range ${range.from}-${range.to} is empty`);
     }
   }
   const all = doc.regions.flatMap((r) => [
@@ -94,7 +107,9 @@ export function directoryProblems(doc: DirectoryDocument): string[] {
       const a = all[i];
       const b = all[j];
       if (a !== undefined && b !== undefined && rangesOverlap(a.range, b.range)) {
-        problems.push(`${a.kind} range ${a.range.from}-${a.range.to} of ${a.region} overlaps ${b.kind} range ${b.range.from}-${b.range.to} of ${b.region}`);
+        problems.push(
+          `${a.kind} range ${a.range.from}-${a.range.to} of ${a.region} overlaps ${b.kind} range ${b.range.from}-${b.range.to} of ${b.region}`,
+        );
       }
     }
   }
@@ -105,8 +120,14 @@ export function directoryProblems(doc: DirectoryDocument): string[] {
   return problems;
 }
 
-export async function signDirectory(doc: DirectoryDocument, authorityKey: PrivateJwk): Promise<string> {
-  if (!Value.Check(DirectoryDocumentSchema, doc)) throw new DomicileError('DIRECTORY_INVALID', { cause: [...Value.Errors(DirectoryDocumentSchema, doc)].map((e) => `${e.path} ${e.message}`) });
+export async function signDirectory(
+  doc: DirectoryDocument,
+  authorityKey: PrivateJwk,
+): Promise<string> {
+  if (!Value.Check(DirectoryDocumentSchema, doc))
+    throw new DomicileError('DIRECTORY_INVALID', {
+      cause: [...Value.Errors(DirectoryDocumentSchema, doc)].map((e) => `${e.path} ${e.message}`),
+    });
   const problems = directoryProblems(doc);
   if (problems.length > 0) throw new DomicileError('DIRECTORY_INVALID', { cause: problems });
   return signJson(doc, authorityKey, TYP.directory);
@@ -115,7 +136,8 @@ export async function signDirectory(doc: DirectoryDocument, authorityKey: Privat
 /** Verifies the authority's signature and the document, and returns the usable directory. */
 export async function verifyDirectory(jws: string, authorityKey: PublicJwk): Promise<Directory> {
   const payload = await verifyJson(jws, authorityKey, TYP.directory, 'DIRECTORY_INVALID');
-  if (!Value.Check(DirectoryDocumentSchema, payload)) throw new DomicileError('DIRECTORY_INVALID', { cause: 'schema' });
+  if (!Value.Check(DirectoryDocumentSchema, payload))
+    throw new DomicileError('DIRECTORY_INVALID', { cause: 'schema' });
   const problems = directoryProblems(payload);
   if (problems.length > 0) throw new DomicileError('DIRECTORY_INVALID', { cause: problems });
   return Directory.fromVerified(payload, jws);

@@ -1,10 +1,26 @@
 export {
-  DirectoryDocumentSchema, NetworkEntrySchema, NetworkIdSchema, PrefixRangeSchema, PublicJwkSchema, RegionEntrySchema,
-  RegionIdSchema, type DirectoryDocument, type NetworkEntry, type RegionEntry,
+  DirectoryDocumentSchema,
+  NetworkEntrySchema,
+  NetworkIdSchema,
+  PrefixRangeSchema,
+  PublicJwkSchema,
+  RegionEntrySchema,
+  RegionIdSchema,
+  type DirectoryDocument,
+  type NetworkEntry,
+  type RegionEntry,
 } from './directory-schema.js';
 export {
-  Directory, directoryProblems, signDirectory, verifyDirectory, type CardRoute, type KeyRole,
+  Directory,
+  directoryProblems,
+  signDirectory,
+  verifyDirectory,
+  type CardRoute,
+  type KeyRole,
 } from './directory.js';
 export {
-  RegionsConfigSchema, buildDirectoryDocument, parseRegionsConfig, type RegionsConfig,
+  RegionsConfigSchema,
+  buildDirectoryDocument,
+  parseRegionsConfig,
+  type RegionsConfig,
 } from './directory-config.js';

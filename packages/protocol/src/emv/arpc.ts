@@ -1,3 +1,4 @@
+import { definedProps } from '../util/index.js';
 import { desEncryptEcb, xor } from './des.js';
 import { invalidField, requireBytes } from './emv-input.js';
 import { cvn18SessionKey, type IccMasterKeyInput } from './key-derivation.js';
@@ -9,7 +10,11 @@ import { retailMac } from './retail-mac.js';
  * @param input.arc the 2-byte Authorisation Response Code.
  * @returns the 8-byte ARPC.
  */
-export function arpcMethod1(input: { readonly sessionKey: Uint8Array; readonly arqc: Uint8Array; readonly arc: Uint8Array }): Buffer {
+export function arpcMethod1(input: {
+  readonly sessionKey: Uint8Array;
+  readonly arqc: Uint8Array;
+  readonly arc: Uint8Array;
+}): Buffer {
   const key = requireBytes('sessionKey', input.sessionKey, 16);
   const arc = requireBytes('arc', input.arc, 2);
   const y = xor(requireBytes('arqc', input.arqc, 8), Buffer.concat([arc, Buffer.alloc(6)]));
@@ -58,7 +63,9 @@ export interface ArpcInput extends IccMasterKeyInput {
 export function arpc(input: ArpcInput): Buffer {
   if (input.cvn !== 18) throw invalidField('cvn', '18');
   return arpcMethod2({
-    sessionKey: cvn18SessionKey(input), arqc: input.arqc, csu: input.csu,
-    ...(input.proprietaryAuthData === undefined ? {} : { proprietaryAuthData: input.proprietaryAuthData }),
+    sessionKey: cvn18SessionKey(input),
+    arqc: input.arqc,
+    csu: input.csu,
+    ...definedProps({ proprietaryAuthData: input.proprietaryAuthData }),
   });
 }

@@ -7,20 +7,43 @@ import { retailMac } from './retail-mac.js';
  * The data elements a Visa CVN 18 cryptogram covers, in MAC order: the EMV Book 2 section 8.1.1
  * recommended minimum set followed by the full Issuer Application Data (9F10).
  */
-export const CVN18_TAGS = ['9F02', '9F03', '9F1A', '95', '5F2A', '9A', '9C', '9F37', '82', '9F36', '9F10'] as const;
+export const CVN18_TAGS = [
+  '9F02',
+  '9F03',
+  '9F1A',
+  '95',
+  '5F2A',
+  '9A',
+  '9C',
+  '9F37',
+  '82',
+  '9F36',
+  '9F10',
+] as const;
 
 export type Cvn18Tag = (typeof CVN18_TAGS)[number];
 
 /** Byte length of each fixed-length element (EMV Book 3 Annex A); 9F10 is 1 to 32 bytes. */
 const FIXED_LENGTHS: Readonly<Record<Exclude<Cvn18Tag, '9F10'>, number>> = {
-  '9F02': 6, '9F03': 6, '9F1A': 2, '95': 5, '5F2A': 2, '9A': 3, '9C': 1, '9F37': 4, '82': 2, '9F36': 2,
+  '9F02': 6,
+  '9F03': 6,
+  '9F1A': 2,
+  '95': 5,
+  '5F2A': 2,
+  '9A': 3,
+  '9C': 1,
+  '9F37': 4,
+  '82': 2,
+  '9F36': 2,
 };
 
 /**
  * Values (not TLV-encoded) of the CVN 18 data elements. 9F36 may be left out: it is then taken
  * from the ATC that derives the session key, and when given it must equal that ATC.
  */
-export type Cvn18Data = Readonly<Record<Exclude<Cvn18Tag, '9F36'>, Uint8Array>> & { readonly '9F36'?: Uint8Array };
+export type Cvn18Data = Readonly<Record<Exclude<Cvn18Tag, '9F36'>, Uint8Array>> & {
+  readonly '9F36'?: Uint8Array;
+};
 
 /**
  * Checks a tag → value record (for example parsed from a CLI flag or a request) and returns it
@@ -30,7 +53,8 @@ export function toCvn18Data(tags: Readonly<Record<string, Uint8Array>>): Cvn18Da
   const found = new Map<string, Uint8Array>();
   for (const [tag, value] of Object.entries(tags)) {
     const upper = tag.toUpperCase();
-    if (!(CVN18_TAGS as readonly string[]).includes(upper)) throw invalidField(upper, `one of ${CVN18_TAGS.join(', ')}`);
+    if (!(CVN18_TAGS as readonly string[]).includes(upper))
+      throw invalidField(upper, `one of ${CVN18_TAGS.join(', ')}`);
     found.set(upper, value);
   }
   const value = (tag: Exclude<Cvn18Tag, '9F36'>): Uint8Array => {
@@ -40,9 +64,17 @@ export function toCvn18Data(tags: Readonly<Record<string, Uint8Array>>): Cvn18Da
   };
   const atc = found.get('9F36');
   return {
-    '9F02': value('9F02'), '9F03': value('9F03'), '9F1A': value('9F1A'), '95': value('95'),
-    '5F2A': value('5F2A'), '9A': value('9A'), '9C': value('9C'), '9F37': value('9F37'), '82': value('82'),
-    '9F10': value('9F10'), ...(atc === undefined ? {} : { '9F36': atc }),
+    '9F02': value('9F02'),
+    '9F03': value('9F03'),
+    '9F1A': value('9F1A'),
+    '95': value('95'),
+    '5F2A': value('5F2A'),
+    '9A': value('9A'),
+    '9C': value('9C'),
+    '9F37': value('9F37'),
+    '82': value('82'),
+    '9F10': value('9F10'),
+    ...(atc === undefined ? {} : { '9F36': atc }),
   };
 }
 

@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { adjustOddParity, desDecryptEcb, desEncryptCbc, desEncryptEcb, hasOddParity, keyCheckValue } from './des.js';
+import {
+  adjustOddParity,
+  desDecryptEcb,
+  desEncryptCbc,
+  desEncryptEcb,
+  hasOddParity,
+  keyCheckValue,
+} from './des.js';
 import { TEST_IMK, hex } from './emv.fixtures.js';
-
 
 describe('DES primitives', () => {
   it('computes the key check value of the EMV test issuer master key', () => {

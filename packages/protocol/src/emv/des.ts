@@ -15,12 +15,18 @@ function toTripleKey(key: Uint8Array): Buffer {
   throw new RangeError('A DES key is 8, 16 or 24 bytes long.');
 }
 
-function run(mode: 'encrypt' | 'decrypt', key: Uint8Array, data: Uint8Array, iv: Uint8Array | null): Buffer {
+function run(
+  mode: 'encrypt' | 'decrypt',
+  key: Uint8Array,
+  data: Uint8Array,
+  iv: Uint8Array | null,
+): Buffer {
   if (data.length % BLOCK !== 0) throw new RangeError('DES input must be whole 8-byte blocks.');
   const algorithm = iv === null ? 'des-ede3' : 'des-ede3-cbc';
-  const cipher = mode === 'encrypt'
-    ? createCipheriv(algorithm, toTripleKey(key), iv)
-    : createDecipheriv(algorithm, toTripleKey(key), iv);
+  const cipher =
+    mode === 'encrypt'
+      ? createCipheriv(algorithm, toTripleKey(key), iv)
+      : createDecipheriv(algorithm, toTripleKey(key), iv);
   cipher.setAutoPadding(false);
   return Buffer.concat([cipher.update(data), cipher.final()]);
 }
@@ -36,7 +42,11 @@ export function desDecryptEcb(key: Uint8Array, data: Uint8Array): Buffer {
 }
 
 /** CBC encryption with an all-zero IV unless one is given. */
-export function desEncryptCbc(key: Uint8Array, data: Uint8Array, iv: Uint8Array = Buffer.alloc(BLOCK)): Buffer {
+export function desEncryptCbc(
+  key: Uint8Array,
+  data: Uint8Array,
+  iv: Uint8Array = Buffer.alloc(BLOCK),
+): Buffer {
   return run('encrypt', key, data, iv);
 }
 

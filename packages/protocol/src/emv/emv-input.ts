@@ -20,7 +20,8 @@ export function requireBytes(field: string, value: Uint8Array, min: number, max 
  * `min` is given. For CLI flags and configuration; the EMV functions themselves take bytes.
  */
 export function hexToBytes(field: string, text: string, min?: number, max = min): Buffer {
-  if (!/^(?:[0-9a-fA-F]{2})*$/.test(text)) throw invalidField(field, 'hexadecimal digits, an even count');
+  if (!/^(?:[0-9a-fA-F]{2})*$/.test(text))
+    throw invalidField(field, 'hexadecimal digits, an even count');
   const bytes = Buffer.from(text, 'hex');
   if (min !== undefined) requireBytes(field, bytes, min, max);
   return bytes;
@@ -29,7 +30,8 @@ export function hexToBytes(field: string, text: string, min?: number, max = min)
 /** The 2-byte Application Transaction Counter (9F36), from a number or its two bytes. */
 export function atcBytes(atc: number | Uint8Array): Buffer {
   if (typeof atc === 'number') {
-    if (!Number.isInteger(atc) || atc < 0 || atc > 0xffff) throw invalidField('atc', 'an integer from 0 to 65535');
+    if (!Number.isInteger(atc) || atc < 0 || atc > 0xffff)
+      throw invalidField('atc', 'an integer from 0 to 65535');
     const bytes = Buffer.alloc(2);
     bytes.writeUInt16BE(atc);
     return bytes;

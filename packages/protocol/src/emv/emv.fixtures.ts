@@ -3,7 +3,8 @@ import { isDomicileError, type ErrorDetails } from '../errors/index.js';
 /** Test helpers for the EMV tests. */
 export const hex = (text: string): Buffer => Buffer.from(text, 'hex');
 
-export const upper = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').toUpperCase();
+export const upper = (bytes: Uint8Array): string =>
+  Buffer.from(bytes).toString('hex').toUpperCase();
 
 /** The EMV test issuer master key used by the published vectors (KCV 08D7). */
 export const TEST_IMK = hex('0123456789ABCDEFFEDCBA9876543210');

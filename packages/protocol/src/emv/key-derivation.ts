@@ -66,6 +66,8 @@ export function commonSessionKey({ mk, atc }: CommonSessionKeyInput): Buffer {
  * one transaction use the same key, so an issuer derives it once for both.
  * @returns the 16-byte session key.
  */
-export function cvn18SessionKey(input: IccMasterKeyInput & { readonly atc: number | Uint8Array }): Buffer {
+export function cvn18SessionKey(
+  input: IccMasterKeyInput & { readonly atc: number | Uint8Array },
+): Buffer {
   return commonSessionKey({ mk: iccMasterKey(input), atc: input.atc });
 }

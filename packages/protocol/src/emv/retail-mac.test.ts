@@ -11,7 +11,18 @@ describe('retailMac (ISO/IEC 9797-1 algorithm 3, padding method 2)', () => {
     // knovichikhin/pyemv tests/test_mac.py test_mac_iso9797_3: padding 2 over b"hello world"
     expect(upper(retailMac(KEY, Buffer.from('hello world')))).toBe('2BC2D9EDE0CF31F6');
     // knovichikhin/pyemv pyemv/ac.py, generate_ac docstring (EMV padding): recommended minimum data set
-    const data = hex('000000002000' + '000000000000' + '0124' + '0000008000' + '0124' + '110309' + '00' + '3804823E' + '5800' + '0001');
+    const data = hex(
+      '000000002000' +
+        '000000000000' +
+        '0124' +
+        '0000008000' +
+        '0124' +
+        '110309' +
+        '00' +
+        '3804823E' +
+        '5800' +
+        '0001',
+    );
     expect(upper(retailMac(KEY, data))).toBe('3B76CF10FECD8789');
   });
 

@@ -1,3 +1,4 @@
+import { definedProps } from '../util/index.js';
 import { ERROR_CODES, type ErrorCode } from './error-codes.js';
 
 /** Safe, structured facts about a failure (never a secret): counts, field names, region ids. */
@@ -20,7 +21,10 @@ export class DomicileError extends Error {
   readonly details: ErrorDetails | undefined;
 
   constructor(code: ErrorCode, options: { details?: ErrorDetails; cause?: unknown } = {}) {
-    super(ERROR_CODES[code].message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      ERROR_CODES[code].message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.code = code;
     this.status = ERROR_CODES[code].status;
     this.details = options.details;
@@ -31,7 +35,7 @@ export class DomicileError extends Error {
       error: {
         code: this.code,
         message: this.message,
-        ...(this.details === undefined ? {} : { details: this.details }),
+        ...definedProps({ details: this.details }),
       },
     };
   }
@@ -44,7 +48,7 @@ export class DomicileError extends Error {
         const code = err.code;
         if (typeof code === 'string' && Object.hasOwn(ERROR_CODES, code)) {
           const details = (err as { details?: ErrorDetails }).details;
-          return new DomicileError(code as ErrorCode, details === undefined ? {} : { details });
+          return new DomicileError(code as ErrorCode, definedProps({ details }));
         }
       }
     }

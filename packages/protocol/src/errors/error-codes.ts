@@ -22,30 +22,54 @@ export const ERROR_CODES = {
   DEVICE_LOST: { status: 403, message: 'The device was reported lost.' },
   // Exactly once
   IDEMPOTENCY_KEY_REQUIRED: { status: 400, message: 'An Idempotency-Key header is required.' },
-  IDEMPOTENCY_KEY_REUSED: { status: 422, message: 'The Idempotency-Key was used with a different request.' },
-  IDEMPOTENCY_IN_PROGRESS: { status: 409, message: 'A request with this Idempotency-Key is still in progress.' },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 422,
+    message: 'The Idempotency-Key was used with a different request.',
+  },
+  IDEMPOTENCY_IN_PROGRESS: {
+    status: 409,
+    message: 'A request with this Idempotency-Key is still in progress.',
+  },
   // Routing and redirects
   ROUTING_PREFIX_UNKNOWN: { status: 404, message: 'No region serves this card.' },
-  ROUTING_PREFIX_AMBIGUOUS: { status: 422, message: 'The routing prefix is too short to choose one region.' },
+  ROUTING_PREFIX_AMBIGUOUS: {
+    status: 422,
+    message: 'The routing prefix is too short to choose one region.',
+  },
   REGION_NOT_OWNER: { status: 422, message: 'This region does not own the card.' },
   ASSERTION_INVALID: { status: 401, message: 'The redirect assertion is invalid.' },
   ASSERTION_AUDIENCE: { status: 401, message: 'The redirect assertion is for another region.' },
   ASSERTION_EXPIRED: { status: 401, message: 'The redirect assertion has expired.' },
   ASSERTION_REPLAYED: { status: 401, message: 'The redirect assertion was already used.' },
-  ASSERTION_KEY_MISMATCH: { status: 401, message: 'The redirect assertion is bound to another device key.' },
-  ASSERTION_MESSAGE_MISMATCH: { status: 401, message: 'The redirect assertion was issued for another provisioning message.' },
+  ASSERTION_KEY_MISMATCH: {
+    status: 401,
+    message: 'The redirect assertion is bound to another device key.',
+  },
+  ASSERTION_MESSAGE_MISMATCH: {
+    status: 401,
+    message: 'The redirect assertion was issued for another provisioning message.',
+  },
   ACCOUNT_CANNOT_TRANSACT: { status: 403, message: 'The account is not in good standing.' },
   // Provisioning session
   SESSION_NOT_FOUND: { status: 404, message: 'No such provisioning session.' },
-  SESSION_STATE: { status: 409, message: 'This step is not allowed in the session\'s current state.' },
+  SESSION_STATE: {
+    status: 409,
+    message: "This step is not allowed in the session's current state.",
+  },
   SESSION_EXPIRED: { status: 410, message: 'The provisioning session has expired.' },
   CARD_NOT_SUPPORTED: { status: 422, message: 'The issuer does not support this card in wallets.' },
   PROVISIONING_DECLINED: { status: 403, message: 'The issuer declined to provision this card.' },
   TERMS_MISMATCH: { status: 422, message: 'The accepted terms are not the terms offered.' },
-  CARD_DETAILS_WRONG_REGION: { status: 422, message: 'The card details are encrypted for another region.' },
+  CARD_DETAILS_WRONG_REGION: {
+    status: 422,
+    message: 'The card details are encrypted for another region.',
+  },
   CARD_DETAILS_UNREADABLE: { status: 400, message: 'The card details could not be decrypted.' },
   CARD_DETAILS_INVALID: { status: 422, message: 'The card details are not valid for this card.' },
-  CARD_ALREADY_PROVISIONED: { status: 409, message: 'This card is already provisioned on this device.' },
+  CARD_ALREADY_PROVISIONED: {
+    status: 409,
+    message: 'This card is already provisioned on this device.',
+  },
   IDV_METHOD_UNKNOWN: { status: 422, message: 'No such identity verification method.' },
   IDV_CODE_INVALID: { status: 422, message: 'The verification code is wrong.' },
   IDV_CODE_EXPIRED: { status: 410, message: 'The verification code has expired.' },
@@ -57,8 +81,14 @@ export const ERROR_CODES = {
   SCRIPT_NOT_READY: { status: 409, message: 'The personalization script is not ready yet.' },
   SCRIPT_HASH_MISMATCH: { status: 422, message: 'The reported script is not the script issued.' },
   // Token lifecycle and the issuer API
-  CREDENTIAL_STATE: { status: 409, message: 'This change is not allowed in the credential\'s current state.' },
-  RESUME_NOT_ALLOWED: { status: 403, message: 'The token was suspended by a party this caller cannot overrule.' },
+  CREDENTIAL_STATE: {
+    status: 409,
+    message: "This change is not allowed in the credential's current state.",
+  },
+  RESUME_NOT_ALLOWED: {
+    status: 403,
+    message: 'The token was suspended by a party this caller cannot overrule.',
+  },
   VAULT_RECORD_ERASED: { status: 410, message: 'The card data was erased.' },
   ISSUER_AUTH_REQUIRED: { status: 401, message: 'An issuer-signed request is required.' },
   ISSUER_AUTH_INVALID: { status: 401, message: 'The issuer request is invalid.' },
@@ -72,17 +102,38 @@ export const ERROR_CODES = {
   LOST_REPORT_NOT_HOME: { status: 422, message: 'A lost device is reported at its home region.' },
   LOST_REPORT_NOT_FOUND: { status: 404, message: 'No such lost-device report.' },
   REGION_REQUEST_INVALID: { status: 401, message: 'The region-to-region request is invalid.' },
-  REGION_REQUEST_AUDIENCE: { status: 401, message: 'The region-to-region request is for another region.' },
+  REGION_REQUEST_AUDIENCE: {
+    status: 401,
+    message: 'The region-to-region request is for another region.',
+  },
   REGION_REQUEST_EXPIRED: { status: 401, message: 'The region-to-region request has expired.' },
-  REGION_REQUEST_REPLAYED: { status: 401, message: 'The region-to-region request was already used.' },
-  REGION_REQUEST_UNDELIVERED: { status: 502, message: 'The other region did not answer the region-to-region request.' },
-  REGION_CONFIRMATION_INVALID: { status: 502, message: 'The other region\'s confirmation did not verify.' },
+  REGION_REQUEST_REPLAYED: {
+    status: 401,
+    message: 'The region-to-region request was already used.',
+  },
+  REGION_REQUEST_UNDELIVERED: {
+    status: 502,
+    message: 'The other region did not answer the region-to-region request.',
+  },
+  REGION_CONFIRMATION_INVALID: {
+    status: 502,
+    message: "The other region's confirmation did not verify.",
+  },
   // Payments: authorizations routed by a card network to the region that issued the token
   TOKEN_NOT_FOUND: { status: 404, message: 'No such token in this region.' },
   TOKEN_RANGE_UNKNOWN: { status: 404, message: 'No region issues tokens in this range.' },
-  NETWORK_CLIENT_UNKNOWN: { status: 401, message: 'The card network is not listed in the directory.' },
-  AUTHORIZATION_SIGNATURE_INVALID: { status: 401, message: 'The authorization request is not validly signed.' },
-  AUTHORIZATION_REPLAYED: { status: 401, message: 'The signed authorization request was already received.' },
+  NETWORK_CLIENT_UNKNOWN: {
+    status: 401,
+    message: 'The card network is not listed in the directory.',
+  },
+  AUTHORIZATION_SIGNATURE_INVALID: {
+    status: 401,
+    message: 'The authorization request is not validly signed.',
+  },
+  AUTHORIZATION_REPLAYED: {
+    status: 401,
+    message: 'The signed authorization request was already received.',
+  },
   REGION_UNREACHABLE: { status: 502, message: 'The region that issued the token did not answer.' },
   CREDENTIAL_NOT_ACTIVE: { status: 409, message: 'The credential is not active on this device.' },
   // Issuer gateway and operations
@@ -92,14 +143,26 @@ export const ERROR_CODES = {
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is shutting down or not ready.' },
   INTERNAL: { status: 500, message: 'Internal error.' },
   // Device side: raised by the wallet when a region's answer cannot be trusted
-  DIRECTORY_INVALID: { status: 502, message: 'The region directory signature or content is invalid.' },
-  REDIRECT_UNTRUSTED: { status: 502, message: 'The redirect points to a region the directory does not vouch for.' },
+  DIRECTORY_INVALID: {
+    status: 502,
+    message: 'The region directory signature or content is invalid.',
+  },
+  REDIRECT_UNTRUSTED: {
+    status: 502,
+    message: 'The redirect points to a region the directory does not vouch for.',
+  },
   SIGNATURE_INVALID: { status: 502, message: 'A signed object from the region did not verify.' },
-  ASSET_HASH_MISMATCH: { status: 502, message: 'The downloaded asset does not match its announced hash.' },
+  ASSET_HASH_MISMATCH: {
+    status: 502,
+    message: 'The downloaded asset does not match its announced hash.',
+  },
   WALLET_NOT_FOUND: { status: 404, message: 'No wallet file at this path.' },
   WALLET_LOCKED: { status: 401, message: 'The wallet passphrase is wrong or the file is damaged.' },
   WALLET_EXISTS: { status: 409, message: 'A wallet file already exists at this path.' },
-  WALLET_NOT_REGISTERED: { status: 409, message: 'The wallet is not registered with a home region.' },
+  WALLET_NOT_REGISTERED: {
+    status: 409,
+    message: 'The wallet is not registered with a home region.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -6,7 +6,11 @@ interface HttpFrameworkError {
   readonly code?: string;
   readonly statusCode?: number;
   readonly validationContext?: string;
-  readonly validation?: readonly { instancePath?: string; keyword?: string; params?: Record<string, unknown> }[];
+  readonly validation?: readonly {
+    instancePath?: string;
+    keyword?: string;
+    params?: Record<string, unknown>;
+  }[];
 }
 
 /** Fastify's own failures, by their `code`, in Domicile's terms. */
@@ -30,13 +34,24 @@ export function toDomicileError(error: unknown): DomicileError {
     const first = fe.validation[0];
     const missing = first?.params?.missingProperty ?? first?.params?.additionalProperty;
     const field = `${fe.validationContext ?? 'body'}${first?.instancePath ?? ''}${typeof missing === 'string' ? `/${missing}` : ''}`;
-    return new DomicileError('VALIDATION_FAILED', { details: { field, rule: first?.keyword ?? 'schema' }, cause: error });
+    return new DomicileError('VALIDATION_FAILED', {
+      details: { field, rule: first?.keyword ?? 'schema' },
+      cause: error,
+    });
   }
   const mapped = typeof fe.code === 'string' ? FASTIFY_CODES[fe.code] : undefined;
   if (mapped !== undefined) return new DomicileError(mapped, { cause: error });
-  if (error instanceof SyntaxError && fe.statusCode === 400) return new DomicileError('MALFORMED_JSON', { cause: error });
+  if (error instanceof SyntaxError && fe.statusCode === 400)
+    return new DomicileError('MALFORMED_JSON', { cause: error });
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    return new DomicileError(fe.statusCode === 404 ? 'NOT_FOUND' : fe.statusCode === 405 ? 'METHOD_NOT_ALLOWED' : 'VALIDATION_FAILED', { cause: error });
+    return new DomicileError(
+      fe.statusCode === 404
+        ? 'NOT_FOUND'
+        : fe.statusCode === 405
+          ? 'METHOD_NOT_ALLOWED'
+          : 'VALIDATION_FAILED',
+      { cause: error },
+    );
   }
   return new DomicileError('INTERNAL', { cause: error });
 }

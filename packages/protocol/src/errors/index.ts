@@ -1,3 +1,8 @@
 export { ERROR_CODES, isErrorCode, statusOf, type ErrorCode } from './error-codes.js';
-export { DomicileError, isDomicileError, type ErrorBody, type ErrorDetails } from './domicile-error.js';
+export {
+  DomicileError,
+  isDomicileError,
+  type ErrorBody,
+  type ErrorDetails,
+} from './domicile-error.js';
 export { toDomicileError } from './http-error-mapping.js';

@@ -1,6 +1,11 @@
 import {
-  CompactEncrypt, CompactSign, compactDecrypt, compactVerify, decodeProtectedHeader,
-  type JWK, type ProtectedHeaderParameters,
+  CompactEncrypt,
+  CompactSign,
+  compactDecrypt,
+  compactVerify,
+  decodeProtectedHeader,
+  type JWK,
+  type ProtectedHeaderParameters,
 } from 'jose';
 import { DomicileError, type ErrorCode } from '../errors/index.js';
 import { CONTENT_ENCRYPTION, KEY_AGREEMENT_ALG, SIGNING_ALG } from './algorithms.js';
@@ -21,11 +26,19 @@ export async function signJson(payload: unknown, key: PrivateJwk, typ: string): 
  * failure is `failCode` with a fixed message: which check failed is only in `cause`.
  */
 export async function verifyJson(
-  jws: string, key: PublicJwk, typ: string, failCode: ErrorCode = 'SIGNATURE_INVALID',
+  jws: string,
+  key: PublicJwk,
+  typ: string,
+  failCode: ErrorCode = 'SIGNATURE_INVALID',
 ): Promise<unknown> {
   try {
-    const { payload, protectedHeader } = await compactVerify(jws, await importKey(key, SIGNING_ALG), { algorithms: [SIGNING_ALG] });
-    if (protectedHeader.typ !== typ) throw new Error(`unexpected typ ${String(protectedHeader.typ)}`);
+    const { payload, protectedHeader } = await compactVerify(
+      jws,
+      await importKey(key, SIGNING_ALG),
+      { algorithms: [SIGNING_ALG] },
+    );
+    if (protectedHeader.typ !== typ)
+      throw new Error(`unexpected typ ${String(protectedHeader.typ)}`);
     return JSON.parse(decoder.decode(payload));
   } catch (cause) {
     throw new DomicileError(failCode, { cause });
@@ -33,22 +46,43 @@ export async function verifyJson(
 }
 
 /** Encrypts a JSON payload (or a string such as a nested JWS) to a recipient's ECDH-ES public key. */
-export async function encryptJson(payload: unknown, recipient: PublicJwk, typ: string): Promise<string> {
+export async function encryptJson(
+  payload: unknown,
+  recipient: PublicJwk,
+  typ: string,
+): Promise<string> {
   const plaintext = typeof payload === 'string' ? payload : JSON.stringify(payload);
-  return new CompactEncrypt(encoder.encode(plaintext))
-    .setProtectedHeader({ alg: KEY_AGREEMENT_ALG, enc: CONTENT_ENCRYPTION, typ, kid: recipient.kid })
-    // Only ever the public half: a private JWK passed by mistake must not change the import.
-    .encrypt(await importKey(toPublicJwk(recipient), KEY_AGREEMENT_ALG));
+  return (
+    new CompactEncrypt(encoder.encode(plaintext))
+      .setProtectedHeader({
+        alg: KEY_AGREEMENT_ALG,
+        enc: CONTENT_ENCRYPTION,
+        typ,
+        kid: recipient.kid,
+      })
+      // Only ever the public half: a private JWK passed by mistake must not change the import.
+      .encrypt(await importKey(toPublicJwk(recipient), KEY_AGREEMENT_ALG))
+  );
 }
 
 /** Decrypts a compact JWE made by `encryptJson`; returns the plaintext as text. */
-export async function decryptText(jwe: string, key: PrivateJwk, typ: string, failCode: ErrorCode): Promise<string> {
+export async function decryptText(
+  jwe: string,
+  key: PrivateJwk,
+  typ: string,
+  failCode: ErrorCode,
+): Promise<string> {
   try {
-    const { plaintext, protectedHeader } = await compactDecrypt(jwe, await importKey(key, KEY_AGREEMENT_ALG), {
-      keyManagementAlgorithms: [KEY_AGREEMENT_ALG],
-      contentEncryptionAlgorithms: [CONTENT_ENCRYPTION],
-    });
-    if (protectedHeader.typ !== typ) throw new Error(`unexpected typ ${String(protectedHeader.typ)}`);
+    const { plaintext, protectedHeader } = await compactDecrypt(
+      jwe,
+      await importKey(key, KEY_AGREEMENT_ALG),
+      {
+        keyManagementAlgorithms: [KEY_AGREEMENT_ALG],
+        contentEncryptionAlgorithms: [CONTENT_ENCRYPTION],
+      },
+    );
+    if (protectedHeader.typ !== typ)
+      throw new Error(`unexpected typ ${String(protectedHeader.typ)}`);
     return decoder.decode(plaintext);
   } catch (cause) {
     throw new DomicileError(failCode, { cause });

@@ -1,6 +1,13 @@
 export { CONTENT_ENCRYPTION, KEY_AGREEMENT_ALG, SIGNING_ALG, TYP } from './algorithms.js';
 export {
-  generateKeyPairJwk, importKey, isPublicP256Jwk, jwkThumbprint, toPublicJwk,
-  type KeyPairJwk, type KeyUse, type PrivateJwk, type PublicJwk,
+  generateKeyPairJwk,
+  importKey,
+  isPublicP256Jwk,
+  jwkThumbprint,
+  toPublicJwk,
+  type KeyPairJwk,
+  type KeyUse,
+  type PrivateJwk,
+  type PublicJwk,
 } from './keys.js';
 export { decryptText, encryptJson, peekHeader, signJson, verifyJson, type JWK } from './compact.js';

@@ -1,5 +1,11 @@
+import { definedProps } from '../util/index.js';
 import {
-  calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK,
+  calculateJwkThumbprint,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  type CryptoKey,
+  type JWK,
 } from 'jose';
 import { KEY_AGREEMENT_ALG, SIGNING_ALG } from './algorithms.js';
 
@@ -27,7 +33,10 @@ export interface KeyPairJwk {
 /** Generates a P-256 key for ES256 signatures or ECDH-ES key agreement; `kid` is its RFC 7638 thumbprint. */
 export async function generateKeyPairJwk(use: KeyUse): Promise<KeyPairJwk> {
   const alg = use === 'sig' ? SIGNING_ALG : KEY_AGREEMENT_ALG;
-  const { privateKey } = await generateKeyPair(use === 'sig' ? SIGNING_ALG : 'ECDH-ES', { crv: 'P-256', extractable: true });
+  const { privateKey } = await generateKeyPair(use === 'sig' ? SIGNING_ALG : 'ECDH-ES', {
+    crv: 'P-256',
+    extractable: true,
+  });
   const jwk = await exportJWK(privateKey);
   const kid = await calculateJwkThumbprint(jwk, 'sha256');
   const privateJwk = { ...jwk, kid, alg, use } as PrivateJwk;
@@ -36,7 +45,7 @@ export async function generateKeyPairJwk(use: KeyUse): Promise<KeyPairJwk> {
 
 export function toPublicJwk(jwk: PrivateJwk | PublicJwk): PublicJwk {
   const { kty, crv, x, y, kid, alg, use } = jwk;
-  return { kty, crv, x, y, kid, ...(alg === undefined ? {} : { alg }), ...(use === undefined ? {} : { use }) };
+  return { kty, crv, x, y, kid, ...definedProps({ alg, use }) };
 }
 
 /** RFC 7638 SHA-256 thumbprint: the `jkt` that binds DPoP proofs and redirect assertions to a device key. */
@@ -48,7 +57,13 @@ export async function jwkThumbprint(jwk: JWK): Promise<string> {
 export function isPublicP256Jwk(value: unknown): value is Omit<PublicJwk, 'kid'> {
   if (typeof value !== 'object' || value === null) return false;
   const jwk = value as Record<string, unknown>;
-  return jwk.kty === 'EC' && jwk.crv === 'P-256' && typeof jwk.x === 'string' && typeof jwk.y === 'string' && !('d' in jwk);
+  return (
+    jwk.kty === 'EC' &&
+    jwk.crv === 'P-256' &&
+    typeof jwk.x === 'string' &&
+    typeof jwk.y === 'string' &&
+    !('d' in jwk)
+  );
 }
 
 // Importing a JWK costs an EC point validation; keys are long-lived, so each is imported once.

@@ -14,5 +14,8 @@ export interface CardArqcInput {
  * `verifyArqc` starts one step earlier, from its IMK, and must reach the same 8 bytes.
  */
 export function cardArqc(input: CardArqcInput): Buffer {
-  return retailMac(commonSessionKey({ mk: input.iccMasterKey, atc: input.atc }), cvn18TransactionData(input.data, input.atc));
+  return retailMac(
+    commonSessionKey({ mk: input.iccMasterKey, atc: input.atc }),
+    cvn18TransactionData(input.data, input.atc),
+  );
 }

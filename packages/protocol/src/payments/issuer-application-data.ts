@@ -27,7 +27,9 @@ export function buildIssuerApplicationData(channel: AuthorizationChannel): strin
   const idd = Buffer.alloc(IDD_LENGTH);
   idd[0] = IDD_FORMAT;
   idd[1] = CHANNELS[channel];
-  return Buffer.concat([Buffer.from([0x06, CVN18_DKI, CVN, ...CVR, IDD_LENGTH]), idd]).toString('hex').toUpperCase();
+  return Buffer.concat([Buffer.from([0x06, CVN18_DKI, CVN, ...CVR, IDD_LENGTH]), idd])
+    .toString('hex')
+    .toUpperCase();
 }
 
 /** What a region reads from an IAD: the CVN, the derivation key index and the channel, when present. */

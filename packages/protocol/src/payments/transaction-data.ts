@@ -23,7 +23,10 @@ export interface TerminalTransaction {
 }
 
 /** The data elements the terminal supplies; the card adds 82, 9F36 and 9F10. */
-export type TerminalElements = Pick<Cvn18Elements, '9F02' | '9F03' | '9F1A' | '95' | '5F2A' | '9A' | '9C' | '9F37'>;
+export type TerminalElements = Pick<
+  Cvn18Elements,
+  '9F02' | '9F03' | '9F1A' | '95' | '5F2A' | '9A' | '9C' | '9F37'
+>;
 
 /** What a region reads back from the data elements of an authorization. */
 export interface TransactionFacts {
@@ -42,7 +45,8 @@ function invalid(field: string, expected: string): DomicileError {
 
 /** Decimal digits as packed BCD (EMV format n), left-padded with zeros to `bytes` bytes. */
 export function toBcd(field: string, digits: string, bytes: number): string {
-  if (!/^\d+$/.test(digits) || digits.length > bytes * 2) throw invalid(field, `at most ${bytes * 2} decimal digits`);
+  if (!/^\d+$/.test(digits) || digits.length > bytes * 2)
+    throw invalid(field, `at most ${bytes * 2} decimal digits`);
   return digits.padStart(bytes * 2, '0');
 }
 
@@ -59,14 +63,20 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 export function terminalElements(tx: TerminalTransaction): TerminalElements {
   const date = DATE.exec(tx.date);
   const parsed = new Date(`${tx.date}T00:00:00Z`);
-  if (date === null || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== tx.date) throw invalid('date', 'YYYY-MM-DD');
+  if (
+    date === null ||
+    Number.isNaN(parsed.getTime()) ||
+    parsed.toISOString().slice(0, 10) !== tx.date
+  )
+    throw invalid('date', 'YYYY-MM-DD');
   if (!/^\d{3}$/.test(tx.country)) throw invalid('9F1A', 'an ISO 3166-1 numeric code');
   if (!/^\d{3}$/.test(tx.currency)) throw invalid('5F2A', 'an ISO 4217 numeric code');
   if (!HEX(4).test(tx.unpredictableNumber)) throw invalid('9F37', '4 bytes, hexadecimal');
   const tvr = tx.tvr ?? '0000000000';
   if (!HEX(5).test(tvr)) throw invalid('95', '5 bytes, hexadecimal');
   const amount = (field: string, minor: number): string => {
-    if (!Number.isSafeInteger(minor) || minor < 0) throw invalid(field, 'a whole number of minor units');
+    if (!Number.isSafeInteger(minor) || minor < 0)
+      throw invalid(field, 'a whole number of minor units');
     return toBcd(field, String(minor), 6);
   };
   const type = tx.type ?? 0;
@@ -102,7 +112,16 @@ export function transactionFacts(emv: Cvn18Elements): TransactionFacts {
 export function cvn18DataOf(emv: Cvn18Elements): Cvn18Data {
   const bytes = (tag: keyof Cvn18Elements): Buffer => Buffer.from(emv[tag], 'hex');
   return {
-    '9F02': bytes('9F02'), '9F03': bytes('9F03'), '9F1A': bytes('9F1A'), '95': bytes('95'), '5F2A': bytes('5F2A'),
-    '9A': bytes('9A'), '9C': bytes('9C'), '9F37': bytes('9F37'), '82': bytes('82'), '9F36': bytes('9F36'), '9F10': bytes('9F10'),
+    '9F02': bytes('9F02'),
+    '9F03': bytes('9F03'),
+    '9F1A': bytes('9F1A'),
+    '95': bytes('95'),
+    '5F2A': bytes('5F2A'),
+    '9A': bytes('9A'),
+    '9C': bytes('9C'),
+    '9F37': bytes('9F37'),
+    '82': bytes('82'),
+    '9F36': bytes('9F36'),
+    '9F10': bytes('9F10'),
   };
 }

@@ -24,15 +24,34 @@ export async function registerAccount(
   const deviceId = newId();
   try {
     await ctx.db.transaction().execute(async (trx) => {
-      await trx.insertInto('accounts').values({
-        id: accountId, kind: 'registered', name: input.request.name, email: input.request.email,
-        home_region: ctx.self.id, pseudonym: null, can_transact: 1, created_at: now,
-      }).execute();
+      await trx
+        .insertInto('accounts')
+        .values({
+          id: accountId,
+          kind: 'registered',
+          name: input.request.name,
+          email: input.request.email,
+          home_region: ctx.self.id,
+          pseudonym: null,
+          can_transact: 1,
+          created_at: now,
+        })
+        .execute();
       await insertDevice(trx, {
-        id: deviceId, accountId, jkt: input.jkt, signingJwk: input.signingJwk,
-        encryptionJwk: input.request.device.encryptionKey, model: input.request.device.model ?? null, now,
+        id: deviceId,
+        accountId,
+        jkt: input.jkt,
+        signingJwk: input.signingJwk,
+        encryptionJwk: input.request.device.encryptionKey,
+        model: input.request.device.model ?? null,
+        now,
       });
-      await audit(trx, { at: now, actor: `device:${deviceId}`, action: 'account.registered', subject: accountId });
+      await audit(trx, {
+        at: now,
+        actor: `device:${deviceId}`,
+        action: 'account.registered',
+        subject: accountId,
+      });
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw new DomicileError('DEVICE_ALREADY_REGISTERED');
@@ -42,22 +61,47 @@ export async function registerAccount(
 }
 
 /** Finds the device a DPoP key belongs to, with its account, lost or not; undefined when none. Device requests use {@link requireDevice}. */
-export async function findDevice(db: Kysely<Database>, jkt: string): Promise<AuthenticatedDevice | undefined> {
+export async function findDevice(
+  db: Kysely<Database>,
+  jkt: string,
+): Promise<AuthenticatedDevice | undefined> {
   // One query, not two: this runs on every device request.
-  const row = await db.selectFrom('devices').innerJoin('accounts', 'accounts.id', 'devices.account_id')
+  const row = await db
+    .selectFrom('devices')
+    .innerJoin('accounts', 'accounts.id', 'devices.account_id')
     .selectAll('devices')
     .select([
-      'accounts.kind as account_kind', 'accounts.name as account_name', 'accounts.email as account_email',
-      'accounts.home_region as account_home_region', 'accounts.pseudonym as account_pseudonym',
-      'accounts.can_transact as account_can_transact', 'accounts.created_at as account_created_at',
+      'accounts.kind as account_kind',
+      'accounts.name as account_name',
+      'accounts.email as account_email',
+      'accounts.home_region as account_home_region',
+      'accounts.pseudonym as account_pseudonym',
+      'accounts.can_transact as account_can_transact',
+      'accounts.created_at as account_created_at',
     ])
-    .where('devices.jkt', '=', jkt).executeTakeFirst();
+    .where('devices.jkt', '=', jkt)
+    .executeTakeFirst();
   if (row === undefined) return undefined;
   const {
-    account_kind: kind, account_name: name, account_email: email, account_home_region: home_region,
-    account_pseudonym: pseudonym, account_can_transact: can_transact, account_created_at: created_at, ...device
+    account_kind: kind,
+    account_name: name,
+    account_email: email,
+    account_home_region: home_region,
+    account_pseudonym: pseudonym,
+    account_can_transact: can_transact,
+    account_created_at: created_at,
+    ...device
   } = row;
-  const account: AccountRow = { id: device.account_id, kind, name, email, home_region, pseudonym, can_transact, created_at };
+  const account: AccountRow = {
+    id: device.account_id,
+    kind,
+    name,
+    email,
+    home_region,
+    pseudonym,
+    can_transact,
+    created_at,
+  };
   return { device, account };
 }
 
@@ -67,20 +111,35 @@ export async function findDevice(db: Kysely<Database>, jkt: string): Promise<Aut
  * one a lost device may still make.
  * @throws DomicileError `DEVICE_UNKNOWN`, `DEVICE_LOST`.
  */
-export async function requireDevice(db: Kysely<Database>, jkt: string, options: { allowLost?: boolean } = {}): Promise<AuthenticatedDevice> {
+export async function requireDevice(
+  db: Kysely<Database>,
+  jkt: string,
+  options: { allowLost?: boolean } = {},
+): Promise<AuthenticatedDevice> {
   const found = await findDevice(db, jkt);
   if (found === undefined) throw new DomicileError('DEVICE_UNKNOWN');
-  if (found.device.lost_at !== null && options.allowLost !== true) throw new DomicileError('DEVICE_LOST');
+  if (found.device.lost_at !== null && options.allowLost !== true)
+    throw new DomicileError('DEVICE_LOST');
   return found;
 }
 
-export async function countActiveCredentials(db: Kysely<Database>, accountId: string): Promise<number> {
-  const row = await db.selectFrom('credentials').select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('account_id', '=', accountId).where('state', 'in', ['active', 'pending_activation']).executeTakeFirst();
+export async function countActiveCredentials(
+  db: Kysely<Database>,
+  accountId: string,
+): Promise<number> {
+  const row = await db
+    .selectFrom('credentials')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('account_id', '=', accountId)
+    .where('state', 'in', ['active', 'pending_activation'])
+    .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
 
-export async function accountView(ctx: RegionContext, who: AuthenticatedDevice): Promise<api.AccountView> {
+export async function accountView(
+  ctx: RegionContext,
+  who: AuthenticatedDevice,
+): Promise<api.AccountView> {
   return {
     accountId: who.account.id,
     deviceId: who.device.id,
@@ -100,21 +159,57 @@ export async function accountView(ctx: RegionContext, who: AuthenticatedDevice):
  */
 export async function upsertGuest(
   trx: Kysely<Database>,
-  input: { homeRegion: string; pseudonym: string; jkt: string; signingJwk: object; encryptionJwk: PublicJwk; now: string },
+  input: {
+    homeRegion: string;
+    pseudonym: string;
+    jkt: string;
+    signingJwk: object;
+    encryptionJwk: PublicJwk;
+    now: string;
+  },
 ): Promise<AuthenticatedDevice> {
   // Insert-if-absent, then read: of two racing first redirects, one inserts and both read the
   // same row (a caught unique violation would abort the whole transaction on PostgreSQL).
-  await trx.insertInto('accounts').values({
-    id: newId(), kind: 'guest', name: null, email: null, home_region: input.homeRegion,
-    pseudonym: input.pseudonym, can_transact: 1, created_at: input.now,
-  }).onConflict((oc) => oc.columns(['home_region', 'pseudonym']).doNothing()).execute();
-  const account = await trx.selectFrom('accounts').selectAll()
-    .where('home_region', '=', input.homeRegion).where('pseudonym', '=', input.pseudonym).executeTakeFirstOrThrow();
-  await trx.insertInto('devices').values(deviceRow({
-    id: newId(), accountId: account.id, jkt: input.jkt, signingJwk: input.signingJwk,
-    encryptionJwk: input.encryptionJwk, model: null, now: input.now,
-  })).onConflict((oc) => oc.column('jkt').doNothing()).execute();
-  let device = await trx.selectFrom('devices').selectAll().where('jkt', '=', input.jkt).executeTakeFirstOrThrow();
+  await trx
+    .insertInto('accounts')
+    .values({
+      id: newId(),
+      kind: 'guest',
+      name: null,
+      email: null,
+      home_region: input.homeRegion,
+      pseudonym: input.pseudonym,
+      can_transact: 1,
+      created_at: input.now,
+    })
+    .onConflict((oc) => oc.columns(['home_region', 'pseudonym']).doNothing())
+    .execute();
+  const account = await trx
+    .selectFrom('accounts')
+    .selectAll()
+    .where('home_region', '=', input.homeRegion)
+    .where('pseudonym', '=', input.pseudonym)
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto('devices')
+    .values(
+      deviceRow({
+        id: newId(),
+        accountId: account.id,
+        jkt: input.jkt,
+        signingJwk: input.signingJwk,
+        encryptionJwk: input.encryptionJwk,
+        model: null,
+        now: input.now,
+      }),
+    )
+    .onConflict((oc) => oc.column('jkt').doNothing())
+    .execute();
+  let device = await trx
+    .selectFrom('devices')
+    .selectAll()
+    .where('jkt', '=', input.jkt)
+    .executeTakeFirstOrThrow();
   if (device.account_id !== account.id) {
     // The key is already another account's device here: the assertion cannot re-home it.
     throw new DomicileError('ASSERTION_KEY_MISMATCH');
@@ -126,18 +221,36 @@ export async function upsertGuest(
   const encryptionJwk = JSON.stringify(input.encryptionJwk);
   if (device.encryption_jwk !== encryptionJwk) {
     // The message names the key the provisioning data must be encrypted to: a wallet may have renewed it.
-    await trx.updateTable('devices').set({ encryption_jwk: encryptionJwk }).where('id', '=', device.id).execute();
+    await trx
+      .updateTable('devices')
+      .set({ encryption_jwk: encryptionJwk })
+      .where('id', '=', device.id)
+      .execute();
     device = { ...device, encryption_jwk: encryptionJwk };
   }
   return { account, device };
 }
 
-interface NewDevice { id: string; accountId: string; jkt: string; signingJwk: object; encryptionJwk: object; model: string | null; now: string }
+interface NewDevice {
+  id: string;
+  accountId: string;
+  jkt: string;
+  signingJwk: object;
+  encryptionJwk: object;
+  model: string | null;
+  now: string;
+}
 
 function deviceRow(d: NewDevice): DeviceRow {
   return {
-    id: d.id, account_id: d.accountId, jkt: d.jkt, signing_jwk: JSON.stringify(d.signingJwk),
-    encryption_jwk: JSON.stringify(d.encryptionJwk), model: d.model, created_at: d.now, lost_at: null,
+    id: d.id,
+    account_id: d.accountId,
+    jkt: d.jkt,
+    signing_jwk: JSON.stringify(d.signingJwk),
+    encryption_jwk: JSON.stringify(d.encryptionJwk),
+    model: d.model,
+    created_at: d.now,
+    lost_at: null,
   };
 }
 
@@ -149,9 +262,23 @@ async function insertDevice(trx: Kysely<Database>, d: NewDevice): Promise<Device
 
 /** Appends to the region's audit log; `detail` must hold no card data. */
 export async function audit(
-  trx: Kysely<Database>, entry: { at: string; actor: string; action: string; subject: string; detail?: Record<string, unknown> },
+  trx: Kysely<Database>,
+  entry: {
+    at: string;
+    actor: string;
+    action: string;
+    subject: string;
+    detail?: Record<string, unknown>;
+  },
 ): Promise<void> {
-  await trx.insertInto('audit_log').values({
-    at: entry.at, actor: entry.actor, action: entry.action, subject: entry.subject, detail: JSON.stringify(entry.detail ?? {}),
-  }).execute();
+  await trx
+    .insertInto('audit_log')
+    .values({
+      at: entry.at,
+      actor: entry.actor,
+      action: entry.action,
+      subject: entry.subject,
+      detail: JSON.stringify(entry.detail ?? {}),
+    })
+    .execute();
 }

@@ -1,4 +1,11 @@
 export {
-  accountView, audit, countActiveCredentials, findDevice, newId, registerAccount, requireDevice, upsertGuest,
+  accountView,
+  audit,
+  countActiveCredentials,
+  findDevice,
+  newId,
+  registerAccount,
+  requireDevice,
+  upsertGuest,
   type AuthenticatedDevice,
 } from './account-service.js';

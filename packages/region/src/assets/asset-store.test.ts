@@ -25,13 +25,23 @@ describe('asset store', () => {
 
   it('stores bytes once, addressed by their SHA-256 (base64url)', async () => {
     const body = Buffer.from('<svg/>');
-    const first = await db.transaction().execute((trx) => storeAsset(trx, { contentType: 'image/svg+xml', body }));
+    const first = await db
+      .transaction()
+      .execute((trx) => storeAsset(trx, { contentType: 'image/svg+xml', body }));
     expect(first.sha256).toBe(createHash('sha256').update(body).digest('base64url'));
     expect(first.id).toMatch(/^[A-Za-z0-9_-]{8,64}$/);
-    expect(await storeAsset(db, { contentType: 'image/svg+xml', body: Buffer.from('<svg/>') })).toEqual(first);
-    const other = await storeAsset(db, { contentType: 'image/svg+xml', body: Buffer.from('<svg></svg>') });
+    expect(
+      await storeAsset(db, { contentType: 'image/svg+xml', body: Buffer.from('<svg/>') }),
+    ).toEqual(first);
+    const other = await storeAsset(db, {
+      contentType: 'image/svg+xml',
+      body: Buffer.from('<svg></svg>'),
+    });
     expect(other.id).not.toBe(first.id);
-    const count = await db.selectFrom('assets').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const count = await db
+      .selectFrom('assets')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(count.n)).toBe(2);
   });
 
@@ -48,12 +58,17 @@ describe('asset store', () => {
     const second = await openDatabase(`sqlite:${join(dir, 'region.db')}`);
     try {
       const body = Buffer.from('same art, two nodes');
-      const store = (handle: Kysely<Database>): Promise<{ id: string }> => storeAsset(handle, { contentType: 'image/svg+xml', body });
+      const store = (handle: Kysely<Database>): Promise<{ id: string }> =>
+        storeAsset(handle, { contentType: 'image/svg+xml', body });
       // better-sqlite3 blocks its process while it waits for a lock, so two connections of one
       // process race here statement by statement; transactions race on the shared connection.
       const results = await Promise.all([
-        store(db), store(second), store(second), store(db),
-        db.transaction().execute(store), db.transaction().execute(store),
+        store(db),
+        store(second),
+        store(second),
+        store(db),
+        db.transaction().execute(store),
+        db.transaction().execute(store),
       ]);
       expect(new Set(results.map((r) => r.id)).size).toBe(1);
     } finally {

@@ -25,17 +25,26 @@ export function assetHash(body: Buffer): string {
  * transaction. Pass the transaction that also writes what refers to the asset.
  */
 export async function storeAsset(
-  trx: Kysely<Database>, asset: { contentType: string; body: Buffer },
+  trx: Kysely<Database>,
+  asset: { contentType: string; body: Buffer },
 ): Promise<{ id: string; sha256: string }> {
   const sha256 = assetHash(asset.body);
-  await trx.insertInto('assets')
+  await trx
+    .insertInto('assets')
     .values({
-      id: randomBytes(16).toString('base64url'), content_type: asset.contentType, sha256,
-      body: asset.body.toString('base64'), created_at: new Date().toISOString(),
+      id: randomBytes(16).toString('base64url'),
+      content_type: asset.contentType,
+      sha256,
+      body: asset.body.toString('base64'),
+      created_at: new Date().toISOString(),
     })
     .onConflict((oc) => oc.column('sha256').doNothing())
     .execute();
-  const row = await trx.selectFrom('assets').select(['id', 'sha256']).where('sha256', '=', sha256).executeTakeFirstOrThrow();
+  const row = await trx
+    .selectFrom('assets')
+    .select(['id', 'sha256'])
+    .where('sha256', '=', sha256)
+    .executeTakeFirstOrThrow();
   return { id: row.id, sha256: row.sha256 };
 }
 
@@ -43,5 +52,11 @@ export async function storeAsset(
 export async function getAsset(db: Kysely<Database>, id: string): Promise<Asset> {
   const row = await db.selectFrom('assets').selectAll().where('id', '=', id).executeTakeFirst();
   if (row === undefined) throw new DomicileError('ASSET_NOT_FOUND');
-  return { id: row.id, contentType: row.content_type, sha256: row.sha256, body: Buffer.from(row.body, 'base64'), createdAt: row.created_at };
+  return {
+    id: row.id,
+    contentType: row.content_type,
+    sha256: row.sha256,
+    body: Buffer.from(row.body, 'base64'),
+    createdAt: row.created_at,
+  };
 }

@@ -10,7 +10,9 @@ describe('renderCardArt', () => {
     const product = products[0];
     if (product === undefined) throw new Error('no products');
     const svg = renderCardArt(product, 'visa');
-    expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="1012" height="638" viewBox="0 0 1012 638"/);
+    expect(svg).toMatch(
+      /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" width="1012" height="638" viewBox="0 0 1012 638"/,
+    );
     expect(svg).toContain('<linearGradient');
     expect(svg).toContain(`stop-color="${product.art.background}"`);
     expect(svg).toContain(`fill="${product.art.foreground}"`);
@@ -41,7 +43,7 @@ describe('renderCardArt', () => {
 
   it('escapes issuer text and ignores colours that are not #rrggbb', () => {
     const hostile: CardProduct = {
-      ...products[0] ?? products.at(-1) ?? (undefined as never),
+      ...(products[0] ?? products.at(-1) ?? (undefined as never)),
       issuerName: '<script>alert("x")</script> & Co',
       art: { background: 'red"/><script/>', foreground: '#ABCDEF', label: "O'Brien" },
     };

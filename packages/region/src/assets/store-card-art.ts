@@ -11,7 +11,12 @@ import { CARD_ART_CONTENT_TYPE, renderCardArt } from './card-art.js';
  * announce: the asset id and its hash.
  */
 export async function storeCardArt(
-  trx: Kysely<Database>, product: CardProduct, network: CardNetwork,
+  trx: Kysely<Database>,
+  product: CardProduct,
+  network: CardNetwork,
 ): Promise<{ id: string; sha256: string }> {
-  return storeAsset(trx, { contentType: CARD_ART_CONTENT_TYPE, body: Buffer.from(renderCardArt(product, network), 'utf8') });
+  return storeAsset(trx, {
+    contentType: CARD_ART_CONTENT_TYPE,
+    body: Buffer.from(renderCardArt(product, network), 'utf8'),
+  });
 }

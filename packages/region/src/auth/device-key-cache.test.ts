@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { generateKeyPairJwk, jwkThumbprint, toPublicJwk } from '@domicile/protocol';
 import { deviceKeyThumbprint, embeddedDeviceKey } from './device-key-cache.js';
 
-const header = (jwk: unknown) => ({ alg: 'ES256', typ: 'dpop+jwt', jwk }) as Parameters<typeof embeddedDeviceKey>[0];
+const header = (jwk: unknown) =>
+  ({ alg: 'ES256', typ: 'dpop+jwt', jwk }) as Parameters<typeof embeddedDeviceKey>[0];
 
 describe('device key cache', () => {
   it('imports a device key once and gives its RFC 7638 thumbprint', async () => {
@@ -16,7 +17,9 @@ describe('device key cache', () => {
   it('refuses private keys and keys that are not P-256', async () => {
     const { privateJwk } = await generateKeyPairJwk('sig');
     await expect(embeddedDeviceKey(header(privateJwk))).rejects.toThrow(TypeError);
-    await expect(embeddedDeviceKey(header({ kty: 'OKP', crv: 'Ed25519', x: privateJwk.x }))).rejects.toThrow(TypeError);
+    await expect(
+      embeddedDeviceKey(header({ kty: 'OKP', crv: 'Ed25519', x: privateJwk.x })),
+    ).rejects.toThrow(TypeError);
     await expect(embeddedDeviceKey(header(undefined))).rejects.toThrow(TypeError);
   });
 

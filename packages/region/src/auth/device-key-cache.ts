@@ -16,7 +16,10 @@ function entryOf(jwk: { x: string; y: string }): DeviceKey {
   let entry = recent.get(id);
   if (entry === undefined) {
     // A JWK without `k` imports as a CryptoKey, never as raw bytes.
-    const key: Promise<CryptoKey> = importJWK({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, SIGNING_ALG);
+    const key: Promise<CryptoKey> = importJWK(
+      { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y },
+      SIGNING_ALG,
+    );
     entry = { key, jkt: jwkThumbprint({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }) };
     // A point that is not on the curve fails to import: it is not kept.
     key.catch(() => recent.delete(id));
@@ -39,7 +42,10 @@ function entryOf(jwk: { x: string; y: string }): DeviceKey {
  */
 export function embeddedDeviceKey(header: JWTHeaderParameters): Promise<CryptoKey> {
   const jwk: unknown = header.jwk;
-  if (!isPublicP256Jwk(jwk)) return Promise.reject(new TypeError('"jwk" (JSON Web Key) header parameter must be a public P-256 key'));
+  if (!isPublicP256Jwk(jwk))
+    return Promise.reject(
+      new TypeError('"jwk" (JSON Web Key) header parameter must be a public P-256 key'),
+    );
   return entryOf(jwk).key;
 }
 

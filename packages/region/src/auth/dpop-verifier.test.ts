@@ -10,15 +10,22 @@ import { verifyDpopProof } from './dpop-verifier.js';
 const URL_ = 'http://127.0.0.1:7101/v1/provisioning';
 let db: Kysely<Database>;
 
-beforeEach(async () => { db = await openDatabase('sqlite::memory:'); });
-afterEach(async () => { await db.destroy(); });
+beforeEach(async () => {
+  db = await openDatabase('sqlite::memory:');
+});
+afterEach(async () => {
+  await db.destroy();
+});
 
 async function keypair(): Promise<Awaited<ReturnType<typeof generateKeyPair>>> {
   return generateKeyPair('ES256', { extractable: true });
 }
 
 const now = (): Date => new Date();
-const rejectsWith = async (p: Promise<unknown>, code: Parameters<typeof isDomicileError>[1]): Promise<void> => {
+const rejectsWith = async (
+  p: Promise<unknown>,
+  code: Parameters<typeof isDomicileError>[1],
+): Promise<void> => {
   await expect(p).rejects.toSatisfy((e) => isDomicileError(e, code));
 };
 
@@ -33,36 +40,90 @@ describe('DPoP proof verification (RFC 9449 §4.3)', () => {
   it('refuses a replayed jti', async () => {
     const proof = await generateProof(await keypair(), URL_, 'POST');
     await verifyDpopProof(db, { proof, method: 'POST', url: URL_, now: now() });
-    await rejectsWith(verifyDpopProof(db, { proof, method: 'POST', url: URL_, now: now() }), 'DPOP_REPLAYED');
+    await rejectsWith(
+      verifyDpopProof(db, { proof, method: 'POST', url: URL_, now: now() }),
+      'DPOP_REPLAYED',
+    );
   });
 
   it('refuses a proof for another method or URL', async () => {
     const kp = await keypair();
-    await rejectsWith(verifyDpopProof(db, { proof: await generateProof(kp, URL_, 'GET'), method: 'POST', url: URL_, now: now() }), 'DPOP_INVALID');
-    await rejectsWith(verifyDpopProof(db, { proof: await generateProof(kp, 'http://127.0.0.1:7102/v1/provisioning', 'POST'), method: 'POST', url: URL_, now: now() }), 'DPOP_INVALID');
+    await rejectsWith(
+      verifyDpopProof(db, {
+        proof: await generateProof(kp, URL_, 'GET'),
+        method: 'POST',
+        url: URL_,
+        now: now(),
+      }),
+      'DPOP_INVALID',
+    );
+    await rejectsWith(
+      verifyDpopProof(db, {
+        proof: await generateProof(kp, 'http://127.0.0.1:7102/v1/provisioning', 'POST'),
+        method: 'POST',
+        url: URL_,
+        now: now(),
+      }),
+      'DPOP_INVALID',
+    );
   });
 
   it('refuses a stale or future iat', async () => {
     const proof = await generateProof(await keypair(), URL_, 'POST');
-    await rejectsWith(verifyDpopProof(db, { proof, method: 'POST', url: URL_, now: new Date(Date.now() + 120_000) }), 'DPOP_INVALID');
-    await rejectsWith(verifyDpopProof(db, { proof, method: 'POST', url: URL_, now: new Date(Date.now() - 120_000) }), 'DPOP_INVALID');
+    await rejectsWith(
+      verifyDpopProof(db, {
+        proof,
+        method: 'POST',
+        url: URL_,
+        now: new Date(Date.now() + 120_000),
+      }),
+      'DPOP_INVALID',
+    );
+    await rejectsWith(
+      verifyDpopProof(db, {
+        proof,
+        method: 'POST',
+        url: URL_,
+        now: new Date(Date.now() - 120_000),
+      }),
+      'DPOP_INVALID',
+    );
   });
 
   it('refuses a proof signed by a key other than the one in its header', async () => {
     const shown = await keypair();
     const signer = await keypair();
-    const forged = await new SignJWT({ jti: 'abcdefghijklmnopqrstuvwxyz', htm: 'POST', htu: URL_, iat: Math.floor(Date.now() / 1000) })
+    const forged = await new SignJWT({
+      jti: 'abcdefghijklmnopqrstuvwxyz',
+      htm: 'POST',
+      htu: URL_,
+      iat: Math.floor(Date.now() / 1000),
+    })
       .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: await exportJWK(shown.publicKey) })
       .sign(signer.privateKey);
-    await rejectsWith(verifyDpopProof(db, { proof: forged, method: 'POST', url: URL_, now: now() }), 'DPOP_INVALID');
+    await rejectsWith(
+      verifyDpopProof(db, { proof: forged, method: 'POST', url: URL_, now: now() }),
+      'DPOP_INVALID',
+    );
   });
 
   it('refuses a missing proof and one with a wrong typ', async () => {
-    await rejectsWith(verifyDpopProof(db, { proof: undefined, method: 'POST', url: URL_, now: now() }), 'DPOP_REQUIRED');
+    await rejectsWith(
+      verifyDpopProof(db, { proof: undefined, method: 'POST', url: URL_, now: now() }),
+      'DPOP_REQUIRED',
+    );
     const kp = await keypair();
-    const wrongTyp = await new SignJWT({ jti: 'abcdefghijklmnopqrstuvwxyz', htm: 'POST', htu: URL_, iat: Math.floor(Date.now() / 1000) })
+    const wrongTyp = await new SignJWT({
+      jti: 'abcdefghijklmnopqrstuvwxyz',
+      htm: 'POST',
+      htu: URL_,
+      iat: Math.floor(Date.now() / 1000),
+    })
       .setProtectedHeader({ alg: 'ES256', typ: 'JWT', jwk: await exportJWK(kp.publicKey) })
       .sign(kp.privateKey);
-    await rejectsWith(verifyDpopProof(db, { proof: wrongTyp, method: 'POST', url: URL_, now: now() }), 'DPOP_INVALID');
+    await rejectsWith(
+      verifyDpopProof(db, { proof: wrongTyp, method: 'POST', url: URL_, now: now() }),
+      'DPOP_INVALID',
+    );
   });
 });

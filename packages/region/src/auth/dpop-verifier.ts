@@ -26,29 +26,45 @@ export interface VerifiedDpop {
  * across every node of the region (the jti table is shared). Every failure reads DPOP_INVALID
  * with the reason only in `cause`.
  */
-export async function verifyDpopProof(db: Kysely<Database>, input: DpopProofInput): Promise<VerifiedDpop> {
+export async function verifyDpopProof(
+  db: Kysely<Database>,
+  input: DpopProofInput,
+): Promise<VerifiedDpop> {
   if (input.proof === undefined || input.proof === '') throw new DomicileError('DPOP_REQUIRED');
   let payload: Record<string, unknown>;
   let jwk: JWK;
   try {
-    const verified = await jwtVerify(input.proof, embeddedDeviceKey, { typ: TYP.dpop, algorithms: [SIGNING_ALG] });
+    const verified = await jwtVerify(input.proof, embeddedDeviceKey, {
+      typ: TYP.dpop,
+      algorithms: [SIGNING_ALG],
+    });
     payload = verified.payload;
     jwk = verified.protectedHeader.jwk ?? {};
   } catch (cause) {
     throw new DomicileError('DPOP_INVALID', { cause });
   }
   const nowSeconds = Math.floor(input.now.getTime() / 1000);
-  const fail = (why: string): never => { throw new DomicileError('DPOP_INVALID', { cause: why }); };
+  const fail = (why: string): never => {
+    throw new DomicileError('DPOP_INVALID', { cause: why });
+  };
   if (!isPublicP256Jwk(jwk)) fail('jwk is not a public P-256 key');
-  if (typeof payload.jti !== 'string' || payload.jti.length < 16 || payload.jti.length > 128) fail('jti');
+  if (typeof payload.jti !== 'string' || payload.jti.length < 16 || payload.jti.length > 128)
+    fail('jti');
   if (payload.htm !== input.method) fail('htm');
-  if (typeof payload.htu !== 'string' || stripQuery(payload.htu) !== stripQuery(input.url)) fail('htu');
-  if (typeof payload.iat !== 'number' || Math.abs(payload.iat - nowSeconds) > DPOP_MAX_SKEW_SECONDS) fail('iat');
+  if (typeof payload.htu !== 'string' || stripQuery(payload.htu) !== stripQuery(input.url))
+    fail('htu');
+  if (typeof payload.iat !== 'number' || Math.abs(payload.iat - nowSeconds) > DPOP_MAX_SKEW_SECONDS)
+    fail('iat');
   const jkt = await deviceKeyThumbprint(jwk);
   // Kept one second past the last instant the proof could still pass the iat check (iat is whole seconds).
-  const expires = new Date((Math.max(nowSeconds, Number(payload.iat)) + DPOP_MAX_SKEW_SECONDS + 1) * 1000).toISOString();
+  const expires = new Date(
+    (Math.max(nowSeconds, Number(payload.iat)) + DPOP_MAX_SKEW_SECONDS + 1) * 1000,
+  ).toISOString();
   try {
-    await db.insertInto('dpop_jtis').values({ jkt, jti: payload.jti as string, expires_at: expires }).execute();
+    await db
+      .insertInto('dpop_jtis')
+      .values({ jkt, jti: payload.jti as string, expires_at: expires })
+      .execute();
   } catch (cause) {
     if (isUniqueViolation(cause)) throw new DomicileError('DPOP_REPLAYED');
     throw cause;

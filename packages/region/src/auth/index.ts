@@ -1,5 +1,13 @@
-export { DPOP_MAX_SKEW_SECONDS, verifyDpopProof, type DpopProofInput, type VerifiedDpop } from './dpop-verifier.js';
 export {
-  recordNetworkJti, verifyNetworkAuthorization,
-  type NetworkAuthorizationInput, type NetworkJti, type VerifiedNetworkAuthorization,
+  DPOP_MAX_SKEW_SECONDS,
+  verifyDpopProof,
+  type DpopProofInput,
+  type VerifiedDpop,
+} from './dpop-verifier.js';
+export {
+  recordNetworkJti,
+  verifyNetworkAuthorization,
+  type NetworkAuthorizationInput,
+  type NetworkJti,
+  type VerifiedNetworkAuthorization,
 } from './network-verifier.js';

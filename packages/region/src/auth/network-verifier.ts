@@ -43,7 +43,9 @@ export interface VerifiedNetworkAuthorization {
  * @throws DomicileError `NETWORK_CLIENT_UNKNOWN`, `AUTHORIZATION_SIGNATURE_INVALID`, or
  *   `VALIDATION_FAILED` naming a field of the signed request.
  */
-export async function verifyNetworkAuthorization(input: NetworkAuthorizationInput): Promise<VerifiedNetworkAuthorization> {
+export async function verifyNetworkAuthorization(
+  input: NetworkAuthorizationInput,
+): Promise<VerifiedNetworkAuthorization> {
   let issuer: unknown;
   try {
     issuer = decodeJwt(input.jws).iss;
@@ -54,17 +56,29 @@ export async function verifyNetworkAuthorization(input: NetworkAuthorizationInpu
   if (network === undefined) throw new DomicileError('NETWORK_CLIENT_UNKNOWN');
   // The directory schema checked the key's shape; `kid` is optional there, as in Directory.key().
   const key = network.keys.signing as PublicJwk;
-  const claims = await verifyJson(input.jws, key, api.AUTHORIZATION_TYP, 'AUTHORIZATION_SIGNATURE_INVALID');
-  if (!Value.Check(Envelope, claims)) throw new DomicileError('AUTHORIZATION_SIGNATURE_INVALID', { cause: 'claims' });
+  const claims = await verifyJson(
+    input.jws,
+    key,
+    api.AUTHORIZATION_TYP,
+    'AUTHORIZATION_SIGNATURE_INVALID',
+  );
+  if (!Value.Check(Envelope, claims))
+    throw new DomicileError('AUTHORIZATION_SIGNATURE_INVALID', { cause: 'claims' });
   const nowSeconds = Math.floor(input.now.getTime() / 1000);
-  if (claims.aud !== input.self) throw new DomicileError('AUTHORIZATION_SIGNATURE_INVALID', { cause: 'audience' });
-  if (Math.abs(claims.iat - nowSeconds) > api.AUTHORIZATION_MAX_SKEW_SECONDS) throw new DomicileError('AUTHORIZATION_SIGNATURE_INVALID', { cause: 'iat' });
+  if (claims.aud !== input.self)
+    throw new DomicileError('AUTHORIZATION_SIGNATURE_INVALID', { cause: 'audience' });
+  if (Math.abs(claims.iat - nowSeconds) > api.AUTHORIZATION_MAX_SKEW_SECONDS)
+    throw new DomicileError('AUTHORIZATION_SIGNATURE_INVALID', { cause: 'iat' });
   const request = (claims as { request?: unknown }).request;
   if (!Value.Check(api.AuthorizationRequest, request)) {
     const first = Value.Errors(api.AuthorizationRequest, request).First();
-    throw new DomicileError('VALIDATION_FAILED', { details: { field: `request${first?.path ?? ''}`, rule: 'schema' } });
+    throw new DomicileError('VALIDATION_FAILED', {
+      details: { field: `request${first?.path ?? ''}`, rule: 'schema' },
+    });
   }
-  const expiresAt = new Date((claims.iat + 2 * api.AUTHORIZATION_MAX_SKEW_SECONDS) * 1000).toISOString();
+  const expiresAt = new Date(
+    (claims.iat + 2 * api.AUTHORIZATION_MAX_SKEW_SECONDS) * 1000,
+  ).toISOString();
   return { network: network.id, request, jti: { network: network.id, jti: claims.jti, expiresAt } };
 }
 
@@ -74,7 +88,10 @@ export async function verifyNetworkAuthorization(input: NetworkAuthorizationInpu
  */
 export async function recordNetworkJti(db: Kysely<Database>, jti: NetworkJti): Promise<void> {
   try {
-    await db.insertInto('network_jtis').values({ network: jti.network, jti: jti.jti, expires_at: jti.expiresAt }).execute();
+    await db
+      .insertInto('network_jtis')
+      .values({ network: jti.network, jti: jti.jti, expires_at: jti.expiresAt })
+      .execute();
   } catch (cause) {
     if (isUniqueViolation(cause)) throw new DomicileError('AUTHORIZATION_REPLAYED');
     throw cause;

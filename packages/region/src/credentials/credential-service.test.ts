@@ -7,7 +7,9 @@ let us: Region;
 beforeAll(async () => {
   us = await (await createPaymentsFixture()).region('us');
 });
-afterAll(async () => { await us.close(); });
+afterAll(async () => {
+  await us.close();
+});
 
 describe('POST /v1/credentials/{tokenRef}/activate', () => {
   it('refuses a token that is not pending activation with CREDENTIAL_STATE, naming its state', async () => {
@@ -15,11 +17,15 @@ describe('POST /v1/credentials/{tokenRef}/activate', () => {
       const { credential, device } = await seedToken(us, '4111111111111111', { state });
       const path = `/v1/credentials/${credential.token_ref}/activate`;
       const res = await us.app.inject({
-        method: 'POST', url: path, headers: await device.headers('POST', `${us.context.self.baseUrl}${path}`),
+        method: 'POST',
+        url: path,
+        headers: await device.headers('POST', `${us.context.self.baseUrl}${path}`),
         payload: { scriptId: 'scr_0123456789', scriptHash: 'a'.repeat(43) },
       });
-      expect([res.statusCode, res.json<{ error: { code: string; details: unknown } }>().error], state)
-        .toEqual([409, expect.objectContaining({ code: 'CREDENTIAL_STATE', details: { state } })]);
+      expect(
+        [res.statusCode, res.json<{ error: { code: string; details: unknown } }>().error],
+        state,
+      ).toEqual([409, expect.objectContaining({ code: 'CREDENTIAL_STATE', details: { state } })]);
     }
   });
 });

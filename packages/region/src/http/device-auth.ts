@@ -40,7 +40,8 @@ export function deviceAuthHook(ctx: RegionContext) {
     // Before body validation, so a request missing its key says so rather than failing on a field.
     if (request.method === 'POST') idempotencyKeyOf(request);
     if (auth === 'device') request.who = await requireDevice(ctx.db, request.dpop.jkt);
-    if (auth === 'device-or-lost') request.who = await requireDevice(ctx.db, request.dpop.jkt, { allowLost: true });
+    if (auth === 'device-or-lost')
+      request.who = await requireDevice(ctx.db, request.dpop.jkt, { allowLost: true });
   };
 }
 
@@ -59,7 +60,10 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{16,128}$/;
 export function idempotencyKeyOf(request: FastifyRequest): string {
   const key = request.headers[api.HEADERS.idempotencyKey];
   if (typeof key !== 'string' || key === '') throw new DomicileError('IDEMPOTENCY_KEY_REQUIRED');
-  if (!IDEMPOTENCY_KEY.test(key)) throw new DomicileError('VALIDATION_FAILED', { details: { field: 'headers/idempotency-key', rule: 'pattern' } });
+  if (!IDEMPOTENCY_KEY.test(key))
+    throw new DomicileError('VALIDATION_FAILED', {
+      details: { field: 'headers/idempotency-key', rule: 'pattern' },
+    });
   return key;
 }
 
@@ -68,13 +72,24 @@ export function idempotencyKeyOf(request: FastifyRequest): string {
  * and sends the answer, first or replayed.
  */
 export async function sendIdempotent(
-  ctx: RegionContext, request: FastifyRequest, reply: FastifyReply,
+  ctx: RegionContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
   operation: () => Promise<{ status: number; body: unknown }>,
 ): Promise<FastifyReply> {
   const key = idempotencyKeyOf(request);
-  const result = await runIdempotent(ctx.db, {
-    scope: dpopOf(request).jkt, key, method: request.method, path: request.url, body: request.body,
-  }, operation, ctx.now);
+  const result = await runIdempotent(
+    ctx.db,
+    {
+      scope: dpopOf(request).jkt,
+      key,
+      method: request.method,
+      path: request.url,
+      body: request.body,
+    },
+    operation,
+    ctx.now,
+  );
   if (result.replayed) void reply.header('idempotent-replayed', 'true');
   return reply.code(result.status).send(result.body);
 }

@@ -31,13 +31,18 @@ export function issuerAuthHook(ctx: RegionContext) {
 }
 
 /** The verified issuer request of a route behind {@link issuerAuthHook}, its signed body checked against `schema`. */
-export function issuerRequestOf<S extends TSchema>(request: FastifyRequest, schema: S): VerifiedIssuerRequest & { body: Static<S> } {
+export function issuerRequestOf<S extends TSchema>(
+  request: FastifyRequest,
+  schema: S,
+): VerifiedIssuerRequest & { body: Static<S> } {
   const verified = request.issuerRequest;
   if (verified === undefined) throw new DomicileError('ISSUER_AUTH_REQUIRED');
   const body: unknown = verified.claims.body;
   if (!Value.Check(schema, body)) {
     const first = Value.Errors(schema, body).First();
-    throw new DomicileError('VALIDATION_FAILED', { details: { field: `request/body${first?.path ?? ''}`, rule: 'schema' } });
+    throw new DomicileError('VALIDATION_FAILED', {
+      details: { field: `request/body${first?.path ?? ''}`, rule: 'schema' },
+    });
   }
   return { ...verified, body };
 }

@@ -20,7 +20,10 @@ export function operatorTokenHash(token: string): string {
 /** Checks the configured hashes once, at startup: a mistyped one would silently lock an operator out. */
 export function checkOperatorTokenHashes(hashes: readonly string[]): readonly string[] {
   const bad = hashes.findIndex((h) => !/^[0-9a-fA-F]{64}$/.test(h));
-  if (bad !== -1) throw new DomicileError('CONFIG_INVALID', { details: { field: `operatorTokenHashes/${bad}`, reason: 'not a SHA-256 in hex' } });
+  if (bad !== -1)
+    throw new DomicileError('CONFIG_INVALID', {
+      details: { field: `operatorTokenHashes/${bad}`, reason: 'not a SHA-256 in hex' },
+    });
   return hashes.map((h) => h.toLowerCase());
 }
 
@@ -31,7 +34,10 @@ export function checkOperatorTokenHashes(hashes: readonly string[]): readonly st
  * the audit log, useless to an attacker). Compared in constant time; a region configured with
  * no hashes accepts no operator at all.
  */
-export function verifyOperatorToken(hashes: readonly string[], authorization: string | undefined): string {
+export function verifyOperatorToken(
+  hashes: readonly string[],
+  authorization: string | undefined,
+): string {
   const match = /^Bearer ([\x21-\x7e]{16,512})$/.exec(authorization ?? '');
   if (match?.[1] === undefined) throw new DomicileError('OPERATOR_TOKEN_REQUIRED');
   const presented = Buffer.from(operatorTokenHash(match[1]), 'hex');
@@ -39,7 +45,8 @@ export function verifyOperatorToken(hashes: readonly string[], authorization: st
   for (const hash of hashes) {
     const expected = Buffer.from(hash, 'hex');
     // Every configured hash is compared, so timing does not tell which one (or whether one) matched.
-    if (expected.length === presented.length && timingSafeEqual(expected, presented)) found ??= hash;
+    if (expected.length === presented.length && timingSafeEqual(expected, presented))
+      found ??= hash;
   }
   if (found === undefined) throw new DomicileError('OPERATOR_TOKEN_INVALID');
   return found.slice(0, 12);
@@ -58,12 +65,23 @@ export function operatorOf(request: FastifyRequest): string {
 
 /** Runs a state-changing operator request once per Idempotency-Key (keys are scoped to the operator). */
 export async function sendOperatorIdempotent(
-  ctx: RegionContext, request: FastifyRequest, reply: FastifyReply,
+  ctx: RegionContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
   operation: () => Promise<{ status: number; body: unknown }>,
 ): Promise<FastifyReply> {
-  const result = await runIdempotent(ctx.db, {
-    scope: `operator:${operatorOf(request)}`, key: idempotencyKeyOf(request), method: request.method, path: request.url, body: request.body,
-  }, operation, ctx.now);
+  const result = await runIdempotent(
+    ctx.db,
+    {
+      scope: `operator:${operatorOf(request)}`,
+      key: idempotencyKeyOf(request),
+      method: request.method,
+      path: request.url,
+      body: request.body,
+    },
+    operation,
+    ctx.now,
+  );
   if (result.replayed) void reply.header('idempotent-replayed', 'true');
   return reply.code(result.status).send(result.body);
 }

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TYP, decryptText, type PublicJwk } from '@domicile/protocol';
 import { TEST_CARDS } from '../issuer/index.js';
 import type { Region } from '../region-server.js';
-import { createRegionFixture, createTestDevice, encryptCardDetails, type RegionFixture, type TestDevice } from '../testing/region-fixture.js';
+import {
+  createRegionFixture,
+  createTestDevice,
+  encryptCardDetails,
+  type RegionFixture,
+  type TestDevice,
+} from '../testing/region-fixture.js';
 
 const US = 'http://127.0.0.1:17101';
 let fixture: RegionFixture;
@@ -14,14 +20,32 @@ beforeAll(async () => {
   us = await fixture.region('us');
   device = await createTestDevice();
 });
-afterAll(async () => { await us.close(); });
+afterAll(async () => {
+  await us.close();
+});
 
-async function post(path: string, body: unknown, options: { key?: string; raw?: string; headers?: Record<string, string> } = {}) {
-  const headers = { ...(await device.headers('POST', `${US}${path}`, options.key)), ...options.headers };
-  return us.app.inject({ method: 'POST', url: path, headers, payload: options.raw ?? JSON.stringify(body) });
+async function post(
+  path: string,
+  body: unknown,
+  options: { key?: string; raw?: string; headers?: Record<string, string> } = {},
+) {
+  const headers = {
+    ...(await device.headers('POST', `${US}${path}`, options.key)),
+    ...options.headers,
+  };
+  return us.app.inject({
+    method: 'POST',
+    url: path,
+    headers,
+    payload: options.raw ?? JSON.stringify(body),
+  });
 }
 async function get(path: string) {
-  return us.app.inject({ method: 'GET', url: path, headers: await device.headers('GET', `${US}${path}`) });
+  return us.app.inject({
+    method: 'GET',
+    url: path,
+    headers: await device.headers('GET', `${US}${path}`),
+  });
 }
 
 const green = TEST_CARDS.find((c) => c.region === 'us' && c.outcome === 'green');
@@ -33,16 +57,31 @@ describe('region HTTP API (in-process)', () => {
     expect(res.statusCode).toBe(200);
     const doc = res.json<{ openapi: string; paths: Record<string, unknown> }>();
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([
-      '/v1/accounts', '/v1/provisioning', '/v1/provisioning/{sessionId}/tokenize', '/v1/notifications/stream', '/v1/directory',
-    ]));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/accounts',
+        '/v1/provisioning',
+        '/v1/provisioning/{sessionId}/tokenize',
+        '/v1/notifications/stream',
+        '/v1/directory',
+      ]),
+    );
   });
 
   it('registers a device and runs a green home card to tokenization', async () => {
-    const reg = await post('/v1/accounts', { name: 'Jane Doe', email: 'jane@example.com', device: { encryptionKey: device.encryption.publicJwk } });
+    const reg = await post('/v1/accounts', {
+      name: 'Jane Doe',
+      email: 'jane@example.com',
+      device: { encryptionKey: device.encryption.publicJwk },
+    });
     expect(reg.statusCode).toBe(201);
 
-    const message = { routingPrefix: green.pan.slice(0, 8), last4: green.pan.slice(-4), network: green.network, device: { encryptionKey: device.encryption.publicJwk } };
+    const message = {
+      routingPrefix: green.pan.slice(0, 8),
+      last4: green.pan.slice(-4),
+      network: green.network,
+      device: { encryptionKey: device.encryption.publicJwk },
+    };
     const opened = await post('/v1/provisioning', message);
     expect(opened.statusCode).toBe(201);
     const sessionId = opened.json<{ session: { id: string } }>().session.id;
@@ -50,11 +89,24 @@ describe('region HTTP API (in-process)', () => {
     const elig = await post(`/v1/provisioning/${sessionId}/eligibility`, {});
     expect(elig.json()).toMatchObject({ session: { state: 'eligible', decision: 'green' } });
     const terms = elig.json<{ terms: { id: string; hash: string } }>().terms;
-    expect((await post(`/v1/provisioning/${sessionId}/terms`, { termsId: terms.id, hash: terms.hash, accepted: true })).statusCode).toBe(200);
+    expect(
+      (
+        await post(`/v1/provisioning/${sessionId}/terms`, {
+          termsId: terms.id,
+          hash: terms.hash,
+          accepted: true,
+        })
+      ).statusCode,
+    ).toBe(200);
 
     const usKey = fixture.keys.get('us')?.encryption as PublicJwk;
-    const cardDetails = await encryptCardDetails({ pan: green.pan, expiry: green.expiry, cvv: green.cvv, name: green.name }, usKey);
-    expect((await post(`/v1/provisioning/${sessionId}/card`, { cardDetails })).json()).toMatchObject({ session: { state: 'ready' } });
+    const cardDetails = await encryptCardDetails(
+      { pan: green.pan, expiry: green.expiry, cvv: green.cvv, name: green.name },
+      usKey,
+    );
+    expect(
+      (await post(`/v1/provisioning/${sessionId}/card`, { cardDetails })).json(),
+    ).toMatchObject({ session: { state: 'ready' } });
 
     const key = 'tokenize-key-0123456789';
     const first = await post(`/v1/provisioning/${sessionId}/tokenize`, {}, { key });
@@ -63,31 +115,59 @@ describe('region HTTP API (in-process)', () => {
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.json()).toEqual(first.json());
 
-    const body = first.json<{ provisioningData: string; credential: { tokenRef: string; state: string } }>();
+    const body = first.json<{
+      provisioningData: string;
+      credential: { tokenRef: string; state: string };
+    }>();
     expect(body.credential.state).toBe('pending_activation');
-    const inner = await decryptText(body.provisioningData, device.encryption.privateJwk, TYP.provisioningData, 'SIGNATURE_INVALID');
+    const inner = await decryptText(
+      body.provisioningData,
+      device.encryption.privateJwk,
+      TYP.provisioningData,
+      'SIGNATURE_INVALID',
+    );
     expect(inner.split('.')).toHaveLength(3);
 
     const list = await get('/v1/notifications?after=0');
-    expect(list.json<{ notifications: { data: { type: string } }[] }>().notifications.map((n) => n.data.type)).toContain('credential.provisioned');
+    expect(
+      list
+        .json<{ notifications: { data: { type: string } }[] }>()
+        .notifications.map((n) => n.data.type),
+    ).toContain('credential.provisioned');
   });
 
   it('refuses a malformed JSON body, an unknown field, an oversized body and a missing Idempotency-Key', async () => {
-    expect((await post('/v1/provisioning', null, { raw: '{"routingPrefix": ' })).json()).toMatchObject({ error: { code: 'MALFORMED_JSON' } });
-    const unknown = await post('/v1/accounts', { name: 'x', email: 'x@example.com', device: { encryptionKey: device.encryption.publicJwk }, admin: true });
+    expect(
+      (await post('/v1/provisioning', null, { raw: '{"routingPrefix": ' })).json(),
+    ).toMatchObject({ error: { code: 'MALFORMED_JSON' } });
+    const unknown = await post('/v1/accounts', {
+      name: 'x',
+      email: 'x@example.com',
+      device: { encryptionKey: device.encryption.publicJwk },
+      admin: true,
+    });
     expect(unknown.statusCode).toBe(400);
-    expect(unknown.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: { field: 'body/admin' } } });
+    expect(unknown.json()).toMatchObject({
+      error: { code: 'VALIDATION_FAILED', details: { field: 'body/admin' } },
+    });
     const big = await post('/v1/accounts', { name: 'x'.repeat(70_000) });
     expect(big.statusCode).toBe(413);
     expect(big.json()).toMatchObject({ error: { code: 'BODY_TOO_LARGE' } });
     const headers = await device.headers('POST', `${US}/v1/provisioning`);
     delete headers['idempotency-key'];
-    const noKey = await us.app.inject({ method: 'POST', url: '/v1/provisioning', headers, payload: '{}' });
+    const noKey = await us.app.inject({
+      method: 'POST',
+      url: '/v1/provisioning',
+      headers,
+      payload: '{}',
+    });
     expect(noKey.json()).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_REQUIRED' } });
   });
 
   it('answers an unknown path with NOT_FOUND and a request without a proof with DPOP_REQUIRED', async () => {
-    expect((await us.app.inject({ method: 'GET', url: '/v1/nothing' })).json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect((await us.app.inject({ method: 'GET', url: '/v1/nothing' })).json()).toMatchObject({
+      error: { code: 'NOT_FOUND' },
+    });
     const res = await us.app.inject({ method: 'GET', url: '/v1/credentials' });
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ error: { code: 'DPOP_REQUIRED' } });

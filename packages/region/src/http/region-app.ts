@@ -28,7 +28,10 @@ export interface RegionAppOptions {
  * and maps error codes to statuses in one place. Tests drive it with `inject()`; `startRegion`
  * makes it listen.
  */
-export async function buildRegionApp(ctx: RegionContext, options: RegionAppOptions): Promise<FastifyInstance> {
+export async function buildRegionApp(
+  ctx: RegionContext,
+  options: RegionAppOptions,
+): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = ctx.logger;
   const app = Fastify({
     loggerInstance,
@@ -39,7 +42,12 @@ export async function buildRegionApp(ctx: RegionContext, options: RegionAppOptio
     return503OnClosing: true,
     ajv: {
       // Unknown fields are an error, not silently dropped; types are never coerced.
-      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: false,
+        useDefaults: false,
+        allErrors: false,
+      },
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -49,32 +57,51 @@ export async function buildRegionApp(ctx: RegionContext, options: RegionAppOptio
       info: {
         title: `Domicile region ${ctx.self.id}`,
         version: '1',
-        description: 'Region server API: provisioning, credentials, push notifications. Errors: docs/errors.md.',
+        description:
+          'Region server API: provisioning, credentials, push notifications. Errors: docs/errors.md.',
       },
       servers: [{ url: ctx.self.baseUrl }],
-      components: { securitySchemes: {
-        DPoP: { type: 'apiKey', in: 'header', name: 'DPoP', description: 'RFC 9449 proof of possession of the device key' },
-        Operator: { type: 'http', scheme: 'bearer', description: 'An operator token of this region (support API)' },
-      } },
+      components: {
+        securitySchemes: {
+          DPoP: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'DPoP',
+            description: 'RFC 9449 proof of possession of the device key',
+          },
+          Operator: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An operator token of this region (support API)',
+          },
+        },
+      },
     },
   });
 
   registerMetrics(app, ctx.self.id);
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info({
-      req: { method: request.method, url: request.url },
-      res: { statusCode: reply.statusCode }, responseTime: reply.elapsedTime,
-    }, 'request completed');
+    request.log.info(
+      {
+        req: { method: request.method, url: request.url },
+        res: { statusCode: reply.statusCode },
+        responseTime: reply.elapsedTime,
+      },
+      'request completed',
+    );
   });
   app.addHook('onRequest', deviceAuthHook(ctx));
   app.setErrorHandler((error, request, reply) => {
     const mapped = toDomicileError(error);
     app.countError(mapped.code);
-    if (mapped.status >= 500) request.log.error({ err: error, code: mapped.code }, 'request failed');
+    if (mapped.status >= 500)
+      request.log.error({ err: error, code: mapped.code }, 'request failed');
     else request.log.info({ code: mapped.code }, 'request refused');
     return reply.code(mapped.status).send(mapped.toBody());
   });
-  app.setNotFoundHandler((_request, reply) => reply.code(404).send(new DomicileError('NOT_FOUND').toBody()));
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).send(new DomicileError('NOT_FOUND').toBody()),
+  );
 
   await app.register(publicRoutes(ctx, options));
   await app.register(accountRoutes(ctx));

@@ -23,11 +23,19 @@ export function registerMetrics(app: FastifyInstance, region: string): Registry 
     registers: [registry],
   });
   app.addHook('onResponse', async (request, reply) => {
-    duration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    duration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
   });
   app.decorate('countError', (code: string) => errors.inc({ code }));
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.header('content-type', registry.contentType).send(await registry.metrics()));
+    reply.header('content-type', registry.contentType).send(await registry.metrics()),
+  );
   return registry;
 }
 

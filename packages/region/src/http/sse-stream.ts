@@ -9,7 +9,12 @@ const BATCH = 100;
  * on every wake-up (hub publish), and at each heartbeat as a safety net, so a notification
  * written by another node or process still arrives.
  */
-export function streamNotifications(ctx: RegionContext, reply: FastifyReply, deviceId: string, afterId: number): void {
+export function streamNotifications(
+  ctx: RegionContext,
+  reply: FastifyReply,
+  deviceId: string,
+  afterId: number,
+): void {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -25,7 +30,10 @@ export function streamNotifications(ctx: RegionContext, reply: FastifyReply, dev
   let again = false;
 
   const pump = async (): Promise<void> => {
-    if (pumping) { again = true; return; }
+    if (pumping) {
+      again = true;
+      return;
+    }
     pumping = true;
     try {
       do {

@@ -24,7 +24,9 @@ export interface StoredResponse {
 }
 
 export function requestHash(req: Pick<IdempotentRequest, 'method' | 'path' | 'body'>): string {
-  return createHash('sha256').update(`${req.method} ${req.path}\n${JSON.stringify(req.body ?? null)}`).digest('base64url');
+  return createHash('sha256')
+    .update(`${req.method} ${req.path}\n${JSON.stringify(req.body ?? null)}`)
+    .digest('base64url');
 }
 
 /**
@@ -50,7 +52,11 @@ export async function runIdempotent(
     if (isDomicileError(error) && error.status < 500) {
       await complete(db, req, error.status, error.toBody(), now());
     } else {
-      await db.deleteFrom('idempotency_keys').where('scope', '=', req.scope).where('key', '=', req.key).execute();
+      await db
+        .deleteFrom('idempotency_keys')
+        .where('scope', '=', req.scope)
+        .where('key', '=', req.key)
+        .execute();
     }
     throw error;
   }
@@ -60,37 +66,75 @@ export async function runIdempotent(
 
 /** Takes the key for this attempt, or returns the stored answer of an earlier one. */
 async function reserve(
-  db: Kysely<Database>, req: IdempotentRequest, hash: string, now: Date,
+  db: Kysely<Database>,
+  req: IdempotentRequest,
+  hash: string,
+  now: Date,
 ): Promise<StoredResponse | undefined> {
   const stamp = now.toISOString();
   try {
-    await db.insertInto('idempotency_keys').values({
-      scope: req.scope, key: req.key, request_hash: hash, state: 'in_flight',
-      status_code: null, response_body: null, created_at: stamp, updated_at: stamp,
-    }).execute();
+    await db
+      .insertInto('idempotency_keys')
+      .values({
+        scope: req.scope,
+        key: req.key,
+        request_hash: hash,
+        state: 'in_flight',
+        status_code: null,
+        response_body: null,
+        created_at: stamp,
+        updated_at: stamp,
+      })
+      .execute();
     return undefined;
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
   }
-  const row = await db.selectFrom('idempotency_keys').selectAll()
-    .where('scope', '=', req.scope).where('key', '=', req.key).executeTakeFirst();
+  const row = await db
+    .selectFrom('idempotency_keys')
+    .selectAll()
+    .where('scope', '=', req.scope)
+    .where('key', '=', req.key)
+    .executeTakeFirst();
   if (row === undefined) return reserve(db, req, hash, now);
   if (row.request_hash !== hash) throw new DomicileError('IDEMPOTENCY_KEY_REUSED');
   if (row.state === 'done' && row.status_code !== null && row.response_body !== null) {
-    return { status: row.status_code, body: JSON.parse(row.response_body) as unknown, replayed: true };
+    return {
+      status: row.status_code,
+      body: JSON.parse(row.response_body) as unknown,
+      replayed: true,
+    };
   }
   const abandoned = now.getTime() - Date.parse(row.updated_at) > ABANDONED_AFTER_MS;
   if (!abandoned) throw new DomicileError('IDEMPOTENCY_IN_PROGRESS');
   // Take the stale reservation over; only one taker wins the conditional update.
-  const taken = await db.updateTable('idempotency_keys').set({ updated_at: now.toISOString() })
-    .where('scope', '=', req.scope).where('key', '=', req.key).where('updated_at', '=', row.updated_at)
+  const taken = await db
+    .updateTable('idempotency_keys')
+    .set({ updated_at: now.toISOString() })
+    .where('scope', '=', req.scope)
+    .where('key', '=', req.key)
+    .where('updated_at', '=', row.updated_at)
     .executeTakeFirst();
   if (Number(taken.numUpdatedRows) !== 1) throw new DomicileError('IDEMPOTENCY_IN_PROGRESS');
   return undefined;
 }
 
-async function complete(db: Kysely<Database>, req: IdempotentRequest, status: number, body: unknown, now: Date): Promise<void> {
-  await db.updateTable('idempotency_keys')
-    .set({ state: 'done', status_code: status, response_body: JSON.stringify(body), updated_at: now.toISOString() })
-    .where('scope', '=', req.scope).where('key', '=', req.key).execute();
+async function complete(
+  db: Kysely<Database>,
+  req: IdempotentRequest,
+  status: number,
+  body: unknown,
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('idempotency_keys')
+    .set({
+      state: 'done',
+      status_code: status,
+      response_body: JSON.stringify(body),
+      updated_at: now.toISOString(),
+    })
+    .where('scope', '=', req.scope)
+    .where('key', '=', req.key)
+    .execute();
 }

@@ -1,1 +1,7 @@
-export { ABANDONED_AFTER_MS, requestHash, runIdempotent, type IdempotentRequest, type StoredResponse } from './idempotency-store.js';
+export {
+  ABANDONED_AFTER_MS,
+  requestHash,
+  runIdempotent,
+  type IdempotentRequest,
+  type StoredResponse,
+} from './idempotency-store.js';

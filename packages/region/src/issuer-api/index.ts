@@ -1,4 +1,6 @@
 export { TrustedIssuers, type TrustedIssuer } from './trusted-issuers.js';
 export {
-  verifyIssuerRequest, type IssuerRequestInput, type VerifiedIssuerRequest,
+  verifyIssuerRequest,
+  type IssuerRequestInput,
+  type VerifiedIssuerRequest,
 } from './issuer-request-verifier.js';

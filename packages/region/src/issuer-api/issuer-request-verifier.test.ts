@@ -14,19 +14,39 @@ let issuers: TrustedIssuers;
 let counter = 0;
 
 const claims = (o: Partial<api.IssuerRequestClaims> = {}): api.IssuerRequestClaims => ({
-  iss: 'liberty', aud: 'us', iat: Math.floor(NOW.getTime() / 1000), jti: `jti-${String(counter++).padStart(16, '0')}`,
-  method: 'POST', path: PATH, body: { reason: 'fraud_suspected' }, ...o,
+  iss: 'liberty',
+  aud: 'us',
+  iat: Math.floor(NOW.getTime() / 1000),
+  jti: `jti-${String(counter++).padStart(16, '0')}`,
+  method: 'POST',
+  path: PATH,
+  body: { reason: 'fraud_suspected' },
+  ...o,
 });
 const verify = (request: string | undefined, o: { path?: string; now?: Date } = {}) =>
-  verifyIssuerRequest(db, issuers, { request, method: 'POST', path: o.path ?? PATH, region: 'us', now: o.now ?? NOW });
-const codeOf = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => 'accepted', (e: unknown) => (e as { code?: unknown }).code);
+  verifyIssuerRequest(db, issuers, {
+    request,
+    method: 'POST',
+    path: o.path ?? PATH,
+    region: 'us',
+    now: o.now ?? NOW,
+  });
+const codeOf = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => 'accepted',
+    (e: unknown) => (e as { code?: unknown }).code,
+  );
 
 beforeAll(async () => {
   db = await openDatabase('sqlite::memory:');
   liberty = await generateKeyPairJwk('sig');
-  issuers = await TrustedIssuers.fromConfig([{ id: 'liberty', publicKey: liberty.publicJwk, productIds: ['us-liberty-visa'] }]);
+  issuers = await TrustedIssuers.fromConfig([
+    { id: 'liberty', publicKey: liberty.publicJwk, productIds: ['us-liberty-visa'] },
+  ]);
 });
-afterAll(async () => { await db.destroy(); });
+afterAll(async () => {
+  await db.destroy();
+});
 
 describe('verifyIssuerRequest', () => {
   it('accepts a request signed by a trusted issuer for this region, method and path', async () => {
@@ -42,16 +62,38 @@ describe('verifyIssuerRequest', () => {
 
   it('refuses an unknown key, another typ, and a request for another region, method or path', async () => {
     const stranger = await generateKeyPairJwk('sig');
-    expect(await codeOf(verify(await signJson(claims(), stranger.privateJwk, api.ISSUER_API_TYP)))).toBe('ISSUER_AUTH_INVALID');
-    expect(await codeOf(verify(await signJson(claims(), liberty.privateJwk, 'dpop+jwt')))).toBe('ISSUER_AUTH_INVALID');
-    for (const wrong of [{ aud: 'cn' }, { iss: 'prairie' }, { method: 'PUT' as const }, { path: '/v1/issuer/credentials/other_token/delete' }]) {
-      expect(await codeOf(verify(await signJson(claims(wrong), liberty.privateJwk, api.ISSUER_API_TYP))), JSON.stringify(wrong)).toBe('ISSUER_AUTH_INVALID');
+    expect(
+      await codeOf(verify(await signJson(claims(), stranger.privateJwk, api.ISSUER_API_TYP))),
+    ).toBe('ISSUER_AUTH_INVALID');
+    expect(await codeOf(verify(await signJson(claims(), liberty.privateJwk, 'dpop+jwt')))).toBe(
+      'ISSUER_AUTH_INVALID',
+    );
+    for (const wrong of [
+      { aud: 'cn' },
+      { iss: 'prairie' },
+      { method: 'PUT' as const },
+      { path: '/v1/issuer/credentials/other_token/delete' },
+    ]) {
+      expect(
+        await codeOf(verify(await signJson(claims(wrong), liberty.privateJwk, api.ISSUER_API_TYP))),
+        JSON.stringify(wrong),
+      ).toBe('ISSUER_AUTH_INVALID');
     }
-    expect(await codeOf(verify(await signJson({ ...claims(), jti: 'short' }, liberty.privateJwk, api.ISSUER_API_TYP)))).toBe('ISSUER_AUTH_INVALID');
+    expect(
+      await codeOf(
+        verify(
+          await signJson({ ...claims(), jti: 'short' }, liberty.privateJwk, api.ISSUER_API_TYP),
+        ),
+      ),
+    ).toBe('ISSUER_AUTH_INVALID');
   });
 
   it('refuses a stale request and a replayed one, and forgets jtis once they could not pass anyway', async () => {
-    const old = await signJson(claims({ iat: Math.floor(NOW.getTime() / 1000) - api.ISSUER_API_MAX_AGE_SECONDS - 1 }), liberty.privateJwk, api.ISSUER_API_TYP);
+    const old = await signJson(
+      claims({ iat: Math.floor(NOW.getTime() / 1000) - api.ISSUER_API_MAX_AGE_SECONDS - 1 }),
+      liberty.privateJwk,
+      api.ISSUER_API_TYP,
+    );
     expect(await codeOf(verify(old))).toBe('ISSUER_AUTH_EXPIRED');
     const once = await signJson(claims(), liberty.privateJwk, api.ISSUER_API_TYP);
     expect(await codeOf(verify(once))).toBe('accepted');
@@ -72,13 +114,26 @@ describe('TrustedIssuers', () => {
   it('refuses a configuration that is ambiguous or holds a private key', async () => {
     const other = await generateKeyPairJwk('sig');
     const bad = [
-      [{ id: 'a', publicKey: liberty.publicJwk, productIds: ['p'] }, { id: 'b', publicKey: other.publicJwk, productIds: ['p'] }],
-      [{ id: 'a', publicKey: liberty.publicJwk, productIds: [] }, { id: 'a', publicKey: other.publicJwk, productIds: [] }],
-      [{ id: 'a', publicKey: liberty.publicJwk, productIds: [] }, { id: 'b', publicKey: liberty.publicJwk, productIds: [] }],
+      [
+        { id: 'a', publicKey: liberty.publicJwk, productIds: ['p'] },
+        { id: 'b', publicKey: other.publicJwk, productIds: ['p'] },
+      ],
+      [
+        { id: 'a', publicKey: liberty.publicJwk, productIds: [] },
+        { id: 'a', publicKey: other.publicJwk, productIds: [] },
+      ],
+      [
+        { id: 'a', publicKey: liberty.publicJwk, productIds: [] },
+        { id: 'b', publicKey: liberty.publicJwk, productIds: [] },
+      ],
       [{ id: 'a', publicKey: liberty.privateJwk, productIds: [] }],
       [{ id: 'a b', publicKey: liberty.publicJwk, productIds: [] }],
       [{ id: 'a', publicKey: liberty.publicJwk, webhookUrl: 'ftp://x', productIds: [] }],
     ];
-    for (const config of bad) expect(await codeOf(TrustedIssuers.fromConfig(config)), JSON.stringify(config.map((c) => c.id))).toBe('CONFIG_INVALID');
+    for (const config of bad)
+      expect(
+        await codeOf(TrustedIssuers.fromConfig(config)),
+        JSON.stringify(config.map((c) => c.id)),
+      ).toBe('CONFIG_INVALID');
   });
 });

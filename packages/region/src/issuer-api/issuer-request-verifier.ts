@@ -30,23 +30,48 @@ export interface VerifiedIssuerRequest {
  * node of the region). Which check failed stays in `cause`.
  */
 export async function verifyIssuerRequest(
-  db: Kysely<Database>, issuers: TrustedIssuers, input: IssuerRequestInput,
+  db: Kysely<Database>,
+  issuers: TrustedIssuers,
+  input: IssuerRequestInput,
 ): Promise<VerifiedIssuerRequest> {
-  if (input.request === undefined || input.request === '') throw new DomicileError('ISSUER_AUTH_REQUIRED');
+  if (input.request === undefined || input.request === '')
+    throw new DomicileError('ISSUER_AUTH_REQUIRED');
   const kid = peekHeader(input.request)?.kid;
   const issuer = kid === undefined ? undefined : issuers.byKid(kid);
-  if (issuer === undefined) throw new DomicileError('ISSUER_AUTH_INVALID', { cause: 'no trusted issuer has this kid' });
-  const claims = await verifyJson(input.request, issuer.publicKey, api.ISSUER_API_TYP, 'ISSUER_AUTH_INVALID');
-  if (!Value.Check(api.IssuerRequestClaims, claims)) throw new DomicileError('ISSUER_AUTH_INVALID', { cause: 'claims schema' });
-  const mismatch = claims.iss !== issuer.id ? 'iss' : claims.aud !== input.region ? 'aud'
-    : claims.method !== input.method ? 'method' : claims.path !== input.path ? 'path' : undefined;
-  if (mismatch !== undefined) throw new DomicileError('ISSUER_AUTH_INVALID', { cause: `${mismatch} differs` });
+  if (issuer === undefined)
+    throw new DomicileError('ISSUER_AUTH_INVALID', { cause: 'no trusted issuer has this kid' });
+  const claims = await verifyJson(
+    input.request,
+    issuer.publicKey,
+    api.ISSUER_API_TYP,
+    'ISSUER_AUTH_INVALID',
+  );
+  if (!Value.Check(api.IssuerRequestClaims, claims))
+    throw new DomicileError('ISSUER_AUTH_INVALID', { cause: 'claims schema' });
+  const mismatch =
+    claims.iss !== issuer.id
+      ? 'iss'
+      : claims.aud !== input.region
+        ? 'aud'
+        : claims.method !== input.method
+          ? 'method'
+          : claims.path !== input.path
+            ? 'path'
+            : undefined;
+  if (mismatch !== undefined)
+    throw new DomicileError('ISSUER_AUTH_INVALID', { cause: `${mismatch} differs` });
   const nowSeconds = Math.floor(input.now.getTime() / 1000);
-  if (Math.abs(claims.iat - nowSeconds) > api.ISSUER_API_MAX_AGE_SECONDS) throw new DomicileError('ISSUER_AUTH_EXPIRED');
+  if (Math.abs(claims.iat - nowSeconds) > api.ISSUER_API_MAX_AGE_SECONDS)
+    throw new DomicileError('ISSUER_AUTH_EXPIRED');
   // Kept until a request with this iat could no longer pass the age check anyway.
-  const expires = new Date((Math.max(claims.iat, nowSeconds) + api.ISSUER_API_MAX_AGE_SECONDS + 1) * 1000).toISOString();
+  const expires = new Date(
+    (Math.max(claims.iat, nowSeconds) + api.ISSUER_API_MAX_AGE_SECONDS + 1) * 1000,
+  ).toISOString();
   try {
-    await db.insertInto('issuer_api_jtis').values({ issuer_id: issuer.id, jti: claims.jti, expires_at: expires }).execute();
+    await db
+      .insertInto('issuer_api_jtis')
+      .values({ issuer_id: issuer.id, jti: claims.jti, expires_at: expires })
+      .execute();
   } catch (cause) {
     if (isUniqueViolation(cause)) throw new DomicileError('ISSUER_AUTH_REPLAYED');
     throw cause;

@@ -23,13 +23,15 @@ export class TrustedIssuers {
   readonly #byId: ReadonlyMap<string, TrustedIssuer>;
 
   private constructor(issuers: readonly TrustedIssuer[]) {
-    const invalid = (reason: string): DomicileError => new DomicileError('CONFIG_INVALID', { details: { reason } });
+    const invalid = (reason: string): DomicileError =>
+      new DomicileError('CONFIG_INVALID', { details: { reason } });
     const byKid = new Map<string, TrustedIssuer>();
     const byProduct = new Map<string, TrustedIssuer>();
     const byId = new Map<string, TrustedIssuer>();
     for (const issuer of issuers) {
       if (byId.has(issuer.id)) throw invalid(`issuer ${issuer.id} is listed twice`);
-      if (byKid.has(issuer.publicKey.kid)) throw invalid(`issuer ${issuer.id} shares its key with another issuer`);
+      if (byKid.has(issuer.publicKey.kid))
+        throw invalid(`issuer ${issuer.id} shares its key with another issuer`);
       byId.set(issuer.id, issuer);
       byKid.set(issuer.publicKey.kid, issuer);
       for (const product of issuer.productIds) {
@@ -46,13 +48,23 @@ export class TrustedIssuers {
   static async fromConfig(configs: readonly TrustedIssuerConfig[] = []): Promise<TrustedIssuers> {
     const issuers: TrustedIssuer[] = [];
     for (const c of configs) {
-      const invalid = (reason: string): DomicileError => new DomicileError('CONFIG_INVALID', { details: { reason: `issuer ${c.id}: ${reason}` } });
-      if (!ISSUER_ID.test(c.id)) throw new DomicileError('CONFIG_INVALID', { details: { reason: 'an issuer id is not 1-64 of A-Z a-z 0-9 _ . -' } });
+      const invalid = (reason: string): DomicileError =>
+        new DomicileError('CONFIG_INVALID', { details: { reason: `issuer ${c.id}: ${reason}` } });
+      if (!ISSUER_ID.test(c.id))
+        throw new DomicileError('CONFIG_INVALID', {
+          details: { reason: 'an issuer id is not 1-64 of A-Z a-z 0-9 _ . -' },
+        });
       if (!isPublicP256Jwk(c.publicKey)) throw invalid('publicKey must be a public P-256 JWK');
-      if (c.webhookUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(c.webhookUrl)) throw invalid('webhookUrl must be an http(s) URL');
+      if (c.webhookUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(c.webhookUrl))
+        throw invalid('webhookUrl must be an http(s) URL');
       const { kty, crv, x, y } = c.publicKey;
       const publicKey: PublicJwk = { kty, crv, x, y, kid: await jwkThumbprint(c.publicKey) };
-      issuers.push({ id: c.id, publicKey, webhookUrl: c.webhookUrl, productIds: new Set(c.productIds) });
+      issuers.push({
+        id: c.id,
+        publicKey,
+        webhookUrl: c.webhookUrl,
+        productIds: new Set(c.productIds),
+      });
     }
     return new TrustedIssuers(issuers);
   }

@@ -13,7 +13,11 @@ export interface CardProduct {
   readonly termsUrl: string;
   readonly terms: { readonly id: string; readonly text: string };
   /** `background` and `foreground` are `#rrggbb`; `label` is the product name printed on the art. */
-  readonly art: { readonly background: string; readonly foreground: string; readonly label: string };
+  readonly art: {
+    readonly background: string;
+    readonly foreground: string;
+    readonly label: string;
+  };
 }
 
 /** What the region knows of the account asking to provision: the issuer's risk input. */

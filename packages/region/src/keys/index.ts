@@ -1,3 +1,8 @@
 export {
-  RegionKeySetSchema, generateRegionKeySet, loadRegionKeySet, publicKeysOf, saveRegionKeySet, type RegionKeySet,
+  RegionKeySetSchema,
+  generateRegionKeySet,
+  loadRegionKeySet,
+  publicKeysOf,
+  saveRegionKeySet,
+  type RegionKeySet,
 } from './region-keys.js';

@@ -2,11 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { DomicileError, generateKeyPairJwk, type PrivateJwk, type PublicJwk } from '@domicile/protocol';
+import {
+  DomicileError,
+  generateKeyPairJwk,
+  type PrivateJwk,
+  type PublicJwk,
+  definedProps,
+} from '@domicile/protocol';
 
 const PrivateJwkSchema = Type.Object({
-  kty: Type.Literal('EC'), crv: Type.Literal('P-256'), x: Type.String(), y: Type.String(), d: Type.String(),
-  kid: Type.String(), alg: Type.Optional(Type.String()), use: Type.Optional(Type.String()),
+  kty: Type.Literal('EC'),
+  crv: Type.Literal('P-256'),
+  x: Type.String(),
+  y: Type.String(),
+  d: Type.String(),
+  kid: Type.String(),
+  alg: Type.Optional(Type.String()),
+  use: Type.Optional(Type.String()),
 });
 const Base64Url32 = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
 
@@ -33,12 +45,16 @@ export const RegionKeySetSchema = Type.Object({
 });
 
 export type RegionKeySet = Static<typeof RegionKeySetSchema> & {
-  signing: PrivateJwk; encryption: PrivateJwk; tsm: PrivateJwk;
+  signing: PrivateJwk;
+  encryption: PrivateJwk;
+  tsm: PrivateJwk;
 };
 
 export async function generateRegionKeySet(region: string): Promise<RegionKeySet> {
   const [signing, encryption, tsm] = await Promise.all([
-    generateKeyPairJwk('sig'), generateKeyPairJwk('enc'), generateKeyPairJwk('sig'),
+    generateKeyPairJwk('sig'),
+    generateKeyPairJwk('enc'),
+    generateKeyPairJwk('sig'),
   ]);
   return {
     region,
@@ -55,10 +71,14 @@ export async function generateRegionKeySet(region: string): Promise<RegionKeySet
   };
 }
 
-export function publicKeysOf(keys: RegionKeySet): { signing: PublicJwk; encryption: PublicJwk; tsm: PublicJwk } {
+export function publicKeysOf(keys: RegionKeySet): {
+  signing: PublicJwk;
+  encryption: PublicJwk;
+  tsm: PublicJwk;
+} {
   const pub = (k: PrivateJwk): PublicJwk => {
     const { kty, crv, x, y, kid, alg, use } = k;
-    return { kty, crv, x, y, kid, ...(alg === undefined ? {} : { alg }), ...(use === undefined ? {} : { use }) };
+    return { kty, crv, x, y, kid, ...definedProps({ alg, use }) };
   };
   return { signing: pub(keys.signing), encryption: pub(keys.encryption), tsm: pub(keys.tsm) };
 }
@@ -74,6 +94,7 @@ export async function loadRegionKeySet(path: string): Promise<RegionKeySet> {
   } catch (cause) {
     throw new DomicileError('CONFIG_INVALID', { details: { file: path }, cause });
   }
-  if (!Value.Check(RegionKeySetSchema, parsed)) throw new DomicileError('CONFIG_INVALID', { details: { file: path } });
+  if (!Value.Check(RegionKeySetSchema, parsed))
+    throw new DomicileError('CONFIG_INVALID', { details: { file: path } });
   return parsed as RegionKeySet;
 }

@@ -27,7 +27,11 @@ export interface CredentialStateResult {
 }
 
 const REASON = /^[a-z][a-z0-9_]{0,63}$/;
-const EVENT: Record<api.LifecycleAction, api.WebhookEventType> = { suspend: 'token.suspended', resume: 'token.resumed', delete: 'token.deleted' };
+const EVENT: Record<api.LifecycleAction, api.WebhookEventType> = {
+  suspend: 'token.suspended',
+  resume: 'token.resumed',
+  delete: 'token.deleted',
+};
 // Two changes racing for one credential: the loser reads the winner's state and plans again.
 const ATTEMPTS = 3;
 
@@ -49,8 +53,13 @@ export interface AppliedStateChange extends CredentialStateResult {
  * @throws DomicileError `CREDENTIAL_NOT_FOUND`, `CREDENTIAL_STATE` (a deleted token),
  *   `RESUME_NOT_ALLOWED` (suspended by a stronger actor), `VALIDATION_FAILED` (a malformed reason).
  */
-export async function changeCredentialState(ctx: RegionContext, change: CredentialStateChange): Promise<CredentialStateResult> {
-  const applied = await ctx.db.transaction().execute((trx) => applyCredentialStateChange(trx, ctx, change));
+export async function changeCredentialState(
+  ctx: RegionContext,
+  change: CredentialStateChange,
+): Promise<CredentialStateResult> {
+  const applied = await ctx.db
+    .transaction()
+    .execute((trx) => applyCredentialStateChange(trx, ctx, change));
   wakeAfterStateChange(ctx, applied);
   return { credential: applied.credential, changed: applied.changed, productId: applied.productId };
 }
@@ -61,44 +70,90 @@ export async function changeCredentialState(ctx: RegionContext, change: Credenti
  * {@link wakeAfterStateChange} with the result.
  */
 export async function applyCredentialStateChange(
-  trx: Kysely<Database>, ctx: RegionContext, change: CredentialStateChange,
+  trx: Kysely<Database>,
+  ctx: RegionContext,
+  change: CredentialStateChange,
 ): Promise<AppliedStateChange> {
-  if (!REASON.test(change.reason)) throw new DomicileError('VALIDATION_FAILED', { details: { field: 'reason', rule: 'pattern' } });
+  if (!REASON.test(change.reason))
+    throw new DomicileError('VALIDATION_FAILED', { details: { field: 'reason', rule: 'pattern' } });
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    const credential = await trx.selectFrom('credentials').selectAll().where('token_ref', '=', change.tokenRef).executeTakeFirst();
+    const credential = await trx
+      .selectFrom('credentials')
+      .selectAll()
+      .where('token_ref', '=', change.tokenRef)
+      .executeTakeFirst();
     if (credential === undefined) throw new DomicileError('CREDENTIAL_NOT_FOUND');
     const lifecycle = await loadLifecycle(trx, credential);
-    const plan = planTransition({
-      state: credential.state, suspendedBy: actorOf(lifecycle.suspended_by), resumeState: resumeStateOf(lifecycle.resume_state),
-    }, change.action, change.actor);
+    const plan = planTransition(
+      {
+        state: credential.state,
+        suspendedBy: actorOf(lifecycle.suspended_by),
+        resumeState: resumeStateOf(lifecycle.resume_state),
+      },
+      change.action,
+      change.actor,
+    );
     const now = ctx.now();
     const stamp = now.toISOString();
     const actor = change.actorId === undefined ? change.actor : `${change.actor}:${change.actorId}`;
     if (plan.kind === 'unchanged') {
       if (plan.suspendedBy !== undefined) {
-        await trx.updateTable('credential_lifecycle').set({ suspended_by: plan.suspendedBy, updated_at: stamp })
-          .where('credential_id', '=', credential.id).execute();
-        await audit(trx, { at: stamp, actor, action: 'credential.suspension_taken_over', subject: credential.token_ref, detail: { reason: change.reason } });
+        await trx
+          .updateTable('credential_lifecycle')
+          .set({ suspended_by: plan.suspendedBy, updated_at: stamp })
+          .where('credential_id', '=', credential.id)
+          .execute();
+        await audit(trx, {
+          at: stamp,
+          actor,
+          action: 'credential.suspension_taken_over',
+          subject: credential.token_ref,
+          detail: { reason: change.reason },
+        });
       }
       return { credential, changed: false, productId: lifecycle.product_id, webhookQueued: false };
     }
     // Conditional on the state read: a change committed meanwhile is read again, not overwritten.
-    const moved = await trx.updateTable('credentials').set({ state: plan.to, updated_at: stamp })
-      .where('id', '=', credential.id).where('state', '=', credential.state).executeTakeFirst();
+    const moved = await trx
+      .updateTable('credentials')
+      .set({ state: plan.to, updated_at: stamp })
+      .where('id', '=', credential.id)
+      .where('state', '=', credential.state)
+      .executeTakeFirst();
     if (moved.numUpdatedRows === 0n) continue;
-    await trx.updateTable('credential_lifecycle').set({ suspended_by: plan.suspendedBy, resume_state: plan.resumeState, updated_at: stamp })
-      .where('credential_id', '=', credential.id).execute();
+    await trx
+      .updateTable('credential_lifecycle')
+      .set({ suspended_by: plan.suspendedBy, resume_state: plan.resumeState, updated_at: stamp })
+      .where('credential_id', '=', credential.id)
+      .execute();
     if (plan.to === 'deleted') await ctx.vault.erase(trx, credential.vault_record_id);
     const updated: CredentialRow = { ...credential, state: plan.to, updated_at: stamp };
     await insertNotification(trx, credential.device_id, notificationOf(change, updated), now);
-    const webhook = await enqueueTokenEvent(trx, { region: ctx.self.id, issuers: ctx.trustedIssuers }, {
-      type: EVENT[change.action], credential: updated, productId: lifecycle.product_id, actor: change.actor, reason: change.reason, now,
-    });
+    const webhook = await enqueueTokenEvent(
+      trx,
+      { region: ctx.self.id, issuers: ctx.trustedIssuers },
+      {
+        type: EVENT[change.action],
+        credential: updated,
+        productId: lifecycle.product_id,
+        actor: change.actor,
+        reason: change.reason,
+        now,
+      },
+    );
     await audit(trx, {
-      at: stamp, actor, action: `credential.${change.action}`, subject: credential.token_ref,
+      at: stamp,
+      actor,
+      action: `credential.${change.action}`,
+      subject: credential.token_ref,
       detail: { from: credential.state, to: plan.to, reason: change.reason },
     });
-    return { credential: updated, changed: true, productId: lifecycle.product_id, webhookQueued: webhook !== undefined };
+    return {
+      credential: updated,
+      changed: true,
+      productId: lifecycle.product_id,
+      webhookQueued: webhook !== undefined,
+    };
   }
   throw new DomicileError('SERVICE_UNAVAILABLE', { details: { reason: 'concurrent changes' } });
 }
@@ -109,11 +164,21 @@ export function wakeAfterStateChange(ctx: RegionContext, applied: AppliedStateCh
   if (applied.webhookQueued) ctx.webhookWorker.kick();
 }
 
-function notificationOf(change: CredentialStateChange, updated: CredentialRow): api.NotificationData {
+function notificationOf(
+  change: CredentialStateChange,
+  updated: CredentialRow,
+): api.NotificationData {
   const base = { tokenRef: updated.token_ref, actor: change.actor, reason: change.reason };
   switch (change.action) {
-    case 'suspend': return { type: 'credential.suspended', ...base };
-    case 'delete': return { type: 'credential.deleted', ...base };
-    case 'resume': return { type: 'credential.resumed', ...base, state: updated.state === 'pending_activation' ? 'pending_activation' : 'active' };
+    case 'suspend':
+      return { type: 'credential.suspended', ...base };
+    case 'delete':
+      return { type: 'credential.deleted', ...base };
+    case 'resume':
+      return {
+        type: 'credential.resumed',
+        ...base,
+        state: updated.state === 'pending_activation' ? 'pending_activation' : 'active',
+      };
   }
 }

@@ -7,25 +7,51 @@ import { enqueueTokenEvent } from '../webhooks/index.js';
  * The lifecycle row of a credential. A credential without one (made by a path that did not record
  * it) gets it now, its product read from the provisioning session, as migration 0003 does.
  */
-export async function loadLifecycle(trx: Kysely<Database>, credential: CredentialRow): Promise<CredentialLifecycleRow> {
-  const row = await trx.selectFrom('credential_lifecycle').selectAll().where('credential_id', '=', credential.id).executeTakeFirst();
+export async function loadLifecycle(
+  trx: Kysely<Database>,
+  credential: CredentialRow,
+): Promise<CredentialLifecycleRow> {
+  const row = await trx
+    .selectFrom('credential_lifecycle')
+    .selectAll()
+    .where('credential_id', '=', credential.id)
+    .executeTakeFirst();
   if (row !== undefined) return row;
   const made: CredentialLifecycleRow = {
-    credential_id: credential.id, token_ref: credential.token_ref, product_id: await productIdFromSession(trx, credential.session_id),
-    suspended_by: null, resume_state: null, updated_at: credential.updated_at,
+    credential_id: credential.id,
+    token_ref: credential.token_ref,
+    product_id: await productIdFromSession(trx, credential.session_id),
+    suspended_by: null,
+    resume_state: null,
+    updated_at: credential.updated_at,
   };
-  await trx.insertInto('credential_lifecycle').values(made).onConflict((oc) => oc.column('credential_id').doNothing()).execute();
+  await trx
+    .insertInto('credential_lifecycle')
+    .values(made)
+    .onConflict((oc) => oc.column('credential_id').doNothing())
+    .execute();
   return made;
 }
 
 /** The card product of a credential, without writing anything. */
-export async function productIdOf(db: Kysely<Database>, credential: CredentialRow): Promise<string> {
-  const row = await db.selectFrom('credential_lifecycle').select('product_id').where('credential_id', '=', credential.id).executeTakeFirst();
+export async function productIdOf(
+  db: Kysely<Database>,
+  credential: CredentialRow,
+): Promise<string> {
+  const row = await db
+    .selectFrom('credential_lifecycle')
+    .select('product_id')
+    .where('credential_id', '=', credential.id)
+    .executeTakeFirst();
   return row?.product_id ?? productIdFromSession(db, credential.session_id);
 }
 
 async function productIdFromSession(db: Kysely<Database>, sessionId: string): Promise<string> {
-  const session = await db.selectFrom('provisioning_sessions').select('product').where('id', '=', sessionId).executeTakeFirst();
+  const session = await db
+    .selectFrom('provisioning_sessions')
+    .select('product')
+    .where('id', '=', sessionId)
+    .executeTakeFirst();
   try {
     const id: unknown = (JSON.parse(session?.product ?? 'null') as { id?: unknown } | null)?.id;
     return typeof id === 'string' ? id : '';
@@ -39,12 +65,25 @@ async function productIdFromSession(db: Kysely<Database>, sessionId: string): Pr
  * card product (which issuer may act on it) and queues the `token.created` webhook for that issuer.
  */
 export async function recordTokenCreated(
-  trx: Kysely<Database>, ctx: RegionContext, input: { readonly credential: CredentialRow; readonly productId: string; readonly now: Date },
+  trx: Kysely<Database>,
+  ctx: RegionContext,
+  input: { readonly credential: CredentialRow; readonly productId: string; readonly now: Date },
 ): Promise<void> {
   const { credential, productId, now } = input;
-  await trx.insertInto('credential_lifecycle').values({
-    credential_id: credential.id, token_ref: credential.token_ref, product_id: productId,
-    suspended_by: null, resume_state: null, updated_at: now.toISOString(),
-  }).execute();
-  await enqueueTokenEvent(trx, { region: ctx.self.id, issuers: ctx.trustedIssuers }, { type: 'token.created', credential, productId, now });
+  await trx
+    .insertInto('credential_lifecycle')
+    .values({
+      credential_id: credential.id,
+      token_ref: credential.token_ref,
+      product_id: productId,
+      suspended_by: null,
+      resume_state: null,
+      updated_at: now.toISOString(),
+    })
+    .execute();
+  await enqueueTokenEvent(
+    trx,
+    { region: ctx.self.id, issuers: ctx.trustedIssuers },
+    { type: 'token.created', credential, productId, now },
+  );
 }

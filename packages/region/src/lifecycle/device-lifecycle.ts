@@ -10,13 +10,25 @@ import { changeCredentialState } from './change-credential-state.js';
  * report suspended. The reason defaults to `user_request`.
  */
 export async function changeStateFromDevice(
-  ctx: RegionContext, who: AuthenticatedDevice, tokenRef: string, action: api.LifecycleAction, request: api.CredentialLifecycleRequest,
+  ctx: RegionContext,
+  who: AuthenticatedDevice,
+  tokenRef: string,
+  action: api.LifecycleAction,
+  request: api.CredentialLifecycleRequest,
 ): Promise<api.CredentialResponse> {
-  const owned = await ctx.db.selectFrom('credentials').select('id')
-    .where('token_ref', '=', tokenRef).where('device_id', '=', who.device.id).executeTakeFirst();
+  const owned = await ctx.db
+    .selectFrom('credentials')
+    .select('id')
+    .where('token_ref', '=', tokenRef)
+    .where('device_id', '=', who.device.id)
+    .executeTakeFirst();
   if (owned === undefined) throw new DomicileError('CREDENTIAL_NOT_FOUND');
   const { credential } = await changeCredentialState(ctx, {
-    tokenRef, action, actor: 'device', reason: request.reason ?? 'user_request', actorId: who.device.id,
+    tokenRef,
+    action,
+    actor: 'device',
+    reason: request.reason ?? 'user_request',
+    actorId: who.device.id,
   });
   return { credential: credentialView(ctx, credential) };
 }

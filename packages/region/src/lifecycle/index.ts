@@ -1,6 +1,10 @@
 export {
-  applyCredentialStateChange, changeCredentialState, wakeAfterStateChange,
-  type AppliedStateChange, type CredentialStateChange, type CredentialStateResult,
+  applyCredentialStateChange,
+  changeCredentialState,
+  wakeAfterStateChange,
+  type AppliedStateChange,
+  type CredentialStateChange,
+  type CredentialStateResult,
 } from './change-credential-state.js';
 export { changeStateFromDevice } from './device-lifecycle.js';
 export { changeStateAsIssuer, issuerCredentialView } from './issuer-lifecycle.js';

@@ -10,19 +10,47 @@ import { productIdOf } from './credential-lifecycle-store.js';
  * its own products (`ISSUER_FORBIDDEN` otherwise), with the issuer's (strongest) authority.
  */
 export async function changeStateAsIssuer(
-  ctx: RegionContext, issuer: TrustedIssuer, tokenRef: string, action: api.LifecycleAction, body: api.IssuerLifecycleBody,
+  ctx: RegionContext,
+  issuer: TrustedIssuer,
+  tokenRef: string,
+  action: api.LifecycleAction,
+  body: api.IssuerLifecycleBody,
 ): Promise<api.IssuerCredentialResponse> {
-  const credential = await ctx.db.selectFrom('credentials').selectAll().where('token_ref', '=', tokenRef).executeTakeFirst();
+  const credential = await ctx.db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('token_ref', '=', tokenRef)
+    .executeTakeFirst();
   if (credential === undefined) throw new DomicileError('CREDENTIAL_NOT_FOUND');
-  if (!issuer.productIds.has(await productIdOf(ctx.db, credential))) throw new DomicileError('ISSUER_FORBIDDEN');
-  const result = await changeCredentialState(ctx, { tokenRef, action, actor: 'issuer', reason: body.reason, actorId: issuer.id });
-  return { credential: issuerCredentialView(ctx, result.credential, result.productId), changed: result.changed };
+  if (!issuer.productIds.has(await productIdOf(ctx.db, credential)))
+    throw new DomicileError('ISSUER_FORBIDDEN');
+  const result = await changeCredentialState(ctx, {
+    tokenRef,
+    action,
+    actor: 'issuer',
+    reason: body.reason,
+    actorId: issuer.id,
+  });
+  return {
+    credential: issuerCredentialView(ctx, result.credential, result.productId),
+    changed: result.changed,
+  };
 }
 
 /** A token as its issuer sees it: masked numbers, state and product. */
-export function issuerCredentialView(ctx: RegionContext, c: CredentialRow, productId: string): api.IssuerCredentialView {
+export function issuerCredentialView(
+  ctx: RegionContext,
+  c: CredentialRow,
+  productId: string,
+): api.IssuerCredentialView {
   return {
-    tokenRef: c.token_ref, region: ctx.self.id, productId, network: c.network as api.IssuerCredentialView['network'],
-    last4: c.last4, tokenLast4: c.token_number.slice(-4), state: c.state, updatedAt: c.updated_at,
+    tokenRef: c.token_ref,
+    region: ctx.self.id,
+    productId,
+    network: c.network as api.IssuerCredentialView['network'],
+    last4: c.last4,
+    tokenLast4: c.token_number.slice(-4),
+    state: c.state,
+    updatedAt: c.updated_at,
   };
 }

@@ -14,11 +14,11 @@ export type Transition =
   /** Nothing changes on the token; a stronger actor suspending again takes over the suspension. */
   | { readonly kind: 'unchanged'; readonly suspendedBy?: api.LifecycleActor }
   | {
-    readonly kind: 'change';
-    readonly to: api.CredentialState;
-    readonly suspendedBy: api.LifecycleActor | null;
-    readonly resumeState: api.ResumedState | null;
-  };
+      readonly kind: 'change';
+      readonly to: api.CredentialState;
+      readonly suspendedBy: api.LifecycleActor | null;
+      readonly resumeState: api.ResumedState | null;
+    };
 
 // Authority rises from the user's device, to the region acting on a lost-device report, to the issuer.
 const RANK: Readonly<Record<api.LifecycleActor, number>> = { device: 0, system: 1, issuer: 2 };
@@ -34,7 +34,11 @@ const RANK: Readonly<Record<api.LifecycleActor, number>> = { device: 0, system: 
  * - asking for the state a token already has changes nothing (idempotent);
  * - nothing but delete applies to a deleted token: `CREDENTIAL_STATE`.
  */
-export function planTransition(current: LifecycleSnapshot, action: api.LifecycleAction, actor: api.LifecycleActor): Transition {
+export function planTransition(
+  current: LifecycleSnapshot,
+  action: api.LifecycleAction,
+  actor: api.LifecycleActor,
+): Transition {
   if (current.state === 'deleted') {
     if (action === 'delete') return { kind: 'unchanged' };
     throw new DomicileError('CREDENTIAL_STATE', { details: { state: current.state } });
@@ -43,13 +47,22 @@ export function planTransition(current: LifecycleSnapshot, action: api.Lifecycle
     case 'delete':
       return { kind: 'change', to: 'deleted', suspendedBy: null, resumeState: null };
     case 'suspend':
-      if (current.state !== 'suspended') return { kind: 'change', to: 'suspended', suspendedBy: actor, resumeState: current.state };
-      return RANK[actor] > RANK[suspenderOf(current)] ? { kind: 'unchanged', suspendedBy: actor } : { kind: 'unchanged' };
+      if (current.state !== 'suspended')
+        return { kind: 'change', to: 'suspended', suspendedBy: actor, resumeState: current.state };
+      return RANK[actor] > RANK[suspenderOf(current)]
+        ? { kind: 'unchanged', suspendedBy: actor }
+        : { kind: 'unchanged' };
     case 'resume': {
       if (current.state !== 'suspended') return { kind: 'unchanged' };
       const suspender = suspenderOf(current);
-      if (RANK[actor] < RANK[suspender]) throw new DomicileError('RESUME_NOT_ALLOWED', { details: { suspendedBy: suspender } });
-      return { kind: 'change', to: current.resumeState ?? 'pending_activation', suspendedBy: null, resumeState: null };
+      if (RANK[actor] < RANK[suspender])
+        throw new DomicileError('RESUME_NOT_ALLOWED', { details: { suspendedBy: suspender } });
+      return {
+        kind: 'change',
+        to: current.resumeState ?? 'pending_activation',
+        suspendedBy: null,
+        resumeState: null,
+      };
     }
   }
 }

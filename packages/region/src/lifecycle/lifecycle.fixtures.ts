@@ -13,13 +13,24 @@ const id = (): string => randomBytes(12).toString('base64url');
 let fixture: RegionFixture | undefined;
 
 /** An in-memory `us` region (not listening) trusting `issuers`; its workers poll rarely, tests drive them. */
-export async function lifecycleRegion(issuers: readonly TrustedIssuerConfig[] = [], webhooks: WebhookDeliveryConfig = { pollMs: 60_000 }): Promise<Region> {
+export async function lifecycleRegion(
+  issuers: readonly TrustedIssuerConfig[] = [],
+  webhooks: WebhookDeliveryConfig = { pollMs: 60_000 },
+): Promise<Region> {
   fixture ??= await createRegionFixture();
   const keys = fixture.keys.get('us');
   if (keys === undefined) throw new Error('no us keys');
   return createRegion({
-    region: 'us', directoryJws: fixture.directoryJws, authorityKey: fixture.authorityKey, keys, databaseUrl: 'sqlite::memory:',
-    issuer: { kind: 'sandbox' }, logLevel: 'silent', tsmPollMs: 60_000, issuers, webhooks,
+    region: 'us',
+    directoryJws: fixture.directoryJws,
+    authorityKey: fixture.authorityKey,
+    keys,
+    databaseUrl: 'sqlite::memory:',
+    issuer: { kind: 'sandbox' },
+    logLevel: 'silent',
+    tsmPollMs: 60_000,
+    issuers,
+    webhooks,
   });
 }
 
@@ -35,7 +46,13 @@ export interface SeededCredential {
  * steps. Test data only.
  */
 export async function seedCredential(
-  region: Region, options: { productId?: string; state?: api.CredentialState; deviceId?: string; pan?: string } = {},
+  region: Region,
+  options: {
+    productId?: string;
+    state?: api.CredentialState;
+    deviceId?: string;
+    pan?: string;
+  } = {},
 ): Promise<SeededCredential> {
   const { db, vault } = region.context;
   const product = SANDBOX_PRODUCTS.get(options.productId ?? 'us-liberty-visa');
@@ -49,17 +66,53 @@ export async function seedCredential(
   const credential = await db.transaction().execute(async (trx) => {
     await vault.insert(trx, sealed);
     const art = await storeCardArt(trx, product, 'visa');
-    await trx.insertInto('provisioning_sessions').values({
-      id: sessionId, account_id: accountId, device_id: deviceId, state: 'tokenized', routing_prefix: pan.slice(0, 8), last4: pan.slice(-4),
-      network: 'visa', decision: 'green', reason: null, product: JSON.stringify(product), terms_id: product.terms.id,
-      terms_hash: 'h', terms_accepted_at: stamp, vault_record_id: sealed.id, idv_methods: null, idv_method: null,
-      idv_code_hash: null, idv_expires_at: null, idv_tries_left: 3, credential_id: null, expires_at: stamp, created_at: stamp, updated_at: stamp,
-    }).execute();
+    await trx
+      .insertInto('provisioning_sessions')
+      .values({
+        id: sessionId,
+        account_id: accountId,
+        device_id: deviceId,
+        state: 'tokenized',
+        routing_prefix: pan.slice(0, 8),
+        last4: pan.slice(-4),
+        network: 'visa',
+        decision: 'green',
+        reason: null,
+        product: JSON.stringify(product),
+        terms_id: product.terms.id,
+        terms_hash: 'h',
+        terms_accepted_at: stamp,
+        vault_record_id: sealed.id,
+        idv_methods: null,
+        idv_method: null,
+        idv_code_hash: null,
+        idv_expires_at: null,
+        idv_tries_left: 3,
+        credential_id: null,
+        expires_at: stamp,
+        created_at: stamp,
+        updated_at: stamp,
+      })
+      .execute();
     const row: CredentialRow = {
-      id: id(), token_ref: id(), token_number: `4890000${String(randomInt(1e9)).padStart(9, '0')}`, token_expiry: '12/2028',
-      account_id: accountId, device_id: deviceId, session_id: sessionId, vault_record_id: sealed.id, pan_hash: sealed.pan_hash,
-      last4: pan.slice(-4), network: 'visa', state: options.state ?? 'active', psn: '00', atc_last: 0, art_asset_id: art.id,
-      script_id: null, created_at: stamp, updated_at: stamp,
+      id: id(),
+      token_ref: id(),
+      token_number: `4890000${String(randomInt(1e9)).padStart(9, '0')}`,
+      token_expiry: '12/2028',
+      account_id: accountId,
+      device_id: deviceId,
+      session_id: sessionId,
+      vault_record_id: sealed.id,
+      pan_hash: sealed.pan_hash,
+      last4: pan.slice(-4),
+      network: 'visa',
+      state: options.state ?? 'active',
+      psn: '00',
+      atc_last: 0,
+      art_asset_id: art.id,
+      script_id: null,
+      created_at: stamp,
+      updated_at: stamp,
     };
     await trx.insertInto('credentials').values(row).execute();
     await recordTokenCreated(trx, region.context, { credential: row, productId: product.id, now });
@@ -69,7 +122,15 @@ export async function seedCredential(
 }
 
 /** The notifications written for a device, oldest first. */
-export async function notificationsOf(region: Region, deviceId: string): Promise<api.NotificationData[]> {
-  const rows = await region.context.db.selectFrom('notifications').select('data').where('device_id', '=', deviceId).orderBy('id').execute();
+export async function notificationsOf(
+  region: Region,
+  deviceId: string,
+): Promise<api.NotificationData[]> {
+  const rows = await region.context.db
+    .selectFrom('notifications')
+    .select('data')
+    .where('device_id', '=', deviceId)
+    .orderBy('id')
+    .execute();
   return rows.map((r) => JSON.parse(r.data) as api.NotificationData);
 }

@@ -15,20 +15,32 @@ import { productFromSession } from '../tsm/index.js';
  * the new art; new provisionings take their art from the issuer's eligibility answer.
  */
 export async function updateProductArt(
-  ctx: RegionContext, issuer: TrustedIssuer, productId: string, body: api.IssuerArtBody,
+  ctx: RegionContext,
+  issuer: TrustedIssuer,
+  productId: string,
+  body: api.IssuerArtBody,
 ): Promise<api.IssuerArtResponse> {
   if (!issuer.productIds.has(productId)) throw new DomicileError('ISSUER_FORBIDDEN');
-  const live = await ctx.db.selectFrom('credential_lifecycle')
+  const live = await ctx.db
+    .selectFrom('credential_lifecycle')
     .innerJoin('credentials', 'credentials.id', 'credential_lifecycle.credential_id')
     .selectAll('credentials')
-    .where('credential_lifecycle.product_id', '=', productId).where('credentials.state', '!=', 'deleted')
-    .orderBy('credentials.created_at').execute();
+    .where('credential_lifecycle.product_id', '=', productId)
+    .where('credentials.state', '!=', 'deleted')
+    .orderBy('credentials.created_at')
+    .execute();
   // Rendered before the transaction: it stays short, and on SQLite it holds the only connection.
   const rendered = new Map<string, Buffer>();
   for (const credential of live) {
     if (rendered.has(credential.network)) continue;
     const product = await productFromSession(ctx.db)(credential);
-    rendered.set(credential.network, Buffer.from(renderCardArt({ ...product, art: body.art }, credential.network as CardNetwork), 'utf8'));
+    rendered.set(
+      credential.network,
+      Buffer.from(
+        renderCardArt({ ...product, art: body.art }, credential.network as CardNetwork),
+        'utf8',
+      ),
+    );
   }
   const now = ctx.now();
   const { art, devices, updated } = await ctx.db.transaction().execute(async (trx) => {
@@ -42,17 +54,33 @@ export async function updateProductArt(
     for (const credential of live) {
       const next = stored.get(credential.network);
       if (next === undefined || credential.art_asset_id === next.assetId) continue;
-      const moved = await trx.updateTable('credentials').set({ art_asset_id: next.assetId, updated_at: now.toISOString() })
-        .where('id', '=', credential.id).where('state', '!=', 'deleted').executeTakeFirst();
+      const moved = await trx
+        .updateTable('credentials')
+        .set({ art_asset_id: next.assetId, updated_at: now.toISOString() })
+        .where('id', '=', credential.id)
+        .where('state', '!=', 'deleted')
+        .executeTakeFirst();
       if (moved.numUpdatedRows === 0n) continue;
-      await insertNotification(trx, credential.device_id, { type: 'credential.art.updated', tokenRef: credential.token_ref, art: next }, now);
+      await insertNotification(
+        trx,
+        credential.device_id,
+        { type: 'credential.art.updated', tokenRef: credential.token_ref, art: next },
+        now,
+      );
       notified.add(credential.device_id);
       count++;
     }
     await audit(trx, {
-      at: now.toISOString(), actor: `issuer:${issuer.id}`, action: 'product.art_updated', subject: productId, detail: { tokens: count },
+      at: now.toISOString(),
+      actor: `issuer:${issuer.id}`,
+      action: 'product.art_updated',
+      subject: productId,
+      detail: { tokens: count },
     });
-    const byNetwork = [...stored].map(([network, a]) => ({ network: network as CardNetwork, ...a }));
+    const byNetwork = [...stored].map(([network, a]) => ({
+      network: network as CardNetwork,
+      ...a,
+    }));
     return { art: byNetwork, devices: notified, updated: count };
   });
   for (const device of devices) ctx.hub.publish(device);

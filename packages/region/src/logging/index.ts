@@ -1,1 +1,7 @@
-export { REDACT_PATHS, createRegionLogger, scrubCardNumbers, type RegionLogger, type RegionLoggerOptions } from './region-logger.js';
+export {
+  REDACT_PATHS,
+  createRegionLogger,
+  scrubCardNumbers,
+  type RegionLogger,
+  type RegionLoggerOptions,
+} from './region-logger.js';

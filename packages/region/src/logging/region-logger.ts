@@ -3,9 +3,23 @@ import { isLuhnValid } from '@domicile/protocol';
 
 /** Fields that may hold card data, proofs or codes: removed from every log line by path. */
 export const REDACT_PATHS = [
-  'req.headers.dpop', 'req.headers.authorization', 'req.headers["idempotency-key"]',
-  'pan', '*.pan', 'cvv', '*.cvv', 'otp', '*.otp', 'cardDetails', '*.cardDetails', 'body', '*.body',
-  'tokenNumber', '*.tokenNumber', 'iccMasterKey', '*.iccMasterKey',
+  'req.headers.dpop',
+  'req.headers.authorization',
+  'req.headers["idempotency-key"]',
+  'pan',
+  '*.pan',
+  'cvv',
+  '*.cvv',
+  'otp',
+  '*.otp',
+  'cardDetails',
+  '*.cardDetails',
+  'body',
+  '*.body',
+  'tokenNumber',
+  '*.tokenNumber',
+  'iccMasterKey',
+  '*.iccMasterKey',
 ];
 
 const DIGIT_RUN = /(?<![\d.])\d{13,19}(?!\d)/g;
@@ -16,7 +30,9 @@ const DIGIT_RUN = /(?<![\d.])\d{13,19}(?!\d)/g;
  * is written.
  */
 export function scrubCardNumbers(line: string): string {
-  return line.replace(DIGIT_RUN, (run) => (isLuhnValid(run) ? `${'*'.repeat(run.length - 4)}${run.slice(-4)}` : run));
+  return line.replace(DIGIT_RUN, (run) =>
+    isLuhnValid(run) ? `${'*'.repeat(run.length - 4)}${run.slice(-4)}` : run,
+  );
 }
 
 /**
@@ -27,7 +43,9 @@ export function scrubCardNumbers(line: string): string {
 export function serializeError(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { type: typeof error };
   const code = (error as { code?: unknown }).code;
-  const frames = (error.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at '));
+  const frames = (error.stack ?? '')
+    .split('\n')
+    .filter((line) => line.trimStart().startsWith('at '));
   const out: Record<string, unknown> = { type: error.name, stack: frames.join('\n') };
   if (typeof code === 'string') out.code = code;
   // A DomicileError's message is the fixed text of its code: safe, and the one message kept.
@@ -55,14 +73,17 @@ export function createRegionLogger(options: RegionLoggerOptions): RegionLogger {
   // 1,014 and 1,060 authorizations/s against 811 and 985, at 1.23–1.27 ms of region CPU each
   // against 1.27–1.51), since each async write is a hop to libuv's thread pool and back.
   const destination = pino.destination({ dest: options.file ?? 1, sync: true, mkdir: true });
-  const logger = pino({
-    level: options.level ?? 'info',
-    base: { region: options.region },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    serializers: { err: serializeError },
-    hooks: { streamWrite: scrubCardNumbers },
-  }, destination);
+  const logger = pino(
+    {
+      level: options.level ?? 'info',
+      base: { region: options.region },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { err: serializeError },
+      hooks: { streamWrite: scrubCardNumbers },
+    },
+    destination,
+  );
   const flush = (): void => {
     // Before the file is open nothing can be flushed; the buffer is written as soon as it opens.
     try {

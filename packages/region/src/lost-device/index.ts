@@ -3,12 +3,23 @@ export { getLostReport, reportLostDevice, type LostReporter } from './lost-devic
 export { receiveLostDeviceRequest } from './lost-device-receiver.js';
 export { DEVICE_LOST_REASON, suspendDeviceCredentials } from './suspend-lost-device.js';
 export {
-  REGION_REQUEST_LIFETIME_SECONDS, signLostDeviceConfirmation, signLostDeviceRequest, verifyLostDeviceConfirmation,
-  verifyLostDeviceRequest, type LostDeviceAsk,
+  REGION_REQUEST_LIFETIME_SECONDS,
+  signLostDeviceConfirmation,
+  signLostDeviceRequest,
+  verifyLostDeviceConfirmation,
+  verifyLostDeviceRequest,
+  type LostDeviceAsk,
 } from './region-request.js';
 export {
-  LOST_DEVICE_PATH, deliverLostDeviceRequest, fetchRegionTransport, type DeliveryInput, type RegionTransport,
+  LOST_DEVICE_PATH,
+  deliverLostDeviceRequest,
+  fetchRegionTransport,
+  type DeliveryInput,
+  type RegionTransport,
 } from './region-request-client.js';
 export {
-  RegionOutboxWorker, type RegionOutboxConfig, type RegionOutboxTiming, type RegionOutboxWorkerOptions,
+  RegionOutboxWorker,
+  type RegionOutboxConfig,
+  type RegionOutboxTiming,
+  type RegionOutboxWorkerOptions,
 } from './region-outbox-worker.js';

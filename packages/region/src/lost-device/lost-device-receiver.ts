@@ -19,39 +19,94 @@ import { suspendDeviceCredentials } from './suspend-lost-device.js';
  * and report): the home region's retry after a lost answer, a new request for the same report,
  * is answered with the count of the first.
  */
-export async function receiveLostDeviceRequest(ctx: RegionContext, jws: string): Promise<api.RegionConfirmationResponse> {
+export async function receiveLostDeviceRequest(
+  ctx: RegionContext,
+  jws: string,
+): Promise<api.RegionConfirmationResponse> {
   const now = ctx.now();
-  const request = await verifyLostDeviceRequest({ jws, directory: ctx.directory, self: ctx.self.id, now });
+  const request = await verifyLostDeviceRequest({
+    jws,
+    directory: ctx.directory,
+    self: ctx.self.id,
+    now,
+  });
   const result = await ctx.db.transaction().execute(async (trx) => {
     try {
-      await trx.insertInto('region_request_jtis')
-        .values({ jti: request.jti, issuer: request.iss, expires_at: new Date(request.exp * 1000).toISOString() }).execute();
+      await trx
+        .insertInto('region_request_jtis')
+        .values({
+          jti: request.jti,
+          issuer: request.iss,
+          expires_at: new Date(request.exp * 1000).toISOString(),
+        })
+        .execute();
     } catch (error) {
       if (isUniqueViolation(error)) throw new DomicileError('REGION_REQUEST_REPLAYED');
       throw error;
     }
     // Expired jtis can never be replayed (the request itself has expired): keep the table small.
-    await trx.deleteFrom('region_request_jtis').where('expires_at', '<', now.toISOString()).execute();
-    const receipt = await trx.selectFrom('lost_device_receipts').select('suspended')
-      .where('home_region', '=', request.iss).where('report_id', '=', request.reportId).executeTakeFirst();
+    await trx
+      .deleteFrom('region_request_jtis')
+      .where('expires_at', '<', now.toISOString())
+      .execute();
+    const receipt = await trx
+      .selectFrom('lost_device_receipts')
+      .select('suspended')
+      .where('home_region', '=', request.iss)
+      .where('report_id', '=', request.reportId)
+      .executeTakeFirst();
     if (receipt !== undefined) return { suspended: receipt.suspended, wake: () => undefined };
 
-    const device = await trx.selectFrom('devices').innerJoin('accounts', 'accounts.id', 'devices.account_id')
-      .select('devices.id').where('accounts.kind', '=', 'guest').where('accounts.home_region', '=', request.iss)
-      .where('accounts.pseudonym', '=', request.pseudonym).where('devices.jkt', '=', request.deviceJkt).executeTakeFirst();
+    const device = await trx
+      .selectFrom('devices')
+      .innerJoin('accounts', 'accounts.id', 'devices.account_id')
+      .select('devices.id')
+      .where('accounts.kind', '=', 'guest')
+      .where('accounts.home_region', '=', request.iss)
+      .where('accounts.pseudonym', '=', request.pseudonym)
+      .where('devices.jkt', '=', request.deviceJkt)
+      .executeTakeFirst();
     if (device !== undefined) {
-      await trx.updateTable('devices').set({ lost_at: now.toISOString() }).where('id', '=', device.id).where('lost_at', 'is', null).execute();
+      await trx
+        .updateTable('devices')
+        .set({ lost_at: now.toISOString() })
+        .where('id', '=', device.id)
+        .where('lost_at', 'is', null)
+        .execute();
     }
-    const suspension = device === undefined ? undefined : await suspendDeviceCredentials(trx, ctx, { deviceId: device.id, reportId: request.reportId });
+    const suspension =
+      device === undefined
+        ? undefined
+        : await suspendDeviceCredentials(trx, ctx, {
+            deviceId: device.id,
+            reportId: request.reportId,
+          });
     const suspended = suspension?.count ?? 0;
-    await trx.insertInto('lost_device_receipts')
-      .values({ home_region: request.iss, report_id: request.reportId, suspended, received_at: now.toISOString() }).execute();
+    await trx
+      .insertInto('lost_device_receipts')
+      .values({
+        home_region: request.iss,
+        report_id: request.reportId,
+        suspended,
+        received_at: now.toISOString(),
+      })
+      .execute();
     await audit(trx, {
-      at: now.toISOString(), actor: `region:${request.iss}`, action: 'device.lost.received', subject: device?.id ?? request.reportId,
+      at: now.toISOString(),
+      actor: `region:${request.iss}`,
+      action: 'device.lost.received',
+      subject: device?.id ?? request.reportId,
       detail: { reportId: request.reportId, suspended, deviceKnown: device !== undefined },
     });
     return { suspended, wake: suspension?.wake ?? (() => undefined) };
   });
   result.wake();
-  return { confirmation: await signLostDeviceConfirmation({ request, suspended: result.suspended, key: ctx.keys.signing, now }) };
+  return {
+    confirmation: await signLostDeviceConfirmation({
+      request,
+      suspended: result.suspended,
+      key: ctx.keys.signing,
+      now,
+    }),
+  };
 }

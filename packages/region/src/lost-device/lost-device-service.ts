@@ -7,8 +7,7 @@ import { suspendDeviceCredentials } from './suspend-lost-device.js';
 
 /** Who reports: an operator of the home region (support), or the device itself. */
 export type LostReporter =
-  | { readonly kind: 'operator'; readonly operatorId: string }
-  | { readonly kind: 'device' };
+  { readonly kind: 'operator'; readonly operatorId: string } | { readonly kind: 'device' };
 
 /**
  * Reports a device lost at its home region. In one transaction: the report, the device marked
@@ -18,37 +17,79 @@ export type LostReporter =
  * or nothing does. The outbox then delivers to every other region (see RegionOutboxWorker).
  */
 export async function reportLostDevice(
-  ctx: RegionContext, input: { readonly deviceId: string; readonly reporter: LostReporter },
+  ctx: RegionContext,
+  input: { readonly deviceId: string; readonly reporter: LostReporter },
 ): Promise<api.LostReportView> {
-  const device = await ctx.db.selectFrom('devices').selectAll().where('id', '=', input.deviceId).executeTakeFirst();
+  const device = await ctx.db
+    .selectFrom('devices')
+    .selectAll()
+    .where('id', '=', input.deviceId)
+    .executeTakeFirst();
   if (device === undefined) throw new DomicileError('DEVICE_NOT_FOUND');
-  const account = await ctx.db.selectFrom('accounts').selectAll().where('id', '=', device.account_id).executeTakeFirstOrThrow();
+  const account = await ctx.db
+    .selectFrom('accounts')
+    .selectAll()
+    .where('id', '=', device.account_id)
+    .executeTakeFirstOrThrow();
   // A guest device here belongs to another home region: only that one knows every region to tell.
-  if (account.kind !== 'registered' || account.home_region !== ctx.self.id) throw new DomicileError('LOST_REPORT_NOT_HOME');
+  if (account.kind !== 'registered' || account.home_region !== ctx.self.id)
+    throw new DomicileError('LOST_REPORT_NOT_HOME');
   const targets = (await residencyOf(ctx.db, account.id)).filter((r) => r.region !== ctx.self.id);
   const now = ctx.now();
   const at = now.toISOString();
   const reportId = newId();
-  const actor = input.reporter.kind === 'operator' ? `operator:${input.reporter.operatorId}` : `device:${device.id}`;
+  const actor =
+    input.reporter.kind === 'operator'
+      ? `operator:${input.reporter.operatorId}`
+      : `device:${device.id}`;
 
   const suspension = await ctx.db.transaction().execute(async (trx) => {
     // The first report's time stays: a second report changes nothing about the device.
-    await trx.updateTable('devices').set({ lost_at: at }).where('id', '=', device.id).where('lost_at', 'is', null).execute();
+    await trx
+      .updateTable('devices')
+      .set({ lost_at: at })
+      .where('id', '=', device.id)
+      .where('lost_at', 'is', null)
+      .execute();
     const home = await suspendDeviceCredentials(trx, ctx, { deviceId: device.id, reportId });
     const n = home.count;
-    await trx.insertInto('lost_reports').values({
-      id: reportId, account_id: account.id, device_id: device.id, device_jkt: device.jkt,
-      reported_by: input.reporter.kind, home_suspended: n, created_at: at,
-    }).execute();
+    await trx
+      .insertInto('lost_reports')
+      .values({
+        id: reportId,
+        account_id: account.id,
+        device_id: device.id,
+        device_jkt: device.jkt,
+        reported_by: input.reporter.kind,
+        home_suspended: n,
+        created_at: at,
+      })
+      .execute();
     if (targets.length > 0) {
-      await trx.insertInto('region_outbox').values(targets.map((t) => ({
-        id: newId(), report_id: reportId, target_region: t.region,
-        payload: JSON.stringify({ pseudonym: t.pseudonym, deviceJkt: device.jkt }),
-        attempts: 0, next_attempt_at: at, confirmed_at: null, last_error: null, response: null, suspended: null, created_at: at,
-      }))).execute();
+      await trx
+        .insertInto('region_outbox')
+        .values(
+          targets.map((t) => ({
+            id: newId(),
+            report_id: reportId,
+            target_region: t.region,
+            payload: JSON.stringify({ pseudonym: t.pseudonym, deviceJkt: device.jkt }),
+            attempts: 0,
+            next_attempt_at: at,
+            confirmed_at: null,
+            last_error: null,
+            response: null,
+            suspended: null,
+            created_at: at,
+          })),
+        )
+        .execute();
     }
     await audit(trx, {
-      at, actor, action: 'device.reported_lost', subject: device.id,
+      at,
+      actor,
+      action: 'device.reported_lost',
+      subject: device.id,
       detail: { reportId, suspended: n, regions: targets.map((t) => t.region) },
     });
     return home;
@@ -59,25 +100,49 @@ export async function reportLostDevice(
 }
 
 /** A lost-device report with where it stands in every other region. */
-export async function getLostReport(ctx: RegionContext, reportId: string): Promise<api.LostReportView> {
-  const report = await ctx.db.selectFrom('lost_reports').selectAll().where('id', '=', reportId).executeTakeFirst();
+export async function getLostReport(
+  ctx: RegionContext,
+  reportId: string,
+): Promise<api.LostReportView> {
+  const report = await ctx.db
+    .selectFrom('lost_reports')
+    .selectAll()
+    .where('id', '=', reportId)
+    .executeTakeFirst();
   if (report === undefined) throw new DomicileError('LOST_REPORT_NOT_FOUND');
-  const rows = await ctx.db.selectFrom('region_outbox').selectAll().where('report_id', '=', reportId).orderBy('target_region').execute();
+  const rows = await ctx.db
+    .selectFrom('region_outbox')
+    .selectAll()
+    .where('report_id', '=', reportId)
+    .orderBy('target_region')
+    .execute();
   return lostReportView(ctx.self.id, report, rows);
 }
 
-function lostReportView(home: string, report: LostReportRow, rows: readonly RegionOutboxRow[]): api.LostReportView {
+function lostReportView(
+  home: string,
+  report: LostReportRow,
+  rows: readonly RegionOutboxRow[],
+): api.LostReportView {
   const regions = rows.map((row): api.LostReportRegion => {
-    const status: api.LostReportRegionStatus = row.confirmed_at !== null ? 'confirmed' : row.attempts === 0 ? 'pending' : 'failing';
+    const status: api.LostReportRegionStatus =
+      row.confirmed_at !== null ? 'confirmed' : row.attempts === 0 ? 'pending' : 'failing';
     return {
-      region: row.target_region, status, attempts: row.attempts,
+      region: row.target_region,
+      status,
+      attempts: row.attempts,
       ...(row.suspended === null ? {} : { suspended: row.suspended }),
-      ...(row.confirmed_at === null ? { nextAttemptAt: row.next_attempt_at } : { confirmedAt: row.confirmed_at }),
+      ...(row.confirmed_at === null
+        ? { nextAttemptAt: row.next_attempt_at }
+        : { confirmedAt: row.confirmed_at }),
       ...(row.last_error === null ? {} : { lastError: row.last_error }),
     };
   });
   return {
-    reportId: report.id, deviceId: report.device_id, reportedAt: report.created_at, reportedBy: report.reported_by,
+    reportId: report.id,
+    deviceId: report.device_id,
+    reportedAt: report.created_at,
+    reportedBy: report.reported_by,
     home: { region: home, suspended: report.home_suspended },
     regions,
     complete: regions.every((r) => r.status === 'confirmed'),

@@ -24,26 +24,64 @@ beforeEach(async () => {
   db = await openDatabase('sqlite::memory:');
   clock = T0;
   calls = 0;
-  await db.insertInto('region_outbox').values(f.regionOutboxRow({
-    target_region: 'cn', payload: JSON.stringify({ pseudonym: 'p'.repeat(43), deviceJkt: 'j'.repeat(43) }),
-    attempts: 0, next_attempt_at: T0.toISOString(), confirmed_at: null, last_error: null, response: null, suspended: null,
-  })).execute();
+  await db
+    .insertInto('region_outbox')
+    .values(
+      f.regionOutboxRow({
+        target_region: 'cn',
+        payload: JSON.stringify({ pseudonym: 'p'.repeat(43), deviceJkt: 'j'.repeat(43) }),
+        attempts: 0,
+        next_attempt_at: T0.toISOString(),
+        confirmed_at: null,
+        last_error: null,
+        response: null,
+        suspended: null,
+      }),
+    )
+    .execute();
 });
-afterEach(async () => { await db.destroy(); });
+afterEach(async () => {
+  await db.destroy();
+});
 
 /** cn answering as a real region would: verifies, then confirms `suspended` tokens. */
-const cnAnswers = (suspended: number): RegionTransport => async (_url, body) => {
-  calls++;
-  const request = await verifyLostDeviceRequest({ jws: body.request, directory, self: 'cn', now: clock });
-  return { status: 200, body: { confirmation: await signLostDeviceConfirmation({ request, suspended, key: keys('cn').signing, now: clock }) } };
-};
+const cnAnswers =
+  (suspended: number): RegionTransport =>
+  async (_url, body) => {
+    calls++;
+    const request = await verifyLostDeviceRequest({
+      jws: body.request,
+      directory,
+      self: 'cn',
+      now: clock,
+    });
+    return {
+      status: 200,
+      body: {
+        confirmation: await signLostDeviceConfirmation({
+          request,
+          suspended,
+          key: keys('cn').signing,
+          now: clock,
+        }),
+      },
+    };
+  };
 const cnDown: RegionTransport = () => {
   calls++;
   return Promise.reject(new TypeError('fetch failed'));
 };
-const worker = (transport: RegionTransport, key = keys('us').signing) => new RegionOutboxWorker({
-  db, directory, self: 'us', signingKey: key, now: () => clock, transport, backoffMs: 1_000, maxBackoffMs: 4_000,
-});
+const worker = (transport: RegionTransport, key = keys('us').signing) =>
+  new RegionOutboxWorker({
+    db,
+    directory,
+    self: 'us',
+    signingKey: key,
+    now: () => clock,
+    transport,
+    backoffMs: 1_000,
+    maxBackoffMs: 4_000,
+  });
 const row = () => db.selectFrom('region_outbox').selectAll().executeTakeFirstOrThrow();
 
 describe('RegionOutboxWorker', () => {
@@ -54,7 +92,11 @@ describe('RegionOutboxWorker', () => {
       expect(await down.runOnce()).toBe(0);
       const r = await row();
       waits.push(Date.parse(r.next_attempt_at) - clock.getTime());
-      expect(r).toMatchObject({ attempts: i + 1, last_error: 'REGION_REQUEST_UNDELIVERED', confirmed_at: null });
+      expect(r).toMatchObject({
+        attempts: i + 1,
+        last_error: 'REGION_REQUEST_UNDELIVERED',
+        confirmed_at: null,
+      });
       // Not due before its time: a run now does nothing.
       expect(await down.runOnce()).toBe(0);
       clock = new Date(r.next_attempt_at);
@@ -63,13 +105,21 @@ describe('RegionOutboxWorker', () => {
     expect(calls).toBe(4);
 
     expect(await worker(cnAnswers(2)).runOnce()).toBe(1);
-    expect(await row()).toMatchObject({ attempts: 5, suspended: 2, last_error: null, confirmed_at: clock.toISOString() });
+    expect(await row()).toMatchObject({
+      attempts: 5,
+      suspended: 2,
+      last_error: null,
+      confirmed_at: clock.toISOString(),
+    });
     expect(await worker(cnAnswers(2)).runOnce()).toBe(0);
     expect(calls).toBe(5);
   });
 
   it('delivers a row once when two workers run at the same time', async () => {
-    const results = await Promise.all([worker(cnAnswers(1)).runOnce(), worker(cnAnswers(1)).runOnce()]);
+    const results = await Promise.all([
+      worker(cnAnswers(1)).runOnce(),
+      worker(cnAnswers(1)).runOnce(),
+    ]);
     expect(results.sort()).toEqual([0, 1]);
     expect(calls).toBe(1);
   });
@@ -80,10 +130,17 @@ describe('RegionOutboxWorker', () => {
       try {
         return await cnAnswers(1)(url, body, signal);
       } catch (error) {
-        return { status: 401, body: { error: { code: (error as { code: string }).code, message: 'refused' } } };
+        return {
+          status: 401,
+          body: { error: { code: (error as { code: string }).code, message: 'refused' } },
+        };
       }
     }, keys('eu').signing);
     expect(await forger.runOnce()).toBe(0);
-    expect(await row()).toMatchObject({ attempts: 1, last_error: 'REGION_REQUEST_INVALID', confirmed_at: null });
+    expect(await row()).toMatchObject({
+      attempts: 1,
+      last_error: 'REGION_REQUEST_INVALID',
+      confirmed_at: null,
+    });
   });
 });

@@ -1,7 +1,11 @@
 import type { Kysely } from 'kysely';
 import { isDomicileError, type Directory, type PrivateJwk } from '@domicile/protocol';
 import type { Database, RegionOutboxRow } from '../storage/database.js';
-import { deliverLostDeviceRequest, fetchRegionTransport, type RegionTransport } from './region-request-client.js';
+import {
+  deliverLostDeviceRequest,
+  fetchRegionTransport,
+  type RegionTransport,
+} from './region-request-client.js';
 import type { LostDeviceAsk } from './region-request.js';
 import { PolledWorker } from '../workers/polled-worker.js';
 import { backoffMs, type RetryDelayPolicy } from '../workers/retry-delay.js';
@@ -70,9 +74,14 @@ export class RegionOutboxWorker extends PolledWorker {
   /** Attempts every due row once; returns how many regions confirmed in this run. */
   async runOnce(): Promise<number> {
     const now = this.#o.now();
-    const due = await this.#o.db.selectFrom('region_outbox').selectAll()
-      .where('confirmed_at', 'is', null).where('next_attempt_at', '<=', now.toISOString())
-      .orderBy('next_attempt_at').limit(this.#o.batchSize ?? 20).execute();
+    const due = await this.#o.db
+      .selectFrom('region_outbox')
+      .selectAll()
+      .where('confirmed_at', 'is', null)
+      .where('next_attempt_at', '<=', now.toISOString())
+      .orderBy('next_attempt_at')
+      .limit(this.#o.batchSize ?? 20)
+      .execute();
     let confirmed = 0;
     for (const row of due) if (await this.#attempt(row)) confirmed++;
     return confirmed;
@@ -87,29 +96,60 @@ export class RegionOutboxWorker extends PolledWorker {
     const { db } = this.#o;
     const started = this.#o.now();
     const lease = new Date(started.getTime() + 2 * this.#timeout).toISOString();
-    const claim = await db.updateTable('region_outbox').set({ next_attempt_at: lease })
-      .where('id', '=', row.id).where('next_attempt_at', '=', row.next_attempt_at).where('confirmed_at', 'is', null)
+    const claim = await db
+      .updateTable('region_outbox')
+      .set({ next_attempt_at: lease })
+      .where('id', '=', row.id)
+      .where('next_attempt_at', '=', row.next_attempt_at)
+      .where('confirmed_at', 'is', null)
       .executeTakeFirst();
     // Another worker claimed it first.
     if (Number(claim.numUpdatedRows) !== 1) return false;
     const attempts = row.attempts + 1;
     try {
       const { confirmation, suspended } = await deliverLostDeviceRequest({
-        home: this.#o.self, target: row.target_region, ask: { reportId: row.report_id, ...(JSON.parse(row.payload) as Omit<LostDeviceAsk, 'reportId'>) },
-        directory: this.#o.directory, signingKey: this.#o.signingKey, transport: this.#o.transport ?? fetchRegionTransport,
-        timeoutMs: this.#timeout, now: started,
+        home: this.#o.self,
+        target: row.target_region,
+        ask: {
+          reportId: row.report_id,
+          ...(JSON.parse(row.payload) as Omit<LostDeviceAsk, 'reportId'>),
+        },
+        directory: this.#o.directory,
+        signingKey: this.#o.signingKey,
+        transport: this.#o.transport ?? fetchRegionTransport,
+        timeoutMs: this.#timeout,
+        now: started,
       });
-      await db.updateTable('region_outbox').set({
-        confirmed_at: this.#o.now().toISOString(), attempts, response: confirmation, suspended, last_error: null,
-      }).where('id', '=', row.id).where('confirmed_at', 'is', null).execute();
-      this.#o.logger?.info({ reportId: row.report_id, region: row.target_region, attempts, suspended }, 'lost-device request confirmed');
+      await db
+        .updateTable('region_outbox')
+        .set({
+          confirmed_at: this.#o.now().toISOString(),
+          attempts,
+          response: confirmation,
+          suspended,
+          last_error: null,
+        })
+        .where('id', '=', row.id)
+        .where('confirmed_at', 'is', null)
+        .execute();
+      this.#o.logger?.info(
+        { reportId: row.report_id, region: row.target_region, attempts, suspended },
+        'lost-device request confirmed',
+      );
       return true;
     } catch (error) {
       const code = isDomicileError(error) ? error.code : 'INTERNAL';
       const next = new Date(this.#o.now().getTime() + this.backoffAfter(attempts)).toISOString();
-      this.#o.logger?.warn({ err: error, code, reportId: row.report_id, region: row.target_region, attempts }, 'lost-device request not confirmed: will retry');
-      await db.updateTable('region_outbox').set({ attempts, last_error: code, next_attempt_at: next })
-        .where('id', '=', row.id).where('confirmed_at', 'is', null).execute();
+      this.#o.logger?.warn(
+        { err: error, code, reportId: row.report_id, region: row.target_region, attempts },
+        'lost-device request not confirmed: will retry',
+      );
+      await db
+        .updateTable('region_outbox')
+        .set({ attempts, last_error: code, next_attempt_at: next })
+        .where('id', '=', row.id)
+        .where('confirmed_at', 'is', null)
+        .execute();
       return false;
     }
   }

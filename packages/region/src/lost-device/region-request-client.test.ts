@@ -33,7 +33,11 @@ afterAll(async () => {
 
 describe('fetchRegionTransport', () => {
   it('fails on a redirect instead of sending the request to a server the directory does not list', async () => {
-    const sent = fetchRegionTransport(redirectorUrl, { request: 'a.b.c' }, AbortSignal.timeout(5_000));
+    const sent = fetchRegionTransport(
+      redirectorUrl,
+      { request: 'a.b.c' },
+      AbortSignal.timeout(5_000),
+    );
     await expect(sent).rejects.toThrow(TypeError);
     expect(elsewhereHits).toBe(0);
   });

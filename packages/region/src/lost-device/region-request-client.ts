@@ -1,13 +1,19 @@
 import { Value } from '@sinclair/typebox/value';
 import { DomicileError, api, type Directory, type PrivateJwk } from '@domicile/protocol';
-import { signLostDeviceRequest, verifyLostDeviceConfirmation, type LostDeviceAsk } from './region-request.js';
+import {
+  signLostDeviceRequest,
+  verifyLostDeviceConfirmation,
+  type LostDeviceAsk,
+} from './region-request.js';
 
 /** The path a region receives lost-device requests on. */
 export const LOST_DEVICE_PATH = '/v1/regions/lost-device';
 
 /** Sends one region-to-region request body to a region's base URL and returns its answer, as received. */
 export type RegionTransport = (
-  baseUrl: string, body: api.RegionRequestBody, signal: AbortSignal,
+  baseUrl: string,
+  body: api.RegionRequestBody,
+  signal: AbortSignal,
 ) => Promise<{ status: number; body: unknown }>;
 
 /**
@@ -16,10 +22,14 @@ export type RegionTransport = (
  */
 export const fetchRegionTransport: RegionTransport = async (baseUrl, body, signal) => {
   const res = await fetch(`${baseUrl}${LOST_DEVICE_PATH}`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal, redirect: 'error',
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+    redirect: 'error',
   });
   const text = await res.text();
-  return { status: res.status, body: text === '' ? {} : JSON.parse(text) as unknown };
+  return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as unknown) };
 };
 
 /** What one delivery needs: who we are, to whom, and what to ask. */
@@ -40,27 +50,50 @@ export interface DeliveryInput {
  * DomicileError on any failure: the region's own error code when it refused, otherwise
  * REGION_REQUEST_UNDELIVERED (no answer) or REGION_CONFIRMATION_INVALID (an answer we cannot trust).
  */
-export async function deliverLostDeviceRequest(input: DeliveryInput): Promise<{ confirmation: string; suspended: number }> {
+export async function deliverLostDeviceRequest(
+  input: DeliveryInput,
+): Promise<{ confirmation: string; suspended: number }> {
   const target = input.directory.region(input.target);
-  if (target === undefined) throw new DomicileError('CONFIG_INVALID', { details: { reason: 'region not in the directory', region: input.target } });
+  if (target === undefined)
+    throw new DomicileError('CONFIG_INVALID', {
+      details: { reason: 'region not in the directory', region: input.target },
+    });
   const { jws, claims } = await signLostDeviceRequest({
-    ...input.ask, home: input.home, target: input.target, key: input.signingKey, now: input.now,
+    ...input.ask,
+    home: input.home,
+    target: input.target,
+    key: input.signingKey,
+    now: input.now,
   });
   let answer: { status: number; body: unknown };
   try {
-    answer = await input.transport(target.baseUrl, { request: jws }, AbortSignal.timeout(input.timeoutMs));
+    answer = await input.transport(
+      target.baseUrl,
+      { request: jws },
+      AbortSignal.timeout(input.timeoutMs),
+    );
   } catch (cause) {
-    throw new DomicileError('REGION_REQUEST_UNDELIVERED', { details: { region: input.target }, cause });
+    throw new DomicileError('REGION_REQUEST_UNDELIVERED', {
+      details: { region: input.target },
+      cause,
+    });
   }
   if (answer.status !== 200) {
     const refused = DomicileError.fromBody(answer.body);
     // A body that is no DomicileError (a proxy's error page) means the request did not get through.
     throw refused.code === 'INTERNAL' && answer.status !== 500
-      ? new DomicileError('REGION_REQUEST_UNDELIVERED', { details: { region: input.target, status: answer.status } })
+      ? new DomicileError('REGION_REQUEST_UNDELIVERED', {
+          details: { region: input.target, status: answer.status },
+        })
       : refused;
   }
-  if (!Value.Check(api.RegionConfirmationResponse, answer.body)) throw new DomicileError('REGION_CONFIRMATION_INVALID', { cause: 'body' });
+  if (!Value.Check(api.RegionConfirmationResponse, answer.body))
+    throw new DomicileError('REGION_CONFIRMATION_INVALID', { cause: 'body' });
   const confirmation = answer.body.confirmation;
-  const confirmed = await verifyLostDeviceConfirmation({ jws: confirmation, directory: input.directory, request: claims });
+  const confirmed = await verifyLostDeviceConfirmation({
+    jws: confirmation,
+    directory: input.directory,
+    request: claims,
+  });
   return { confirmation, suspended: confirmed.suspended };
 }

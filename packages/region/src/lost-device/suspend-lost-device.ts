@@ -1,5 +1,9 @@
 import type { Kysely } from 'kysely';
-import { applyCredentialStateChange, wakeAfterStateChange, type AppliedStateChange } from '../lifecycle/index.js';
+import {
+  applyCredentialStateChange,
+  wakeAfterStateChange,
+  type AppliedStateChange,
+} from '../lifecycle/index.js';
 import type { RegionContext } from '../region-context.js';
 import type { Database } from '../storage/database.js';
 
@@ -19,19 +23,33 @@ export interface DeviceSuspension {
  * user had suspended is taken over by the system, so the device alone cannot resume it.
  */
 export async function suspendDeviceCredentials(
-  trx: Kysely<Database>, ctx: RegionContext, input: { readonly deviceId: string; readonly reportId: string },
+  trx: Kysely<Database>,
+  ctx: RegionContext,
+  input: { readonly deviceId: string; readonly reportId: string },
 ): Promise<DeviceSuspension> {
-  const live = await trx.selectFrom('credentials').select('token_ref')
-    .where('device_id', '=', input.deviceId).where('state', 'in', ['active', 'pending_activation', 'suspended'])
-    .orderBy('created_at').execute();
+  const live = await trx
+    .selectFrom('credentials')
+    .select('token_ref')
+    .where('device_id', '=', input.deviceId)
+    .where('state', 'in', ['active', 'pending_activation', 'suspended'])
+    .orderBy('created_at')
+    .execute();
   const applied: AppliedStateChange[] = [];
   for (const { token_ref: tokenRef } of live) {
-    applied.push(await applyCredentialStateChange(trx, ctx, {
-      tokenRef, action: 'suspend', actor: 'system', reason: DEVICE_LOST_REASON, actorId: input.reportId,
-    }));
+    applied.push(
+      await applyCredentialStateChange(trx, ctx, {
+        tokenRef,
+        action: 'suspend',
+        actor: 'system',
+        reason: DEVICE_LOST_REASON,
+        actorId: input.reportId,
+      }),
+    );
   }
   return {
     count: applied.filter((a) => a.changed).length,
-    wake: () => { for (const a of applied) wakeAfterStateChange(ctx, a); },
+    wake: () => {
+      for (const a of applied) wakeAfterStateChange(ctx, a);
+    },
   };
 }

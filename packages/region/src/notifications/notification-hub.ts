@@ -53,7 +53,10 @@ export class PostgresNotificationHub extends LocalNotificationHub {
     });
     // A lost listener connection only delays wake-ups (streams also poll); it must not crash the node.
     this.#client.on('error', () => undefined);
-    this.#ready = this.#client.connect().then(() => this.#client.query(`LISTEN ${CHANNEL}`)).then(() => undefined);
+    this.#ready = this.#client
+      .connect()
+      .then(() => this.#client.query(`LISTEN ${CHANNEL}`))
+      .then(() => undefined);
   }
 
   ready(): Promise<void> {
@@ -64,7 +67,10 @@ export class PostgresNotificationHub extends LocalNotificationHub {
     super.publish(deviceId);
     this.#ready = this.#ready
       .then(() => this.#client.query('SELECT pg_notify($1, $2)', [CHANNEL, deviceId]))
-      .then(() => undefined, () => undefined);
+      .then(
+        () => undefined,
+        () => undefined,
+      );
   }
 
   override async close(): Promise<void> {

@@ -1,6 +1,14 @@
 import {
-  arpcMethod2, arqcFromTags, cryptogramsEqual, cvn18DataOf, cvn18SessionKey, cvn18TransactionData, isExpired,
-  parseIssuerApplicationData, type TransactionFacts, type api,
+  arpcMethod2,
+  arqcFromTags,
+  cryptogramsEqual,
+  cvn18DataOf,
+  cvn18SessionKey,
+  cvn18TransactionData,
+  isExpired,
+  parseIssuerApplicationData,
+  type TransactionFacts,
+  type api,
 } from '@domicile/protocol';
 import type { CredentialRow } from '../storage/database.js';
 
@@ -40,7 +48,11 @@ function storedExpiry(credential: CredentialRow): { month: number; year: number 
 /** What the checks found: a verified cryptogram comes with its session key, for the ARPC. */
 export type CheckedAuthorization =
   | { readonly arqcVerified: false; readonly decline: api.AuthorizationReason }
-  | { readonly arqcVerified: true; readonly sessionKey: Buffer; readonly decline: api.AuthorizationReason | undefined };
+  | {
+      readonly arqcVerified: true;
+      readonly sessionKey: Buffer;
+      readonly decline: api.AuthorizationReason | undefined;
+    };
 
 /**
  * The checks that need neither the vault nor the issuer, in the order they decide: the token's
@@ -57,19 +69,30 @@ export function checkAuthorization(input: {
 }): CheckedAuthorization {
   const { credential, request, facts, key } = input;
   const expiry = storedExpiry(credential);
-  if (request.panSequenceNumber !== credential.psn || request.tokenExpiry.month !== expiry.month || request.tokenExpiry.year !== expiry.year) {
+  if (
+    request.panSequenceNumber !== credential.psn ||
+    request.tokenExpiry.month !== expiry.month ||
+    request.tokenExpiry.year !== expiry.year
+  ) {
     return { arqcVerified: false, decline: 'token_data_mismatch' };
   }
   // Derived once here and kept for the ARPC: the DES work is most of an authorization's own CPU.
   const sessionKey = cvn18SessionKey({ ...key, atc: facts.atc });
-  const expected = arqcFromTags(sessionKey, [cvn18TransactionData(cvn18DataOf(request.emv), facts.atc)]);
-  if (!cryptogramsEqual(expected, Buffer.from(request.arqc, 'hex'))) return { arqcVerified: false, decline: 'cryptogram_invalid' };
+  const expected = arqcFromTags(sessionKey, [
+    cvn18TransactionData(cvn18DataOf(request.emv), facts.atc),
+  ]);
+  if (!cryptogramsEqual(expected, Buffer.from(request.arqc, 'hex')))
+    return { arqcVerified: false, decline: 'cryptogram_invalid' };
   const decline = ((): api.AuthorizationReason | undefined => {
     switch (credential.state) {
-      case 'suspended': return 'token_suspended';
-      case 'deleted': return 'token_deleted';
-      case 'pending_activation': return 'token_not_active';
-      case 'active': break;
+      case 'suspended':
+        return 'token_suspended';
+      case 'deleted':
+        return 'token_deleted';
+      case 'pending_activation':
+        return 'token_not_active';
+      case 'active':
+        break;
     }
     if (isExpired(expiry)) return 'token_expired';
     const iad = parseIssuerApplicationData(request.emv['9F10']);
@@ -84,7 +107,10 @@ export function checkAuthorization(input: {
  * over the ARQC and the Card Status Update. CSU byte 2 bit 8 is "issuer approves online
  * transaction" (EMV CCD CSU layout); everything else stays zero: no PIN or counter updates.
  */
-export function issuerResponse(sessionKey: Buffer, input: { arqc: string; approved: boolean }): { arpc: string; csu: string } {
+export function issuerResponse(
+  sessionKey: Buffer,
+  input: { arqc: string; approved: boolean },
+): { arpc: string; csu: string } {
   const csu = Buffer.from(input.approved ? '00800000' : '00000000', 'hex');
   const value = arpcMethod2({ sessionKey, arqc: Buffer.from(input.arqc, 'hex'), csu });
   return { arpc: value.toString('hex').toUpperCase(), csu: csu.toString('hex').toUpperCase() };

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Region } from '../region-server.js';
-import { createTestPostgresDatabase, type TestPostgresDatabase } from '../storage/postgres/test-database.js';
-import { createPaymentsFixture, raceSameAtc, seedToken, type PaymentsFixture } from './payments.fixtures.js';
+import {
+  createTestPostgresDatabase,
+  type TestPostgresDatabase,
+} from '../storage/postgres/test-database.js';
+import {
+  createPaymentsFixture,
+  raceSameAtc,
+  seedToken,
+  type PaymentsFixture,
+} from './payments.fixtures.js';
 
 // Never skipped silently: without a server these tests fail, unless the skip is asked for.
 const skip = process.env.DOMICILE_SKIP_PG === '1';
@@ -23,8 +31,17 @@ describe.skipIf(skip)('authorizations on PostgreSQL', () => {
 
   it('lets exactly one of several racing requests with the same ATC through to the issuer, across pool connections', async () => {
     const token = await seedToken(us, '4111111111111111');
-    const race = await raceSameAtc(fixture, us, token, { atc: 7, amounts: [100, 200, 300, 400, 500] });
-    expect(race.reasons).toEqual(['approved', 'atc_replayed', 'atc_replayed', 'atc_replayed', 'atc_replayed']);
+    const race = await raceSameAtc(fixture, us, token, {
+      atc: 7,
+      amounts: [100, 200, 300, 400, 500],
+    });
+    expect(race.reasons).toEqual([
+      'approved',
+      'atc_replayed',
+      'atc_replayed',
+      'atc_replayed',
+      'atc_replayed',
+    ]);
     expect(race.issuerCalls).toBe(1);
     expect(race.vaultOpens).toBe(1);
     expect(race.rows).toHaveLength(5);

@@ -1,11 +1,23 @@
-import { DomicileError, isDomicileError, transactionFacts, type TransactionFacts, type api } from '@domicile/protocol';
+import {
+  DomicileError,
+  isDomicileError,
+  transactionFacts,
+  type TransactionFacts,
+  type api,
+} from '@domicile/protocol';
 import { newId } from '../accounts/index.js';
 import { recordNetworkJti, type VerifiedNetworkAuthorization } from '../auth/index.js';
 import type { AuthorizationDecision } from '../issuer/index.js';
 import type { RegionContext } from '../region-context.js';
 import type { CredentialRow, TransactionRow } from '../storage/database.js';
 import { productFromSession } from '../tsm/index.js';
-import { RESPONSE_CODES, checkAuthorization, issuerResponse, type CheckedAuthorization, type TokenKey } from './authorization-checks.js';
+import {
+  RESPONSE_CODES,
+  checkAuthorization,
+  issuerResponse,
+  type CheckedAuthorization,
+  type TokenKey,
+} from './authorization-checks.js';
 import { claimAtc, recordTransaction } from './transaction-store.js';
 
 /** An authorization request whose network signature the edge has verified, its jti not yet recorded. */
@@ -20,19 +32,49 @@ export type NetworkAuthorization = VerifiedNetworkAuthorization;
  * @throws DomicileError `TOKEN_NOT_FOUND`, `AUTHORIZATION_REPLAYED`, or `VALIDATION_FAILED` for
  *   data elements that are not BCD.
  */
-export async function authorizeTransaction(ctx: RegionContext, input: NetworkAuthorization): Promise<api.AuthorizationResponse> {
+export async function authorizeTransaction(
+  ctx: RegionContext,
+  input: NetworkAuthorization,
+): Promise<api.AuthorizationResponse> {
   const { request } = input;
-  const credential = await ctx.db.selectFrom('credentials').selectAll().where('token_number', '=', request.tokenNumber).executeTakeFirst();
+  const credential = await ctx.db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('token_number', '=', request.tokenNumber)
+    .executeTakeFirst();
   if (credential === undefined) throw new DomicileError('TOKEN_NOT_FOUND');
   const facts = transactionFacts(request.emv);
-  const key: TokenKey = { imk: Buffer.from(ctx.keys.secrets.issuerMasterKey, 'hex'), pan: credential.token_number, psn: credential.psn };
+  const key: TokenKey = {
+    imk: Buffer.from(ctx.keys.secrets.issuerMasterKey, 'hex'),
+    pan: credential.token_number,
+    psn: credential.psn,
+  };
   const id = newId();
   const checked = checkAuthorization({ credential, request, facts, key });
   const decision = await decide(ctx, { id, jti: input.jti, credential, request, facts, checked });
 
-  const stored = await recordTransaction(ctx.db, transactionRow(ctx, { id, network: input.network, credential, request, facts, reason: decision }));
+  const stored = await recordTransaction(
+    ctx.db,
+    transactionRow(ctx, {
+      id,
+      network: input.network,
+      credential,
+      request,
+      facts,
+      reason: decision,
+    }),
+  );
   const approved = stored.approved === 1;
-  ctx.logger.info({ authorizationId: id, tokenRef: credential.token_ref, network: input.network, approved, reason: stored.reason }, 'authorization decided');
+  ctx.logger.info(
+    {
+      authorizationId: id,
+      tokenRef: credential.token_ref,
+      network: input.network,
+      approved,
+      reason: stored.reason,
+    },
+    'authorization decided',
+  );
   return {
     authorizationId: id,
     region: ctx.self.id,
@@ -42,7 +84,9 @@ export async function authorizeTransaction(ctx: RegionContext, input: NetworkAut
     tokenLast4: credential.token_number.slice(-4),
     atc: facts.atc,
     amount: { minor: facts.amountMinor, currency: facts.currency },
-    ...(checked.arqcVerified ? issuerResponse(checked.sessionKey, { arqc: request.arqc, approved }) : {}),
+    ...(checked.arqcVerified
+      ? issuerResponse(checked.sessionKey, { arqc: request.arqc, approved })
+      : {}),
     createdAt: stored.created_at,
   };
 }
@@ -56,8 +100,12 @@ export async function authorizeTransaction(ctx: RegionContext, input: NetworkAut
 async function decide(
   ctx: RegionContext,
   input: {
-    id: string; jti: NetworkAuthorization['jti']; credential: CredentialRow; request: api.AuthorizationRequest;
-    facts: TransactionFacts; checked: CheckedAuthorization;
+    id: string;
+    jti: NetworkAuthorization['jti'];
+    credential: CredentialRow;
+    request: api.AuthorizationRequest;
+    facts: TransactionFacts;
+    checked: CheckedAuthorization;
   },
 ): Promise<api.AuthorizationReason> {
   const { credential, facts, checked } = input;
@@ -76,7 +124,12 @@ async function decide(
 /** De-tokenizes in the region and hands the card to the issuer; an issuer that does not answer declines. */
 async function askIssuer(
   ctx: RegionContext,
-  input: { id: string; credential: CredentialRow; request: api.AuthorizationRequest; facts: TransactionFacts },
+  input: {
+    id: string;
+    credential: CredentialRow;
+    request: api.AuthorizationRequest;
+    facts: TransactionFacts;
+  },
 ): Promise<api.AuthorizationReason> {
   const { credential, request, facts } = input;
   const product = await productFromSession(ctx.db)(credential);
@@ -84,13 +137,21 @@ async function askIssuer(
   let decision: AuthorizationDecision;
   try {
     decision = await ctx.issuer.authorize({
-      authorizationId: input.id, pan: card.pan, expiry: card.expiry, productId: product.id,
+      authorizationId: input.id,
+      pan: card.pan,
+      expiry: card.expiry,
+      productId: product.id,
       amount: { minor: facts.amountMinor, currency: facts.currency },
-      merchant: { id: request.merchant.id, name: request.merchant.name }, country: facts.country, channel: request.channel,
+      merchant: { id: request.merchant.id, name: request.merchant.name },
+      country: facts.country,
+      channel: request.channel,
     });
   } catch (error) {
     if (!isDomicileError(error, 'ISSUER_UNAVAILABLE')) throw error;
-    ctx.logger.warn({ authorizationId: input.id, code: error.code }, 'issuer unavailable: declined');
+    ctx.logger.warn(
+      { authorizationId: input.id, code: error.code },
+      'issuer unavailable: declined',
+    );
     return 'issuer_unavailable';
   }
   return decision.reason;
@@ -98,14 +159,35 @@ async function askIssuer(
 
 function transactionRow(
   ctx: RegionContext,
-  input: { id: string; network: string; credential: CredentialRow; request: api.AuthorizationRequest; facts: TransactionFacts; reason: api.AuthorizationReason },
+  input: {
+    id: string;
+    network: string;
+    credential: CredentialRow;
+    request: api.AuthorizationRequest;
+    facts: TransactionFacts;
+    reason: api.AuthorizationReason;
+  },
 ): TransactionRow {
   const { credential, request, facts, reason } = input;
   return {
-    id: input.id, credential_id: credential.id, token_ref: credential.token_ref, device_id: credential.device_id,
-    account_id: credential.account_id, network: input.network, atc: facts.atc, amount_minor: facts.amountMinor,
-    currency: facts.currency, country: facts.country, transaction_date: facts.date, transaction_type: facts.type,
-    channel: request.channel, merchant_id: request.merchant.id, merchant_name: request.merchant.name,
-    approved: reason === 'approved' ? 1 : 0, reason, response_code: RESPONSE_CODES[reason], created_at: ctx.now().toISOString(),
+    id: input.id,
+    credential_id: credential.id,
+    token_ref: credential.token_ref,
+    device_id: credential.device_id,
+    account_id: credential.account_id,
+    network: input.network,
+    atc: facts.atc,
+    amount_minor: facts.amountMinor,
+    currency: facts.currency,
+    country: facts.country,
+    transaction_date: facts.date,
+    transaction_type: facts.type,
+    channel: request.channel,
+    merchant_id: request.merchant.id,
+    merchant_name: request.merchant.name,
+    approved: reason === 'approved' ? 1 : 0,
+    reason,
+    response_code: RESPONSE_CODES[reason],
+    created_at: ctx.now().toISOString(),
   };
 }

@@ -1,3 +1,14 @@
 export { authorizeTransaction, type NetworkAuthorization } from './authorization-service.js';
-export { RESPONSE_CODES, checkAuthorization, issuerResponse, type CheckedAuthorization, type TokenKey } from './authorization-checks.js';
-export { claimAtc, listTransactions, recordTransaction, transactionView } from './transaction-store.js';
+export {
+  RESPONSE_CODES,
+  checkAuthorization,
+  issuerResponse,
+  type CheckedAuthorization,
+  type TokenKey,
+} from './authorization-checks.js';
+export {
+  claimAtc,
+  listTransactions,
+  recordTransaction,
+  transactionView,
+} from './transaction-store.js';

@@ -13,7 +13,15 @@ export const OTP_LIFETIME_MS = 5 * 60_000;
  * that makes redirect pseudonyms.
  */
 function otpHash(ctx: RegionContext, sessionId: string, code: string): Buffer {
-  const key = Buffer.from(hkdfSync('sha256', Buffer.from(ctx.keys.secrets.pseudonymKey, 'base64url'), Buffer.alloc(0), 'domicile one-time code', 32));
+  const key = Buffer.from(
+    hkdfSync(
+      'sha256',
+      Buffer.from(ctx.keys.secrets.pseudonymKey, 'base64url'),
+      Buffer.alloc(0),
+      'domicile one-time code',
+      32,
+    ),
+  );
   return createHmac('sha256', key).update(`${sessionId}\0${code}`).digest();
 }
 
@@ -23,7 +31,10 @@ function otpHash(ctx: RegionContext, sessionId: string, code: string): Buffer {
  * tries: a user cannot buy unlimited guesses by asking for new codes.
  */
 export async function selectIdvMethod(
-  ctx: RegionContext, who: AuthenticatedDevice, sessionId: string, req: api.SelectIdvRequest,
+  ctx: RegionContext,
+  who: AuthenticatedDevice,
+  sessionId: string,
+  req: api.SelectIdvRequest,
 ): Promise<api.SessionResponse> {
   const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
   requireState(row, 'idv_required', 'idv_pending');
@@ -32,13 +43,20 @@ export async function selectIdvMethod(
   if (method === undefined) throw new DomicileError('IDV_METHOD_UNKNOWN');
   const code = String(randomInt(1_000_000)).padStart(6, '0');
   const now = ctx.now();
-  const next = await ctx.db.transaction().execute((trx) => advanceSession(trx, row, {
-    state: 'idv_pending',
-    idv_method: method.id,
-    idv_code_hash: otpHash(ctx, row.id, code).toString('base64url'),
-    idv_expires_at: new Date(now.getTime() + OTP_LIFETIME_MS).toISOString(),
-    idv_tries_left: row.state === 'idv_required' ? OTP_TRIES : row.idv_tries_left,
-  }, now));
+  const next = await ctx.db.transaction().execute((trx) =>
+    advanceSession(
+      trx,
+      row,
+      {
+        state: 'idv_pending',
+        idv_method: method.id,
+        idv_code_hash: otpHash(ctx, row.id, code).toString('base64url'),
+        idv_expires_at: new Date(now.getTime() + OTP_LIFETIME_MS).toISOString(),
+        idv_tries_left: row.state === 'idv_required' ? OTP_TRIES : row.idv_tries_left,
+      },
+      now,
+    ),
+  );
   await ctx.issuer.deliverCode({ sessionId: row.id, method, last4: row.last4, code });
   return { session: sessionView(next, ctx.self.id) };
 }
@@ -48,25 +66,46 @@ export async function selectIdvMethod(
  * returned; the last wrong try locks the session for good.
  */
 export async function verifyIdvCode(
-  ctx: RegionContext, who: AuthenticatedDevice, sessionId: string, req: api.VerifyIdvRequest,
+  ctx: RegionContext,
+  who: AuthenticatedDevice,
+  sessionId: string,
+  req: api.VerifyIdvRequest,
 ): Promise<api.SessionResponse> {
   const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
   if (row.state === 'idv_locked') throw new DomicileError('IDV_LOCKED');
   requireState(row, 'idv_pending');
   const now = ctx.now();
-  if (row.idv_expires_at === null || Date.parse(row.idv_expires_at) <= now.getTime()) throw new DomicileError('IDV_CODE_EXPIRED');
+  if (row.idv_expires_at === null || Date.parse(row.idv_expires_at) <= now.getTime())
+    throw new DomicileError('IDV_CODE_EXPIRED');
   const expected = Buffer.from(row.idv_code_hash ?? '', 'base64url');
   const actual = otpHash(ctx, row.id, req.code);
   if (expected.length === actual.length && timingSafeEqual(expected, actual)) {
-    const next = await ctx.db.transaction().execute((trx) => advanceSession(trx, row, {
-      state: 'ready', idv_code_hash: null,
-    }, now));
+    const next = await ctx.db.transaction().execute((trx) =>
+      advanceSession(
+        trx,
+        row,
+        {
+          state: 'ready',
+          idv_code_hash: null,
+        },
+        now,
+      ),
+    );
     return { session: sessionView(next, ctx.self.id) };
   }
   const triesLeft = row.idv_tries_left - 1;
-  await ctx.db.transaction().execute((trx) => advanceSession(trx, row, triesLeft <= 0
-    ? { state: 'idv_locked', idv_tries_left: 0, idv_code_hash: null }
-    : { idv_tries_left: triesLeft }, now));
+  await ctx.db
+    .transaction()
+    .execute((trx) =>
+      advanceSession(
+        trx,
+        row,
+        triesLeft <= 0
+          ? { state: 'idv_locked', idv_tries_left: 0, idv_code_hash: null }
+          : { idv_tries_left: triesLeft },
+        now,
+      ),
+    );
   if (triesLeft <= 0) throw new DomicileError('IDV_LOCKED');
   throw new DomicileError('IDV_CODE_INVALID', { details: { triesLeft } });
 }

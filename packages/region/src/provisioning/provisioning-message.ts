@@ -1,8 +1,19 @@
 import type { Kysely } from 'kysely';
 import { DomicileError, type JWK, type PublicJwk, type api } from '@domicile/protocol';
-import { audit, countActiveCredentials, newId, requireDevice, upsertGuest, type AuthenticatedDevice } from '../accounts/index.js';
+import {
+  audit,
+  countActiveCredentials,
+  newId,
+  requireDevice,
+  upsertGuest,
+  type AuthenticatedDevice,
+} from '../accounts/index.js';
 import { recordResidency } from '../lost-device/index.js';
-import { issueRedirectAssertion, pairwisePseudonym, verifyRedirectAssertion } from '../redirect/index.js';
+import {
+  issueRedirectAssertion,
+  pairwisePseudonym,
+  verifyRedirectAssertion,
+} from '../redirect/index.js';
 import type { RegionContext } from '../region-context.js';
 import type { Database } from '../storage/database.js';
 import { isUniqueViolation } from '../storage/index.js';
@@ -28,11 +39,17 @@ export async function receiveProvisioningMessage(
   const owner = route.region;
 
   if (message.redirectAssertion !== undefined) {
-    return openRedirectedSession(ctx, { ...input, assertion: message.redirectAssertion, ownerId: owner.id });
+    return openRedirectedSession(ctx, {
+      ...input,
+      assertion: message.redirectAssertion,
+      ownerId: owner.id,
+    });
   }
   const who = await requireDevice(ctx.db, input.jkt);
   if (owner.id === ctx.self.id) {
-    const session = await ctx.db.transaction().execute((trx) => insertSession(ctx, trx, who, message));
+    const session = await ctx.db
+      .transaction()
+      .execute((trx) => insertSession(ctx, trx, who, message));
     return { status: 201, body: { outcome: 'session', session } };
   }
   // Only a user's home region vouches for them; a guest account here has nothing to vouch with.
@@ -42,7 +59,11 @@ export async function receiveProvisioningMessage(
     homeRegion: ctx.self.id,
     targetRegion: owner.id,
     signingKey: ctx.keys.signing,
-    subject: pairwisePseudonym(Buffer.from(ctx.keys.secrets.pseudonymKey, 'base64url'), who.account.id, owner.id),
+    subject: pairwisePseudonym(
+      Buffer.from(ctx.keys.secrets.pseudonymKey, 'base64url'),
+      who.account.id,
+      owner.id,
+    ),
     deviceJkt: input.jkt,
     message: { routingPrefix: message.routingPrefix, last4: message.last4 },
     standing: {
@@ -55,38 +76,68 @@ export async function receiveProvisioningMessage(
   // The residency index: the home region now knows this region may hold the account's credentials.
   await recordResidency(ctx, { accountId: who.account.id, assertion });
   await audit(ctx.db, {
-    at: now.toISOString(), actor: `device:${who.device.id}`, action: 'redirect.issued', subject: who.account.id,
+    at: now.toISOString(),
+    actor: `device:${who.device.id}`,
+    action: 'redirect.issued',
+    subject: who.account.id,
     detail: { target: owner.id, last4: message.last4 },
   });
   return {
     status: 200,
-    body: { outcome: 'redirect', redirect: { region: owner.id, baseUrl: owner.baseUrl, assertion, expiresAt: expiresAt.toISOString() } },
+    body: {
+      outcome: 'redirect',
+      redirect: {
+        region: owner.id,
+        baseUrl: owner.baseUrl,
+        assertion,
+        expiresAt: expiresAt.toISOString(),
+      },
+    },
   };
 }
 
 async function openRedirectedSession(
   ctx: RegionContext,
-  input: { jkt: string; jwk: JWK; message: api.ProvisioningMessage; assertion: string; ownerId: string },
+  input: {
+    jkt: string;
+    jwk: JWK;
+    message: api.ProvisioningMessage;
+    assertion: string;
+    ownerId: string;
+  },
 ): Promise<MessageOutcome> {
   const now = ctx.now();
   const claims = await verifyRedirectAssertion({
-    assertion: input.assertion, directory: ctx.directory, self: ctx.self.id, deviceJkt: input.jkt,
-    message: input.message, now,
+    assertion: input.assertion,
+    directory: ctx.directory,
+    self: ctx.self.id,
+    deviceJkt: input.jkt,
+    message: input.message,
+    now,
   });
   // Checked after the signature, so an unsigned request learns nothing about routing from us.
   if (input.ownerId !== ctx.self.id) throw new DomicileError('REGION_NOT_OWNER');
   const session = await ctx.db.transaction().execute(async (trx) => {
     try {
-      await trx.insertInto('assertion_jtis').values({
-        jti: claims.jti, issuer: claims.iss, expires_at: new Date(claims.exp * 1000).toISOString(),
-      }).execute();
+      await trx
+        .insertInto('assertion_jtis')
+        .values({
+          jti: claims.jti,
+          issuer: claims.iss,
+          expires_at: new Date(claims.exp * 1000).toISOString(),
+        })
+        .execute();
     } catch (error) {
       if (isUniqueViolation(error)) throw new DomicileError('ASSERTION_REPLAYED');
       throw error;
     }
     const who = await upsertGuest(trx, {
-      homeRegion: claims.iss, pseudonym: claims.sub, jkt: input.jkt, signingJwk: input.jwk,
-      encryptionJwk: input.message.device.encryptionKey as PublicJwk, now: now.toISOString(),
+      homeRegion: claims.iss,
+      pseudonym: claims.sub,
+      jkt: input.jkt,
+      signingJwk: input.jwk,
+      encryptionJwk: input.message.device.encryptionKey as PublicJwk,
+      now: now.toISOString(),
     });
     return insertSession(ctx, trx, who, input.message);
   });
@@ -94,21 +145,43 @@ async function openRedirectedSession(
 }
 
 async function insertSession(
-  ctx: RegionContext, trx: Kysely<Database>, who: AuthenticatedDevice, message: api.ProvisioningMessage,
+  ctx: RegionContext,
+  trx: Kysely<Database>,
+  who: AuthenticatedDevice,
+  message: api.ProvisioningMessage,
 ): Promise<api.SessionView> {
   const now = ctx.now();
   const row = {
-    id: newId(), account_id: who.account.id, device_id: who.device.id, state: 'created',
-    routing_prefix: message.routingPrefix, last4: message.last4, network: message.network,
-    decision: null, reason: null, product: null, terms_id: null, terms_hash: null, terms_accepted_at: null,
-    vault_record_id: null, idv_methods: null, idv_method: null, idv_code_hash: null, idv_expires_at: null,
-    idv_tries_left: 0, credential_id: null,
+    id: newId(),
+    account_id: who.account.id,
+    device_id: who.device.id,
+    state: 'created',
+    routing_prefix: message.routingPrefix,
+    last4: message.last4,
+    network: message.network,
+    decision: null,
+    reason: null,
+    product: null,
+    terms_id: null,
+    terms_hash: null,
+    terms_accepted_at: null,
+    vault_record_id: null,
+    idv_methods: null,
+    idv_method: null,
+    idv_code_hash: null,
+    idv_expires_at: null,
+    idv_tries_left: 0,
+    credential_id: null,
     expires_at: new Date(now.getTime() + SESSION_LIFETIME_MS).toISOString(),
-    created_at: now.toISOString(), updated_at: now.toISOString(),
+    created_at: now.toISOString(),
+    updated_at: now.toISOString(),
   };
   await trx.insertInto('provisioning_sessions').values(row).execute();
   await audit(trx, {
-    at: row.created_at, actor: `device:${who.device.id}`, action: 'session.opened', subject: row.id,
+    at: row.created_at,
+    actor: `device:${who.device.id}`,
+    action: 'session.opened',
+    subject: row.id,
     detail: { last4: message.last4, guest: who.account.kind === 'guest' },
   });
   return sessionView(row, ctx.self.id);

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Value } from '@sinclair/typebox/value';
 import {
-  DomicileError, TYP, api, decryptText, isCardNumber, isExpired, peekHeader, type CardNetwork,
+  DomicileError,
+  TYP,
+  api,
+  decryptText,
+  isCardNumber,
+  isExpired,
+  peekHeader,
+  type CardNetwork,
 } from '@domicile/protocol';
 import { countActiveCredentials, type AuthenticatedDevice } from '../accounts/index.js';
 import type { CardProduct } from '../issuer/index.js';
@@ -14,7 +21,9 @@ export function termsHash(text: string): string {
 
 /** Step 1: eligibility and the issuer's provisioning decision (green, yellow or red). */
 export async function checkEligibility(
-  ctx: RegionContext, who: AuthenticatedDevice, sessionId: string,
+  ctx: RegionContext,
+  who: AuthenticatedDevice,
+  sessionId: string,
 ): Promise<api.EligibilityResponse> {
   const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
   requireState(row, 'created');
@@ -29,14 +38,21 @@ export async function checkEligibility(
     },
   });
   const terms = result.product.terms;
-  const next = await ctx.db.transaction().execute((trx) => advanceSession(trx, row, {
-    state: result.decision === 'red' ? 'declined' : 'eligible',
-    decision: result.decision,
-    reason: result.reason ?? null,
-    product: JSON.stringify(result.product),
-    terms_id: terms.id,
-    terms_hash: termsHash(terms.text),
-  }, ctx.now()));
+  const next = await ctx.db.transaction().execute((trx) =>
+    advanceSession(
+      trx,
+      row,
+      {
+        state: result.decision === 'red' ? 'declined' : 'eligible',
+        decision: result.decision,
+        reason: result.reason ?? null,
+        product: JSON.stringify(result.product),
+        terms_id: terms.id,
+        terms_hash: termsHash(terms.text),
+      },
+      ctx.now(),
+    ),
+  );
   const session = sessionView(next, ctx.self.id);
   if (result.decision === 'red') return { session };
   return { session, terms: { id: terms.id, text: terms.text, hash: termsHash(terms.text) } };
@@ -44,15 +60,27 @@ export async function checkEligibility(
 
 /** Step 2: the user accepted exactly the terms offered (by id and hash). */
 export async function acceptTerms(
-  ctx: RegionContext, who: AuthenticatedDevice, sessionId: string, req: api.AcceptTermsRequest,
+  ctx: RegionContext,
+  who: AuthenticatedDevice,
+  sessionId: string,
+  req: api.AcceptTermsRequest,
 ): Promise<api.SessionResponse> {
   const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
   requireState(row, 'eligible');
-  if (req.termsId !== row.terms_id || req.hash !== row.terms_hash) throw new DomicileError('TERMS_MISMATCH');
+  if (req.termsId !== row.terms_id || req.hash !== row.terms_hash)
+    throw new DomicileError('TERMS_MISMATCH');
   const now = ctx.now();
-  const next = await ctx.db.transaction().execute((trx) => advanceSession(trx, row, {
-    state: 'terms_accepted', terms_accepted_at: now.toISOString(),
-  }, now));
+  const next = await ctx.db.transaction().execute((trx) =>
+    advanceSession(
+      trx,
+      row,
+      {
+        state: 'terms_accepted',
+        terms_accepted_at: now.toISOString(),
+      },
+      now,
+    ),
+  );
   return { session: sessionView(next, ctx.self.id) };
 }
 
@@ -62,36 +90,61 @@ export async function acceptTerms(
  * at once; the session keeps only the vault record's id.
  */
 export async function receiveCardDetails(
-  ctx: RegionContext, who: AuthenticatedDevice, sessionId: string, req: api.CardDetailsRequest,
+  ctx: RegionContext,
+  who: AuthenticatedDevice,
+  sessionId: string,
+  req: api.CardDetailsRequest,
 ): Promise<api.SessionResponse> {
   const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
   requireState(row, 'terms_accepted');
   const header = peekHeader(req.cardDetails);
-  if (header?.kid !== ctx.self.keys.encryption.kid) throw new DomicileError('CARD_DETAILS_WRONG_REGION');
-  const plaintext = await decryptText(req.cardDetails, ctx.keys.encryption, TYP.cardDetails, 'CARD_DETAILS_UNREADABLE');
+  if (header?.kid !== ctx.self.keys.encryption.kid)
+    throw new DomicileError('CARD_DETAILS_WRONG_REGION');
+  const plaintext = await decryptText(
+    req.cardDetails,
+    ctx.keys.encryption,
+    TYP.cardDetails,
+    'CARD_DETAILS_UNREADABLE',
+  );
   const card = parseCardDetails(plaintext);
-  const matches = isCardNumber(card.pan) && card.pan.startsWith(row.routing_prefix) && card.pan.endsWith(row.last4);
+  const matches =
+    isCardNumber(card.pan) &&
+    card.pan.startsWith(row.routing_prefix) &&
+    card.pan.endsWith(row.last4);
   if (!matches) throw new DomicileError('CARD_DETAILS_INVALID', { details: { field: 'pan' } });
-  if (isExpired(card.expiry, ctx.now())) throw new DomicileError('CARD_DETAILS_INVALID', { details: { field: 'expiry' } });
+  if (isExpired(card.expiry, ctx.now()))
+    throw new DomicileError('CARD_DETAILS_INVALID', { details: { field: 'expiry' } });
   const product = JSON.parse(row.product ?? 'null') as CardProduct;
   await ctx.issuer.verifyCardDetails({ ...card, productId: product.id });
 
   const panHash = ctx.vault.panHash(card.pan);
-  const duplicate = await ctx.db.selectFrom('credentials').select('id')
-    .where('device_id', '=', who.device.id).where('pan_hash', '=', panHash).where('state', '!=', 'deleted')
+  const duplicate = await ctx.db
+    .selectFrom('credentials')
+    .select('id')
+    .where('device_id', '=', who.device.id)
+    .where('pan_hash', '=', panHash)
+    .where('state', '!=', 'deleted')
     .executeTakeFirst();
   if (duplicate !== undefined) throw new DomicileError('CARD_ALREADY_PROVISIONED');
 
   const sealed = await ctx.vault.seal({ pan: card.pan, expiry: card.expiry, name: card.name });
-  const idvMethods = row.decision === 'yellow' ? await ctx.issuer.idvMethods({ productId: product.id, last4: row.last4 }) : null;
+  const idvMethods =
+    row.decision === 'yellow'
+      ? await ctx.issuer.idvMethods({ productId: product.id, last4: row.last4 })
+      : null;
   const now = ctx.now();
   const next = await ctx.db.transaction().execute(async (trx) => {
     await ctx.vault.insert(trx, sealed);
-    return advanceSession(trx, row, {
-      state: idvMethods === null ? 'ready' : 'idv_required',
-      vault_record_id: sealed.id,
-      idv_methods: idvMethods === null ? null : JSON.stringify(idvMethods),
-    }, now);
+    return advanceSession(
+      trx,
+      row,
+      {
+        state: idvMethods === null ? 'ready' : 'idv_required',
+        vault_record_id: sealed.id,
+        idv_methods: idvMethods === null ? null : JSON.stringify(idvMethods),
+      },
+      now,
+    );
   });
   return { session: sessionView(next, ctx.self.id) };
 }

@@ -7,12 +7,20 @@ export const SESSION_LIFETIME_MS = 15 * 60_000;
 
 /** Loads a session of the calling device; another device's session reads as not found. */
 export async function loadSession(
-  db: Kysely<Database>, sessionId: string, deviceId: string, now: Date,
+  db: Kysely<Database>,
+  sessionId: string,
+  deviceId: string,
+  now: Date,
 ): Promise<SessionRow> {
-  const row = await db.selectFrom('provisioning_sessions').selectAll()
-    .where('id', '=', sessionId).where('device_id', '=', deviceId).executeTakeFirst();
+  const row = await db
+    .selectFrom('provisioning_sessions')
+    .selectAll()
+    .where('id', '=', sessionId)
+    .where('device_id', '=', deviceId)
+    .executeTakeFirst();
   if (row === undefined) throw new DomicileError('SESSION_NOT_FOUND');
-  if (row.state !== 'tokenized' && Date.parse(row.expires_at) <= now.getTime()) throw new DomicileError('SESSION_EXPIRED');
+  if (row.state !== 'tokenized' && Date.parse(row.expires_at) <= now.getTime())
+    throw new DomicileError('SESSION_EXPIRED');
   return row;
 }
 
@@ -27,11 +35,17 @@ export function requireState(row: SessionRow, ...states: api.SessionState[]): vo
  * one wins and the other gets SESSION_STATE, on SQLite and PostgreSQL alike.
  */
 export async function advanceSession(
-  trx: Kysely<Database>, row: SessionRow, patch: SessionUpdate, now: Date,
+  trx: Kysely<Database>,
+  row: SessionRow,
+  patch: SessionUpdate,
+  now: Date,
 ): Promise<SessionRow> {
-  const res = await trx.updateTable('provisioning_sessions')
+  const res = await trx
+    .updateTable('provisioning_sessions')
     .set({ ...patch, updated_at: now.toISOString() })
-    .where('id', '=', row.id).where('state', '=', row.state).where('idv_tries_left', '=', row.idv_tries_left)
+    .where('id', '=', row.id)
+    .where('state', '=', row.state)
+    .where('idv_tries_left', '=', row.idv_tries_left)
     .executeTakeFirst();
   if (Number(res.numUpdatedRows) !== 1) throw new DomicileError('SESSION_STATE');
   return { ...row, ...patch, updated_at: now.toISOString() } as SessionRow;

@@ -15,8 +15,12 @@ export async function sweepExpiredSessions(db: Kysely<Database>, now: Date): Pro
   let removed = 0;
   for (const session of stale) {
     await db.transaction().execute(async (trx) => {
-      const res = await trx.updateTable('provisioning_sessions').set({ vault_record_id: null, updated_at: now.toISOString() })
-        .where('id', '=', session.id).where('state', '!=', 'tokenized').executeTakeFirst();
+      const res = await trx
+        .updateTable('provisioning_sessions')
+        .set({ vault_record_id: null, updated_at: now.toISOString() })
+        .where('id', '=', session.id)
+        .where('state', '!=', 'tokenized')
+        .executeTakeFirst();
       if (Number(res.numUpdatedRows) === 1 && session.vault_record_id !== null) {
         await trx.deleteFrom('vault_records').where('id', '=', session.vault_record_id).execute();
         removed++;
@@ -31,7 +35,10 @@ export async function sweepExpiredSessions(db: Kysely<Database>, now: Date): Pro
  * 0006 (housekeeping indexes), so that the planner uses it.
  */
 export function abandonedSessions(db: Kysely<Database>, now: Date) {
-  return db.selectFrom('provisioning_sessions').select(['id', 'vault_record_id'])
+  return db
+    .selectFrom('provisioning_sessions')
+    .select(['id', 'vault_record_id'])
     .where(sql<boolean>`vault_record_id is not null and state <> 'tokenized'`)
-    .where('expires_at', '<', now.toISOString()).limit(SWEEP_BATCH);
+    .where('expires_at', '<', now.toISOString())
+    .limit(SWEEP_BATCH);
 }

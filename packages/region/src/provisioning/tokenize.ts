@@ -1,5 +1,12 @@
 import {
-  DomicileError, TYP, encryptJson, isDomicileError, jwkThumbprint, signJson, type PublicJwk, type api,
+  DomicileError,
+  TYP,
+  encryptJson,
+  isDomicileError,
+  jwkThumbprint,
+  signJson,
+  type PublicJwk,
+  type api,
 } from '@domicile/protocol';
 import { audit, newId, type AuthenticatedDevice } from '../accounts/index.js';
 import { storeCardArt } from '../assets/index.js';
@@ -24,10 +31,13 @@ const PAN_SEQUENCE_NUMBER = '00';
  * already tokenized answers with the same token, so a retry never makes a second one.
  */
 export async function tokenize(
-  ctx: RegionContext, who: AuthenticatedDevice, sessionId: string,
+  ctx: RegionContext,
+  who: AuthenticatedDevice,
+  sessionId: string,
 ): Promise<api.TokenizeResponse> {
   const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
-  if (row.state === 'tokenized') return tokenizedAlready(ctx, who, sessionId, new DomicileError('SESSION_STATE'));
+  if (row.state === 'tokenized')
+    return tokenizedAlready(ctx, who, sessionId, new DomicileError('SESSION_STATE'));
   requireState(row, 'ready');
   const product = JSON.parse(row.product ?? 'null') as CardProduct;
   // Read before the transaction: on SQLite the transaction holds the only connection.
@@ -39,34 +49,87 @@ export async function tokenize(
         const now = ctx.now();
         const stamp = now.toISOString();
         // A lost-device report may have committed since this request was authenticated.
-        const device = await trx.selectFrom('devices').select('lost_at').where('id', '=', who.device.id).executeTakeFirstOrThrow();
+        const device = await trx
+          .selectFrom('devices')
+          .select('lost_at')
+          .where('id', '=', who.device.id)
+          .executeTakeFirstOrThrow();
         if (device.lost_at !== null) throw new DomicileError('DEVICE_LOST');
         // Again inside the transaction: another session of this device may have tokenized the card meanwhile.
-        const duplicate = await trx.selectFrom('credentials').select('id')
-          .where('device_id', '=', who.device.id).where('pan_hash', '=', panHash).where('state', '!=', 'deleted').executeTakeFirst();
+        const duplicate = await trx
+          .selectFrom('credentials')
+          .select('id')
+          .where('device_id', '=', who.device.id)
+          .where('pan_hash', '=', panHash)
+          .where('state', '!=', 'deleted')
+          .executeTakeFirst();
         if (duplicate !== undefined) throw new DomicileError('CARD_ALREADY_PROVISIONED');
-        const asset = await storeCardArt(trx, product, row.network as api.CredentialView['network']);
-        const expiry = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + TOKEN_VALIDITY_MONTHS, 1));
+        const asset = await storeCardArt(
+          trx,
+          product,
+          row.network as api.CredentialView['network'],
+        );
+        const expiry = new Date(
+          Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + TOKEN_VALIDITY_MONTHS, 1),
+        );
         const credential: CredentialRow = {
-          id: newId(), token_ref: newId(), token_number: drawTokenNumber(ctx.self.tokenRanges),
+          id: newId(),
+          token_ref: newId(),
+          token_number: drawTokenNumber(ctx.self.tokenRanges),
           token_expiry: `${String(expiry.getUTCMonth() + 1).padStart(2, '0')}/${expiry.getUTCFullYear()}`,
-          account_id: who.account.id, device_id: who.device.id, session_id: row.id,
-          vault_record_id: requireVaultRecord(row), pan_hash: panHash, last4: row.last4,
-          network: row.network, state: 'pending_activation', psn: PAN_SEQUENCE_NUMBER, atc_last: 0,
-          art_asset_id: asset.id, script_id: null, created_at: stamp, updated_at: stamp,
+          account_id: who.account.id,
+          device_id: who.device.id,
+          session_id: row.id,
+          vault_record_id: requireVaultRecord(row),
+          pan_hash: panHash,
+          last4: row.last4,
+          network: row.network,
+          state: 'pending_activation',
+          psn: PAN_SEQUENCE_NUMBER,
+          atc_last: 0,
+          art_asset_id: asset.id,
+          script_id: null,
+          created_at: stamp,
+          updated_at: stamp,
         };
         await trx.insertInto('credentials').values(credential).execute();
         await recordTokenCreated(trx, ctx, { credential, productId: product.id, now });
-        await trx.insertInto('tsm_scripts').values({
-          id: newId(), credential_id: credential.id, token_ref: credential.token_ref, device_id: who.device.id,
-          state: 'pending', script: null, script_hash: null, attempts: 0, created_at: stamp, ready_at: null,
-        }).execute();
-        const session = await advanceSession(trx, row, { state: 'tokenized', credential_id: credential.id }, now);
-        await insertNotification(trx, who.device.id, {
-          type: 'credential.provisioned', tokenRef: credential.token_ref, art: { assetId: asset.id, sha256: asset.sha256 },
-        }, now);
+        await trx
+          .insertInto('tsm_scripts')
+          .values({
+            id: newId(),
+            credential_id: credential.id,
+            token_ref: credential.token_ref,
+            device_id: who.device.id,
+            state: 'pending',
+            script: null,
+            script_hash: null,
+            attempts: 0,
+            created_at: stamp,
+            ready_at: null,
+          })
+          .execute();
+        const session = await advanceSession(
+          trx,
+          row,
+          { state: 'tokenized', credential_id: credential.id },
+          now,
+        );
+        await insertNotification(
+          trx,
+          who.device.id,
+          {
+            type: 'credential.provisioned',
+            tokenRef: credential.token_ref,
+            art: { assetId: asset.id, sha256: asset.sha256 },
+          },
+          now,
+        );
         await audit(trx, {
-          at: stamp, actor: `device:${who.device.id}`, action: 'credential.tokenized', subject: credential.token_ref,
+          at: stamp,
+          actor: `device:${who.device.id}`,
+          action: 'credential.tokenized',
+          subject: credential.token_ref,
           detail: { session: row.id, last4: row.last4 },
         });
         return { session, credential };
@@ -76,7 +139,8 @@ export async function tokenize(
       return await respond(ctx, who, session, credential);
     } catch (error) {
       // Another request tokenized this session first: answer with its token, as a retry would get.
-      if (isDomicileError(error, 'SESSION_STATE')) return tokenizedAlready(ctx, who, sessionId, error);
+      if (isDomicileError(error, 'SESSION_STATE'))
+        return tokenizedAlready(ctx, who, sessionId, error);
       // A unique violation is a token number collision (draw again) or a racing session of this
       // device with the same card (the duplicate check refuses it on the next attempt).
       if (!isUniqueViolation(error)) throw error;
@@ -86,11 +150,18 @@ export async function tokenize(
 }
 
 async function tokenizedAlready(
-  ctx: RegionContext, who: AuthenticatedDevice, sessionId: string, lost: DomicileError,
+  ctx: RegionContext,
+  who: AuthenticatedDevice,
+  sessionId: string,
+  lost: DomicileError,
 ): Promise<api.TokenizeResponse> {
   const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
   if (row.state !== 'tokenized' || row.credential_id === null) throw lost;
-  const credential = await ctx.db.selectFrom('credentials').selectAll().where('id', '=', row.credential_id).executeTakeFirstOrThrow();
+  const credential = await ctx.db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('id', '=', row.credential_id)
+    .executeTakeFirstOrThrow();
   return respond(ctx, who, row, credential);
 }
 
@@ -100,13 +171,20 @@ function requireVaultRecord(row: SessionRow): string {
 }
 
 async function panHashOf(ctx: RegionContext, row: SessionRow): Promise<string> {
-  const record = await ctx.db.selectFrom('vault_records').select('pan_hash').where('id', '=', requireVaultRecord(row)).executeTakeFirstOrThrow();
+  const record = await ctx.db
+    .selectFrom('vault_records')
+    .select('pan_hash')
+    .where('id', '=', requireVaultRecord(row))
+    .executeTakeFirstOrThrow();
   return record.pan_hash;
 }
 
 /** The provisioning data: a JWS by this region (so the device can trust it) inside a JWE to the device (so only it can read it). */
 async function respond(
-  ctx: RegionContext, who: AuthenticatedDevice, session: SessionRow, credential: CredentialRow,
+  ctx: RegionContext,
+  who: AuthenticatedDevice,
+  session: SessionRow,
+  credential: CredentialRow,
 ): Promise<api.TokenizeResponse> {
   const [month, year] = credential.token_expiry.split('/').map(Number);
   const payload: api.ProvisioningPayload = {
@@ -116,7 +194,11 @@ async function respond(
     tokenNumber: credential.token_number,
     tokenExpiry: { month: month ?? 1, year: year ?? 2000 },
     panSequenceNumber: credential.psn,
-    iccMasterKey: deriveTokenMasterKey(ctx.keys.secrets.issuerMasterKey, credential.token_number, credential.psn),
+    iccMasterKey: deriveTokenMasterKey(
+      ctx.keys.secrets.issuerMasterKey,
+      credential.token_number,
+      credential.psn,
+    ),
     atcStart: credential.atc_last,
     network: credential.network as api.ProvisioningPayload['network'],
     last4: credential.last4,
@@ -127,12 +209,21 @@ async function respond(
   const deviceKey = JSON.parse(who.device.encryption_jwk) as PublicJwk;
   const kid = typeof deviceKey.kid === 'string' ? deviceKey.kid : await jwkThumbprint(deviceKey);
   const provisioningData = await encryptJson(signed, { ...deviceKey, kid }, TYP.provisioningData);
-  return { session: sessionView(session, ctx.self.id), credential: credentialView(ctx, credential), provisioningData };
+  return {
+    session: sessionView(session, ctx.self.id),
+    credential: credentialView(ctx, credential),
+    provisioningData,
+  };
 }
 
 export function credentialView(ctx: RegionContext, c: CredentialRow): api.CredentialView {
   return {
-    tokenRef: c.token_ref, region: ctx.self.id, network: c.network as api.CredentialView['network'],
-    last4: c.last4, tokenLast4: c.token_number.slice(-4), state: c.state, createdAt: c.created_at,
+    tokenRef: c.token_ref,
+    region: ctx.self.id,
+    network: c.network as api.CredentialView['network'],
+    last4: c.last4,
+    tokenLast4: c.token_number.slice(-4),
+    state: c.state,
+    createdAt: c.created_at,
   };
 }

@@ -1,4 +1,7 @@
 export {
-  ASSERTION_LIFETIME_SECONDS, issueRedirectAssertion, pairwisePseudonym, verifyRedirectAssertion,
+  ASSERTION_LIFETIME_SECONDS,
+  issueRedirectAssertion,
+  pairwisePseudonym,
+  verifyRedirectAssertion,
   type IssueAssertionInput,
 } from './redirect-assertion.js';

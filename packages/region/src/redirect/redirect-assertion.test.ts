@@ -1,9 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import {
-  buildDirectoryDocument, generateKeyPairJwk, isDomicileError, jwkThumbprint, parseRegionsConfig, signDirectory,
-  signJson, verifyDirectory, TYP, type Directory, type ErrorCode, type PrivateJwk,
+  buildDirectoryDocument,
+  generateKeyPairJwk,
+  isDomicileError,
+  jwkThumbprint,
+  parseRegionsConfig,
+  signDirectory,
+  signJson,
+  verifyDirectory,
+  TYP,
+  type Directory,
+  type ErrorCode,
+  type PrivateJwk,
 } from '@domicile/protocol';
-import { issueRedirectAssertion, pairwisePseudonym, verifyRedirectAssertion } from './redirect-assertion.js';
+import {
+  issueRedirectAssertion,
+  pairwisePseudonym,
+  verifyRedirectAssertion,
+} from './redirect-assertion.js';
 
 const YAML = `
 regions:
@@ -12,17 +26,28 @@ regions:
   - { id: cn, name: CN, baseUrl: "http://127.0.0.1:7103", routing: [{ from: "620000", to: "629999" }], tokenRanges: [{ from: "489200", to: "489299" }] }
 `;
 
-async function setup(): Promise<{ directory: Directory; signing: Map<string, PrivateJwk>; jkt: string }> {
+async function setup(): Promise<{
+  directory: Directory;
+  signing: Map<string, PrivateJwk>;
+  jkt: string;
+}> {
   const authority = await generateKeyPairJwk('sig');
   const signing = new Map<string, PrivateJwk>();
   const keys = new Map();
   for (const id of ['us', 'eu', 'cn']) {
-    const [s, e, t] = await Promise.all([generateKeyPairJwk('sig'), generateKeyPairJwk('enc'), generateKeyPairJwk('sig')]);
+    const [s, e, t] = await Promise.all([
+      generateKeyPairJwk('sig'),
+      generateKeyPairJwk('enc'),
+      generateKeyPairJwk('sig'),
+    ]);
     signing.set(id, s.privateJwk);
     keys.set(id, { signing: s.publicJwk, encryption: e.publicJwk, tsm: t.publicJwk });
   }
   const doc = buildDirectoryDocument(parseRegionsConfig(YAML), keys, { serial: 1 });
-  const directory = await verifyDirectory(await signDirectory(doc, authority.privateJwk), authority.publicJwk);
+  const directory = await verifyDirectory(
+    await signDirectory(doc, authority.privateJwk),
+    authority.publicJwk,
+  );
   const device = await generateKeyPairJwk('sig');
   return { directory, signing, jkt: await jwkThumbprint(device.publicJwk) };
 }
@@ -35,11 +60,24 @@ describe('redirect assertion', () => {
     const { directory, signing, jkt } = await setup();
     const now = new Date();
     const { assertion, expiresAt } = await issueRedirectAssertion({
-      homeRegion: 'us', targetRegion: 'cn', signingKey: signing.get('us') as PrivateJwk,
-      subject: pairwisePseudonym(Buffer.alloc(32, 1), 'acct', 'cn'), deviceJkt: jkt, message, standing, now,
+      homeRegion: 'us',
+      targetRegion: 'cn',
+      signingKey: signing.get('us') as PrivateJwk,
+      subject: pairwisePseudonym(Buffer.alloc(32, 1), 'acct', 'cn'),
+      deviceJkt: jkt,
+      message,
+      standing,
+      now,
     });
     expect(expiresAt.getTime() - now.getTime()).toBeLessThanOrEqual(300_000);
-    const claims = await verifyRedirectAssertion({ assertion, directory, self: 'cn', deviceJkt: jkt, message, now });
+    const claims = await verifyRedirectAssertion({
+      assertion,
+      directory,
+      self: 'cn',
+      deviceJkt: jkt,
+      message,
+      now,
+    });
     expect(claims).toMatchObject({ iss: 'us', aud: 'cn', cnf: { jkt } });
   });
 
@@ -49,40 +87,120 @@ describe('redirect assertion', () => {
     expect(pairwisePseudonym(key, 'a', 'cn')).not.toBe(pairwisePseudonym(key, 'a', 'eu'));
   });
 
-  const cases: [string, ErrorCode, (s: Awaited<ReturnType<typeof setup>>) => Promise<{ assertion: string; self?: string; jkt?: string; msg?: typeof message; now?: Date }>][] = [
-    ['forged by a key the directory does not list', 'ASSERTION_INVALID', async (s) => {
-      const rogue = await generateKeyPairJwk('sig');
-      return { assertion: (await issue(s, { signingKey: { ...rogue.privateJwk, kid: (s.signing.get('us') as PrivateJwk).kid } })).assertion };
-    }],
-    ['signed by another region than its iss', 'ASSERTION_INVALID', async (s) => ({ assertion: (await issue(s, { signingKey: s.signing.get('eu') as PrivateJwk })).assertion })],
-    ['for another audience', 'ASSERTION_AUDIENCE', async (s) => ({ assertion: (await issue(s, { targetRegion: 'eu' })).assertion })],
-    ['expired', 'ASSERTION_EXPIRED', async (s) => ({ assertion: (await issue(s, {})).assertion, now: new Date(Date.now() + 10 * 60_000) })],
-    ['bound to another device key', 'ASSERTION_KEY_MISMATCH', async (s) => ({ assertion: (await issue(s, {})).assertion, jkt: 'x'.repeat(43) })],
-    ['for another message', 'ASSERTION_MESSAGE_MISMATCH', async (s) => ({ assertion: (await issue(s, {})).assertion, msg: { routingPrefix: '62123456', last4: '9999' } })],
-    ['with a wrong typ', 'ASSERTION_INVALID', async (s) => ({
-      assertion: await signJson({ iss: 'us', aud: 'cn' }, s.signing.get('us') as PrivateJwk, TYP.directory),
-    })],
-    ['for a user who cannot transact', 'ACCOUNT_CANNOT_TRANSACT', async (s) => ({ assertion: (await issue(s, { standing: { ...standing, canTransact: false } })).assertion })],
-    ['that is not a JWT at all', 'ASSERTION_INVALID', () => Promise.resolve({ assertion: 'not-a-jwt-at-all-really' })],
+  const cases: [
+    string,
+    ErrorCode,
+    (s: Awaited<ReturnType<typeof setup>>) => Promise<{
+      assertion: string;
+      self?: string;
+      jkt?: string;
+      msg?: typeof message;
+      now?: Date;
+    }>,
+  ][] = [
+    [
+      'forged by a key the directory does not list',
+      'ASSERTION_INVALID',
+      async (s) => {
+        const rogue = await generateKeyPairJwk('sig');
+        return {
+          assertion: (
+            await issue(s, {
+              signingKey: { ...rogue.privateJwk, kid: (s.signing.get('us') as PrivateJwk).kid },
+            })
+          ).assertion,
+        };
+      },
+    ],
+    [
+      'signed by another region than its iss',
+      'ASSERTION_INVALID',
+      async (s) => ({
+        assertion: (await issue(s, { signingKey: s.signing.get('eu') as PrivateJwk })).assertion,
+      }),
+    ],
+    [
+      'for another audience',
+      'ASSERTION_AUDIENCE',
+      async (s) => ({ assertion: (await issue(s, { targetRegion: 'eu' })).assertion }),
+    ],
+    [
+      'expired',
+      'ASSERTION_EXPIRED',
+      async (s) => ({
+        assertion: (await issue(s, {})).assertion,
+        now: new Date(Date.now() + 10 * 60_000),
+      }),
+    ],
+    [
+      'bound to another device key',
+      'ASSERTION_KEY_MISMATCH',
+      async (s) => ({ assertion: (await issue(s, {})).assertion, jkt: 'x'.repeat(43) }),
+    ],
+    [
+      'for another message',
+      'ASSERTION_MESSAGE_MISMATCH',
+      async (s) => ({
+        assertion: (await issue(s, {})).assertion,
+        msg: { routingPrefix: '62123456', last4: '9999' },
+      }),
+    ],
+    [
+      'with a wrong typ',
+      'ASSERTION_INVALID',
+      async (s) => ({
+        assertion: await signJson(
+          { iss: 'us', aud: 'cn' },
+          s.signing.get('us') as PrivateJwk,
+          TYP.directory,
+        ),
+      }),
+    ],
+    [
+      'for a user who cannot transact',
+      'ACCOUNT_CANNOT_TRANSACT',
+      async (s) => ({
+        assertion: (await issue(s, { standing: { ...standing, canTransact: false } })).assertion,
+      }),
+    ],
+    [
+      'that is not a JWT at all',
+      'ASSERTION_INVALID',
+      () => Promise.resolve({ assertion: 'not-a-jwt-at-all-really' }),
+    ],
   ];
 
   for (const [name, code, make] of cases) {
     it(`refuses one ${name}`, async () => {
       const s = await setup();
       const c = await make(s);
-      await expect(verifyRedirectAssertion({
-        assertion: c.assertion, directory: s.directory, self: c.self ?? 'cn', deviceJkt: c.jkt ?? s.jkt,
-        message: c.msg ?? message, now: c.now ?? new Date(),
-      })).rejects.toSatisfy((e) => isDomicileError(e, code));
+      await expect(
+        verifyRedirectAssertion({
+          assertion: c.assertion,
+          directory: s.directory,
+          self: c.self ?? 'cn',
+          deviceJkt: c.jkt ?? s.jkt,
+          message: c.msg ?? message,
+          now: c.now ?? new Date(),
+        }),
+      ).rejects.toSatisfy((e) => isDomicileError(e, code));
     });
   }
 });
 
 function issue(
-  s: Awaited<ReturnType<typeof setup>>, over: Partial<Parameters<typeof issueRedirectAssertion>[0]>,
+  s: Awaited<ReturnType<typeof setup>>,
+  over: Partial<Parameters<typeof issueRedirectAssertion>[0]>,
 ): ReturnType<typeof issueRedirectAssertion> {
   return issueRedirectAssertion({
-    homeRegion: 'us', targetRegion: 'cn', signingKey: s.signing.get('us') as PrivateJwk, subject: 'subject-0123456789abcdef',
-    deviceJkt: s.jkt, message, standing, now: new Date(), ...over,
+    homeRegion: 'us',
+    targetRegion: 'cn',
+    signingKey: s.signing.get('us') as PrivateJwk,
+    subject: 'subject-0123456789abcdef',
+    deviceJkt: s.jkt,
+    message,
+    standing,
+    now: new Date(),
+    ...over,
   });
 }

@@ -1,1 +1,7 @@
-export { countVaultRecords, heldCredentials, scanDatabase, scanFiles, type ResidencyFinding } from './residency-scan.js';
+export {
+  countVaultRecords,
+  heldCredentials,
+  scanDatabase,
+  scanFiles,
+  type ResidencyFinding,
+} from './residency-scan.js';

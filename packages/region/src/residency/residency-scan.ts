@@ -9,12 +9,14 @@ export interface ResidencyFinding {
   readonly card: string;
 }
 
-
 /**
  * Scans files byte for byte (database files with their WAL, logs) for each card number, as ASCII
  * digits. A file that does not exist is skipped: not every database has a WAL at every moment.
  */
-export async function scanFiles(files: readonly string[], cardNumbers: readonly string[]): Promise<ResidencyFinding[]> {
+export async function scanFiles(
+  files: readonly string[],
+  cardNumbers: readonly string[],
+): Promise<ResidencyFinding[]> {
   const findings: ResidencyFinding[] = [];
   for (const file of files) {
     let bytes: Buffer;
@@ -23,7 +25,9 @@ export async function scanFiles(files: readonly string[], cardNumbers: readonly 
     } catch {
       continue;
     }
-    for (const pan of cardNumbers) if (bytes.includes(pan, 0, 'latin1')) findings.push({ location: file, card: maskCardNumber(pan) });
+    for (const pan of cardNumbers)
+      if (bytes.includes(pan, 0, 'latin1'))
+        findings.push({ location: file, card: maskCardNumber(pan) });
   }
   return findings;
 }
@@ -33,30 +37,49 @@ export async function scanFiles(files: readonly string[], cardNumbers: readonly 
  * show — for each card number.
  */
 export async function scanDatabase(
-  db: Kysely<Database>, cardNumbers: readonly string[], label: string,
+  db: Kysely<Database>,
+  cardNumbers: readonly string[],
+  label: string,
 ): Promise<ResidencyFinding[]> {
   const findings: ResidencyFinding[] = [];
   // Every table the database has, not a list kept by hand: a table added later is scanned too.
   const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
   for (const { name: table } of tables) {
-    const rows = await db.selectFrom(table as keyof Database).selectAll().execute();
+    const rows = await db
+      .selectFrom(table as keyof Database)
+      .selectAll()
+      .execute();
     const text = JSON.stringify(rows);
-    for (const pan of cardNumbers) if (text.includes(pan)) findings.push({ location: `${label}:${table}`, card: maskCardNumber(pan) });
+    for (const pan of cardNumbers)
+      if (text.includes(pan))
+        findings.push({ location: `${label}:${table}`, card: maskCardNumber(pan) });
   }
   return findings;
 }
 
 /** The cards a region holds, by last four digits and state: what the residency report lists. */
-export async function heldCredentials(db: Kysely<Database>): Promise<{ last4: string; network: string; state: string; guest: boolean }[]> {
-  const rows = await db.selectFrom('credentials')
+export async function heldCredentials(
+  db: Kysely<Database>,
+): Promise<{ last4: string; network: string; state: string; guest: boolean }[]> {
+  const rows = await db
+    .selectFrom('credentials')
     .innerJoin('accounts', 'accounts.id', 'credentials.account_id')
     .select(['credentials.last4', 'credentials.network', 'credentials.state', 'accounts.kind'])
-    .orderBy('credentials.created_at').execute();
-  return rows.map((r) => ({ last4: r.last4, network: r.network, state: r.state, guest: r.kind === 'guest' }));
+    .orderBy('credentials.created_at')
+    .execute();
+  return rows.map((r) => ({
+    last4: r.last4,
+    network: r.network,
+    state: r.state,
+    guest: r.kind === 'guest',
+  }));
 }
 
 /** Counts vault records, to show the card data a region holds is there, and sealed. */
 export async function countVaultRecords(db: Kysely<Database>): Promise<number> {
-  const row = await db.selectFrom('vault_records').select(sql<number>`count(*)`.as('n')).executeTakeFirst();
+  const row = await db
+    .selectFrom('vault_records')
+    .select(sql<number>`count(*)`.as('n'))
+    .executeTakeFirst();
   return Number(row?.n ?? 0);
 }

@@ -2,7 +2,12 @@ import { createECDH, createHash, randomBytes, type ECDH } from 'node:crypto';
 import { KEY_AGREEMENT_ALG, type RegionEntry } from '@domicile/protocol';
 import type { CardProduct, TestCard } from '../issuer/index.js';
 import type {
-  AccountRow, CredentialLifecycleRow, CredentialRow, DeviceRow, SessionRow, VaultRecordRow,
+  AccountRow,
+  CredentialLifecycleRow,
+  CredentialRow,
+  DeviceRow,
+  SessionRow,
+  VaultRecordRow,
 } from '../storage/database.js';
 import type { Vault } from '../vault/index.js';
 import { seedTokenNumber } from './seed-token-number.js';
@@ -57,8 +62,19 @@ const IDS_PER_TOKEN = 5;
  * for each run of the region's green cards, and per token its vault record, provisioning session,
  * credential and lifecycle row.
  */
-export async function buildBatch(c: BatchContext, first: number, count: number): Promise<BatchRows> {
-  const rows: BatchRows = { accounts: [], devices: [], vaultRecords: [], sessions: [], credentials: [], lifecycle: [] };
+export async function buildBatch(
+  c: BatchContext,
+  first: number,
+  count: number,
+): Promise<BatchRows> {
+  const rows: BatchRows = {
+    accounts: [],
+    devices: [],
+    vaultRecords: [],
+    sessions: [],
+    credentials: [],
+    lifecycle: [],
+  };
   const ids = new IdPool(IDS_PER_TOKEN * count + 2 * Math.ceil(count / c.cards.length));
   const ecdh = createECDH('prime256v1');
   const { stamp } = c;
@@ -68,30 +84,77 @@ export async function buildBatch(c: BatchContext, first: number, count: number):
     if (j % c.cards.length === 0 || device === undefined) {
       const accountId = ids.id();
       rows.accounts.push({
-        id: accountId, kind: 'registered', name: 'Seeded User', email: `seed-${first + j}@seed.example`,
-        home_region: c.region.id, pseudonym: null, can_transact: 1, created_at: stamp,
+        id: accountId,
+        kind: 'registered',
+        name: 'Seeded User',
+        email: `seed-${first + j}@seed.example`,
+        home_region: c.region.id,
+        pseudonym: null,
+        can_transact: 1,
+        created_at: stamp,
       });
       device = seededDevice(ecdh, { id: ids.id(), accountId, stamp });
       rows.devices.push(device);
     }
-    const sealed = await c.vault.seal({ pan: card.pan, expiry: card.expiry, name: card.name }, ids.id());
+    const sealed = await c.vault.seal(
+      { pan: card.pan, expiry: card.expiry, name: card.name },
+      ids.id(),
+    );
     const [sessionId, credentialId, tokenRef] = [ids.id(), ids.id(), ids.id()];
     const last4 = card.pan.slice(-4);
     rows.vaultRecords.push({ ...sealed, created_at: stamp });
     rows.sessions.push({
-      id: sessionId, account_id: device.account_id, device_id: device.id, state: 'tokenized', routing_prefix: card.pan.slice(0, 8),
-      last4, network: card.network, decision: 'green', reason: null, product: JSON.stringify(product),
-      terms_id: product.terms.id, terms_hash: null, terms_accepted_at: stamp, vault_record_id: sealed.id, idv_methods: null,
-      idv_method: null, idv_code_hash: null, idv_expires_at: null, idv_tries_left: 0, credential_id: credentialId,
-      expires_at: stamp, created_at: stamp, updated_at: stamp,
+      id: sessionId,
+      account_id: device.account_id,
+      device_id: device.id,
+      state: 'tokenized',
+      routing_prefix: card.pan.slice(0, 8),
+      last4,
+      network: card.network,
+      decision: 'green',
+      reason: null,
+      product: JSON.stringify(product),
+      terms_id: product.terms.id,
+      terms_hash: null,
+      terms_accepted_at: stamp,
+      vault_record_id: sealed.id,
+      idv_methods: null,
+      idv_method: null,
+      idv_code_hash: null,
+      idv_expires_at: null,
+      idv_tries_left: 0,
+      credential_id: credentialId,
+      expires_at: stamp,
+      created_at: stamp,
+      updated_at: stamp,
     });
     rows.credentials.push({
-      id: credentialId, token_ref: tokenRef, token_number: seedTokenNumber(c.region.tokenRanges, first + j), token_expiry: c.tokenExpiry,
-      account_id: device.account_id, device_id: device.id, session_id: sessionId, vault_record_id: sealed.id, pan_hash: sealed.pan_hash,
-      last4, network: card.network, state: 'active', psn: c.panSequenceNumber, atc_last: 0, script_id: null,
-      created_at: stamp, updated_at: stamp,
+      id: credentialId,
+      token_ref: tokenRef,
+      token_number: seedTokenNumber(c.region.tokenRanges, first + j),
+      token_expiry: c.tokenExpiry,
+      account_id: device.account_id,
+      device_id: device.id,
+      session_id: sessionId,
+      vault_record_id: sealed.id,
+      pan_hash: sealed.pan_hash,
+      last4,
+      network: card.network,
+      state: 'active',
+      psn: c.panSequenceNumber,
+      atc_last: 0,
+      script_id: null,
+      created_at: stamp,
+      updated_at: stamp,
     });
-    rows.lifecycle.push({ credential_id: credentialId, token_ref: tokenRef, product_id: product.id, suspended_by: null, resume_state: null, updated_at: stamp });
+    rows.lifecycle.push({
+      credential_id: credentialId,
+      token_ref: tokenRef,
+      product_id: product.id,
+      suspended_by: null,
+      resume_state: null,
+      updated_at: stamp,
+    });
   }
   return rows;
 }
@@ -105,9 +168,19 @@ function seededDevice(ecdh: ECDH, d: { id: string; accountId: string; stamp: str
   const signing = publicJwkOf(ecdh);
   const encryption = publicJwkOf(ecdh);
   return {
-    id: d.id, account_id: d.accountId, jkt: thumbprint(signing), signing_jwk: JSON.stringify(signing),
-    encryption_jwk: JSON.stringify({ ...encryption, kid: thumbprint(encryption), alg: KEY_AGREEMENT_ALG, use: 'enc' }),
-    model: 'seeded', created_at: d.stamp, lost_at: null,
+    id: d.id,
+    account_id: d.accountId,
+    jkt: thumbprint(signing),
+    signing_jwk: JSON.stringify(signing),
+    encryption_jwk: JSON.stringify({
+      ...encryption,
+      kid: thumbprint(encryption),
+      alg: KEY_AGREEMENT_ALG,
+      use: 'enc',
+    }),
+    model: 'seeded',
+    created_at: d.stamp,
+    lost_at: null,
   };
 }
 
@@ -121,10 +194,17 @@ interface EcPublicJwk {
 function publicJwkOf(ecdh: ECDH): EcPublicJwk {
   // generateKeys draws a new private key each call; the public key is the uncompressed point 04 || x || y.
   const point = ecdh.generateKeys();
-  return { kty: 'EC', crv: 'P-256', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33, 65).toString('base64url') };
+  return {
+    kty: 'EC',
+    crv: 'P-256',
+    x: point.subarray(1, 33).toString('base64url'),
+    y: point.subarray(33, 65).toString('base64url'),
+  };
 }
 
 /** RFC 7638 §3: SHA-256 of the required members in lexicographic order, no whitespace (what `jwkThumbprint` computes). */
 export function thumbprint(jwk: EcPublicJwk): string {
-  return createHash('sha256').update(`{"crv":"${jwk.crv}","kty":"${jwk.kty}","x":"${jwk.x}","y":"${jwk.y}"}`).digest('base64url');
+  return createHash('sha256')
+    .update(`{"crv":"${jwk.crv}","kty":"${jwk.kty}","x":"${jwk.x}","y":"${jwk.y}"}`)
+    .digest('base64url');
 }

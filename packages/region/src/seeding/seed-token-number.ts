@@ -16,5 +16,7 @@ export function seedTokenNumber(ranges: readonly PrefixRange[], index: number): 
   if (!Number.isSafeInteger(index) || index < 0 || prefix > Number(highBound(range.to))) {
     throw new RangeError(`seeded token ${index} does not fit the token range`);
   }
-  return withLuhnCheckDigit(`${String(prefix).padStart(8, '0')}${String(index % PER_PREFIX).padStart(MIDDLE_DIGITS, '0')}`);
+  return withLuhnCheckDigit(
+    `${String(prefix).padStart(8, '0')}${String(index % PER_PREFIX).padStart(MIDDLE_DIGITS, '0')}`,
+  );
 }

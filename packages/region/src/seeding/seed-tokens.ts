@@ -53,43 +53,75 @@ export async function seedTokens(options: SeedTokensOptions): Promise<SeedResult
   const perTransaction = Math.max(cards.length, options.tokensPerTransaction ?? 5_000);
   const vault = Vault.fromKeySet(options.keys);
   const now = options.now ?? new Date();
-  const expiry = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + TOKEN_VALIDITY_MONTHS, 1));
+  const expiry = new Date(
+    Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + TOKEN_VALIDITY_MONTHS, 1),
+  );
   const tokenExpiry = { month: expiry.getUTCMonth() + 1, year: expiry.getUTCFullYear() };
   const context = {
-    region, cards, vault, stamp: now.toISOString(), panSequenceNumber: PAN_SEQUENCE_NUMBER,
+    region,
+    cards,
+    vault,
+    stamp: now.toISOString(),
+    panSequenceNumber: PAN_SEQUENCE_NUMBER,
     tokenExpiry: `${String(tokenExpiry.month).padStart(2, '0')}/${tokenExpiry.year}`,
   };
   // Card art is one asset per product and network: stored once, shared by every seeded token.
   const art = await db.transaction().execute(async (trx) => {
     const ids: string[] = [];
-    for (const seed of cards) ids.push((await storeCardArt(trx, seed.product, seed.card.network)).id);
+    for (const seed of cards)
+      ids.push((await storeCardArt(trx, seed.product, seed.card.network)).id);
     return ids;
   });
   for (let done = 0; done < options.tokens; done += perTransaction) {
-    const rows = await buildBatch(context, first + done, Math.min(perTransaction, options.tokens - done));
+    const rows = await buildBatch(
+      context,
+      first + done,
+      Math.min(perTransaction, options.tokens - done),
+    );
     await db.transaction().execute(async (trx) => {
-      for (const chunk of chunks(rows.accounts)) await trx.insertInto('accounts').values(chunk).execute();
-      for (const chunk of chunks(rows.devices)) await trx.insertInto('devices').values(chunk).execute();
-      for (const chunk of chunks(rows.vaultRecords)) await trx.insertInto('vault_records').values(chunk).execute();
-      for (const chunk of chunks(rows.sessions)) await trx.insertInto('provisioning_sessions').values(chunk).execute();
-      const credentials = rows.credentials.map((c, i) => ({ ...c, art_asset_id: art[i % cards.length] ?? '' }));
-      for (const chunk of chunks(credentials)) await trx.insertInto('credentials').values(chunk).execute();
-      for (const chunk of chunks(rows.lifecycle)) await trx.insertInto('credential_lifecycle').values(chunk).execute();
+      for (const chunk of chunks(rows.accounts))
+        await trx.insertInto('accounts').values(chunk).execute();
+      for (const chunk of chunks(rows.devices))
+        await trx.insertInto('devices').values(chunk).execute();
+      for (const chunk of chunks(rows.vaultRecords))
+        await trx.insertInto('vault_records').values(chunk).execute();
+      for (const chunk of chunks(rows.sessions))
+        await trx.insertInto('provisioning_sessions').values(chunk).execute();
+      const credentials = rows.credentials.map((c, i) => ({
+        ...c,
+        art_asset_id: art[i % cards.length] ?? '',
+      }));
+      for (const chunk of chunks(credentials))
+        await trx.insertInto('credentials').values(chunk).execute();
+      for (const chunk of chunks(rows.lifecycle))
+        await trx.insertInto('credential_lifecycle').values(chunk).execute();
     });
     options.onProgress?.(Math.min(done + perTransaction, options.tokens));
   }
-  return { region: region.id, first, seeded: options.tokens, tokenExpiry, panSequenceNumber: PAN_SEQUENCE_NUMBER };
+  return {
+    region: region.id,
+    first,
+    seeded: options.tokens,
+    tokenExpiry,
+    panSequenceNumber: PAN_SEQUENCE_NUMBER,
+  };
 }
 
 function greenCards(region: string): SeedCard[] {
-  const cards = TEST_CARDS.filter((c) => c.region === region && c.outcome === 'green' && c.closedAccount !== true).flatMap((card) => {
+  const cards = TEST_CARDS.filter(
+    (c) => c.region === region && c.outcome === 'green' && c.closedAccount !== true,
+  ).flatMap((card) => {
     const product = card.productId === undefined ? undefined : SANDBOX_PRODUCTS.get(card.productId);
     return product === undefined ? [] : [{ card, product: toCardProduct(product) }];
   });
-  if (cards.length === 0) throw new DomicileError('CONFIG_INVALID', { details: { reason: `region ${region} has no green test card to seed` } });
+  if (cards.length === 0)
+    throw new DomicileError('CONFIG_INVALID', {
+      details: { reason: `region ${region} has no green test card to seed` },
+    });
   return cards;
 }
 
 function* chunks<T>(rows: readonly T[]): Generator<T[]> {
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) yield rows.slice(i, i + ROWS_PER_STATEMENT);
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT)
+    yield rows.slice(i, i + ROWS_PER_STATEMENT);
 }

@@ -25,15 +25,25 @@ export interface PurgedBatch {
  * instant go in the same batch.
  */
 export async function purgeExpiredBatch(
-  db: Kysely<Database>, table: SingleUseIdTable, now: Date, batchRows = PURGE_BATCH_ROWS,
+  db: Kysely<Database>,
+  table: SingleUseIdTable,
+  now: Date,
+  batchRows = PURGE_BATCH_ROWS,
 ): Promise<PurgedBatch> {
   // Every table of the union has `expires_at`; one of them stands for all in the query's types.
   const t = table as 'dpop_jtis';
   const stamp = now.toISOString();
-  const last = await db.selectFrom(t).select('expires_at').where('expires_at', '<', stamp)
-    .orderBy('expires_at').offset(batchRows - 1).limit(1).executeTakeFirst();
-  const res = last === undefined
-    ? await db.deleteFrom(t).where('expires_at', '<', stamp).executeTakeFirst()
-    : await db.deleteFrom(t).where('expires_at', '<=', last.expires_at).executeTakeFirst();
+  const last = await db
+    .selectFrom(t)
+    .select('expires_at')
+    .where('expires_at', '<', stamp)
+    .orderBy('expires_at')
+    .offset(batchRows - 1)
+    .limit(1)
+    .executeTakeFirst();
+  const res =
+    last === undefined
+      ? await db.deleteFrom(t).where('expires_at', '<', stamp).executeTakeFirst()
+      : await db.deleteFrom(t).where('expires_at', '<=', last.expires_at).executeTakeFirst();
   return { deleted: Number(res.numDeletedRows), more: last !== undefined };
 }

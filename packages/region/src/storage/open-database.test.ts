@@ -31,8 +31,14 @@ describe('openDatabase', () => {
     expect(existsSync(path)).toBe(true);
   });
 
-  it.each(['mysql://localhost/x', 'region.txt', 'sqlite:', ''])('refuses %j as CONFIG_INVALID', async (url) => {
-    const error = await openDatabase(url).then(() => undefined, (e: unknown) => e);
-    expect(isDomicileError(error, 'CONFIG_INVALID')).toBe(true);
-  });
+  it.each(['mysql://localhost/x', 'region.txt', 'sqlite:', ''])(
+    'refuses %j as CONFIG_INVALID',
+    async (url) => {
+      const error = await openDatabase(url).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(isDomicileError(error, 'CONFIG_INVALID')).toBe(true);
+    },
+  );
 });

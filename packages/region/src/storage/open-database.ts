@@ -6,7 +6,8 @@ import { migrationProvider } from './migrations/index.js';
 import { createPostgresDatabase } from './postgres/index.js';
 import { createSqliteDatabase } from './sqlite/index.js';
 
-const URL_FORMS = 'sqlite:<path>, sqlite::memory:, a path ending in .db or .sqlite, postgres:// or postgresql://';
+const URL_FORMS =
+  'sqlite:<path>, sqlite::memory:, a path ending in .db or .sqlite, postgres:// or postgresql://';
 
 function connect(url: string): Kysely<Database> {
   if (/^postgres(ql)?:\/\//i.test(url)) return createPostgresDatabase({ connectionString: url });
@@ -19,7 +20,9 @@ function connect(url: string): Kysely<Database> {
     return createSqliteDatabase({ filename: url });
   }
   // The URL itself stays out of the error: it may carry a password.
-  throw new DomicileError('CONFIG_INVALID', { details: { reason: `database URL must be one of: ${URL_FORMS}` } });
+  throw new DomicileError('CONFIG_INVALID', {
+    details: { reason: `database URL must be one of: ${URL_FORMS}` },
+  });
 }
 
 /**
@@ -48,11 +51,17 @@ export async function openDatabase(url: string): Promise<Kysely<Database>> {
  *   the driver's error as `cause`.
  */
 export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  const { error, results } = await new Migrator({
+    db,
+    provider: migrationProvider,
+  }).migrateToLatest();
   if (error === undefined) return;
   const failed = results?.find((result) => result.status === 'Error');
   throw new DomicileError('CONFIG_INVALID', {
-    details: { reason: 'database migration failed', migration: failed?.migrationName ?? 'none (before the first migration)' },
+    details: {
+      reason: 'database migration failed',
+      migration: failed?.migrationName ?? 'none (before the first migration)',
+    },
     cause: error,
   });
 }
@@ -68,5 +77,10 @@ const UNIQUE_VIOLATION_CODES: ReadonlySet<unknown> = new Set([
  * either adapter: how a store turns a lost insert race into a domain answer.
  */
 export function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && UNIQUE_VIOLATION_CODES.has(error.code);
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    UNIQUE_VIOLATION_CODES.has(error.code)
+  );
 }

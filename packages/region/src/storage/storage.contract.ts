@@ -17,28 +17,61 @@ export interface StorageHandle {
 type Check = (db: Kysely<Database>) => Promise<void>;
 
 const TABLES: Record<keyof Database, true> = {
-  accounts: true, devices: true, dpop_jtis: true, assertion_jtis: true, idempotency_keys: true,
-  provisioning_sessions: true, vault_records: true, credentials: true, notifications: true, assets: true,
-  tsm_scripts: true, issuer_outbox: true, audit_log: true,
-  residency_index: true, lost_reports: true, region_outbox: true, region_request_jtis: true, lost_device_receipts: true,
-  webhook_deliveries: true, issuer_api_jtis: true, credential_lifecycle: true,
-  transactions: true, network_jtis: true,
+  accounts: true,
+  devices: true,
+  dpop_jtis: true,
+  assertion_jtis: true,
+  idempotency_keys: true,
+  provisioning_sessions: true,
+  vault_records: true,
+  credentials: true,
+  notifications: true,
+  assets: true,
+  tsm_scripts: true,
+  issuer_outbox: true,
+  audit_log: true,
+  residency_index: true,
+  lost_reports: true,
+  region_outbox: true,
+  region_request_jtis: true,
+  lost_device_receipts: true,
+  webhook_deliveries: true,
+  issuer_api_jtis: true,
+  credential_lifecycle: true,
+  transactions: true,
+  network_jtis: true,
 };
 
 const INDEXES = [
-  'devices_account_id_idx', 'dpop_jtis_expires_at_idx', 'provisioning_sessions_device_id_idx',
-  'vault_records_pan_hash_idx', 'credentials_device_id_idx', 'credentials_live_card_unique',
-  'notifications_device_id_id_idx', 'tsm_scripts_state_idx',
-  'lost_reports_device_id_idx', 'region_outbox_next_attempt_at_idx', 'region_request_jtis_expires_at_idx',
-  'webhook_deliveries_due_idx', 'issuer_api_jtis_expires_at_idx', 'credential_lifecycle_product_id_idx',
-  'transactions_device_id_created_at_idx', 'transactions_credential_id_idx', 'network_jtis_expires_at_idx',
-  'credentials_account_id_state_idx', 'provisioning_sessions_abandoned_idx', 'assertion_jtis_expires_at_idx',
+  'devices_account_id_idx',
+  'dpop_jtis_expires_at_idx',
+  'provisioning_sessions_device_id_idx',
+  'vault_records_pan_hash_idx',
+  'credentials_device_id_idx',
+  'credentials_live_card_unique',
+  'notifications_device_id_id_idx',
+  'tsm_scripts_state_idx',
+  'lost_reports_device_id_idx',
+  'region_outbox_next_attempt_at_idx',
+  'region_request_jtis_expires_at_idx',
+  'webhook_deliveries_due_idx',
+  'issuer_api_jtis_expires_at_idx',
+  'credential_lifecycle_product_id_idx',
+  'transactions_device_id_created_at_idx',
+  'transactions_credential_id_idx',
+  'network_jtis_expires_at_idx',
+  'credentials_account_id_state_idx',
+  'provisioning_sessions_abandoned_idx',
+  'assertion_jtis_expires_at_idx',
 ];
 
 async function indexNames(db: Kysely<Database>): Promise<string[]> {
-  const query = sqlDialectOf(db) === 'sqlite'
-    ? sql<{ name: string }>`select name from sqlite_master where type = 'index'`
-    : sql<{ name: string }>`select indexname as name from pg_indexes where schemaname = current_schema()`;
+  const query =
+    sqlDialectOf(db) === 'sqlite'
+      ? sql<{ name: string }>`select name from sqlite_master where type = 'index'`
+      : sql<{
+          name: string;
+        }>`select indexname as name from pg_indexes where schemaname = current_schema()`;
   return (await query.execute(db)).rows.map((row) => row.name);
 }
 
@@ -46,117 +79,276 @@ const roundTrips: Record<keyof Database, Check> = {
   accounts: async (db) => {
     const rows = [f.registeredAccount(), f.guestAccount()];
     await db.insertInto('accounts').values(rows).execute();
-    expect(await db.selectFrom('accounts').selectAll().where('id', 'in', rows.map((r) => r.id)).orderBy('kind', 'desc').execute()).toEqual(rows);
+    expect(
+      await db
+        .selectFrom('accounts')
+        .selectAll()
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .orderBy('kind', 'desc')
+        .execute(),
+    ).toEqual(rows);
   },
   devices: async (db) => {
     const row = f.device({ model: 'Pixel 9' });
     await db.insertInto('devices').values(row).execute();
-    expect(await db.selectFrom('devices').selectAll().where('id', '=', row.id).executeTakeFirst()).toEqual(row);
+    expect(
+      await db.selectFrom('devices').selectAll().where('id', '=', row.id).executeTakeFirst(),
+    ).toEqual(row);
   },
   dpop_jtis: async (db) => {
     const row = f.dpopJti();
     await db.insertInto('dpop_jtis').values(row).execute();
-    expect(await db.selectFrom('dpop_jtis').selectAll().where('jti', '=', row.jti).executeTakeFirst()).toEqual(row);
+    expect(
+      await db.selectFrom('dpop_jtis').selectAll().where('jti', '=', row.jti).executeTakeFirst(),
+    ).toEqual(row);
   },
   assertion_jtis: async (db) => {
     const row = f.assertionJti();
     await db.insertInto('assertion_jtis').values(row).execute();
-    expect(await db.selectFrom('assertion_jtis').selectAll().where('jti', '=', row.jti).executeTakeFirst()).toEqual(row);
+    expect(
+      await db
+        .selectFrom('assertion_jtis')
+        .selectAll()
+        .where('jti', '=', row.jti)
+        .executeTakeFirst(),
+    ).toEqual(row);
   },
   idempotency_keys: async (db) => {
     const row = f.idempotencyKey();
     await db.insertInto('idempotency_keys').values(row).execute();
-    expect(await db.selectFrom('idempotency_keys').selectAll().where('scope', '=', row.scope).executeTakeFirst()).toEqual(row);
+    expect(
+      await db
+        .selectFrom('idempotency_keys')
+        .selectAll()
+        .where('scope', '=', row.scope)
+        .executeTakeFirst(),
+    ).toEqual(row);
   },
   provisioning_sessions: async (db) => {
     const row = f.session();
     await db.insertInto('provisioning_sessions').values(row).execute();
-    expect(await db.selectFrom('provisioning_sessions').selectAll().where('id', '=', row.id).executeTakeFirst()).toEqual(row);
+    expect(
+      await db
+        .selectFrom('provisioning_sessions')
+        .selectAll()
+        .where('id', '=', row.id)
+        .executeTakeFirst(),
+    ).toEqual(row);
   },
   vault_records: async (db) => {
     const row = f.vaultRecord();
     await db.insertInto('vault_records').values(row).execute();
-    expect(await db.selectFrom('vault_records').selectAll().where('id', '=', row.id).executeTakeFirst()).toEqual(row);
+    expect(
+      await db.selectFrom('vault_records').selectAll().where('id', '=', row.id).executeTakeFirst(),
+    ).toEqual(row);
   },
   credentials: async (db) => {
     const row = f.credential();
     await db.insertInto('credentials').values(row).execute();
-    expect(await db.selectFrom('credentials').selectAll().where('id', '=', row.id).executeTakeFirst()).toEqual(row);
+    expect(
+      await db.selectFrom('credentials').selectAll().where('id', '=', row.id).executeTakeFirst(),
+    ).toEqual(row);
   },
   notifications: async (db) => {
     const row = f.notification();
-    const { id } = await db.insertInto('notifications').values(row).returning('id').executeTakeFirstOrThrow();
-    expect(await db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst()).toEqual({ id, ...row });
+    const { id } = await db
+      .insertInto('notifications')
+      .values(row)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    expect(
+      await db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst(),
+    ).toEqual({ id, ...row });
   },
   assets: async (db) => {
     const row = f.asset();
     await db.insertInto('assets').values(row).execute();
-    expect(await db.selectFrom('assets').selectAll().where('id', '=', row.id).executeTakeFirst()).toEqual(row);
+    expect(
+      await db.selectFrom('assets').selectAll().where('id', '=', row.id).executeTakeFirst(),
+    ).toEqual(row);
   },
   tsm_scripts: async (db) => {
     const row = f.tsmScript();
     await db.insertInto('tsm_scripts').values(row).execute();
-    expect(await db.selectFrom('tsm_scripts').selectAll().where('id', '=', row.id).executeTakeFirst()).toEqual(row);
+    expect(
+      await db.selectFrom('tsm_scripts').selectAll().where('id', '=', row.id).executeTakeFirst(),
+    ).toEqual(row);
   },
   issuer_outbox: async (db) => {
     const row = f.issuerOutboxMessage();
-    const { id } = await db.insertInto('issuer_outbox').values(row).returning('id').executeTakeFirstOrThrow();
-    expect(await db.selectFrom('issuer_outbox').selectAll().where('id', '=', id).executeTakeFirst()).toEqual({ id, ...row });
+    const { id } = await db
+      .insertInto('issuer_outbox')
+      .values(row)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    expect(
+      await db.selectFrom('issuer_outbox').selectAll().where('id', '=', id).executeTakeFirst(),
+    ).toEqual({ id, ...row });
   },
   audit_log: async (db) => {
     const row = f.auditEntry();
-    const { id } = await db.insertInto('audit_log').values(row).returning('id').executeTakeFirstOrThrow();
-    expect(await db.selectFrom('audit_log').selectAll().where('id', '=', id).executeTakeFirst()).toEqual({ id, ...row });
+    const { id } = await db
+      .insertInto('audit_log')
+      .values(row)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    expect(
+      await db.selectFrom('audit_log').selectAll().where('id', '=', id).executeTakeFirst(),
+    ).toEqual({ id, ...row });
   },
   residency_index: async (db) => {
     const row = f.residencyEntry();
     await db.insertInto('residency_index').values(row).execute();
-    expect(await db.selectFrom('residency_index').selectAll().where('account_id', '=', row.account_id).executeTakeFirst()).toEqual(row);
+    expect(
+      await db
+        .selectFrom('residency_index')
+        .selectAll()
+        .where('account_id', '=', row.account_id)
+        .executeTakeFirst(),
+    ).toEqual(row);
   },
   lost_reports: async (db) => {
     const row = f.lostReport();
     await db.insertInto('lost_reports').values(row).execute();
-    expect(await db.selectFrom('lost_reports').selectAll().where('id', '=', row.id).executeTakeFirst()).toEqual(row);
+    expect(
+      await db.selectFrom('lost_reports').selectAll().where('id', '=', row.id).executeTakeFirst(),
+    ).toEqual(row);
   },
   region_outbox: async (db) => {
-    const rows = [f.regionOutboxRow(), f.regionOutboxRow({ attempts: 0, confirmed_at: null, last_error: null, response: null, suspended: null })];
+    const rows = [
+      f.regionOutboxRow(),
+      f.regionOutboxRow({
+        attempts: 0,
+        confirmed_at: null,
+        last_error: null,
+        response: null,
+        suspended: null,
+      }),
+    ];
     await db.insertInto('region_outbox').values(rows).execute();
-    expect(await db.selectFrom('region_outbox').selectAll().where('id', 'in', rows.map((r) => r.id)).orderBy('attempts', 'desc').execute()).toEqual(rows);
+    expect(
+      await db
+        .selectFrom('region_outbox')
+        .selectAll()
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .orderBy('attempts', 'desc')
+        .execute(),
+    ).toEqual(rows);
   },
   region_request_jtis: async (db) => {
     const row = f.regionRequestJti();
     await db.insertInto('region_request_jtis').values(row).execute();
-    expect(await db.selectFrom('region_request_jtis').selectAll().where('jti', '=', row.jti).executeTakeFirst()).toEqual(row);
+    expect(
+      await db
+        .selectFrom('region_request_jtis')
+        .selectAll()
+        .where('jti', '=', row.jti)
+        .executeTakeFirst(),
+    ).toEqual(row);
   },
   lost_device_receipts: async (db) => {
     const row = f.lostDeviceReceipt();
     await db.insertInto('lost_device_receipts').values(row).execute();
-    expect(await db.selectFrom('lost_device_receipts').selectAll().where('report_id', '=', row.report_id).executeTakeFirst()).toEqual(row);
+    expect(
+      await db
+        .selectFrom('lost_device_receipts')
+        .selectAll()
+        .where('report_id', '=', row.report_id)
+        .executeTakeFirst(),
+    ).toEqual(row);
   },
   webhook_deliveries: async (db) => {
-    const rows = [f.webhookDelivery(), f.webhookDelivery({ attempts: 0, delivered_at: null, last_error: null })];
+    const rows = [
+      f.webhookDelivery(),
+      f.webhookDelivery({ attempts: 0, delivered_at: null, last_error: null }),
+    ];
     await db.insertInto('webhook_deliveries').values(rows).execute();
-    expect(await db.selectFrom('webhook_deliveries').selectAll().where('event_id', 'in', rows.map((r) => r.event_id)).orderBy('attempts', 'desc').execute()).toEqual(rows);
+    expect(
+      await db
+        .selectFrom('webhook_deliveries')
+        .selectAll()
+        .where(
+          'event_id',
+          'in',
+          rows.map((r) => r.event_id),
+        )
+        .orderBy('attempts', 'desc')
+        .execute(),
+    ).toEqual(rows);
   },
   issuer_api_jtis: async (db) => {
     const row = f.issuerApiJti();
     await db.insertInto('issuer_api_jtis').values(row).execute();
-    expect(await db.selectFrom('issuer_api_jtis').selectAll().where('jti', '=', row.jti).executeTakeFirst()).toEqual(row);
+    expect(
+      await db
+        .selectFrom('issuer_api_jtis')
+        .selectAll()
+        .where('jti', '=', row.jti)
+        .executeTakeFirst(),
+    ).toEqual(row);
   },
   credential_lifecycle: async (db) => {
-    const rows = [f.credentialLifecycle(), f.credentialLifecycle({ product_id: 'us-prairie-mastercard', suspended_by: null, resume_state: null })];
+    const rows = [
+      f.credentialLifecycle(),
+      f.credentialLifecycle({
+        product_id: 'us-prairie-mastercard',
+        suspended_by: null,
+        resume_state: null,
+      }),
+    ];
     await db.insertInto('credential_lifecycle').values(rows).execute();
-    expect(await db.selectFrom('credential_lifecycle').selectAll().where('credential_id', 'in', rows.map((r) => r.credential_id)).orderBy('product_id').execute()).toEqual(rows);
+    expect(
+      await db
+        .selectFrom('credential_lifecycle')
+        .selectAll()
+        .where(
+          'credential_id',
+          'in',
+          rows.map((r) => r.credential_id),
+        )
+        .orderBy('product_id')
+        .execute(),
+    ).toEqual(rows);
   },
   transactions: async (db) => {
-    const rows = [f.transaction(), f.transaction({ approved: 0, reason: 'atc_replayed', response_code: '82', amount_minor: 0, channel: 'in_store' })];
+    const rows = [
+      f.transaction(),
+      f.transaction({
+        approved: 0,
+        reason: 'atc_replayed',
+        response_code: '82',
+        amount_minor: 0,
+        channel: 'in_store',
+      }),
+    ];
     await db.insertInto('transactions').values(rows).execute();
-    expect(await db.selectFrom('transactions').selectAll().where('id', 'in', rows.map((r) => r.id)).orderBy('approved', 'desc').execute()).toEqual(rows);
+    expect(
+      await db
+        .selectFrom('transactions')
+        .selectAll()
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .orderBy('approved', 'desc')
+        .execute(),
+    ).toEqual(rows);
   },
   network_jtis: async (db) => {
     const row = f.networkJti();
     await db.insertInto('network_jtis').values(row).execute();
-    expect(await db.selectFrom('network_jtis').selectAll().where('jti', '=', row.jti).executeTakeFirst()).toEqual(row);
+    expect(
+      await db.selectFrom('network_jtis').selectAll().where('jti', '=', row.jti).executeTakeFirst(),
+    ).toEqual(row);
   },
 };
 
@@ -165,119 +357,210 @@ const uniqueCases: Record<string, (db: Kysely<Database>) => Promise<() => Promis
   'accounts primary key': async (db) => {
     const row = f.registeredAccount();
     await db.insertInto('accounts').values(row).execute();
-    return () => db.insertInto('accounts').values(f.guestAccount({ id: row.id })).execute();
+    return () =>
+      db
+        .insertInto('accounts')
+        .values(f.guestAccount({ id: row.id }))
+        .execute();
   },
   'accounts (home_region, pseudonym)': async (db) => {
     const row = f.guestAccount();
     await db.insertInto('accounts').values(row).execute();
-    return () => db.insertInto('accounts').values(f.guestAccount({ pseudonym: row.pseudonym })).execute();
+    return () =>
+      db
+        .insertInto('accounts')
+        .values(f.guestAccount({ pseudonym: row.pseudonym }))
+        .execute();
   },
   'devices primary key': async (db) => {
     const row = f.device();
     await db.insertInto('devices').values(row).execute();
-    return () => db.insertInto('devices').values(f.device({ id: row.id })).execute();
+    return () =>
+      db
+        .insertInto('devices')
+        .values(f.device({ id: row.id }))
+        .execute();
   },
   'devices jkt': async (db) => {
     const row = f.device();
     await db.insertInto('devices').values(row).execute();
-    return () => db.insertInto('devices').values(f.device({ jkt: row.jkt })).execute();
+    return () =>
+      db
+        .insertInto('devices')
+        .values(f.device({ jkt: row.jkt }))
+        .execute();
   },
   'dpop_jtis (jkt, jti)': async (db) => {
     const row = f.dpopJti();
     await db.insertInto('dpop_jtis').values(row).execute();
-    return () => db.insertInto('dpop_jtis').values(f.dpopJti({ jkt: row.jkt, jti: row.jti })).execute();
+    return () =>
+      db
+        .insertInto('dpop_jtis')
+        .values(f.dpopJti({ jkt: row.jkt, jti: row.jti }))
+        .execute();
   },
   'assertion_jtis jti': async (db) => {
     const row = f.assertionJti();
     await db.insertInto('assertion_jtis').values(row).execute();
-    return () => db.insertInto('assertion_jtis').values(f.assertionJti({ jti: row.jti })).execute();
+    return () =>
+      db
+        .insertInto('assertion_jtis')
+        .values(f.assertionJti({ jti: row.jti }))
+        .execute();
   },
   'idempotency_keys (scope, key)': async (db) => {
     const row = f.idempotencyKey();
     await db.insertInto('idempotency_keys').values(row).execute();
-    return () => db.insertInto('idempotency_keys').values(f.idempotencyKey({ scope: row.scope, key: row.key })).execute();
+    return () =>
+      db
+        .insertInto('idempotency_keys')
+        .values(f.idempotencyKey({ scope: row.scope, key: row.key }))
+        .execute();
   },
   'provisioning_sessions primary key': async (db) => {
     const row = f.session();
     await db.insertInto('provisioning_sessions').values(row).execute();
-    return () => db.insertInto('provisioning_sessions').values(f.session({ id: row.id })).execute();
+    return () =>
+      db
+        .insertInto('provisioning_sessions')
+        .values(f.session({ id: row.id }))
+        .execute();
   },
   'vault_records primary key': async (db) => {
     const row = f.vaultRecord();
     await db.insertInto('vault_records').values(row).execute();
-    return () => db.insertInto('vault_records').values(f.vaultRecord({ id: row.id })).execute();
+    return () =>
+      db
+        .insertInto('vault_records')
+        .values(f.vaultRecord({ id: row.id }))
+        .execute();
   },
   'credentials token_ref': async (db) => {
     const row = f.credential();
     await db.insertInto('credentials').values(row).execute();
-    return () => db.insertInto('credentials').values(f.credential({ token_ref: row.token_ref })).execute();
+    return () =>
+      db
+        .insertInto('credentials')
+        .values(f.credential({ token_ref: row.token_ref }))
+        .execute();
   },
   'credentials token_number': async (db) => {
     const row = f.credential();
     await db.insertInto('credentials').values(row).execute();
-    return () => db.insertInto('credentials').values(f.credential({ token_number: row.token_number })).execute();
+    return () =>
+      db
+        .insertInto('credentials')
+        .values(f.credential({ token_number: row.token_number }))
+        .execute();
   },
   'assets sha256': async (db) => {
     const row = f.asset();
     await db.insertInto('assets').values(row).execute();
-    return () => db.insertInto('assets').values(f.asset({ sha256: row.sha256 })).execute();
+    return () =>
+      db
+        .insertInto('assets')
+        .values(f.asset({ sha256: row.sha256 }))
+        .execute();
   },
   'tsm_scripts credential_id': async (db) => {
     const row = f.tsmScript();
     await db.insertInto('tsm_scripts').values(row).execute();
-    return () => db.insertInto('tsm_scripts').values(f.tsmScript({ credential_id: row.credential_id })).execute();
+    return () =>
+      db
+        .insertInto('tsm_scripts')
+        .values(f.tsmScript({ credential_id: row.credential_id }))
+        .execute();
   },
   'residency_index (account_id, region)': async (db) => {
     const row = f.residencyEntry();
     await db.insertInto('residency_index').values(row).execute();
-    return () => db.insertInto('residency_index').values(f.residencyEntry({ account_id: row.account_id, region: row.region })).execute();
+    return () =>
+      db
+        .insertInto('residency_index')
+        .values(f.residencyEntry({ account_id: row.account_id, region: row.region }))
+        .execute();
   },
   'region_outbox (report_id, target_region)': async (db) => {
     const row = f.regionOutboxRow();
     await db.insertInto('region_outbox').values(row).execute();
-    return () => db.insertInto('region_outbox').values(f.regionOutboxRow({ report_id: row.report_id, target_region: row.target_region })).execute();
+    return () =>
+      db
+        .insertInto('region_outbox')
+        .values(f.regionOutboxRow({ report_id: row.report_id, target_region: row.target_region }))
+        .execute();
   },
   'region_request_jtis jti': async (db) => {
     const row = f.regionRequestJti();
     await db.insertInto('region_request_jtis').values(row).execute();
-    return () => db.insertInto('region_request_jtis').values(f.regionRequestJti({ jti: row.jti })).execute();
+    return () =>
+      db
+        .insertInto('region_request_jtis')
+        .values(f.regionRequestJti({ jti: row.jti }))
+        .execute();
   },
   'lost_device_receipts (home_region, report_id)': async (db) => {
     const row = f.lostDeviceReceipt();
     await db.insertInto('lost_device_receipts').values(row).execute();
-    return () => db.insertInto('lost_device_receipts').values(f.lostDeviceReceipt({ report_id: row.report_id })).execute();
+    return () =>
+      db
+        .insertInto('lost_device_receipts')
+        .values(f.lostDeviceReceipt({ report_id: row.report_id }))
+        .execute();
   },
   'webhook_deliveries event_id': async (db) => {
     const row = f.webhookDelivery();
     await db.insertInto('webhook_deliveries').values(row).execute();
-    return () => db.insertInto('webhook_deliveries').values(f.webhookDelivery({ event_id: row.event_id })).execute();
+    return () =>
+      db
+        .insertInto('webhook_deliveries')
+        .values(f.webhookDelivery({ event_id: row.event_id }))
+        .execute();
   },
   'issuer_api_jtis (issuer_id, jti)': async (db) => {
     const row = f.issuerApiJti();
     await db.insertInto('issuer_api_jtis').values(row).execute();
-    return () => db.insertInto('issuer_api_jtis').values(f.issuerApiJti({ jti: row.jti })).execute();
+    return () =>
+      db
+        .insertInto('issuer_api_jtis')
+        .values(f.issuerApiJti({ jti: row.jti }))
+        .execute();
   },
   'credential_lifecycle token_ref': async (db) => {
     const row = f.credentialLifecycle();
     await db.insertInto('credential_lifecycle').values(row).execute();
-    return () => db.insertInto('credential_lifecycle').values(f.credentialLifecycle({ token_ref: row.token_ref })).execute();
+    return () =>
+      db
+        .insertInto('credential_lifecycle')
+        .values(f.credentialLifecycle({ token_ref: row.token_ref }))
+        .execute();
   },
   'transactions primary key': async (db) => {
     const row = f.transaction();
     await db.insertInto('transactions').values(row).execute();
-    return () => db.insertInto('transactions').values(f.transaction({ id: row.id })).execute();
+    return () =>
+      db
+        .insertInto('transactions')
+        .values(f.transaction({ id: row.id }))
+        .execute();
   },
   'network_jtis (network, jti)': async (db) => {
     const row = f.networkJti();
     await db.insertInto('network_jtis').values(row).execute();
-    return () => db.insertInto('network_jtis').values(f.networkJti({ jti: row.jti })).execute();
+    return () =>
+      db
+        .insertInto('network_jtis')
+        .values(f.networkJti({ jti: row.jti }))
+        .execute();
   },
 };
 
-const rejection = (promise: Promise<unknown>): Promise<unknown> => promise.then(
-  () => { throw new Error('expected the statement to fail'); },
-  (error: unknown) => error,
-);
+const rejection = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => {
+      throw new Error('expected the statement to fail');
+    },
+    (error: unknown) => error,
+  );
 
 /**
  * The storage contract: every adapter runs these same tests. `open` must return a fresh,
@@ -295,11 +578,15 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
       handle = await open();
       await migrateToLatest(handle.db);
     });
-    afterAll(async () => { await handle?.close(); });
+    afterAll(async () => {
+      await handle?.close();
+    });
 
     describe('migrations', () => {
       it('create exactly the tables of database.ts', async () => {
-        const names = (await db().introspection.getTables()).map((t) => t.name).filter((n) => !n.startsWith('kysely_'));
+        const names = (await db().introspection.getTables())
+          .map((t) => t.name)
+          .filter((n) => !n.startsWith('kysely_'));
         expect(names.sort()).toEqual(Object.keys(TABLES).sort());
       });
 
@@ -318,8 +605,12 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
           await fresh.db.schema.createTable('audit_log').addColumn('squatter', 'integer').execute();
           const error = await rejection(migrateToLatest(fresh.db));
           expect(isDomicileError(error, 'CONFIG_INVALID')).toBe(true);
-          expect(isDomicileError(error) ? error.details : undefined).toMatchObject({ migration: '0001_initial' });
-          const names = (await fresh.db.introspection.getTables()).map((t) => t.name).filter((n) => !n.startsWith('kysely_'));
+          expect(isDomicileError(error) ? error.details : undefined).toMatchObject({
+            migration: '0001_initial',
+          });
+          const names = (await fresh.db.introspection.getTables())
+            .map((t) => t.name)
+            .filter((n) => !n.startsWith('kysely_'));
           expect(names).toEqual(['audit_log']);
         } finally {
           await fresh.close();
@@ -341,29 +632,54 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
 
       it('let rows differ in any part of a composite key, and registered accounts share a null pseudonym', async () => {
         const guest = f.guestAccount();
-        await db().insertInto('accounts').values([guest, f.guestAccount({ pseudonym: guest.pseudonym, home_region: 'cn' })]).execute();
-        await db().insertInto('accounts').values([f.registeredAccount(), f.registeredAccount()]).execute();
+        await db()
+          .insertInto('accounts')
+          .values([guest, f.guestAccount({ pseudonym: guest.pseudonym, home_region: 'cn' })])
+          .execute();
+        await db()
+          .insertInto('accounts')
+          .values([f.registeredAccount(), f.registeredAccount()])
+          .execute();
         const jti = f.dpopJti();
-        await db().insertInto('dpop_jtis').values([jti, f.dpopJti({ jti: jti.jti })]).execute();
+        await db()
+          .insertInto('dpop_jtis')
+          .values([jti, f.dpopJti({ jti: jti.jti })])
+          .execute();
         const key = f.idempotencyKey();
-        await db().insertInto('idempotency_keys').values([key, f.idempotencyKey({ key: key.key })]).execute();
+        await db()
+          .insertInto('idempotency_keys')
+          .values([key, f.idempotencyKey({ key: key.key })])
+          .execute();
       });
 
       it('isUniqueViolation refuses other failures', async () => {
-        expect(isUniqueViolation(await rejection(sql`select * from no_such_table`.execute(db())))).toBe(false);
-        expect(isUniqueViolation(await rejection(sql`insert into assertion_jtis (jti) values ('x')`.execute(db())))).toBe(false);
-        for (const value of [new Error('23505'), { code: 23505 }, '23505', null, undefined]) expect(isUniqueViolation(value)).toBe(false);
+        expect(
+          isUniqueViolation(await rejection(sql`select * from no_such_table`.execute(db()))),
+        ).toBe(false);
+        expect(
+          isUniqueViolation(
+            await rejection(sql`insert into assertion_jtis (jti) values ('x')`.execute(db())),
+          ),
+        ).toBe(false);
+        for (const value of [new Error('23505'), { code: 23505 }, '23505', null, undefined])
+          expect(isUniqueViolation(value)).toBe(false);
       });
     });
 
     describe('expired single-use ids', () => {
-      it('are purged a batch at a time, all of them, rows sharing a batch\'s last instant included, live ones kept', async () => {
+      it("are purged a batch at a time, all of them, rows sharing a batch's last instant included, live ones kept", async () => {
         // Long before the fixtures' own rows, which this suite's other tests leave in the table.
-        const at = (second: number): string => new Date(Date.UTC(2001, 0, 1, 0, 0, second)).toISOString();
+        const at = (second: number): string =>
+          new Date(Date.UTC(2001, 0, 1, 0, 0, second)).toISOString();
         // 25 expired rows, five to an instant, so batches of 7 end in the middle of an instant.
-        const expired = Array.from({ length: 25 }, (_, i) => f.dpopJti({ expires_at: at(Math.floor(i / 5)) }));
+        const expired = Array.from({ length: 25 }, (_, i) =>
+          f.dpopJti({ expires_at: at(Math.floor(i / 5)) }),
+        );
         const live = [f.dpopJti({ expires_at: at(59) }), f.dpopJti({ expires_at: at(30) })];
-        await db().insertInto('dpop_jtis').values([...expired, ...live]).execute();
+        await db()
+          .insertInto('dpop_jtis')
+          .values([...expired, ...live])
+          .execute();
         const batches = [];
         for (let more = true; more;) {
           const batch = await purgeExpiredBatch(db(), 'dpop_jtis', new Date(at(30)), 7);
@@ -371,18 +687,51 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
           more = batch.more;
         }
         // Seven rows a batch, rounded up to whole instants (five rows share each): 10, 10, 5.
-        expect(batches).toEqual([{ deleted: 10, more: true }, { deleted: 10, more: true }, { deleted: 5, more: false }]);
-        const left = await db().selectFrom('dpop_jtis').select('jti').where('jti', 'in', [...expired, ...live].map((r) => r.jti)).execute();
+        expect(batches).toEqual([
+          { deleted: 10, more: true },
+          { deleted: 10, more: true },
+          { deleted: 5, more: false },
+        ]);
+        const left = await db()
+          .selectFrom('dpop_jtis')
+          .select('jti')
+          .where(
+            'jti',
+            'in',
+            [...expired, ...live].map((r) => r.jti),
+          )
+          .execute();
         expect(left.map((r) => r.jti).sort()).toEqual(live.map((r) => r.jti).sort());
-        expect(await purgeExpiredBatch(db(), 'dpop_jtis', new Date(at(30)), 7)).toEqual({ deleted: 0, more: false });
+        expect(await purgeExpiredBatch(db(), 'dpop_jtis', new Date(at(30)), 7)).toEqual({
+          deleted: 0,
+          more: false,
+        });
       });
     });
 
     describe('auto-increment ids', () => {
-      const inserts: Record<'notifications' | 'issuer_outbox' | 'audit_log', (db: Kysely<Database>) => Promise<{ id: number }>> = {
-        notifications: (d) => d.insertInto('notifications').values(f.notification()).returning('id').executeTakeFirstOrThrow(),
-        issuer_outbox: (d) => d.insertInto('issuer_outbox').values(f.issuerOutboxMessage()).returning('id').executeTakeFirstOrThrow(),
-        audit_log: (d) => d.insertInto('audit_log').values(f.auditEntry()).returning('id').executeTakeFirstOrThrow(),
+      const inserts: Record<
+        'notifications' | 'issuer_outbox' | 'audit_log',
+        (db: Kysely<Database>) => Promise<{ id: number }>
+      > = {
+        notifications: (d) =>
+          d
+            .insertInto('notifications')
+            .values(f.notification())
+            .returning('id')
+            .executeTakeFirstOrThrow(),
+        issuer_outbox: (d) =>
+          d
+            .insertInto('issuer_outbox')
+            .values(f.issuerOutboxMessage())
+            .returning('id')
+            .executeTakeFirstOrThrow(),
+        audit_log: (d) =>
+          d
+            .insertInto('audit_log')
+            .values(f.auditEntry())
+            .returning('id')
+            .executeTakeFirstOrThrow(),
       };
       for (const [table, insert] of Object.entries(inserts)) {
         it(`${table}: numbers that strictly increase, never reused after a delete`, async () => {
@@ -398,7 +747,11 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
       }
 
       it('come back as numbers from a select and a count too', async () => {
-        const row = await db().selectFrom('audit_log').select(['id', (eb) => eb.fn.countAll<number>().over().as('n')]).limit(1).executeTakeFirstOrThrow();
+        const row = await db()
+          .selectFrom('audit_log')
+          .select(['id', (eb) => eb.fn.countAll<number>().over().as('n')])
+          .limit(1)
+          .executeTakeFirstOrThrow();
         expect(typeof row.id).toBe('number');
         expect(typeof row.n).toBe('number');
       });
@@ -408,33 +761,80 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
       it('roll back every write when the body throws', async () => {
         const account = f.registeredAccount();
         const device = f.device({ account_id: account.id });
-        const failure = db().transaction().execute(async (trx) => {
-          await trx.insertInto('accounts').values(account).execute();
-          await trx.insertInto('devices').values(device).execute();
-          await trx.insertInto('notifications').values(f.notification({ device_id: device.id })).execute();
-          await trx.insertInto('audit_log').values(f.auditEntry({ subject: account.id })).execute();
-          throw new Error('boom');
-        });
+        const failure = db()
+          .transaction()
+          .execute(async (trx) => {
+            await trx.insertInto('accounts').values(account).execute();
+            await trx.insertInto('devices').values(device).execute();
+            await trx
+              .insertInto('notifications')
+              .values(f.notification({ device_id: device.id }))
+              .execute();
+            await trx
+              .insertInto('audit_log')
+              .values(f.auditEntry({ subject: account.id }))
+              .execute();
+            throw new Error('boom');
+          });
         await expect(failure).rejects.toThrow('boom');
-        expect(await db().selectFrom('accounts').select('id').where('id', '=', account.id).execute()).toEqual([]);
-        expect(await db().selectFrom('devices').select('id').where('id', '=', device.id).execute()).toEqual([]);
-        expect(await db().selectFrom('notifications').select('id').where('device_id', '=', device.id).execute()).toEqual([]);
-        expect(await db().selectFrom('audit_log').select('id').where('subject', '=', account.id).execute()).toEqual([]);
+        expect(
+          await db().selectFrom('accounts').select('id').where('id', '=', account.id).execute(),
+        ).toEqual([]);
+        expect(
+          await db().selectFrom('devices').select('id').where('id', '=', device.id).execute(),
+        ).toEqual([]);
+        expect(
+          await db()
+            .selectFrom('notifications')
+            .select('id')
+            .where('device_id', '=', device.id)
+            .execute(),
+        ).toEqual([]);
+        expect(
+          await db()
+            .selectFrom('audit_log')
+            .select('id')
+            .where('subject', '=', account.id)
+            .execute(),
+        ).toEqual([]);
       });
 
       it('running concurrently lose no write', async () => {
         const credential = f.credential({ atc_last: 0 });
         await db().insertInto('credentials').values(credential).execute();
-        const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => db().transaction().execute(async (trx) => {
-          await trx.updateTable('credentials').set((eb) => ({ atc_last: eb('atc_last', '+', 1) })).where('id', '=', credential.id).execute();
-          const { id } = await trx.insertInto('notifications')
-            .values(f.notification({ device_id: credential.device_id, data: `{"n":${i}}` })).returning('id').executeTakeFirstOrThrow();
-          return id;
-        })));
+        const ids = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            db()
+              .transaction()
+              .execute(async (trx) => {
+                await trx
+                  .updateTable('credentials')
+                  .set((eb) => ({ atc_last: eb('atc_last', '+', 1) }))
+                  .where('id', '=', credential.id)
+                  .execute();
+                const { id } = await trx
+                  .insertInto('notifications')
+                  .values(f.notification({ device_id: credential.device_id, data: `{"n":${i}}` }))
+                  .returning('id')
+                  .executeTakeFirstOrThrow();
+                return id;
+              }),
+          ),
+        );
         expect(new Set(ids).size).toBe(20);
-        const stored = await db().selectFrom('notifications').select('id').where('device_id', '=', credential.device_id).execute();
-        expect(stored.map((r) => r.id).sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
-        const { atc_last } = await db().selectFrom('credentials').select('atc_last').where('id', '=', credential.id).executeTakeFirstOrThrow();
+        const stored = await db()
+          .selectFrom('notifications')
+          .select('id')
+          .where('device_id', '=', credential.device_id)
+          .execute();
+        expect(stored.map((r) => r.id).sort((a, b) => a - b)).toEqual(
+          [...ids].sort((a, b) => a - b),
+        );
+        const { atc_last } = await db()
+          .selectFrom('credentials')
+          .select('atc_last')
+          .where('id', '=', credential.id)
+          .executeTakeFirstOrThrow();
         expect(atc_last).toBe(20);
       });
     });
@@ -443,13 +843,22 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
       it('list in insertion order by id, per device, resumable after an id', async () => {
         const [a, b] = [f.device().id, f.device().id];
         const written: ReturnType<typeof f.notification>[] = [];
-        for (let i = 0; i < 10; i += 1) written.push(f.notification({ device_id: i % 3 === 0 ? b : a, data: `{"seq":${i}}` }));
+        for (let i = 0; i < 10; i += 1)
+          written.push(f.notification({ device_id: i % 3 === 0 ? b : a, data: `{"seq":${i}}` }));
         for (const row of written) await db().insertInto('notifications').values(row).execute();
 
-        const list = (device: string, afterId = 0) => db().selectFrom('notifications').select(['id', 'data'])
-          .where('device_id', '=', device).where('id', '>', afterId).orderBy('id').execute();
+        const list = (device: string, afterId = 0) =>
+          db()
+            .selectFrom('notifications')
+            .select(['id', 'data'])
+            .where('device_id', '=', device)
+            .where('id', '>', afterId)
+            .orderBy('id')
+            .execute();
         const all = await list(a);
-        expect(all.map((r) => r.data)).toEqual(written.filter((w) => w.device_id === a).map((w) => w.data));
+        expect(all.map((r) => r.data)).toEqual(
+          written.filter((w) => w.device_id === a).map((w) => w.data),
+        );
         const third = all[2];
         if (third === undefined) throw new Error('expected at least three notifications');
         expect(await list(a, third.id)).toEqual(all.slice(3));

@@ -1,11 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type {
-  AccountRow, AssertionJtisTable, AssetsTable, AuditLogTable, CredentialRow, DeviceRow, DpopJtisTable,
-  IdempotencyKeysTable, IssuerOutboxTable, NotificationsTable, SessionRow, TsmScriptRow, VaultRecordRow,
+  AccountRow,
+  AssertionJtisTable,
+  AssetsTable,
+  AuditLogTable,
+  CredentialRow,
+  DeviceRow,
+  DpopJtisTable,
+  IdempotencyKeysTable,
+  IssuerOutboxTable,
+  NotificationsTable,
+  SessionRow,
+  TsmScriptRow,
+  VaultRecordRow,
 } from './database.js';
 import type {
-  LostDeviceReceiptsTable, LostReportRow, RegionOutboxRow, RegionRequestJtisTable, ResidencyIndexRow,
+  LostDeviceReceiptsTable,
+  LostReportRow,
+  RegionOutboxRow,
+  RegionRequestJtisTable,
+  ResidencyIndexRow,
 } from './database.js';
 import type { CredentialLifecycleRow, IssuerApiJtisTable, WebhookDeliveryRow } from './database.js';
 import type { NetworkJtisTable, TransactionRow } from './database.js';
@@ -19,112 +34,304 @@ const NOW = '2025-01-02T03:04:05.678Z';
 const uid = (): string => randomUUID();
 
 export const registeredAccount = (o: Partial<AccountRow> = {}): AccountRow => ({
-  id: uid(), kind: 'registered', name: 'Zoë Ærø 山田', email: 'zoe@example.test', home_region: 'us',
-  pseudonym: null, can_transact: 1, created_at: NOW, ...o,
+  id: uid(),
+  kind: 'registered',
+  name: 'Zoë Ærø 山田',
+  email: 'zoe@example.test',
+  home_region: 'us',
+  pseudonym: null,
+  can_transact: 1,
+  created_at: NOW,
+  ...o,
 });
 
 export const guestAccount = (o: Partial<AccountRow> = {}): AccountRow => ({
-  id: uid(), kind: 'guest', name: null, email: null, home_region: 'us', pseudonym: uid(),
-  can_transact: 0, created_at: NOW, ...o,
+  id: uid(),
+  kind: 'guest',
+  name: null,
+  email: null,
+  home_region: 'us',
+  pseudonym: uid(),
+  can_transact: 0,
+  created_at: NOW,
+  ...o,
 });
 
 export const device = (o: Partial<DeviceRow> = {}): DeviceRow => ({
-  id: uid(), account_id: uid(), jkt: uid(), signing_jwk: '{"kty":"EC","crv":"P-256","x":"a","y":"b"}',
-  encryption_jwk: '{"kty":"EC","crv":"P-256","x":"c","y":"d"}', model: null, created_at: NOW, lost_at: null, ...o,
+  id: uid(),
+  account_id: uid(),
+  jkt: uid(),
+  signing_jwk: '{"kty":"EC","crv":"P-256","x":"a","y":"b"}',
+  encryption_jwk: '{"kty":"EC","crv":"P-256","x":"c","y":"d"}',
+  model: null,
+  created_at: NOW,
+  lost_at: null,
+  ...o,
 });
 
 export const dpopJti = (o: Partial<Selectable<DpopJtisTable>> = {}): Selectable<DpopJtisTable> => ({
-  jkt: uid(), jti: uid(), expires_at: NOW, ...o,
+  jkt: uid(),
+  jti: uid(),
+  expires_at: NOW,
+  ...o,
 });
 
-export const assertionJti = (o: Partial<Selectable<AssertionJtisTable>> = {}): Selectable<AssertionJtisTable> => ({
-  jti: uid(), issuer: 'https://us.example.test', expires_at: NOW, ...o,
+export const assertionJti = (
+  o: Partial<Selectable<AssertionJtisTable>> = {},
+): Selectable<AssertionJtisTable> => ({
+  jti: uid(),
+  issuer: 'https://us.example.test',
+  expires_at: NOW,
+  ...o,
 });
 
-export const idempotencyKey = (o: Partial<Selectable<IdempotencyKeysTable>> = {}): Selectable<IdempotencyKeysTable> => ({
-  scope: uid(), key: uid(), request_hash: 'h'.repeat(43), state: 'done', status_code: 201,
-  response_body: '{"ok":true,"text":"line\\nbreak"}', created_at: NOW, updated_at: NOW, ...o,
+export const idempotencyKey = (
+  o: Partial<Selectable<IdempotencyKeysTable>> = {},
+): Selectable<IdempotencyKeysTable> => ({
+  scope: uid(),
+  key: uid(),
+  request_hash: 'h'.repeat(43),
+  state: 'done',
+  status_code: 201,
+  response_body: '{"ok":true,"text":"line\\nbreak"}',
+  created_at: NOW,
+  updated_at: NOW,
+  ...o,
 });
 
 export const session = (o: Partial<SessionRow> = {}): SessionRow => ({
-  id: uid(), account_id: uid(), device_id: uid(), state: 'awaiting_idv', routing_prefix: '52000000', last4: '0004',
-  network: 'mastercard', decision: 'yellow', reason: null, product: '{"name":"Sandbox Gold"}', terms_id: 't-1', terms_hash: 'th', terms_accepted_at: NOW,
-  vault_record_id: uid(), idv_methods: '["otp_sms"]', idv_method: 'otp_sms', idv_code_hash: 'ch',
-  idv_expires_at: NOW, idv_tries_left: 3, credential_id: null, expires_at: NOW, created_at: NOW, updated_at: NOW, ...o,
+  id: uid(),
+  account_id: uid(),
+  device_id: uid(),
+  state: 'awaiting_idv',
+  routing_prefix: '52000000',
+  last4: '0004',
+  network: 'mastercard',
+  decision: 'yellow',
+  reason: null,
+  product: '{"name":"Sandbox Gold"}',
+  terms_id: 't-1',
+  terms_hash: 'th',
+  terms_accepted_at: NOW,
+  vault_record_id: uid(),
+  idv_methods: '["otp_sms"]',
+  idv_method: 'otp_sms',
+  idv_code_hash: 'ch',
+  idv_expires_at: NOW,
+  idv_tries_left: 3,
+  credential_id: null,
+  expires_at: NOW,
+  created_at: NOW,
+  updated_at: NOW,
+  ...o,
 });
 
 export const vaultRecord = (o: Partial<VaultRecordRow> = {}): VaultRecordRow => ({
-  id: uid(), pan_hash: uid(), kek_id: 'kek-1', wrapped_key: 'wk', iv: 'iv', ciphertext: 'ct', tag: 'tg',
-  created_at: NOW, erased_at: null, ...o,
+  id: uid(),
+  pan_hash: uid(),
+  kek_id: 'kek-1',
+  wrapped_key: 'wk',
+  iv: 'iv',
+  ciphertext: 'ct',
+  tag: 'tg',
+  created_at: NOW,
+  erased_at: null,
+  ...o,
 });
 
 export const credential = (o: Partial<CredentialRow> = {}): CredentialRow => ({
-  id: uid(), token_ref: uid(), token_number: uid(), token_expiry: '2030-12', account_id: uid(), device_id: uid(),
-  session_id: uid(), vault_record_id: uid(), pan_hash: uid(), last4: '0004', network: 'visa', state: 'active',
-  psn: '00', atc_last: 65_535, art_asset_id: uid(), script_id: null, created_at: NOW, updated_at: NOW, ...o,
+  id: uid(),
+  token_ref: uid(),
+  token_number: uid(),
+  token_expiry: '2030-12',
+  account_id: uid(),
+  device_id: uid(),
+  session_id: uid(),
+  vault_record_id: uid(),
+  pan_hash: uid(),
+  last4: '0004',
+  network: 'visa',
+  state: 'active',
+  psn: '00',
+  atc_last: 65_535,
+  art_asset_id: uid(),
+  script_id: null,
+  created_at: NOW,
+  updated_at: NOW,
+  ...o,
 });
 
-export const notification = (o: Partial<Omit<Selectable<NotificationsTable>, 'id'>> = {}): Omit<Selectable<NotificationsTable>, 'id'> => ({
-  device_id: uid(), type: 'credential.provisioned', data: '{"type":"credential.provisioned"}', created_at: NOW, ...o,
+export const notification = (
+  o: Partial<Omit<Selectable<NotificationsTable>, 'id'>> = {},
+): Omit<Selectable<NotificationsTable>, 'id'> => ({
+  device_id: uid(),
+  type: 'credential.provisioned',
+  data: '{"type":"credential.provisioned"}',
+  created_at: NOW,
+  ...o,
 });
 
 export const asset = (o: Partial<Selectable<AssetsTable>> = {}): Selectable<AssetsTable> => ({
-  id: uid(), content_type: 'image/png', sha256: uid(), body: 'iVBORw0KGgo=', created_at: NOW, ...o,
+  id: uid(),
+  content_type: 'image/png',
+  sha256: uid(),
+  body: 'iVBORw0KGgo=',
+  created_at: NOW,
+  ...o,
 });
 
 export const tsmScript = (o: Partial<TsmScriptRow> = {}): TsmScriptRow => ({
-  id: uid(), credential_id: uid(), token_ref: uid(), device_id: uid(), state: 'ready', script: '{"commands":[]}',
-  script_hash: 'sh', attempts: 1, created_at: NOW, ready_at: NOW, ...o,
+  id: uid(),
+  credential_id: uid(),
+  token_ref: uid(),
+  device_id: uid(),
+  state: 'ready',
+  script: '{"commands":[]}',
+  script_hash: 'sh',
+  attempts: 1,
+  created_at: NOW,
+  ready_at: NOW,
+  ...o,
 });
 
-export const issuerOutboxMessage = (o: Partial<Omit<Selectable<IssuerOutboxTable>, 'id'>> = {}): Omit<Selectable<IssuerOutboxTable>, 'id'> => ({
-  channel: 'sms', target: '+1555***0100', last4: '0004', code: '123456', session_id: uid(), created_at: NOW, ...o,
+export const issuerOutboxMessage = (
+  o: Partial<Omit<Selectable<IssuerOutboxTable>, 'id'>> = {},
+): Omit<Selectable<IssuerOutboxTable>, 'id'> => ({
+  channel: 'sms',
+  target: '+1555***0100',
+  last4: '0004',
+  code: '123456',
+  session_id: uid(),
+  created_at: NOW,
+  ...o,
 });
 
-export const auditEntry = (o: Partial<Omit<Selectable<AuditLogTable>, 'id'>> = {}): Omit<Selectable<AuditLogTable>, 'id'> => ({
-  at: NOW, actor: 'device:abc', action: 'credential.suspend', subject: uid(), detail: '{}', ...o,
+export const auditEntry = (
+  o: Partial<Omit<Selectable<AuditLogTable>, 'id'>> = {},
+): Omit<Selectable<AuditLogTable>, 'id'> => ({
+  at: NOW,
+  actor: 'device:abc',
+  action: 'credential.suspend',
+  subject: uid(),
+  detail: '{}',
+  ...o,
 });
 
 export const residencyEntry = (o: Partial<ResidencyIndexRow> = {}): ResidencyIndexRow => ({
-  account_id: uid(), region: 'cn', pseudonym: uid(), first_seen_at: NOW, ...o,
+  account_id: uid(),
+  region: 'cn',
+  pseudonym: uid(),
+  first_seen_at: NOW,
+  ...o,
 });
 
 export const lostReport = (o: Partial<LostReportRow> = {}): LostReportRow => ({
-  id: uid(), account_id: uid(), device_id: uid(), device_jkt: uid(), reported_by: 'operator', home_suspended: 2, created_at: NOW, ...o,
+  id: uid(),
+  account_id: uid(),
+  device_id: uid(),
+  device_jkt: uid(),
+  reported_by: 'operator',
+  home_suspended: 2,
+  created_at: NOW,
+  ...o,
 });
 
 export const regionOutboxRow = (o: Partial<RegionOutboxRow> = {}): RegionOutboxRow => ({
-  id: uid(), report_id: uid(), target_region: 'cn', payload: '{"pseudonym":"p","deviceJkt":"j"}', attempts: 3,
-  next_attempt_at: NOW, confirmed_at: NOW, last_error: 'REGION_REQUEST_UNDELIVERED', response: 'a.b.c', suspended: 1, created_at: NOW, ...o,
+  id: uid(),
+  report_id: uid(),
+  target_region: 'cn',
+  payload: '{"pseudonym":"p","deviceJkt":"j"}',
+  attempts: 3,
+  next_attempt_at: NOW,
+  confirmed_at: NOW,
+  last_error: 'REGION_REQUEST_UNDELIVERED',
+  response: 'a.b.c',
+  suspended: 1,
+  created_at: NOW,
+  ...o,
 });
 
-export const regionRequestJti = (o: Partial<Selectable<RegionRequestJtisTable>> = {}): Selectable<RegionRequestJtisTable> => ({
-  jti: uid(), issuer: 'us', expires_at: NOW, ...o,
+export const regionRequestJti = (
+  o: Partial<Selectable<RegionRequestJtisTable>> = {},
+): Selectable<RegionRequestJtisTable> => ({
+  jti: uid(),
+  issuer: 'us',
+  expires_at: NOW,
+  ...o,
 });
 
-export const lostDeviceReceipt = (o: Partial<Selectable<LostDeviceReceiptsTable>> = {}): Selectable<LostDeviceReceiptsTable> => ({
-  home_region: 'us', report_id: uid(), suspended: 0, received_at: NOW, ...o,
+export const lostDeviceReceipt = (
+  o: Partial<Selectable<LostDeviceReceiptsTable>> = {},
+): Selectable<LostDeviceReceiptsTable> => ({
+  home_region: 'us',
+  report_id: uid(),
+  suspended: 0,
+  received_at: NOW,
+  ...o,
 });
 
 export const webhookDelivery = (o: Partial<WebhookDeliveryRow> = {}): WebhookDeliveryRow => ({
-  event_id: uid(), issuer_id: 'sandbox-us', type: 'token.suspended', payload: '{"type":"token.suspended","reason":"fraud_suspected"}',
-  attempts: 2, next_attempt_at: NOW, delivered_at: NOW, last_error: 'http 503', created_at: NOW, ...o,
+  event_id: uid(),
+  issuer_id: 'sandbox-us',
+  type: 'token.suspended',
+  payload: '{"type":"token.suspended","reason":"fraud_suspected"}',
+  attempts: 2,
+  next_attempt_at: NOW,
+  delivered_at: NOW,
+  last_error: 'http 503',
+  created_at: NOW,
+  ...o,
 });
 
-export const issuerApiJti = (o: Partial<Selectable<IssuerApiJtisTable>> = {}): Selectable<IssuerApiJtisTable> => ({
-  issuer_id: 'sandbox-us', jti: uid(), expires_at: NOW, ...o,
+export const issuerApiJti = (
+  o: Partial<Selectable<IssuerApiJtisTable>> = {},
+): Selectable<IssuerApiJtisTable> => ({
+  issuer_id: 'sandbox-us',
+  jti: uid(),
+  expires_at: NOW,
+  ...o,
 });
 
-export const credentialLifecycle = (o: Partial<CredentialLifecycleRow> = {}): CredentialLifecycleRow => ({
-  credential_id: uid(), token_ref: uid(), product_id: 'us-liberty-visa', suspended_by: 'issuer', resume_state: 'active', updated_at: NOW, ...o,
+export const credentialLifecycle = (
+  o: Partial<CredentialLifecycleRow> = {},
+): CredentialLifecycleRow => ({
+  credential_id: uid(),
+  token_ref: uid(),
+  product_id: 'us-liberty-visa',
+  suspended_by: 'issuer',
+  resume_state: 'active',
+  updated_at: NOW,
+  ...o,
 });
 
 export const transaction = (o: Partial<TransactionRow> = {}): TransactionRow => ({
-  id: uid(), credential_id: uid(), token_ref: uid(), device_id: uid(), account_id: uid(), network: 'sandbox-net', atc: 65_535,
-  amount_minor: 999_999_999_999, currency: '840', country: '840', transaction_date: '2025-01-02', transaction_type: 0,
-  channel: 'in_app', merchant_id: 'm-1', merchant_name: 'Café Ærø 山田', approved: 1, reason: 'approved', response_code: '00', created_at: NOW, ...o,
+  id: uid(),
+  credential_id: uid(),
+  token_ref: uid(),
+  device_id: uid(),
+  account_id: uid(),
+  network: 'sandbox-net',
+  atc: 65_535,
+  amount_minor: 999_999_999_999,
+  currency: '840',
+  country: '840',
+  transaction_date: '2025-01-02',
+  transaction_type: 0,
+  channel: 'in_app',
+  merchant_id: 'm-1',
+  merchant_name: 'Café Ærø 山田',
+  approved: 1,
+  reason: 'approved',
+  response_code: '00',
+  created_at: NOW,
+  ...o,
 });
 
-export const networkJti = (o: Partial<Selectable<NetworkJtisTable>> = {}): Selectable<NetworkJtisTable> => ({
-  network: 'sandbox-net', jti: uid(), expires_at: NOW, ...o,
+export const networkJti = (
+  o: Partial<Selectable<NetworkJtisTable>> = {},
+): Selectable<NetworkJtisTable> => ({
+  network: 'sandbox-net',
+  jti: uid(),
+  expires_at: NOW,
+  ...o,
 });

@@ -1,8 +1,15 @@
 import { generateProof } from 'dpop';
 import { generateKeyPair } from 'jose';
 import {
-  TYP, buildDirectoryDocument, encryptJson, generateKeyPairJwk, parseRegionsConfig, signDirectory,
-  type KeyPairJwk, type PublicJwk, type api,
+  TYP,
+  buildDirectoryDocument,
+  encryptJson,
+  generateKeyPairJwk,
+  parseRegionsConfig,
+  signDirectory,
+  type KeyPairJwk,
+  type PublicJwk,
+  type api,
 } from '@domicile/protocol';
 import { generateRegionKeySet, publicKeysOf, type RegionKeySet } from '../keys/index.js';
 import { createRegion, type Region } from '../region-server.js';
@@ -28,16 +35,27 @@ export async function createRegionFixture(): Promise<RegionFixture> {
   const keys = new Map<string, RegionKeySet>();
   for (const r of config.regions) keys.set(r.id, await generateRegionKeySet(r.id));
   const authority = await generateKeyPairJwk('sig');
-  const doc = buildDirectoryDocument(config, new Map([...keys].map(([id, k]) => [id, publicKeysOf(k)])), { serial: 1 });
+  const doc = buildDirectoryDocument(
+    config,
+    new Map([...keys].map(([id, k]) => [id, publicKeysOf(k)])),
+    { serial: 1 },
+  );
   const directoryJws = await signDirectory(doc, authority.privateJwk);
   return {
     directoryJws,
     authorityKey: authority.publicJwk,
     keys,
-    region: (id, databaseUrl = 'sqlite::memory:') => createRegion({
-      region: id, directoryJws, authorityKey: authority.publicJwk, keys: keys.get(id) as RegionKeySet,
-      databaseUrl, issuer: { kind: 'sandbox' }, logLevel: 'silent', tsmPollMs: 60_000,
-    }),
+    region: (id, databaseUrl = 'sqlite::memory:') =>
+      createRegion({
+        region: id,
+        directoryJws,
+        authorityKey: authority.publicJwk,
+        keys: keys.get(id) as RegionKeySet,
+        databaseUrl,
+        issuer: { kind: 'sandbox' },
+        logLevel: 'silent',
+        tsmPollMs: 60_000,
+      }),
   };
 }
 
@@ -54,19 +72,28 @@ export async function createTestDevice(): Promise<TestDevice> {
   const pair = await generateKeyPair('ES256', { extractable: true });
   const keypair = { privateKey: pair.privateKey, publicKey: pair.publicKey };
   const encryption = await generateKeyPairJwk('enc');
-  const proof = (method: string, url: string): Promise<string> => generateProof(keypair, url, method);
+  const proof = (method: string, url: string): Promise<string> =>
+    generateProof(keypair, url, method);
   return {
     encryption,
     proof,
     headers: async (method, url, idempotencyKey) => ({
       dpop: await proof(method, url),
       'content-type': 'application/json',
-      ...(method === 'POST' ? { 'idempotency-key': idempotencyKey ?? `test-key-${process.pid}-${Date.now()}-${counter++}` } : {}),
+      ...(method === 'POST'
+        ? {
+            'idempotency-key':
+              idempotencyKey ?? `test-key-${process.pid}-${Date.now()}-${counter++}`,
+          }
+        : {}),
     }),
   };
 }
 
-export function encryptCardDetails(details: api.CardDetails, regionKey: PublicJwk): Promise<string> {
+export function encryptCardDetails(
+  details: api.CardDetails,
+  regionKey: PublicJwk,
+): Promise<string> {
   return encryptJson(details, regionKey, TYP.cardDetails);
 }
 
@@ -80,4 +107,7 @@ export function codeOf(work: () => unknown): unknown {
   return undefined;
 }
 
-export { createTestPostgresDatabase, type TestPostgresDatabase } from '../storage/postgres/test-database.js';
+export {
+  createTestPostgresDatabase,
+  type TestPostgresDatabase,
+} from '../storage/postgres/test-database.js';

@@ -13,7 +13,12 @@ import { TsmWorker } from './tsm-worker.js';
 
 const db = await openDatabase(`sqlite:${process.env.RACE_DB ?? ''}`);
 const key = JSON.parse(process.env.RACE_TSM_KEY ?? '{}') as PrivateJwk;
-const worker = new TsmWorker({ db, tsm: new Tsm({ region: 'us', key }), productFor: productFromSession(db), batchSize: 5 });
+const worker = new TsmWorker({
+  db,
+  tsm: new Tsm({ region: 'us', key }),
+  productFor: productFromSession(db),
+  batchSize: 5,
+});
 process.stdout.write('ready\n');
 const go = createInterface({ input: process.stdin });
 await once(go, 'line');
@@ -22,7 +27,11 @@ let processed = 0;
 for (;;) {
   const n = await worker.runOnce();
   processed += n;
-  const pending = await db.selectFrom('tsm_scripts').select('id').where('state', '=', 'pending').executeTakeFirst();
+  const pending = await db
+    .selectFrom('tsm_scripts')
+    .select('id')
+    .where('state', '=', 'pending')
+    .executeTakeFirst();
   if (n === 0 && pending === undefined) break;
 }
 process.stdout.write(`${JSON.stringify({ processed })}\n`);

@@ -22,10 +22,25 @@ describe('TsmWorker', () => {
   let dbPath: string;
   let db: Kysely<Database>;
   let key: KeyPairJwk;
-  const workerFor = (handle: Kysely<Database>, options: Partial<TsmWorkerOptions> = {}): TsmWorker =>
-    new TsmWorker({ db: handle, tsm: new Tsm({ region: 'us', key: key.privateJwk }), productFor: productFromSession(handle), ...options });
+  const workerFor = (
+    handle: Kysely<Database>,
+    options: Partial<TsmWorkerOptions> = {},
+  ): TsmWorker =>
+    new TsmWorker({
+      db: handle,
+      tsm: new Tsm({ region: 'us', key: key.privateJwk }),
+      productFor: productFromSession(handle),
+      ...options,
+    });
   const countNotifications = async (): Promise<number> =>
-    Number((await db.selectFrom('notifications').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await db
+          .selectFrom('notifications')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'domicile-tsm-'));
@@ -41,16 +56,30 @@ describe('TsmWorker', () => {
   it('makes a pending script ready, links it and notifies the device, in one go', async () => {
     const seeded = await seedPendingScript(db);
     expect(await workerFor(db).runOnce()).toBe(1);
-    const row = await db.selectFrom('tsm_scripts').selectAll().where('id', '=', seeded.scriptId).executeTakeFirstOrThrow();
+    const row = await db
+      .selectFrom('tsm_scripts')
+      .selectAll()
+      .where('id', '=', seeded.scriptId)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ state: 'ready', attempts: 0 });
     expect(row.ready_at).not.toBeNull();
     const script = await verifyJson(row.script ?? '', key.publicJwk, TYP.personalizationScript);
-    expect(script).toMatchObject({ scriptId: seeded.scriptId, tokenRef: seeded.tokenRef, artwork: { assetId: seeded.artAssetId, sha256: seeded.artSha256 } });
+    expect(script).toMatchObject({
+      scriptId: seeded.scriptId,
+      tokenRef: seeded.tokenRef,
+      artwork: { assetId: seeded.artAssetId, sha256: seeded.artSha256 },
+    });
     expect(row.script_hash).toBe(scriptHash(row.script ?? ''));
-    const credential = await db.selectFrom('credentials').selectAll().where('id', '=', seeded.credentialId).executeTakeFirstOrThrow();
+    const credential = await db
+      .selectFrom('credentials')
+      .selectAll()
+      .where('id', '=', seeded.credentialId)
+      .executeTakeFirstOrThrow();
     expect(credential.script_id).toBe(seeded.scriptId);
     const notes = await listNotifications(db, seeded.deviceId, 0, 10);
-    expect(notes.map((n) => n.data)).toEqual([{ type: 'tsm.script.ready', tokenRef: seeded.tokenRef, scriptId: seeded.scriptId }]);
+    expect(notes.map((n) => n.data)).toEqual([
+      { type: 'tsm.script.ready', tokenRef: seeded.tokenRef, scriptId: seeded.scriptId },
+    ]);
   });
 
   it('never notifies twice when run again', async () => {
@@ -63,34 +92,58 @@ describe('TsmWorker', () => {
 
   it('lets two workers race on one database with one notification per script', async () => {
     const seeded = await Promise.all(Array.from({ length: 12 }, () => seedPendingScript(db)));
-    const workers = [workerFor(db, { batchSize: 5 }), workerFor(db, { batchSize: 5 }), workerFor(db, { batchSize: 50 })];
-    const counts = await Promise.all(workers.flatMap((w) => [w.runOnce(), w.runOnce(), w.runOnce()]));
+    const workers = [
+      workerFor(db, { batchSize: 5 }),
+      workerFor(db, { batchSize: 5 }),
+      workerFor(db, { batchSize: 50 }),
+    ];
+    const counts = await Promise.all(
+      workers.flatMap((w) => [w.runOnce(), w.runOnce(), w.runOnce()]),
+    );
     expect(counts.reduce((a, b) => a + b, 0)).toBe(12);
     const notes = await db.selectFrom('notifications').select('data').execute();
-    expect(notes.map((n) => (JSON.parse(n.data) as { scriptId: string }).scriptId).sort()).toEqual(seeded.map((s) => s.scriptId).sort());
+    expect(notes.map((n) => (JSON.parse(n.data) as { scriptId: string }).scriptId).sort()).toEqual(
+      seeded.map((s) => s.scriptId).sort(),
+    );
   });
 
   it('lets worker processes on one SQLite file race with one notification per script', async () => {
     const seeded = await Promise.all(Array.from({ length: 40 }, () => seedPendingScript(db)));
-    const children = [0, 1].map(() => spawn(process.execPath, ['--import', 'tsx', RACE_CHILD], {
-      cwd: REPO_ROOT, env: { ...process.env, RACE_DB: dbPath, RACE_TSM_KEY: JSON.stringify(key.privateJwk) }, stdio: ['pipe', 'pipe', 'inherit'],
-    }));
+    const children = [0, 1].map(() =>
+      spawn(process.execPath, ['--import', 'tsx', RACE_CHILD], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, RACE_DB: dbPath, RACE_TSM_KEY: JSON.stringify(key.privateJwk) },
+        stdio: ['pipe', 'pipe', 'inherit'],
+      }),
+    );
     const lines = children.map((child) => {
       const out: string[] = [];
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => out.push(...chunk.split('\n').filter(Boolean)));
+      child.stdout
+        .setEncoding('utf8')
+        .on('data', (chunk: string) => out.push(...chunk.split('\n').filter(Boolean)));
       return out;
     });
     const exited = children.map((child) => new Promise((resolve) => child.on('exit', resolve)));
-    await vi.waitFor(() => { expect(lines.every((l) => l.includes('ready'))).toBe(true); }, { timeout: 30_000, interval: 50 });
+    await vi.waitFor(
+      () => {
+        expect(lines.every((l) => l.includes('ready'))).toBe(true);
+      },
+      { timeout: 30_000, interval: 50 },
+    );
     for (const child of children) child.stdin.end('go\n');
     let mine = 0;
     for (let n = -1; n !== 0;) mine += n = await workerFor(db, { batchSize: 5 }).runOnce();
     await Promise.all(exited);
-    const theirs = lines.flat().filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { processed: number }).processed);
+    const theirs = lines
+      .flat()
+      .filter((l) => l.startsWith('{'))
+      .map((l) => (JSON.parse(l) as { processed: number }).processed);
     expect(theirs).toHaveLength(2);
     expect(mine + theirs.reduce((a, b) => a + b, 0)).toBe(40);
     const notes = await db.selectFrom('notifications').select('data').execute();
-    expect(notes.map((n) => (JSON.parse(n.data) as { scriptId: string }).scriptId).sort()).toEqual(seeded.map((s) => s.scriptId).sort());
+    expect(notes.map((n) => (JSON.parse(n.data) as { scriptId: string }).scriptId).sort()).toEqual(
+      seeded.map((s) => s.scriptId).sort(),
+    );
   });
 
   it('keeps a pending script across a restart and a failure, and retries it', async () => {
@@ -98,10 +151,20 @@ describe('TsmWorker', () => {
     await db.destroy();
     db = await openDatabase(`sqlite:${dbPath}`);
     const warn = vi.fn();
-    const failing = workerFor(db, { productFor: () => Promise.reject(new Error('issuer down')), logger: { warn } });
+    const failing = workerFor(db, {
+      productFor: () => Promise.reject(new Error('issuer down')),
+      logger: { warn },
+    });
     expect(await failing.runOnce()).toBe(0);
-    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ scriptId: seeded.scriptId, attempts: 1 }), expect.any(String));
-    const row = await db.selectFrom('tsm_scripts').selectAll().where('id', '=', seeded.scriptId).executeTakeFirstOrThrow();
+    expect(warn).toHaveBeenCalledWith(
+      expect.objectContaining({ scriptId: seeded.scriptId, attempts: 1 }),
+      expect.any(String),
+    );
+    const row = await db
+      .selectFrom('tsm_scripts')
+      .selectAll()
+      .where('id', '=', seeded.scriptId)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ state: 'pending', attempts: 1 });
     expect(await countNotifications()).toBe(0);
     expect(await workerFor(db).runOnce()).toBe(1);
@@ -110,23 +173,47 @@ describe('TsmWorker', () => {
   it('stops trying a script after maxAttempts, and skips deleted credentials', async () => {
     const failing = await seedPendingScript(db);
     const deleted = await seedPendingScript(db);
-    await db.updateTable('credentials').set({ state: 'deleted' }).where('id', '=', deleted.credentialId).execute();
-    const broken = workerFor(db, { productFor: () => Promise.reject(new Error('no')), maxAttempts: 2 });
+    await db
+      .updateTable('credentials')
+      .set({ state: 'deleted' })
+      .where('id', '=', deleted.credentialId)
+      .execute();
+    const broken = workerFor(db, {
+      productFor: () => Promise.reject(new Error('no')),
+      maxAttempts: 2,
+    });
     await broken.runOnce();
     await broken.runOnce();
     expect(await workerFor(db, { maxAttempts: 2 }).runOnce()).toBe(0);
-    const states = await db.selectFrom('tsm_scripts').select(['id', 'state', 'attempts']).orderBy('attempts').execute();
-    expect(states).toEqual([{ id: deleted.scriptId, state: 'pending', attempts: 0 }, { id: failing.scriptId, state: 'pending', attempts: 2 }]);
+    const states = await db
+      .selectFrom('tsm_scripts')
+      .select(['id', 'state', 'attempts'])
+      .orderBy('attempts')
+      .execute();
+    expect(states).toEqual([
+      { id: deleted.scriptId, state: 'pending', attempts: 0 },
+      { id: failing.scriptId, state: 'pending', attempts: 2 },
+    ]);
   });
 
   it('runs soon after a kick, wakes push streams, and stops cleanly', async () => {
     const woken: string[] = [];
-    const worker = workerFor(db, { pollIntervalMs: 60_000, onNotified: (deviceId) => woken.push(deviceId) });
+    const worker = workerFor(db, {
+      pollIntervalMs: 60_000,
+      onNotified: (deviceId) => woken.push(deviceId),
+    });
     worker.start();
-    await vi.waitFor(async () => { expect(await db.selectFrom('tsm_scripts').select('id').execute()).toEqual([]); });
+    await vi.waitFor(async () => {
+      expect(await db.selectFrom('tsm_scripts').select('id').execute()).toEqual([]);
+    });
     const seeded = await seedPendingScript(db);
     worker.kick();
-    await vi.waitFor(() => { expect(woken).toEqual([seeded.deviceId]); }, { timeout: 5_000, interval: 20 });
+    await vi.waitFor(
+      () => {
+        expect(woken).toEqual([seeded.deviceId]);
+      },
+      { timeout: 5_000, interval: 20 },
+    );
     await worker.stop();
     await seedPendingScript(db);
     worker.kick();

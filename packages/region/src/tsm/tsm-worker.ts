@@ -52,14 +52,17 @@ export class TsmWorker extends PolledWorker {
   /** Processes one batch of pending scripts; returns how many this worker made ready. */
   async runOnce(): Promise<number> {
     const { db } = this.#options;
-    const rows = await db.selectFrom('tsm_scripts')
+    const rows = await db
+      .selectFrom('tsm_scripts')
       .innerJoin('credentials', 'credentials.id', 'tsm_scripts.credential_id')
       .selectAll('tsm_scripts')
       // A credential deleted before its script was built needs no script.
-      .where('tsm_scripts.state', '=', 'pending').where('credentials.state', '!=', 'deleted')
+      .where('tsm_scripts.state', '=', 'pending')
+      .where('credentials.state', '!=', 'deleted')
       .where('tsm_scripts.attempts', '<', this.#maxAttempts)
       // Fewest failures first: one script that keeps failing does not hold the others up.
-      .orderBy('tsm_scripts.attempts').orderBy('tsm_scripts.created_at')
+      .orderBy('tsm_scripts.attempts')
+      .orderBy('tsm_scripts.created_at')
       .limit(this.#batchSize)
       .execute();
     let processed = 0;
@@ -77,24 +80,45 @@ export class TsmWorker extends PolledWorker {
     const { db, tsm } = this.#options;
     // Everything is read and signed before the transaction: it stays short, and on SQLite the
     // transaction holds the only connection.
-    const credential = await db.selectFrom('credentials').selectAll().where('id', '=', row.credential_id).executeTakeFirst();
+    const credential = await db
+      .selectFrom('credentials')
+      .selectAll()
+      .where('id', '=', row.credential_id)
+      .executeTakeFirst();
     if (credential === undefined) throw new DomicileError('CREDENTIAL_NOT_FOUND');
-    const art = await db.selectFrom('assets').select(['id', 'sha256']).where('id', '=', credential.art_asset_id).executeTakeFirst();
+    const art = await db
+      .selectFrom('assets')
+      .select(['id', 'sha256'])
+      .where('id', '=', credential.art_asset_id)
+      .executeTakeFirst();
     if (art === undefined) throw new DomicileError('ASSET_NOT_FOUND');
     const product = await this.#options.productFor(credential);
     const { jws, hash } = await tsm.buildScript({
-      scriptId: row.id, tokenRef: row.token_ref, product, artwork: { assetId: art.id, sha256: art.sha256 },
+      scriptId: row.id,
+      tokenRef: row.token_ref,
+      product,
+      artwork: { assetId: art.id, sha256: art.sha256 },
     });
     const notified = await db.transaction().execute(async (trx) => {
       const now = new Date().toISOString();
-      const claim = await trx.updateTable('tsm_scripts')
+      const claim = await trx
+        .updateTable('tsm_scripts')
         .set({ state: 'ready', script: jws, script_hash: hash, ready_at: now })
-        .where('id', '=', row.id).where('state', '=', 'pending')
+        .where('id', '=', row.id)
+        .where('state', '=', 'pending')
         .executeTakeFirst();
       // Another worker made it ready first: it also wrote the notification.
       if (claim.numUpdatedRows === 0n) return false;
-      await trx.updateTable('credentials').set({ script_id: row.id, updated_at: now }).where('id', '=', row.credential_id).execute();
-      await insertNotification(trx, row.device_id, { type: 'tsm.script.ready', tokenRef: row.token_ref, scriptId: row.id });
+      await trx
+        .updateTable('credentials')
+        .set({ script_id: row.id, updated_at: now })
+        .where('id', '=', row.credential_id)
+        .execute();
+      await insertNotification(trx, row.device_id, {
+        type: 'tsm.script.ready',
+        tokenRef: row.token_ref,
+        scriptId: row.id,
+      });
       return true;
     });
     if (notified) this.#options.onNotified?.(row.device_id);
@@ -103,14 +127,24 @@ export class TsmWorker extends PolledWorker {
 
   async #recordFailure(row: TsmScriptRow, error: unknown): Promise<void> {
     const attempts = row.attempts + 1;
-    this.#options.logger?.warn({ err: error, scriptId: row.id, attempts }, attempts >= this.#maxAttempts
-      ? 'personalization script failed too often: no more attempts'
-      : 'personalization script failed: will retry');
+    this.#options.logger?.warn(
+      { err: error, scriptId: row.id, attempts },
+      attempts >= this.#maxAttempts
+        ? 'personalization script failed too often: no more attempts'
+        : 'personalization script failed: will retry',
+    );
     try {
-      await this.#options.db.updateTable('tsm_scripts').set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-        .where('id', '=', row.id).where('state', '=', 'pending').execute();
+      await this.#options.db
+        .updateTable('tsm_scripts')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+        .where('id', '=', row.id)
+        .where('state', '=', 'pending')
+        .execute();
     } catch (cause) {
-      this.#options.logger?.warn({ err: cause, scriptId: row.id }, 'could not record a failed personalization script');
+      this.#options.logger?.warn(
+        { err: cause, scriptId: row.id },
+        'could not record a failed personalization script',
+      );
     }
   }
 }

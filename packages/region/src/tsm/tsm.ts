@@ -26,7 +26,10 @@ export interface ScriptInput {
  * card is never active with half its personalization.
  */
 const COMMANDS: api.PersonalizationScript['commands'] = [
-  { op: 'SET_ARTWORK' }, { op: 'SET_ISSUER_CONTACT' }, { op: 'SET_TERMS' }, { op: 'ACTIVATE' },
+  { op: 'SET_ARTWORK' },
+  { op: 'SET_ISSUER_CONTACT' },
+  { op: 'SET_TERMS' },
+  { op: 'ACTIVATE' },
 ];
 
 /** SHA-256 of a script JWS as sent, base64url: what the device reports back on activation. */
@@ -58,13 +61,20 @@ export class Tsm {
       region: this.region,
       issuedAt: Math.floor(this.#now().getTime() / 1000),
       artwork: { assetId: input.artwork.assetId, sha256: input.artwork.sha256 },
-      issuer: { name: product.issuerName, phone: product.phone, email: product.email, website: product.website },
+      issuer: {
+        name: product.issuerName,
+        phone: product.phone,
+        email: product.email,
+        website: product.website,
+      },
       termsUrl: product.termsUrl,
       commands: COMMANDS.map((command) => ({ ...command })),
     };
     // Signing is a promise to every device: never sign what the devices' schema would refuse.
     if (!Value.Check(api.PersonalizationScript, script)) {
-      throw new DomicileError('INTERNAL', { details: { reason: 'personalization script does not match its schema' } });
+      throw new DomicileError('INTERNAL', {
+        details: { reason: 'personalization script does not match its schema' },
+      });
     }
     const jws = await signJson(script, this.#key, TYP.personalizationScript);
     return { jws, hash: scriptHash(jws) };

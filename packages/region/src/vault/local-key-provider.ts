@@ -32,7 +32,10 @@ export class LocalKeyProvider implements KeyProvider {
     const keks = new Map(options.retired ?? []);
     keks.set(options.kekId, options.kek);
     for (const kek of keks.values()) {
-      if (kek.length !== 32) throw new DomicileError('CONFIG_INVALID', { details: { reason: 'vault KEK must be 32 bytes' } });
+      if (kek.length !== 32)
+        throw new DomicileError('CONFIG_INVALID', {
+          details: { reason: 'vault KEK must be 32 bytes' },
+        });
     }
     this.kekId = options.kekId;
     this.#keks = keks;
@@ -40,7 +43,10 @@ export class LocalKeyProvider implements KeyProvider {
 
   /** The provider of a region key file: `secrets.vaultKek` (base64url) under `secrets.vaultKekId`. */
   static fromKeySet(keys: RegionKeySet): LocalKeyProvider {
-    return new LocalKeyProvider({ kekId: keys.secrets.vaultKekId, kek: Buffer.from(keys.secrets.vaultKek, 'base64url') });
+    return new LocalKeyProvider({
+      kekId: keys.secrets.vaultKekId,
+      kek: Buffer.from(keys.secrets.vaultKek, 'base64url'),
+    });
   }
 
   wrapKey(dataKey: Buffer): Promise<string> {
@@ -55,7 +61,10 @@ export class LocalKeyProvider implements KeyProvider {
       const kek = this.#kek(kekId);
       try {
         const decipher = createDecipheriv(WRAP_ALG, kek, WRAP_IV);
-        return Buffer.concat([decipher.update(Buffer.from(wrapped, 'base64url')), decipher.final()]);
+        return Buffer.concat([
+          decipher.update(Buffer.from(wrapped, 'base64url')),
+          decipher.final(),
+        ]);
       } catch (cause) {
         // The RFC 5649 integrity check failed: another KEK under this id, or a damaged wrapped key.
         throw vaultError('key_unwrap_failed', cause);

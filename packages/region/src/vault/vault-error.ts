@@ -1,12 +1,8 @@
-import { DomicileError } from '@domicile/protocol';
+import { DomicileError, definedProps } from '@domicile/protocol';
 
 /** Why the vault could not do what was asked; carried in `details.reason` of the error. */
 export type VaultFailureReason =
-  | 'record_not_found'
-  | 'record_erased'
-  | 'kek_unknown'
-  | 'key_unwrap_failed'
-  | 'decryption_failed';
+  'record_not_found' | 'record_erased' | 'kek_unknown' | 'key_unwrap_failed' | 'decryption_failed';
 
 /**
  * The vault's errors, with a fixed reason a caller can test; the message stays the table's fixed
@@ -16,14 +12,25 @@ export type VaultFailureReason =
  */
 export function vaultError(reason: VaultFailureReason, cause?: unknown): DomicileError {
   return new DomicileError(reason === 'record_erased' ? 'VAULT_RECORD_ERASED' : 'INTERNAL', {
-    details: { reason }, ...(cause === undefined ? {} : { cause }),
+    details: { reason },
+    ...definedProps({ cause }),
   });
 }
 
 /** The vault failure reason of an error, if it is one. */
 export function vaultFailureOf(error: unknown): VaultFailureReason | undefined {
-  if (!(error instanceof DomicileError) || (error.code !== 'INTERNAL' && error.code !== 'VAULT_RECORD_ERASED')) return undefined;
+  if (
+    !(error instanceof DomicileError) ||
+    (error.code !== 'INTERNAL' && error.code !== 'VAULT_RECORD_ERASED')
+  )
+    return undefined;
   const reason = error.details?.reason;
-  const reasons: readonly unknown[] = ['record_not_found', 'record_erased', 'kek_unknown', 'key_unwrap_failed', 'decryption_failed'];
+  const reasons: readonly unknown[] = [
+    'record_not_found',
+    'record_erased',
+    'kek_unknown',
+    'key_unwrap_failed',
+    'decryption_failed',
+  ];
   return reasons.includes(reason) ? (reason as VaultFailureReason) : undefined;
 }

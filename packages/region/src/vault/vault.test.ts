@@ -15,7 +15,10 @@ function newVault(kek = randomBytes(32), panHashKey = randomBytes(32)): Vault {
 }
 
 async function reasonOf(promise: Promise<unknown>): Promise<string | undefined> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(DomicileError);
   expect((error as Error).message).not.toContain(CARD.pan);
   return vaultFailureOf(error);
@@ -23,8 +26,12 @@ async function reasonOf(promise: Promise<unknown>): Promise<string | undefined> 
 
 describe('Vault', () => {
   let db: Kysely<Database>;
-  beforeEach(async () => { db = await openDatabase('sqlite::memory:'); });
-  afterEach(async () => { await db.destroy(); });
+  beforeEach(async () => {
+    db = await openDatabase('sqlite::memory:');
+  });
+  afterEach(async () => {
+    await db.destroy();
+  });
 
   it('opens what it sealed', async () => {
     const vault = newVault();
@@ -77,7 +84,13 @@ describe('Vault', () => {
     const vault = newVault();
     const a = await vault.seal(CARD);
     const b = await vault.seal({ ...CARD, pan: '5100123456780053' });
-    await vault.insert(db, { ...b, iv: a.iv, ciphertext: a.ciphertext, tag: a.tag, wrapped_key: a.wrapped_key });
+    await vault.insert(db, {
+      ...b,
+      iv: a.iv,
+      ciphertext: a.ciphertext,
+      tag: a.tag,
+      wrapped_key: a.wrapped_key,
+    });
     expect(await reasonOf(vault.open(db, b.id))).toBe('decryption_failed');
   });
 
@@ -87,11 +100,18 @@ describe('Vault', () => {
     await vault.insert(db, row);
     expect(await db.transaction().execute((trx) => vault.erase(trx, row.id))).toBe(true);
     expect(await vault.erase(db, row.id)).toBe(false);
-    const stored = await db.selectFrom('vault_records').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    const stored = await db
+      .selectFrom('vault_records')
+      .selectAll()
+      .where('id', '=', row.id)
+      .executeTakeFirstOrThrow();
     expect(stored.wrapped_key).toBeNull();
     expect(stored.erased_at).not.toBeNull();
     expect(await reasonOf(vault.open(db, row.id))).toBe('record_erased');
-    await expect(vault.open(db, row.id)).rejects.toMatchObject({ code: 'VAULT_RECORD_ERASED', status: 410 });
+    await expect(vault.open(db, row.id)).rejects.toMatchObject({
+      code: 'VAULT_RECORD_ERASED',
+      status: 410,
+    });
   });
 
   it('fails with a typed error for a missing record or another KEK', async () => {
@@ -105,14 +125,18 @@ describe('Vault', () => {
   });
 
   it('rejects a malformed card number without echoing it', async () => {
-    const error = await newVault().seal({ ...CARD, pan: '4111111111111112' }).catch((e: unknown) => e);
+    const error = await newVault()
+      .seal({ ...CARD, pan: '4111111111111112' })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'CARD_DETAILS_INVALID' });
     expect(JSON.stringify((error as DomicileError).toBody())).not.toContain('4111111111111112');
   });
 
   it('hashes card numbers stably per key and differently across keys', () => {
     const key = randomBytes(32);
-    expect(newVault(undefined, key).panHash(CARD.pan)).toBe(newVault(undefined, key).panHash(CARD.pan));
+    expect(newVault(undefined, key).panHash(CARD.pan)).toBe(
+      newVault(undefined, key).panHash(CARD.pan),
+    );
     expect(newVault().panHash(CARD.pan)).not.toBe(newVault().panHash(CARD.pan));
     expect(newVault(undefined, key).panHash(CARD.pan)).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });

@@ -31,14 +31,20 @@ export class Vault {
   readonly #panHashKey: Buffer;
 
   constructor(options: VaultOptions) {
-    if (options.panHashKey.length < 32) throw new DomicileError('CONFIG_INVALID', { details: { reason: 'pan hash key must be at least 32 bytes' } });
+    if (options.panHashKey.length < 32)
+      throw new DomicileError('CONFIG_INVALID', {
+        details: { reason: 'pan hash key must be at least 32 bytes' },
+      });
     this.#keyProvider = options.keyProvider;
     this.#panHashKey = options.panHashKey;
   }
 
   /** The vault of a region key file: its local KEK and its card-number hash key. */
   static fromKeySet(keys: RegionKeySet): Vault {
-    return new Vault({ keyProvider: LocalKeyProvider.fromKeySet(keys), panHashKey: Buffer.from(keys.secrets.panHashKey, 'base64url') });
+    return new Vault({
+      keyProvider: LocalKeyProvider.fromKeySet(keys),
+      panHashKey: Buffer.from(keys.secrets.panHashKey, 'base64url'),
+    });
   }
 
   /** Keyed hash of a card number (HMAC-SHA-256, base64url): finds duplicates without the number. */
@@ -51,10 +57,17 @@ export class Vault {
    * ({@link Vault.insert}) in the transaction that tokenizes the card. The record id is the
    * AES-GCM additional data, so a ciphertext moved to another row no longer decrypts.
    */
-  async seal(card: VaultCard, id: string = randomBytes(16).toString('base64url')): Promise<VaultRecordRow> {
+  async seal(
+    card: VaultCard,
+    id: string = randomBytes(16).toString('base64url'),
+  ): Promise<VaultRecordRow> {
     if (!isCardNumber(card.pan)) throw new DomicileError('CARD_DETAILS_INVALID');
     // Only the named fields are serialized: a stray property (a CVV) on `card` never reaches the row.
-    const plaintext = JSON.stringify({ pan: card.pan, expiry: { month: card.expiry.month, year: card.expiry.year }, name: card.name });
+    const plaintext = JSON.stringify({
+      pan: card.pan,
+      expiry: { month: card.expiry.month, year: card.expiry.year },
+      name: card.name,
+    });
     const dataKey = randomBytes(32);
     try {
       const iv = randomBytes(12);
@@ -88,7 +101,11 @@ export class Vault {
    * `kek_unknown`, `key_unwrap_failed` or `decryption_failed`.
    */
   async open(db: Kysely<Database>, id: string): Promise<VaultCard> {
-    const row = await db.selectFrom('vault_records').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await db
+      .selectFrom('vault_records')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (row === undefined) throw vaultError('record_not_found');
     if (row.wrapped_key === null || row.erased_at !== null) throw vaultError('record_erased');
     const dataKey = await this.#keyProvider.unwrapKey(row.wrapped_key, row.kek_id);
@@ -96,9 +113,16 @@ export class Vault {
       const decipher = createDecipheriv('aes-256-gcm', dataKey, Buffer.from(row.iv, 'base64url'));
       decipher.setAAD(Buffer.from(row.id, 'utf8'));
       decipher.setAuthTag(Buffer.from(row.tag, 'base64url'));
-      const plaintext = Buffer.concat([decipher.update(Buffer.from(row.ciphertext, 'base64url')), decipher.final()]);
+      const plaintext = Buffer.concat([
+        decipher.update(Buffer.from(row.ciphertext, 'base64url')),
+        decipher.final(),
+      ]);
       const card = JSON.parse(plaintext.toString('utf8')) as VaultCard;
-      return { pan: card.pan, expiry: { month: card.expiry.month, year: card.expiry.year }, name: card.name };
+      return {
+        pan: card.pan,
+        expiry: { month: card.expiry.month, year: card.expiry.year },
+        name: card.name,
+      };
     } catch (cause) {
       throw vaultError('decryption_failed', cause);
     } finally {
@@ -111,9 +135,11 @@ export class Vault {
    * opened again. Idempotent; true when this call erased a live record.
    */
   async erase(trx: Kysely<Database>, id: string): Promise<boolean> {
-    const result = await trx.updateTable('vault_records')
+    const result = await trx
+      .updateTable('vault_records')
       .set({ wrapped_key: null, erased_at: new Date().toISOString() })
-      .where('id', '=', id).where('erased_at', 'is', null)
+      .where('id', '=', id)
+      .where('erased_at', 'is', null)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }

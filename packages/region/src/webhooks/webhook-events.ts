@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { api } from '@domicile/protocol';
 import type { TrustedIssuers } from '../issuer-api/index.js';
 import type { CredentialRow, Database } from '../storage/database.js';
+import { definedProps } from '@domicile/protocol';
 
 /** A token event to tell its issuer about. */
 export interface TokenEventInput {
@@ -22,7 +23,9 @@ export interface TokenEventInput {
  * owns the product (the sandbox issuer has none by default): then no row is written at all.
  */
 export async function enqueueTokenEvent(
-  trx: Kysely<Database>, target: { readonly region: string; readonly issuers: TrustedIssuers }, input: TokenEventInput,
+  trx: Kysely<Database>,
+  target: { readonly region: string; readonly issuers: TrustedIssuers },
+  input: TokenEventInput,
 ): Promise<string | undefined> {
   const issuer = target.issuers.forProduct(input.productId);
   if (issuer?.webhookUrl === undefined) return undefined;
@@ -35,15 +38,28 @@ export async function enqueueTokenEvent(
     issuer: issuer.id,
     createdAt: stamp,
     token: {
-      tokenRef: c.token_ref, productId: input.productId, network: c.network as api.WebhookEvent['token']['network'],
-      last4: c.last4, tokenLast4: c.token_number.slice(-4), state: c.state,
+      tokenRef: c.token_ref,
+      productId: input.productId,
+      network: c.network as api.WebhookEvent['token']['network'],
+      last4: c.last4,
+      tokenLast4: c.token_number.slice(-4),
+      state: c.state,
     },
-    ...(input.actor === undefined ? {} : { actor: input.actor }),
-    ...(input.reason === undefined ? {} : { reason: input.reason }),
+    ...definedProps({ actor: input.actor, reason: input.reason }),
   };
-  await trx.insertInto('webhook_deliveries').values({
-    event_id: event.id, issuer_id: issuer.id, type: event.type, payload: JSON.stringify(event),
-    attempts: 0, next_attempt_at: stamp, delivered_at: null, last_error: null, created_at: stamp,
-  }).execute();
+  await trx
+    .insertInto('webhook_deliveries')
+    .values({
+      event_id: event.id,
+      issuer_id: issuer.id,
+      type: event.type,
+      payload: JSON.stringify(event),
+      attempts: 0,
+      next_attempt_at: stamp,
+      delivered_at: null,
+      last_error: null,
+      created_at: stamp,
+    })
+    .execute();
   return event.id;
 }

@@ -68,9 +68,14 @@ export class WebhookWorker extends PolledWorker {
   }
 
   async #run(): Promise<{ due: number; delivered: number }> {
-    const rows = await this.#o.db.selectFrom('webhook_deliveries').selectAll()
-      .where('delivered_at', 'is', null).where('next_attempt_at', '<=', this.#now().toISOString())
-      .orderBy('next_attempt_at').limit(this.#batchSize).execute();
+    const rows = await this.#o.db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('delivered_at', 'is', null)
+      .where('next_attempt_at', '<=', this.#now().toISOString())
+      .orderBy('next_attempt_at')
+      .limit(this.#batchSize)
+      .execute();
     const outcomes = await Promise.all(rows.map((row) => this.#attempt(row)));
     return { due: rows.length, delivered: outcomes.filter(Boolean).length };
   }
@@ -80,22 +85,36 @@ export class WebhookWorker extends PolledWorker {
     const started = this.#now();
     // The lease: past the attempt's timeout, another worker may try again (this one crashed).
     const lease = new Date(started.getTime() + 2 * this.#timeoutMs).toISOString();
-    const claim = await db.updateTable('webhook_deliveries').set({ next_attempt_at: lease })
-      .where('event_id', '=', row.event_id).where('delivered_at', 'is', null).where('next_attempt_at', '=', row.next_attempt_at)
+    const claim = await db
+      .updateTable('webhook_deliveries')
+      .set({ next_attempt_at: lease })
+      .where('event_id', '=', row.event_id)
+      .where('delivered_at', 'is', null)
+      .where('next_attempt_at', '=', row.next_attempt_at)
       .executeTakeFirst();
     if (claim.numUpdatedRows === 0n) return false;
     const failure = await this.#send(row).catch((error: unknown) => errorName(error));
     const attempts = row.attempts + 1;
     const done = this.#now();
     if (failure === undefined) {
-      await db.updateTable('webhook_deliveries').set({ delivered_at: done.toISOString(), attempts, last_error: null })
-        .where('event_id', '=', row.event_id).execute();
+      await db
+        .updateTable('webhook_deliveries')
+        .set({ delivered_at: done.toISOString(), attempts, last_error: null })
+        .where('event_id', '=', row.event_id)
+        .execute();
       return true;
     }
     const next = new Date(done.getTime() + retryDelayMs(attempts, this.#retry, this.#o.random));
-    await db.updateTable('webhook_deliveries').set({ attempts, last_error: failure, next_attempt_at: next.toISOString() })
-      .where('event_id', '=', row.event_id).where('delivered_at', 'is', null).execute();
-    this.#o.logger?.warn({ eventId: row.event_id, issuer: row.issuer_id, attempts, error: failure }, 'webhook not delivered: will retry');
+    await db
+      .updateTable('webhook_deliveries')
+      .set({ attempts, last_error: failure, next_attempt_at: next.toISOString() })
+      .where('event_id', '=', row.event_id)
+      .where('delivered_at', 'is', null)
+      .execute();
+    this.#o.logger?.warn(
+      { eventId: row.event_id, issuer: row.issuer_id, attempts, error: failure },
+      'webhook not delivered: will retry',
+    );
     return false;
   }
 
@@ -104,7 +123,12 @@ export class WebhookWorker extends PolledWorker {
     const url = this.#o.urlFor(row.issuer_id);
     if (url === undefined) return 'no webhook url configured';
     const event = JSON.parse(row.payload) as api.WebhookEvent;
-    const claims: api.WebhookClaims = { iss: this.#o.region, aud: row.issuer_id, iat: Math.floor(this.#now().getTime() / 1000), event };
+    const claims: api.WebhookClaims = {
+      iss: this.#o.region,
+      aud: row.issuer_id,
+      iat: Math.floor(this.#now().getTime() / 1000),
+      event,
+    };
     const jws = await signJson(claims, this.#o.signingKey, api.WEBHOOK_TYP);
     const res = await this.#fetch(url, {
       method: 'POST',
@@ -120,7 +144,8 @@ export class WebhookWorker extends PolledWorker {
 
 // A network failure names its cause (ECONNREFUSED, a timeout); messages may quote the URL, so only names.
 function errorName(error: unknown): string {
-  const cause = (error as { cause?: { code?: unknown; errors?: { code?: unknown }[] } } | undefined)?.cause;
+  const cause = (error as { cause?: { code?: unknown; errors?: { code?: unknown }[] } } | undefined)
+    ?.cause;
   const code = cause?.code ?? cause?.errors?.[0]?.code;
   if (typeof code === 'string') return code;
   return error instanceof Error ? error.name : 'unknown error';

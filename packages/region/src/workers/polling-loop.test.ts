@@ -8,7 +8,11 @@ describe('PollingLoop', () => {
   it('runs at start, again at once while batches are full, and waits for a kick after that', async () => {
     let runs = 0;
     const fullBatches = 2;
-    const loop = new PollingLoop({ run: () => Promise.resolve(++runs <= fullBatches), intervalMs: 3_600_000, onError: () => undefined });
+    const loop = new PollingLoop({
+      run: () => Promise.resolve(++runs <= fullBatches),
+      intervalMs: 3_600_000,
+      onError: () => undefined,
+    });
     loop.start();
     await vi.waitFor(() => expect(runs).toBe(fullBatches + 1));
     await settle();
@@ -24,7 +28,14 @@ describe('PollingLoop', () => {
   it('reports a failed run and keeps going', async () => {
     const errors: unknown[] = [];
     let runs = 0;
-    const loop = new PollingLoop({ run: () => { runs++; return Promise.reject(new Error('db down')); }, intervalMs: 3_600_000, onError: (e) => errors.push(e) });
+    const loop = new PollingLoop({
+      run: () => {
+        runs++;
+        return Promise.reject(new Error('db down'));
+      },
+      intervalMs: 3_600_000,
+      onError: (e) => errors.push(e),
+    });
     loop.start();
     await vi.waitFor(() => expect(errors).toHaveLength(1));
     loop.kick();
@@ -38,8 +49,13 @@ describe('PollingLoop', () => {
     const rests: number[] = [];
     let runs = 0;
     const loop = new PollingLoop({
-      run: () => Promise.resolve(++runs <= 2), intervalMs: 3_600_000, onError: () => undefined,
-      restMs: (busyMs) => { rests.push(busyMs); return 1; },
+      run: () => Promise.resolve(++runs <= 2),
+      intervalMs: 3_600_000,
+      onError: () => undefined,
+      restMs: (busyMs) => {
+        rests.push(busyMs);
+        return 1;
+      },
     });
     loop.start();
     await vi.waitFor(() => expect(runs).toBe(3));

@@ -53,7 +53,9 @@ export class PollingLoop {
 
   #schedule(delayMs: number): void {
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => { void this.#tick(); }, delayMs);
+    this.#timer = setTimeout(() => {
+      void this.#tick();
+    }, delayMs);
     // A worker alone must not keep a process (a CLI, a test) alive.
     this.#timer.unref();
   }
@@ -62,11 +64,17 @@ export class PollingLoop {
     this.#timer = undefined;
     let more = false;
     const started = performance.now();
-    this.#current = this.#o.run().then((full) => { more = full; }, this.#o.onError);
+    this.#current = this.#o.run().then((full) => {
+      more = full;
+    }, this.#o.onError);
     await this.#current;
     this.#current = undefined;
     if (!this.#running) return;
-    const delay = this.#kicked ? 0 : more ? this.#o.restMs?.(performance.now() - started) ?? 0 : this.#o.intervalMs;
+    const delay = this.#kicked
+      ? 0
+      : more
+        ? (this.#o.restMs?.(performance.now() - started) ?? 0)
+        : this.#o.intervalMs;
     this.#kicked = false;
     this.#schedule(delay);
   }

@@ -17,7 +17,11 @@ export function backoffMs(failures: number, policy: RetryDelayPolicy): number {
  * deliveries that failed together (an issuer outage) do not all come back at the same instant.
  * `random` is in [0, 1).
  */
-export function retryDelayMs(failures: number, policy: RetryDelayPolicy, random: () => number = Math.random): number {
+export function retryDelayMs(
+  failures: number,
+  policy: RetryDelayPolicy,
+  random: () => number = Math.random,
+): number {
   const capped = backoffMs(failures, policy);
   return Math.round(capped / 2 + random() * (capped / 2));
 }

@@ -15,25 +15,40 @@ const tags = ['payments'];
  */
 export function authorizationRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
   return (app, _options, done) => {
-    app.post('/v1/authorizations', {
-      schema: {
-        summary: 'Network routers only: decide an authorization for a token this region issued (a decline is a 200)',
-        tags, body: api.SignedAuthorization, response: { 200: api.AuthorizationResponse, ...errorResponses },
+    app.post(
+      '/v1/authorizations',
+      {
+        schema: {
+          summary:
+            'Network routers only: decide an authorization for a token this region issued (a decline is a 200)',
+          tags,
+          body: api.SignedAuthorization,
+          response: { 200: api.AuthorizationResponse, ...errorResponses },
+        },
       },
-    }, async (request) => {
-      const verified = await verifyNetworkAuthorization({
-        jws: request.body.authorization, directory: ctx.directory, self: ctx.self.id, now: ctx.now(),
-      });
-      return authorizeTransaction(ctx, verified);
-    });
+      async (request) => {
+        const verified = await verifyNetworkAuthorization({
+          jws: request.body.authorization,
+          directory: ctx.directory,
+          self: ctx.self.id,
+          now: ctx.now(),
+        });
+        return authorizeTransaction(ctx, verified);
+      },
+    );
 
-    app.get('/v1/transactions', {
-      config: { auth: 'device' },
-      schema: deviceRoute({
-        summary: 'The calling device\'s authorizations in this region, newest first', tags,
-        response: { 200: api.TransactionListResponse },
-      }),
-    }, (request) => listTransactions(ctx, deviceOf(request)));
+    app.get(
+      '/v1/transactions',
+      {
+        config: { auth: 'device' },
+        schema: deviceRoute({
+          summary: "The calling device's authorizations in this region, newest first",
+          tags,
+          response: { 200: api.TransactionListResponse },
+        }),
+      },
+      (request) => listTransactions(ctx, deviceOf(request)),
+    );
     done();
   };
 }

@@ -11,40 +11,81 @@ const tags = ['credentials'];
 
 export function credentialRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
   return (app, _options, done) => {
-    app.get('/v1/credentials', {
-      config: { auth: 'device' },
-      schema: deviceRoute({ summary: 'The calling device\'s credentials in this region', tags, response: { 200: api.CredentialListResponse } }),
-    }, (request) => listCredentials(ctx, deviceOf(request)));
+    app.get(
+      '/v1/credentials',
+      {
+        config: { auth: 'device' },
+        schema: deviceRoute({
+          summary: "The calling device's credentials in this region",
+          tags,
+          response: { 200: api.CredentialListResponse },
+        }),
+      },
+      (request) => listCredentials(ctx, deviceOf(request)),
+    );
 
-    app.get('/v1/credentials/:tokenRef/script', {
-      config: { auth: 'device' },
-      schema: deviceRoute({
-        summary: 'The personalization script, signed by this region\'s TSM', tags, params: TokenRefParams,
-        response: { 200: api.ScriptResponse },
-      }),
-    }, (request) => getScript(ctx, deviceOf(request), request.params.tokenRef));
+    app.get(
+      '/v1/credentials/:tokenRef/script',
+      {
+        config: { auth: 'device' },
+        schema: deviceRoute({
+          summary: "The personalization script, signed by this region's TSM",
+          tags,
+          params: TokenRefParams,
+          response: { 200: api.ScriptResponse },
+        }),
+      },
+      (request) => getScript(ctx, deviceOf(request), request.params.tokenRef),
+    );
 
-    app.post('/v1/credentials/:tokenRef/activate', {
-      config: { auth: 'device' },
-      schema: deviceRoute({
-        summary: 'Report the script stored in the secure element: the credential becomes active', tags,
-        params: TokenRefParams, body: api.ActivateRequest, response: { 200: api.CredentialResponse },
-      }, true),
-    }, (request, reply) => sendIdempotent(ctx, request, reply, async () => ({
-      status: 200, body: await activateCredential(ctx, deviceOf(request), request.params.tokenRef, request.body),
-    })));
+    app.post(
+      '/v1/credentials/:tokenRef/activate',
+      {
+        config: { auth: 'device' },
+        schema: deviceRoute(
+          {
+            summary:
+              'Report the script stored in the secure element: the credential becomes active',
+            tags,
+            params: TokenRefParams,
+            body: api.ActivateRequest,
+            response: { 200: api.CredentialResponse },
+          },
+          true,
+        ),
+      },
+      (request, reply) =>
+        sendIdempotent(ctx, request, reply, async () => ({
+          status: 200,
+          body: await activateCredential(
+            ctx,
+            deviceOf(request),
+            request.params.tokenRef,
+            request.body,
+          ),
+        })),
+    );
 
-    app.get('/v1/assets/:assetId', {
-      config: { auth: 'device' },
-      schema: deviceRoute({
-        summary: 'An asset (card art) by id; `ETag` is its SHA-256', tags: ['assets'], params: AssetParams,
-        response: { 200: Type.String({ description: 'The asset bytes (image/svg+xml)' }) },
-      }),
-    }, async (request, reply) => {
-      const asset = await getAsset(ctx.db, request.params.assetId);
-      return reply.header('content-type', asset.contentType).header('etag', `"${asset.sha256}"`)
-        .header('cache-control', 'private, max-age=31536000, immutable').send(asset.body);
-    });
+    app.get(
+      '/v1/assets/:assetId',
+      {
+        config: { auth: 'device' },
+        schema: deviceRoute({
+          summary: 'An asset (card art) by id; `ETag` is its SHA-256',
+          tags: ['assets'],
+          params: AssetParams,
+          response: { 200: Type.String({ description: 'The asset bytes (image/svg+xml)' }) },
+        }),
+      },
+      async (request, reply) => {
+        const asset = await getAsset(ctx.db, request.params.assetId);
+        return reply
+          .header('content-type', asset.contentType)
+          .header('etag', `"${asset.sha256}"`)
+          .header('cache-control', 'private, max-age=31536000, immutable')
+          .send(asset.body);
+      },
+    );
     done();
   };
 }

@@ -7,12 +7,21 @@ import { issuerAuthHook, issuerRequestOf } from '../issuer-auth.js';
 import { TokenRefParams, errorResponses } from '../route-schemas.js';
 
 const tags = ['issuer'];
-const ProductParams = Type.Object({ productId: api.ProductIdSchema }, { additionalProperties: false });
+const ProductParams = Type.Object(
+  { productId: api.ProductIdSchema },
+  { additionalProperties: false },
+);
 
-function issuerRoute<T extends { summary: string; response: Record<number, TSchema> }>(spec: T): T & { tags: string[]; body: TSchema; response: Record<string, TSchema> } {
+function issuerRoute<T extends { summary: string; response: Record<number, TSchema> }>(
+  spec: T,
+): T & { tags: string[]; body: TSchema; response: Record<string, TSchema> } {
   return {
-    ...spec, tags, body: api.IssuerRequestBody, response: { ...spec.response, ...errorResponses },
-    description: 'Body: `{ "request": "<JWS>" }`, signed by a trusted issuer over this method and path (docs/lifecycle.md).',
+    ...spec,
+    tags,
+    body: api.IssuerRequestBody,
+    response: { ...spec.response, ...errorResponses },
+    description:
+      'Body: `{ "request": "<JWS>" }`, signed by a trusted issuer over this method and path (docs/lifecycle.md).',
   };
 }
 
@@ -25,20 +34,37 @@ export function issuerRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
     app.addHook('preValidation', issuerAuthHook(ctx));
 
     for (const action of ['suspend', 'resume', 'delete'] as const) {
-      app.post(`/v1/issuer/credentials/:tokenRef/${action}`, {
-        schema: issuerRoute({ summary: `Issuer: ${action} a token of one of its products`, params: TokenRefParams, response: { 200: api.IssuerCredentialResponse } }),
-      }, async (request) => {
-        const { issuer, body } = issuerRequestOf(request, api.IssuerLifecycleBody);
-        return changeStateAsIssuer(ctx, issuer, request.params.tokenRef, action, body);
-      });
+      app.post(
+        `/v1/issuer/credentials/:tokenRef/${action}`,
+        {
+          schema: issuerRoute({
+            summary: `Issuer: ${action} a token of one of its products`,
+            params: TokenRefParams,
+            response: { 200: api.IssuerCredentialResponse },
+          }),
+        },
+        async (request) => {
+          const { issuer, body } = issuerRequestOf(request, api.IssuerLifecycleBody);
+          return changeStateAsIssuer(ctx, issuer, request.params.tokenRef, action, body);
+        },
+      );
     }
 
-    app.put('/v1/issuer/products/:productId/art', {
-      schema: issuerRoute({ summary: 'Issuer: new card art for a product, pushed to every device holding one of its tokens', params: ProductParams, response: { 200: api.IssuerArtResponse } }),
-    }, async (request) => {
-      const { issuer, body } = issuerRequestOf(request, api.IssuerArtBody);
-      return updateProductArt(ctx, issuer, request.params.productId, body);
-    });
+    app.put(
+      '/v1/issuer/products/:productId/art',
+      {
+        schema: issuerRoute({
+          summary:
+            'Issuer: new card art for a product, pushed to every device holding one of its tokens',
+          params: ProductParams,
+          response: { 200: api.IssuerArtResponse },
+        }),
+      },
+      async (request) => {
+        const { issuer, body } = issuerRequestOf(request, api.IssuerArtBody);
+        return updateProductArt(ctx, issuer, request.params.productId, body);
+      },
+    );
     done();
   };
 }

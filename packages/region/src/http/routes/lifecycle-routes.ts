@@ -7,8 +7,9 @@ import { TokenRefParams, deviceRoute } from '../route-schemas.js';
 
 const tags = ['credentials'];
 const SUMMARIES: Record<api.LifecycleAction, string> = {
-  suspend: 'Suspend one of the calling device\'s tokens (payments with it are declined)',
-  resume: 'Resume a token the device suspended (not one the issuer or a lost-device report suspended)',
+  suspend: "Suspend one of the calling device's tokens (payments with it are declined)",
+  resume:
+    'Resume a token the device suspended (not one the issuer or a lost-device report suspended)',
   delete: 'Delete a token: final; its card data is crypto-shredded',
 };
 
@@ -16,15 +17,33 @@ const SUMMARIES: Record<api.LifecycleAction, string> = {
 export function lifecycleRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
   return (app, _options, done) => {
     for (const action of ['suspend', 'resume', 'delete'] as const) {
-      app.post(`/v1/credentials/:tokenRef/${action}`, {
-        config: { auth: 'device' },
-        schema: deviceRoute({
-          summary: SUMMARIES[action], tags, params: TokenRefParams, body: api.CredentialLifecycleRequest,
-          response: { 200: api.CredentialResponse },
-        }, true),
-      }, (request, reply) => sendIdempotent(ctx, request, reply, async () => ({
-        status: 200, body: await changeStateFromDevice(ctx, deviceOf(request), request.params.tokenRef, action, request.body),
-      })));
+      app.post(
+        `/v1/credentials/:tokenRef/${action}`,
+        {
+          config: { auth: 'device' },
+          schema: deviceRoute(
+            {
+              summary: SUMMARIES[action],
+              tags,
+              params: TokenRefParams,
+              body: api.CredentialLifecycleRequest,
+              response: { 200: api.CredentialResponse },
+            },
+            true,
+          ),
+        },
+        (request, reply) =>
+          sendIdempotent(ctx, request, reply, async () => ({
+            status: 200,
+            body: await changeStateFromDevice(
+              ctx,
+              deviceOf(request),
+              request.params.tokenRef,
+              action,
+              request.body,
+            ),
+          })),
+      );
     }
     done();
   };

@@ -1,8 +1,15 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { api } from '@domicile/protocol';
 import {
-  acceptTerms, checkEligibility, loadSession, receiveCardDetails, receiveProvisioningMessage, selectIdvMethod, sessionView,
-  tokenize, verifyIdvCode,
+  acceptTerms,
+  checkEligibility,
+  loadSession,
+  receiveCardDetails,
+  receiveProvisioningMessage,
+  selectIdvMethod,
+  sessionView,
+  tokenize,
+  verifyIdvCode,
 } from '../../provisioning/index.js';
 import type { RegionContext } from '../../region-context.js';
 import { deviceOf, dpopOf, sendIdempotent } from '../device-auth.js';
@@ -12,84 +19,202 @@ const tags = ['provisioning'];
 
 export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
   return (app, _options, done) => {
-    app.post('/v1/provisioning', {
-      config: { auth: 'dpop' },
-      schema: deviceRoute({
-        summary: 'Provisioning message: open a session here, or get redirect information to the owning region',
-        tags, body: api.ProvisioningMessage,
-        response: { 200: api.ProvisioningMessageResponse, 201: api.ProvisioningMessageResponse },
-      }, true),
-    }, (request, reply) => sendIdempotent(ctx, request, reply, () => {
-      const dpop = dpopOf(request);
-      return receiveProvisioningMessage(ctx, { jkt: dpop.jkt, jwk: dpop.jwk, message: request.body });
-    }));
+    app.post(
+      '/v1/provisioning',
+      {
+        config: { auth: 'dpop' },
+        schema: deviceRoute(
+          {
+            summary:
+              'Provisioning message: open a session here, or get redirect information to the owning region',
+            tags,
+            body: api.ProvisioningMessage,
+            response: {
+              200: api.ProvisioningMessageResponse,
+              201: api.ProvisioningMessageResponse,
+            },
+          },
+          true,
+        ),
+      },
+      (request, reply) =>
+        sendIdempotent(ctx, request, reply, () => {
+          const dpop = dpopOf(request);
+          return receiveProvisioningMessage(ctx, {
+            jkt: dpop.jkt,
+            jwk: dpop.jwk,
+            message: request.body,
+          });
+        }),
+    );
 
-    app.get('/v1/provisioning/:sessionId', {
-      config: { auth: 'device' },
-      schema: deviceRoute({ summary: 'A provisioning session', tags, params: SessionParams, response: { 200: api.SessionResponse } }),
-    }, async (request) => {
-      return { session: sessionView(await loadSession(ctx.db, request.params.sessionId, deviceOf(request).device.id, ctx.now()), ctx.self.id) };
-    });
+    app.get(
+      '/v1/provisioning/:sessionId',
+      {
+        config: { auth: 'device' },
+        schema: deviceRoute({
+          summary: 'A provisioning session',
+          tags,
+          params: SessionParams,
+          response: { 200: api.SessionResponse },
+        }),
+      },
+      async (request) => {
+        return {
+          session: sessionView(
+            await loadSession(
+              ctx.db,
+              request.params.sessionId,
+              deviceOf(request).device.id,
+              ctx.now(),
+            ),
+            ctx.self.id,
+          ),
+        };
+      },
+    );
 
-    app.post('/v1/provisioning/:sessionId/eligibility', {
-      config: { auth: 'device' },
-      schema: deviceRoute({
-        summary: 'Eligibility and the issuer decision (green, yellow, red), with the terms',
-        tags, params: SessionParams, body: EmptyBody, response: { 200: api.EligibilityResponse },
-      }, true),
-    }, (request, reply) => sendIdempotent(ctx, request, reply, async () => ({
-      status: 200, body: await checkEligibility(ctx, deviceOf(request), request.params.sessionId),
-    })));
+    app.post(
+      '/v1/provisioning/:sessionId/eligibility',
+      {
+        config: { auth: 'device' },
+        schema: deviceRoute(
+          {
+            summary: 'Eligibility and the issuer decision (green, yellow, red), with the terms',
+            tags,
+            params: SessionParams,
+            body: EmptyBody,
+            response: { 200: api.EligibilityResponse },
+          },
+          true,
+        ),
+      },
+      (request, reply) =>
+        sendIdempotent(ctx, request, reply, async () => ({
+          status: 200,
+          body: await checkEligibility(ctx, deviceOf(request), request.params.sessionId),
+        })),
+    );
 
-    app.post('/v1/provisioning/:sessionId/terms', {
-      config: { auth: 'device' },
-      schema: deviceRoute({
-        summary: 'Accept the terms and conditions offered', tags, params: SessionParams, body: api.AcceptTermsRequest,
-        response: { 200: api.SessionResponse },
-      }, true),
-    }, (request, reply) => sendIdempotent(ctx, request, reply, async () => ({
-      status: 200, body: await acceptTerms(ctx, deviceOf(request), request.params.sessionId, request.body),
-    })));
+    app.post(
+      '/v1/provisioning/:sessionId/terms',
+      {
+        config: { auth: 'device' },
+        schema: deviceRoute(
+          {
+            summary: 'Accept the terms and conditions offered',
+            tags,
+            params: SessionParams,
+            body: api.AcceptTermsRequest,
+            response: { 200: api.SessionResponse },
+          },
+          true,
+        ),
+      },
+      (request, reply) =>
+        sendIdempotent(ctx, request, reply, async () => ({
+          status: 200,
+          body: await acceptTerms(ctx, deviceOf(request), request.params.sessionId, request.body),
+        })),
+    );
 
-    app.post('/v1/provisioning/:sessionId/card', {
-      config: { auth: 'device' },
-      schema: deviceRoute({
-        summary: 'Card details, as a JWE to this region\'s encryption key', tags, params: SessionParams,
-        body: api.CardDetailsRequest, response: { 200: api.SessionResponse },
-      }, true),
-    }, (request, reply) => sendIdempotent(ctx, request, reply, async () => ({
-      status: 200, body: await receiveCardDetails(ctx, deviceOf(request), request.params.sessionId, request.body),
-    })));
+    app.post(
+      '/v1/provisioning/:sessionId/card',
+      {
+        config: { auth: 'device' },
+        schema: deviceRoute(
+          {
+            summary: "Card details, as a JWE to this region's encryption key",
+            tags,
+            params: SessionParams,
+            body: api.CardDetailsRequest,
+            response: { 200: api.SessionResponse },
+          },
+          true,
+        ),
+      },
+      (request, reply) =>
+        sendIdempotent(ctx, request, reply, async () => ({
+          status: 200,
+          body: await receiveCardDetails(
+            ctx,
+            deviceOf(request),
+            request.params.sessionId,
+            request.body,
+          ),
+        })),
+    );
 
-    app.post('/v1/provisioning/:sessionId/idv', {
-      config: { auth: 'device' },
-      schema: deviceRoute({
-        summary: 'Choose an ID&V method: a one-time code is sent', tags, params: SessionParams,
-        body: api.SelectIdvRequest, response: { 200: api.SessionResponse },
-      }, true),
-    }, (request, reply) => sendIdempotent(ctx, request, reply, async () => ({
-      status: 200, body: await selectIdvMethod(ctx, deviceOf(request), request.params.sessionId, request.body),
-    })));
+    app.post(
+      '/v1/provisioning/:sessionId/idv',
+      {
+        config: { auth: 'device' },
+        schema: deviceRoute(
+          {
+            summary: 'Choose an ID&V method: a one-time code is sent',
+            tags,
+            params: SessionParams,
+            body: api.SelectIdvRequest,
+            response: { 200: api.SessionResponse },
+          },
+          true,
+        ),
+      },
+      (request, reply) =>
+        sendIdempotent(ctx, request, reply, async () => ({
+          status: 200,
+          body: await selectIdvMethod(
+            ctx,
+            deviceOf(request),
+            request.params.sessionId,
+            request.body,
+          ),
+        })),
+    );
 
-    app.post('/v1/provisioning/:sessionId/idv/verify', {
-      config: { auth: 'device' },
-      schema: deviceRoute({
-        summary: 'Verify the one-time code (3 tries)', tags, params: SessionParams,
-        body: api.VerifyIdvRequest, response: { 200: api.SessionResponse },
-      }, true),
-    }, (request, reply) => sendIdempotent(ctx, request, reply, async () => ({
-      status: 200, body: await verifyIdvCode(ctx, deviceOf(request), request.params.sessionId, request.body),
-    })));
+    app.post(
+      '/v1/provisioning/:sessionId/idv/verify',
+      {
+        config: { auth: 'device' },
+        schema: deviceRoute(
+          {
+            summary: 'Verify the one-time code (3 tries)',
+            tags,
+            params: SessionParams,
+            body: api.VerifyIdvRequest,
+            response: { 200: api.SessionResponse },
+          },
+          true,
+        ),
+      },
+      (request, reply) =>
+        sendIdempotent(ctx, request, reply, async () => ({
+          status: 200,
+          body: await verifyIdvCode(ctx, deviceOf(request), request.params.sessionId, request.body),
+        })),
+    );
 
-    app.post('/v1/provisioning/:sessionId/tokenize', {
-      config: { auth: 'device' },
-      schema: deviceRoute({
-        summary: 'Tokenize: the token and the provisioning data, encrypted to the device', tags, params: SessionParams,
-        body: EmptyBody, response: { 200: api.TokenizeResponse },
-      }, true),
-    }, (request, reply) => sendIdempotent(ctx, request, reply, async () => ({
-      status: 200, body: await tokenize(ctx, deviceOf(request), request.params.sessionId),
-    })));
+    app.post(
+      '/v1/provisioning/:sessionId/tokenize',
+      {
+        config: { auth: 'device' },
+        schema: deviceRoute(
+          {
+            summary: 'Tokenize: the token and the provisioning data, encrypted to the device',
+            tags,
+            params: SessionParams,
+            body: EmptyBody,
+            response: { 200: api.TokenizeResponse },
+          },
+          true,
+        ),
+      },
+      (request, reply) =>
+        sendIdempotent(ctx, request, reply, async () => ({
+          status: 200,
+          body: await tokenize(ctx, deviceOf(request), request.params.sessionId),
+        })),
+    );
     done();
   };
 }

@@ -1,26 +1,50 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { DomicileError, api } from '@domicile/protocol';
+import { DomicileError, api, definedProps } from '@domicile/protocol';
 import { readOutbox } from '../../issuer/index.js';
 import type { RegionContext } from '../../region-context.js';
 
 /** Routes without device proof: the signed directory, the sandbox issuer's outbox, health. */
-export function publicRoutes(ctx: RegionContext, options: { sandbox: boolean }): FastifyPluginCallbackTypebox {
+export function publicRoutes(
+  ctx: RegionContext,
+  options: { sandbox: boolean },
+): FastifyPluginCallbackTypebox {
   return (app, _options, done) => {
-    app.get('/v1/directory', {
-      schema: { summary: 'The region directory, signed by the directory authority', tags: ['directory'], response: { 200: api.DirectoryResponse } },
-    }, () => ({ directory: ctx.directory.jws }));
-
-    app.get('/v1/sandbox/outbox', {
-      schema: {
-        summary: 'Sandbox issuer only: the one-time codes it "sent", newest first', tags: ['sandbox'],
-        querystring: Type.Object({ last4: Type.Optional(api.Last4Schema) }, { additionalProperties: false }),
-        response: { 200: api.SandboxOutboxResponse },
+    app.get(
+      '/v1/directory',
+      {
+        schema: {
+          summary: 'The region directory, signed by the directory authority',
+          tags: ['directory'],
+          response: { 200: api.DirectoryResponse },
+        },
       },
-    }, async (request) => {
-      if (!options.sandbox) throw new DomicileError('SANDBOX_DISABLED');
-      return { messages: await readOutbox(ctx.db, { limit: 20, ...(request.query.last4 === undefined ? {} : { last4: request.query.last4 }) }) };
-    });
+      () => ({ directory: ctx.directory.jws }),
+    );
+
+    app.get(
+      '/v1/sandbox/outbox',
+      {
+        schema: {
+          summary: 'Sandbox issuer only: the one-time codes it "sent", newest first',
+          tags: ['sandbox'],
+          querystring: Type.Object(
+            { last4: Type.Optional(api.Last4Schema) },
+            { additionalProperties: false },
+          ),
+          response: { 200: api.SandboxOutboxResponse },
+        },
+      },
+      async (request) => {
+        if (!options.sandbox) throw new DomicileError('SANDBOX_DISABLED');
+        return {
+          messages: await readOutbox(ctx.db, {
+            limit: 20,
+            ...definedProps({ last4: request.query.last4 }),
+          }),
+        };
+      },
+    );
 
     app.get('/healthz', { schema: { hide: true } }, () => ({ status: 'ok', region: ctx.self.id }));
     app.get('/readyz', { schema: { hide: true } }, async () => {

@@ -10,17 +10,23 @@ import { errorResponses } from '../route-schemas.js';
  */
 export function regionRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
   return (app, _options, done) => {
-    app.post(LOST_DEVICE_PATH, {
-      config: { auth: 'region' },
-      schema: {
-        summary: 'A home region asks to suspend the tokens of a lost device; answers a signed confirmation',
-        tags: ['regions'], body: api.RegionRequestBody,
-        response: {
-          200: api.RegionConfirmationResponse,
-          ...errorResponses,
+    app.post(
+      LOST_DEVICE_PATH,
+      {
+        config: { auth: 'region' },
+        schema: {
+          summary:
+            'A home region asks to suspend the tokens of a lost device; answers a signed confirmation',
+          tags: ['regions'],
+          body: api.RegionRequestBody,
+          response: {
+            200: api.RegionConfirmationResponse,
+            ...errorResponses,
+          },
         },
       },
-    }, (request) => receiveLostDeviceRequest(ctx, request.body.request));
+      (request) => receiveLostDeviceRequest(ctx, request.body.request),
+    );
     done();
   };
 }

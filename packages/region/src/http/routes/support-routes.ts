@@ -11,15 +11,30 @@ const tags = ['support'];
 const DeviceParams = Type.Object({ deviceId: api.IdSchema }, { additionalProperties: false });
 const ReportParams = Type.Object({ reportId: api.IdSchema }, { additionalProperties: false });
 const OperatorHeaders = Type.Object({
-  authorization: Type.Optional(Type.String({ description: 'Bearer <operator token>: its SHA-256 is in the region config.' })),
-  'idempotency-key': Type.Optional(Type.String({ description: 'Retries with the same key return the first answer.' })),
+  authorization: Type.Optional(
+    Type.String({ description: 'Bearer <operator token>: its SHA-256 is in the region config.' }),
+  ),
+  'idempotency-key': Type.Optional(
+    Type.String({ description: 'Retries with the same key return the first answer.' }),
+  ),
 });
 
 /** Route schema of an operator request (bearer operator token, Idempotency-Key on POST). */
 function operatorRoute<T extends Record<string, unknown>>(
   spec: T & { summary: string; response: Record<number, TSchema> },
-): T & { tags: string[]; headers: TSchema; security: Record<string, string[]>[]; response: Record<string, TSchema> } {
-  return { ...spec, tags, headers: OperatorHeaders, security: [{ Operator: [] }], response: { ...spec.response, ...errorResponses } };
+): T & {
+  tags: string[];
+  headers: TSchema;
+  security: Record<string, string[]>[];
+  response: Record<string, TSchema>;
+} {
+  return {
+    ...spec,
+    tags,
+    headers: OperatorHeaders,
+    security: [{ Operator: [] }],
+    response: { ...spec.response, ...errorResponses },
+  };
 }
 
 /**
@@ -38,34 +53,70 @@ export function supportRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox 
       done();
     });
 
-    app.post('/v1/support/devices/:deviceId/lost', {
-      config: { auth: 'operator' },
-      schema: operatorRoute({
-        summary: 'Report a device lost: its tokens are suspended here at once and in every other region by signed requests',
-        params: DeviceParams, body: EmptyBody, response: { 201: api.LostReportResponse },
-      }),
-    }, (request, reply) => sendOperatorIdempotent(ctx, request, reply, async () => ({
-      status: 201,
-      body: { report: await reportLostDevice(ctx, { deviceId: request.params.deviceId, reporter: { kind: 'operator', operatorId: operatorOf(request) } }) },
-    })));
+    app.post(
+      '/v1/support/devices/:deviceId/lost',
+      {
+        config: { auth: 'operator' },
+        schema: operatorRoute({
+          summary:
+            'Report a device lost: its tokens are suspended here at once and in every other region by signed requests',
+          params: DeviceParams,
+          body: EmptyBody,
+          response: { 201: api.LostReportResponse },
+        }),
+      },
+      (request, reply) =>
+        sendOperatorIdempotent(ctx, request, reply, async () => ({
+          status: 201,
+          body: {
+            report: await reportLostDevice(ctx, {
+              deviceId: request.params.deviceId,
+              reporter: { kind: 'operator', operatorId: operatorOf(request) },
+            }),
+          },
+        })),
+    );
 
-    app.get('/v1/support/lost-reports/:reportId', {
-      config: { auth: 'operator' },
-      schema: operatorRoute({
-        summary: 'A lost-device report: per region, pending, failing (with attempts) or confirmed (with tokens suspended)',
-        params: ReportParams, response: { 200: api.LostReportResponse },
-      }),
-    }, async (request) => ({ report: await getLostReport(ctx, request.params.reportId) }));
+    app.get(
+      '/v1/support/lost-reports/:reportId',
+      {
+        config: { auth: 'operator' },
+        schema: operatorRoute({
+          summary:
+            'A lost-device report: per region, pending, failing (with attempts) or confirmed (with tokens suspended)',
+          params: ReportParams,
+          response: { 200: api.LostReportResponse },
+        }),
+      },
+      async (request) => ({ report: await getLostReport(ctx, request.params.reportId) }),
+    );
 
-    app.post('/v1/devices/me/lost', {
-      config: { auth: 'device' },
-      schema: deviceRoute({
-        summary: 'The calling device reports itself lost (at its home region), e.g. before a remote wipe',
-        tags, body: EmptyBody, response: { 201: api.LostReportResponse },
-      }, true),
-    }, (request, reply) => sendIdempotent(ctx, request, reply, async () => ({
-      status: 201, body: { report: await reportLostDevice(ctx, { deviceId: deviceOf(request).device.id, reporter: { kind: 'device' } }) },
-    })));
+    app.post(
+      '/v1/devices/me/lost',
+      {
+        config: { auth: 'device' },
+        schema: deviceRoute(
+          {
+            summary:
+              'The calling device reports itself lost (at its home region), e.g. before a remote wipe',
+            tags,
+            body: EmptyBody,
+            response: { 201: api.LostReportResponse },
+          },
+          true,
+        ),
+      },
+      (request, reply) =>
+        sendIdempotent(ctx, request, reply, async () => ({
+          status: 201,
+          body: {
+            report: await reportLostDevice(ctx, {
+              deviceId: deviceOf(request).device.id,
+              reporter: { kind: 'device' },
+            }),
+          },
+        })),
+    );
     done();
   };
 }

@@ -1,14 +1,31 @@
 import { randomBytes } from 'node:crypto';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { DomicileError, isDomicileError, signJson, type PrivateJwk, type api } from '@domicile/protocol';
+import {
+  DomicileError,
+  isDomicileError,
+  signJson,
+  type PrivateJwk,
+  type api,
+  definedProps,
+} from '@domicile/protocol';
 import type {
-  AuthorizationCheck, AuthorizationDecision, CardDetailsCheck, CodeDelivery, EligibilityRequest, EligibilityResult,
-  IdvMethodsRequest, IssuerGateway,
+  AuthorizationCheck,
+  AuthorizationDecision,
+  CardDetailsCheck,
+  CodeDelivery,
+  EligibilityRequest,
+  EligibilityResult,
+  IdvMethodsRequest,
+  IssuerGateway,
 } from '../issuer-gateway.js';
 import {
-  ISSUER_OPERATIONS, ISSUER_REQUEST_TYP, IssuerRefusal, IssuerResponses,
-  type IssuerOperation, type IssuerRequestEnvelope,
+  ISSUER_OPERATIONS,
+  ISSUER_REQUEST_TYP,
+  IssuerRefusal,
+  IssuerResponses,
+  type IssuerOperation,
+  type IssuerRequestEnvelope,
 } from './issuer-http-protocol.js';
 
 /** Options of {@link HttpIssuerGateway}. */
@@ -37,10 +54,17 @@ export class HttpIssuerGateway implements IssuerGateway {
   readonly #timeoutMs: number;
 
   constructor(options: HttpIssuerGatewayOptions) {
-    const base = URL.canParse(options.baseUrl) ? new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`) : undefined;
+    const base = URL.canParse(options.baseUrl)
+      ? new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`)
+      : undefined;
     // Card details travel in these bodies: plain HTTP is only acceptable when it never leaves the host.
-    const secure = base !== undefined && (base.protocol === 'https:' || (base.protocol === 'http:' && LOOPBACK.has(base.hostname)));
-    if (base === undefined || !secure) throw new DomicileError('CONFIG_INVALID', { details: { reason: 'issuer base URL must be https (or http on loopback)' } });
+    const secure =
+      base !== undefined &&
+      (base.protocol === 'https:' || (base.protocol === 'http:' && LOOPBACK.has(base.hostname)));
+    if (base === undefined || !secure)
+      throw new DomicileError('CONFIG_INVALID', {
+        details: { reason: 'issuer base URL must be https (or http on loopback)' },
+      });
     this.#base = base;
     this.#region = options.region;
     this.#key = options.signingKey;
@@ -51,7 +75,7 @@ export class HttpIssuerGateway implements IssuerGateway {
     const body = await this.#call(ISSUER_OPERATIONS.eligibility, req, IssuerResponses.eligibility);
     return {
       decision: body.decision,
-      ...(body.reason === undefined ? {} : { reason: body.reason }),
+      ...definedProps({ reason: body.reason }),
       product: body.product,
     };
   }
@@ -61,7 +85,8 @@ export class HttpIssuerGateway implements IssuerGateway {
   }
 
   async idvMethods(req: IdvMethodsRequest): Promise<api.IdvMethod[]> {
-    return (await this.#call(ISSUER_OPERATIONS.idvMethods, req, IssuerResponses.idvMethods)).methods;
+    return (await this.#call(ISSUER_OPERATIONS.idvMethods, req, IssuerResponses.idvMethods))
+      .methods;
   }
 
   async deliverCode(req: CodeDelivery): Promise<void> {
@@ -74,17 +99,32 @@ export class HttpIssuerGateway implements IssuerGateway {
       body = await this.#call(ISSUER_OPERATIONS.authorize, req, IssuerResponses.authorize);
     } catch (error) {
       // An issuer that refuses the card outright has not failed: it does not honour the payment.
-      if (isDomicileError(error, 'CARD_NOT_SUPPORTED') || isDomicileError(error, 'CARD_DETAILS_INVALID')) return { approved: false, reason: 'do_not_honor' };
+      if (
+        isDomicileError(error, 'CARD_NOT_SUPPORTED') ||
+        isDomicileError(error, 'CARD_DETAILS_INVALID')
+      )
+        return { approved: false, reason: 'do_not_honor' };
       throw error;
     }
-    return body.approved ? { approved: true, reason: 'approved' } : { approved: false, reason: body.reason };
+    return body.approved
+      ? { approved: true, reason: 'approved' }
+      : { approved: false, reason: body.reason };
   }
 
   #call(op: IssuerOperation, request: unknown): Promise<undefined>;
   #call<S extends TSchema>(op: IssuerOperation, request: unknown, schema: S): Promise<Static<S>>;
-  async #call<S extends TSchema>(op: IssuerOperation, request: unknown, schema?: S): Promise<Static<S> | undefined> {
+  async #call<S extends TSchema>(
+    op: IssuerOperation,
+    request: unknown,
+    schema?: S,
+  ): Promise<Static<S> | undefined> {
     const envelope: IssuerRequestEnvelope = {
-      iss: this.#region, aud: this.#base.href, op, iat: Math.floor(Date.now() / 1000), jti: randomBytes(16).toString('base64url'), request,
+      iss: this.#region,
+      aud: this.#base.href,
+      op,
+      iat: Math.floor(Date.now() / 1000),
+      jti: randomBytes(16).toString('base64url'),
+      request,
     };
     const jws = await signJson(envelope, this.#key, ISSUER_REQUEST_TYP);
     let status: number;
@@ -105,18 +145,24 @@ export class HttpIssuerGateway implements IssuerGateway {
       throw unavailable({ op }, cause);
     }
     if (status >= 400 && status < 500 && Value.Check(IssuerRefusal, json)) {
-      throw new DomicileError(json.error === 'card_not_supported' ? 'CARD_NOT_SUPPORTED' : 'CARD_DETAILS_INVALID');
+      throw new DomicileError(
+        json.error === 'card_not_supported' ? 'CARD_NOT_SUPPORTED' : 'CARD_DETAILS_INVALID',
+      );
     }
     if (status < 200 || status > 299) throw unavailable({ op, status });
     if (schema === undefined) return undefined;
-    if (status !== 200 || !Value.Check(schema, json)) throw unavailable({ op, status, reason: 'response does not match the schema' });
+    if (status !== 200 || !Value.Check(schema, json))
+      throw unavailable({ op, status, reason: 'response does not match the schema' });
     // Unknown fields are dropped: only what the schema names travels on into sessions and scripts.
     return Value.Clean(schema, Value.Clone(json));
   }
 }
 
-function unavailable(details: { op: string; status?: number; reason?: string }, cause?: unknown): DomicileError {
-  return new DomicileError('ISSUER_UNAVAILABLE', { details, ...(cause === undefined ? {} : { cause }) });
+function unavailable(
+  details: { op: string; status?: number; reason?: string },
+  cause?: unknown,
+): DomicileError {
+  return new DomicileError('ISSUER_UNAVAILABLE', { details, ...definedProps({ cause }) });
 }
 
 function parseJson(text: string): unknown {

@@ -51,7 +51,10 @@ export const CardProductSchema = Type.Object({
   email: Type.String({ maxLength: 254 }),
   website: Type.String({ maxLength: 2048 }),
   termsUrl: Type.String({ maxLength: 2048 }),
-  terms: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }), text: Type.String({ maxLength: 100_000 }) }),
+  terms: Type.Object({
+    id: Type.String({ minLength: 1, maxLength: 64 }),
+    text: Type.String({ maxLength: 100_000 }),
+  }),
   art: Type.Object({
     background: Type.String({ pattern: '^#[0-9A-Fa-f]{6}$' }),
     foreground: Type.String({ pattern: '^#[0-9A-Fa-f]{6}$' }),
@@ -71,7 +74,11 @@ export const IssuerResponses = {
     Type.Object({ approved: Type.Literal(true), reason: Type.Literal('approved') }),
     Type.Object({
       approved: Type.Literal(false),
-      reason: Type.Union([Type.Literal('insufficient_funds'), Type.Literal('account_closed'), Type.Literal('do_not_honor')]),
+      reason: Type.Union([
+        Type.Literal('insufficient_funds'),
+        Type.Literal('account_closed'),
+        Type.Literal('do_not_honor'),
+      ]),
     }),
   ]),
 };

@@ -6,7 +6,11 @@ import type { Database } from '../../storage/database.js';
 export type OutboxMessage = api.SandboxOutboxResponse['messages'][number];
 export type OutboxChannel = OutboxMessage['channel'];
 
-const CHANNELS: Record<api.IdvMethod['kind'], OutboxChannel> = { otp_sms: 'sms', otp_email: 'email', issuer_app: 'app' };
+const CHANNELS: Record<api.IdvMethod['kind'], OutboxChannel> = {
+  otp_sms: 'sms',
+  otp_email: 'email',
+  issuer_app: 'app',
+};
 
 /** The outbox channel of an ID&V method kind. */
 export function channelOf(kind: api.IdvMethod['kind']): OutboxChannel {
@@ -16,18 +20,32 @@ export function channelOf(kind: api.IdvMethod['kind']): OutboxChannel {
 /** Records a message the sandbox issuer delivers; the CLI reads it back in place of a phone. */
 export async function writeOutbox(
   db: Kysely<Database>,
-  message: { channel: OutboxChannel; target: string; last4: string; code: string; sessionId: string },
+  message: {
+    channel: OutboxChannel;
+    target: string;
+    last4: string;
+    code: string;
+    sessionId: string;
+  },
   now = new Date(),
 ): Promise<void> {
-  await db.insertInto('issuer_outbox').values({
-    channel: message.channel, target: message.target, last4: message.last4, code: message.code,
-    session_id: message.sessionId, created_at: now.toISOString(),
-  }).execute();
+  await db
+    .insertInto('issuer_outbox')
+    .values({
+      channel: message.channel,
+      target: message.target,
+      last4: message.last4,
+      code: message.code,
+      session_id: message.sessionId,
+      created_at: now.toISOString(),
+    })
+    .execute();
 }
 
 /** The sandbox outbox, newest first, optionally only the messages about one card (by last 4). */
 export async function readOutbox(
-  db: Kysely<Database>, options: { limit: number; last4?: string },
+  db: Kysely<Database>,
+  options: { limit: number; last4?: string },
 ): Promise<OutboxMessage[]> {
   let query = db.selectFrom('issuer_outbox').selectAll().orderBy('id', 'desc').limit(options.limit);
   if (options.last4 !== undefined) query = query.where('last4', '=', options.last4);

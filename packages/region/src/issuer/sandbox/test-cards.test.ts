@@ -4,10 +4,12 @@ import { isExpired, isLuhnValid, parseRegionsConfig, rangeCovers } from '@domici
 import { SANDBOX_PRODUCTS } from './sandbox-products.js';
 import { TEST_CARDS, renderTestCardsMarkdown } from './test-cards.js';
 
-const config = parseRegionsConfig(readFileSync(new URL('../../../../../config/regions.yaml', import.meta.url), 'utf8'));
+const config = parseRegionsConfig(
+  readFileSync(new URL('../../../../../config/regions.yaml', import.meta.url), 'utf8'),
+);
 
 describe('TEST_CARDS', () => {
-  it('are Luhn-valid 16-digit numbers inside their region\'s routing ranges', () => {
+  it("are Luhn-valid 16-digit numbers inside their region's routing ranges", () => {
     for (const card of TEST_CARDS) {
       expect(card.pan, card.description).toMatch(/^\d{16}$/);
       expect(isLuhnValid(card.pan)).toBe(true);
@@ -34,7 +36,8 @@ describe('TEST_CARDS', () => {
       expect(isExpired(card.expiry)).toBe(false);
       expect(card.cvv).toMatch(/^\d{3}$/);
       expect(card.productId === undefined).toBe(card.outcome === 'unsupported');
-      if (card.productId !== undefined) expect(SANDBOX_PRODUCTS.get(card.productId)?.id).toMatch(new RegExp(`^${card.region}-`));
+      if (card.productId !== undefined)
+        expect(SANDBOX_PRODUCTS.get(card.productId)?.id).toMatch(new RegExp(`^${card.region}-`));
       expect(card.reason !== undefined).toBe(card.outcome === 'red');
     }
   });
@@ -43,7 +46,9 @@ describe('TEST_CARDS', () => {
     const table = renderTestCardsMarkdown();
     const lines = table.trimEnd().split('\n');
     expect(lines).toHaveLength(TEST_CARDS.length + 2);
-    expect(lines[0]).toBe('| Region | Card number | Network | Expiry | CVV | Name | Outcome | What happens |');
+    expect(lines[0]).toBe(
+      '| Region | Card number | Network | Expiry | CVV | Name | Outcome | What happens |',
+    );
     expect(lines[2]).toContain('`4111 1111 1111 1111`');
     expect(lines[2]).toContain('12/2030');
   });
@@ -57,6 +62,10 @@ describe('SANDBOX_PRODUCTS', () => {
     }
     expect(new Set(products.map((p) => p.terms.id)).size).toBe(products.length);
     expect(new Set(products.map((p) => p.art.background)).size).toBe(products.length);
-    for (const p of products) expect([p.art.background, p.art.foreground]).toEqual([expect.stringMatching(/^#[0-9a-f]{6}$/), expect.stringMatching(/^#[0-9a-f]{6}$/)]);
+    for (const p of products)
+      expect([p.art.background, p.art.foreground]).toEqual([
+        expect.stringMatching(/^#[0-9a-f]{6}$/),
+        expect.stringMatching(/^#[0-9a-f]{6}$/),
+      ]);
   });
 });

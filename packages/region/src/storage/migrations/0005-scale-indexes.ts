@@ -9,8 +9,13 @@ import { inTransaction } from './portable-ddl.js';
  * `create index concurrently` under the same name: this migration then finds it and does nothing.
  */
 export const scaleIndexesMigration: Migration = {
-  up: (db: Kysely<unknown>) => inTransaction(db, async (trx) => {
-    await trx.schema.createIndex('credentials_account_id_state_idx').ifNotExists()
-      .on('credentials').columns(['account_id', 'state']).execute();
-  }),
+  up: (db: Kysely<unknown>) =>
+    inTransaction(db, async (trx) => {
+      await trx.schema
+        .createIndex('credentials_account_id_state_idx')
+        .ifNotExists()
+        .on('credentials')
+        .columns(['account_id', 'state'])
+        .execute();
+    }),
 };

@@ -11,13 +11,21 @@ import { inTransaction } from './portable-ddl.js';
  * sweeper's query is, so SQLite and PostgreSQL both can prove it applies.
  */
 export const housekeepingIndexesMigration: Migration = {
-  up: (db: Kysely<unknown>) => inTransaction(db, async (trx) => {
-    await trx.schema.createIndex('provisioning_sessions_abandoned_idx').ifNotExists()
-      .on('provisioning_sessions').column('expires_at')
-      .where(sql<boolean>`vault_record_id is not null and state <> 'tokenized'`)
-      .execute();
-    // The only single-use id table without one; `purgeExpiredBatch` walks each by `expires_at`.
-    await trx.schema.createIndex('assertion_jtis_expires_at_idx').ifNotExists()
-      .on('assertion_jtis').column('expires_at').execute();
-  }),
+  up: (db: Kysely<unknown>) =>
+    inTransaction(db, async (trx) => {
+      await trx.schema
+        .createIndex('provisioning_sessions_abandoned_idx')
+        .ifNotExists()
+        .on('provisioning_sessions')
+        .column('expires_at')
+        .where(sql<boolean>`vault_record_id is not null and state <> 'tokenized'`)
+        .execute();
+      // The only single-use id table without one; `purgeExpiredBatch` walks each by `expires_at`.
+      await trx.schema
+        .createIndex('assertion_jtis_expires_at_idx')
+        .ifNotExists()
+        .on('assertion_jtis')
+        .column('expires_at')
+        .execute();
+    }),
 };

@@ -22,7 +22,8 @@ export function sqlDialectOf<DB>(db: Kysely<DB>): SqlDialectName {
  * PostgreSQL gets a 64-bit identity, parsed back to a JS number by the postgres adapter.
  */
 export function addAutoIncrementId<TB extends string, C extends string>(
-  table: CreateTableBuilder<TB, C>, dialect: SqlDialectName,
+  table: CreateTableBuilder<TB, C>,
+  dialect: SqlDialectName,
 ): CreateTableBuilder<TB, C | 'id'> {
   return dialect === 'sqlite'
     ? table.addColumn('id', 'integer', (col) => col.primaryKey().autoIncrement())
@@ -33,7 +34,10 @@ export function addAutoIncrementId<TB extends string, C extends string>(
  * Runs a migration body in a transaction. Kysely already does so on PostgreSQL; on SQLite it
  * does not, and a half-applied migration would make every later attempt fail.
  */
-export async function inTransaction(db: Kysely<unknown>, body: (trx: Kysely<unknown>) => Promise<void>): Promise<void> {
+export async function inTransaction(
+  db: Kysely<unknown>,
+  body: (trx: Kysely<unknown>) => Promise<void>,
+): Promise<void> {
   if (db.isTransaction) return body(db);
   return db.transaction().execute(body);
 }

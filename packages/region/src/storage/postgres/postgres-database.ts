@@ -25,7 +25,11 @@ function parseInt8(value: string): number {
 export function createPostgresDatabase(options: PostgresDatabaseOptions): Kysely<Database> {
   const types = new pg.TypeOverrides();
   types.setTypeParser(pg.types.builtins.INT8, parseInt8);
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.max ?? 10, types });
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? 10,
+    types,
+  });
   // An idle client whose server went away is discarded by the pool; without a listener the
   // 'error' event would crash the process.
   pool.on('error', () => undefined);

@@ -12,7 +12,13 @@ describe.skipIf(skip)('postgres', () => {
   describeStorageContract('postgres', async () => {
     const database = await createTestPostgresDatabase('domicile_storage');
     const db = createPostgresDatabase({ connectionString: database.connectionString, max: 5 });
-    return { db, close: async () => { await db.destroy(); await database.drop(); } };
+    return {
+      db,
+      close: async () => {
+        await db.destroy();
+        await database.drop();
+      },
+    };
   });
 
   describe('openDatabase on a postgres:// URL', () => {
@@ -20,7 +26,10 @@ describe.skipIf(skip)('postgres', () => {
       const database = await createTestPostgresDatabase('domicile_open');
       const db = await openDatabase(database.connectionString);
       try {
-        const { n } = await db.selectFrom('accounts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+        const { n } = await db
+          .selectFrom('accounts')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow();
         expect(n).toBe(0);
       } finally {
         await db.destroy();

@@ -22,13 +22,19 @@ export function testPostgresServerUrl(): string {
   return url.toString();
 }
 
-async function withServer<T>(serverUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  serverUrl: string,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({ connectionString: serverUrl, connectionTimeoutMillis: 5_000 });
   try {
     await client.connect();
   } catch (cause) {
     const { hostname, port } = new URL(serverUrl);
-    throw new Error(`Cannot connect to PostgreSQL at ${hostname}:${port || '5432'} (set DOMICILE_TEST_PG_URL, or DOMICILE_SKIP_PG=1 to skip)`, { cause });
+    throw new Error(
+      `Cannot connect to PostgreSQL at ${hostname}:${port || '5432'} (set DOMICILE_TEST_PG_URL, or DOMICILE_SKIP_PG=1 to skip)`,
+      { cause },
+    );
   }
   try {
     return await work(client);
@@ -43,7 +49,10 @@ async function withServer<T>(serverUrl: string, work: (client: pg.Client) => Pro
  */
 export async function createTestPostgresDatabase(prefix: string): Promise<TestPostgresDatabase> {
   const serverUrl = testPostgresServerUrl();
-  const safePrefix = prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 40);
+  const safePrefix = prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 40);
   const name = `${safePrefix}_${randomBytes(6).toString('hex')}`;
   const quoted = pg.escapeIdentifier(name);
   await withServer(serverUrl, (client) => client.query(`create database ${quoted}`));
@@ -52,9 +61,13 @@ export async function createTestPostgresDatabase(prefix: string): Promise<TestPo
   url.pathname = `/${name}`;
   return {
     connectionString: url.toString(),
-    drop: () => withServer(serverUrl, async (client) => {
-      await client.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
-      await client.query(`drop database if exists ${quoted}`);
-    }),
+    drop: () =>
+      withServer(serverUrl, async (client) => {
+        await client.query(
+          'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+          [name],
+        );
+        await client.query(`drop database if exists ${quoted}`);
+      }),
   };
 }

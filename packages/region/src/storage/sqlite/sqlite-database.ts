@@ -5,6 +5,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../database.js';
 import { withStatementCache } from './statement-cache.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer } from './wal-checkpointer.js';
+import { definedProps } from '@domicile/protocol';
 
 /** Options of {@link createSqliteDatabase}. */
 export interface SqliteDatabaseOptions {
@@ -36,11 +37,16 @@ export function createSqliteDatabase(options: SqliteDatabaseOptions): Kysely<Dat
     sqlite.pragma('wal_autocheckpoint = 0');
     const checkpointer = startWalCheckpointer({
       filename,
-      ...(options.checkpointIntervalMs === undefined ? {} : { intervalMs: options.checkpointIntervalMs }),
-      onFailure: () => { if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`); },
+      ...definedProps({ intervalMs: options.checkpointIntervalMs }),
+      onFailure: () => {
+        if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+      },
     });
     const close = database.close.bind(database);
-    database.close = () => { checkpointer.stop(); close(); };
+    database.close = () => {
+      checkpointer.stop();
+      close();
+    };
   }
   return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
 }

@@ -21,7 +21,8 @@ describe('createSqliteDatabase', () => {
     const filename = join(dir, 'nested', 'deeper', 'region.db');
     const db = createSqliteDatabase({ filename });
     try {
-      const pragma = async (name: string) => (await sql<Record<string, unknown>>`${sql.raw(`pragma ${name}`)}`.execute(db)).rows[0];
+      const pragma = async (name: string) =>
+        (await sql<Record<string, unknown>>`${sql.raw(`pragma ${name}`)}`.execute(db)).rows[0];
       expect(await pragma('journal_mode')).toEqual({ journal_mode: 'wal' });
       expect(await pragma('busy_timeout')).toEqual({ timeout: 5000 });
       expect(await pragma('synchronous')).toEqual({ synchronous: 1 });
@@ -39,9 +40,13 @@ describe('createSqliteDatabase', () => {
     try {
       await sql`create table filler (body text not null)`.execute(db);
       const before = statSync(filename).size;
-      for (let i = 0; i < 200; i++) await sql`insert into filler (body) values (${'x'.repeat(4000)})`.execute(db);
+      for (let i = 0; i < 200; i++)
+        await sql`insert into filler (body) values (${'x'.repeat(4000)})`.execute(db);
       // The serving connection does not checkpoint (autocheckpoint is 0): only the thread can grow the file.
-      await vi.waitFor(() => expect(statSync(filename).size).toBeGreaterThan(before + 100 * 4096), { timeout: 5_000, interval: 20 });
+      await vi.waitFor(() => expect(statSync(filename).size).toBeGreaterThan(before + 100 * 4096), {
+        timeout: 5_000,
+        interval: 20,
+      });
     } finally {
       await db.destroy();
     }

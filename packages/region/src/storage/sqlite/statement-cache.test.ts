@@ -4,7 +4,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { withStatementCache } from './statement-cache.js';
 
 let raw: BetterSqlite3.Database;
-afterEach(() => { if (raw.open) raw.close(); });
+afterEach(() => {
+  if (raw.open) raw.close();
+});
 
 function open(maxStatements?: number): ReturnType<typeof withStatementCache> {
   raw = new BetterSqlite3(':memory:');
@@ -48,10 +50,21 @@ describe('withStatementCache', () => {
   });
 
   it('serves Kysely: repeated queries with other parameters give their own answers', async () => {
-    const db = new Kysely<{ t: { id: number; v: string } }>({ dialect: new SqliteDialect({ database: open() }) });
-    for (const v of ['x', 'y', 'z']) await db.insertInto('t').values({ id: v.charCodeAt(0), v }).execute();
-    for (const v of ['x', 'y', 'z']) expect(await db.selectFrom('t').select('v').where('id', '=', v.charCodeAt(0)).executeTakeFirst()).toEqual({ v });
-    expect((await sql<{ n: number }>`select count(*) as n from t`.execute(db)).rows).toEqual([{ n: 3 }]);
+    const db = new Kysely<{ t: { id: number; v: string } }>({
+      dialect: new SqliteDialect({ database: open() }),
+    });
+    for (const v of ['x', 'y', 'z'])
+      await db
+        .insertInto('t')
+        .values({ id: v.charCodeAt(0), v })
+        .execute();
+    for (const v of ['x', 'y', 'z'])
+      expect(
+        await db.selectFrom('t').select('v').where('id', '=', v.charCodeAt(0)).executeTakeFirst(),
+      ).toEqual({ v });
+    expect((await sql<{ n: number }>`select count(*) as n from t`.execute(db)).rows).toEqual([
+      { n: 3 },
+    ]);
     await db.destroy();
   });
 });

@@ -12,10 +12,16 @@ const MAX_STATEMENTS = 500;
  * query) is never handed out twice, a fresh one is prepared instead. The least recently used
  * statement is dropped when the cache is full.
  */
-export function withStatementCache(db: BetterSqlite3.Database, maxStatements = MAX_STATEMENTS): SqliteDatabase {
+export function withStatementCache(
+  db: BetterSqlite3.Database,
+  maxStatements = MAX_STATEMENTS,
+): SqliteDatabase {
   const statements = new Map<string, BetterSqlite3.Statement>();
   return {
-    close: () => { statements.clear(); db.close(); },
+    close: () => {
+      statements.clear();
+      db.close();
+    },
     prepare: (sql) => {
       const cached = statements.get(sql);
       if (cached !== undefined && !cached.busy) {

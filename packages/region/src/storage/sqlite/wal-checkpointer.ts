@@ -38,7 +38,11 @@ export function startWalCheckpointer(options: {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
-    workerData: { driver, filename: options.filename, intervalMs: options.intervalMs ?? CHECKPOINT_INTERVAL_MS },
+    workerData: {
+      driver,
+      filename: options.filename,
+      intervalMs: options.intervalMs ?? CHECKPOINT_INTERVAL_MS,
+    },
   });
   // A checkpointer alone must not keep a process (a CLI, a test) alive.
   worker.unref();

@@ -1,0 +1,1 @@
+export { definedProps, type DefinedProps } from './defined-props.js';

@@ -17,7 +17,8 @@ import {
 import type { RegionContext } from './region-context.js';
 import type { Database } from './storage/database.js';
 import { openDatabase } from './storage/index.js';
-import { Tsm, TsmWorker, productFromSession } from './tsm/index.js';
+import { productFromSession } from './sessions/index.js';
+import { Tsm, TsmWorker } from './tsm/index.js';
 import { Vault } from './vault/index.js';
 import { WebhookWorker } from './webhooks/index.js';
 

@@ -1,11 +1,11 @@
+export { accountView, registerAccount, requireDevice, upsertGuest } from './account-service.js';
 export {
-  accountView,
-  audit,
-  countActiveCredentials,
   findDevice,
-  newId,
-  registerAccount,
-  requireDevice,
-  upsertGuest,
+  findDeviceById,
+  findGuestDeviceId,
+  insertAccounts,
+  insertDevices,
+  isDeviceLost,
+  markDeviceLost,
   type AuthenticatedDevice,
-} from './account-service.js';
+} from './account-store.js';

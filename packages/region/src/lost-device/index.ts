@@ -1,4 +1,3 @@
-export { recordResidency, residencyOf } from './residency-index.js';
 export { getLostReport, reportLostDevice, type LostReporter } from './lost-device-service.js';
 export { receiveLostDeviceRequest } from './lost-device-receiver.js';
 export { DEVICE_LOST_REASON, suspendDeviceCredentials } from './suspend-lost-device.js';

@@ -15,7 +15,7 @@ import {
   withLuhnCheckDigit,
   type KeyPairJwk,
 } from '@domicile/protocol';
-import { newId } from '../accounts/index.js';
+import { newId } from '../ids/index.js';
 import type { IssuerConfig } from '../config/region-config.js';
 import { SANDBOX_PRODUCTS, TEST_CARDS } from '../issuer/index.js';
 import { generateRegionKeySet, publicKeysOf, type RegionKeySet } from '../keys/index.js';

@@ -4,6 +4,7 @@ export type {
   AssertionJtisTable,
   AssetsTable,
   AuditLogTable,
+  CredentialLifecycleRow,
   CredentialRow,
   CredentialsTable,
   Database,
@@ -12,16 +13,21 @@ export type {
   DpopJtisTable,
   IdempotencyKeysTable,
   IssuerOutboxTable,
+  LostReportRow,
   NewCredential,
   NotificationRow,
   NotificationsTable,
   ProvisioningSessionsTable,
+  RegionOutboxRow,
+  ResidencyIndexRow,
   SessionRow,
   SessionUpdate,
+  TransactionRow,
   TsmScriptRow,
   TsmScriptsTable,
   VaultRecordRow,
   VaultRecordsTable,
+  WebhookDeliveryRow,
 } from './database.js';
 export { purgeExpiredBatch, type PurgedBatch, type SingleUseIdTable } from './expired-rows.js';
 export { isUniqueViolation, migrateToLatest, openDatabase } from './open-database.js';
@@ -29,3 +35,9 @@ export { createPostgresDatabase } from './postgres/index.js';
 export type { PostgresDatabaseOptions } from './postgres/index.js';
 export { createSqliteDatabase } from './sqlite/index.js';
 export type { SqliteDatabaseOptions } from './sqlite/index.js';
+export {
+  JsonColumnError,
+  jsonColumn,
+  type JsonColumn,
+  type JsonColumnFailure,
+} from './json-column.js';

@@ -9,7 +9,7 @@ import { TYP, generateKeyPairJwk, verifyJson, type KeyPairJwk } from '@domicile/
 import { listNotifications } from '../notifications/notification-store.js';
 import { openDatabase } from '../storage/index.js';
 import type { Database } from '../storage/index.js';
-import { productFromSession } from './product-from-session.js';
+import { productFromSession } from '../sessions/index.js';
 import { Tsm, scriptHash } from './tsm.js';
 import { TsmWorker, type TsmWorkerOptions } from './tsm-worker.js';
 import { seedPendingScript } from './tsm-worker.fixtures.js';

@@ -96,6 +96,20 @@ export class Vault {
   }
 
   /**
+   * The card hash of a sealed record (what de-duplication compares), without opening it.
+   * Fails with `INTERNAL`, reason `record_not_found`, when there is no such record.
+   */
+  async panHashOf(db: Kysely<Database>, id: string): Promise<string> {
+    const row = await db
+      .selectFrom('vault_records')
+      .select('pan_hash')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (row === undefined) throw vaultError('record_not_found');
+    return row.pan_hash;
+  }
+
+  /**
    * Decrypts a record (de-tokenization). Fails with `VAULT_RECORD_ERASED` (reason `record_erased`)
    * for a crypto-shredded record, else `INTERNAL` with `details.reason` `record_not_found`,
    * `kek_unknown`, `key_unwrap_failed` or `decryption_failed`.

@@ -1,5 +1,12 @@
 import type { Kysely } from 'kysely';
-import { DomicileError, type PublicJwk, type api } from '@domicile/protocol';
+import type { Static } from '@sinclair/typebox';
+import {
+  DomicileError,
+  type JWK,
+  type PublicJwk,
+  type PublicJwkSchema,
+  type api,
+} from '@domicile/protocol';
 import { appendAudit } from '../audit/index.js';
 import { countLiveCredentials } from '../credentials/index.js';
 import { newId } from '../ids/index.js';
@@ -7,19 +14,21 @@ import type { RegionContext } from '../region-context.js';
 import type { Database, DeviceRow } from '../storage/index.js';
 import { isUniqueViolation } from '../storage/index.js';
 import {
+  encryptionKeyColumn,
   ensureDevice,
   ensureGuestAccount,
   findDevice,
   insertAccounts,
   insertDevices,
   setDeviceEncryptionKey,
+  signingKeyColumn,
   type AuthenticatedDevice,
 } from './account-store.js';
 
 /** Registers a user in this, their home region, with the device whose DPoP key made the request. */
 export async function registerAccount(
   ctx: RegionContext,
-  input: { jkt: string; signingJwk: object; request: api.RegisterAccountRequest },
+  input: { jkt: string; signingJwk: JWK; request: api.RegisterAccountRequest },
 ): Promise<api.RegisterAccountResponse> {
   const now = ctx.now().toISOString();
   const accountId = newId();
@@ -108,7 +117,7 @@ export async function upsertGuest(
     homeRegion: string;
     pseudonym: string;
     jkt: string;
-    signingJwk: object;
+    signingJwk: JWK;
     encryptionJwk: PublicJwk;
     now: string;
   },
@@ -143,7 +152,7 @@ export async function upsertGuest(
     // An assertion issued before the report must not open a session for the lost device.
     throw new DomicileError('DEVICE_LOST');
   }
-  const encryptionJwk = JSON.stringify(input.encryptionJwk);
+  const encryptionJwk = encryptionKeyColumn.encode(input.encryptionJwk);
   if (device.encryption_jwk !== encryptionJwk) {
     // The message names the key the provisioning data must be encrypted to: a wallet may have renewed it.
     await setDeviceEncryptionKey(trx, { deviceId: device.id, encryptionJwk });
@@ -156,8 +165,8 @@ interface NewDevice {
   id: string;
   accountId: string;
   jkt: string;
-  signingJwk: object;
-  encryptionJwk: object;
+  signingJwk: JWK;
+  encryptionJwk: Static<typeof PublicJwkSchema>;
   model: string | null;
   now: string;
 }
@@ -167,8 +176,8 @@ function deviceRow(d: NewDevice): DeviceRow {
     id: d.id,
     account_id: d.accountId,
     jkt: d.jkt,
-    signing_jwk: JSON.stringify(d.signingJwk),
-    encryption_jwk: JSON.stringify(d.encryptionJwk),
+    signing_jwk: signingKeyColumn.encode(d.signingJwk),
+    encryption_jwk: encryptionKeyColumn.encode(d.encryptionJwk),
     model: d.model,
     created_at: d.now,
     lost_at: null,

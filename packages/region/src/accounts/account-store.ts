@@ -1,11 +1,26 @@
 import type { Kysely } from 'kysely';
+import { Type } from '@sinclair/typebox';
+import { PublicJwkSchema } from '@domicile/protocol';
 import type { AccountRow, Database, DeviceRow } from '../storage/index.js';
+import { jsonColumn } from '../storage/index.js';
 
 /**
  * The owner of the `accounts` and `devices` tables: a device belongs to one account, and every
  * read and write of either goes through these functions. Each takes the database or the caller's
  * transaction.
  */
+
+/** The key provisioning data is encrypted to: a P-256 public key, as the directory's keys are. */
+export const encryptionKeyColumn = jsonColumn('devices.encryption_jwk', PublicJwkSchema);
+
+/**
+ * The key of the device's DPoP proofs, as its first proof carried it (RFC 9449 §4.2 `jwk`) and the
+ * DPoP verifier accepted it: a JSON object, kept whole (only its thumbprint is ever compared).
+ */
+export const signingKeyColumn = jsonColumn(
+  'devices.signing_jwk',
+  Type.Object({ kty: Type.Optional(Type.String()) }),
+);
 
 /** A device with the account it belongs to. */
 export interface AuthenticatedDevice {

@@ -1,5 +1,6 @@
 export { accountView, registerAccount, requireDevice, upsertGuest } from './account-service.js';
 export {
+  encryptionKeyColumn,
   findDevice,
   findDeviceById,
   findGuestDeviceId,
@@ -7,5 +8,6 @@ export {
   insertDevices,
   isDeviceLost,
   markDeviceLost,
+  signingKeyColumn,
   type AuthenticatedDevice,
 } from './account-store.js';

@@ -1,5 +1,13 @@
 import type { Kysely } from 'kysely';
+import { Type } from '@sinclair/typebox';
 import type { Database } from '../storage/index.js';
+import { jsonColumn } from '../storage/index.js';
+
+/** An entry's detail: a JSON object. */
+export const auditDetailColumn = jsonColumn(
+  'audit_log.detail',
+  Type.Record(Type.String(), Type.Unknown()),
+);
 
 /** One security-relevant action. `detail` must hold no card data, code, key or token. */
 export interface AuditEntry {
@@ -26,7 +34,7 @@ export async function appendAudit(trx: Kysely<Database>, entry: AuditEntry): Pro
       actor: entry.actor,
       action: entry.action,
       subject: entry.subject,
-      detail: JSON.stringify(entry.detail ?? {}),
+      detail: auditDetailColumn.encode(entry.detail ?? {}),
     })
     .execute();
 }

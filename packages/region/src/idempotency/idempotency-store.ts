@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { Type } from '@sinclair/typebox';
 import { DomicileError, isDomicileError } from '@domicile/protocol';
-import type { Database } from '../storage/database.js';
-import { isUniqueViolation } from '../storage/index.js';
+import type { Database } from '../storage/index.js';
+import { isUniqueViolation, jsonColumn } from '../storage/index.js';
+
+/** The first answer's body, replayed as it was sent: any JSON. */
+const responseBodyColumn = jsonColumn('idempotency_keys.response_body', Type.Unknown());
 
 /** A reservation older than this belongs to a request that died; a retry may take it over. */
 export const ABANDONED_AFTER_MS = 30_000;
@@ -101,7 +105,7 @@ async function reserve(
   if (row.state === 'done' && row.status_code !== null && row.response_body !== null) {
     return {
       status: row.status_code,
-      body: JSON.parse(row.response_body) as unknown,
+      body: responseBodyColumn.decode(row.response_body),
       replayed: true,
     };
   }
@@ -131,7 +135,7 @@ async function complete(
     .set({
       state: 'done',
       status_code: status,
-      response_body: JSON.stringify(body),
+      response_body: responseBodyColumn.encode(body),
       updated_at: now.toISOString(),
     })
     .where('scope', '=', req.scope)

@@ -5,6 +5,7 @@ import { newId } from '../ids/index.js';
 import type { RegionContext } from '../region-context.js';
 import type { LostReportRow, RegionOutboxRow } from '../storage/index.js';
 import { residencyOf } from '../residency/index.js';
+import { outboxAskColumn } from './region-outbox-worker.js';
 import { suspendDeviceCredentials } from './suspend-lost-device.js';
 
 /** Who reports: an operator of the home region (support), or the device itself. */
@@ -61,7 +62,7 @@ export async function reportLostDevice(
             id: newId(),
             report_id: reportId,
             target_region: t.region,
-            payload: JSON.stringify({ pseudonym: t.pseudonym, deviceJkt: device.jkt }),
+            payload: outboxAskColumn.encode({ pseudonym: t.pseudonym, deviceJkt: device.jkt }),
             attempts: 0,
             next_attempt_at: at,
             confirmed_at: null,

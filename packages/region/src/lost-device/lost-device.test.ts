@@ -6,6 +6,7 @@ import { TEST_CARDS } from '../issuer/index.js';
 import type { RegionKeySet } from '../keys/index.js';
 import { createRegion, type Region } from '../region-server.js';
 import * as f from '../storage/storage.fixtures.js';
+import { outboxAskColumn } from './region-outbox-worker.js';
 import {
   createRegionFixture,
   createTestDevice,
@@ -298,7 +299,7 @@ describe('lost device across regions (in-process)', () => {
     const retry = await deliverLostDeviceRequest({
       home: 'us',
       target: 'cn',
-      ask: { reportId, ...(JSON.parse(row.payload) as { pseudonym: string; deviceJkt: string }) },
+      ask: { reportId, ...outboxAskColumn.decode(row.payload) },
       directory: region('us').context.directory,
       signingKey: region('us').context.keys.signing,
       transport,

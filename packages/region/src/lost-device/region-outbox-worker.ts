@@ -1,14 +1,21 @@
 import type { Kysely } from 'kysely';
-import { isDomicileError, type Directory, type PrivateJwk } from '@domicile/protocol';
-import type { Database, RegionOutboxRow } from '../storage/database.js';
+import { Type } from '@sinclair/typebox';
+import { api, isDomicileError, type Directory, type PrivateJwk } from '@domicile/protocol';
+import type { Database, RegionOutboxRow } from '../storage/index.js';
+import { jsonColumn } from '../storage/index.js';
 import {
   deliverLostDeviceRequest,
   fetchRegionTransport,
   type RegionTransport,
 } from './region-request-client.js';
-import type { LostDeviceAsk } from './region-request.js';
 import { PolledWorker } from '../workers/polled-worker.js';
 import { backoffMs, type RetryDelayPolicy } from '../workers/retry-delay.js';
+
+/** What to ask the other region (the report id is the row's own): signed afresh for each attempt. */
+export const outboxAskColumn = jsonColumn(
+  'region_outbox.payload',
+  Type.Pick(api.LostDeviceRequestClaims, ['pseudonym', 'deviceJkt']),
+);
 
 /** Timing of the outbox; the defaults suit production, tests shorten them. */
 export interface RegionOutboxTiming {
@@ -112,7 +119,7 @@ export class RegionOutboxWorker extends PolledWorker {
         target: row.target_region,
         ask: {
           reportId: row.report_id,
-          ...(JSON.parse(row.payload) as Omit<LostDeviceAsk, 'reportId'>),
+          ...outboxAskColumn.decode(row.payload),
         },
         directory: this.#o.directory,
         signingKey: this.#o.signingKey,

@@ -5,10 +5,9 @@ import {
   isDomicileError,
   jwkThumbprint,
   signJson,
-  type PublicJwk,
   type api,
 } from '@domicile/protocol';
-import { isDeviceLost, type AuthenticatedDevice } from '../accounts/index.js';
+import { encryptionKeyColumn, isDeviceLost, type AuthenticatedDevice } from '../accounts/index.js';
 import { storeCardArt } from '../assets/index.js';
 import { appendAudit } from '../audit/index.js';
 import {
@@ -199,7 +198,7 @@ async function respond(
     issuedAt: Math.floor(ctx.now().getTime() / 1000),
   };
   const signed = await signJson(payload, ctx.keys.signing, TYP.provisioningPayload);
-  const deviceKey = JSON.parse(who.device.encryption_jwk) as PublicJwk;
+  const deviceKey = encryptionKeyColumn.decode(who.device.encryption_jwk);
   const kid = typeof deviceKey.kid === 'string' ? deviceKey.kid : await jwkThumbprint(deviceKey);
   const provisioningData = await encryptJson(signed, { ...deviceKey, kid }, TYP.provisioningData);
   return {

@@ -11,8 +11,7 @@ import { appendAudit } from '../audit/index.js';
 import { countLiveCredentials } from '../credentials/index.js';
 import { newId } from '../ids/index.js';
 import type { RegionContext } from '../region-context.js';
-import type { Database, DeviceRow } from '../storage/index.js';
-import { isUniqueViolation } from '../storage/index.js';
+import { isUniqueViolation, type Database, type DeviceRow } from '../storage/index.js';
 import {
   encryptionKeyColumn,
   ensureDevice,

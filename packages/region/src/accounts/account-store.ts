@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
 import { PublicJwkSchema } from '@domicile/protocol';
-import type { AccountRow, Database, DeviceRow } from '../storage/index.js';
-import { jsonColumn } from '../storage/index.js';
+import { jsonColumn, type AccountRow, type Database, type DeviceRow } from '../storage/index.js';
 
 /**
  * The owner of the `accounts` and `devices` tables: a device belongs to one account, and every

@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
-import type { Database } from '../storage/index.js';
-import { jsonColumn } from '../storage/index.js';
+import { jsonColumn, type Database } from '../storage/index.js';
 
 /** An entry's detail: a JSON object. */
 export const auditDetailColumn = jsonColumn(

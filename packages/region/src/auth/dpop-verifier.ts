@@ -1,8 +1,7 @@
 import { jwtVerify, type JWK } from 'jose';
 import type { Kysely } from 'kysely';
 import { DomicileError, SIGNING_ALG, TYP, isPublicP256Jwk } from '@domicile/protocol';
-import type { Database } from '../storage/database.js';
-import { isUniqueViolation } from '../storage/index.js';
+import { isUniqueViolation, type Database } from '../storage/index.js';
 import { deviceKeyThumbprint, embeddedDeviceKey } from './device-key-cache.js';
 
 /** How far a proof's `iat` may stray from our clock (RFC 9449 §11.1: a short window). */

@@ -3,8 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import { decodeJwt } from 'jose';
 import type { Kysely } from 'kysely';
 import { DomicileError, api, verifyJson, type Directory, type PublicJwk } from '@domicile/protocol';
-import type { Database } from '../storage/database.js';
-import { isUniqueViolation } from '../storage/index.js';
+import { isUniqueViolation, type Database } from '../storage/index.js';
 
 /** The claims around the request: checked before the request itself, so a bad field is named. */
 const Envelope = Type.Omit(api.NetworkAuthorizationClaims, ['request']);

@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DomicileError, isDomicileError } from '@domicile/protocol';
-import type { Database } from '../storage/database.js';
-import { openDatabase } from '../storage/index.js';
+import { openDatabase, type Database } from '../storage/index.js';
 import { ABANDONED_AFTER_MS, requestHash, runIdempotent } from './idempotency-store.js';
 
 let db: Kysely<Database>;

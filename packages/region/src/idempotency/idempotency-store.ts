@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
 import { DomicileError, isDomicileError } from '@domicile/protocol';
-import type { Database } from '../storage/index.js';
-import { isUniqueViolation, jsonColumn } from '../storage/index.js';
+import { isUniqueViolation, jsonColumn, type Database } from '../storage/index.js';
 
 /** The first answer's body, replayed as it was sent: any JSON. */
 const responseBodyColumn = jsonColumn('idempotency_keys.response_body', Type.Unknown());

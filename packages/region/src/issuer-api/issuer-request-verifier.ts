@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import { Value } from '@sinclair/typebox/value';
 import { DomicileError, api, peekHeader, verifyJson } from '@domicile/protocol';
-import type { Database } from '../storage/database.js';
-import { isUniqueViolation } from '../storage/index.js';
+import { isUniqueViolation, type Database } from '../storage/index.js';
 import type { TrustedIssuer, TrustedIssuers } from './trusted-issuers.js';
 
 /** What an issuer API request must be, as the region received it. */

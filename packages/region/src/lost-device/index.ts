@@ -14,11 +14,5 @@ export {
   deliverLostDeviceRequest,
   fetchRegionTransport,
   type DeliveryInput,
-  type RegionTransport,
 } from './region-request-client.js';
-export {
-  RegionOutboxWorker,
-  type RegionOutboxConfig,
-  type RegionOutboxTiming,
-  type RegionOutboxWorkerOptions,
-} from './region-outbox-worker.js';
+export { RegionOutboxWorker, type RegionOutboxWorkerOptions } from './region-outbox-worker.js';

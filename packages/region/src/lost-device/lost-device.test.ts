@@ -1,8 +1,9 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { api } from '@domicile/protocol';
-import { operatorTokenHash } from '../http/operator-auth.js';
+import { operatorTokenHash } from '../http/index.js';
 import { TEST_CARDS } from '../issuer/index.js';
+import type { RegionTransport } from '../config/index.js';
 import type { RegionKeySet } from '../keys/index.js';
 import { createRegion, type Region } from '../region-server.js';
 import * as f from '../storage/storage.fixtures.js';
@@ -13,11 +14,7 @@ import {
   type RegionFixture,
   type TestDevice,
 } from '../testing/region-fixture.js';
-import {
-  deliverLostDeviceRequest,
-  LOST_DEVICE_PATH,
-  type RegionTransport,
-} from './region-request-client.js';
+import { deliverLostDeviceRequest, LOST_DEVICE_PATH } from './region-request-client.js';
 
 const TOKEN = 'operator-token-for-the-lost-device-test';
 const regions = new Map<string, Region>();

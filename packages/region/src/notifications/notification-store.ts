@@ -1,8 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { api } from '@domicile/protocol';
-import type { Database, NotificationRow } from '../storage/index.js';
-import { jsonColumn } from '../storage/index.js';
-import { sqlDialectOf } from '../storage/migrations/portable-ddl.js';
+import { jsonColumn, sqlDialectOf, type Database, type NotificationRow } from '../storage/index.js';
 
 /** What a push notification says: one of the protocol's notification types. */
 export const notificationDataColumn = jsonColumn('notifications.data', api.NotificationData);

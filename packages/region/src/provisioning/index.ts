@@ -14,3 +14,4 @@ export {
 } from './identity-verification.js';
 export { tokenize } from './tokenize.js';
 export { drawTokenNumber } from './token-number.js';
+export { sweepExpiredSessions } from './session-sweeper.js';

@@ -11,8 +11,7 @@ import {
   verifyRedirectAssertion,
 } from '../redirect/index.js';
 import type { RegionContext } from '../region-context.js';
-import type { Database } from '../storage/index.js';
-import { isUniqueViolation } from '../storage/index.js';
+import { isUniqueViolation, type Database } from '../storage/index.js';
 import { SESSION_LIFETIME_MS, insertSessions, sessionView } from '../sessions/index.js';
 
 /**

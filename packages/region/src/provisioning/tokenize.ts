@@ -20,8 +20,7 @@ import { newId } from '../ids/index.js';
 import { recordTokenCreated } from '../lifecycle/index.js';
 import { insertNotification } from '../notifications/index.js';
 import type { RegionContext } from '../region-context.js';
-import type { CredentialRow, SessionRow } from '../storage/index.js';
-import { isUniqueViolation } from '../storage/index.js';
+import { isUniqueViolation, type CredentialRow, type SessionRow } from '../storage/index.js';
 import { deriveTokenMasterKey } from './token-keys.js';
 import {
   advanceSession,

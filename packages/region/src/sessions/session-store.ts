@@ -2,8 +2,13 @@ import type { Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
 import { DomicileError, api } from '@domicile/protocol';
 import { CardProductSchema, type CardProduct } from '../issuer/index.js';
-import type { CredentialRow, Database, SessionRow, SessionUpdate } from '../storage/index.js';
-import { jsonColumn } from '../storage/index.js';
+import {
+  jsonColumn,
+  type CredentialRow,
+  type Database,
+  type SessionRow,
+  type SessionUpdate,
+} from '../storage/index.js';
 
 /** The issuer's card product, as eligibility returned it: terms, contact, art. */
 export const sessionProductColumn = jsonColumn('provisioning_sessions.product', CardProductSchema);

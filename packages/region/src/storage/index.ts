@@ -29,8 +29,14 @@ export type {
   VaultRecordsTable,
   WebhookDeliveryRow,
 } from './database.js';
-export { purgeExpiredBatch, type PurgedBatch, type SingleUseIdTable } from './expired-rows.js';
+export {
+  PURGE_BATCH_ROWS,
+  purgeExpiredBatch,
+  type PurgedBatch,
+  type SingleUseIdTable,
+} from './expired-rows.js';
 export { isUniqueViolation, migrateToLatest, openDatabase } from './open-database.js';
+export { sqlDialectOf, type SqlDialectName } from './migrations/portable-ddl.js';
 export { createPostgresDatabase } from './postgres/index.js';
 export type { PostgresDatabaseOptions } from './postgres/index.js';
 export { createSqliteDatabase } from './sqlite/index.js';

@@ -9,7 +9,7 @@ import type { CardProduct } from '../issuer/index.js';
 import { insertNotification } from '../notifications/index.js';
 import type { CredentialRow, Database, TsmScriptRow } from '../storage/index.js';
 import type { Tsm } from './tsm.js';
-import { PolledWorker } from '../workers/polled-worker.js';
+import { PolledWorker } from '../workers/index.js';
 
 /** Options of {@link TsmWorker}. */
 export interface TsmWorkerOptions {

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import type { Insertable, Kysely } from 'kysely';
 import { DomicileError, isCardNumber } from '@domicile/protocol';
-import type { Database, VaultRecordRow, VaultRecordsTable } from '../storage/database.js';
+import type { Database, VaultRecordRow, VaultRecordsTable } from '../storage/index.js';
 import type { RegionKeySet } from '../keys/index.js';
 import type { KeyProvider } from './key-provider.js';
 import { LocalKeyProvider } from './local-key-provider.js';

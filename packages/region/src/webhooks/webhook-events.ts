@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { api, definedProps } from '@domicile/protocol';
 import type { TrustedIssuers } from '../issuer-api/index.js';
-import type { CredentialRow, Database } from '../storage/index.js';
-import { jsonColumn } from '../storage/index.js';
+import { jsonColumn, type CredentialRow, type Database } from '../storage/index.js';
 
 /** The event a webhook delivery carries (no card data), signed afresh for every attempt. */
 export const webhookEventColumn = jsonColumn('webhook_deliveries.payload', api.WebhookEvent);

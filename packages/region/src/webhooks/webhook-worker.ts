@@ -2,8 +2,7 @@ import type { Kysely } from 'kysely';
 import { api, signJson, type PrivateJwk } from '@domicile/protocol';
 import type { Database, WebhookDeliveryRow } from '../storage/index.js';
 import { webhookEventColumn } from './webhook-events.js';
-import { PolledWorker } from '../workers/polled-worker.js';
-import { retryDelayMs, type RetryDelayPolicy } from '../workers/retry-delay.js';
+import { PolledWorker, retryDelayMs, type RetryDelayPolicy } from '../workers/index.js';
 
 /** Options of {@link WebhookWorker}. */
 export interface WebhookWorkerOptions {

@@ -92,6 +92,24 @@ export default tseslint.config(
     rules: { 'import-x/no-restricted-paths': ['error', { zones: barrelZones(TEST_HELPERS) }] },
   },
   {
+    // Outside the region, its modules are reached through its package exports: `.`, `./testing`,
+    // and `./internals` (what the benchmark times), never by a path into its sources.
+    files: ['bench/**/*.ts', 'e2e/**/*.ts', 'packages/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/region/src/**'],
+              message: 'Import @domicile/region (or /testing, /internals), not its sources.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The device is what runs on a phone: it must never reach into the region server.
     files: ['packages/device/**/*.ts', 'packages/protocol/**/*.ts'],
     rules: {

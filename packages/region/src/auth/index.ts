@@ -1,3 +1,4 @@
+export { deviceKeyThumbprint, embeddedDeviceKey } from './device-key-cache.js';
 export {
   DPOP_MAX_SKEW_SECONDS,
   verifyDpopProof,

@@ -13,5 +13,6 @@ export {
   verifyIdvCode,
 } from './identity-verification.js';
 export { tokenize } from './tokenize.js';
+export { deriveTokenMasterKey } from './token-keys.js';
 export { drawTokenNumber } from './token-number.js';
 export { sweepExpiredSessions } from './session-sweeper.js';

@@ -37,7 +37,7 @@ export async function listTransactions(
   return {
     transactions: rows.flatMap((r) => {
       const credential = credentials.get(r.credential_id);
-      // Every transaction names a credential of this region, and credentials are never removed.
+      // As an inner join: a transaction whose credential row is gone is not listed.
       if (credential === undefined) return [];
       return [
         transactionView(ctx.self.id, r, {

@@ -3,9 +3,8 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isDomicileError, jwkThumbprint } from '@domicile/protocol';
-import type { Database } from '../storage/database.js';
-import { openDatabase } from '../storage/index.js';
-import { verifyDpopProof } from './dpop-verifier.js';
+import { openDatabase, type Database } from '../../storage/index.js';
+import { verifyDpopProof } from './dpop-proof.js';
 
 const URL_ = 'http://127.0.0.1:7101/v1/provisioning';
 let db: Kysely<Database>;

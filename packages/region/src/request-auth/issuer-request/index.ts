@@ -1,0 +1,7 @@
+export {
+  ISSUER_REQUEST,
+  verifyIssuerRequest,
+  type IssuerRequestInput,
+  type VerifiedIssuerRequest,
+} from './issuer-request.js';
+export { TrustedIssuers, type TrustedIssuer } from './trusted-issuers.js';

@@ -1,0 +1,6 @@
+export {
+  NETWORK_AUTHORIZATION,
+  verifyNetworkAuthorization,
+  type NetworkAuthorizationInput,
+  type VerifiedNetworkAuthorization,
+} from './network-authorization.js';

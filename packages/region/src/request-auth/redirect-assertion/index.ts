@@ -1,0 +1,5 @@
+export {
+  REDIRECT_ASSERTION,
+  verifyRedirectAssertion,
+  type VerifiedRedirectAssertion,
+} from './redirect-assertion.js';

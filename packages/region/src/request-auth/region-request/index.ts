@@ -1,0 +1,5 @@
+export {
+  REGION_REQUEST,
+  verifyLostDeviceRequest,
+  type VerifiedLostDeviceRequest,
+} from './region-request.js';

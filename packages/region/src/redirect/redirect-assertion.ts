@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { TYP, api, signJson, type PrivateJwk } from '@domicile/protocol';
+import { TYP, signJson, type PrivateJwk, type api } from '@domicile/protocol';
 
 /** How long an assertion we issue lives: well under the 5-minute ceiling. */
 export const ASSERTION_LIFETIME_SECONDS = 120;

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, generateKeyPairJwk, signJson, type KeyPairJwk } from '@domicile/protocol';
 import { openDatabase, purgeExpiredBatch } from '../../storage/index.js';
 import type { Database } from '../../storage/index.js';
-import { RETENTION_MARGIN_SECONDS } from '../freshness.js';
+import { FRESHNESS, RETENTION_MARGIN_SECONDS } from '../freshness.js';
+import { describeSignedRequestCases } from '../signed-request.cases.js';
+import { newJti } from '../signed-request.fixtures.js';
 import { verifyIssuerRequest } from './issuer-request.js';
 import { TrustedIssuers } from './trusted-issuers.js';
 
@@ -141,4 +143,41 @@ describe('TrustedIssuers', () => {
         JSON.stringify(config.map((c) => c.id)),
       ).toBe('CONFIG_INVALID');
   });
+});
+
+describeSignedRequestCases({
+  name: 'issuer API request',
+  setup: async () => {
+    const database = await openDatabase('sqlite::memory:');
+    const { privateJwk: key, publicJwk } = await generateKeyPairJwk('sig');
+    const trusted = await TrustedIssuers.fromConfig([
+      { id: 'liberty', publicKey: publicJwk, productIds: ['us-liberty-visa'] },
+    ]);
+    const invalid = 'ISSUER_AUTH_INVALID';
+    return {
+      policy: FRESHNESS.issuerRequest,
+      codes: {
+        invalid,
+        unknownKey: invalid,
+        audience: invalid,
+        expired: 'ISSUER_AUTH_EXPIRED',
+        future: 'ISSUER_AUTH_EXPIRED',
+        replayed: 'ISSUER_AUTH_REPLAYED',
+      },
+      key,
+      claims: (iat) => ({ ...claims({ iat }), jti: newJti() }),
+      header: (signer) => ({ typ: api.ISSUER_API_TYP, kid: signer.kid }),
+      elsewhere: (c) => ({ ...c, aud: 'cn' }),
+      stranger: async (c) => ({ claims: c, key: (await generateKeyPairJwk('sig')).privateJwk }),
+      submit: (request, now) =>
+        verifyIssuerRequest(database, trusted, {
+          request,
+          method: 'POST',
+          path: PATH,
+          region: 'us',
+          now,
+        }),
+      close: () => database.destroy(),
+    };
+  },
 });

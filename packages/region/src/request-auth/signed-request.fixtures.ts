@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { api } from '@domicile/protocol';
 import {
-  api,
   buildDirectoryDocument,
   generateKeyPairJwk,
   parseRegionsConfig,

@@ -76,6 +76,19 @@ describe('DPoP proof verification (RFC 9449 §4.3)', () => {
     );
   });
 
+  it('accepts an htu that names the same URI in another form (RFC 9449 §4.3 check 9)', async () => {
+    const kp = await keypair();
+    for (const htu of [
+      'HTTP://127.0.0.1:7101/v1/provisioning?step=1#top',
+      'http://127.0.0.1:7101/v1/credentials/../provisioning',
+    ]) {
+      const proof = await generateProof(kp, htu, 'POST');
+      await expect(
+        verifyDpopProof(db, { proof, method: 'POST', url: URL_, now: now() }),
+      ).resolves.toMatchObject({ jkt: await jwkThumbprint(await exportJWK(kp.publicKey)) });
+    }
+  });
+
   it('refuses a stale or future iat', async () => {
     const proof = await generateProof(await keypair(), URL_, 'POST');
     await rejectsWith(

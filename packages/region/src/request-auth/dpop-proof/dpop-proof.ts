@@ -18,7 +18,7 @@ const DpopClaims = Type.Object({
 });
 
 /** A DPoP proof, as {@link verifySignedRequest} checks it: no audience, its key in its own header. */
-export const DPOP_PROOF: SignedRequestKind<typeof DpopClaims> = {
+const DPOP_PROOF: SignedRequestKind<typeof DpopClaims> = {
   typ: TYP.dpop,
   claims: DpopClaims,
   freshness: FRESHNESS.dpopProof,

@@ -1,5 +1,4 @@
 export {
-  ISSUER_REQUEST,
   verifyIssuerRequest,
   type IssuerRequestInput,
   type VerifiedIssuerRequest,

@@ -7,7 +7,7 @@ import { recordSingleUseId } from '../single-use-ids.js';
 import type { TrustedIssuer, TrustedIssuers } from './trusted-issuers.js';
 
 /** An issuer API request (docs/lifecycle.md): the body's `request` member. */
-export const ISSUER_REQUEST: SignedRequestKind<typeof api.IssuerRequestClaims> = {
+const ISSUER_REQUEST: SignedRequestKind<typeof api.IssuerRequestClaims> = {
   typ: api.ISSUER_API_TYP,
   claims: api.IssuerRequestClaims,
   freshness: FRESHNESS.issuerRequest,

@@ -1,5 +1,4 @@
 export {
-  NETWORK_AUTHORIZATION,
   verifyNetworkAuthorization,
   type NetworkAuthorizationInput,
   type VerifiedNetworkAuthorization,

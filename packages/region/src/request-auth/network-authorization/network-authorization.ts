@@ -13,7 +13,7 @@ import type { SingleUseId } from '../single-use-ids.js';
 const Envelope = Type.Omit(api.NetworkAuthorizationClaims, ['request']);
 
 /** A network router's authorization request (`POST /v1/authorizations`). */
-export const NETWORK_AUTHORIZATION: SignedRequestKind<typeof Envelope> = {
+const NETWORK_AUTHORIZATION: SignedRequestKind<typeof Envelope> = {
   typ: api.AUTHORIZATION_TYP,
   claims: Envelope,
   freshness: FRESHNESS.networkAuthorization,

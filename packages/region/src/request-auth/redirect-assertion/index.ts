@@ -1,5 +1,1 @@
-export {
-  REDIRECT_ASSERTION,
-  verifyRedirectAssertion,
-  type VerifiedRedirectAssertion,
-} from './redirect-assertion.js';
+export { verifyRedirectAssertion, type VerifiedRedirectAssertion } from './redirect-assertion.js';

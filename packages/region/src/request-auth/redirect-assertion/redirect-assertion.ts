@@ -5,7 +5,7 @@ import { verifySignedRequest, type SignedRequestKind } from '../signed-request.j
 import type { SingleUseId } from '../single-use-ids.js';
 
 /** A redirect assertion (DESIGN: No blind redirects), signed by the device's home region. */
-export const REDIRECT_ASSERTION: SignedRequestKind<typeof api.RedirectAssertionClaims> = {
+const REDIRECT_ASSERTION: SignedRequestKind<typeof api.RedirectAssertionClaims> = {
   typ: TYP.redirectAssertion,
   claims: api.RedirectAssertionClaims,
   freshness: FRESHNESS.redirectAssertion,

@@ -1,5 +1,1 @@
-export {
-  REGION_REQUEST,
-  verifyLostDeviceRequest,
-  type VerifiedLostDeviceRequest,
-} from './region-request.js';
+export { verifyLostDeviceRequest, type VerifiedLostDeviceRequest } from './region-request.js';

@@ -5,7 +5,7 @@ import { verifySignedRequest, type SignedRequestKind } from '../signed-request.j
 import type { SingleUseId } from '../single-use-ids.js';
 
 /** A region-to-region request (`POST /v1/regions/lost-device`), signed by the home region. */
-export const REGION_REQUEST: SignedRequestKind<typeof api.LostDeviceRequestClaims> = {
+const REGION_REQUEST: SignedRequestKind<typeof api.LostDeviceRequestClaims> = {
   typ: api.REGION_REQUEST_TYP,
   claims: api.LostDeviceRequestClaims,
   freshness: FRESHNESS.regionRequest,

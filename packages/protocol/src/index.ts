@@ -66,6 +66,7 @@ export {
 } from './jose/index.js';
 export {
   DomicileError,
+  authenticateChallengeOf,
   ERROR_CODES,
   isDomicileError,
   isErrorCode,

@@ -8,7 +8,8 @@ import * as f from '../storage/storage.fixtures.js';
 import { createRegionFixture } from '../testing/region-fixture.js';
 import { RegionOutboxWorker } from './region-outbox-worker.js';
 import type { RegionTransport } from './region-request-client.js';
-import { signLostDeviceConfirmation, verifyLostDeviceRequest } from './region-request.js';
+import { verifyLostDeviceRequest } from '../request-auth/index.js';
+import { signLostDeviceConfirmation } from './region-request.js';
 
 const T0 = new Date('2030-01-01T00:00:00.000Z');
 let db: Kysely<Database>;
@@ -49,7 +50,7 @@ const cnAnswers =
   (suspended: number): RegionTransport =>
   async (_url, body) => {
     calls++;
-    const request = await verifyLostDeviceRequest({
+    const { claims: request } = await verifyLostDeviceRequest({
       jws: body.request,
       directory,
       self: 'cn',

@@ -2,10 +2,18 @@ import { generateProof } from 'dpop';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isDomicileError, jwkThumbprint } from '@domicile/protocol';
-import type { Database } from '../storage/database.js';
-import { openDatabase } from '../storage/index.js';
-import { verifyDpopProof } from './dpop-verifier.js';
+import {
+  TYP,
+  generateKeyPairJwk,
+  isDomicileError,
+  jwkThumbprint,
+  toPublicJwk,
+} from '@domicile/protocol';
+import { openDatabase, type Database } from '../../storage/index.js';
+import { FRESHNESS } from '../freshness.js';
+import { describeSignedRequestCases } from '../signed-request.cases.js';
+import { newJti } from '../signed-request.fixtures.js';
+import { verifyDpopProof } from './dpop-proof.js';
 
 const URL_ = 'http://127.0.0.1:7101/v1/provisioning';
 let db: Kysely<Database>;
@@ -68,6 +76,19 @@ describe('DPoP proof verification (RFC 9449 §4.3)', () => {
     );
   });
 
+  it('accepts an htu that names the same URI in another form (RFC 9449 §4.3 check 9)', async () => {
+    const kp = await keypair();
+    for (const htu of [
+      'HTTP://127.0.0.1:7101/v1/provisioning?step=1#top',
+      'http://127.0.0.1:7101/v1/credentials/../provisioning',
+    ]) {
+      const proof = await generateProof(kp, htu, 'POST');
+      await expect(
+        verifyDpopProof(db, { proof, method: 'POST', url: URL_, now: now() }),
+      ).resolves.toMatchObject({ jkt: await jwkThumbprint(await exportJWK(kp.publicKey)) });
+    }
+  });
+
   it('refuses a stale or future iat', async () => {
     const proof = await generateProof(await keypair(), URL_, 'POST');
     await rejectsWith(
@@ -126,4 +147,36 @@ describe('DPoP proof verification (RFC 9449 §4.3)', () => {
       'DPOP_INVALID',
     );
   });
+});
+
+describeSignedRequestCases({
+  name: 'DPoP proof',
+  setup: async () => {
+    const database = await openDatabase('sqlite::memory:');
+    const { privateJwk: key } = await generateKeyPairJwk('sig');
+    const invalid = 'DPOP_INVALID';
+    return {
+      policy: FRESHNESS.dpopProof,
+      codes: {
+        invalid,
+        unknownKey: invalid,
+        audience: invalid,
+        expired: invalid,
+        future: invalid,
+        replayed: 'DPOP_REPLAYED',
+      },
+      key,
+      claims: (iat) => ({ jti: newJti(), htm: 'POST', htu: URL_, iat }),
+      header: (signer) => ({ typ: TYP.dpop, jwk: toPublicJwk(signer) }),
+      elsewhere: (claims) => ({ ...claims, htu: 'http://127.0.0.1:7102/v1/provisioning' }),
+      // RFC 9449 §4.3 check 7: a proof whose header holds a private key is refused.
+      stranger: async (claims) => {
+        const { privateJwk } = await generateKeyPairJwk('sig');
+        return { claims, key: privateJwk, header: { typ: TYP.dpop, jwk: privateJwk } };
+      },
+      submit: (proof, at) =>
+        verifyDpopProof(database, { proof, method: 'POST', url: URL_, now: at }),
+      close: () => database.destroy(),
+    };
+  },
 });

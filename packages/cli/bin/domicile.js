@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the TypeScript sources directly through tsx, so a clone needs no build step.
 
-// Checked before anything is imported: better-sqlite3 13 crashes on Node 20 instead of failing.
+// Checked before anything is imported: better-sqlite3 13 segfaults on Node 20 instead of failing.
 const MINIMUM_NODE_MAJOR = 22;
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 if (nodeMajor < MINIMUM_NODE_MAJOR) {

@@ -9,8 +9,9 @@ const rootPackage = JSON.parse(
 ) as { allowScripts?: Record<string, boolean> };
 
 describe('the SQLite driver', () => {
-  // better-sqlite3 13 loads a compiled build/ before its prebuilt Node-API binary, and npm 11 runs
-  // `node-gyp rebuild` for any package with a binding.gyp unless allowScripts denies it.
+  // better-sqlite3 13 ships prebuilt Node-API binaries and says `gypfile: false`, but `npm ci` reads
+  // the lockfile, which does not keep that flag: it sees binding.gyp and runs `node-gyp rebuild`
+  // (a compiler and two minutes) unless allowScripts denies it; the driver would then load build/.
   it('is installed without compiling: its install script is denied and there is no build/', () => {
     expect(rootPackage.allowScripts?.['better-sqlite3']).toBe(false);
     expect(existsSync(join(driverRoot, 'build'))).toBe(false);

@@ -7,7 +7,7 @@ export default tseslint.config(
       'node_modules/**',
       '**/dist/**',
       'bench/results/**',
-      'packages/cli/bin/**',
+      'packages/cli/bin/**/*.js',
       'eslint.config.js',
     ],
   },

@@ -8,3 +8,8 @@ export {
   type TestDevice,
 } from './region-fixture.js';
 export { createTestPostgresDatabase, type TestPostgresDatabase } from './test-database.js';
+export {
+  serveIssuerGateway,
+  type IssuerGatewayServer,
+  type IssuerGatewayServerOptions,
+} from './issuer-gateway-server.js';

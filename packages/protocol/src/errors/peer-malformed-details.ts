@@ -1,4 +1,7 @@
-/** Who gave the answer: a region's API (to a device, a CLI or another region), or a card network's router (to an acquirer). */
+/**
+ * Who gave the answer: a region's API (to a device, a CLI or another region), or a card network's
+ * router (to an acquirer).
+ */
 export type PeerKind = 'region' | 'network-router';
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe } from 'vitest';
-import { createTestPostgresDatabase } from '../testing/test-database.js';
+import { createTestPostgresDatabase } from '../testing/index.js';
 import { describeNotificationHubContract } from './notification-hub.contract.js';
 import { LocalNotificationHub, PostgresNotificationHub } from './notification-hub.js';
 

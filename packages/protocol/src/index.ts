@@ -75,6 +75,9 @@ export {
   type ErrorBody,
   type ErrorCode,
   type ErrorDetails,
+  type PeerKind,
+  type PeerMalformation,
+  type PeerMalformedDetails,
 } from './errors/index.js';
 export {
   CVN18_TAGS,

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { Static, TObject, TProperties } from '@sinclair/typebox';
+import type { Static, TObject, TProperties, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { ErrorDetails } from '@domicile/protocol';
 import { UsageError } from '../io/index.js';
@@ -60,6 +60,19 @@ export function addSettingOptions<P extends TProperties>(
   return command;
 }
 
+/**
+ * A setting given as text (a flag, an environment variable) in the type its schema wants. Only
+ * text that spells a number exactly becomes one: TypeBox's own conversion would turn `80.5` into
+ * the integer 80 and start a server on a port nobody asked for.
+ */
+function fromText(schema: TSchema | undefined, value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item) => fromText(schema?.items as TSchema, item));
+  if (typeof value !== 'string') return value;
+  if (schema?.type === 'integer' || schema?.type === 'number')
+    return /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  return value;
+}
+
 /** The attribute commander stores a flag's value under: `--log-file` → `logFile`. */
 function attributeOf(spec: SettingSpec): string {
   return new Option(spec.flag).attributeName();
@@ -78,9 +91,9 @@ export function parseSettings<P extends TProperties>(
   const merged: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries<SettingSpec>(specs)) {
     const value = sources.flags[attributeOf(spec)];
-    if (value !== undefined) merged[key] = value;
+    if (value !== undefined) merged[key] = fromText(schema.properties[key], value);
   }
-  const values = Value.Default(schema, Value.Convert(schema, merged));
+  const values = Value.Default(schema, merged);
   const sourceOf = (key: string): ErrorDetails => {
     const spec = (specs as Record<string, SettingSpec | undefined>)[key];
     return spec === undefined ? { field: key } : { option: spec.flag };

@@ -5,6 +5,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { memoryIo } from '../io/index.js';
 import { runCli } from '../program.js';
+import {
+  REGION_SETTING_SPECS,
+  RegionSettingsSchema,
+  loadRegionConfig,
+} from '../serve-settings/index.js';
+import { parseSettings } from '../settings/index.js';
 
 const CONFIG = new URL('../../../../config/regions.yaml', import.meta.url).pathname;
 let dir: string;
@@ -69,6 +75,12 @@ describe('region serve settings', () => {
       ['--issuer-url', 'ftp://issuer.example', 'expected an http:// or https:// URL'],
       ['--issuer-url', 'https://', 'expected an http:// or https:// URL'],
       ['--db', 'mysql://secret-password@db', expect.stringContaining('expected sqlite:') as string],
+      ['--db', 'postgres://u:secret@db/us', expect.stringContaining('with no password') as string],
+      [
+        '--db',
+        'postgres://db/us?password=secret',
+        expect.stringContaining('expected sqlite:') as string,
+      ],
       ['--log-level', 'loud', 'expected one of fatal, error, warn, info, debug, trace, silent'],
       ['--region', 'U S', 'expected a region id (a-z, 0-9, -; 2 to 16 characters)'],
       ['--operator-token-hash', 'not-a-hash', 'expected a SHA-256 in hex (64 digits)'],
@@ -88,7 +100,8 @@ describe('region serve settings', () => {
       // One line, all of it checked above: the value given is not in it.
       expect(stderr.split('\n')).toHaveLength(1);
     }
-    expect((await refused({ '--db': 'mysql://secret-password@db' }))[1]).not.toContain('secret');
+    for (const db of ['mysql://secret-password@db', 'postgres://u:secret@db/us'])
+      expect((await refused({ '--db': db }))[1]).not.toContain('secret');
     // Refused before the database was opened: no region was created.
     expect(existsSync(join(dir, 'us.db'))).toBe(false);
   });
@@ -140,5 +153,76 @@ describe('region serve settings', () => {
     expect((await fetch(`${url ?? ''}/v1/directory`)).status).toBe(200);
     interrupt();
     expect(await exit).toBe(0);
+  });
+
+  it('reads the environment and a --config file through the same schema, naming where a value is wrong', async () => {
+    const env = { DOMICILE_ISSUER_TIMEOUT_MS: 'abc' };
+    const fromEnv = memoryIo({ env });
+    expect(await runCli(['region', 'config', 'check', ...serve().slice(2)], fromEnv.io)).toBe(2);
+    expect(fromEnv.stderr()).toEqual([
+      'error CONFIG_INVALID: The configuration is invalid. {"env":"DOMICILE_ISSUER_TIMEOUT_MS","reason":"expected an integer from 1 to 600000"}',
+    ]);
+
+    const file = join(dir, 'region.yaml');
+    const cases: [string, object][] = [
+      [
+        'logLevel: loud\n',
+        { field: 'logLevel', reason: expect.stringContaining('one of') as string },
+      ],
+      ['dbPassword: hunter2\n', { field: 'dbPassword', reason: 'unknown setting' }],
+      ['- a list\n', { option: '--config', reason: 'not a mapping of settings' }],
+      ['region: [unclosed\n', { option: '--config', reason: 'not YAML' }],
+    ];
+    for (const [text, details] of cases) {
+      await writeFile(file, text);
+      const { io, stderr } = memoryIo();
+      expect(await runCli(['region', 'serve', ...serve().slice(2), '--config', file], io)).toBe(2);
+      const line = stderr().join('\n');
+      expect(JSON.parse(line.slice(line.indexOf('{')))).toEqual({ file, ...details });
+      expect(line).not.toContain('hunter2');
+    }
+  });
+
+  it('prints the effective settings and where each came from: flag over environment over file', async () => {
+    const file = join(dir, 'region.yaml');
+    await writeFile(
+      file,
+      `region: us\ndir: ${dir}\ndb: sqlite:${join(dir, 'checked.db')}\nlogLevel: debug\nport: 7000\n`,
+    );
+    const { io, stdout } = memoryIo({ env: { DOMICILE_PORT: '7001', DOMICILE_LOG_LEVEL: 'warn' } });
+    expect(
+      await runCli(['region', 'config', 'check', '--config', file, '--port', '0', '--json'], io),
+    ).toBe(0);
+    const printed = JSON.parse(stdout()[0] ?? '{}') as {
+      settings: Record<string, unknown>;
+      sources: Record<string, string>;
+    };
+    expect(printed.settings).toMatchObject({ region: 'us', port: 0, logLevel: 'warn' });
+    expect(printed.sources).toMatchObject({
+      region: file,
+      port: '--port',
+      logLevel: 'DOMICILE_LOG_LEVEL',
+      issuerTimeoutMs: 'default',
+    });
+    const text = memoryIo();
+    expect(await runCli(['region', 'config', 'check', '--config', file], text.io)).toBe(0);
+    expect(text.stdout().at(-1)).toBe('configuration valid');
+    // A check opens no database.
+    expect(existsSync(join(dir, 'checked.db'))).toBe(false);
+  });
+
+  it('takes the PostgreSQL password only from a file', async () => {
+    const passwordFile = join(dir, 'db-password');
+    await writeFile(passwordFile, 'p@ss word\n', { mode: 0o600 });
+    const parsed = (db: string) =>
+      parseSettings(RegionSettingsSchema, REGION_SETTING_SPECS, {
+        flags: { region: 'us', dir, db, dbPasswordFile: passwordFile },
+      });
+    const config = await loadRegionConfig(parsed('postgres://domicile@127.0.0.1:5432/us'));
+    expect(config.databaseUrl).toBe('postgres://domicile:p%40ss%20word@127.0.0.1:5432/us');
+    await expect(loadRegionConfig(parsed(`sqlite:${join(dir, 'x.db')}`))).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      details: { option: '--db-password-file', reason: 'only for a postgres:// database' },
+    });
   });
 });

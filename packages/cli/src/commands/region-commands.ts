@@ -5,23 +5,88 @@ import {
   REGION_SETTING_SPECS,
   RegionSettingsSchema,
   loadRegionConfig,
+  type RegionSettings,
 } from '../serve-settings/index.js';
-import { addSettingOptions, parseSettings } from '../settings/index.js';
+import {
+  addSettingOptions,
+  envNameOf,
+  parseSettings,
+  readSettingsFile,
+  type ParsedSettings,
+} from '../settings/index.js';
 
-/** `domicile region serve`: one region server node. */
+const SOURCES_HELP = `
+Each option can also be set by an environment variable, DOMICILE_ and its name in capitals
+(--issuer-timeout-ms: ${envNameOf('issuerTimeoutMs')}), or in the --config file under its name in
+camelCase (issuerTimeoutMs: 5000). A flag wins over the environment, the environment over the file.
+Secrets are given only as file paths (keys in --dir, --db-password-file).`;
+
+/** The options of `region serve`, and of `region config check`, which reads the same. */
+function withRegionSettings(command: Command): Command {
+  return addSettingOptions(command, RegionSettingsSchema, REGION_SETTING_SPECS)
+    .option('--config <file>', 'a YAML file of settings (region.yaml)')
+    .addHelpText('after', SOURCES_HELP);
+}
+
+/** Parses flags, `DOMICILE_*` variables and the `--config` file through the one schema. */
+async function regionSettings(
+  flags: Record<string, unknown>,
+  io: CliIo,
+): Promise<ParsedSettings<RegionSettings>> {
+  const file = typeof flags.config === 'string' ? await readSettingsFile(flags.config) : undefined;
+  return parseSettings(RegionSettingsSchema, REGION_SETTING_SPECS, {
+    flags,
+    env: io.parts.env,
+    ...(file === undefined ? {} : { file }),
+  });
+}
+
+/** Where a setting came from, for people: its flag, its variable, the file, or the default. */
+function originOf(settings: ParsedSettings<RegionSettings>, key: keyof RegionSettings): string {
+  const where = settings.sourceOf(key);
+  if (settings.origins[key] === 'default') return 'default';
+  return String(where.option ?? where.env ?? where.file);
+}
+
+/** `domicile region serve` (one region server node) and `domicile region config check`. */
 export function registerRegionCommands(program: Command, io: CliIo): void {
-  const serve = program
-    .command('region')
-    .description('region server')
-    .command('serve')
-    .description('run a region server node until SIGINT/SIGTERM');
-  addSettingOptions(serve, RegionSettingsSchema, REGION_SETTING_SPECS).action(
-    async (flags: Record<string, unknown>) => {
-      const settings = parseSettings(RegionSettingsSchema, REGION_SETTING_SPECS, { flags });
-      const region = await startRegion(await loadRegionConfig(settings));
-      io.out(`region ${settings.values.region} listening on ${region.url}`);
-      await io.untilInterrupted();
-      await region.close();
-    },
-  );
+  const region = program.command('region').description('region server');
+
+  withRegionSettings(
+    region.command('serve').description('run a region server node until SIGINT/SIGTERM'),
+  ).action(async (flags: Record<string, unknown>) => {
+    const settings = await regionSettings(flags, io);
+    const running = await startRegion(await loadRegionConfig(settings));
+    io.out(`region ${settings.values.region} listening on ${running.url}`);
+    await io.untilInterrupted();
+    await running.close();
+  });
+
+  withRegionSettings(
+    region
+      .command('config')
+      .description("a region's configuration")
+      .command('check')
+      .description(
+        'check the settings `region serve` would start with, and read every file they name; print them with where each came from',
+      ),
+  )
+    .option('--json', 'print JSON')
+    .action(async (flags: Record<string, unknown> & { json?: boolean }) => {
+      const settings = await regionSettings(flags, io);
+      await loadRegionConfig(settings);
+      const keys = Object.keys(settings.values) as (keyof RegionSettings)[];
+      const effective = {
+        // Nothing here is secret: the schema refuses a password in --db, and files are named, not read out.
+        settings: settings.values,
+        sources: Object.fromEntries(keys.map((key) => [key, originOf(settings, key)])),
+      };
+      io.print(flags, effective, ({ settings: values, sources }) => [
+        ...keys.map(
+          (key) =>
+            `${key.padEnd(20)} ${JSON.stringify(values[key]).padEnd(44)} ${sources[key] ?? ''}`,
+        ),
+        'configuration valid',
+      ]);
+    });
 }

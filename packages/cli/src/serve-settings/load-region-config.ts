@@ -42,6 +42,21 @@ async function readTrustedIssuers(file: string): Promise<TrustedIssuerConfig[]> 
   return parsed as TrustedIssuerConfig[];
 }
 
+/** The database URL, with the password from its file: it never is on argv or in a config file. */
+async function databaseUrl(settings: ParsedSettings<RegionSettings>): Promise<string> {
+  const { db, dbPasswordFile } = settings.values;
+  if (dbPasswordFile === undefined) return db;
+  const refuse = (reason: string, cause?: unknown): UsageError =>
+    new UsageError('CONFIG_INVALID', { ...settings.sourceOf('dbPasswordFile'), reason }, cause);
+  if (!/^postgres(ql)?:\/\//.test(db)) throw refuse('only for a postgres:// database');
+  const password = await readFile(dbPasswordFile, 'utf8').catch((cause: unknown) => {
+    throw refuse('unreadable', cause);
+  });
+  const url = new URL(db);
+  url.password = password.replace(/\r?\n$/, '');
+  return url.href;
+}
+
 /**
  * Reads the files the settings name into the region's config. A file that cannot be read or
  * parsed is a usage error naming the setting that led to it (`--dir`, `--issuers`) and the file.
@@ -67,7 +82,7 @@ export async function loadRegionConfig(
     directoryJws: await from('dir', readDirectory(paths.directory(s.dir))),
     authorityKey: await from('dir', readAuthorityPublicKey(paths.authorityPublic(s.dir))),
     keys: await from('dir', readRegionKeys(s.dir, s.region)),
-    databaseUrl: s.db,
+    databaseUrl: await databaseUrl(settings),
     issuer:
       s.issuerUrl === undefined
         ? { kind: 'sandbox' }

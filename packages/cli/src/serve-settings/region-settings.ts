@@ -4,8 +4,12 @@ import type { SettingSpecs } from '../settings/index.js';
 import { DEPLOYMENT_PROPERTIES, DEPLOYMENT_SPECS, PATH } from './deployment-settings.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-/** The forms `openDatabase` accepts; anything else would fail only after the keys were read. */
-const DATABASE_URL = '^(sqlite:.+|postgres(ql)?://.+|.+\\.(db|sqlite))$';
+/**
+ * The forms `openDatabase` accepts (anything else would fail only after the keys were read),
+ * with no password in a PostgreSQL URL: a secret is named by its file, never written on argv.
+ */
+const DATABASE_URL =
+  '^(sqlite:.+|postgres(ql)?://(?!.*[?&]password=)([^:@/\\s]+@)?[^@\\s]+|(?![A-Za-z]+://)\\S+\\.(db|sqlite))$';
 const HTTP_URL = '^https?://[^\\s/?#]+([/?#]\\S*)?$';
 
 /**
@@ -18,6 +22,7 @@ export const RegionSettingsSchema = Type.Object(
     region: RegionIdSchema,
     ...DEPLOYMENT_PROPERTIES,
     db: Type.String({ pattern: DATABASE_URL }),
+    dbPasswordFile: Type.Optional(Type.String(PATH)),
     logFile: Type.Optional(Type.String(PATH)),
     logLevel: Type.Union(
       LOG_LEVELS.map((level) => Type.Literal(level)),
@@ -47,8 +52,15 @@ export const REGION_SETTING_SPECS: SettingSpecs<typeof RegionSettingsSchema.prop
   db: {
     flag: '--db',
     placeholder: '<url>',
-    help: 'sqlite:/path/region.db or postgres://…',
-    expects: 'sqlite:<path>, postgres://…, postgresql://… or a path ending in .db or .sqlite',
+    help: 'sqlite:/path/region.db or postgres://user@host/db',
+    expects:
+      'sqlite:<path>, postgres://… or postgresql://… with no password in it, or a path ending in .db or .sqlite',
+  },
+  dbPasswordFile: {
+    flag: '--db-password-file',
+    placeholder: '<file>',
+    help: "file holding the PostgreSQL user's password",
+    expects: 'a file path',
   },
   logFile: {
     flag: '--log-file',

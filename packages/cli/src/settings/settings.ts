@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import type { Static, TObject, TProperties, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { parse } from 'yaml';
 import type { ErrorDetails } from '@domicile/protocol';
 import { UsageError } from '../io/index.js';
 
@@ -18,17 +20,36 @@ export interface SettingSpec {
 /** One spec per property of the schema: a setting cannot be added without its flag. */
 export type SettingSpecs<P extends TProperties> = { readonly [K in keyof P]: SettingSpec };
 
-/** Where the settings come from, highest precedence first. */
+/** Where the settings come from, highest precedence first; the schema's defaults come last. */
 export interface SettingSources {
   /** What commander parsed (`command.opts()`). */
   readonly flags: Readonly<Record<string, unknown>>;
+  /** `DOMICILE_<NAME>` variables ({@link envNameOf}); a list is comma-separated. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** A configuration file's settings, named as the schema's properties are. */
+  readonly file?: SettingsFile;
 }
+
+/** A configuration file, read ({@link readSettingsFile}) but not yet checked. */
+export interface SettingsFile {
+  readonly path: string;
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
+/** Where one setting's value came from. */
+export type SettingOrigin = 'flag' | 'env' | 'file' | 'default';
 
 /** Valid settings, and where each came from, so that a later failure can name its source. */
 export interface ParsedSettings<T> {
   readonly values: T;
+  readonly origins: Readonly<Record<string, SettingOrigin>>;
   /** Names the source of a setting in an error's details, never its value: `{ option: '--dir' }`. */
   sourceOf(key: keyof T & string): ErrorDetails;
+}
+
+/** The environment variable of a setting: `issuerTimeoutMs` → `DOMICILE_ISSUER_TIMEOUT_MS`. */
+export function envNameOf(key: string): string {
+  return `DOMICILE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 }
 
 /** The commander option of one setting: a list is repeatable; defaults come from the schema. */
@@ -70,6 +91,8 @@ function fromText(schema: TSchema | undefined, value: unknown): unknown {
   if (typeof value !== 'string') return value;
   if (schema?.type === 'integer' || schema?.type === 'number')
     return /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  if (schema?.type === 'boolean')
+    return value === 'true' ? true : value === 'false' ? false : value;
   return value;
 }
 
@@ -79,35 +102,78 @@ function attributeOf(spec: SettingSpec): string {
 }
 
 /**
- * Merges the sources (defaults from the schema last), converts text to the schema's types and
- * checks the result once. The first wrong setting is a {@link UsageError} naming its flag and what
- * a valid value is, never the value given (it may be a secret).
+ * Merges the sources, converts text to the schema's types and checks the result once. The first
+ * wrong setting is a {@link UsageError} naming where it came from (`option`, `env`, or `file` and
+ * `field`) and what a valid value is, never the value given (it may be a secret).
  */
 export function parseSettings<P extends TProperties>(
   schema: TObject<P>,
   specs: SettingSpecs<P>,
   sources: SettingSources,
 ): ParsedSettings<Static<TObject<P>>> {
+  const specOf = (key: string): SettingSpec | undefined =>
+    (specs as Record<string, SettingSpec | undefined>)[key];
   const merged: Record<string, unknown> = {};
+  const origins: Record<string, SettingOrigin> = {};
+  const set = (key: string, origin: SettingOrigin, value: unknown): void => {
+    if (value === undefined) return;
+    merged[key] = value;
+    origins[key] = origin;
+  };
+  for (const [key, value] of Object.entries(sources.file?.values ?? {})) set(key, 'file', value);
   for (const [key, spec] of Object.entries<SettingSpec>(specs)) {
-    const value = sources.flags[attributeOf(spec)];
-    if (value !== undefined) merged[key] = fromText(schema.properties[key], value);
+    const property = schema.properties[key];
+    const text = sources.env?.[envNameOf(key)];
+    const fromEnv = property?.type === 'array' ? text?.split(',').map((v) => v.trim()) : text;
+    set(key, 'env', fromText(property, fromEnv));
+    set(key, 'flag', fromText(property, sources.flags[attributeOf(spec)]));
   }
-  const values = Value.Default(schema, merged);
+  const values = Value.Default(schema, structuredClone(merged)) as Record<string, unknown>;
+  for (const key of Object.keys(values)) origins[key] ??= 'default';
+
   const sourceOf = (key: string): ErrorDetails => {
-    const spec = (specs as Record<string, SettingSpec | undefined>)[key];
-    return spec === undefined ? { field: key } : { option: spec.flag };
+    const spec = specOf(key);
+    switch (origins[key]) {
+      case 'env':
+        return { env: envNameOf(key) };
+      case 'file':
+        return { file: sources.file?.path ?? '', field: key };
+      default:
+        return spec === undefined ? { field: key } : { option: spec.flag };
+    }
   };
   const first = Value.Errors(schema, values).First();
   if (first !== undefined) {
     const key = first.path.split('/')[1] ?? '';
-    const spec = (specs as Record<string, SettingSpec | undefined>)[key];
-    const missing = merged[key] === undefined && spec !== undefined;
+    const spec = specOf(key);
     throw new UsageError('CONFIG_INVALID', {
       ...sourceOf(key),
       reason:
-        spec === undefined ? 'unknown setting' : missing ? 'required' : `expected ${spec.expects}`,
+        spec === undefined
+          ? 'unknown setting'
+          : merged[key] === undefined
+            ? 'required'
+            : `expected ${spec.expects}`,
     });
   }
-  return { values: values as Static<TObject<P>>, sourceOf };
+  return { values: values as Static<TObject<P>>, origins, sourceOf };
+}
+
+/** Reads a YAML (or JSON) configuration file; what it says is checked by {@link parseSettings}. */
+export async function readSettingsFile(path: string): Promise<SettingsFile> {
+  const refuse = (reason: string, cause?: unknown): UsageError =>
+    new UsageError('CONFIG_INVALID', { option: '--config', file: path, reason }, cause);
+  const text = await readFile(path, 'utf8').catch((cause: unknown) => {
+    throw refuse('unreadable', cause);
+  });
+  let values: unknown;
+  try {
+    values = parse(text);
+  } catch {
+    // No cause: a YAML error quotes the line, which may hold a secret pasted there by mistake.
+    throw refuse('not YAML');
+  }
+  if (typeof values !== 'object' || values === null || Array.isArray(values))
+    throw refuse('not a mapping of settings');
+  return { path, values: values as Record<string, unknown> };
 }

@@ -15,11 +15,19 @@ import {
   type ParsedSettings,
 } from '../settings/index.js';
 
-const SOURCES_HELP = `
-Each option can also be set by an environment variable, DOMICILE_ and its name in capitals
-(--issuer-timeout-ms: ${envNameOf('issuerTimeoutMs')}), or in the --config file under its name in
-camelCase (issuerTimeoutMs: 5000). A flag wins over the environment, the environment over the file.
-Secrets are given only as file paths (keys in --dir, --db-password-file).`;
+/** Where else each option can be given: the help lists every name, generated from the specs. */
+const SOURCES_HELP = [
+  '',
+  'Each option can also be set in the environment, or in the --config file (YAML) by its name;',
+  'a flag wins over the environment, the environment over the file. Secrets are given only as',
+  'file paths (keys in --dir, --db-password-file). A list is comma-separated in the environment.',
+  '',
+  `  ${'option'.padEnd(24)} ${'environment'.padEnd(32)} file`,
+  ...Object.entries<{ flag: string }>(REGION_SETTING_SPECS).map(
+    ([key, { flag }]) => `  ${flag.padEnd(24)} ${envNameOf(key).padEnd(32)} ${key}`,
+  ),
+  '',
+].join('\n');
 
 /** The options of `region serve`, and of `region config check`, which reads the same. */
 function withRegionSettings(command: Command): Command {

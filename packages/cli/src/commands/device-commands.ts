@@ -108,7 +108,7 @@ function addCardHooks(
 
 /**
  * Adds `device create|register|add-card|cards|notifications` to the CLI. Every failure is a
- * DomicileError for `main` to print as `error CODE: message`; card numbers only ever appear masked.
+ * DomicileError for `runCli` to print as `error CODE: message`; card numbers only ever appear masked.
  */
 export function registerDeviceCommands(program: Command, io: CliIo): Command {
   const device = program
@@ -209,7 +209,7 @@ export function registerDeviceCommands(program: Command, io: CliIo): Command {
         if (!Number.isFinite(timeout) || timeout <= 0)
           throw new UsageError('VALIDATION_FAILED', {
             option: '--timeout',
-            reason: 'a number of seconds above 0',
+            reason: 'expected a number of seconds above 0',
           });
         const result = await wallet.addCard(card, addCardHooks(opts, io, opts.card !== '-'), {
           activationTimeoutMs: timeout * 1000,

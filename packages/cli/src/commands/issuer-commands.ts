@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
+import { IssuerApiClient } from '@domicile/clients';
 import { DomicileError } from '@domicile/protocol';
 import { readSandboxIssuerKey } from '../deployment/sandbox-issuers.js';
-import { IssuerApiClient } from '@domicile/clients';
 import type { CliIo } from '../io/index.js';
 
 interface IssuerOpts {

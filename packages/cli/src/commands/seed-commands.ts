@@ -21,7 +21,10 @@ interface SeedOptions {
 function count(value: string, option: string, min: number): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < min)
-    throw new UsageError('CONFIG_INVALID', { option, reason: `an integer from ${min}` });
+    throw new UsageError('CONFIG_INVALID', {
+      option,
+      reason: `expected an integer, ${min} or more`,
+    });
   return n;
 }
 

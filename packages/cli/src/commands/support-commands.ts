@@ -64,7 +64,7 @@ export function registerSupportCommands(program: Command, io: CliIo): void {
       if (!Number.isFinite(waitMs) || waitMs < 0)
         throw new UsageError('VALIDATION_FAILED', {
           option: '--wait',
-          reason: 'a number of seconds, 0 or more',
+          reason: 'expected a number of seconds, 0 or more',
         });
       const client = await clientOf(opts, io);
       const deadline = io.parts.now() + waitMs;

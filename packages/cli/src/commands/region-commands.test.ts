@@ -225,4 +225,19 @@ describe('region serve settings', () => {
       details: { option: '--db-password-file', reason: 'only for a postgres:// database' },
     });
   });
+
+  it('network serve checks its options through its own schema in the same way', async () => {
+    const cases: [string, string, string][] = [
+      ['--port', 'abc', 'expected an integer from 0 to 65535'],
+      ['--network', 'Visa Net', 'expected a network id (a-z, 0-9, -; 2 to 32 characters)'],
+    ];
+    for (const [flag, value, reason] of cases) {
+      const args = ['network', 'serve', '--network', 'visa', '--dir', dir, flag, value];
+      const { io, stderr } = memoryIo();
+      expect(await runCli(args, io)).toBe(2);
+      expect(stderr()).toEqual([
+        `error CONFIG_INVALID: The configuration is invalid. ${JSON.stringify({ option: flag, reason })}`,
+      ]);
+    }
+  });
 });

@@ -70,6 +70,33 @@ export default tseslint.config(
     },
   },
   {
+    // An issuer's or an operator's program imports these clients: they speak HTTP and the protocol only.
+    files: ['packages/clients/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@domicile/region',
+                '@domicile/region/*',
+                '@domicile/device',
+                '@domicile/network',
+                '@domicile/cli',
+                '**/region/src/**',
+                '**/device/src/**',
+                '**/network/src/**',
+                '**/cli/src/**',
+              ],
+              message: 'The clients import only the protocol.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['packages/protocol/**/*.ts'],
     rules: {
       'no-restricted-imports': [

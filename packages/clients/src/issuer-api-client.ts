@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Static, TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
-import { DomicileError, api, signJson, type PrivateJwk } from '@domicile/protocol';
+import { api, signJson, type PrivateJwk } from '@domicile/protocol';
+import { requestJson } from './json-request.js';
 
 /** Options of {@link IssuerApiClient}. */
 export interface IssuerApiClientOptions {
@@ -13,6 +13,8 @@ export interface IssuerApiClientOptions {
   readonly baseUrl: string;
   readonly region: string;
   readonly fetch?: typeof fetch;
+  /** Per request; default 15 s. */
+  readonly timeoutMs?: number;
   /** Seconds since the epoch, for `iat`. */
   readonly now?: () => number;
 }
@@ -26,11 +28,9 @@ const enc = encodeURIComponent;
  */
 export class IssuerApiClient {
   readonly #o: IssuerApiClientOptions;
-  readonly #fetch: typeof fetch;
 
   constructor(options: IssuerApiClientOptions) {
     this.#o = { ...options, baseUrl: options.baseUrl.replace(/\/+$/, '') };
-    this.#fetch = options.fetch ?? fetch;
   }
 
   changeState(
@@ -79,20 +79,17 @@ export class IssuerApiClient {
     body: unknown,
     schema: S,
   ): Promise<Static<S>> {
-    const res = await this.#fetch(`${this.#o.baseUrl}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(await this.signRequest(method, path, body)),
-    });
-    let answer: unknown;
-    try {
-      answer = await res.json();
-    } catch (cause) {
-      throw new DomicileError('INTERNAL', { details: { reason: 'response-not-json' }, cause });
-    }
-    if (!res.ok) throw DomicileError.fromBody(answer);
-    if (!Value.Check(schema, answer))
-      throw new DomicileError('INTERNAL', { details: { reason: 'response-schema' } });
-    return answer;
+    return requestJson(
+      {
+        fetch: this.#o.fetch ?? fetch,
+        url: `${this.#o.baseUrl}${path}`,
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(await this.signRequest(method, path, body)),
+        timeoutMs: this.#o.timeoutMs ?? 15_000,
+        service: 'issuer API',
+      },
+      schema,
+    );
   }
 }

@@ -69,7 +69,7 @@ describe('IssuerApiClient', () => {
     expect(claims[0]?.jti).not.toBe(claims[1]?.jti);
   });
 
-  it("throws the region's error, and INTERNAL for an answer off its schema or not JSON", async () => {
+  it("throws the region's error, and PEER_MALFORMED for an answer off its schema or not JSON", async () => {
     const key = await generateKeyPairJwk('sig');
     const refusal = JSON.stringify({
       error: { code: 'ISSUER_FORBIDDEN', message: 'x' },
@@ -79,9 +79,9 @@ describe('IssuerApiClient', () => {
       [
         200,
         JSON.stringify({ changed: true }),
-        { code: 'INTERNAL', details: { reason: 'response-schema' } },
+        { code: 'PEER_MALFORMED', details: { peer: 'region', what: 'schema' } },
       ],
-      [200, '<html>', { code: 'INTERNAL', details: { reason: 'response-not-json' } }],
+      [200, '<html>', { code: 'PEER_MALFORMED', details: { peer: 'region', what: 'not-json' } }],
     ];
     for (const [status, body, expected] of cases) {
       const client = clientOf(key, answering(status, body, []));

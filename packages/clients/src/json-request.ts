@@ -16,7 +16,7 @@ export interface JsonRequest {
 
 /**
  * Sends one request and returns its JSON answer checked against `schema`: an unreachable service
- * is SERVICE_UNAVAILABLE, an error answer its own DomicileError, anything malformed INTERNAL.
+ * is SERVICE_UNAVAILABLE, an error answer its own DomicileError, anything malformed PEER_MALFORMED.
  */
 export async function requestJson<S extends TSchema>(
   request: JsonRequest,
@@ -37,15 +37,15 @@ export async function requestJson<S extends TSchema>(
   try {
     answer = await response.json();
   } catch (cause) {
-    throw new DomicileError('INTERNAL', { details: { reason: 'response-not-json' }, cause });
+    throw DomicileError.peerMalformed({ peer: 'region', what: 'not-json' }, cause);
   }
-  if (!response.ok) throw DomicileError.fromBody(answer);
+  if (!response.ok) throw DomicileError.fromBody(answer, { peer: 'region' });
   if (!Value.Check(schema, answer)) {
     const first = Value.Errors(schema, answer).First();
-    throw new DomicileError('INTERNAL', {
-      details: { reason: 'response-schema' },
-      cause: first === undefined ? undefined : `${first.path}: ${first.message}`,
-    });
+    throw DomicileError.peerMalformed(
+      { peer: 'region', what: 'schema' },
+      first === undefined ? undefined : `${first.path}: ${first.message}`,
+    );
   }
   return answer;
 }

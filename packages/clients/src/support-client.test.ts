@@ -41,7 +41,7 @@ describe('SupportClient', () => {
     expect(`${sent[0]?.url ?? ''} ${sent[0]?.init.body as string}`).not.toContain('op-secret');
   });
 
-  it("throws the region's error, and INTERNAL for an answer that is not a report", async () => {
+  it("throws the region's error, and PEER_MALFORMED for an answer that is not a report", async () => {
     const answering = (status: number, body: unknown): SupportClient =>
       new SupportClient({
         baseUrl: 'https://us.example',
@@ -52,7 +52,7 @@ describe('SupportClient', () => {
       answering(401, { error: { code: 'OPERATOR_TOKEN_INVALID', message: 'x' } }).lostReport('r'),
     ).rejects.toMatchObject({ code: 'OPERATOR_TOKEN_INVALID' });
     await expect(answering(200, { report: { regions: [] } }).lostReport('r')).rejects.toMatchObject(
-      { code: 'INTERNAL', details: { reason: 'response-schema' } },
+      { code: 'PEER_MALFORMED', details: { peer: 'region', what: 'schema' } },
     );
   });
 });

@@ -15,6 +15,7 @@ const TEST_CODE = [
   '**/*.fixture.ts',
   '**/*.fixtures.ts',
   '**/*.contract.ts',
+  '**/*.cases.ts',
   'packages/region/src/testing/**',
 ];
 /** Test helpers another folder's test code may import directly (they are in no `index.ts`). */
@@ -22,8 +23,8 @@ const TEST_HELPERS = [
   `${REGION_SRC}/**/*.fixture.ts`,
   `${REGION_SRC}/**/*.fixtures.ts`,
   `${REGION_SRC}/**/*.contract.ts`,
+  `${REGION_SRC}/**/*.cases.ts`,
   `${REGION_SRC}/testing/**`,
-  `${REGION_SRC}/storage/postgres/test-database.{ts,js}`,
 ];
 
 /**
@@ -47,7 +48,7 @@ export default tseslint.config(
       'node_modules/**',
       '**/dist/**',
       'bench/results/**',
-      'packages/cli/bin/**',
+      'packages/cli/bin/**/*.js',
       'eslint.config.js',
     ],
   },
@@ -150,6 +151,33 @@ export default tseslint.config(
                 '**/cli/src/**',
               ],
               message: 'The network router imports only the protocol.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // An issuer's or an operator's program imports these clients: they speak HTTP and the protocol only.
+    files: ['packages/clients/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@domicile/region',
+                '@domicile/region/*',
+                '@domicile/device',
+                '@domicile/network',
+                '@domicile/cli',
+                '**/region/src/**',
+                '**/device/src/**',
+                '**/network/src/**',
+                '**/cli/src/**',
+              ],
+              message: 'The clients import only the protocol.',
             },
           ],
         },

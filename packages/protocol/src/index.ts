@@ -70,11 +70,14 @@ export {
   isDomicileError,
   isErrorCode,
   statusOf,
-  toDomicileError,
   type ErrorBody,
   type ErrorCode,
   type ErrorDetails,
+  type PeerKind,
+  type PeerMalformation,
+  type PeerMalformedDetails,
 } from './errors/index.js';
+export { authenticateChallengeOf, toDomicileError } from './http-errors/index.js';
 export {
   CVN18_TAGS,
   adjustOddParity,

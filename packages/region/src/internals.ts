@@ -5,13 +5,13 @@
  * the repository's own tools imports them.
  */
 export { assetHash, renderCardArt } from './assets/index.js';
-export { deviceKeyThumbprint, embeddedDeviceKey } from './auth/index.js';
 export { SANDBOX_PRODUCTS, type CardProduct } from './issuer/index.js';
 export { deriveTokenMasterKey, drawTokenNumber } from './provisioning/index.js';
+export { issueRedirectAssertion, pairwisePseudonym } from './redirect/index.js';
 export {
-  issueRedirectAssertion,
-  pairwisePseudonym,
+  deviceKeyThumbprint,
+  embeddedDeviceKey,
   verifyRedirectAssertion,
-} from './redirect/index.js';
+} from './request-auth/index.js';
 export { Tsm } from './tsm/index.js';
 export { Vault } from './vault/index.js';

@@ -5,7 +5,7 @@ import type { RegionConfig } from './config/index.js';
 import { buildRegionApp, checkOperatorTokenHashes } from './http/index.js';
 import { HttpIssuerGateway, SandboxIssuer, type IssuerGateway } from './issuer/index.js';
 import { Housekeeping } from './housekeeping.js';
-import { TrustedIssuers } from './issuer-api/index.js';
+import { TrustedIssuers } from './request-auth/index.js';
 import { createRegionLogger } from './logging/index.js';
 import { RegionOutboxWorker } from './lost-device/index.js';
 import {

@@ -1,6 +1,6 @@
 import { DomicileError, type api } from '@domicile/protocol';
-import type { TrustedIssuer } from '../issuer-api/index.js';
 import { findCredentialByTokenRef } from '../credentials/index.js';
+import type { TrustedIssuer } from '../request-auth/index.js';
 import type { RegionContext } from '../region-context.js';
 import type { CredentialRow } from '../storage/index.js';
 import { changeCredentialState } from './change-credential-state.js';

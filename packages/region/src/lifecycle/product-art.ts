@@ -2,8 +2,8 @@ import { DomicileError, type CardNetwork, type api } from '@domicile/protocol';
 import { CARD_ART_CONTENT_TYPE, renderCardArt, storeAsset } from '../assets/index.js';
 import { appendAudit } from '../audit/index.js';
 import { listUndeletedOfProduct, setCredentialArt } from '../credentials/index.js';
-import type { TrustedIssuer } from '../issuer-api/index.js';
 import { insertNotification } from '../notifications/index.js';
+import type { TrustedIssuer } from '../request-auth/index.js';
 import type { RegionContext } from '../region-context.js';
 import { productFromSession } from '../sessions/index.js';
 

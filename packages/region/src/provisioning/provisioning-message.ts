@@ -4,15 +4,12 @@ import { requireDevice, upsertGuest, type AuthenticatedDevice } from '../account
 import { appendAudit } from '../audit/index.js';
 import { countLiveCredentials } from '../credentials/index.js';
 import { newId } from '../ids/index.js';
-import { recordResidency } from '../residency/index.js';
-import {
-  issueRedirectAssertion,
-  pairwisePseudonym,
-  verifyRedirectAssertion,
-} from '../redirect/index.js';
+import { issueRedirectAssertion, pairwisePseudonym } from '../redirect/index.js';
 import type { RegionContext } from '../region-context.js';
-import { isUniqueViolation, type Database } from '../storage/index.js';
+import { recordSingleUseId, verifyRedirectAssertion } from '../request-auth/index.js';
+import { recordResidency } from '../residency/index.js';
 import { SESSION_LIFETIME_MS, insertSessions, sessionView } from '../sessions/index.js';
+import type { Database } from '../storage/index.js';
 
 /**
  * Receives a provisioning message (DESIGN story steps 2–4). The route is decided from the routing
@@ -96,7 +93,7 @@ async function openRedirectedSession(
   },
 ): Promise<api.ProvisioningMessageResponse> {
   const now = ctx.now();
-  const claims = await verifyRedirectAssertion({
+  const { claims, singleUse } = await verifyRedirectAssertion({
     assertion: input.assertion,
     directory: ctx.directory,
     self: ctx.self.id,
@@ -107,19 +104,7 @@ async function openRedirectedSession(
   // Checked after the signature, so an unsigned request learns nothing about routing from us.
   if (input.ownerId !== ctx.self.id) throw new DomicileError('REGION_NOT_OWNER');
   const session = await ctx.db.transaction().execute(async (trx) => {
-    try {
-      await trx
-        .insertInto('assertion_jtis')
-        .values({
-          jti: claims.jti,
-          issuer: claims.iss,
-          expires_at: new Date(claims.exp * 1000).toISOString(),
-        })
-        .execute();
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new DomicileError('ASSERTION_REPLAYED');
-      throw error;
-    }
+    await recordSingleUseId(trx, singleUse);
     const who = await upsertGuest(trx, {
       homeRegion: claims.iss,
       pseudonym: claims.sub,

@@ -1,7 +1,6 @@
 export type {
   AccountRow,
   AccountsTable,
-  AssertionJtisTable,
   AssetsTable,
   AuditLogTable,
   CredentialLifecycleRow,
@@ -10,7 +9,6 @@ export type {
   Database,
   DeviceRow,
   DevicesTable,
-  DpopJtisTable,
   IdempotencyKeysTable,
   IssuerOutboxTable,
   LostReportRow,
@@ -22,6 +20,8 @@ export type {
   ResidencyIndexRow,
   SessionRow,
   SessionUpdate,
+  SingleUseIdsTable,
+  SingleUseKind,
   TransactionRow,
   TsmScriptRow,
   TsmScriptsTable,
@@ -32,8 +32,8 @@ export type {
 export {
   PURGE_BATCH_ROWS,
   purgeExpiredBatch,
+  type ExpiringTable,
   type PurgedBatch,
-  type SingleUseIdTable,
 } from './expired-rows.js';
 export { isUniqueViolation, migrateToLatest, openDatabase } from './open-database.js';
 export { sqlDialectOf, type SqlDialectName } from './migrations/portable-ddl.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { api, definedProps } from '@domicile/protocol';
-import type { TrustedIssuers } from '../issuer-api/index.js';
+import type { TrustedIssuers } from '../request-auth/index.js';
 import { jsonColumn, type CredentialRow, type Database } from '../storage/index.js';
 
 /** The event a webhook delivery carries (no card data), signed afresh for every attempt. */

@@ -142,6 +142,18 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { status: 500, message: 'The configuration is invalid.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is shutting down or not ready.' },
   INTERNAL: { status: 500, message: 'Internal error.' },
+  // Keys in an HSM (PKCS#11): refused when the region opens its keys, before it serves
+  HSM_MODULE_UNAVAILABLE: { status: 500, message: 'The PKCS#11 module could not be loaded.' },
+  HSM_TOKEN_NOT_FOUND: {
+    status: 500,
+    message: 'No PKCS#11 token has the configured label or slot.',
+  },
+  HSM_PIN_REJECTED: { status: 500, message: 'The PKCS#11 token rejected the PIN.' },
+  HSM_KEY_NOT_FOUND: { status: 500, message: 'The PKCS#11 token has no key with this label.' },
+  HSM_KEY_UNSUITABLE: {
+    status: 500,
+    message: 'The PKCS#11 key is not of the type or usage its purpose needs.',
+  },
   // Device side: raised by the wallet when a region's answer cannot be trusted
   DIRECTORY_INVALID: {
     status: 502,

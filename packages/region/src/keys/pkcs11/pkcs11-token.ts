@@ -40,7 +40,7 @@ export class Pkcs11Token {
   readonly #sessions: Pkcs11Handle[] = [];
   readonly #idle: Pkcs11Handle[] = [];
   readonly #waiting: ((session: Pkcs11Handle) => void)[] = [];
-  readonly #running = new Set<Promise<unknown>>();
+  readonly #running = new Set<Promise<void>>();
   #closed = false;
 
   private constructor(library: Pkcs11Library, slot: Pkcs11Handle, maxSessions: number) {
@@ -93,8 +93,14 @@ export class Pkcs11Token {
         this.#release(session);
       }
     });
-    const tracked = running.finally(() => this.#running.delete(tracked));
-    this.#running.add(tracked);
+    // Tracked settled (never rejecting), so close() can wait for it without owning its error.
+    const settled: Promise<void> = running
+      .then(
+        () => this.#running.delete(settled),
+        () => this.#running.delete(settled),
+      )
+      .then(() => undefined);
+    this.#running.add(settled);
     return running;
   }
 
@@ -131,7 +137,7 @@ export class Pkcs11Token {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.allSettled(this.#running);
+    await Promise.all(this.#running);
     const [first] = this.#sessions;
     if (first !== undefined) this.#library.logout(this.#slotKey, first);
     this.#closeSessions();

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Pkcs11TokenOptions } from './pkcs11-token.js';
+import type { Pkcs11Token, Pkcs11TokenOptions } from './pkcs11-token.js';
 
 const run = promisify(execFile);
 
@@ -94,4 +94,49 @@ export async function createSoftHsm(...labels: string[]): Promise<SoftHsm> {
   };
   for (const label of labels) await softHsm.initToken(label);
   return softHsm;
+}
+
+/**
+ * Puts an AES key with a known value in the token (a KEK carried over from a key file, or a key
+ * the region must refuse): sensitive and not extractable unless told otherwise.
+ */
+export function importAesKey(
+  token: Pkcs11Token,
+  label: string,
+  value: Buffer,
+  options: { readonly extractable?: boolean } = {},
+): Promise<void> {
+  const b = token.binding;
+  const extractable = options.extractable ?? false;
+  return token.withSession((session) => {
+    token.pkcs11.C_CreateObject(session, [
+      { type: b.CKA_CLASS, value: b.CKO_SECRET_KEY },
+      { type: b.CKA_KEY_TYPE, value: b.CKK_AES },
+      { type: b.CKA_TOKEN, value: true },
+      { type: b.CKA_PRIVATE, value: true },
+      { type: b.CKA_LABEL, value: label },
+      { type: b.CKA_VALUE, value },
+      { type: b.CKA_SENSITIVE, value: !extractable },
+      { type: b.CKA_EXTRACTABLE, value: extractable },
+      { type: b.CKA_WRAP, value: true },
+      { type: b.CKA_UNWRAP, value: true },
+    ]);
+  });
+}
+
+/** Makes an EC key pair on another curve than P-256 (P-384), which the region must refuse. */
+export function generateP384KeyPair(token: Pkcs11Token, label: string): Promise<void> {
+  const b = token.binding;
+  const common = [
+    { type: b.CKA_TOKEN, value: true },
+    { type: b.CKA_LABEL, value: label },
+  ];
+  return token.withSession(async (session) => {
+    await token.pkcs11.C_GenerateKeyPairAsync(
+      session,
+      { mechanism: b.CKM_EC_KEY_PAIR_GEN },
+      [...common, { type: b.CKA_EC_PARAMS, value: Buffer.from('06052b81040022', 'hex') }],
+      [...common, { type: b.CKA_SIGN, value: true }, { type: b.CKA_SENSITIVE, value: true }],
+    );
+  });
 }

@@ -53,8 +53,9 @@ export class Pkcs11Token {
   }
 
   /**
-   * Loads the library, finds the token and logs in. Fails with `CONFIG_INVALID` (PIN file),
-   * `HSM_MODULE_UNAVAILABLE`, `HSM_TOKEN_NOT_FOUND` or `HSM_PIN_REJECTED`.
+   * Loads the library, reads the PIN, finds the token and logs in. Fails with
+   * `HSM_MODULE_UNAVAILABLE`, `CONFIG_INVALID` (the PIN file), `HSM_TOKEN_NOT_FOUND` or
+   * `HSM_PIN_REJECTED`.
    */
   static async open(options: Pkcs11TokenOptions): Promise<Pkcs11Token> {
     const maxSessions = options.maxSessions ?? 4;
@@ -62,10 +63,11 @@ export class Pkcs11Token {
       throw new DomicileError('CONFIG_INVALID', {
         details: { reason: 'maxSessions must be a positive integer' },
       });
-    const pin = await readPin(options.pinFile);
     const library = await Pkcs11Library.acquire(options.module);
     let token: Pkcs11Token;
+    let pin: string;
     try {
+      pin = await readPin(options.pinFile);
       token = new Pkcs11Token(library, findSlot(library, options.token), maxSessions);
     } catch (error) {
       library.release();
@@ -165,13 +167,10 @@ export class Pkcs11Token {
   #acquire(): Promise<Pkcs11Handle> {
     const idle = this.#idle.pop();
     if (idle !== undefined) return Promise.resolve(idle);
-    if (this.#sessions.length < this.#maxSessions) {
-      try {
-        return Promise.resolve(this.#openSession());
-      } catch (error) {
-        return Promise.reject(error as Error);
-      }
-    }
+    // The executor runs at once, so the new session counts before the next caller looks; a
+    // failure to open one rejects.
+    if (this.#sessions.length < this.#maxSessions)
+      return new Promise((resolve) => resolve(this.#openSession()));
     return new Promise((resolve) => this.#waiting.push(resolve));
   }
 

@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ckrOf } from './pkcs11-binding.js';
 import type { Pkcs11Token, Pkcs11TokenOptions } from './pkcs11-token.js';
 
 const run = promisify(execFile);
@@ -140,3 +141,50 @@ export function generateP384KeyPair(token: Pkcs11Token, label: string): Promise<
     );
   });
 }
+
+/** What the token says of a key: its one-way flags, and how it answers a read of its value. */
+export interface KeyExposure {
+  readonly sensitive: boolean;
+  readonly extractable: boolean;
+  readonly onToken: boolean;
+  /** `CKR_ATTRIBUTE_SENSITIVE` for a key that stays inside; `read` when the value came out. */
+  readonly readingValue: string;
+}
+
+/** How exposed the key of class `keyClass` (a `CKO_*`) under `label` is. */
+export function keyExposure(
+  token: Pkcs11Token,
+  label: string,
+  keyClass: number,
+): Promise<KeyExposure> {
+  const b = token.binding;
+  return token.withSession((session) => {
+    const [key] = token.findObjects(session, [
+      { type: b.CKA_LABEL, value: label },
+      { type: b.CKA_CLASS, value: keyClass },
+    ]);
+    if (key === undefined) throw new Error(`no key under ${label}`);
+    const flag = (type: number): boolean =>
+      token.readAttributes(session, key, [type]).get(type)?.[0] === 1;
+    let readingValue = 'read';
+    try {
+      token.readAttributes(session, key, [b.CKA_VALUE]);
+    } catch (error) {
+      readingValue = ckrOf(error) ?? String(error);
+    }
+    return {
+      sensitive: flag(b.CKA_SENSITIVE),
+      extractable: flag(b.CKA_EXTRACTABLE),
+      onToken: flag(b.CKA_TOKEN),
+      readingValue,
+    };
+  });
+}
+
+/** The exposure of a key generated for the region: none. */
+export const KEPT_INSIDE: KeyExposure = {
+  sensitive: true,
+  extractable: false,
+  onToken: true,
+  readingValue: 'CKR_ATTRIBUTE_SENSITIVE',
+};

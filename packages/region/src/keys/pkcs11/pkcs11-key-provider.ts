@@ -96,6 +96,7 @@ export class Pkcs11KeyProvider implements KeyProvider {
       });
       return `${WRAPPED_PREFIX}${wrapped.toString('base64url')}`;
     } catch (cause) {
+      if (cause instanceof DomicileError) throw cause; // the token is closed
       throw new DomicileError('INTERNAL', { details: { reason: 'hsm_wrap_failed' }, cause });
     }
   }
@@ -124,6 +125,7 @@ export class Pkcs11KeyProvider implements KeyProvider {
         }
       });
     } catch (cause) {
+      if (cause instanceof DomicileError) throw cause; // the token is closed
       // The RFC 5649 integrity check failed (another KEK under this label, or a damaged key),
       // or the token failed: the vault cannot open the record either way.
       throw vaultError('key_unwrap_failed', cause);

@@ -98,9 +98,10 @@ describe.skipIf(SOFTHSM_MODULE === undefined)('openPkcs11RegionKeyring (SoftHSM2
     expect(await a2.keyProvider.unwrapKey(wrapped, LABELS.kek)).toEqual(dataKey);
     const jws = await a2.signing.sign({ n: 2 }, TYP);
     expect(await verifyJson(jws, a2.signing.publicJwk, TYP)).toEqual({ n: 2 });
-    await expect(a1.signing.sign({ n: 3 }, TYP)).rejects.toMatchObject({
-      code: 'SERVICE_UNAVAILABLE',
-    });
+    const closed = { code: 'SERVICE_UNAVAILABLE' };
+    await expect(a1.signing.sign({ n: 3 }, TYP)).rejects.toMatchObject(closed);
+    await expect(a1.keyProvider.wrapKey(dataKey)).rejects.toMatchObject(closed);
+    await expect(a1.keyProvider.unwrapKey(wrapped, LABELS.kek)).rejects.toMatchObject(closed);
     await Promise.all([a2.close(), b.close()]);
     expect(Pkcs11Library.loadedCount()).toBe(0);
   });

@@ -46,7 +46,7 @@ export async function generatePkcs11RegionKeys(
   return { signing: signing.publicJwk, tsm: tsm.publicJwk, kekId: labels.kek };
 }
 
-/** Attributes every generated key shares: a private token object, findable by label and id. */
+/** Attributes every generated object shares: kept on the token, found by label (and id). */
 function stored(token: Pkcs11Token, label: string, id: Buffer): Pkcs11Template {
   const b = token.binding;
   return [
@@ -56,7 +56,10 @@ function stored(token: Pkcs11Token, label: string, id: Buffer): Pkcs11Template {
   ];
 }
 
-/** Attributes of a key whose value must never leave the token (PKCS#11 §4.9: both one-way). */
+/**
+ * Attributes of a key whose value must never leave the token; once set, neither can be undone
+ * (PKCS#11 v2.40 §4.9 and §4.10).
+ */
 function secret(token: Pkcs11Token): Pkcs11Template {
   const b = token.binding;
   return [

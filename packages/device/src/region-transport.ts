@@ -81,17 +81,17 @@ export class RegionTransport {
       try {
         body = JSON.parse(await response.text());
       } catch (cause) {
-        throw new DomicileError('INTERNAL', {
-          details: { region: this.region, reason: 'response-not-json' },
+        throw DomicileError.peerMalformed(
+          { peer: 'region', region: this.region, what: 'not-json' },
           cause,
-        });
+        );
       }
       if (!Value.Check(schema, body)) {
         const first = Value.Errors(schema, body).First();
-        throw new DomicileError('INTERNAL', {
-          details: { region: this.region, reason: 'response-schema' },
-          cause: first === undefined ? undefined : `${first.path}: ${first.message}`,
-        });
+        throw DomicileError.peerMalformed(
+          { peer: 'region', region: this.region, what: 'schema' },
+          first === undefined ? undefined : `${first.path}: ${first.message}`,
+        );
       }
       return body;
     });
@@ -149,9 +149,13 @@ export class RegionTransport {
           if (request.stream === true) link.clearDeadline();
           return await read(response);
         }
-        const error = DomicileError.fromBody(await response.json().catch(() => undefined));
-        // A gateway's 502/503/504 carries no Domicile body: say unavailable rather than internal.
-        const bare = RETRY_STATUSES.has(response.status) && error.code === 'INTERNAL';
+        const error = DomicileError.fromBody(await response.json().catch(() => undefined), {
+          peer: 'region',
+          region: this.region,
+          status: response.status,
+        });
+        // A gateway's 502/503/504 carries no Domicile body: say unavailable rather than malformed.
+        const bare = RETRY_STATUSES.has(response.status) && error.code === 'PEER_MALFORMED';
         failure = bare
           ? new DomicileError('SERVICE_UNAVAILABLE', {
               details: { region: this.region, status: response.status },

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Directory, RegionEntry } from '@domicile/protocol';
 import type { IssuerGateway } from './issuer/index.js';
-import type { TrustedIssuers } from './issuer-api/index.js';
+import type { TrustedIssuers } from './request-auth/index.js';
 import type { RegionKeySet } from './keys/index.js';
 import type { RegionOutboxWorker } from './lost-device/index.js';
 import type { NotificationHub } from './notifications/notification-hub.js';

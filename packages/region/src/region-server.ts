@@ -6,7 +6,7 @@ import { checkOperatorTokenHashes } from './http/operator-auth.js';
 import { buildRegionApp } from './http/region-app.js';
 import { HttpIssuerGateway, SandboxIssuer, type IssuerGateway } from './issuer/index.js';
 import { Housekeeping } from './housekeeping.js';
-import { TrustedIssuers } from './issuer-api/index.js';
+import { TrustedIssuers } from './request-auth/index.js';
 import { createRegionLogger } from './logging/index.js';
 import { RegionOutboxWorker } from './lost-device/index.js';
 import {

@@ -142,6 +142,9 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { status: 500, message: 'The configuration is invalid.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is shutting down or not ready.' },
   INTERNAL: { status: 500, message: 'Internal error.' },
+  // Any client: a peer (a region, a network router) answered what its protocol does not allow.
+  // Raised by clients only: no Domicile server sends it in an answer.
+  PEER_MALFORMED: { status: 502, message: 'The peer answered something malformed.' },
   // Keys in an HSM (PKCS#11): refused when the region opens its keys, before it serves
   HSM_MODULE_UNAVAILABLE: { status: 500, message: 'The PKCS#11 module could not be loaded.' },
   HSM_TOKEN_NOT_FOUND: {

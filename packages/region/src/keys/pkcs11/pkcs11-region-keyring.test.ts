@@ -64,8 +64,9 @@ describe.skipIf(SOFTHSM_MODULE === undefined)('openPkcs11RegionKeyring (SoftHSM2
   });
   afterAll(async () => {
     // Every test closed what it opened: the library is finalized before its folder goes.
-    expect(Pkcs11Library.loadedCount()).toBe(0);
+    const loaded = Pkcs11Library.loadedCount();
     await softHsm.remove();
+    expect(loaded).toBe(0);
   });
 
   it('opens the signing key, the TSM key and the KEK, by token label or slot', async () => {

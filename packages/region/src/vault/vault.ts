@@ -2,7 +2,6 @@ import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:
 import type { Insertable, Kysely } from 'kysely';
 import { DomicileError, isCardNumber } from '@domicile/protocol';
 import type { Database, VaultRecordRow, VaultRecordsTable } from '../storage/index.js';
-import type { RegionKeySet } from '../keys/index.js';
 import type { KeyProvider } from './key-provider.js';
 import { LocalKeyProvider } from './local-key-provider.js';
 import { vaultError } from './vault-error.js';
@@ -39,8 +38,14 @@ export class Vault {
     this.#panHashKey = options.panHashKey;
   }
 
-  /** The vault of a region key file: its local KEK and its card-number hash key. */
-  static fromKeySet(keys: RegionKeySet): Vault {
+  /** The vault of a region key file (a `RegionKeySet`): its local KEK and its card-number hash key. */
+  static fromKeySet(keys: {
+    readonly secrets: {
+      readonly vaultKekId: string;
+      readonly vaultKek: string;
+      readonly panHashKey: string;
+    };
+  }): Vault {
     return new Vault({
       keyProvider: LocalKeyProvider.fromKeySet(keys),
       panHashKey: Buffer.from(keys.secrets.panHashKey, 'base64url'),

@@ -4,11 +4,13 @@ import { DomicileError, verifyDirectory, definedProps } from '@domicile/protocol
 import type { RegionConfig } from './config/region-config.js';
 import { checkOperatorTokenHashes } from './http/operator-auth.js';
 import { buildRegionApp } from './http/region-app.js';
+import { IdempotencyStore } from './idempotency/index.js';
 import { HttpIssuerGateway, SandboxIssuer, type IssuerGateway } from './issuer/index.js';
 import { Housekeeping } from './housekeeping.js';
 import { TrustedIssuers } from './issuer-api/index.js';
 import { createRegionLogger } from './logging/index.js';
 import { RegionOutboxWorker } from './lost-device/index.js';
+import { NodeLease } from './nodes/index.js';
 import {
   LocalNotificationHub,
   PostgresNotificationHub,
@@ -100,10 +102,12 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     }),
   });
   const vault = Vault.fromKeySet(config.keys);
+  const nodeLease = await NodeLease.acquire({ db, logger, now });
   const context: RegionContext = {
     self,
     directory,
     db,
+    idempotency: new IdempotencyStore({ db, incarnation: nodeLease.incarnation, now }),
     keys: config.keys,
     vault,
     issuer,
@@ -119,6 +123,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     webhookWorker,
   };
   const app = await buildRegionApp(context, { sandbox: config.issuer.kind === 'sandbox' });
+  nodeLease.start();
   tsmWorker.start();
   regionOutbox.start();
   webhookWorker.start();
@@ -133,6 +138,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
       await tsmWorker.stop();
       await regionOutbox.stop();
       await webhookWorker.stop();
+      await nodeLease.stop();
       await hub.close();
       await db.destroy();
       flush();

@@ -97,6 +97,8 @@ export async function buildRegionApp(
     if (mapped.status >= 500)
       request.log.error({ err: error, code: mapped.code }, 'request failed');
     else request.log.info({ code: mapped.code }, 'request refused');
+    const retryAfter = mapped.details?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     return reply.code(mapped.status).send(mapped.toBody());
   });
   app.setNotFoundHandler((_request, reply) =>

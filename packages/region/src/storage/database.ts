@@ -11,6 +11,7 @@ export interface Database {
   dpop_jtis: DpopJtisTable;
   assertion_jtis: AssertionJtisTable;
   idempotency_keys: IdempotencyKeysTable;
+  node_leases: NodeLeasesTable;
   provisioning_sessions: ProvisioningSessionsTable;
   vault_records: VaultRecordsTable;
   credentials: CredentialsTable;
@@ -80,6 +81,23 @@ export interface IdempotencyKeysTable {
   response_body: string | null;
   created_at: string;
   updated_at: string;
+  /**
+   * The process incarnation (`node_leases`) that holds an in-flight reservation; null for
+   * reservations made before incarnations existed, which are abandoned by age instead.
+   */
+  incarnation: string | null;
+}
+
+/**
+ * One row per start of a region process (an incarnation), alive while `expires_at` is ahead: the
+ * process renews it every few seconds. A missing or expired row means the process is dead, and
+ * its in-flight idempotency reservations may be taken over (`nodes/node-lease.ts`).
+ */
+export interface NodeLeasesTable {
+  /** Random per process start. */
+  incarnation: string;
+  started_at: string;
+  expires_at: string;
 }
 
 export interface ProvisioningSessionsTable {

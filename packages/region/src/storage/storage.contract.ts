@@ -22,6 +22,7 @@ const TABLES: Record<keyof Database, true> = {
   dpop_jtis: true,
   assertion_jtis: true,
   idempotency_keys: true,
+  node_leases: true,
   provisioning_sessions: true,
   vault_records: true,
   credentials: true,
@@ -125,6 +126,32 @@ const roundTrips: Record<keyof Database, Check> = {
         .selectFrom('idempotency_keys')
         .selectAll()
         .where('scope', '=', row.scope)
+        .executeTakeFirst(),
+    ).toEqual(row);
+    // An in-flight reservation made before incarnations existed: every result column null.
+    const legacy = f.idempotencyKey({
+      state: 'in_flight',
+      status_code: null,
+      response_body: null,
+      incarnation: null,
+    });
+    await db.insertInto('idempotency_keys').values(legacy).execute();
+    expect(
+      await db
+        .selectFrom('idempotency_keys')
+        .selectAll()
+        .where('scope', '=', legacy.scope)
+        .executeTakeFirst(),
+    ).toEqual(legacy);
+  },
+  node_leases: async (db) => {
+    const row = f.nodeLease();
+    await db.insertInto('node_leases').values(row).execute();
+    expect(
+      await db
+        .selectFrom('node_leases')
+        .selectAll()
+        .where('incarnation', '=', row.incarnation)
         .executeTakeFirst(),
     ).toEqual(row);
   },
@@ -415,6 +442,15 @@ const uniqueCases: Record<string, (db: Kysely<Database>) => Promise<() => Promis
       db
         .insertInto('idempotency_keys')
         .values(f.idempotencyKey({ scope: row.scope, key: row.key }))
+        .execute();
+  },
+  'node_leases incarnation': async (db) => {
+    const row = f.nodeLease();
+    await db.insertInto('node_leases').values(row).execute();
+    return () =>
+      db
+        .insertInto('node_leases')
+        .values(f.nodeLease({ incarnation: row.incarnation }))
         .execute();
   },
   'provisioning_sessions primary key': async (db) => {

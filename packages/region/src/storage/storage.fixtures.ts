@@ -10,6 +10,7 @@ import type {
   DpopJtisTable,
   IdempotencyKeysTable,
   IssuerOutboxTable,
+  NodeLeasesTable,
   NotificationsTable,
   SessionRow,
   TsmScriptRow,
@@ -96,6 +97,16 @@ export const idempotencyKey = (
   response_body: '{"ok":true,"text":"line\\nbreak"}',
   created_at: NOW,
   updated_at: NOW,
+  incarnation: uid(),
+  ...o,
+});
+
+export const nodeLease = (
+  o: Partial<Selectable<NodeLeasesTable>> = {},
+): Selectable<NodeLeasesTable> => ({
+  incarnation: uid(),
+  started_at: NOW,
+  expires_at: '2025-01-02T03:04:15.678Z',
   ...o,
 });
 

@@ -5,6 +5,7 @@ import { lifecycleMigration } from './0003-lifecycle.js';
 import { residencyMigration } from './0004-residency.js';
 import { scaleIndexesMigration } from './0005-scale-indexes.js';
 import { housekeepingIndexesMigration } from './0006-housekeeping-indexes.js';
+import { nodeLeasesMigration } from './0008-node-leases.js';
 
 /**
  * Every migration, in order, compiled into the program: no file-system discovery, so a bundled
@@ -17,6 +18,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0004_residency': residencyMigration,
   '0005_scale_indexes': scaleIndexesMigration,
   '0006_housekeeping_indexes': housekeepingIndexesMigration,
+  '0008_node_leases': nodeLeasesMigration,
 };
 
 /** The Kysely `Migrator` provider over {@link migrations}. */

@@ -31,7 +31,10 @@ export type SqliteDurability = 'full' | 'relaxed';
  * 13 µs and no wait for NORMAL); NORMAL fsyncs only at checkpoints, so a power failure loses the
  * commits since the last one. Both fsync the WAL before a checkpoint and the database after it.
  */
-const SYNCHRONOUS: Record<SqliteDurability, 'FULL' | 'NORMAL'> = { full: 'FULL', relaxed: 'NORMAL' };
+const SYNCHRONOUS: Record<SqliteDurability, 'FULL' | 'NORMAL'> = {
+  full: 'FULL',
+  relaxed: 'NORMAL',
+};
 
 /** How long a writer waits for another process's lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5_000;

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { DomicileError, verifyDirectory, definedProps } from '@domicile/protocol';
@@ -26,6 +27,8 @@ import { WebhookWorker } from './webhooks/index.js';
 export interface Region {
   readonly app: FastifyInstance;
   readonly context: RegionContext;
+  /** This process incarnation's lease, which holds its idempotency reservations. */
+  readonly nodeLease: NodeLease;
   /** Writes out buffered log lines (before reading the log file). */
   flushLogs(): void;
   close(): Promise<void>;
@@ -145,7 +148,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     })();
     return closing;
   };
-  return { app, context, close, flushLogs: flush };
+  return { app, context, nodeLease, close, flushLogs: flush };
 }
 
 export async function startRegion(config: RegionConfig): Promise<RunningRegion> {
@@ -156,6 +159,7 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
       host: config.host ?? listed.hostname,
       port: config.port ?? (listed.port === '' ? 80 : Number(listed.port)),
     });
+    await region.nodeLease.claimAddress(`${hostname()} ${address}`);
     region.app.log.info({ address }, 'region listening');
     return { ...region, url: address };
   } catch (error) {

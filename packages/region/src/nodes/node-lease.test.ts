@@ -68,6 +68,29 @@ describe.each(dialects)('NodeLease on %s', (dialect) => {
     expect(await isIncarnationAlive(observer, 'never-started', now())).toBe(false);
   });
 
+  it('ends the lease of the incarnation that listened at the address a new process now listens on', async () => {
+    const killed = await acquire();
+    await killed.claimAddress('host-a http://127.0.0.1:8080');
+    const elsewhere = await acquire();
+    await elsewhere.claimAddress('host-a http://127.0.0.1:8081');
+    const restarted = await acquire();
+    // SQLite ends every other lease at the start already; PostgreSQL only once the address is claimed.
+    if (dialect === 'postgres') expect(await alive(killed)).toBe(true);
+    await restarted.claimAddress('host-a http://127.0.0.1:8080');
+    expect(await alive(killed)).toBe(false);
+    expect(await alive(restarted)).toBe(true);
+    if (dialect === 'postgres') expect(await alive(elsewhere)).toBe(true);
+    // A lease written anew keeps its address, so a later restart there still ends it.
+    await observer.deleteFrom('node_leases').execute();
+    await restarted.renew();
+    const row = await observer
+      .selectFrom('node_leases')
+      .select('address')
+      .where('incarnation', '=', restarted.incarnation)
+      .executeTakeFirst();
+    expect(row).toEqual({ address: 'host-a http://127.0.0.1:8080' });
+  });
+
   it.runIf(dialect === 'sqlite')(
     'ends every other incarnation at once when a process starts on the file (one writer process)',
     async () => {

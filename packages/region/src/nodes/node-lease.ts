@@ -31,14 +31,16 @@ export interface NodeLeaseOptions {
  * The lease of one process incarnation (one start of a region process) in `node_leases`: the
  * process holds it while it renews it, and what it reserved (idempotency keys) is its own until
  * the lease ends. A process killed without a word stops renewing, so its lease expires within
- * {@link LEASE_TTL_MS}; on SQLite, where one file is served by one process, the next process to
- * start ends every other lease at once. A graceful stop releases the lease.
+ * {@link LEASE_TTL_MS}. Sooner where death is certain: on SQLite, where one file is served by one
+ * process, the next process to start ends every other lease at once; on any database, a process
+ * that listens where another listened ends that one's lease. A graceful stop releases the lease.
  */
 export class NodeLease extends PolledWorker {
   /** Random per process start: what reservations record as their holder. */
   readonly incarnation: string;
   readonly #o: NodeLeaseOptions;
   readonly #ttlMs: number;
+  #address: string | null = null;
 
   private constructor(options: NodeLeaseOptions) {
     super({
@@ -65,6 +67,7 @@ export class NodeLease extends PolledWorker {
           incarnation: lease.incarnation,
           started_at: now.toISOString(),
           expires_at: lease.#expiry(now),
+          address: null,
         })
         .execute();
       const dead = trx.deleteFrom('node_leases').where('incarnation', '<>', lease.incarnation);
@@ -75,6 +78,29 @@ export class NodeLease extends PolledWorker {
       ).execute();
     });
     return lease;
+  }
+
+  /**
+   * Records where this process listens (`address`: its host and listen address) and ends the
+   * leases of the incarnations that listened there before: two live processes cannot listen on
+   * one address of one host, so those are dead, and a node restarted after a crash frees its keys
+   * at once, on PostgreSQL too. Call once listening; never where processes share a port
+   * (node:cluster workers, SO_REUSEPORT).
+   */
+  async claimAddress(address: string): Promise<void> {
+    this.#address = address;
+    await this.#o.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('node_leases')
+        .set({ address })
+        .where('incarnation', '=', this.incarnation)
+        .execute();
+      await trx
+        .deleteFrom('node_leases')
+        .where('address', '=', address)
+        .where('incarnation', '<>', this.incarnation)
+        .execute();
+    });
   }
 
   /**
@@ -102,6 +128,7 @@ export class NodeLease extends PolledWorker {
         incarnation: this.incarnation,
         started_at: now.toISOString(),
         expires_at: expiresAt,
+        address: this.#address,
       })
       .onConflict((oc) => oc.column('incarnation').doUpdateSet({ expires_at: expiresAt }))
       .execute();

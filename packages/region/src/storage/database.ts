@@ -98,6 +98,8 @@ export interface NodeLeasesTable {
   incarnation: string;
   started_at: string;
   expires_at: string;
+  /** The host and address it listens on, once it does: a later process listening there ends it. */
+  address: string | null;
 }
 
 export interface ProvisioningSessionsTable {

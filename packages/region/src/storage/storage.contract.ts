@@ -145,15 +145,20 @@ const roundTrips: Record<keyof Database, Check> = {
     ).toEqual(legacy);
   },
   node_leases: async (db) => {
-    const row = f.nodeLease();
-    await db.insertInto('node_leases').values(row).execute();
-    expect(
-      await db
-        .selectFrom('node_leases')
-        .selectAll()
-        .where('incarnation', '=', row.incarnation)
-        .executeTakeFirst(),
-    ).toEqual(row);
+    // One listening, one not yet.
+    const rows = [f.nodeLease(), f.nodeLease({ address: null })];
+    await db.insertInto('node_leases').values(rows).execute();
+    const found = await db
+      .selectFrom('node_leases')
+      .selectAll()
+      .where(
+        'incarnation',
+        'in',
+        rows.map((r) => r.incarnation),
+      )
+      .execute();
+    expect(found).toHaveLength(2);
+    expect(found).toEqual(expect.arrayContaining(rows));
   },
   provisioning_sessions: async (db) => {
     const row = f.session();

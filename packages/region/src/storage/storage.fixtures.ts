@@ -107,6 +107,7 @@ export const nodeLease = (
   incarnation: uid(),
   started_at: NOW,
   expires_at: '2025-01-02T03:04:15.678Z',
+  address: 'node-1 http://127.0.0.1:8080',
   ...o,
 });
 

@@ -7,7 +7,7 @@ export default tseslint.config(
       'node_modules/**',
       '**/dist/**',
       'bench/results/**',
-      'packages/cli/bin/**',
+      'packages/cli/bin/**/*.js',
       'eslint.config.js',
     ],
   },
@@ -63,6 +63,33 @@ export default tseslint.config(
                 '**/cli/src/**',
               ],
               message: 'The network router imports only the protocol.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // An issuer's or an operator's program imports these clients: they speak HTTP and the protocol only.
+    files: ['packages/clients/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [
+                '@domicile/region',
+                '@domicile/region/*',
+                '@domicile/device',
+                '@domicile/network',
+                '@domicile/cli',
+                '**/region/src/**',
+                '**/device/src/**',
+                '**/network/src/**',
+                '**/cli/src/**',
+              ],
+              message: 'The clients import only the protocol.',
             },
           ],
         },

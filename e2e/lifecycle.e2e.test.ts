@@ -4,12 +4,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WalletFile, directoryKey, type Wallet } from '@domicile/device';
 import { generateKeyPairJwk, verifyDirectory, type KeyPairJwk } from '@domicile/protocol';
 import {
-  IssuerApiClient,
   createProgram,
   freePorts,
+  memoryIo,
   sandboxIssuerKeyFile,
   type LocalDeployment,
 } from '@domicile/cli';
+import { IssuerApiClient } from '@domicile/clients';
 import type { RegionContext } from '@domicile/region';
 import {
   PASSPHRASE,
@@ -53,16 +54,9 @@ const tokenState = async (): Promise<string | undefined> =>
 
 /** Runs `domicile …args` in process, with what it prints captured. */
 async function cli(...args: string[]): Promise<string[]> {
-  const lines: string[] = [];
-  const write = vi
-    .spyOn(process.stdout, 'write')
-    .mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk).trimEnd()) > 0);
-  try {
-    await createProgram().parseAsync(['node', 'domicile', ...args]);
-  } finally {
-    write.mockRestore();
-  }
-  return lines;
+  const { io, stdout } = memoryIo();
+  await createProgram(io).parseAsync(args, { from: 'user' });
+  return stdout();
 }
 
 beforeAll(async () => {

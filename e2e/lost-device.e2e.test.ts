@@ -3,12 +3,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Wallet } from '@domicile/device';
 import { api, generateKeyPairJwk, signJson, type PrivateJwk } from '@domicile/protocol';
 import {
-  SupportClient,
   auditResidency,
   createProgram,
+  memoryIo,
   readRegionKeys,
   type LocalDeployment,
 } from '@domicile/cli';
+import { SupportClient } from '@domicile/clients';
 import { TEST_CARDS } from '@domicile/region';
 import {
   cardInput,
@@ -156,14 +157,9 @@ describe('lost device across regions, with one region down (real servers on loop
   });
 
   it('prints the report from the CLI', async () => {
-    const lines: string[] = [];
-    const write = vi
-      .spyOn(process.stdout, 'write')
-      .mockImplementation((chunk: string | Uint8Array) => lines.push(String(chunk).trimEnd()) > 0);
-    try {
-      await createProgram().parseAsync([
-        'node',
-        'domicile',
+    const { io, stdout } = memoryIo();
+    await createProgram(io).parseAsync(
+      [
         'support',
         'lost-report',
         '--url',
@@ -172,10 +168,10 @@ describe('lost device across regions, with one region down (real servers on loop
         deployment.operatorTokenFile,
         '--report',
         reportId,
-      ]);
-    } finally {
-      write.mockRestore();
-    }
+      ],
+      { from: 'user' },
+    );
+    const lines = stdout();
     expect(lines.join('\n')).toMatch(/cn\s+confirmed\s+suspended 1/);
     expect(lines.at(-1)).toContain('every region confirmed');
   });

@@ -1,14 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppletView, PayOptions, Wallet } from '@domicile/device';
-import { auditResidency, type LocalDeployment } from '@domicile/cli';
+import { auditResidency, createProgram, memoryIo, type LocalDeployment } from '@domicile/cli';
 import { sendAuthorization } from '@domicile/network';
 import type { api } from '@domicile/protocol';
 import { SANDBOX_SPEND_LIMIT_MINOR, TEST_CARDS } from '@domicile/region';
-import { registerDevicePayCommands } from '../packages/cli/src/commands/device-pay-commands.js';
-import { registerNetworkCommands } from '../packages/cli/src/commands/network-commands.js';
 import {
   PASSPHRASE,
   cardInput,
@@ -201,20 +198,11 @@ describe('paying with provisioned cards through the network router (real servers
 
   // Last of the payments: the CLI opens the wallet file itself, so the `wallet` above no longer holds the latest ATC.
   it('pays from the command line, as an acquirer sends it, and lists the payments', async () => {
-    const lines: string[] = [];
+    const { io, stdout } = memoryIo({ env: { DOMICILE_WALLET_PASSPHRASE: PASSPHRASE } });
     const run = async (...args: string[]): Promise<string[]> => {
-      const before = lines.length;
-      const program = new Command()
-        .exitOverride()
-        .configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-      registerDevicePayCommands(program, {
-        out: (l) => lines.push(l),
-        env: { DOMICILE_WALLET_PASSPHRASE: PASSPHRASE },
-        runtime: {},
-      });
-      registerNetworkCommands(program, (l) => lines.push(l));
-      await program.parseAsync(['node', 'domicile', ...args]);
-      return lines.slice(before);
+      const before = stdout().length;
+      await createProgram(io).parseAsync(args, { from: 'user' });
+      return stdout().slice(before);
     };
     const walletArgs = ['--wallet', wallet.path];
     const sent = await run(
@@ -261,7 +249,7 @@ describe('paying with provisioned cards through the network router (real servers
       /cn\s+•••• \d{4} \(token •••• \d{4}\)\s+88\.00 CNY {2}Sandbox Merchant \[in_store\] {2}approved$/,
     );
     expect(listed.some((l) => l.includes('CLI Cafe'))).toBe(true);
-    for (const pan of PANS) expect(lines.join('\n')).not.toContain(pan);
+    for (const pan of PANS) expect(stdout().join('\n')).not.toContain(pan);
   });
 
   it('leaves no card number in clear in any database, log or wallet file after paying', async () => {

@@ -57,14 +57,14 @@ import { assetHash, renderCardArt } from '../../packages/region/src/assets/index
 import {
   deviceKeyThumbprint,
   embeddedDeviceKey,
-} from '../../packages/region/src/auth/device-key-cache.js';
+  verifyRedirectAssertion,
+} from '../../packages/region/src/request-auth/index.js';
 import { SANDBOX_PRODUCTS, type CardProduct } from '../../packages/region/src/issuer/index.js';
 import { deriveTokenMasterKey } from '../../packages/region/src/provisioning/token-keys.js';
 import { drawTokenNumber } from '../../packages/region/src/provisioning/index.js';
 import {
   issueRedirectAssertion,
   pairwisePseudonym,
-  verifyRedirectAssertion,
 } from '../../packages/region/src/redirect/index.js';
 import { Tsm } from '../../packages/region/src/tsm/index.js';
 import { Vault } from '../../packages/region/src/vault/index.js';

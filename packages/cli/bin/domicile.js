@@ -1,5 +1,19 @@
 #!/usr/bin/env node
 // Runs the TypeScript sources directly through tsx, so a clone needs no build step.
-import { register } from 'tsx/esm/api';
+
+// Checked before anything is imported: better-sqlite3 13 segfaults on Node 20 instead of failing.
+const MINIMUM_NODE_MAJOR = 22;
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+if (nodeMajor < MINIMUM_NODE_MAJOR) {
+  process.stderr.write(
+    `domicile needs Node.js ${MINIMUM_NODE_MAJOR} or newer (22 and 24 are supported); ` +
+      `this is Node.js ${process.version}.\n` +
+      'Install Node.js 22 or 24, or run it inside a Domicile clone after `npm install`, ' +
+      'which brings Node.js 24 for `npx domicile` and the npm scripts.\n',
+  );
+  process.exit(1);
+}
+
+const { register } = await import('tsx/esm/api');
 register();
 await import('../src/main.ts');

@@ -1,5 +1,15 @@
 /** @domicile/cli — the command line, and the local deployment it (and the tests) start regions with. */
-export { createProgram } from './program.js';
+export { createProgram, runCli } from './program.js';
+export {
+  CliIo,
+  CommandFailed,
+  UsageError,
+  memoryIo,
+  processIo,
+  type CliIoParts,
+  type ExitCode,
+  type MemoryIo,
+} from './io/index.js';
 export {
   freePorts,
   startLocalDeployment,
@@ -11,19 +21,17 @@ export {
   paths,
   readAuthorityPublicKey,
   readDirectory,
+  readNetworkKey,
   readRegionKeys,
   readRegionsConfig,
   signDeploymentDirectory,
 } from './deployment/deployment-files.js';
-export { readNetworkKey } from './deployment/deployment-files.js';
 export {
   auditResidency,
   formatResidencyReport,
   type ResidencyReport,
 } from './demo/residency-report.js';
 export { runDemo, type DemoOptions } from './demo/demo-runner.js';
-export { SupportClient, formatLostReport, type SupportClientOptions } from './support/index.js';
-export { IssuerApiClient, type IssuerApiClientOptions } from './issuer/index.js';
 export {
   readSandboxIssuerKey,
   sandboxIssuerKeyFile,

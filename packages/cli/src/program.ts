@@ -11,26 +11,45 @@ import { registerSandboxCommands } from './commands/sandbox-commands.js';
 import { registerSeedCommands } from './commands/seed-commands.js';
 import { registerSupportCommands } from './commands/support-commands.js';
 import { registerDemoCommand } from './demo/demo-command.js';
+import { processIo, type CliIo, type ExitCode } from './io/index.js';
 
-/** The `domicile` command line: it parses arguments, calls the SDK or the server, and prints. */
-export function createProgram(): Command {
+/**
+ * The `domicile` command line: it parses arguments, calls the SDK or the server, and prints
+ * through `io`. Failures are thrown (commander's usage errors too); {@link runCli} prints them.
+ */
+export function createProgram(io: CliIo = processIo()): Command {
   const program = new Command('domicile')
     .description(
       'Provision payment credentials onto wallet devices across regions, keeping card data in its region.',
     )
-    .showHelpAfterError()
-    .exitOverride();
-  registerDemoCommand(program);
-  registerAuthorityCommands(program);
-  registerRegionCommands(program);
-  registerSeedCommands(program);
-  registerDeviceCommands(program);
-  registerDeviceLifecycleCommands(program);
-  registerDevicePayCommands(program);
-  registerIssuerCommands(program);
-  registerSandboxCommands(program);
-  registerSupportCommands(program);
-  registerEmvCommands(program);
-  registerNetworkCommands(program);
+    // Set before the commands are added: each one inherits both.
+    .configureOutput({ writeOut: io.parts.stdout, writeErr: io.parts.stderr })
+    .exitOverride()
+    .showHelpAfterError();
+  for (const register of [
+    registerDemoCommand,
+    registerAuthorityCommands,
+    registerRegionCommands,
+    registerSeedCommands,
+    registerDeviceCommands,
+    registerDeviceLifecycleCommands,
+    registerDevicePayCommands,
+    registerIssuerCommands,
+    registerSandboxCommands,
+    registerSupportCommands,
+    registerEmvCommands,
+    registerNetworkCommands,
+  ])
+    register(program, io);
   return program;
+}
+
+/** Runs `domicile` with `args` (without the node and script paths) and returns its exit code. */
+export async function runCli(args: readonly string[], io: CliIo = processIo()): Promise<ExitCode> {
+  try {
+    await createProgram(io).parseAsync(args, { from: 'user' });
+    return 0;
+  } catch (error) {
+    return io.fail(error);
+  }
 }

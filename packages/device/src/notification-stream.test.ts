@@ -95,4 +95,28 @@ describe('followRegionNotifications', () => {
       }),
     ).rejects.toMatchObject({ code: 'DEVICE_UNKNOWN' });
   });
+
+  it('ends with PEER_MALFORMED on an event that is not JSON or not a notification', async () => {
+    const follow = (data: string): Promise<void> =>
+      followRegionNotifications({
+        client: new RegionClient({
+          region: 'us',
+          baseUrl: 'http://us.test',
+          signer,
+          fetch: flakyStream([], [[`id: 1\ndata: ${data}\n\n`]]),
+        }),
+        after: 0,
+        signal: new AbortController().signal,
+        reconnectDelayMs: 1,
+        onNotification: () => undefined,
+      });
+    await expect(follow('{not json')).rejects.toMatchObject({
+      code: 'PEER_MALFORMED',
+      details: { peer: 'region', region: 'us', what: 'not-json' },
+    });
+    await expect(follow('{"id":1,"data":{"type":"credential.activated"}}')).rejects.toMatchObject({
+      code: 'PEER_MALFORMED',
+      details: { peer: 'region', region: 'us', what: 'schema' },
+    });
+  });
 });

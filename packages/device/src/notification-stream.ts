@@ -53,8 +53,10 @@ export async function followRegionNotifications(options: NotificationStreamOptio
     };
     const read = async (response: Response): Promise<void> => {
       if (response.body === null)
-        throw new DomicileError('INTERNAL', {
-          details: { region: client.region, reason: 'no-stream-body' },
+        throw DomicileError.peerMalformed({
+          peer: 'region',
+          region: client.region,
+          what: 'no-body',
         });
       const parser = new SseParser();
       const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
@@ -129,12 +131,9 @@ function parseNotification(data: string, region: string): api.Notification {
   try {
     value = JSON.parse(data);
   } catch (cause) {
-    throw new DomicileError('INTERNAL', {
-      details: { region, reason: 'notification-not-json' },
-      cause,
-    });
+    throw DomicileError.peerMalformed({ peer: 'region', region, what: 'not-json' }, cause);
   }
   if (!Value.Check(api.Notification, value))
-    throw new DomicileError('INTERNAL', { details: { region, reason: 'notification-schema' } });
+    throw DomicileError.peerMalformed({ peer: 'region', region, what: 'schema' }, 'notification');
   return value;
 }

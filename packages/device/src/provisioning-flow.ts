@@ -42,8 +42,9 @@ function sha256B64u(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('base64url');
 }
 
-function sessionMismatch(reason: string): DomicileError {
-  return new DomicileError('INTERNAL', { details: { reason } });
+/** The owning region's answer is well-formed but not about this card (the cause says which). */
+function mismatch(region: string, cause: 'session' | 'terms' | 'credential'): DomicileError {
+  return DomicileError.peerMalformed({ peer: 'region', region, what: 'mismatch' }, cause);
 }
 
 /**
@@ -98,8 +99,7 @@ export async function provisionCard(
   if (client.region !== owner.id)
     throw new DomicileError('REGION_NOT_OWNER', { details: { region: client.region } });
   let session = answer.session;
-  if (session.region !== owner.id || session.last4 !== last4)
-    throw sessionMismatch('session-mismatch');
+  if (session.region !== owner.id || session.last4 !== last4) throw mismatch(owner.id, 'session');
   const sessionId = session.id;
   emit({ step: 'session', region: owner.id, sessionId });
 
@@ -112,7 +112,7 @@ export async function provisionCard(
     });
   }
   const terms = eligibility.terms;
-  if (terms === undefined) throw sessionMismatch('terms-missing');
+  if (terms === undefined) throw mismatch(owner.id, 'terms');
   // Accept exactly the text shown: the hash the region sent must be the hash of that text.
   if (sha256B64u(terms.text) !== terms.hash) throw new DomicileError('TERMS_MISMATCH');
   const accepted = await hooks.acceptTerms(terms, { region: owner.id, last4 });
@@ -145,7 +145,7 @@ export async function provisionCard(
     credential.last4 !== last4 ||
     credential.network !== network
   )
-    throw sessionMismatch('credential-mismatch');
+    throw mismatch(owner.id, 'credential');
   const applet = await ctx.secureElement.installCredential(
     tokenized.provisioningData,
     directoryKey(ctx.directory, owner.id, 'signing'),

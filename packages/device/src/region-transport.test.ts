@@ -31,6 +31,24 @@ function transport(answers: (Response | Error)[], seen: Seen[] = []): RegionTran
   });
 }
 
+const SECRET = '4111111111111111';
+const hits = new Map<string, number>();
+
+/** A real server on loopback that answers garbage, each path its own kind, echoing a card number. */
+async function garbageRegion(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = createServer((req, res) => {
+    const path = req.url ?? '';
+    hits.set(path, (hits.get(path) ?? 0) + 1);
+    if (path === '/wrong-shape') res.writeHead(200).end(JSON.stringify({ value: SECRET }));
+    else res.writeHead(path === '/teapot' ? 418 : 200).end(`<html>${SECRET}</html>`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
 const ok = (body: unknown): Response => new Response(JSON.stringify(body), { status: 200 });
 const Schema = Type.Object({ value: Type.Integer() });
 
@@ -77,16 +95,27 @@ describe('RegionTransport', () => {
     });
   });
 
-  it('says INTERNAL for an answer that is not JSON or not the schema', async () => {
-    await expect(
-      transport([new Response('<html>', { status: 200 })]).json(
-        { method: 'GET', path: '/v1/x' },
-        Schema,
-      ),
-    ).rejects.toMatchObject({ code: 'INTERNAL' });
-    await expect(
-      transport([ok({ value: 'one' })]).json({ method: 'GET', path: '/v1/x' }, Schema),
-    ).rejects.toMatchObject({ code: 'INTERNAL' });
+  it('says PEER_MALFORMED for an answer that is not JSON, not the schema or no Domicile error', async () => {
+    const { url, close } = await garbageRegion();
+    try {
+      const real = new RegionTransport({ region: 'us', baseUrl: url, retry: { attempts: 3 } });
+      const get = (path: string): Promise<unknown> =>
+        real.json({ method: 'GET', path, authenticated: false }, Schema).catch((e: unknown) => e);
+      const answers = [await get('/html'), await get('/wrong-shape'), await get('/teapot')];
+      expect(answers).toMatchObject([
+        { code: 'PEER_MALFORMED', details: { peer: 'region', region: 'us', what: 'not-json' } },
+        { code: 'PEER_MALFORMED', details: { peer: 'region', region: 'us', what: 'schema' } },
+        {
+          code: 'PEER_MALFORMED',
+          details: { peer: 'region', region: 'us', what: 'error-body', status: 418 },
+        },
+      ]);
+      // A malformed answer is not retried, and nothing the peer said reaches the error.
+      expect(hits.get('/teapot')).toBe(1);
+      for (const answer of answers) expect(JSON.stringify(answer)).not.toContain(SECRET);
+    } finally {
+      await close();
+    }
   });
 
   it('sends GETs without an Idempotency-Key', async () => {

@@ -90,17 +90,17 @@ export class RegionTransport {
       try {
         body = JSON.parse(await response.text());
       } catch (cause) {
-        throw new DomicileError('INTERNAL', {
-          details: { region: this.region, reason: 'response-not-json' },
+        throw DomicileError.peerMalformed(
+          { peer: 'region', region: this.region, what: 'not-json' },
           cause,
-        });
+        );
       }
       if (!Value.Check(schema, body)) {
         const first = Value.Errors(schema, body).First();
-        throw new DomicileError('INTERNAL', {
-          details: { region: this.region, reason: 'response-schema' },
-          cause: first === undefined ? undefined : `${first.path}: ${first.message}`,
-        });
+        throw DomicileError.peerMalformed(
+          { peer: 'region', region: this.region, what: 'schema' },
+          first === undefined ? undefined : `${first.path}: ${first.message}`,
+        );
       }
       return body;
     });
@@ -166,11 +166,15 @@ export class RegionTransport {
         if (request.stream === true) link.clearDeadline();
         return { done: true, value: await read(response) };
       }
-      const error = DomicileError.fromBody(await response.json().catch(() => undefined));
-      // A gateway's or proxy's refusal carries no Domicile body: say unavailable, not internal.
+      const error = DomicileError.fromBody(await response.json().catch(() => undefined), {
+        peer: 'region',
+        region: this.region,
+        status: response.status,
+      });
+      // A gateway's or proxy's refusal carries no Domicile body: say unavailable, not malformed.
       const bare =
         (GATEWAY_STATUSES.has(response.status) || response.status === 429) &&
-        error.code === 'INTERNAL';
+        error.code === 'PEER_MALFORMED';
       const failure = bare
         ? new DomicileError('SERVICE_UNAVAILABLE', {
             details: { region: this.region, status: response.status },

@@ -151,8 +151,20 @@ describe('Wallet', () => {
     const wallet = await fx.newWallet();
     fx.regions.us.artHashEncoding = 'hex';
     await expect(wallet.addCard(CARDS.usGreen, fx.hooks())).rejects.toMatchObject({
-      code: 'INTERNAL',
+      code: 'PEER_MALFORMED',
+      details: { peer: 'region', region: 'us', what: 'schema' },
     });
+  });
+
+  it('refuses a session opened for another card, before sending any card details', async () => {
+    const wallet = await fx.newWallet();
+    fx.regions.us.tamper.session = (view) => ({ ...view, last4: '9999' });
+    await expect(wallet.addCard(CARDS.usGreen, fx.hooks())).rejects.toMatchObject({
+      code: 'PEER_MALFORMED',
+      details: { peer: 'region', region: 'us', what: 'mismatch' },
+    });
+    expect(fx.network.log.some((r) => r.url.endsWith('/card'))).toBe(false);
+    expect(fx.network.log.some((r) => r.url.endsWith('/v1/provisioning'))).toBe(true);
   });
 
   it('refuses card art whose hash is not the announced one', async () => {

@@ -12,7 +12,8 @@ export interface SendAuthorizationOptions {
 /**
  * What a merchant's acquirer does with an authorization request: sends it to the card network's
  * router and reads the answer. A decline is an answer (`approved: false`); an error (unknown
- * token range, unreachable region, malformed request) is thrown as its DomicileError.
+ * token range, unreachable region, malformed request) is thrown as its DomicileError; an answer
+ * that is neither is `PEER_MALFORMED`.
  */
 export async function sendAuthorization(
   options: SendAuthorizationOptions,
@@ -37,14 +38,14 @@ export async function sendAuthorization(
       cause,
     });
   }
-  if (status !== 200) throw DomicileError.fromBody(body);
+  if (status !== 200) throw DomicileError.fromBody(body, { peer: 'network-router', status });
   const answer = body as Partial<api.AuthorizationResponse> | null;
   if (
     typeof answer?.approved !== 'boolean' ||
     typeof answer.reason !== 'string' ||
     typeof answer.authorizationId !== 'string'
   ) {
-    throw new DomicileError('INTERNAL', { details: { reason: 'response-schema' } });
+    throw DomicileError.peerMalformed({ peer: 'network-router', what: 'schema' });
   }
   return answer as api.AuthorizationResponse;
 }

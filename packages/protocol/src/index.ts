@@ -66,6 +66,7 @@ export {
 } from './jose/index.js';
 export {
   DomicileError,
+  authenticateChallengeOf,
   ERROR_CODES,
   isDomicileError,
   isErrorCode,
@@ -74,6 +75,9 @@ export {
   type ErrorBody,
   type ErrorCode,
   type ErrorDetails,
+  type PeerKind,
+  type PeerMalformation,
+  type PeerMalformedDetails,
 } from './errors/index.js';
 export {
   CVN18_TAGS,

@@ -5,7 +5,7 @@ import { sql, type Kysely } from 'kysely';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Housekeeping } from './housekeeping.js';
-import type { Database } from './storage/database.js';
+import type { Database, SingleUseKind } from './storage/index.js';
 import { PURGE_BATCH_ROWS } from './storage/expired-rows.js';
 import { openDatabase } from './storage/index.js';
 import * as f from './storage/storage.fixtures.js';
@@ -38,11 +38,12 @@ function capturingLogger(): { logger: pino.Logger; lines: Record<string, unknown
   return { logger, lines };
 }
 
-const count = async (table: 'dpop_jtis' | 'network_jtis'): Promise<number> =>
+const count = async (kind: SingleUseKind): Promise<number> =>
   Number(
     (
       await db
-        .selectFrom(table)
+        .selectFrom('single_use_ids')
+        .where('kind', '=', kind)
         .select((eb) => eb.fn.countAll().as('n'))
         .executeTakeFirstOrThrow()
     ).n,
@@ -53,47 +54,53 @@ describe('Housekeeping', () => {
     // Two and a half batches of expired DPoP jtis, each at an instant of its own.
     const backlog = Math.floor(PURGE_BATCH_ROWS * 2.5);
     const expired = Array.from({ length: backlog }, (_, i) =>
-      f.dpopJti({ expires_at: past(60_000 + i) }),
+      f.singleUseId({ kind: 'dpop', expires_at: past(60_000 + i) }),
     );
     for (let i = 0; i < expired.length; i += 100)
       await db
-        .insertInto('dpop_jtis')
+        .insertInto('single_use_ids')
         .values(expired.slice(i, i + 100))
         .execute();
     await db
-      .insertInto('dpop_jtis')
-      .values(f.dpopJti({ expires_at: FUTURE }))
+      .insertInto('single_use_ids')
+      .values(f.singleUseId({ kind: 'dpop', expires_at: FUTURE }))
       .execute();
     await db
-      .insertInto('network_jtis')
-      .values([f.networkJti({ expires_at: past(1) }), f.networkJti({ expires_at: FUTURE })])
+      .insertInto('single_use_ids')
+      .values([
+        f.singleUseId({ kind: 'network', expires_at: past(1) }),
+        f.singleUseId({ kind: 'network', expires_at: FUTURE }),
+        f.singleUseId({ kind: 'region', expires_at: past(1) }),
+        f.singleUseId({ kind: 'region', expires_at: FUTURE }),
+      ])
       .execute();
 
     const { logger, lines } = capturingLogger();
     const worker = new Housekeeping({ db, logger, now: () => NOW, intervalMs: 3_600_000 });
     worker.start();
     // The loop's own interval is an hour: only the full batches' rests bring the next runs.
-    await vi.waitFor(async () => expect(await count('dpop_jtis')).toBe(1));
+    await vi.waitFor(async () => expect(await count('dpop')).toBe(1));
     await worker.stop();
-    expect(await count('network_jtis')).toBe(1);
+    expect(await count('network')).toBe(1);
+    expect(await count('region')).toBe(1);
     expect(lines.filter((l) => Number(l.level) >= 40)).toEqual([]);
   });
 
   it('logs a failing task and still runs the others', async () => {
-    await sql`drop table assertion_jtis`.execute(db);
+    await sql`drop table provisioning_sessions`.execute(db);
     await db
-      .insertInto('network_jtis')
-      .values(f.networkJti({ expires_at: past(1) }))
+      .insertInto('single_use_ids')
+      .values(f.singleUseId({ kind: 'network', expires_at: past(1) }))
       .execute();
     const { logger, lines } = capturingLogger();
     const worker = new Housekeeping({ db, logger, now: () => NOW, intervalMs: 3_600_000 });
     worker.start();
-    await vi.waitFor(async () => expect(await count('network_jtis')).toBe(0));
+    await vi.waitFor(async () => expect(await count('network')).toBe(0));
     await worker.stop();
     expect(lines).toContainEqual(
       expect.objectContaining({
         level: 40,
-        task: 'assertion jtis',
+        task: 'abandoned sessions',
         msg: 'housekeeping task failed',
       }),
     );

@@ -18,16 +18,14 @@ const REST_PER_BUSY = 4;
 type Task = (db: Kysely<Database>, now: Date) => Promise<PurgedBatch>;
 
 const TASKS: readonly (readonly [string, Task])[] = [
-  ['dpop jtis', (db, now) => purgeExpiredBatch(db, 'dpop_jtis', now)],
-  ['assertion jtis', (db, now) => purgeExpiredBatch(db, 'assertion_jtis', now)],
-  ['network jtis', (db, now) => purgeExpiredBatch(db, 'network_jtis', now)],
-  ['issuer api jtis', (db, now) => purgeExpiredBatch(db, 'issuer_api_jtis', now)],
+  ['single-use ids', (db, now) => purgeExpiredBatch(db, 'single_use_ids', now)],
   ['abandoned sessions', sweepExpiredSessions],
 ];
 
 /**
- * The region's periodic clean-up: single-use ids (DPoP proofs, assertions, network and issuer
- * requests) once they could no longer pass their time checks, and the vault records of sessions
+ * The region's periodic clean-up: single-use ids (of DPoP proofs, network, issuer and region
+ * requests, redirect assertions) once their requests could no longer pass their time checks
+ * anyway (`request-auth/freshness.ts`), and the vault records of sessions
  * abandoned before tokenization. A run is one batch of each task, one task after another; a
  * failing task is logged and does not stop the rest.
  */

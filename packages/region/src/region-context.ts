@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Directory, RegionEntry } from '@domicile/protocol';
 import type { IdempotencyStore } from './idempotency/index.js';
 import type { IssuerGateway } from './issuer/index.js';
-import type { TrustedIssuers } from './issuer-api/index.js';
+import type { TrustedIssuers } from './request-auth/index.js';
 import type { RegionKeySet } from './keys/index.js';
 import type { RegionOutboxWorker } from './lost-device/index.js';
 import type { NotificationHub } from './notifications/notification-hub.js';

@@ -8,7 +8,7 @@ import { buildRegionApp } from './http/region-app.js';
 import { IdempotencyStore } from './idempotency/index.js';
 import { HttpIssuerGateway, SandboxIssuer, type IssuerGateway } from './issuer/index.js';
 import { Housekeeping } from './housekeeping.js';
-import { TrustedIssuers } from './issuer-api/index.js';
+import { TrustedIssuers } from './request-auth/index.js';
 import { createRegionLogger } from './logging/index.js';
 import { RegionOutboxWorker } from './lost-device/index.js';
 import { NodeLease } from './nodes/index.js';

@@ -5,9 +5,10 @@ import {
   readRegionsConfig,
   signDeploymentDirectory,
 } from '../deployment/deployment-files.js';
+import type { CliIo } from '../io/index.js';
 
 /** `domicile keys …` and `domicile directory …`: the directory authority's tools. */
-export function registerAuthorityCommands(program: Command): void {
+export function registerAuthorityCommands(program: Command, io: CliIo): void {
   program
     .command('keys')
     .description('key management for the directory authority and the regions')
@@ -20,8 +21,8 @@ export function registerAuthorityCommands(program: Command): void {
     .action(async (opts: { config: string; out: string }) => {
       const config = await readRegionsConfig(opts.config);
       await generateKeys(opts.out, config);
-      process.stdout.write(
-        `keys for authority and ${config.regions.map((r) => r.id).join(', ')} written to ${opts.out}/keys\n`,
+      io.out(
+        `keys for authority and ${config.regions.map((r) => r.id).join(', ')} written to ${opts.out}/keys`,
       );
     });
 
@@ -42,8 +43,6 @@ export function registerAuthorityCommands(program: Command): void {
         config,
         opts.serial === undefined ? {} : { serial: Number(opts.serial) },
       );
-      process.stdout.write(
-        `directory of ${config.regions.length} regions signed: ${paths.directory(opts.dir)}\n`,
-      );
+      io.out(`directory of ${config.regions.length} regions signed: ${paths.directory(opts.dir)}`);
     });
 }

@@ -1,13 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CARDS,
   makeWalletFixture,
   type WalletFixture,
 } from '../../../device/src/test-support/wallet-fixture.js';
-import { registerDeviceCommands, type DeviceCommandIo } from './device-commands.js';
+import { createProgram } from '../program.js';
+import { memoryIo } from '../io/index.js';
 
 let fx: WalletFixture;
 let lines: string[];
@@ -25,20 +25,18 @@ afterEach(async () => {
 });
 
 async function run(...args: string[]): Promise<string[]> {
-  const before = lines.length;
-  const program = new Command()
-    .exitOverride()
-    .configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  const io: Partial<DeviceCommandIo> = {
-    out: (l) => lines.push(l),
+  const { io, stdout } = memoryIo({
     env,
     readStdin: () => Promise.resolve(stdin),
-    prompt: undefined,
-    runtime: fx.runtime,
-  };
-  registerDeviceCommands(program, io);
-  await program.parseAsync(['node', 'domicile', 'device', ...args]);
-  return lines.slice(before);
+    fetch: fx.runtime.fetch ?? fetch,
+    wallet: fx.runtime,
+  });
+  try {
+    await createProgram(io).parseAsync(['device', ...args], { from: 'user' });
+  } finally {
+    lines.push(...stdout());
+  }
+  return stdout();
 }
 
 async function setUp(): Promise<string> {

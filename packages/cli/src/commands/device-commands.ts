@@ -6,46 +6,10 @@ import {
   sandboxIdvHooks,
   type AddCardHooks,
   type AppletView,
-  type WalletRuntimeOptions,
 } from '@domicile/device';
 import { DomicileError, isPublicP256Jwk, type PublicJwk, definedProps } from '@domicile/protocol';
+import { UsageError, type CliIo } from '../io/index.js';
 import { openWallet, passphraseOf, withWalletOptions, type WalletOpts } from './wallet-options.js';
-
-/** What the device commands need from the process; tests replace any part. */
-export interface DeviceCommandIo {
-  readonly out: (line: string) => void;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly readStdin: () => Promise<string>;
-  /** Asks the user a question; undefined when there is no terminal to ask on. */
-  readonly prompt: ((question: string) => Promise<string>) | undefined;
-  readonly runtime: WalletRuntimeOptions;
-}
-
-async function defaultPrompt(question: string): Promise<string> {
-  const { createInterface } = await import('node:readline/promises');
-  // Questions go to stderr, so that stdout stays machine-readable.
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return await rl.question(question);
-  } finally {
-    rl.close();
-  }
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream)
-    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-const DEFAULT_IO: DeviceCommandIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  env: process.env,
-  readStdin: () => readAll(process.stdin),
-  prompt: process.stdin.isTTY ? defaultPrompt : undefined,
-  runtime: {},
-};
 
 function invalid(field: string, reason?: string): DomicileError {
   return new DomicileError('VALIDATION_FAILED', {
@@ -53,10 +17,10 @@ function invalid(field: string, reason?: string): DomicileError {
   });
 }
 
-async function readJsonFile(path: string, field: string, io: DeviceCommandIo): Promise<unknown> {
+async function readJsonFile(path: string, field: string, io: CliIo): Promise<unknown> {
   let text: string;
   try {
-    text = path === '-' ? await io.readStdin() : await readFile(path, 'utf8');
+    text = path === '-' ? await io.parts.readStdin() : await readFile(path, 'utf8');
   } catch (cause) {
     throw new DomicileError('VALIDATION_FAILED', {
       details: { field, reason: 'unreadable' },
@@ -101,14 +65,11 @@ function cardLine(c: AppletView): string {
 
 function addCardHooks(
   opts: { acceptTerms?: boolean; otp?: string; sandboxOtp?: boolean; json?: boolean },
-  io: DeviceCommandIo,
+  io: CliIo,
   interactive: boolean,
 ): AddCardHooks {
-  const ask = interactive ? io.prompt : undefined;
-  const sandbox =
-    opts.sandboxOtp === true
-      ? sandboxIdvHooks(definedProps({ fetch: io.runtime.fetch }))
-      : undefined;
+  const ask = interactive ? io.parts.prompt : undefined;
+  const sandbox = opts.sandboxOtp === true ? sandboxIdvHooks({ fetch: io.parts.fetch }) : undefined;
   return {
     async acceptTerms(terms) {
       if (opts.acceptTerms === true) return true;
@@ -140,20 +101,16 @@ function addCardHooks(
       return ask(`Code sent by ${context.method.kind} to ${context.method.target}: `);
     },
     onStep: (event) => {
-      io.out(opts.json === true ? JSON.stringify(event) : describeStep(event));
+      io.print(opts, event, describeStep);
     },
   };
 }
 
 /**
  * Adds `device create|register|add-card|cards|notifications` to the CLI. Every failure is a
- * DomicileError for `main` to print as `error CODE: message`; card numbers only ever appear masked.
+ * DomicileError for `runCli` to print as `error CODE: message`; card numbers only ever appear masked.
  */
-export function registerDeviceCommands(
-  program: Command,
-  ioOverrides: Partial<DeviceCommandIo> = {},
-): Command {
-  const io: DeviceCommandIo = { ...DEFAULT_IO, ...ioOverrides };
+export function registerDeviceCommands(program: Command, io: CliIo): Command {
   const device = program
     .command('device')
     .description('a wallet device: secure element, cards, push notifications');
@@ -171,11 +128,11 @@ export function registerDeviceCommands(
         );
         const wallet = await Wallet.create({
           path: opts.wallet,
-          passphrase: await passphraseOf(opts, io.env),
+          passphrase: await passphraseOf(opts, io),
           authorityKey,
           bootstrapUrl: opts.bootstrap,
           homeRegion: opts.home,
-          ...io.runtime,
+          ...io.walletRuntime,
         });
         const info = {
           wallet: wallet.path,
@@ -184,10 +141,11 @@ export function registerDeviceCommands(
           directorySerial: wallet.directory.document.serial,
           regions: wallet.directory.regions.map((r) => r.id),
         };
-        io.out(
-          opts.json === true
-            ? JSON.stringify(info)
-            : `wallet ${info.wallet} created: home ${info.homeRegion}, device ${info.deviceJkt}, directory #${info.directorySerial} (${info.regions.join(', ')})`,
+        io.print(
+          opts,
+          info,
+          (i) =>
+            `wallet ${i.wallet} created: home ${i.homeRegion}, device ${i.deviceJkt}, directory #${i.directorySerial} (${i.regions.join(', ')})`,
         );
       },
     );
@@ -199,16 +157,16 @@ export function registerDeviceCommands(
     .requiredOption('--email <email>', 'your e-mail address')
     .option('--model <model>', 'device model')
     .action(async (opts: WalletOpts & { name: string; email: string; model?: string }) => {
-      const wallet = await openWallet(opts, io.env, io.runtime);
+      const wallet = await openWallet(opts, io);
       const account = await wallet.register({
         name: opts.name,
         email: opts.email,
         ...definedProps({ model: opts.model }),
       });
-      io.out(
-        opts.json === true
-          ? JSON.stringify(account)
-          : `registered in ${account.region}: account ${account.accountId}, device ${account.deviceId}`,
+      io.print(
+        opts,
+        account,
+        (a) => `registered in ${a.region}: account ${a.accountId}, device ${a.deviceId}`,
       );
     });
 
@@ -246,23 +204,25 @@ export function registerDeviceCommands(
         },
       ) => {
         const card = cardOf(await readJsonFile(opts.card, 'card', io));
-        const wallet = await openWallet(opts, io.env, io.runtime);
+        const wallet = await openWallet(opts, io);
         const timeout = Number(opts.timeout);
-        if (!Number.isFinite(timeout) || timeout <= 0) throw invalid('timeout');
+        if (!Number.isFinite(timeout) || timeout <= 0)
+          throw new UsageError('VALIDATION_FAILED', {
+            option: '--timeout',
+            reason: 'expected a number of seconds above 0',
+          });
         const result = await wallet.addCard(card, addCardHooks(opts, io, opts.card !== '-'), {
           activationTimeoutMs: timeout * 1000,
         });
-        io.out(opts.json === true ? JSON.stringify(result) : cardLine(result));
+        io.print(opts, result, cardLine);
       },
     );
 
   withWalletOptions(
     device.command('cards').description('list the cards in the secure element'),
   ).action(async (opts: WalletOpts) => {
-    const cards = (await openWallet(opts, io.env, io.runtime)).cards();
-    if (opts.json === true) io.out(JSON.stringify(cards));
-    else if (cards.length === 0) io.out('no cards');
-    else for (const c of cards) io.out(cardLine(c));
+    const cards = (await openWallet(opts, io)).cards();
+    io.print(opts, cards, (list) => (list.length === 0 ? 'no cards' : list.map(cardLine)));
   });
 
   withWalletOptions(
@@ -272,16 +232,17 @@ export function registerDeviceCommands(
   )
     .option('--follow', 'keep following the streams until interrupted')
     .action(async (opts: WalletOpts & { follow?: boolean }) => {
-      const wallet = await openWallet(opts, io.env, io.runtime);
+      const wallet = await openWallet(opts, io);
       const print = (h: {
         region: string;
         notification: { id: number; data: { type: string; tokenRef: string } };
         outcome: string;
       }): void => {
-        io.out(
-          opts.json === true
-            ? JSON.stringify(h)
-            : `${h.region} #${h.notification.id} ${h.notification.data.type} ${h.notification.data.tokenRef}: ${h.outcome}`,
+        io.print(
+          opts,
+          h,
+          (n) =>
+            `${n.region} #${n.notification.id} ${n.notification.data.type} ${n.notification.data.tokenRef}: ${n.outcome}`,
         );
       };
       if (opts.follow !== true) {
@@ -290,8 +251,7 @@ export function registerDeviceCommands(
         return;
       }
       const stop = new AbortController();
-      const onSignal = (): void => stop.abort();
-      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+      const stopListening = io.parts.onInterrupt(() => stop.abort());
       try {
         await wallet.followNotifications({
           signal: stop.signal,
@@ -299,7 +259,7 @@ export function registerDeviceCommands(
           onStep: (e) => opts.json === true || io.out(describeStep(e)),
         });
       } finally {
-        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+        stopListening();
       }
     });
   return device;

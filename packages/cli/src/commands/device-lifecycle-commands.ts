@@ -1,19 +1,13 @@
 import type { Command } from 'commander';
 import type { AppletView } from '@domicile/device';
 import { DomicileError, definedProps } from '@domicile/protocol';
-import type { DeviceCommandIo } from './device-commands.js';
+import type { CliIo } from '../io/index.js';
 import { openWallet, withWalletOptions, type WalletOpts } from './wallet-options.js';
 
 interface LifecycleOpts extends WalletOpts {
   card: string;
   reason?: string;
 }
-
-const DEFAULT_IO: Pick<DeviceCommandIo, 'out' | 'env' | 'runtime'> = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  env: process.env,
-  runtime: {},
-};
 
 const DESCRIPTIONS = {
   suspend: 'suspend a card: payments with it are declined until it is resumed',
@@ -40,11 +34,7 @@ export function findCard(cards: readonly AppletView[], card: string): AppletView
 }
 
 /** Adds `device suspend|resume|delete --card <last4|tokenRef>` to the CLI's `device` command. */
-export function registerDeviceLifecycleCommands(
-  program: Command,
-  ioOverrides: Partial<DeviceCommandIo> = {},
-): Command {
-  const io = { ...DEFAULT_IO, ...ioOverrides };
+export function registerDeviceLifecycleCommands(program: Command, io: CliIo): Command {
   const device = program.commands.find((c) => c.name() === 'device') ?? program.command('device');
   for (const action of ['suspend', 'resume', 'delete'] as const) {
     withWalletOptions(device.command(action).description(DESCRIPTIONS[action]))
@@ -54,7 +44,7 @@ export function registerDeviceLifecycleCommands(
       )
       .option('--reason <code>', 'why, as a short code (default user_request)')
       .action(async (opts: LifecycleOpts) => {
-        const wallet = await openWallet(opts, io.env, io.runtime);
+        const wallet = await openWallet(opts, io);
         const card = findCard(wallet.cards(), opts.card);
         const options = definedProps({ reason: opts.reason });
         const result =
@@ -63,10 +53,11 @@ export function registerDeviceLifecycleCommands(
             : action === 'resume'
               ? await wallet.resumeCard(card.tokenRef, options)
               : await wallet.deleteCard(card.tokenRef, options);
-        io.out(
-          opts.json === true
-            ? JSON.stringify(result)
-            : `${result.region} ${result.network} •••• ${result.last4} (token •••• ${result.tokenLast4}): ${result.state}`,
+        io.print(
+          opts,
+          result,
+          (r) =>
+            `${r.region} ${r.network} •••• ${r.last4} (token •••• ${r.tokenLast4}): ${r.state}`,
         );
       });
   }

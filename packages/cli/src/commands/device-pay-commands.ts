@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { sendAuthorization } from '@domicile/network';
 import { currencyOf, formatAmount, parseAmount, type api, definedProps } from '@domicile/protocol';
-import type { DeviceCommandIo } from './device-commands.js';
+import type { CliIo } from '../io/index.js';
 import { openWallet, withWalletOptions, type WalletOpts } from './wallet-options.js';
 import { decisionLine } from './network-commands.js';
 
@@ -18,12 +18,6 @@ interface PayOpts extends WalletOpts {
   send?: string;
 }
 
-const DEFAULT_IO: Pick<DeviceCommandIo, 'out' | 'env' | 'runtime'> = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  env: process.env,
-  runtime: {},
-};
-
 function transactionLine(t: api.TransactionView): string {
   const verdict = t.approved ? 'approved' : `declined (${t.reason})`;
   return `${t.createdAt}  ${t.region.padEnd(4)} •••• ${t.last4} (token •••• ${t.tokenLast4})  ${formatAmount(t.amount.minor, t.amount.currency).padStart(14)}  ${t.merchant.name} [${t.channel}]  ${verdict}`;
@@ -34,11 +28,7 @@ function transactionLine(t: api.TransactionView): string {
  * authorization request a merchant's acquirer sends (it holds the token number, never the card
  * number), or with `--send` sends it to a network router and prints the decision.
  */
-export function registerDevicePayCommands(
-  program: Command,
-  ioOverrides: Partial<DeviceCommandIo> = {},
-): Command {
-  const io = { ...DEFAULT_IO, ...ioOverrides };
+export function registerDevicePayCommands(program: Command, io: CliIo): Command {
   const device = program.commands.find((c) => c.name() === 'device') ?? program.command('device');
 
   withWalletOptions(
@@ -69,7 +59,7 @@ export function registerDevicePayCommands(
       'send the request to this network router, as the acquirer would, and print the decision',
     )
     .action(async (opts: PayOpts) => {
-      const wallet = await openWallet(opts, io.env, io.runtime);
+      const wallet = await openWallet(opts, io);
       const currency = currencyOf(opts.currency);
       const request = await wallet.pay({
         card: opts.card,
@@ -81,17 +71,16 @@ export function registerDevicePayCommands(
         ...definedProps({ date: opts.date, unpredictableNumber: opts.un }),
       });
       if (opts.send === undefined) {
-        io.out(JSON.stringify(request, null, opts.json === true ? undefined : 2));
+        // For people too the request is JSON: the acquirer's message, indented.
+        io.print(opts, request, (r) => JSON.stringify(r, null, 2));
         return;
       }
       const answer = await sendAuthorization({
         routerUrl: opts.send,
         request,
-        ...definedProps({ fetch: io.runtime.fetch }),
+        fetch: io.parts.fetch,
       });
-      io.out(
-        opts.json === true ? JSON.stringify(answer) : decisionLine(answer, request.merchant.name),
-      );
+      io.print(opts, answer, (a) => decisionLine(a, request.merchant.name));
     });
 
   withWalletOptions(
@@ -103,11 +92,11 @@ export function registerDevicePayCommands(
   )
     .option('--region <id>', 'only this region')
     .action(async (opts: WalletOpts & { region?: string }) => {
-      const wallet = await openWallet(opts, io.env, io.runtime);
+      const wallet = await openWallet(opts, io);
       const transactions = await wallet.transactions(opts.region);
-      if (opts.json === true) io.out(JSON.stringify(transactions));
-      else if (transactions.length === 0) io.out('no transactions');
-      else for (const t of transactions) io.out(transactionLine(t));
+      io.print(opts, transactions, (list) =>
+        list.length === 0 ? 'no transactions' : list.map(transactionLine),
+      );
     });
   return device;
 }

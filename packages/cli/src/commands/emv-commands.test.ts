@@ -1,6 +1,6 @@
-import { Command } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { registerEmvCommands } from './emv-commands.js';
+import { describe, expect, it } from 'vitest';
+import { memoryIo } from '../io/index.js';
+import { createProgram } from '../program.js';
 
 // Visa CVN 18 vector from knovichikhin/pyemv tests/test_cvn_hsm.py test_visa_cvn18.
 const KEY_FLAGS = [
@@ -19,20 +19,12 @@ const DATA =
   '9F02=000000004000,9F03=000000000000,9F1A=0124,95=8000048000,5F2A=0124,9A=191105,9C=01,9F37=52BF4585,82=1800,9F10=06011203A0B800';
 
 async function run(args: readonly string[]): Promise<string> {
-  const program = new Command().exitOverride();
-  registerEmvCommands(program);
-  let out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  await program.parseAsync(args, { from: 'user' });
-  return out;
+  const { io, stdout } = memoryIo();
+  await createProgram(io).parseAsync(args, { from: 'user' });
+  return stdout()
+    .map((line) => `${line}\n`)
+    .join('');
 }
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 describe('domicile emv', () => {
   it('prints the ARQC of a published vector', async () => {

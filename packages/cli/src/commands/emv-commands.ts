@@ -1,5 +1,6 @@
 import { DomicileError, arpc, arqc, hexToBytes, toCvn18Data } from '@domicile/protocol';
 import type { Command } from 'commander';
+import type { CliIo } from '../io/index.js';
 
 /** Flags shared by `emv arqc` and `emv arpc`: what derives the session key. */
 interface KeyFlags {
@@ -60,8 +61,8 @@ export function parseTagList(text: string): Record<string, Buffer> {
   return tags;
 }
 
-function print(bytes: Uint8Array): void {
-  process.stdout.write(`${Buffer.from(bytes).toString('hex').toUpperCase()}\n`);
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex').toUpperCase();
 }
 
 function keyOptions(command: Command): Command {
@@ -78,7 +79,7 @@ function keyOptions(command: Command): Command {
  * A1.4.1 Option A and A1.3.1 common session key) or its issuer response (ARPC method 2, 8.2.2),
  * printed as uppercase hex. Invalid input throws a `VALIDATION_FAILED` DomicileError naming the field.
  */
-export function registerEmvCommands(program: Command): void {
+export function registerEmvCommands(program: Command, io: CliIo): void {
   const emv = program
     .command('emv')
     .description('EMV application cryptograms (test and diagnostics)');
@@ -89,7 +90,7 @@ export function registerEmvCommands(program: Command): void {
       'TAG=HEX,... for 9F02 9F03 9F1A 95 5F2A 9A 9C 9F37 82 9F10 (9F36 optional)',
     )
     .action((flags: ArqcFlags) => {
-      print(arqc({ ...keyInputs(flags), data: toCvn18Data(parseTagList(flags.data)) }));
+      io.out(hex(arqc({ ...keyInputs(flags), data: toCvn18Data(parseTagList(flags.data)) })));
     });
 
   keyOptions(
@@ -99,15 +100,17 @@ export function registerEmvCommands(program: Command): void {
     .requiredOption('--csu <hex>', 'card status update, 4 bytes')
     .option('--pad <hex>', 'proprietary authentication data, 0 to 8 bytes')
     .action((flags: ArpcFlags) => {
-      print(
-        arpc({
-          ...keyInputs(flags),
-          arqc: hexToBytes('arqc', flags.arqc, 8),
-          csu: hexToBytes('csu', flags.csu, 4),
-          ...(flags.pad === undefined
-            ? {}
-            : { proprietaryAuthData: hexToBytes('pad', flags.pad, 0, 8) }),
-        }),
+      io.out(
+        hex(
+          arpc({
+            ...keyInputs(flags),
+            arqc: hexToBytes('arqc', flags.arqc, 8),
+            csu: hexToBytes('csu', flags.csu, 4),
+            ...(flags.pad === undefined
+              ? {}
+              : { proprietaryAuthData: hexToBytes('pad', flags.pad, 0, 8) }),
+          }),
+        ),
       );
     });
 }

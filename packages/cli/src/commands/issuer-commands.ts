@@ -1,13 +1,8 @@
 import type { Command } from 'commander';
-import { DomicileError, definedProps } from '@domicile/protocol';
+import { IssuerApiClient } from '@domicile/clients';
+import { DomicileError } from '@domicile/protocol';
 import { readSandboxIssuerKey } from '../deployment/sandbox-issuers.js';
-import { IssuerApiClient } from '../issuer/index.js';
-
-/** What the issuer commands need from the process; tests replace any part. */
-export interface IssuerCommandIo {
-  readonly out: (line: string) => void;
-  readonly fetch?: typeof fetch;
-}
+import type { CliIo } from '../io/index.js';
 
 interface IssuerOpts {
   keyFile: string;
@@ -15,8 +10,6 @@ interface IssuerOpts {
   region?: string;
   json?: boolean;
 }
-
-const DEFAULT_IO: IssuerCommandIo = { out: (line) => process.stdout.write(`${line}\n`) };
 
 function withIssuerOptions(cmd: Command): Command {
   return cmd
@@ -29,14 +22,14 @@ function withIssuerOptions(cmd: Command): Command {
     .option('--json', 'print JSON');
 }
 
-async function clientOf(opts: IssuerOpts, io: IssuerCommandIo): Promise<IssuerApiClient> {
+async function clientOf(opts: IssuerOpts, io: CliIo): Promise<IssuerApiClient> {
   const key = await readSandboxIssuerKey(opts.keyFile);
   return new IssuerApiClient({
     issuerId: key.issuerId,
     key: key.privateJwk,
     baseUrl: opts.url,
     region: opts.region ?? key.region,
-    ...definedProps({ fetch: io.fetch }),
+    fetch: io.parts.fetch,
   });
 }
 
@@ -44,11 +37,7 @@ async function clientOf(opts: IssuerOpts, io: IssuerCommandIo): Promise<IssuerAp
  * Adds `issuer suspend|resume|delete|art` to the CLI: an issuer acting through a region's issuer
  * API with its own key (never a device's), on tokens of its own products.
  */
-export function registerIssuerCommands(
-  program: Command,
-  ioOverrides: Partial<IssuerCommandIo> = {},
-): Command {
-  const io: IssuerCommandIo = { ...DEFAULT_IO, ...ioOverrides };
+export function registerIssuerCommands(program: Command, io: CliIo): Command {
   const issuer = program
     .command('issuer')
     .description("an issuer acting on its tokens through a region's issuer API");
@@ -66,10 +55,11 @@ export function registerIssuerCommands(
         const { credential, changed } = await (
           await clientOf(opts, io)
         ).changeState(opts.token, action, opts.reason);
-        io.out(
-          opts.json === true
-            ? JSON.stringify({ credential, changed })
-            : `${credential.region} ${credential.productId} •••• ${credential.last4} (token ${credential.tokenRef}): ${credential.state}${changed ? '' : ' (unchanged)'}`,
+        io.print(
+          opts,
+          { credential, changed },
+          ({ credential: c }) =>
+            `${c.region} ${c.productId} •••• ${c.last4} (token ${c.tokenRef}): ${c.state}${changed ? '' : ' (unchanged)'}`,
         );
       });
   }
@@ -108,11 +98,7 @@ export function registerIssuerCommands(
           foreground: opts.foreground,
           label: opts.label,
         });
-        io.out(
-          opts.json === true
-            ? JSON.stringify(result)
-            : `${result.productId}: new art pushed to ${result.updated} token(s)`,
-        );
+        io.print(opts, result, (r) => `${r.productId}: new art pushed to ${r.updated} token(s)`);
       },
     );
   return issuer;

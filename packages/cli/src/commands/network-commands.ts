@@ -8,25 +8,14 @@ import {
   readDirectory,
   readNetworkKey,
 } from '../deployment/deployment-files.js';
+import type { CliIo } from '../io/index.js';
+import { NETWORK_SETTING_SPECS, NetworkSettingsSchema } from '../serve-settings/index.js';
+import { addSettingOptions, parseSettings } from '../settings/index.js';
 
-interface ServeOptions {
-  network: string;
-  dir: string;
-  host?: string;
-  port?: string;
-  log?: boolean;
-}
 interface AuthorizeOptions {
   router: string;
   request: string;
   json?: boolean;
-}
-
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream)
-    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** One line for people: the decision, the amount, the merchant and the token's last 4 digits. */
@@ -41,45 +30,34 @@ export function decisionLine(answer: api.AuthorizationResponse, merchant?: strin
 
 /**
  * `domicile network serve` (a card network's router) and `domicile network authorize` (an
- * acquirer's request). `out` prints a line; tests replace it.
+ * acquirer's request).
  */
-export function registerNetworkCommands(
-  program: Command,
-  out: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
-): void {
+export function registerNetworkCommands(program: Command, io: CliIo): void {
   const network = program
     .command('network')
     .description('a card network: its router, and requests as an acquirer sends them');
 
-  network
+  const serve = network
     .command('serve')
     .description(
       'run a network router until SIGINT/SIGTERM: it routes authorizations to the region that issued each token',
-    )
-    .requiredOption('--network <id>', "this network's id in the directory")
-    .requiredOption('--dir <dir>', 'deployment folder (directory.jws, keys/<network>.network.json)')
-    .option('--host <host>', 'listen address (default: the host of the directory base URL)')
-    .option('--port <port>', 'listen port (default: the port of the directory base URL)')
-    .option('--log', 'log requests as JSON lines (never their bodies)')
-    .action(async (opts: ServeOptions) => {
-      const port = opts.port === undefined ? undefined : Number(opts.port);
-      if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535))
-        throw new DomicileError('CONFIG_INVALID', { details: { option: '--port' } });
+    );
+  addSettingOptions(serve, NetworkSettingsSchema, NETWORK_SETTING_SPECS).action(
+    async (flags: Record<string, unknown>) => {
+      const { values: s } = parseSettings(NetworkSettingsSchema, NETWORK_SETTING_SPECS, { flags });
       const router = await startNetworkRouter({
-        directoryJws: await readDirectory(paths.directory(opts.dir)),
-        authorityKey: await readAuthorityPublicKey(paths.authorityPublic(opts.dir)),
-        network: opts.network,
-        signingKey: await readNetworkKey(opts.dir, opts.network),
-        ...definedProps({ host: opts.host, port }),
-        log: opts.log === true,
+        directoryJws: await readDirectory(paths.directory(s.dir)),
+        authorityKey: await readAuthorityPublicKey(paths.authorityPublic(s.dir)),
+        network: s.network,
+        signingKey: await readNetworkKey(s.dir, s.network),
+        ...definedProps({ host: s.host, port: s.port }),
+        log: s.log,
       });
-      out(`network ${opts.network} router listening on ${router.url}`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      io.out(`network ${s.network} router listening on ${router.url}`);
+      await io.untilInterrupted();
       await router.close();
-    });
+    },
+  );
 
   network
     .command('authorize')
@@ -93,9 +71,7 @@ export function registerNetworkCommands(
       let request: unknown;
       try {
         request = JSON.parse(
-          opts.request === '-'
-            ? await readAll(process.stdin)
-            : await readFile(opts.request, 'utf8'),
+          opts.request === '-' ? await io.parts.readStdin() : await readFile(opts.request, 'utf8'),
         );
       } catch (cause) {
         throw new DomicileError('VALIDATION_FAILED', {
@@ -107,7 +83,8 @@ export function registerNetworkCommands(
       const answer = await sendAuthorization({
         routerUrl: opts.router,
         request: request as api.AuthorizationRequest,
+        fetch: io.parts.fetch,
       });
-      out(opts.json === true ? JSON.stringify(answer) : decisionLine(answer));
+      io.print(opts, answer, (a) => decisionLine(a));
     });
 }

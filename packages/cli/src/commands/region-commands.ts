@@ -1,109 +1,100 @@
-import { readFile } from 'node:fs/promises';
-import { Type } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import type { Command } from 'commander';
-import { DomicileError, PublicJwkSchema, definedProps } from '@domicile/protocol';
-import { startRegion, type IssuerConfig, type TrustedIssuerConfig } from '@domicile/region';
+import { startRegion } from '@domicile/region';
+import type { CliIo } from '../io/index.js';
 import {
-  paths,
-  readAuthorityPublicKey,
-  readDirectory,
-  readRegionKeys,
-} from '../deployment/deployment-files.js';
+  REGION_SETTING_SPECS,
+  RegionSettingsSchema,
+  loadRegionConfig,
+  type RegionSettings,
+} from '../serve-settings/index.js';
+import {
+  addSettingOptions,
+  envNameOf,
+  parseSettings,
+  readSettingsFile,
+  type ParsedSettings,
+} from '../settings/index.js';
 
-interface ServeOptions {
-  region: string;
-  dir: string;
-  db: string;
-  host?: string;
-  port?: string;
-  logFile?: string;
-  issuerUrl?: string;
-  issuerTimeoutMs: string;
-  operatorTokenHash: string[];
-  issuers?: string;
-}
-
-/** The issuers a region trusts for its issuer API, as an operator writes them in a JSON file. */
-const TrustedIssuersFile = Type.Array(
-  Type.Object(
-    {
-      id: Type.String({ minLength: 1, maxLength: 64 }),
-      publicKey: PublicJwkSchema,
-      webhookUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
-      productIds: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
-    },
-    { additionalProperties: false },
+/** Where else each option can be given: the help lists every name, generated from the specs. */
+const SOURCES_HELP = [
+  '',
+  'Each option can also be set in the environment, or in the --config file (YAML) by its name;',
+  'a flag wins over the environment, the environment over the file. Secrets are given only as',
+  'file paths (keys in --dir, --db-password-file). A list is comma-separated in the environment.',
+  '',
+  `  ${'option'.padEnd(24)} ${'environment'.padEnd(32)} file`,
+  ...Object.entries<{ flag: string }>(REGION_SETTING_SPECS).map(
+    ([key, { flag }]) => `  ${flag.padEnd(24)} ${envNameOf(key).padEnd(32)} ${key}`,
   ),
-);
+  '',
+].join('\n');
 
-async function readTrustedIssuers(file: string): Promise<TrustedIssuerConfig[]> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
-  } catch (cause) {
-    throw new DomicileError('CONFIG_INVALID', { details: { file }, cause });
-  }
-  if (!Value.Check(TrustedIssuersFile, parsed)) {
-    throw new DomicileError('CONFIG_INVALID', {
-      details: { file, reason: Value.Errors(TrustedIssuersFile, parsed).First()?.path ?? 'schema' },
-    });
-  }
-  return parsed as TrustedIssuerConfig[];
+/** The options of `region serve`, and of `region config check`, which reads the same. */
+function withRegionSettings(command: Command): Command {
+  return addSettingOptions(command, RegionSettingsSchema, REGION_SETTING_SPECS)
+    .option('--config <file>', 'a YAML file of settings (region.yaml)')
+    .addHelpText('after', SOURCES_HELP);
 }
 
-/** `domicile region serve`: one region server node. */
-export function registerRegionCommands(program: Command): void {
-  program
-    .command('region')
-    .description('region server')
-    .command('serve')
-    .description('run a region server node until SIGINT/SIGTERM')
-    .requiredOption('--region <id>', "this region's id in the directory")
-    .requiredOption('--dir <dir>', 'deployment folder (directory.jws, keys/)')
-    .requiredOption('--db <url>', 'sqlite:/path/region.db or postgres://…')
-    .option('--host <host>', 'listen address (default: the host of the directory base URL)')
-    .option('--port <port>', 'listen port (default: the port of the directory base URL)')
-    .option('--log-file <file>', 'append JSON logs to this file instead of stdout')
-    .option('--issuer-url <url>', "a real issuer's HTTP endpoint (default: the sandbox issuer)")
-    .option('--issuer-timeout-ms <ms>', 'issuer request timeout', '5000')
-    .option(
-      '--operator-token-hash <sha256hex>',
-      'SHA-256 (hex) of a bearer token the support API accepts; repeatable',
-      (value: string, all: string[]) => [...all, value],
-      [],
-    )
-    .option(
-      '--issuers <file>',
-      'JSON list of trusted issuers ({ id, publicKey, webhookUrl?, productIds }) for the issuer API',
-    )
-    .action(async (opts: ServeOptions) => {
-      const port = opts.port === undefined ? undefined : Number(opts.port);
-      if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-        throw new DomicileError('CONFIG_INVALID', { details: { option: '--port' } });
-      }
-      const issuer: IssuerConfig =
-        opts.issuerUrl === undefined
-          ? { kind: 'sandbox' }
-          : { kind: 'http', baseUrl: opts.issuerUrl, timeoutMs: Number(opts.issuerTimeoutMs) };
-      const region = await startRegion({
-        region: opts.region,
-        directoryJws: await readDirectory(paths.directory(opts.dir)),
-        authorityKey: await readAuthorityPublicKey(paths.authorityPublic(opts.dir)),
-        keys: await readRegionKeys(opts.dir, opts.region),
-        databaseUrl: opts.db,
-        issuer,
-        ...definedProps({ host: opts.host, port, logFile: opts.logFile }),
-        ...(opts.operatorTokenHash.length === 0
-          ? {}
-          : { operatorTokenHashes: opts.operatorTokenHash }),
-        ...(opts.issuers === undefined ? {} : { issuers: await readTrustedIssuers(opts.issuers) }),
-      });
-      process.stdout.write(`region ${opts.region} listening on ${region.url}\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      await region.close();
+/** Parses flags, `DOMICILE_*` variables and the `--config` file through the one schema. */
+async function regionSettings(
+  flags: Record<string, unknown>,
+  io: CliIo,
+): Promise<ParsedSettings<RegionSettings>> {
+  const file = typeof flags.config === 'string' ? await readSettingsFile(flags.config) : undefined;
+  return parseSettings(RegionSettingsSchema, REGION_SETTING_SPECS, {
+    flags,
+    env: io.parts.env,
+    ...(file === undefined ? {} : { file }),
+  });
+}
+
+/** Where a setting came from, for people: its flag, its variable, the file, or the default. */
+function originOf(settings: ParsedSettings<RegionSettings>, key: keyof RegionSettings): string {
+  const where = settings.sourceOf(key);
+  if (settings.origins[key] === 'default') return 'default';
+  return String(where.option ?? where.env ?? where.file);
+}
+
+/** `domicile region serve` (one region server node) and `domicile region config check`. */
+export function registerRegionCommands(program: Command, io: CliIo): void {
+  const region = program.command('region').description('region server');
+
+  withRegionSettings(
+    region.command('serve').description('run a region server node until SIGINT/SIGTERM'),
+  ).action(async (flags: Record<string, unknown>) => {
+    const settings = await regionSettings(flags, io);
+    const running = await startRegion(await loadRegionConfig(settings));
+    io.out(`region ${settings.values.region} listening on ${running.url}`);
+    await io.untilInterrupted();
+    await running.close();
+  });
+
+  withRegionSettings(
+    region
+      .command('config')
+      .description("a region's configuration")
+      .command('check')
+      .description(
+        'check the settings `region serve` would start with, and read every file they name; print them with where each came from',
+      ),
+  )
+    .option('--json', 'print JSON')
+    .action(async (flags: Record<string, unknown> & { json?: boolean }) => {
+      const settings = await regionSettings(flags, io);
+      await loadRegionConfig(settings);
+      const keys = Object.keys(settings.values) as (keyof RegionSettings)[];
+      const effective = {
+        // Nothing here is secret: the schema refuses a password in --db, and files are named, not read out.
+        settings: settings.values,
+        sources: Object.fromEntries(keys.map((key) => [key, originOf(settings, key)])),
+      };
+      io.print(flags, effective, ({ settings: values, sources }) => [
+        ...keys.map(
+          (key) =>
+            `${key.padEnd(20)} ${JSON.stringify(values[key]).padEnd(44)} ${sources[key] ?? ''}`,
+        ),
+        'configuration valid',
+      ]);
     });
 }

@@ -7,6 +7,7 @@ import {
   readDirectory,
   readRegionKeys,
 } from '../deployment/deployment-files.js';
+import { UsageError, type CliIo } from '../io/index.js';
 
 interface SeedOptions {
   region: string;
@@ -20,7 +21,10 @@ interface SeedOptions {
 function count(value: string, option: string, min: number): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < min)
-    throw new DomicileError('CONFIG_INVALID', { details: { option } });
+    throw new UsageError('CONFIG_INVALID', {
+      option,
+      reason: `expected an integer, ${min} or more`,
+    });
   return n;
 }
 
@@ -29,10 +33,7 @@ function count(value: string, option: string, min: number): number {
  * vault records, credentials) for load and scale tests. Run it while the region is stopped, or on
  * PostgreSQL beside running nodes; never on a region holding real cards.
  */
-export function registerSeedCommands(
-  program: Command,
-  out: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
-): void {
+export function registerSeedCommands(program: Command, io: CliIo): void {
   const region =
     program.commands.find((c) => c.name() === 'region') ??
     program.command('region').description('region server');
@@ -69,10 +70,11 @@ export function registerSeedCommands(
       try {
         const result = await seedTokens({ db, keys, region: entry, tokens, first });
         const seconds = Math.round((performance.now() - started) / 100) / 10;
-        out(
-          opts.json === true
-            ? JSON.stringify({ ...result, seconds })
-            : `seeded ${result.seeded} tokens in region ${result.region} (seeded tokens ${first} to ${first + tokens - 1}) in ${seconds} s`,
+        io.print(
+          opts,
+          { ...result, seconds },
+          (r) =>
+            `seeded ${r.seeded} tokens in region ${r.region} (seeded tokens ${first} to ${first + tokens - 1}) in ${r.seconds} s`,
         );
       } finally {
         await db.destroy();

@@ -1,12 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { DomicileError, type api, definedProps } from '@domicile/protocol';
-import { SupportClient, formatLostReport } from '../support/index.js';
-
-/** What the support commands need from the process; tests replace it. */
-export interface SupportCommandIo {
-  readonly out: (line: string) => void;
-}
+import { SupportClient } from '@domicile/clients';
+import { definedProps } from '@domicile/protocol';
+import { UsageError, type CliIo } from '../io/index.js';
+import { formatLostReport } from './format-lost-report.js';
 
 interface SupportOpts {
   url: string;
@@ -14,28 +11,20 @@ interface SupportOpts {
   json?: boolean;
 }
 
-const DEFAULT_IO: SupportCommandIo = { out: (line) => process.stdout.write(`${line}\n`) };
-
-async function clientOf(opts: SupportOpts): Promise<SupportClient> {
+async function clientOf(opts: SupportOpts, io: CliIo): Promise<SupportClient> {
   // The token is never an argument: arguments show in `ps` and in shell history.
   const token = (
     await readFile(opts.tokenFile, 'utf8').catch((cause: unknown) => {
-      throw new DomicileError('CONFIG_INVALID', {
-        details: { option: '--token-file', reason: 'unreadable' },
+      throw new UsageError(
+        'CONFIG_INVALID',
+        { option: '--token-file', reason: 'unreadable' },
         cause,
-      });
+      );
     })
   ).trim();
   if (token === '')
-    throw new DomicileError('CONFIG_INVALID', {
-      details: { option: '--token-file', reason: 'empty' },
-    });
-  return new SupportClient({ baseUrl: opts.url, operatorToken: token });
-}
-
-function print(io: SupportCommandIo, report: api.LostReportView, json: boolean | undefined): void {
-  if (json === true) io.out(JSON.stringify(report));
-  else for (const line of formatLostReport(report)) io.out(line);
+    throw new UsageError('CONFIG_INVALID', { option: '--token-file', reason: 'empty' });
+  return new SupportClient({ baseUrl: opts.url, operatorToken: token, fetch: io.parts.fetch });
 }
 
 function withSupportOptions(cmd: Command): Command {
@@ -46,7 +35,7 @@ function withSupportOptions(cmd: Command): Command {
 }
 
 /** `domicile support …`: a home region's support API, for operators (lost devices). */
-export function registerSupportCommands(program: Command, io: SupportCommandIo = DEFAULT_IO): void {
+export function registerSupportCommands(program: Command, io: CliIo): void {
   const support = program.command('support').description('operator support API of a home region');
 
   withSupportOptions(support.command('report-lost'))
@@ -56,12 +45,12 @@ export function registerSupportCommands(program: Command, io: SupportCommandIo =
     .requiredOption('--device <deviceId>', 'the device id the home region gave at registration')
     .option('--idempotency-key <key>', 'retry with the same key to get the same report back')
     .action(async (opts: SupportOpts & { device: string; idempotencyKey?: string }) => {
-      const client = await clientOf(opts);
+      const client = await clientOf(opts, io);
       const report = await client.reportLost(
         opts.device,
         definedProps({ idempotencyKey: opts.idempotencyKey }),
       );
-      print(io, report, opts.json);
+      io.print(opts, report, formatLostReport);
     });
 
   withSupportOptions(support.command('lost-report'))
@@ -71,16 +60,19 @@ export function registerSupportCommands(program: Command, io: SupportCommandIo =
     .requiredOption('--report <reportId>', 'the report id that report-lost printed')
     .option('--wait <seconds>', 'poll until every region confirmed, for at most this long')
     .action(async (opts: SupportOpts & { report: string; wait?: string }) => {
-      const client = await clientOf(opts);
       const waitMs = opts.wait === undefined ? 0 : Number(opts.wait) * 1000;
       if (!Number.isFinite(waitMs) || waitMs < 0)
-        throw new DomicileError('VALIDATION_FAILED', { details: { field: '--wait' } });
-      const deadline = Date.now() + waitMs;
+        throw new UsageError('VALIDATION_FAILED', {
+          option: '--wait',
+          reason: 'expected a number of seconds, 0 or more',
+        });
+      const client = await clientOf(opts, io);
+      const deadline = io.parts.now() + waitMs;
       let report = await client.lostReport(opts.report);
-      while (!report.complete && Date.now() < deadline) {
+      while (!report.complete && io.parts.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 500));
         report = await client.lostReport(opts.report);
       }
-      print(io, report, opts.json);
+      io.print(opts, report, formatLostReport);
     });
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { Wallet, type WalletRuntimeOptions } from '@domicile/device';
-import { DomicileError } from '@domicile/protocol';
+import { Wallet } from '@domicile/device';
+import { UsageError, type CliIo } from '../io/index.js';
 
 /** Options every `device …` command takes. */
 export interface WalletOpts {
@@ -23,27 +23,25 @@ export function withWalletOptions(cmd: Command): Command {
 }
 
 /** The wallet passphrase, from `--passphrase-file` or the environment: never from argv, where `ps` shows it. */
-export async function passphraseOf(
-  opts: WalletOpts,
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<string> {
+export async function passphraseOf(opts: WalletOpts, io: CliIo): Promise<string> {
   const raw =
     opts.passphraseFile === undefined
-      ? env[PASSPHRASE_ENV]
+      ? io.parts.env[PASSPHRASE_ENV]
       : await readFile(opts.passphraseFile, 'utf8').catch(() => undefined);
   const passphrase = raw?.replace(/\r?\n$/, '');
   if (passphrase === undefined || passphrase === '') {
-    throw new DomicileError('VALIDATION_FAILED', {
-      details: { field: 'passphrase', reason: `set ${PASSPHRASE_ENV} or --passphrase-file` },
+    throw new UsageError('VALIDATION_FAILED', {
+      field: 'passphrase',
+      reason: `set ${PASSPHRASE_ENV} or --passphrase-file`,
     });
   }
   return passphrase;
 }
 
-export async function openWallet(
-  opts: WalletOpts,
-  env: Readonly<Record<string, string | undefined>>,
-  runtime: WalletRuntimeOptions,
-): Promise<Wallet> {
-  return Wallet.open({ path: opts.wallet, passphrase: await passphraseOf(opts, env), ...runtime });
+export async function openWallet(opts: WalletOpts, io: CliIo): Promise<Wallet> {
+  return Wallet.open({
+    path: opts.wallet,
+    passphrase: await passphraseOf(opts, io),
+    ...io.walletRuntime,
+  });
 }

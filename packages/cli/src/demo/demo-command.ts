@@ -2,10 +2,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { CommandFailed, type CliIo } from '../io/index.js';
 import { runDemo } from './demo-runner.js';
 
 /** `domicile demo`: the whole story on this machine, narrated; exits non-zero if any step fails. */
-export function registerDemoCommand(program: Command): void {
+export function registerDemoCommand(program: Command, io: CliIo): void {
   program
     .command('demo')
     .description(
@@ -21,11 +22,7 @@ export function registerDemoCommand(program: Command): void {
         opts.dataDir === undefined
           ? await mkdtemp(join(tmpdir(), 'domicile-demo-'))
           : resolve(opts.dataDir);
-      const ok = await runDemo({
-        dir,
-        configFile: opts.config,
-        out: (line) => process.stdout.write(`${line}\n`),
-      });
-      if (!ok) process.exitCode = 1;
+      // The demo narrates its own failure.
+      if (!(await runDemo({ dir, configFile: opts.config, io }))) throw new CommandFailed();
     });
 }

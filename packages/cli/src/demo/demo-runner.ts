@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Wallet } from '@domicile/device';
 import { isDomicileError, maskCardNumber } from '@domicile/protocol';
 import { TEST_CARDS } from '@domicile/region';
+import type { CliIo } from '../io/index.js';
 import { startLocalDeployment, type LocalDeployment } from '../deployment/local-deployment.js';
 import {
   addCard,
@@ -18,14 +19,15 @@ import { auditResidency, formatResidencyReport } from './residency-report.js';
 export interface DemoOptions {
   readonly dir: string;
   readonly configFile: string;
-  readonly out: (line: string) => void;
+  /** Where the story is narrated. */
+  readonly io: Pick<CliIo, 'out'>;
 }
 
 const PASSPHRASE = 'demo wallet passphrase';
 
 /** The story of DESIGN.md on three local regions; true when every step and the residency audit pass. */
 export async function runDemo(options: DemoOptions): Promise<boolean> {
-  const { out } = options;
+  const { out } = options.io;
   let deployment: LocalDeployment | undefined;
   try {
     out(

@@ -1,5 +1,6 @@
 import type { Wallet } from '@domicile/device';
 import { describeStep, sandboxIdvHooks } from '@domicile/device';
+import { SupportClient } from '@domicile/clients';
 import { sendAuthorization } from '@domicile/network';
 import {
   DomicileError,
@@ -9,9 +10,9 @@ import {
   type api,
 } from '@domicile/protocol';
 import { TEST_CARDS, type TestCard } from '@domicile/region';
+import { formatLostReport } from '../commands/format-lost-report.js';
 import { decisionLine } from '../commands/network-commands.js';
 import type { LocalDeployment } from '../deployment/local-deployment.js';
-import { SupportClient, formatLostReport } from '../support/index.js';
 
 /** What each chapter of the demo needs: the deployment, the wallet and a way to print. */
 export interface DemoScene {

@@ -57,6 +57,8 @@ export class FakeRegion {
   tamper: {
     assertion?: (claims: api.RedirectAssertionClaims) => api.RedirectAssertionClaims;
     art?: Uint8Array;
+    /** The session as the provisioning message's answer shows it. */
+    session?: (view: api.SessionView) => api.SessionView;
   } = {};
 
   constructor(
@@ -250,7 +252,7 @@ export class FakeRegion {
       network: msg.network,
     };
     this.sessions.set(view.id, { view, jkt });
-    return json(201, { outcome: 'session', session: view });
+    return json(201, { outcome: 'session', session: this.tamper.session?.(view) ?? view });
   }
 
   async #tokenize(session: Session): Promise<api.TokenizeResponse> {

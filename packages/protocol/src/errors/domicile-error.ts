@@ -1,5 +1,6 @@
 import { definedProps } from '../util/index.js';
 import { ERROR_CODES, type ErrorCode } from './error-codes.js';
+import type { PeerMalformedDetails } from './peer-malformed-details.js';
 
 /** Safe, structured facts about a failure (never a secret): counts, field names, region ids. */
 export type ErrorDetails = Readonly<Record<string, string | number | boolean | readonly string[]>>;
@@ -40,8 +41,14 @@ export class DomicileError extends Error {
     };
   }
 
-  /** Rebuilds an error from a region's answer; anything unrecognised becomes INTERNAL. */
-  static fromBody(body: unknown): DomicileError {
+  /**
+   * Rebuilds an error from a peer's error answer (by default a region's). A body that is no
+   * Domicile error (a proxy's error page, garbage) becomes `PEER_MALFORMED`, `what: 'error-body'`.
+   */
+  static fromBody(
+    body: unknown,
+    from: Omit<PeerMalformedDetails, 'what'> = { peer: 'region' },
+  ): DomicileError {
     if (typeof body === 'object' && body !== null && 'error' in body) {
       const err = body.error;
       if (typeof err === 'object' && err !== null && 'code' in err) {
@@ -52,7 +59,19 @@ export class DomicileError extends Error {
         }
       }
     }
-    return new DomicileError('INTERNAL');
+    return DomicileError.peerMalformed({ ...from, what: 'error-body' });
+  }
+
+  /**
+   * A `PEER_MALFORMED` error: a peer's answer that cannot be used. `cause` may say more for the
+   * log (a schema path); it is never serialized, and neither is the peer's body.
+   */
+  static peerMalformed(details: PeerMalformedDetails, cause?: unknown): DomicileError {
+    const { peer, what, region, status } = details;
+    return new DomicileError('PEER_MALFORMED', {
+      details: { peer, what, ...definedProps({ region, status }) },
+      ...definedProps({ cause }),
+    });
   }
 }
 

@@ -142,6 +142,9 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { status: 500, message: 'The configuration is invalid.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is shutting down or not ready.' },
   INTERNAL: { status: 500, message: 'Internal error.' },
+  // Any client: a peer (a region, a network router) answered what its protocol does not allow.
+  // Raised by clients only: no Domicile server sends it in an answer.
+  PEER_MALFORMED: { status: 502, message: 'The peer answered something malformed.' },
   // Device side: raised by the wallet when a region's answer cannot be trusted
   DIRECTORY_INVALID: {
     status: 502,

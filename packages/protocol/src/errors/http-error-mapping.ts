@@ -1,3 +1,4 @@
+import { SIGNING_ALG } from '../jose/algorithms.js';
 import { DomicileError, isDomicileError } from './domicile-error.js';
 import type { ErrorCode } from './error-codes.js';
 
@@ -54,4 +55,22 @@ export function toDomicileError(error: unknown): DomicileError {
     );
   }
   return new DomicileError('INTERNAL', { cause: error });
+}
+
+/**
+ * The `WWW-Authenticate` challenge that goes with a refusal, if any: a request refused for its
+ * DPoP proof learns the scheme and the algorithm to use (RFC 9449 §7.1); `error` only when a
+ * proof was sent (RFC 6750 §3.1: none for a request without credentials).
+ */
+export function authenticateChallengeOf(error: DomicileError): string | undefined {
+  const algs = `algs="${SIGNING_ALG}"`;
+  switch (error.code) {
+    case 'DPOP_REQUIRED':
+      return `DPoP ${algs}`;
+    case 'DPOP_INVALID':
+    case 'DPOP_REPLAYED':
+      return `DPoP error="invalid_dpop_proof", error_description="${error.message}", ${algs}`;
+    default:
+      return undefined;
+  }
 }

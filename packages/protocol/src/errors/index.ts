@@ -5,4 +5,5 @@ export {
   type ErrorBody,
   type ErrorDetails,
 } from './domicile-error.js';
-export { toDomicileError } from './http-error-mapping.js';
+export { authenticateChallengeOf, toDomicileError } from './http-error-mapping.js';
+export type { PeerKind, PeerMalformation, PeerMalformedDetails } from './peer-malformed-details.js';

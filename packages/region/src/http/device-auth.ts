@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomicileError, api } from '@domicile/protocol';
 import { requireDevice, type AuthenticatedDevice } from '../accounts/index.js';
-import { verifyDpopProof, type VerifiedDpop } from '../auth/index.js';
+import { verifyDpopProof, type VerifiedDpop } from '../request-auth/index.js';
 import type { RegionContext } from '../region-context.js';
 
 /**

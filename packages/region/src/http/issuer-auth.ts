@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { TSchema, Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { DomicileError } from '@domicile/protocol';
-import { verifyIssuerRequest, type VerifiedIssuerRequest } from '../issuer-api/index.js';
+import { verifyIssuerRequest, type VerifiedIssuerRequest } from '../request-auth/index.js';
 import type { RegionContext } from '../region-context.js';
 
 declare module 'fastify' {

@@ -221,4 +221,45 @@ describe('region HTTP API (in-process)', () => {
     expect(res.statusCode).toBe(401);
     expect(res.json()).toMatchObject({ error: { code: 'DPOP_REQUIRED' } });
   });
+
+  it('challenges a request refused for its DPoP proof with WWW-Authenticate: DPoP (RFC 9449 §7.1)', async () => {
+    const missing = await us.app.inject({ method: 'GET', url: '/v1/credentials' });
+    expect(missing.headers['www-authenticate']).toBe('DPoP algs="ES256"');
+
+    const elsewhere = await us.app.inject({
+      method: 'GET',
+      url: '/v1/credentials',
+      headers: { dpop: await device.proof('GET', 'http://127.0.0.1:17102/v1/credentials') },
+    });
+    expect(elsewhere.statusCode).toBe(401);
+    expect(elsewhere.json()).toMatchObject({ error: { code: 'DPOP_INVALID' } });
+    expect(elsewhere.headers['www-authenticate']).toBe(
+      'DPoP error="invalid_dpop_proof", error_description="The DPoP proof is invalid.", algs="ES256"',
+    );
+
+    const proof = await device.proof('GET', `${US}/v1/accounts/me`);
+    await us.app.inject({ method: 'GET', url: '/v1/accounts/me', headers: { dpop: proof } });
+    const replayed = await us.app.inject({
+      method: 'GET',
+      url: '/v1/accounts/me',
+      headers: { dpop: proof },
+    });
+    expect(replayed.json()).toMatchObject({ error: { code: 'DPOP_REPLAYED' } });
+    expect(replayed.headers['www-authenticate']).toMatch(/^DPoP error="invalid_dpop_proof", /);
+
+    const notDpop = await us.app.inject({ method: 'GET', url: '/v1/nothing' });
+    expect(notDpop.headers['www-authenticate']).toBeUndefined();
+  });
+
+  it('accepts a proof whose htu names the same URI in another form (RFC 9449 §4.3)', async () => {
+    const res = await us.app.inject({
+      method: 'GET',
+      url: '/v1/credentials?unused=1',
+      headers: {
+        dpop: await device.proof('GET', 'HTTP://127.0.0.1:17101/v1/accounts/../credentials'),
+      },
+    });
+    expect(res.json()).not.toMatchObject({ error: { code: 'DPOP_INVALID' } });
+    expect(res.statusCode).toBe(200);
+  });
 });

@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { DomicileError, toDomicileError } from '@domicile/protocol';
+import { DomicileError, authenticateChallengeOf, toDomicileError } from '@domicile/protocol';
 import type { RegionContext } from '../region-context.js';
 import { deviceAuthHook } from './device-auth.js';
 import { registerMetrics } from './region-metrics.js';
@@ -97,6 +97,8 @@ export async function buildRegionApp(
     if (mapped.status >= 500)
       request.log.error({ err: error, code: mapped.code }, 'request failed');
     else request.log.info({ code: mapped.code }, 'request refused');
+    const challenge = authenticateChallengeOf(mapped);
+    if (challenge !== undefined) void reply.header('www-authenticate', challenge);
     const retryAfter = mapped.details?.retryAfterSeconds;
     if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     return reply.code(mapped.status).send(mapped.toBody());

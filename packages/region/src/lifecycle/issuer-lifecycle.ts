@@ -1,5 +1,5 @@
 import { DomicileError, type api } from '@domicile/protocol';
-import type { TrustedIssuer } from '../issuer-api/index.js';
+import type { TrustedIssuer } from '../request-auth/index.js';
 import type { RegionContext } from '../region-context.js';
 import type { CredentialRow } from '../storage/database.js';
 import { changeCredentialState } from './change-credential-state.js';

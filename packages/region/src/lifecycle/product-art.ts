@@ -1,7 +1,7 @@
 import { DomicileError, type CardNetwork, type api } from '@domicile/protocol';
 import { audit } from '../accounts/index.js';
 import { CARD_ART_CONTENT_TYPE, renderCardArt, storeAsset } from '../assets/index.js';
-import type { TrustedIssuer } from '../issuer-api/index.js';
+import type { TrustedIssuer } from '../request-auth/index.js';
 import { insertNotification } from '../notifications/notification-store.js';
 import type { RegionContext } from '../region-context.js';
 import { productFromSession } from '../tsm/index.js';

@@ -7,7 +7,6 @@ export {
   signLostDeviceConfirmation,
   signLostDeviceRequest,
   verifyLostDeviceConfirmation,
-  verifyLostDeviceRequest,
   type LostDeviceAsk,
 } from './region-request.js';
 export {

@@ -1,8 +1,8 @@
-import { DomicileError, type api } from '@domicile/protocol';
+import type { api } from '@domicile/protocol';
 import { audit } from '../accounts/index.js';
 import type { RegionContext } from '../region-context.js';
-import { isUniqueViolation } from '../storage/index.js';
-import { signLostDeviceConfirmation, verifyLostDeviceRequest } from './region-request.js';
+import { recordSingleUseId, verifyLostDeviceRequest } from '../request-auth/index.js';
+import { signLostDeviceConfirmation } from './region-request.js';
 import { suspendDeviceCredentials } from './suspend-lost-device.js';
 
 /**
@@ -24,31 +24,14 @@ export async function receiveLostDeviceRequest(
   jws: string,
 ): Promise<api.RegionConfirmationResponse> {
   const now = ctx.now();
-  const request = await verifyLostDeviceRequest({
+  const { claims: request, singleUse } = await verifyLostDeviceRequest({
     jws,
     directory: ctx.directory,
     self: ctx.self.id,
     now,
   });
   const result = await ctx.db.transaction().execute(async (trx) => {
-    try {
-      await trx
-        .insertInto('region_request_jtis')
-        .values({
-          jti: request.jti,
-          issuer: request.iss,
-          expires_at: new Date(request.exp * 1000).toISOString(),
-        })
-        .execute();
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new DomicileError('REGION_REQUEST_REPLAYED');
-      throw error;
-    }
-    // Expired jtis can never be replayed (the request itself has expired): keep the table small.
-    await trx
-      .deleteFrom('region_request_jtis')
-      .where('expires_at', '<', now.toISOString())
-      .execute();
+    await recordSingleUseId(trx, singleUse);
     const receipt = await trx
       .selectFrom('lost_device_receipts')
       .select('suspended')

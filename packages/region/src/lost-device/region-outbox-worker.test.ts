@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyDirectory, type Directory } from '@domicile/protocol';
@@ -7,8 +9,9 @@ import { openDatabase } from '../storage/index.js';
 import * as f from '../storage/storage.fixtures.js';
 import { createRegionFixture } from '../testing/region-fixture.js';
 import { RegionOutboxWorker } from './region-outbox-worker.js';
-import type { RegionTransport } from './region-request-client.js';
-import { signLostDeviceConfirmation, verifyLostDeviceRequest } from './region-request.js';
+import { fetchRegionTransport, type RegionTransport } from './region-request-client.js';
+import { verifyLostDeviceRequest } from '../request-auth/index.js';
+import { signLostDeviceConfirmation } from './region-request.js';
 
 const T0 = new Date('2030-01-01T00:00:00.000Z');
 let db: Kysely<Database>;
@@ -49,7 +52,7 @@ const cnAnswers =
   (suspended: number): RegionTransport =>
   async (_url, body) => {
     calls++;
-    const request = await verifyLostDeviceRequest({
+    const { claims: request } = await verifyLostDeviceRequest({
       jws: body.request,
       directory,
       self: 'cn',
@@ -142,5 +145,28 @@ describe('RegionOutboxWorker', () => {
       last_error: 'REGION_REQUEST_INVALID',
       confirmed_at: null,
     });
+  });
+
+  it("records a 500 whose body is no Domicile error as PEER_MALFORMED, a proxy's 502 as undelivered", async () => {
+    // A real server on loopback in cn's place, answering JSON that is no Domicile error.
+    let status = 500;
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(status, { 'content-type': 'application/json' }).end('{"oops":true}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+    const toServer: RegionTransport = (_url, body, signal) =>
+      fetchRegionTransport(url, body, signal);
+    try {
+      await worker(toServer).runOnce();
+      expect(await row()).toMatchObject({ attempts: 1, last_error: 'PEER_MALFORMED' });
+      clock = new Date((await row()).next_attempt_at);
+      status = 502;
+      await worker(toServer).runOnce();
+      expect(await row()).toMatchObject({ attempts: 2, last_error: 'REGION_REQUEST_UNDELIVERED' });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -48,7 +48,8 @@ export interface DeliveryInput {
  * Delivers one lost-device request: signs it afresh, sends it to the base URL the directory lists
  * for the target, and accepts only an answer the target signed for this request. Throws a
  * DomicileError on any failure: the region's own error code when it refused, otherwise
- * REGION_REQUEST_UNDELIVERED (no answer) or REGION_CONFIRMATION_INVALID (an answer we cannot trust).
+ * REGION_REQUEST_UNDELIVERED (no answer), REGION_CONFIRMATION_INVALID (an answer we cannot trust)
+ * or PEER_MALFORMED (a 500 whose body is no Domicile error).
  */
 export async function deliverLostDeviceRequest(
   input: DeliveryInput,
@@ -79,9 +80,14 @@ export async function deliverLostDeviceRequest(
     });
   }
   if (answer.status !== 200) {
-    const refused = DomicileError.fromBody(answer.body);
-    // A body that is no DomicileError (a proxy's error page) means the request did not get through.
-    throw refused.code === 'INTERNAL' && answer.status !== 500
+    const refused = DomicileError.fromBody(answer.body, {
+      peer: 'region',
+      region: input.target,
+      status: answer.status,
+    });
+    // A body that is no DomicileError (a proxy's error page) means the request did not get through;
+    // on a 500 the region itself answered, malformed.
+    throw refused.code === 'PEER_MALFORMED' && answer.status !== 500
       ? new DomicileError('REGION_REQUEST_UNDELIVERED', {
           details: { region: input.target, status: answer.status },
         })

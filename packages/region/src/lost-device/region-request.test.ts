@@ -10,11 +10,11 @@ import {
 } from '@domicile/protocol';
 import type { RegionKeySet } from '../keys/index.js';
 import { createRegionFixture } from '../testing/region-fixture.js';
+import { verifyLostDeviceRequest } from '../request-auth/index.js';
 import {
   signLostDeviceConfirmation,
   signLostDeviceRequest,
   verifyLostDeviceConfirmation,
-  verifyLostDeviceRequest,
 } from './region-request.js';
 
 let directory: Directory;
@@ -45,7 +45,12 @@ describe('region-to-region requests', () => {
       key: keys('us'),
       now,
     });
-    const received = await verifyLostDeviceRequest({ jws, directory, self: 'cn', now });
+    const { claims: received } = await verifyLostDeviceRequest({
+      jws,
+      directory,
+      self: 'cn',
+      now,
+    });
     expect(received).toEqual(claims);
     expect(received).toMatchObject({ iss: 'us', aud: 'cn', ...ask });
 

@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../storage/database.js';
 import { createPostgresDatabase, createSqliteDatabase, migrateToLatest } from '../storage/index.js';
 import type { SqlDialectName } from '../storage/migrations/index.js';
-import { createTestPostgresDatabase } from '../storage/postgres/test-database.js';
+import { createTestPostgresDatabase } from '../testing/test-database.js';
 
 /** One migrated region database that several nodes (or incarnations) connect to, for tests. */
 export interface NodeDatabases {

@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Region } from '../region-server.js';
-import {
-  createTestPostgresDatabase,
-  type TestPostgresDatabase,
-} from '../storage/postgres/test-database.js';
+import { createTestPostgresDatabase, type TestPostgresDatabase } from '../testing/index.js';
 import {
   createPaymentsFixture,
   raceSameAtc,

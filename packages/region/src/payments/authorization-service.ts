@@ -6,7 +6,7 @@ import {
   type api,
 } from '@domicile/protocol';
 import { newId } from '../accounts/index.js';
-import { recordNetworkJti, type VerifiedNetworkAuthorization } from '../auth/index.js';
+import { recordSingleUseId, type VerifiedNetworkAuthorization } from '../request-auth/index.js';
 import type { AuthorizationDecision } from '../issuer/index.js';
 import type { RegionContext } from '../region-context.js';
 import type { CredentialRow, TransactionRow } from '../storage/database.js';
@@ -51,7 +51,14 @@ export async function authorizeTransaction(
   };
   const id = newId();
   const checked = checkAuthorization({ credential, request, facts, key });
-  const decision = await decide(ctx, { id, jti: input.jti, credential, request, facts, checked });
+  const decision = await decide(ctx, {
+    id,
+    jti: input.singleUse,
+    credential,
+    request,
+    facts,
+    checked,
+  });
 
   const stored = await recordTransaction(
     ctx.db,
@@ -101,7 +108,7 @@ async function decide(
   ctx: RegionContext,
   input: {
     id: string;
-    jti: NetworkAuthorization['jti'];
+    jti: NetworkAuthorization['singleUse'];
     credential: CredentialRow;
     request: api.AuthorizationRequest;
     facts: TransactionFacts;
@@ -110,11 +117,11 @@ async function decide(
 ): Promise<api.AuthorizationReason> {
   const { credential, facts, checked } = input;
   if (!checked.arqcVerified) {
-    await recordNetworkJti(ctx.db, input.jti);
+    await recordSingleUseId(ctx.db, input.jti);
     return checked.decline;
   }
   const claimed = await ctx.db.transaction().execute(async (trx) => {
-    await recordNetworkJti(trx, input.jti);
+    await recordSingleUseId(trx, input.jti);
     return claimAtc(trx, { credentialId: credential.id, atc: facts.atc });
   });
   if (!claimed) return 'atc_replayed';

@@ -9,14 +9,10 @@ import {
   type AuthenticatedDevice,
 } from '../accounts/index.js';
 import { recordResidency } from '../lost-device/index.js';
-import {
-  issueRedirectAssertion,
-  pairwisePseudonym,
-  verifyRedirectAssertion,
-} from '../redirect/index.js';
+import { issueRedirectAssertion, pairwisePseudonym } from '../redirect/index.js';
 import type { RegionContext } from '../region-context.js';
+import { recordSingleUseId, verifyRedirectAssertion } from '../request-auth/index.js';
 import type { Database } from '../storage/database.js';
-import { isUniqueViolation } from '../storage/index.js';
 import { SESSION_LIFETIME_MS, sessionView } from './session-store.js';
 
 export type MessageOutcome =
@@ -107,7 +103,7 @@ async function openRedirectedSession(
   },
 ): Promise<MessageOutcome> {
   const now = ctx.now();
-  const claims = await verifyRedirectAssertion({
+  const { claims, singleUse } = await verifyRedirectAssertion({
     assertion: input.assertion,
     directory: ctx.directory,
     self: ctx.self.id,
@@ -118,19 +114,7 @@ async function openRedirectedSession(
   // Checked after the signature, so an unsigned request learns nothing about routing from us.
   if (input.ownerId !== ctx.self.id) throw new DomicileError('REGION_NOT_OWNER');
   const session = await ctx.db.transaction().execute(async (trx) => {
-    try {
-      await trx
-        .insertInto('assertion_jtis')
-        .values({
-          jti: claims.jti,
-          issuer: claims.iss,
-          expires_at: new Date(claims.exp * 1000).toISOString(),
-        })
-        .execute();
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new DomicileError('ASSERTION_REPLAYED');
-      throw error;
-    }
+    await recordSingleUseId(trx, singleUse);
     const who = await upsertGuest(trx, {
       homeRegion: claims.iss,
       pseudonym: claims.sub,

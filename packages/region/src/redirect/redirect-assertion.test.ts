@@ -13,11 +13,8 @@ import {
   type ErrorCode,
   type PrivateJwk,
 } from '@domicile/protocol';
-import {
-  issueRedirectAssertion,
-  pairwisePseudonym,
-  verifyRedirectAssertion,
-} from './redirect-assertion.js';
+import { verifyRedirectAssertion } from '../request-auth/index.js';
+import { issueRedirectAssertion, pairwisePseudonym } from './redirect-assertion.js';
 
 const YAML = `
 regions:
@@ -70,7 +67,7 @@ describe('redirect assertion', () => {
       now,
     });
     expect(expiresAt.getTime() - now.getTime()).toBeLessThanOrEqual(300_000);
-    const claims = await verifyRedirectAssertion({
+    const { claims } = await verifyRedirectAssertion({
       assertion,
       directory,
       self: 'cn',

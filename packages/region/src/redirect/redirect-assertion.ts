@@ -1,15 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { Value } from '@sinclair/typebox/value';
-import { decodeJwt } from 'jose';
-import {
-  DomicileError,
-  TYP,
-  api,
-  signJson,
-  verifyJson,
-  type Directory,
-  type PrivateJwk,
-} from '@domicile/protocol';
+import { TYP, signJson, type PrivateJwk, type api } from '@domicile/protocol';
 
 /** How long an assertion we issue lives: well under the 5-minute ceiling. */
 export const ASSERTION_LIFETIME_SECONDS = 120;
@@ -59,52 +49,4 @@ export async function issueRedirectAssertion(
     assertion: await signJson(claims, input.signingKey, TYP.redirectAssertion),
     expiresAt: new Date(claims.exp * 1000),
   };
-}
-
-/**
- * Verifies an assertion presented to this region (the target). Order matters: nothing in the
- * token is believed until the issuer's signature, found through the signed directory, verifies.
- * The single-use check (jti) is the caller's, inside the transaction that opens the session.
- */
-export async function verifyRedirectAssertion(input: {
-  readonly assertion: string;
-  readonly directory: Directory;
-  readonly self: string;
-  readonly deviceJkt: string;
-  readonly message: { routingPrefix: string; last4: string };
-  readonly now: Date;
-}): Promise<api.RedirectAssertionClaims> {
-  let issuer: unknown;
-  try {
-    issuer = decodeJwt(input.assertion).iss;
-  } catch (cause) {
-    throw new DomicileError('ASSERTION_INVALID', { cause });
-  }
-  const key =
-    typeof issuer === 'string' && issuer !== input.self
-      ? input.directory.key(issuer, 'signing')
-      : undefined;
-  if (key === undefined)
-    throw new DomicileError('ASSERTION_INVALID', { cause: 'issuer not in directory' });
-  const claims = await verifyJson(input.assertion, key, TYP.redirectAssertion, 'ASSERTION_INVALID');
-  if (!Value.Check(api.RedirectAssertionClaims, claims))
-    throw new DomicileError('ASSERTION_INVALID', { cause: 'claims' });
-  const nowSeconds = Math.floor(input.now.getTime() / 1000);
-  if (claims.aud !== input.self) throw new DomicileError('ASSERTION_AUDIENCE');
-  if (claims.exp <= nowSeconds) throw new DomicileError('ASSERTION_EXPIRED');
-  if (
-    claims.exp - claims.iat > api.REDIRECT_ASSERTION_MAX_AGE_SECONDS ||
-    claims.iat > nowSeconds + 60
-  ) {
-    throw new DomicileError('ASSERTION_INVALID', { cause: 'lifetime' });
-  }
-  if (claims.cnf.jkt !== input.deviceJkt) throw new DomicileError('ASSERTION_KEY_MISMATCH');
-  if (
-    claims.msg.routingPrefix !== input.message.routingPrefix ||
-    claims.msg.last4 !== input.message.last4
-  ) {
-    throw new DomicileError('ASSERTION_MESSAGE_MISMATCH');
-  }
-  if (!claims.standing.canTransact) throw new DomicileError('ACCOUNT_CANNOT_TRANSACT');
-  return claims;
 }

@@ -120,10 +120,12 @@ describe('seedTokens', () => {
     });
     const answer = await authorizeTransaction(ctx, {
       network: 'test-net',
-      jti: {
-        network: 'test-net',
+      singleUse: {
+        kind: 'network',
+        scope: 'test-net',
         jti: randomBytes(16).toString('hex'),
-        expiresAt: new Date(Date.now() + 60_000).toISOString(),
+        expiresAt: new Date(Date.now() + 60_000),
+        replayed: 'AUTHORIZATION_REPLAYED',
       },
       request: {
         tokenNumber,

@@ -8,8 +8,7 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 export interface Database {
   accounts: AccountsTable;
   devices: DevicesTable;
-  dpop_jtis: DpopJtisTable;
-  assertion_jtis: AssertionJtisTable;
+  single_use_ids: SingleUseIdsTable;
   idempotency_keys: IdempotencyKeysTable;
   node_leases: NodeLeasesTable;
   provisioning_sessions: ProvisioningSessionsTable;
@@ -21,14 +20,11 @@ export interface Database {
   issuer_outbox: IssuerOutboxTable;
   audit_log: AuditLogTable;
   transactions: TransactionsTable;
-  network_jtis: NetworkJtisTable;
   webhook_deliveries: WebhookDeliveriesTable;
-  issuer_api_jtis: IssuerApiJtisTable;
   credential_lifecycle: CredentialLifecycleTable;
   residency_index: ResidencyIndexTable;
   lost_reports: LostReportsTable;
   region_outbox: RegionOutboxTable;
-  region_request_jtis: RegionRequestJtisTable;
   lost_device_receipts: LostDeviceReceiptsTable;
 }
 
@@ -58,15 +54,19 @@ export interface DevicesTable {
   lost_at: string | null;
 }
 
-export interface DpopJtisTable {
-  jkt: string;
-  jti: string;
-  expires_at: string;
-}
+/** What a single-use id belongs to: each kind is a kind of signed request (`request-auth/`). */
+export type SingleUseKind = 'dpop' | 'network' | 'issuer' | 'region' | 'assertion';
 
-export interface AssertionJtisTable {
+/**
+ * The `jti`s of signed requests already accepted, of every kind: a row is kept until its
+ * `expires_at`, after which the request's own time check refuses a replay anyway, and is then
+ * purged by the housekeeping worker. Unique per kind and `scope` (the signer: a device key
+ * thumbprint, a network, an issuer, a region), as each signer picks its own ids.
+ */
+export interface SingleUseIdsTable {
+  kind: SingleUseKind;
+  scope: string;
   jti: string;
-  issuer: string;
   expires_at: string;
 }
 
@@ -254,13 +254,6 @@ export interface RegionOutboxTable {
   created_at: string;
 }
 
-/** Target region: `jti`s of region-to-region requests received, so none is accepted twice. */
-export interface RegionRequestJtisTable {
-  jti: string;
-  issuer: string;
-  expires_at: string;
-}
-
 /** Target region: lost-device reports applied, so a retry is answered with the same count. */
 export interface LostDeviceReceiptsTable {
   home_region: string;
@@ -285,13 +278,6 @@ export interface WebhookDeliveriesTable {
   /** Why the last attempt failed (an HTTP status or an error name), never a response body. */
   last_error: string | null;
   created_at: string;
-}
-
-/** `jti`s of issuer API requests already accepted, per issuer: each request is single-use. */
-export interface IssuerApiJtisTable {
-  issuer_id: string;
-  jti: string;
-  expires_at: string;
 }
 
 /** Lifecycle facts of a credential: its card product (issuer ownership) and who suspended it. */
@@ -335,13 +321,6 @@ export interface TransactionsTable {
   reason: string;
   response_code: string;
   created_at: string;
-}
-
-/** `jti`s of signed authorization requests from network routers: each is single-use. */
-export interface NetworkJtisTable {
-  network: string;
-  jti: string;
-  expires_at: string;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

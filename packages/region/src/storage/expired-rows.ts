@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './database.js';
 
-/** The tables of single-use ids: a row is kept until its `expires_at`, then only wastes space. */
-export type SingleUseIdTable = 'dpop_jtis' | 'assertion_jtis' | 'network_jtis' | 'issuer_api_jtis';
+/** The tables whose rows are kept until their `expires_at`, then only waste space. */
+export type ExpiringTable = 'single_use_ids';
 
 /** Rows deleted per statement by {@link purgeExpiredBatch}. */
 export const PURGE_BATCH_ROWS = 200;
@@ -26,15 +26,13 @@ export interface PurgedBatch {
  */
 export async function purgeExpiredBatch(
   db: Kysely<Database>,
-  table: SingleUseIdTable,
+  table: ExpiringTable,
   now: Date,
   batchRows = PURGE_BATCH_ROWS,
 ): Promise<PurgedBatch> {
-  // Every table of the union has `expires_at`; one of them stands for all in the query's types.
-  const t = table as 'dpop_jtis';
   const stamp = now.toISOString();
   const last = await db
-    .selectFrom(t)
+    .selectFrom(table)
     .select('expires_at')
     .where('expires_at', '<', stamp)
     .orderBy('expires_at')
@@ -43,7 +41,7 @@ export async function purgeExpiredBatch(
     .executeTakeFirst();
   const res =
     last === undefined
-      ? await db.deleteFrom(t).where('expires_at', '<', stamp).executeTakeFirst()
-      : await db.deleteFrom(t).where('expires_at', '<=', last.expires_at).executeTakeFirst();
+      ? await db.deleteFrom(table).where('expires_at', '<', stamp).executeTakeFirst()
+      : await db.deleteFrom(table).where('expires_at', '<=', last.expires_at).executeTakeFirst();
   return { deleted: Number(res.numDeletedRows), more: last !== undefined };
 }

@@ -1,7 +1,6 @@
 export type {
   AccountRow,
   AccountsTable,
-  AssertionJtisTable,
   AssetsTable,
   AuditLogTable,
   CredentialRow,
@@ -9,7 +8,6 @@ export type {
   Database,
   DeviceRow,
   DevicesTable,
-  DpopJtisTable,
   IdempotencyKeysTable,
   IssuerOutboxTable,
   NewCredential,
@@ -18,12 +16,14 @@ export type {
   ProvisioningSessionsTable,
   SessionRow,
   SessionUpdate,
+  SingleUseIdsTable,
+  SingleUseKind,
   TsmScriptRow,
   TsmScriptsTable,
   VaultRecordRow,
   VaultRecordsTable,
 } from './database.js';
-export { purgeExpiredBatch, type PurgedBatch, type SingleUseIdTable } from './expired-rows.js';
+export { purgeExpiredBatch, type PurgedBatch, type ExpiringTable } from './expired-rows.js';
 export { isUniqueViolation, migrateToLatest, openDatabase } from './open-database.js';
 export { createPostgresDatabase } from './postgres/index.js';
 export type { PostgresDatabaseOptions } from './postgres/index.js';

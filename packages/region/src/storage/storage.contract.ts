@@ -1,9 +1,9 @@
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDomicileError } from '@domicile/protocol';
 import type { Database } from './database.js';
-import { sqlDialectOf } from './migrations/index.js';
+import { migrationProvider, sqlDialectOf } from './migrations/index.js';
 import { purgeExpiredBatch } from './expired-rows.js';
 import { isUniqueViolation, migrateToLatest } from './open-database.js';
 import * as f from './storage.fixtures.js';
@@ -19,8 +19,7 @@ type Check = (db: Kysely<Database>) => Promise<void>;
 const TABLES: Record<keyof Database, true> = {
   accounts: true,
   devices: true,
-  dpop_jtis: true,
-  assertion_jtis: true,
+  single_use_ids: true,
   idempotency_keys: true,
   node_leases: true,
   provisioning_sessions: true,
@@ -34,18 +33,15 @@ const TABLES: Record<keyof Database, true> = {
   residency_index: true,
   lost_reports: true,
   region_outbox: true,
-  region_request_jtis: true,
   lost_device_receipts: true,
   webhook_deliveries: true,
-  issuer_api_jtis: true,
   credential_lifecycle: true,
   transactions: true,
-  network_jtis: true,
 };
 
 const INDEXES = [
   'devices_account_id_idx',
-  'dpop_jtis_expires_at_idx',
+  'single_use_ids_expires_at_idx',
   'provisioning_sessions_device_id_idx',
   'vault_records_pan_hash_idx',
   'credentials_device_id_idx',
@@ -54,16 +50,12 @@ const INDEXES = [
   'tsm_scripts_state_idx',
   'lost_reports_device_id_idx',
   'region_outbox_next_attempt_at_idx',
-  'region_request_jtis_expires_at_idx',
   'webhook_deliveries_due_idx',
-  'issuer_api_jtis_expires_at_idx',
   'credential_lifecycle_product_id_idx',
   'transactions_device_id_created_at_idx',
   'transactions_credential_id_idx',
-  'network_jtis_expires_at_idx',
   'credentials_account_id_state_idx',
   'provisioning_sessions_abandoned_idx',
-  'assertion_jtis_expires_at_idx',
 ];
 
 async function indexNames(db: Kysely<Database>): Promise<string[]> {
@@ -100,23 +92,23 @@ const roundTrips: Record<keyof Database, Check> = {
       await db.selectFrom('devices').selectAll().where('id', '=', row.id).executeTakeFirst(),
     ).toEqual(row);
   },
-  dpop_jtis: async (db) => {
-    const row = f.dpopJti();
-    await db.insertInto('dpop_jtis').values(row).execute();
-    expect(
-      await db.selectFrom('dpop_jtis').selectAll().where('jti', '=', row.jti).executeTakeFirst(),
-    ).toEqual(row);
-  },
-  assertion_jtis: async (db) => {
-    const row = f.assertionJti();
-    await db.insertInto('assertion_jtis').values(row).execute();
+  single_use_ids: async (db) => {
+    const rows = (['dpop', 'network', 'issuer', 'region', 'assertion'] as const).map((kind) =>
+      f.singleUseId({ kind }),
+    );
+    await db.insertInto('single_use_ids').values(rows).execute();
     expect(
       await db
-        .selectFrom('assertion_jtis')
+        .selectFrom('single_use_ids')
         .selectAll()
-        .where('jti', '=', row.jti)
-        .executeTakeFirst(),
-    ).toEqual(row);
+        .where(
+          'jti',
+          'in',
+          rows.map((r) => r.jti),
+        )
+        .orderBy('kind')
+        .execute(),
+    ).toEqual([...rows].sort((a, b) => a.kind.localeCompare(b.kind)));
   },
   idempotency_keys: async (db) => {
     const row = f.idempotencyKey();
@@ -275,17 +267,6 @@ const roundTrips: Record<keyof Database, Check> = {
         .execute(),
     ).toEqual(rows);
   },
-  region_request_jtis: async (db) => {
-    const row = f.regionRequestJti();
-    await db.insertInto('region_request_jtis').values(row).execute();
-    expect(
-      await db
-        .selectFrom('region_request_jtis')
-        .selectAll()
-        .where('jti', '=', row.jti)
-        .executeTakeFirst(),
-    ).toEqual(row);
-  },
   lost_device_receipts: async (db) => {
     const row = f.lostDeviceReceipt();
     await db.insertInto('lost_device_receipts').values(row).execute();
@@ -315,17 +296,6 @@ const roundTrips: Record<keyof Database, Check> = {
         .orderBy('attempts', 'desc')
         .execute(),
     ).toEqual(rows);
-  },
-  issuer_api_jtis: async (db) => {
-    const row = f.issuerApiJti();
-    await db.insertInto('issuer_api_jtis').values(row).execute();
-    expect(
-      await db
-        .selectFrom('issuer_api_jtis')
-        .selectAll()
-        .where('jti', '=', row.jti)
-        .executeTakeFirst(),
-    ).toEqual(row);
   },
   credential_lifecycle: async (db) => {
     const rows = [
@@ -375,13 +345,6 @@ const roundTrips: Record<keyof Database, Check> = {
         .execute(),
     ).toEqual(rows);
   },
-  network_jtis: async (db) => {
-    const row = f.networkJti();
-    await db.insertInto('network_jtis').values(row).execute();
-    expect(
-      await db.selectFrom('network_jtis').selectAll().where('jti', '=', row.jti).executeTakeFirst(),
-    ).toEqual(row);
-  },
 };
 
 /** Inserts a row, then returns the insertion of a second row that collides with it. */
@@ -422,22 +385,13 @@ const uniqueCases: Record<string, (db: Kysely<Database>) => Promise<() => Promis
         .values(f.device({ jkt: row.jkt }))
         .execute();
   },
-  'dpop_jtis (jkt, jti)': async (db) => {
-    const row = f.dpopJti();
-    await db.insertInto('dpop_jtis').values(row).execute();
+  'single_use_ids (kind, scope, jti)': async (db) => {
+    const row = f.singleUseId();
+    await db.insertInto('single_use_ids').values(row).execute();
     return () =>
       db
-        .insertInto('dpop_jtis')
-        .values(f.dpopJti({ jkt: row.jkt, jti: row.jti }))
-        .execute();
-  },
-  'assertion_jtis jti': async (db) => {
-    const row = f.assertionJti();
-    await db.insertInto('assertion_jtis').values(row).execute();
-    return () =>
-      db
-        .insertInto('assertion_jtis')
-        .values(f.assertionJti({ jti: row.jti }))
+        .insertInto('single_use_ids')
+        .values(f.singleUseId({ kind: row.kind, scope: row.scope, jti: row.jti }))
         .execute();
   },
   'idempotency_keys (scope, key)': async (db) => {
@@ -530,15 +484,6 @@ const uniqueCases: Record<string, (db: Kysely<Database>) => Promise<() => Promis
         .values(f.regionOutboxRow({ report_id: row.report_id, target_region: row.target_region }))
         .execute();
   },
-  'region_request_jtis jti': async (db) => {
-    const row = f.regionRequestJti();
-    await db.insertInto('region_request_jtis').values(row).execute();
-    return () =>
-      db
-        .insertInto('region_request_jtis')
-        .values(f.regionRequestJti({ jti: row.jti }))
-        .execute();
-  },
   'lost_device_receipts (home_region, report_id)': async (db) => {
     const row = f.lostDeviceReceipt();
     await db.insertInto('lost_device_receipts').values(row).execute();
@@ -555,15 +500,6 @@ const uniqueCases: Record<string, (db: Kysely<Database>) => Promise<() => Promis
       db
         .insertInto('webhook_deliveries')
         .values(f.webhookDelivery({ event_id: row.event_id }))
-        .execute();
-  },
-  'issuer_api_jtis (issuer_id, jti)': async (db) => {
-    const row = f.issuerApiJti();
-    await db.insertInto('issuer_api_jtis').values(row).execute();
-    return () =>
-      db
-        .insertInto('issuer_api_jtis')
-        .values(f.issuerApiJti({ jti: row.jti }))
         .execute();
   },
   'credential_lifecycle token_ref': async (db) => {
@@ -584,15 +520,6 @@ const uniqueCases: Record<string, (db: Kysely<Database>) => Promise<() => Promis
         .values(f.transaction({ id: row.id }))
         .execute();
   },
-  'network_jtis (network, jti)': async (db) => {
-    const row = f.networkJti();
-    await db.insertInto('network_jtis').values(row).execute();
-    return () =>
-      db
-        .insertInto('network_jtis')
-        .values(f.networkJti({ jti: row.jti }))
-        .execute();
-  },
 };
 
 const rejection = (promise: Promise<unknown>): Promise<unknown> =>
@@ -605,8 +532,8 @@ const rejection = (promise: Promise<unknown>): Promise<unknown> =>
 
 /**
  * The storage contract: every adapter runs these same tests. `open` must return a fresh,
- * empty database each time it is called; it is called once for the suite and once more for the
- * failed-migration test.
+ * empty database each time it is called; it is called once for the suite and once more for each
+ * migration test.
  */
 export function describeStorageContract(name: string, open: () => Promise<StorageHandle>): void {
   describe(`storage contract: ${name}`, () => {
@@ -659,6 +586,45 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
       });
     });
 
+    describe('migration 0007_single_use_ids', () => {
+      it('moves the single-use ids of the five former tables into one, each under its kind', async () => {
+        const fresh = await open();
+        try {
+          const { error } = await new Migrator({
+            db: fresh.db,
+            provider: migrationProvider,
+          }).migrateTo('0006_housekeeping_indexes');
+          expect(error).toBeUndefined();
+          const at = '2030-01-01T00:02:00.000Z';
+          const former = [
+            ['dpop_jtis', 'jkt', 'dpop'],
+            ['network_jtis', 'network', 'network'],
+            ['issuer_api_jtis', 'issuer_id', 'issuer'],
+            ['region_request_jtis', 'issuer', 'region'],
+            ['assertion_jtis', 'issuer', 'assertion'],
+          ] as const;
+          for (const [table, scope, kind] of former)
+            await sql`insert into ${sql.table(table)} (${sql.ref(scope)}, jti, expires_at)
+              values (${`${kind}-signer`}, ${`${kind}-jti-0123456789`}, ${at})`.execute(fresh.db);
+          await migrateToLatest(fresh.db);
+          expect(
+            await fresh.db.selectFrom('single_use_ids').selectAll().orderBy('kind').execute(),
+          ).toEqual(
+            former
+              .map(([, , kind]) => ({
+                kind,
+                scope: `${kind}-signer`,
+                jti: `${kind}-jti-0123456789`,
+                expires_at: at,
+              }))
+              .sort((a, b) => a.kind.localeCompare(b.kind)),
+          );
+        } finally {
+          await fresh.close();
+        }
+      });
+    });
+
     describe('round-trips a row of', () => {
       for (const [table, check] of Object.entries(roundTrips)) it(table, () => check(db()));
     });
@@ -681,10 +647,14 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
           .insertInto('accounts')
           .values([f.registeredAccount(), f.registeredAccount()])
           .execute();
-        const jti = f.dpopJti();
+        const id = f.singleUseId();
         await db()
-          .insertInto('dpop_jtis')
-          .values([jti, f.dpopJti({ jti: jti.jti })])
+          .insertInto('single_use_ids')
+          .values([
+            id,
+            f.singleUseId({ jti: id.jti, kind: id.kind }),
+            f.singleUseId({ jti: id.jti, scope: id.scope, kind: 'network' }),
+          ])
           .execute();
         const key = f.idempotencyKey();
         await db()
@@ -699,7 +669,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
         ).toBe(false);
         expect(
           isUniqueViolation(
-            await rejection(sql`insert into assertion_jtis (jti) values ('x')`.execute(db())),
+            await rejection(sql`insert into single_use_ids (jti) values ('x')`.execute(db())),
           ),
         ).toBe(false);
         for (const value of [new Error('23505'), { code: 23505 }, '23505', null, undefined])
@@ -714,16 +684,16 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
           new Date(Date.UTC(2001, 0, 1, 0, 0, second)).toISOString();
         // 25 expired rows, five to an instant, so batches of 7 end in the middle of an instant.
         const expired = Array.from({ length: 25 }, (_, i) =>
-          f.dpopJti({ expires_at: at(Math.floor(i / 5)) }),
+          f.singleUseId({ expires_at: at(Math.floor(i / 5)) }),
         );
-        const live = [f.dpopJti({ expires_at: at(59) }), f.dpopJti({ expires_at: at(30) })];
+        const live = [f.singleUseId({ expires_at: at(59) }), f.singleUseId({ expires_at: at(30) })];
         await db()
-          .insertInto('dpop_jtis')
+          .insertInto('single_use_ids')
           .values([...expired, ...live])
           .execute();
         const batches = [];
         for (let more = true; more;) {
-          const batch = await purgeExpiredBatch(db(), 'dpop_jtis', new Date(at(30)), 7);
+          const batch = await purgeExpiredBatch(db(), 'single_use_ids', new Date(at(30)), 7);
           batches.push(batch);
           more = batch.more;
         }
@@ -734,7 +704,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
           { deleted: 5, more: false },
         ]);
         const left = await db()
-          .selectFrom('dpop_jtis')
+          .selectFrom('single_use_ids')
           .select('jti')
           .where(
             'jti',
@@ -743,7 +713,7 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
           )
           .execute();
         expect(left.map((r) => r.jti).sort()).toEqual(live.map((r) => r.jti).sort());
-        expect(await purgeExpiredBatch(db(), 'dpop_jtis', new Date(at(30)), 7)).toEqual({
+        expect(await purgeExpiredBatch(db(), 'single_use_ids', new Date(at(30)), 7)).toEqual({
           deleted: 0,
           more: false,
         });

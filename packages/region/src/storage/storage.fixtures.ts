@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type {
   AccountRow,
-  AssertionJtisTable,
   AssetsTable,
   AuditLogTable,
   CredentialRow,
   DeviceRow,
-  DpopJtisTable,
+  SingleUseIdsTable,
   IdempotencyKeysTable,
   IssuerOutboxTable,
   NodeLeasesTable,
@@ -20,11 +19,10 @@ import type {
   LostDeviceReceiptsTable,
   LostReportRow,
   RegionOutboxRow,
-  RegionRequestJtisTable,
   ResidencyIndexRow,
 } from './database.js';
-import type { CredentialLifecycleRow, IssuerApiJtisTable, WebhookDeliveryRow } from './database.js';
-import type { NetworkJtisTable, TransactionRow } from './database.js';
+import type { CredentialLifecycleRow, WebhookDeliveryRow } from './database.js';
+import type { TransactionRow } from './database.js';
 
 /**
  * Complete rows for the storage contract suite: each one names every column of its table, so a
@@ -70,18 +68,12 @@ export const device = (o: Partial<DeviceRow> = {}): DeviceRow => ({
   ...o,
 });
 
-export const dpopJti = (o: Partial<Selectable<DpopJtisTable>> = {}): Selectable<DpopJtisTable> => ({
-  jkt: uid(),
+export const singleUseId = (
+  o: Partial<Selectable<SingleUseIdsTable>> = {},
+): Selectable<SingleUseIdsTable> => ({
+  kind: 'dpop',
+  scope: uid(),
   jti: uid(),
-  expires_at: NOW,
-  ...o,
-});
-
-export const assertionJti = (
-  o: Partial<Selectable<AssertionJtisTable>> = {},
-): Selectable<AssertionJtisTable> => ({
-  jti: uid(),
-  issuer: 'https://us.example.test',
   expires_at: NOW,
   ...o,
 });
@@ -263,15 +255,6 @@ export const regionOutboxRow = (o: Partial<RegionOutboxRow> = {}): RegionOutboxR
   ...o,
 });
 
-export const regionRequestJti = (
-  o: Partial<Selectable<RegionRequestJtisTable>> = {},
-): Selectable<RegionRequestJtisTable> => ({
-  jti: uid(),
-  issuer: 'us',
-  expires_at: NOW,
-  ...o,
-});
-
 export const lostDeviceReceipt = (
   o: Partial<Selectable<LostDeviceReceiptsTable>> = {},
 ): Selectable<LostDeviceReceiptsTable> => ({
@@ -292,15 +275,6 @@ export const webhookDelivery = (o: Partial<WebhookDeliveryRow> = {}): WebhookDel
   delivered_at: NOW,
   last_error: 'http 503',
   created_at: NOW,
-  ...o,
-});
-
-export const issuerApiJti = (
-  o: Partial<Selectable<IssuerApiJtisTable>> = {},
-): Selectable<IssuerApiJtisTable> => ({
-  issuer_id: 'sandbox-us',
-  jti: uid(),
-  expires_at: NOW,
   ...o,
 });
 
@@ -336,14 +310,5 @@ export const transaction = (o: Partial<TransactionRow> = {}): TransactionRow => 
   reason: 'approved',
   response_code: '00',
   created_at: NOW,
-  ...o,
-});
-
-export const networkJti = (
-  o: Partial<Selectable<NetworkJtisTable>> = {},
-): Selectable<NetworkJtisTable> => ({
-  network: 'sandbox-net',
-  jti: uid(),
-  expires_at: NOW,
   ...o,
 });

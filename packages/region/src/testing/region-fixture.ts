@@ -106,8 +106,3 @@ export function codeOf(work: () => unknown): unknown {
   }
   return undefined;
 }
-
-export {
-  createTestPostgresDatabase,
-  type TestPostgresDatabase,
-} from '../storage/postgres/test-database.js';

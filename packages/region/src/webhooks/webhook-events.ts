@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { api } from '@domicile/protocol';
-import type { TrustedIssuers } from '../issuer-api/index.js';
+import type { TrustedIssuers } from '../request-auth/index.js';
 import type { CredentialRow, Database } from '../storage/database.js';
 import { definedProps } from '@domicile/protocol';
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { api, generateKeyPairJwk, verifyJson, type KeyPairJwk } from '@domicile/protocol';
-import { TrustedIssuers } from '../issuer-api/index.js';
+import { TrustedIssuers } from '../request-auth/index.js';
 import { openDatabase } from '../storage/index.js';
 import type { Database } from '../storage/index.js';
 import { credential as credentialRow } from '../storage/storage.fixtures.js';

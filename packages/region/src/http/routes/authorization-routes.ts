@@ -1,6 +1,6 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { api } from '@domicile/protocol';
-import { verifyNetworkAuthorization } from '../../auth/index.js';
+import { verifyNetworkAuthorization } from '../../request-auth/index.js';
 import { authorizeTransaction, listTransactions } from '../../payments/index.js';
 import type { RegionContext } from '../../region-context.js';
 import { deviceOf } from '../device-auth.js';

@@ -1,6 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPairJwk, verifyJson, type KeyPairJwk } from '@domicile/protocol';
+import { openDatabase } from '../../storage/index.js';
+import { serveIssuerGateway } from '../../testing/index.js';
+import { describeIssuerGatewayContract } from '../issuer-gateway.contract.js';
+import { readOutbox } from '../sandbox/issuer-outbox.js';
+import { SandboxIssuer } from '../sandbox/sandbox-issuer.js';
 import { SANDBOX_PRODUCTS, toCardProduct } from '../sandbox/sandbox-products.js';
 import { HttpIssuerGateway } from './http-issuer-gateway.js';
 import { ISSUER_REQUEST_TYP, type IssuerRequestEnvelope } from './issuer-http-protocol.js';
@@ -17,6 +22,38 @@ const CHECK = {
   productId: PRODUCT.id,
 };
 const METHOD = { id: 'sms', kind: 'otp_sms', target: '•••• 0199' } as const;
+
+describeIssuerGatewayContract('http, in front of the sandbox served on loopback', {
+  open: async (region) => {
+    const db = await openDatabase('sqlite::memory:');
+    const keys = await generateKeyPairJwk('sig');
+    const server = await serveIssuerGateway({
+      issuer: new SandboxIssuer({ region, db }),
+      region,
+      regionKey: keys.publicJwk,
+    });
+    return {
+      gateway: new HttpIssuerGateway({
+        baseUrl: server.baseUrl,
+        region,
+        signingKey: keys.privateJwk,
+      }),
+      delivered: () => readOutbox(db, { limit: 100 }),
+      close: async () => {
+        await server.close();
+        await db.destroy();
+      },
+    };
+  },
+  // A port that was just closed: the connection is refused at once.
+  unanswered: async () => {
+    const keys = await generateKeyPairJwk('sig');
+    const closed = Fastify();
+    const baseUrl = await closed.listen({ host: '127.0.0.1', port: 0 });
+    await closed.close();
+    return new HttpIssuerGateway({ baseUrl, region: 'us', signingKey: keys.privateJwk });
+  },
+});
 
 describe('HttpIssuerGateway', () => {
   let keys: KeyPairJwk;

@@ -42,6 +42,16 @@ describe('TEST_CARDS', () => {
     }
   });
 
+  it('give each sample region a card whose account is closed, and say how each payable card declines', () => {
+    const payable = TEST_CARDS.filter((c) => c.outcome === 'green' || c.outcome === 'yellow');
+    const closed = payable.filter((c) => c.closedAccount === true);
+    expect(closed.map((c) => c.region).sort()).toEqual(['cn', 'eu', 'us']);
+    for (const card of payable)
+      expect(card.description).toMatch(
+        card.closedAccount === true ? /account_closed/ : /insufficient_funds/,
+      );
+  });
+
   it('render as a Markdown table, one row per card', () => {
     const table = renderTestCardsMarkdown();
     const lines = table.trimEnd().split('\n');

@@ -5,6 +5,7 @@ import { lifecycleMigration } from './0003-lifecycle.js';
 import { residencyMigration } from './0004-residency.js';
 import { scaleIndexesMigration } from './0005-scale-indexes.js';
 import { housekeepingIndexesMigration } from './0006-housekeeping-indexes.js';
+import { singleUseIdsMigration } from './0007-single-use-ids.js';
 import { nodeLeasesMigration } from './0008-node-leases.js';
 
 /**
@@ -18,6 +19,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0004_residency': residencyMigration,
   '0005_scale_indexes': scaleIndexesMigration,
   '0006_housekeeping_indexes': housekeepingIndexesMigration,
+  '0007_single_use_ids': singleUseIdsMigration,
   '0008_node_leases': nodeLeasesMigration,
 };
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../open-database.js';
 import { describeStorageContract } from '../storage.contract.js';
 import { createPostgresDatabase } from './postgres-database.js';
-import { createTestPostgresDatabase } from './test-database.js';
+import { createTestPostgresDatabase } from '../../testing/index.js';
 
 // Never skipped silently: without a server these tests fail, unless the skip is asked for.
 const skip = process.env.DOMICILE_SKIP_PG === '1';

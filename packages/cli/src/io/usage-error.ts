@@ -1,0 +1,16 @@
+import { DomicileError, type ErrorCode, type ErrorDetails } from '@domicile/protocol';
+
+/**
+ * The command line is wrong (an option's value, a setting from the environment or the
+ * configuration file it names): nothing was attempted, and the run exits 2. `details` names the
+ * option (`option: '--port'`), never its value.
+ */
+export class UsageError extends DomicileError {
+  constructor(
+    code: Extract<ErrorCode, 'CONFIG_INVALID' | 'VALIDATION_FAILED'>,
+    details: ErrorDetails,
+    cause?: unknown,
+  ) {
+    super(code, cause === undefined ? { details } : { details, cause });
+  }
+}

@@ -1,1 +1,0 @@
-export { IssuerApiClient, type IssuerApiClientOptions } from './issuer-api-client.js';

@@ -1,0 +1,11 @@
+export { loadRegionConfig } from './load-region-config.js';
+export {
+  NETWORK_SETTING_SPECS,
+  NetworkSettingsSchema,
+  type NetworkSettings,
+} from './network-settings.js';
+export {
+  REGION_SETTING_SPECS,
+  RegionSettingsSchema,
+  type RegionSettings,
+} from './region-settings.js';

@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import { Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { PublicJwkSchema, definedProps, isDomicileError } from '@domicile/protocol';
+import type { RegionConfig, TrustedIssuerConfig } from '@domicile/region';
+import {
+  paths,
+  readAuthorityPublicKey,
+  readDirectory,
+  readRegionKeys,
+} from '../deployment/deployment-files.js';
+import { UsageError } from '../io/index.js';
+import type { ParsedSettings } from '../settings/index.js';
+import type { RegionSettings } from './region-settings.js';
+
+/** The issuers a region trusts for its issuer API, as an operator writes them in a JSON file. */
+const TrustedIssuersFile = Type.Array(
+  Type.Object(
+    {
+      id: Type.String({ minLength: 1, maxLength: 64 }),
+      publicKey: PublicJwkSchema,
+      webhookUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+      productIds: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+async function readTrustedIssuers(file: string): Promise<TrustedIssuerConfig[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (cause) {
+    throw new UsageError('CONFIG_INVALID', { file, reason: 'unreadable or not JSON' }, cause);
+  }
+  if (!Value.Check(TrustedIssuersFile, parsed)) {
+    throw new UsageError('CONFIG_INVALID', {
+      file,
+      reason: Value.Errors(TrustedIssuersFile, parsed).First()?.path ?? 'schema',
+    });
+  }
+  return parsed as TrustedIssuerConfig[];
+}
+
+/** The database URL, with the password from its file: it never is on argv or in a config file. */
+async function databaseUrl(settings: ParsedSettings<RegionSettings>): Promise<string> {
+  const { db, dbPasswordFile } = settings.values;
+  if (dbPasswordFile === undefined) return db;
+  const refuse = (reason: string, cause?: unknown): UsageError =>
+    new UsageError('CONFIG_INVALID', { ...settings.sourceOf('dbPasswordFile'), reason }, cause);
+  if (!/^postgres(ql)?:\/\//.test(db)) throw refuse('only for a postgres:// database');
+  const password = await readFile(dbPasswordFile, 'utf8').catch((cause: unknown) => {
+    throw refuse('unreadable', cause);
+  });
+  const url = new URL(db);
+  url.password = password.replace(/\r?\n$/, '');
+  return url.href;
+}
+
+/**
+ * Reads the files the settings name into the region's config. A file that cannot be read or
+ * parsed is a usage error naming the setting that led to it (`--dir`, `--issuers`) and the file.
+ */
+export async function loadRegionConfig(
+  settings: ParsedSettings<RegionSettings>,
+): Promise<RegionConfig> {
+  const s = settings.values;
+  const from = async <T>(key: keyof RegionSettings, read: Promise<T>): Promise<T> => {
+    try {
+      return await read;
+    } catch (error) {
+      if (!isDomicileError(error, 'CONFIG_INVALID')) throw error;
+      throw new UsageError(
+        'CONFIG_INVALID',
+        { ...error.details, ...settings.sourceOf(key) },
+        error,
+      );
+    }
+  };
+  return {
+    region: s.region,
+    directoryJws: await from('dir', readDirectory(paths.directory(s.dir))),
+    authorityKey: await from('dir', readAuthorityPublicKey(paths.authorityPublic(s.dir))),
+    keys: await from('dir', readRegionKeys(s.dir, s.region)),
+    databaseUrl: await databaseUrl(settings),
+    issuer:
+      s.issuerUrl === undefined
+        ? { kind: 'sandbox' }
+        : { kind: 'http', baseUrl: s.issuerUrl, timeoutMs: s.issuerTimeoutMs },
+    logLevel: s.logLevel,
+    ...definedProps({ host: s.host, port: s.port, logFile: s.logFile }),
+    ...(s.operatorTokenHashes.length === 0 ? {} : { operatorTokenHashes: s.operatorTokenHashes }),
+    ...(s.issuers === undefined
+      ? {}
+      : { issuers: await from('issuers', readTrustedIssuers(s.issuers)) }),
+  };
+}

@@ -1,0 +1,31 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { NetworkIdSchema } from '@domicile/protocol';
+import type { SettingSpecs } from '../settings/index.js';
+import { DEPLOYMENT_PROPERTIES, DEPLOYMENT_SPECS } from './deployment-settings.js';
+
+/** Everything `domicile network serve` is told. */
+export const NetworkSettingsSchema = Type.Object(
+  {
+    network: NetworkIdSchema,
+    ...DEPLOYMENT_PROPERTIES,
+    log: Type.Boolean({ default: false }),
+  },
+  { additionalProperties: false },
+);
+
+export type NetworkSettings = Static<typeof NetworkSettingsSchema>;
+
+export const NETWORK_SETTING_SPECS: SettingSpecs<typeof NetworkSettingsSchema.properties> = {
+  network: {
+    flag: '--network',
+    placeholder: '<id>',
+    help: "this network's id in the directory",
+    expects: 'a network id (a-z, 0-9, -; 2 to 32 characters)',
+  },
+  ...DEPLOYMENT_SPECS,
+  log: {
+    flag: '--log',
+    help: 'log requests as JSON lines (never their bodies)',
+    expects: 'a flag',
+  },
+};

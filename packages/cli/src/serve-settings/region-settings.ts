@@ -1,0 +1,101 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { RegionIdSchema } from '@domicile/protocol';
+import type { SettingSpecs } from '../settings/index.js';
+import { DEPLOYMENT_PROPERTIES, DEPLOYMENT_SPECS, PATH } from './deployment-settings.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/**
+ * The forms `openDatabase` accepts (anything else would fail only after the keys were read),
+ * with no password in a PostgreSQL URL: a secret is named by its file, never written on argv.
+ */
+const DATABASE_URL =
+  '^(sqlite:.+|postgres(ql)?://(?!.*[?&]password=)([^:@/\\s]+@)?[^@\\s]+|(?![A-Za-z]+://)\\S+\\.(db|sqlite))$';
+const HTTP_URL = '^https?://[^\\s/?#]+([/?#]\\S*)?$';
+
+/**
+ * Everything `domicile region serve` is told, before any file is read: ids, paths, URLs and
+ * numbers. Checked once ({@link parseSettings}), then loaded into the region's `RegionConfig`.
+ * The properties are named as a configuration file would name them.
+ */
+export const RegionSettingsSchema = Type.Object(
+  {
+    region: RegionIdSchema,
+    ...DEPLOYMENT_PROPERTIES,
+    db: Type.String({ pattern: DATABASE_URL }),
+    dbPasswordFile: Type.Optional(Type.String(PATH)),
+    logFile: Type.Optional(Type.String(PATH)),
+    logLevel: Type.Union(
+      LOG_LEVELS.map((level) => Type.Literal(level)),
+      { default: 'info' },
+    ),
+    issuerUrl: Type.Optional(Type.String({ pattern: HTTP_URL })),
+    issuerTimeoutMs: Type.Integer({ minimum: 1, maximum: 600_000, default: 5_000 }),
+    operatorTokenHashes: Type.Array(Type.String({ pattern: '^[0-9a-fA-F]{64}$' }), {
+      default: [],
+    }),
+    issuers: Type.Optional(Type.String(PATH)),
+  },
+  { additionalProperties: false },
+);
+
+export type RegionSettings = Static<typeof RegionSettingsSchema>;
+
+/** The flag of each setting, and what a valid value is. */
+export const REGION_SETTING_SPECS: SettingSpecs<typeof RegionSettingsSchema.properties> = {
+  region: {
+    flag: '--region',
+    placeholder: '<id>',
+    help: "this region's id in the directory",
+    expects: 'a region id (a-z, 0-9, -; 2 to 16 characters)',
+  },
+  ...DEPLOYMENT_SPECS,
+  db: {
+    flag: '--db',
+    placeholder: '<url>',
+    help: 'sqlite:/path/region.db or postgres://user@host/db',
+    expects:
+      'sqlite:<path>, postgres://… or postgresql://… with no password in it, or a path ending in .db or .sqlite',
+  },
+  dbPasswordFile: {
+    flag: '--db-password-file',
+    placeholder: '<file>',
+    help: "file holding the PostgreSQL user's password",
+    expects: 'a file path',
+  },
+  logFile: {
+    flag: '--log-file',
+    placeholder: '<file>',
+    help: 'append JSON logs to this file instead of stdout',
+    expects: 'a file path',
+  },
+  logLevel: {
+    flag: '--log-level',
+    placeholder: '<level>',
+    help: 'least severe level logged',
+    expects: `one of ${LOG_LEVELS.join(', ')}`,
+  },
+  issuerUrl: {
+    flag: '--issuer-url',
+    placeholder: '<url>',
+    help: "a real issuer's HTTP endpoint (default: the sandbox issuer)",
+    expects: 'an http:// or https:// URL',
+  },
+  issuerTimeoutMs: {
+    flag: '--issuer-timeout-ms',
+    placeholder: '<ms>',
+    help: 'issuer request timeout',
+    expects: 'an integer from 1 to 600000',
+  },
+  operatorTokenHashes: {
+    flag: '--operator-token-hash',
+    placeholder: '<sha256hex>',
+    help: 'SHA-256 (hex) of a bearer token the support API accepts',
+    expects: 'a SHA-256 in hex (64 digits)',
+  },
+  issuers: {
+    flag: '--issuers',
+    placeholder: '<file>',
+    help: 'JSON list of trusted issuers ({ id, publicKey, webhookUrl?, productIds }) for the issuer API',
+    expects: 'a file path',
+  },
+};

@@ -1,1 +1,0 @@
-export { SupportClient, formatLostReport, type SupportClientOptions } from './support-client.js';

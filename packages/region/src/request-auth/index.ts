@@ -1,0 +1,41 @@
+/**
+ * Authentication of the signed requests a region receives (inbound; `issuer/` is the outbound
+ * gateway to issuers): one verifier, one ledger of single-use ids, one freshness policy per kind
+ * of request, and a module per kind — DPoP proofs of devices, network authorizations, issuer API
+ * requests, region-to-region requests, redirect assertions.
+ */
+export { FRESHNESS, type FreshnessPolicy } from './freshness.js';
+export {
+  verifySignedRequest,
+  type RefusalCodes,
+  type RequestClaims,
+  type RequestKeyResolver,
+  type SignedRequestInput,
+  type SignedRequestKind,
+  type VerifiedSignedRequest,
+} from './signed-request.js';
+export { recordSingleUseId, type SingleUseId } from './single-use-ids.js';
+export {
+  deviceKeyThumbprint,
+  embeddedDeviceKey,
+  verifyDpopProof,
+  type DpopProofInput,
+  type VerifiedDpop,
+} from './dpop-proof/index.js';
+export {
+  verifyNetworkAuthorization,
+  type NetworkAuthorizationInput,
+  type VerifiedNetworkAuthorization,
+} from './network-authorization/index.js';
+export {
+  TrustedIssuers,
+  verifyIssuerRequest,
+  type IssuerRequestInput,
+  type TrustedIssuer,
+  type VerifiedIssuerRequest,
+} from './issuer-request/index.js';
+export { verifyLostDeviceRequest, type VerifiedLostDeviceRequest } from './region-request/index.js';
+export {
+  verifyRedirectAssertion,
+  type VerifiedRedirectAssertion,
+} from './redirect-assertion/index.js';

@@ -1,0 +1,5 @@
+export {
+  verifyNetworkAuthorization,
+  type NetworkAuthorizationInput,
+  type VerifiedNetworkAuthorization,
+} from './network-authorization.js';

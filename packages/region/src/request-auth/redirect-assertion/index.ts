@@ -1,0 +1,1 @@
+export { verifyRedirectAssertion, type VerifiedRedirectAssertion } from './redirect-assertion.js';

@@ -1,0 +1,1 @@
+export { verifyLostDeviceRequest, type VerifiedLostDeviceRequest } from './region-request.js';

@@ -1,0 +1,150 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { decodeJwt, errors, jwtVerify, type CryptoKey, type JWTHeaderParameters } from 'jose';
+import {
+  DomicileError,
+  SIGNING_ALG,
+  importKey,
+  type ErrorCode,
+  type PublicJwk,
+} from '@domicile/protocol';
+import type { SingleUseKind } from '../storage/index.js';
+import {
+  singleUseRetention,
+  staleness,
+  type FreshnessPolicy,
+  type StaleReason,
+} from './freshness.js';
+import type { SingleUseId } from './single-use-ids.js';
+
+/** The claims every signed request carries, whatever else its schema adds. */
+export interface RequestClaims {
+  readonly iat: number;
+  readonly jti: string;
+  readonly exp?: number;
+  readonly aud?: string;
+}
+
+/**
+ * Finds the key a request must verify with, from its protected header and its claims — not yet
+ * verified: they only choose the key, and nothing else in them is believed until it verifies.
+ * Undefined when no key is known for them.
+ */
+export type RequestKeyResolver = (
+  header: JWTHeaderParameters,
+  unverifiedClaims: Readonly<Record<string, unknown>>,
+) => PublicJwk | Promise<CryptoKey> | undefined;
+
+/** The error code of each way a request can fail; those left out read as `invalid`. */
+export interface RefusalCodes {
+  /** A bad signature, `alg` or `typ`, claims that break the schema, a lifetime over the policy. */
+  readonly invalid: ErrorCode;
+  /** No request at all. */
+  readonly missing?: ErrorCode;
+  /** Signed by a key nobody listed. */
+  readonly unknownKey?: ErrorCode;
+  /** For someone else. */
+  readonly audience?: ErrorCode;
+  /** Past its `exp` or older than the policy's max age. */
+  readonly expired?: ErrorCode;
+  /** Issued further ahead of our clock than the policy's clock skew. */
+  readonly future?: ErrorCode;
+  /** Its single-use id was recorded before. */
+  readonly replayed: ErrorCode;
+}
+
+/** What one kind of signed request is: everything a caller of {@link verifySignedRequest} owns. */
+export interface SignedRequestKind<S extends TSchema> {
+  /** The `typ` header it must carry, so that no other signed object passes for it. */
+  readonly typ: string;
+  /** Its claims (TypeBox): checked after the signature, before anything else is read. */
+  readonly claims: S;
+  readonly freshness: FreshnessPolicy;
+  readonly codes: RefusalCodes;
+  readonly singleUse: {
+    readonly kind: SingleUseKind;
+    /** Who picked the `jti`: ids are unique per signer. */
+    scope(claims: Static<S>, header: JWTHeaderParameters): string | Promise<string>;
+  };
+}
+
+/** One request to verify. */
+export interface SignedRequestInput {
+  /** The compact JWS as received; undefined or empty when there was none. */
+  readonly token: string | undefined;
+  readonly key: RequestKeyResolver;
+  /** The only `aud` accepted (this region's id); omitted for a request without an audience. */
+  readonly audience?: string;
+  readonly now: Date;
+}
+
+export interface VerifiedSignedRequest<C> {
+  readonly claims: C;
+  readonly header: JWTHeaderParameters;
+  /** Still to be recorded, with `recordSingleUseId`, before the request has any effect. */
+  readonly singleUse: SingleUseId;
+}
+
+/** Thrown from inside jose's key lookup, so that an unknown signer keeps its own code. */
+class UnknownSigner extends Error {}
+
+/**
+ * Verifies a signed request: jose's `jwtVerify` (ES256 only, the kind's `typ`, the key found by
+ * `input.key`, `exp` against `input.now`), then one claims check — the kind's schema, the
+ * audience, the freshness policy — and the request's single-use id with how long to keep it.
+ * Every failure is a DomicileError of the kind's codes, which check failed only in `cause`.
+ */
+export async function verifySignedRequest<S extends TSchema & { static: RequestClaims }>(
+  kind: SignedRequestKind<S>,
+  input: SignedRequestInput,
+): Promise<VerifiedSignedRequest<Static<S>>> {
+  const { codes } = kind;
+  if (input.token === undefined || input.token === '')
+    throw new DomicileError(codes.missing ?? codes.invalid);
+  const token = input.token;
+  let header: JWTHeaderParameters;
+  let payload: unknown;
+  try {
+    ({ protectedHeader: header, payload } = await jwtVerify(
+      token,
+      (protectedHeader) => {
+        const key = input.key(protectedHeader, decodeJwt(token));
+        if (key === undefined) throw new UnknownSigner('no key is known for this signer');
+        return key instanceof Promise ? key : importKey(key, SIGNING_ALG);
+      },
+      { algorithms: [SIGNING_ALG], typ: kind.typ, currentDate: input.now },
+    ));
+  } catch (cause) {
+    const code =
+      cause instanceof UnknownSigner
+        ? codes.unknownKey
+        : cause instanceof errors.JWTExpired
+          ? codes.expired
+          : undefined;
+    throw new DomicileError(code ?? codes.invalid, { cause });
+  }
+  if (!Value.Check(kind.claims, payload))
+    throw new DomicileError(codes.invalid, { cause: 'claims schema' });
+  const claims = payload as Static<S> & RequestClaims;
+  if (input.audience !== undefined && claims.aud !== input.audience)
+    throw new DomicileError(codes.audience ?? codes.invalid, { cause: 'audience' });
+  const stale = staleness(kind.freshness, claims, Math.floor(input.now.getTime() / 1000));
+  if (stale !== undefined) throw new DomicileError(staleCode(codes, stale), { cause: stale });
+  return {
+    claims,
+    header,
+    singleUse: {
+      kind: kind.singleUse.kind,
+      scope: await kind.singleUse.scope(claims, header),
+      jti: claims.jti,
+      expiresAt: singleUseRetention(kind.freshness, claims),
+      replayed: codes.replayed,
+    },
+  };
+}
+
+function staleCode(codes: RefusalCodes, reason: StaleReason): ErrorCode {
+  if (reason === 'expired') return codes.expired ?? codes.invalid;
+  if (reason === 'future') return codes.future ?? codes.invalid;
+  return codes.invalid;
+}

@@ -1,0 +1,41 @@
+import type { Kysely } from 'kysely';
+import { DomicileError, type ErrorCode } from '@domicile/protocol';
+import { isUniqueViolation, type Database, type SingleUseKind } from '../storage/index.js';
+
+/**
+ * A request's single-use id, as {@link verifySignedRequest} found it: to be recorded with
+ * {@link recordSingleUseId} before the request has any effect, by the caller, in the
+ * transaction of its first write when it has one.
+ */
+export interface SingleUseId {
+  readonly kind: SingleUseKind;
+  /** Who signed it (a device key thumbprint, a network, an issuer, a region): ids are theirs to pick. */
+  readonly scope: string;
+  readonly jti: string;
+  /** When the request's time check refuses a replay by itself (plus a margin): then it is purged. */
+  readonly expiresAt: Date;
+  /** The code a second use of this id is refused with. */
+  readonly replayed: ErrorCode;
+}
+
+/**
+ * Records a single-use id in the ledger every node of the region shares; expired ids are purged
+ * by `Housekeeping`.
+ * @throws DomicileError `id.replayed` when the id was recorded before.
+ */
+export async function recordSingleUseId(db: Kysely<Database>, id: SingleUseId): Promise<void> {
+  try {
+    await db
+      .insertInto('single_use_ids')
+      .values({
+        kind: id.kind,
+        scope: id.scope,
+        jti: id.jti,
+        expires_at: id.expiresAt.toISOString(),
+      })
+      .execute();
+  } catch (cause) {
+    if (isUniqueViolation(cause)) throw new DomicileError(id.replayed);
+    throw cause;
+  }
+}

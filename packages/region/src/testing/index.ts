@@ -1,0 +1,15 @@
+export {
+  FIXTURE_REGIONS_YAML,
+  codeOf,
+  createRegionFixture,
+  createTestDevice,
+  encryptCardDetails,
+  type RegionFixture,
+  type TestDevice,
+} from './region-fixture.js';
+export { createTestPostgresDatabase, type TestPostgresDatabase } from './test-database.js';
+export {
+  serveIssuerGateway,
+  type IssuerGatewayServer,
+  type IssuerGatewayServerOptions,
+} from './issuer-gateway-server.js';

@@ -136,7 +136,10 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      await nodeLease.leaveAddress();
       await app.close();
+      // Fastify does not wait for handlers whose connections it closed; their reservations must.
+      await context.idempotency.drain();
       await housekeeping.stop();
       await tsmWorker.stop();
       await regionOutbox.stop();

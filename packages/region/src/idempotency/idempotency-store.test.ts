@@ -131,6 +131,20 @@ describe('idempotency keys', () => {
     });
   });
 
+  it('drains: waits for the attempts in flight before the process gives up its lease', async () => {
+    const first = await holdKey(store, db);
+    let drained = false;
+    const draining = store.drain().then(() => {
+      drained = true;
+    });
+    await store.run({ ...req, key: 'key-quick-0123456789' }, answer({}));
+    expect(drained).toBe(false);
+    first.release();
+    await draining;
+    expect(drained).toBe(true);
+    await store.drain();
+  });
+
   it('takes over a reservation made before incarnations existed once it is old enough', async () => {
     const t0 = new Date();
     await db

@@ -60,6 +60,7 @@ export class IdempotencyStore {
   readonly #db: Kysely<Database>;
   readonly #incarnation: string;
   readonly #now: () => Date;
+  readonly #inFlight = new Set<Promise<StoredResponse>>();
 
   constructor(options: IdempotencyStoreOptions) {
     this.#db = options.db;
@@ -68,7 +69,28 @@ export class IdempotencyStore {
   }
 
   /** Runs `operation` for this request, or answers with the first attempt's stored result. */
-  async run(
+  run(
+    req: IdempotentRequest,
+    operation: () => Promise<{ status: number; body: unknown }>,
+  ): Promise<StoredResponse> {
+    const attempt = this.#attempt(req, operation);
+    this.#inFlight.add(attempt);
+    const settled = (): void => {
+      this.#inFlight.delete(attempt);
+    };
+    attempt.then(settled, settled);
+    return attempt;
+  }
+
+  /**
+   * Waits for every attempt of this store to end: a closing process calls it before it gives up
+   * its lease, so that no other node takes over a reservation while its operation still runs.
+   */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  async #attempt(
     req: IdempotentRequest,
     operation: () => Promise<{ status: number; body: unknown }>,
   ): Promise<StoredResponse> {

@@ -80,6 +80,11 @@ describe.each(dialects)('NodeLease on %s', (dialect) => {
     expect(await alive(killed)).toBe(false);
     expect(await alive(restarted)).toBe(true);
     if (dialect === 'postgres') expect(await alive(elsewhere)).toBe(true);
+    // A process that closes leaves its address first: one listening there next leaves it alive.
+    await elsewhere.leaveAddress();
+    const next = await acquire();
+    await next.claimAddress('host-a http://127.0.0.1:8081');
+    if (dialect === 'postgres') expect(await alive(elsewhere)).toBe(true);
     // A lease written anew keeps its address, so a later restart there still ends it.
     await observer.deleteFrom('node_leases').execute();
     await restarted.renew();

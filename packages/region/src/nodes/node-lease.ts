@@ -104,6 +104,24 @@ export class NodeLease extends PolledWorker {
   }
 
   /**
+   * Says that this process no longer listens at its address (it is closing, and may still be
+   * finishing requests), so that the next process to listen there does not take it for dead.
+   * A closing process must close: a failure is logged, not thrown.
+   */
+  async leaveAddress(): Promise<void> {
+    this.#address = null;
+    try {
+      await this.#o.db
+        .updateTable('node_leases')
+        .set({ address: null })
+        .where('incarnation', '=', this.incarnation)
+        .execute();
+    } catch (error) {
+      this.#o.logger.warn({ err: error }, 'node lease kept its address while closing');
+    }
+  }
+
+  /**
    * Extends the lease by the TTL from now (the polling loop calls it). A lease found ended (this
    * process stalled past its TTL, or another process opened the SQLite file) is written anew, so
    * that this live process's reservations are its own again; what was taken meanwhile stays taken.

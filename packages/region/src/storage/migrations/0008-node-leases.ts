@@ -4,10 +4,10 @@ import { inTransaction } from './portable-ddl.js';
 /**
  * Process incarnations and their leases (`nodes/node-lease.ts`), so that an Idempotency-Key
  * reserved by a request a crash cut short is free as soon as its node is known dead, not after a
- * fixed age. Each start of a region process writes one `node_leases` row and renews its
- * `expires_at` while it lives, and its listen address once it listens; a reservation records the
- * incarnation that made it. Reservations
- * made before this migration have no incarnation and keep the age rule.
+ * fixed age. Each start of a region process writes one `node_leases` row, renews its `expires_at`
+ * while it lives and records its listen address once it listens; a reservation records the
+ * incarnation that made it. Reservations made before this migration have no incarnation and keep
+ * the age rule.
  */
 export const nodeLeasesMigration: Migration = {
   up: (db: Kysely<unknown>) =>

@@ -145,6 +145,18 @@ export const ERROR_CODES = {
   // Any client: a peer (a region, a network router) answered what its protocol does not allow.
   // Raised by clients only: no Domicile server sends it in an answer.
   PEER_MALFORMED: { status: 502, message: 'The peer answered something malformed.' },
+  // Keys in an HSM (PKCS#11): refused when the region opens its keys, before it serves
+  HSM_MODULE_UNAVAILABLE: { status: 500, message: 'The PKCS#11 module could not be loaded.' },
+  HSM_TOKEN_NOT_FOUND: {
+    status: 500,
+    message: 'No PKCS#11 token has the configured label or slot.',
+  },
+  HSM_PIN_REJECTED: { status: 500, message: 'The PKCS#11 token rejected the PIN.' },
+  HSM_KEY_NOT_FOUND: { status: 500, message: 'The PKCS#11 token has no key with this label.' },
+  HSM_KEY_UNSUITABLE: {
+    status: 500,
+    message: 'The PKCS#11 key is not of the type or usage its purpose needs.',
+  },
   // Device side: raised by the wallet when a region's answer cannot be trusted
   DIRECTORY_INVALID: {
     status: 502,

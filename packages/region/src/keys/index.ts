@@ -1,3 +1,4 @@
+export { FileJwsSigner, jwsSigningInput, type JwsSigner } from './jws-signer.js';
 export {
   RegionKeySetSchema,
   generateRegionKeySet,
@@ -6,3 +7,4 @@ export {
   saveRegionKeySet,
   type RegionKeySet,
 } from './region-keys.js';
+export { fileRegionKeyring, type RegionKeyring } from './region-keyring.js';

@@ -28,4 +28,4 @@ export { isUniqueViolation, migrateToLatest, openDatabase } from './open-databas
 export { createPostgresDatabase } from './postgres/index.js';
 export type { PostgresDatabaseOptions } from './postgres/index.js';
 export { createSqliteDatabase } from './sqlite/index.js';
-export type { SqliteDatabaseOptions } from './sqlite/index.js';
+export type { SqliteDatabaseOptions, SqliteDurability } from './sqlite/index.js';

@@ -30,13 +30,18 @@ export {
 export { RegionClient, type CallOptions } from './region-client.js';
 export type { PayOptions } from './payment.js';
 export {
-  DEFAULT_RETRY,
   RegionTransport,
   newIdempotencyKey,
   type RegionRequest,
   type RegionTransportOptions,
-  type RetryPolicy,
+  type TransportSettings,
 } from './region-transport.js';
+export {
+  DEFAULT_RETRY,
+  SYSTEM_RETRY_CLOCK,
+  type RetryClock,
+  type RetryPolicy,
+} from './retry-policy.js';
 export {
   followRegionNotifications,
   type NotificationStreamOptions,

@@ -175,7 +175,12 @@ async function verifyIdentity(
 ): Promise<api.SessionView> {
   const signal = definedProps({ signal: ctx.signal });
   const methods = start.idvMethods ?? [];
-  const where = { region: client.region, baseUrl: client.baseUrl, last4: start.last4 };
+  const where = {
+    region: client.region,
+    baseUrl: client.baseUrl,
+    transport: client.transport.settings,
+    last4: start.last4,
+  };
   const chosen = await hooks.chooseIdvMethod(methods, where);
   const method = methods.find((m) => m.id === chosen);
   if (method === undefined) throw new DomicileError('IDV_METHOD_UNKNOWN');

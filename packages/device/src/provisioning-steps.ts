@@ -1,4 +1,5 @@
 import type { api } from '@domicile/protocol';
+import type { TransportSettings } from './region-transport.js';
 
 /**
  * What the wallet reports while it adds a card, in order, for a CLI or demo to narrate. No event
@@ -71,6 +72,8 @@ export interface IdvContext {
   readonly region: string;
   /** The provisioning region's base URL from the directory (the sandbox outbox lives there). */
   readonly baseUrl: string;
+  /** The wallet's fetch and retries, for a hook that calls the region itself. */
+  readonly transport: TransportSettings;
   readonly sessionId: string;
   readonly last4: string;
   readonly method: api.IdvMethod;
@@ -90,7 +93,7 @@ export interface AddCardHooks {
   /** Picks one of the offered ID&V methods by id. */
   chooseIdvMethod(
     methods: readonly api.IdvMethod[],
-    context: { readonly region: string; readonly baseUrl: string; readonly last4: string },
+    context: Pick<IdvContext, 'region' | 'baseUrl' | 'transport' | 'last4'>,
   ): Promise<string>;
   /** Returns the one-time code the user received (six digits); asked again after a wrong code. */
   readOtp(context: IdvContext): Promise<string>;

@@ -1,8 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Type } from '@sinclair/typebox';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { RegionTransport } from './region-transport.js';
+import { DEFAULT_RETRY, type RetryClock, type RetryPolicy } from './retry-policy.js';
 
 interface Seen {
   url: string;
@@ -121,5 +122,194 @@ describe('RegionTransport', () => {
     const seen: Seen[] = [];
     await transport([ok({ value: 2 })], seen).json({ method: 'GET', path: '/v1/x' }, Schema);
     expect(seen[0]?.key).toBeNull();
+  });
+});
+
+/** What the loopback region does with one request. */
+type Act =
+  { readonly status: number; readonly code?: string; readonly retryAfter?: string } | 'drop';
+
+interface Loopback {
+  readonly url: string;
+  /** The Idempotency-Key of each request received, in order (null for none). */
+  readonly keys: (string | null)[];
+  close(): Promise<void>;
+}
+
+/** A real HTTP server on a loopback port that plays `acts` in order, then answers 200. */
+async function loopbackRegion(acts: Act[]): Promise<Loopback> {
+  const keys: (string | null)[] = [];
+  const server = createServer((req, res) => {
+    const key = req.headers['idempotency-key'];
+    keys.push(typeof key === 'string' ? key : null);
+    req.resume();
+    const act = acts.shift() ?? { status: 200 };
+    if (act === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (act.retryAfter !== undefined) headers['retry-after'] = act.retryAfter;
+    res.writeHead(act.status, headers);
+    res.end(
+      JSON.stringify(
+        act.status === 200
+          ? { value: keys.length }
+          : act.code === undefined
+            ? { message: 'not a Domicile body' }
+            : { error: { code: act.code, message: 'x' } },
+      ),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    keys,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A clock whose sleeps return at once and move its time on: retries never wait on the wall clock. */
+function fakeClock(): RetryClock & { readonly sleeps: number[]; elapsed(): number } {
+  const start = Date.UTC(2026, 11, 1, 3, 0, 0);
+  let t = start;
+  const sleeps: number[] = [];
+  return {
+    now: () => t,
+    sleep: (ms) => {
+      sleeps.push(ms);
+      t += ms;
+      return Promise.resolve();
+    },
+    random: () => 0.5,
+    sleeps,
+    elapsed: () => t - start,
+  };
+}
+
+describe('RegionTransport retries, against a loopback region', () => {
+  let region: Loopback | undefined;
+  afterEach(async () => {
+    await region?.close();
+    region = undefined;
+  });
+  const client = async (acts: Act[], clock: RetryClock, retry?: Partial<RetryPolicy>) => {
+    region = await loopbackRegion(acts);
+    return new RegionTransport({
+      region: 'us',
+      baseUrl: region.url,
+      signer: { dpopProof: () => Promise.resolve('proof') },
+      clock,
+      ...(retry === undefined ? {} : { retry }),
+    });
+  };
+  const inProgress: Act = { status: 409, code: 'IDEMPOTENCY_IN_PROGRESS', retryAfter: '1' };
+
+  it('repeats a POST after a dropped connection, a 409 in progress and a 503, with one Idempotency-Key', async () => {
+    const clock = fakeClock();
+    const t = await client(
+      ['drop', inProgress, { status: 503, code: 'SERVICE_UNAVAILABLE' }, { status: 503 }],
+      clock,
+    );
+    await expect(t.json({ method: 'POST', path: '/v1/things', body: {} }, Schema)).resolves.toEqual(
+      { value: 5 },
+    );
+    expect(region?.keys).toHaveLength(5);
+    expect(new Set(region?.keys).size).toBe(1);
+    expect(region?.keys[0]).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    // Capped exponential backoff, half of it jitter (random() is 0.5 here): 0.75 of 200, 400, 800 ms…
+    expect(clock.sleeps).toEqual([150, 1_000, 600, 1_200]);
+  });
+
+  it('repeats a GET, which carries no key', async () => {
+    const clock = fakeClock();
+    const t = await client(['drop', { status: 502 }, { status: 504 }], clock);
+    await expect(t.json({ method: 'GET', path: '/v1/x' }, Schema)).resolves.toEqual({ value: 4 });
+    expect(region?.keys).toEqual([null, null, null, null]);
+  });
+
+  it('waits no less than Retry-After, in seconds or as an HTTP-date', async () => {
+    const clock = fakeClock();
+    const at = new Date(clock.now() + 9_000).toUTCString();
+    const t = await client(
+      [
+        { ...inProgress, retryAfter: '7' },
+        { status: 503, code: 'SERVICE_UNAVAILABLE', retryAfter: at },
+      ],
+      clock,
+    );
+    await t.json({ method: 'POST', path: '/v1/x', body: {} }, Schema);
+    // 7 s; then 9 s from the first request's instant, 7 s of which the first wait spent.
+    expect(clock.sleeps).toEqual([7_000, 2_000]);
+  });
+
+  it("gives up at the budget with the last failure's code", async () => {
+    const clock = fakeClock();
+    const t = await client(Array<Act>(100).fill(inProgress), clock);
+    await expect(t.json({ method: 'POST', path: '/v1/x', body: {} }, Schema)).rejects.toMatchObject(
+      { code: 'IDEMPOTENCY_IN_PROGRESS' },
+    );
+    expect(clock.elapsed()).toBeLessThanOrEqual(DEFAULT_RETRY.budgetMs);
+    // Backoff capped at 5 s (3.75 s with this jitter): the budget ends within one more wait.
+    expect(clock.elapsed()).toBeGreaterThan(DEFAULT_RETRY.budgetMs - DEFAULT_RETRY.maxDelayMs);
+    expect(Math.max(...clock.sleeps)).toBe(0.75 * DEFAULT_RETRY.maxDelayMs);
+
+    const short = fakeClock();
+    const dropped = await client(Array<Act>(100).fill('drop'), short, { budgetMs: 10_000 });
+    await expect(
+      dropped.json({ method: 'POST', path: '/v1/x', body: {} }, Schema),
+    ).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { reason: 'network' } });
+    expect(short.elapsed()).toBeLessThanOrEqual(10_000);
+  });
+
+  it('gives up at once when Retry-After would end past the budget', async () => {
+    const clock = fakeClock();
+    const t = await client([{ ...inProgress, retryAfter: '120' }], clock);
+    await expect(t.json({ method: 'POST', path: '/v1/x', body: {} }, Schema)).rejects.toMatchObject(
+      { code: 'IDEMPOTENCY_IN_PROGRESS' },
+    );
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('does not repeat a refusal that waiting cannot change; a 429 only when it says when', async () => {
+    const refusals: Act[] = [
+      { status: 422, code: 'IDV_CODE_INVALID' },
+      { status: 409, code: 'SESSION_STATE', retryAfter: '1' },
+      { status: 429 },
+      { status: 503, code: 'TOKEN_RANGE_EXHAUSTED' },
+      { status: 500, code: 'INTERNAL' },
+    ];
+    for (const refusal of refusals) {
+      const t = await client([refusal], fakeClock());
+      await expect(t.json({ method: 'POST', path: '/v1/x', body: {} }, Schema)).rejects.toThrow();
+      expect(region?.keys).toHaveLength(1);
+      await region?.close();
+    }
+    const clock = fakeClock();
+    const limited = await client([{ status: 429, retryAfter: '3' }], clock);
+    await expect(
+      limited.json({ method: 'POST', path: '/v1/x', body: {} }, Schema),
+    ).resolves.toEqual({ value: 2 });
+    expect(clock.sleeps).toEqual([3_000]);
+  });
+
+  it('stops waiting when the caller aborts', async () => {
+    const controller = new AbortController();
+    const t = await client([inProgress], {
+      ...fakeClock(),
+      sleep: (_ms, signal) => {
+        controller.abort(new Error('user gave up'));
+        return Promise.reject(signal?.reason as Error);
+      },
+    });
+    await expect(
+      t.json({ method: 'POST', path: '/v1/x', body: {}, signal: controller.signal }, Schema),
+    ).rejects.toThrow('user gave up');
+    expect(region?.keys).toHaveLength(1);
   });
 });

@@ -1,25 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { TSchema, Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { DomicileError, api, definedProps } from '@domicile/protocol';
+import { DomicileError, api, definedProps, type ErrorCode } from '@domicile/protocol';
 import { linkSignals } from './linked-signal.js';
+import {
+  DEFAULT_RETRY,
+  SYSTEM_RETRY_CLOCK,
+  parseRetryAfter,
+  retryDelayMs,
+  type RetryClock,
+  type RetryPolicy,
+} from './retry-policy.js';
 import type { DpopSigner } from './secure-element/index.js';
-
-/** Bounded retries with exponential backoff, and a per-attempt timeout. */
-export interface RetryPolicy {
-  readonly attempts: number;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-  readonly timeoutMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = {
-  attempts: 4,
-  baseDelayMs: 200,
-  maxDelayMs: 2_000,
-  timeoutMs: 15_000,
-};
 
 export interface RegionTransportOptions {
   readonly region: string;
@@ -29,7 +21,12 @@ export interface RegionTransportOptions {
   readonly signer?: DpopSigner;
   readonly fetch?: typeof fetch;
   readonly retry?: Partial<RetryPolicy>;
+  /** The retries' time source (tests inject one); the system clock by default. */
+  readonly clock?: RetryClock;
 }
+
+/** How a transport sends and retries: what another client of the same wallet reuses. */
+export type TransportSettings = Pick<RegionTransportOptions, 'fetch' | 'retry' | 'clock'>;
 
 /** One HTTP request to a region. `query` is not part of the DPoP `htu` (RFC 9449 §4.2). */
 export interface RegionRequest {
@@ -46,7 +43,12 @@ export interface RegionRequest {
   readonly stream?: boolean;
 }
 
-const RETRY_STATUSES = new Set([502, 503, 504]);
+/** What one attempt came to: the answer, or a failure worth another attempt. */
+type Attempt<T> =
+  | { readonly done: true; readonly value: T }
+  | { readonly done: false; readonly failure: DomicileError; readonly retryAfterMs?: number };
+
+const GATEWAY_STATUSES = new Set([502, 503, 504]);
 const MAX_BYTES = 2 * 1024 * 1024;
 
 /** A new Idempotency-Key: 24 random bytes, base64url (32 characters). */
@@ -56,8 +58,8 @@ export function newIdempotencyKey(): string {
 
 /**
  * HTTP to one region: a fresh DPoP proof on every attempt, one Idempotency-Key per POST kept
- * across its retries, retries only where repeating is safe (network errors, 502/503/504, a
- * request still in progress), error bodies rebuilt as DomicileError.
+ * across its retries, retries only where repeating is safe and may help (no answer, 502/503/504,
+ * a request still in progress, a 429 that says when), error bodies rebuilt as DomicileError.
  */
 export class RegionTransport {
   readonly region: string;
@@ -65,6 +67,7 @@ export class RegionTransport {
   readonly #signer: DpopSigner | undefined;
   readonly #fetch: typeof fetch;
   readonly #retry: RetryPolicy;
+  readonly #clock: RetryClock;
 
   constructor(options: RegionTransportOptions) {
     this.region = options.region;
@@ -72,6 +75,12 @@ export class RegionTransport {
     this.#signer = options.signer;
     this.#fetch = options.fetch ?? fetch;
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.#clock = options.clock ?? SYSTEM_RETRY_CLOCK;
+  }
+
+  /** This transport's fetch and retries, for another client that must behave alike. */
+  get settings(): TransportSettings {
+    return { fetch: this.#fetch, retry: this.#retry, clock: this.#clock };
   }
 
   /** Sends a request and returns the JSON answer, checked against `schema`. */
@@ -112,62 +121,71 @@ export class RegionTransport {
 
   /**
    * Sends with retries and hands the first 2xx response to `read`, whose body it may consume
-   * under the same signal (and, unless `stream`, the same timeout). Errors of `read` are not retried.
+   * under the same signal (and, unless `stream`, the same timeout). Errors of `read` are not
+   * retried. Every POST carries its Idempotency-Key, the same on every attempt, so a repeat after
+   * a lost answer returns the first result instead of acting twice; a GET changes nothing. After
+   * the retry budget, the last failure is thrown.
    */
   async send<T>(request: RegionRequest, read: (response: Response) => Promise<T>): Promise<T> {
     const idempotencyKey =
       request.method === 'POST' ? (request.idempotencyKey ?? newIdempotencyKey()) : undefined;
-    let failure: unknown;
-    for (let attempt = 0; attempt < this.#retry.attempts; attempt++) {
-      if (attempt > 0) {
-        const backoff = Math.min(
-          this.#retry.maxDelayMs,
-          this.#retry.baseDelayMs * 2 ** (attempt - 1),
-        );
-        await sleep(
-          backoff / 2 + Math.random() * (backoff / 2),
-          undefined,
-          definedProps({ signal: request.signal }),
-        );
-      }
-      const link = linkSignals([request.signal], this.#retry.timeoutMs);
-      try {
-        let response: Response;
-        try {
-          response = await this.#attempt(request, idempotencyKey, link.signal);
-        } catch (cause) {
-          if (request.signal?.aborted === true) throw request.signal.reason;
-          if (cause instanceof DomicileError) throw cause;
-          failure = new DomicileError('SERVICE_UNAVAILABLE', {
-            details: { region: this.region, reason: 'network' },
-            cause,
-          });
-          continue;
-        }
-        if (response.ok) {
-          // A stream stays open as long as the reader wants: the timeout covered the headers only.
-          if (request.stream === true) link.clearDeadline();
-          return await read(response);
-        }
-        const error = DomicileError.fromBody(await response.json().catch(() => undefined), {
-          peer: 'region',
-          region: this.region,
-          status: response.status,
-        });
-        // A gateway's 502/503/504 carries no Domicile body: say unavailable rather than malformed.
-        const bare = RETRY_STATUSES.has(response.status) && error.code === 'PEER_MALFORMED';
-        failure = bare
-          ? new DomicileError('SERVICE_UNAVAILABLE', {
-              details: { region: this.region, status: response.status },
-            })
-          : error;
-        if (!RETRY_STATUSES.has(response.status) && error.code !== 'IDEMPOTENCY_IN_PROGRESS')
-          throw failure;
-      } finally {
-        link.dispose();
-      }
+    const started = this.#clock.now();
+    for (let failures = 1; ; failures++) {
+      const attempt = await this.#once(request, idempotencyKey, read);
+      if (attempt.done) return attempt.value;
+      const delay = retryDelayMs(failures, this.#retry, this.#clock.random, attempt.retryAfterMs);
+      const spent = this.#clock.now() - started;
+      if (failures >= this.#retry.attempts || spent + delay > this.#retry.budgetMs)
+        throw attempt.failure;
+      await this.#clock.sleep(delay, request.signal);
     }
-    throw failure;
+  }
+
+  async #once<T>(
+    request: RegionRequest,
+    idempotencyKey: string | undefined,
+    read: (response: Response) => Promise<T>,
+  ): Promise<Attempt<T>> {
+    const link = linkSignals([request.signal], this.#retry.timeoutMs);
+    try {
+      let response: Response;
+      try {
+        response = await this.#attempt(request, idempotencyKey, link.signal);
+      } catch (cause) {
+        if (request.signal?.aborted === true) throw request.signal.reason;
+        if (cause instanceof DomicileError) throw cause;
+        // No answer: refused, reset or timed out.
+        const failure = new DomicileError('SERVICE_UNAVAILABLE', {
+          details: { region: this.region, reason: 'network' },
+          cause,
+        });
+        return { done: false, failure };
+      }
+      if (response.ok) {
+        // A stream stays open as long as the reader wants: the timeout covered the headers only.
+        if (request.stream === true) link.clearDeadline();
+        return { done: true, value: await read(response) };
+      }
+      const error = DomicileError.fromBody(await response.json().catch(() => undefined), {
+        peer: 'region',
+        region: this.region,
+        status: response.status,
+      });
+      // A gateway's or proxy's refusal carries no Domicile body: say unavailable, not malformed.
+      const bare =
+        (GATEWAY_STATUSES.has(response.status) || response.status === 429) &&
+        error.code === 'PEER_MALFORMED';
+      const failure = bare
+        ? new DomicileError('SERVICE_UNAVAILABLE', {
+            details: { region: this.region, status: response.status },
+          })
+        : error;
+      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.#clock.now());
+      if (!worthRetrying(response.status, error.code, retryAfterMs)) throw failure;
+      return { done: false, failure, ...definedProps({ retryAfterMs }) };
+    } finally {
+      link.dispose();
+    }
   }
 
   async #attempt(
@@ -196,4 +214,14 @@ export class RegionTransport {
       ...definedProps({ body }),
     });
   }
+}
+
+/** Which refusals the same request may overcome, given time. */
+function worthRetrying(status: number, code: ErrorCode, retryAfterMs: number | undefined): boolean {
+  // The first attempt still runs, or ran on a node that died: its key is free once that is known.
+  if (status === 409) return code === 'IDEMPOTENCY_IN_PROGRESS';
+  // Rate limited: only a limiter that says when is worth waiting for.
+  if (status === 429) return retryAfterMs !== undefined;
+  // Unavailable, restarting or behind a gateway; but waiting gives a region no more token numbers.
+  return GATEWAY_STATUSES.has(status) && code !== 'TOKEN_RANGE_EXHAUSTED';
 }

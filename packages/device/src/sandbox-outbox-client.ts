@@ -1,16 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DomicileError, api, definedProps } from '@domicile/protocol';
 import type { AddCardHooks } from './provisioning-steps.js';
-import { RegionTransport, type RetryPolicy } from './region-transport.js';
+import { RegionTransport, type TransportSettings } from './region-transport.js';
 
 /** One message the sandbox issuer "sent". */
 export type SandboxMessage = api.SandboxOutboxResponse['messages'][number];
 
-export interface SandboxOutboxClientOptions {
+export interface SandboxOutboxClientOptions extends TransportSettings {
   /** The sandbox region's base URL (its outbox holds the codes for its own cards). */
   readonly baseUrl: string;
-  readonly fetch?: typeof fetch;
-  readonly retry?: Partial<RetryPolicy>;
 }
 
 /**
@@ -24,7 +22,7 @@ export class SandboxOutboxClient {
     this.#transport = new RegionTransport({
       region: 'sandbox',
       baseUrl: options.baseUrl,
-      ...definedProps({ fetch: options.fetch, retry: options.retry }),
+      ...definedProps({ fetch: options.fetch, retry: options.retry, clock: options.clock }),
     });
   }
 
@@ -72,14 +70,22 @@ export class SandboxOutboxClient {
 
 /**
  * ID&V hooks that act as the user reading the sandbox outbox: they choose the first one-time code
- * method offered (or `preferKind`) and read the code the sandbox issuer sent for it.
+ * method offered (or `preferKind`) and read the code the sandbox issuer sent for it, through the
+ * wallet's own fetch and retries (the hooks' context carries them; `fetch` overrides).
  */
 export function sandboxIdvHooks(
   options: { fetch?: typeof fetch; preferKind?: api.IdvMethod['kind']; timeoutMs?: number } = {},
 ): Pick<AddCardHooks, 'chooseIdvMethod' | 'readOtp'> {
   const seen = new Map<string, number>();
-  const client = (baseUrl: string): SandboxOutboxClient =>
-    new SandboxOutboxClient({ baseUrl, ...definedProps({ fetch: options.fetch }) });
+  const client = (context: {
+    baseUrl: string;
+    transport: TransportSettings;
+  }): SandboxOutboxClient =>
+    new SandboxOutboxClient({
+      baseUrl: context.baseUrl,
+      ...context.transport,
+      ...definedProps({ fetch: options.fetch }),
+    });
   return {
     async chooseIdvMethod(methods, context) {
       const method =
@@ -88,11 +94,11 @@ export function sandboxIdvHooks(
         methods[0];
       if (method === undefined) throw new DomicileError('IDV_METHOD_UNKNOWN');
       // Remember the newest message before the code is sent, so an older code is never taken.
-      seen.set(context.baseUrl, await client(context.baseUrl).latestId(context.last4));
+      seen.set(context.baseUrl, await client(context).latestId(context.last4));
       return method.id;
     },
     async readOtp(context) {
-      const outbox = client(context.baseUrl);
+      const outbox = client(context);
       const code = await outbox.waitForCode({
         last4: context.last4,
         after: seen.get(context.baseUrl) ?? 0,

@@ -1,11 +1,17 @@
 import type { PublicJwk } from '@domicile/protocol';
-import type { RetryPolicy } from './region-transport.js';
+import type { TransportSettings } from './region-transport.js';
+import type { RetryPolicy } from './retry-policy.js';
 import type { KdfParams } from './wallet-file.js';
 import { definedProps } from '@domicile/protocol';
 
 /** How the wallet talks to regions; every part is injectable so tests can drive it. */
 export interface WalletRuntimeOptions {
   readonly fetch?: typeof fetch;
+  /**
+   * How every request to a region is repeated when it gets no answer, a 503, or a 409 for a
+   * request still in progress (`DEFAULT_RETRY`: backoff from 0.2 s to 5 s, within 60 s), by the
+   * wallet's region clients and the helpers it hands its settings to (the sandbox code reader).
+   */
   readonly retry?: Partial<RetryPolicy>;
   /** Notification stream tuning: first reconnection delay and silent-connection timeout. */
   readonly stream?: { readonly reconnectDelayMs?: number; readonly idleTimeoutMs?: number };
@@ -36,10 +42,7 @@ export interface AddCardOptions {
 }
 
 /** The part of the runtime options a region client takes. */
-export function transportOptions(o: WalletRuntimeOptions): {
-  fetch?: typeof fetch;
-  retry?: Partial<RetryPolicy>;
-} {
+export function transportOptions(o: WalletRuntimeOptions): TransportSettings {
   return { ...definedProps({ fetch: o.fetch, retry: o.retry }) };
 }
 

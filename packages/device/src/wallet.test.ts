@@ -111,6 +111,24 @@ describe('Wallet', () => {
     expect(steps).toContainEqual({ step: 'idv-retry', region: 'cn', triesLeft: 2 });
   });
 
+  it("reads the sandbox outbox through the wallet's fetch and retries, after a 503 too", async () => {
+    const wallet = await fx.newWallet();
+    const isOutbox = (url: URL): boolean => url.pathname === '/v1/sandbox/outbox';
+    fx.network.fail(isOutbox, 503);
+    const given: unknown[] = [];
+    const hooks = fx.hooks();
+    await wallet.addCard(CARDS.cnYellow, {
+      ...hooks,
+      readOtp: (context) => {
+        given.push(context.transport.retry);
+        return hooks.readOtp(context);
+      },
+    });
+    expect(given).toEqual([expect.objectContaining(fx.runtime.retry)]);
+    const outboxReads = fx.network.log.filter((r) => isOutbox(new URL(r.url)));
+    expect(outboxReads.length).toBeGreaterThanOrEqual(2);
+  });
+
   it('retries a POST after a network error and a 503 with the same Idempotency-Key, and tokenizes once', async () => {
     const wallet = await fx.newWallet();
     const isTokenize = (url: URL): boolean => url.pathname.endsWith('/tokenize');

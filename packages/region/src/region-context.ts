@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Directory, RegionEntry } from '@domicile/protocol';
+import type { IdempotencyStore } from './idempotency/index.js';
 import type { IssuerGateway } from './issuer/index.js';
 import type { TrustedIssuers } from './request-auth/index.js';
 import type { RegionKeySet } from './keys/index.js';
@@ -26,6 +27,8 @@ export interface RegionContext {
   readonly self: RegionEntry;
   readonly directory: Directory;
   readonly db: Kysely<Database>;
+  /** Idempotency-Key reservations, held by this process's incarnation. */
+  readonly idempotency: IdempotencyStore;
   readonly keys: RegionKeySet;
   readonly vault: Vault;
   readonly issuer: IssuerGateway;

@@ -1,13 +1,16 @@
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { DomicileError, verifyDirectory, definedProps } from '@domicile/protocol';
 import type { RegionConfig } from './config/index.js';
 import { buildRegionApp, checkOperatorTokenHashes } from './http/index.js';
+import { IdempotencyStore } from './idempotency/index.js';
 import { HttpIssuerGateway, SandboxIssuer, type IssuerGateway } from './issuer/index.js';
 import { Housekeeping } from './housekeeping.js';
 import { TrustedIssuers } from './request-auth/index.js';
 import { createRegionLogger } from './logging/index.js';
 import { RegionOutboxWorker } from './lost-device/index.js';
+import { NodeLease } from './nodes/index.js';
 import {
   LocalNotificationHub,
   PostgresNotificationHub,
@@ -23,6 +26,8 @@ import { WebhookWorker } from './webhooks/index.js';
 export interface Region {
   readonly app: FastifyInstance;
   readonly context: RegionContext;
+  /** This process incarnation's lease, which holds its idempotency reservations. */
+  readonly nodeLease: NodeLease;
   /** Writes out buffered log lines (before reading the log file). */
   flushLogs(): void;
   close(): Promise<void>;
@@ -99,10 +104,12 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     }),
   });
   const vault = Vault.fromKeySet(config.keys);
+  const nodeLease = await NodeLease.acquire({ db, logger, now });
   const context: RegionContext = {
     self,
     directory,
     db,
+    idempotency: new IdempotencyStore({ db, incarnation: nodeLease.incarnation, now }),
     keys: config.keys,
     vault,
     issuer,
@@ -117,6 +124,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     webhookWorker,
   };
   const app = await buildRegionApp(context, { sandbox: config.issuer.kind === 'sandbox' });
+  nodeLease.start();
   tsmWorker.start();
   regionOutbox.start();
   webhookWorker.start();
@@ -126,18 +134,22 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      await nodeLease.leaveAddress();
       await app.close();
+      // Fastify does not wait for handlers whose connections it closed; their reservations must.
+      await context.idempotency.drain();
       await housekeeping.stop();
       await tsmWorker.stop();
       await regionOutbox.stop();
       await webhookWorker.stop();
+      await nodeLease.stop();
       await hub.close();
       await db.destroy();
       flush();
     })();
     return closing;
   };
-  return { app, context, close, flushLogs: flush };
+  return { app, context, nodeLease, close, flushLogs: flush };
 }
 
 export async function startRegion(config: RegionConfig): Promise<RunningRegion> {
@@ -148,6 +160,7 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
       host: config.host ?? listed.hostname,
       port: config.port ?? (listed.port === '' ? 80 : Number(listed.port)),
     });
+    await region.nodeLease.claimAddress(`${hostname()} ${address}`);
     region.app.log.info({ address }, 'region listening');
     return { ...region, url: address };
   } catch (error) {

@@ -65,7 +65,8 @@ export async function makeWalletFixture(): Promise<WalletFixture> {
     hooks(steps = [], overrides = {}) {
       return {
         acceptTerms: () => Promise.resolve(true),
-        ...sandboxIdvHooks({ fetch: network.fetch }),
+        // No fetch of its own: the hooks read the outbox through the wallet's (FakeNetwork's).
+        ...sandboxIdvHooks(),
         onStep: (e) => steps.push(e),
         ...overrides,
       };

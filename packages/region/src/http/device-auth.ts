@@ -2,7 +2,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomicileError, api } from '@domicile/protocol';
 import { requireDevice, type AuthenticatedDevice } from '../accounts/index.js';
 import { verifyDpopProof, type VerifiedDpop } from '../request-auth/index.js';
-import { runIdempotent } from '../idempotency/index.js';
 import type { RegionContext } from '../region-context.js';
 
 /**
@@ -78,8 +77,7 @@ export async function sendIdempotent(
   operation: () => Promise<{ status: number; body: unknown }>,
 ): Promise<FastifyReply> {
   const key = idempotencyKeyOf(request);
-  const result = await runIdempotent(
-    ctx.db,
+  const result = await ctx.idempotency.run(
     {
       scope: dpopOf(request).jkt,
       key,
@@ -88,7 +86,6 @@ export async function sendIdempotent(
       body: request.body,
     },
     operation,
-    ctx.now,
   );
   if (result.replayed) void reply.header('idempotent-replayed', 'true');
   return reply.code(result.status).send(result.body);

@@ -1,7 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomicileError } from '@domicile/protocol';
-import { runIdempotent } from '../idempotency/index.js';
 import type { RegionContext } from '../region-context.js';
 import { idempotencyKeyOf } from './device-auth.js';
 
@@ -70,8 +69,7 @@ export async function sendOperatorIdempotent(
   reply: FastifyReply,
   operation: () => Promise<{ status: number; body: unknown }>,
 ): Promise<FastifyReply> {
-  const result = await runIdempotent(
-    ctx.db,
+  const result = await ctx.idempotency.run(
     {
       scope: `operator:${operatorOf(request)}`,
       key: idempotencyKeyOf(request),
@@ -80,7 +78,6 @@ export async function sendOperatorIdempotent(
       body: request.body,
     },
     operation,
-    ctx.now,
   );
   if (result.replayed) void reply.header('idempotent-replayed', 'true');
   return reply.code(result.status).send(result.body);

@@ -1,5 +1,7 @@
+import { calculateJwkThumbprint, decodeProtectedHeader, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TYP, decryptText, type PublicJwk } from '@domicile/protocol';
+import { requestHash } from '../idempotency/index.js';
 import { TEST_CARDS } from '../issuer/index.js';
 import type { Region } from '../region-server.js';
 import {
@@ -162,6 +164,53 @@ describe('region HTTP API (in-process)', () => {
       payload: '{}',
     });
     expect(noKey.json()).toMatchObject({ error: { code: 'IDEMPOTENCY_KEY_REQUIRED' } });
+  });
+
+  it("refuses a key held by a live node's request with 409 and a Retry-After, and takes it once that node is dead", async () => {
+    const body = {
+      name: 'Held Key',
+      email: 'held@example.com',
+      device: { encryptionKey: device.encryption.publicJwk },
+    };
+    const key = 'held-by-another-node-0001';
+    const proof = await device.proof('POST', `${US}/v1/accounts`);
+    const jkt = await calculateJwkThumbprint(decodeProtectedHeader(proof).jwk as JWK);
+    const stamp = new Date().toISOString();
+    await us.context.db
+      .insertInto('node_leases')
+      .values({
+        incarnation: 'another-node',
+        started_at: stamp,
+        expires_at: '9999-01-01T00:00:00.000Z',
+      })
+      .execute();
+    await us.context.db
+      .insertInto('idempotency_keys')
+      .values({
+        scope: jkt,
+        key,
+        request_hash: requestHash({ method: 'POST', path: '/v1/accounts', body }),
+        state: 'in_flight',
+        status_code: null,
+        response_body: null,
+        created_at: stamp,
+        updated_at: stamp,
+        incarnation: 'another-node',
+      })
+      .execute();
+    const refused = await post('/v1/accounts', body, { key });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.json()).toMatchObject({ error: { code: 'IDEMPOTENCY_IN_PROGRESS' } });
+
+    await us.context.db
+      .deleteFrom('node_leases')
+      .where('incarnation', '=', 'another-node')
+      .execute();
+    // Taken over, the request runs: this device is registered already (by the first test).
+    const retried = await post('/v1/accounts', body, { key });
+    expect(retried.json()).toMatchObject({ error: { code: 'DEVICE_ALREADY_REGISTERED' } });
+    expect(retried.headers['retry-after']).toBeUndefined();
   });
 
   it('answers an unknown path with NOT_FOUND and a request without a proof with DPOP_REQUIRED', async () => {

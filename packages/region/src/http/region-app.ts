@@ -99,6 +99,8 @@ export async function buildRegionApp(
     else request.log.info({ code: mapped.code }, 'request refused');
     const challenge = authenticateChallengeOf(mapped);
     if (challenge !== undefined) void reply.header('www-authenticate', challenge);
+    const retryAfter = mapped.details?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     return reply.code(mapped.status).send(mapped.toBody());
   });
   app.setNotFoundHandler((_request, reply) =>

@@ -2,13 +2,31 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
 import { DomicileError, isDomicileError } from '@domicile/protocol';
+import { isIncarnationAlive } from '../nodes/index.js';
 import { isUniqueViolation, jsonColumn, type Database } from '../storage/index.js';
 
 /** The first answer's body, replayed as it was sent: any JSON. */
 const responseBodyColumn = jsonColumn('idempotency_keys.response_body', Type.Unknown());
 
-/** A reservation older than this belongs to a request that died; a retry may take it over. */
+/**
+ * A reservation made before reservations recorded their incarnation (migration 0008) is taken
+ * for abandoned once it is this old.
+ */
 export const ABANDONED_AFTER_MS = 30_000;
+
+/**
+ * What a refusal for a key still in progress suggests as `Retry-After`: the first attempt, on a
+ * live node, usually ends within milliseconds; a dead node's lease ends within its TTL, and the
+ * device backs off further on its own.
+ */
+export const IN_PROGRESS_RETRY_AFTER_SECONDS = 1;
+
+export interface IdempotencyStoreOptions {
+  readonly db: Kysely<Database>;
+  /** The incarnation of this process (`NodeLease`): its reservations are its own while it lives. */
+  readonly incarnation: string;
+  readonly now?: () => Date;
+}
 
 export interface IdempotentRequest {
   /** Whose key it is (the device key thumbprint): keys of different devices never collide. */
@@ -33,111 +51,161 @@ export function requestHash(req: Pick<IdempotentRequest, 'method' | 'path' | 'bo
 }
 
 /**
- * Runs `operation` at most once per (scope, key) to completion and answers every retry with the
+ * Runs operations at most once per (scope, key) to completion and answers every retry with the
  * first result (DESIGN: Exactly once). The reservation is taken before the operation runs, so two
  * concurrent attempts cannot both proceed; a domain error (4xx) is a result too and is replayed.
- * The operations themselves are written so that re-running after a crash between their commit
- * and the result's record returns the same outcome (a tokenized session returns its token).
+ * A reservation belongs to the process incarnation that made it: a retry takes it over as soon as
+ * that incarnation's lease has ended (a crash, `nodes/node-lease.ts`), never while it lives. The
+ * operations themselves are written so that re-running after a crash between their commit and
+ * the result's record returns the same outcome (a tokenized session returns its token).
  */
-export async function runIdempotent(
-  db: Kysely<Database>,
-  req: IdempotentRequest,
-  operation: () => Promise<{ status: number; body: unknown }>,
-  now: () => Date = () => new Date(),
-): Promise<StoredResponse> {
-  const hash = requestHash(req);
-  const earlier = await reserve(db, req, hash, now());
-  if (earlier !== undefined) return earlier;
-  let result: { status: number; body: unknown };
-  try {
-    result = await operation();
-  } catch (error) {
-    if (isDomicileError(error) && error.status < 500) {
-      await complete(db, req, error.status, error.toBody(), now());
-    } else {
-      await db
-        .deleteFrom('idempotency_keys')
-        .where('scope', '=', req.scope)
-        .where('key', '=', req.key)
-        .execute();
-    }
-    throw error;
-  }
-  await complete(db, req, result.status, result.body, now());
-  return { ...result, replayed: false };
-}
+export class IdempotencyStore {
+  readonly #db: Kysely<Database>;
+  readonly #incarnation: string;
+  readonly #now: () => Date;
+  readonly #inFlight = new Set<Promise<StoredResponse>>();
 
-/** Takes the key for this attempt, or returns the stored answer of an earlier one. */
-async function reserve(
-  db: Kysely<Database>,
-  req: IdempotentRequest,
-  hash: string,
-  now: Date,
-): Promise<StoredResponse | undefined> {
-  const stamp = now.toISOString();
-  try {
-    await db
-      .insertInto('idempotency_keys')
-      .values({
-        scope: req.scope,
-        key: req.key,
-        request_hash: hash,
-        state: 'in_flight',
-        status_code: null,
-        response_body: null,
-        created_at: stamp,
-        updated_at: stamp,
-      })
-      .execute();
-    return undefined;
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
+  constructor(options: IdempotencyStoreOptions) {
+    this.#db = options.db;
+    this.#incarnation = options.incarnation;
+    this.#now = options.now ?? (() => new Date());
   }
-  const row = await db
-    .selectFrom('idempotency_keys')
-    .selectAll()
-    .where('scope', '=', req.scope)
-    .where('key', '=', req.key)
-    .executeTakeFirst();
-  if (row === undefined) return reserve(db, req, hash, now);
-  if (row.request_hash !== hash) throw new DomicileError('IDEMPOTENCY_KEY_REUSED');
-  if (row.state === 'done' && row.status_code !== null && row.response_body !== null) {
-    return {
-      status: row.status_code,
-      body: responseBodyColumn.decode(row.response_body),
-      replayed: true,
+
+  /** Runs `operation` for this request, or answers with the first attempt's stored result. */
+  run(
+    req: IdempotentRequest,
+    operation: () => Promise<{ status: number; body: unknown }>,
+  ): Promise<StoredResponse> {
+    const attempt = this.#attempt(req, operation);
+    this.#inFlight.add(attempt);
+    const settled = (): void => {
+      this.#inFlight.delete(attempt);
     };
+    attempt.then(settled, settled);
+    return attempt;
   }
-  const abandoned = now.getTime() - Date.parse(row.updated_at) > ABANDONED_AFTER_MS;
-  if (!abandoned) throw new DomicileError('IDEMPOTENCY_IN_PROGRESS');
-  // Take the stale reservation over; only one taker wins the conditional update.
-  const taken = await db
-    .updateTable('idempotency_keys')
-    .set({ updated_at: now.toISOString() })
-    .where('scope', '=', req.scope)
-    .where('key', '=', req.key)
-    .where('updated_at', '=', row.updated_at)
-    .executeTakeFirst();
-  if (Number(taken.numUpdatedRows) !== 1) throw new DomicileError('IDEMPOTENCY_IN_PROGRESS');
-  return undefined;
+
+  /**
+   * Waits for every attempt of this store to end: a closing process calls it before it gives up
+   * its lease, so that no other node takes over a reservation while its operation still runs.
+   */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  async #attempt(
+    req: IdempotentRequest,
+    operation: () => Promise<{ status: number; body: unknown }>,
+  ): Promise<StoredResponse> {
+    const hash = requestHash(req);
+    const earlier = await this.#reserve(req, hash);
+    if (earlier !== undefined) return earlier;
+    let result: { status: number; body: unknown };
+    try {
+      result = await operation();
+    } catch (error) {
+      if (isDomicileError(error) && error.status < 500) {
+        await this.#complete(req, error.status, error.toBody());
+      } else {
+        await this.#db
+          .deleteFrom('idempotency_keys')
+          .where((eb) => eb.and(this.#mine(req)))
+          .execute();
+      }
+      throw error;
+    }
+    await this.#complete(req, result.status, result.body);
+    return { ...result, replayed: false };
+  }
+
+  /** Takes the key for this attempt, or returns the stored answer of an earlier one. */
+  async #reserve(req: IdempotentRequest, hash: string): Promise<StoredResponse | undefined> {
+    const now = this.#now();
+    const stamp = now.toISOString();
+    try {
+      await this.#db
+        .insertInto('idempotency_keys')
+        .values({
+          scope: req.scope,
+          key: req.key,
+          request_hash: hash,
+          state: 'in_flight',
+          status_code: null,
+          response_body: null,
+          created_at: stamp,
+          updated_at: stamp,
+          incarnation: this.#incarnation,
+        })
+        .execute();
+      return undefined;
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
+    const row = await this.#db
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('scope', '=', req.scope)
+      .where('key', '=', req.key)
+      .executeTakeFirst();
+    if (row === undefined) return this.#reserve(req, hash);
+    if (row.request_hash !== hash) throw new DomicileError('IDEMPOTENCY_KEY_REUSED');
+    if (row.state === 'done' && row.status_code !== null && row.response_body !== null) {
+      return {
+        status: row.status_code,
+        body: responseBodyColumn.decode(row.response_body),
+        replayed: true,
+      };
+    }
+    if (!(await this.#abandoned(row, now))) throw inProgress();
+    // Take the abandoned reservation over; only one taker wins the conditional update.
+    const taken = await this.#db
+      .updateTable('idempotency_keys')
+      .set({ updated_at: stamp, incarnation: this.#incarnation })
+      .where('scope', '=', req.scope)
+      .where('key', '=', req.key)
+      .where('state', '=', 'in_flight')
+      .where('updated_at', '=', row.updated_at)
+      .where('incarnation', row.incarnation === null ? 'is' : '=', row.incarnation)
+      .executeTakeFirst();
+    if (Number(taken.numUpdatedRows) !== 1) throw inProgress();
+    return undefined;
+  }
+
+  /** Whether the process that reserved `row` is gone (for a row without incarnation: by age). */
+  async #abandoned(
+    row: { incarnation: string | null; updated_at: string },
+    now: Date,
+  ): Promise<boolean> {
+    if (row.incarnation === null)
+      return now.getTime() - Date.parse(row.updated_at) > ABANDONED_AFTER_MS;
+    if (row.incarnation === this.#incarnation) return false;
+    return !(await isIncarnationAlive(this.#db, row.incarnation, now));
+  }
+
+  async #complete(req: IdempotentRequest, status: number, body: unknown): Promise<void> {
+    await this.#db
+      .updateTable('idempotency_keys')
+      .set({
+        state: 'done',
+        status_code: status,
+        response_body: responseBodyColumn.encode(body),
+        updated_at: this.#now().toISOString(),
+      })
+      .where((eb) => eb.and(this.#mine(req)))
+      .execute();
+  }
+
+  /**
+   * This attempt's reservation, as a filter: one taken over meanwhile (this process was taken for
+   * dead) belongs to the taker, whose own attempt records the result.
+   */
+  #mine(req: IdempotentRequest): { scope: string; key: string; incarnation: string } {
+    return { scope: req.scope, key: req.key, incarnation: this.#incarnation };
+  }
 }
 
-async function complete(
-  db: Kysely<Database>,
-  req: IdempotentRequest,
-  status: number,
-  body: unknown,
-  now: Date,
-): Promise<void> {
-  await db
-    .updateTable('idempotency_keys')
-    .set({
-      state: 'done',
-      status_code: status,
-      response_body: responseBodyColumn.encode(body),
-      updated_at: now.toISOString(),
-    })
-    .where('scope', '=', req.scope)
-    .where('key', '=', req.key)
-    .execute();
+function inProgress(): DomicileError {
+  return new DomicileError('IDEMPOTENCY_IN_PROGRESS', {
+    details: { retryAfterSeconds: IN_PROGRESS_RETRY_AFTER_SECONDS },
+  });
 }

@@ -1,7 +1,9 @@
 export {
   ABANDONED_AFTER_MS,
+  IN_PROGRESS_RETRY_AFTER_SECONDS,
+  IdempotencyStore,
   requestHash,
-  runIdempotent,
+  type IdempotencyStoreOptions,
   type IdempotentRequest,
   type StoredResponse,
 } from './idempotency-store.js';

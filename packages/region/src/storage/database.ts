@@ -10,6 +10,7 @@ export interface Database {
   devices: DevicesTable;
   single_use_ids: SingleUseIdsTable;
   idempotency_keys: IdempotencyKeysTable;
+  node_leases: NodeLeasesTable;
   provisioning_sessions: ProvisioningSessionsTable;
   vault_records: VaultRecordsTable;
   credentials: CredentialsTable;
@@ -80,6 +81,25 @@ export interface IdempotencyKeysTable {
   response_body: string | null;
   created_at: string;
   updated_at: string;
+  /**
+   * The process incarnation (`node_leases`) that holds an in-flight reservation; null for
+   * reservations made before incarnations existed, which are abandoned by age instead.
+   */
+  incarnation: string | null;
+}
+
+/**
+ * One row per start of a region process (an incarnation), alive while `expires_at` is ahead: the
+ * process renews it every few seconds. A missing or expired row means the process is dead, and
+ * its in-flight idempotency reservations may be taken over (`nodes/node-lease.ts`).
+ */
+export interface NodeLeasesTable {
+  /** Random per process start. */
+  incarnation: string;
+  started_at: string;
+  expires_at: string;
+  /** The host and address it listens on, once it does: a later process listening there ends it. */
+  address: string | null;
 }
 
 export interface ProvisioningSessionsTable {

@@ -40,7 +40,7 @@ export { sqlDialectOf, type SqlDialectName } from './migrations/portable-ddl.js'
 export { createPostgresDatabase } from './postgres/index.js';
 export type { PostgresDatabaseOptions } from './postgres/index.js';
 export { createSqliteDatabase } from './sqlite/index.js';
-export type { SqliteDatabaseOptions } from './sqlite/index.js';
+export type { SqliteDatabaseOptions, SqliteDurability } from './sqlite/index.js';
 export {
   JsonColumnError,
   jsonColumn,

@@ -21,6 +21,7 @@ const TABLES: Record<keyof Database, true> = {
   devices: true,
   single_use_ids: true,
   idempotency_keys: true,
+  node_leases: true,
   provisioning_sessions: true,
   vault_records: true,
   credentials: true,
@@ -119,6 +120,37 @@ const roundTrips: Record<keyof Database, Check> = {
         .where('scope', '=', row.scope)
         .executeTakeFirst(),
     ).toEqual(row);
+    // An in-flight reservation made before incarnations existed: every result column null.
+    const legacy = f.idempotencyKey({
+      state: 'in_flight',
+      status_code: null,
+      response_body: null,
+      incarnation: null,
+    });
+    await db.insertInto('idempotency_keys').values(legacy).execute();
+    expect(
+      await db
+        .selectFrom('idempotency_keys')
+        .selectAll()
+        .where('scope', '=', legacy.scope)
+        .executeTakeFirst(),
+    ).toEqual(legacy);
+  },
+  node_leases: async (db) => {
+    // One listening, one not yet.
+    const rows = [f.nodeLease(), f.nodeLease({ address: null })];
+    await db.insertInto('node_leases').values(rows).execute();
+    const found = await db
+      .selectFrom('node_leases')
+      .selectAll()
+      .where(
+        'incarnation',
+        'in',
+        rows.map((r) => r.incarnation),
+      )
+      .execute();
+    expect(found).toHaveLength(2);
+    expect(found).toEqual(expect.arrayContaining(rows));
   },
   provisioning_sessions: async (db) => {
     const row = f.session();
@@ -369,6 +401,15 @@ const uniqueCases: Record<string, (db: Kysely<Database>) => Promise<() => Promis
       db
         .insertInto('idempotency_keys')
         .values(f.idempotencyKey({ scope: row.scope, key: row.key }))
+        .execute();
+  },
+  'node_leases incarnation': async (db) => {
+    const row = f.nodeLease();
+    await db.insertInto('node_leases').values(row).execute();
+    return () =>
+      db
+        .insertInto('node_leases')
+        .values(f.nodeLease({ incarnation: row.incarnation }))
         .execute();
   },
   'provisioning_sessions primary key': async (db) => {

@@ -9,6 +9,7 @@ import type {
   SingleUseIdsTable,
   IdempotencyKeysTable,
   IssuerOutboxTable,
+  NodeLeasesTable,
   NotificationsTable,
   SessionRow,
   TsmScriptRow,
@@ -88,6 +89,17 @@ export const idempotencyKey = (
   response_body: '{"ok":true,"text":"line\\nbreak"}',
   created_at: NOW,
   updated_at: NOW,
+  incarnation: uid(),
+  ...o,
+});
+
+export const nodeLease = (
+  o: Partial<Selectable<NodeLeasesTable>> = {},
+): Selectable<NodeLeasesTable> => ({
+  incarnation: uid(),
+  started_at: NOW,
+  expires_at: '2025-01-02T03:04:15.678Z',
+  address: 'node-1 http://127.0.0.1:8080',
   ...o,
 });
 

@@ -6,6 +6,7 @@ import { residencyMigration } from './0004-residency.js';
 import { scaleIndexesMigration } from './0005-scale-indexes.js';
 import { housekeepingIndexesMigration } from './0006-housekeeping-indexes.js';
 import { singleUseIdsMigration } from './0007-single-use-ids.js';
+import { nodeLeasesMigration } from './0008-node-leases.js';
 
 /**
  * Every migration, in order, compiled into the program: no file-system discovery, so a bundled
@@ -19,6 +20,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0005_scale_indexes': scaleIndexesMigration,
   '0006_housekeeping_indexes': housekeepingIndexesMigration,
   '0007_single_use_ids': singleUseIdsMigration,
+  '0008_node_leases': nodeLeasesMigration,
 };
 
 /** The Kysely `Migrator` provider over {@link migrations}. */

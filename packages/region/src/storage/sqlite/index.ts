@@ -1,2 +1,2 @@
 export { createSqliteDatabase } from './sqlite-database.js';
-export type { SqliteDatabaseOptions } from './sqlite-database.js';
+export type { SqliteDatabaseOptions, SqliteDurability } from './sqlite-database.js';

@@ -12,6 +12,7 @@ const WORKER_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.filename);
+db.pragma('synchronous = ' + workerData.synchronous);
 const timer = setInterval(() => db.pragma('wal_checkpoint(PASSIVE)'), workerData.intervalMs);
 process.on('exit', () => { clearInterval(timer); db.close(); });
 `;
@@ -32,6 +33,12 @@ export interface WalCheckpointer {
  */
 export function startWalCheckpointer(options: {
   filename: string;
+  /**
+   * The serving connection's `synchronous`. A checkpoint at NORMAL or FULL fsyncs the WAL before
+   * it copies frames and the database file before the WAL is reused; the thread sets it rather
+   * than inherit the driver's default for a WAL file, which could be OFF in another build.
+   */
+  synchronous: 'FULL' | 'NORMAL';
   intervalMs?: number;
   onFailure: () => void;
 }): WalCheckpointer {
@@ -41,6 +48,7 @@ export function startWalCheckpointer(options: {
     workerData: {
       driver,
       filename: options.filename,
+      synchronous: options.synchronous,
       intervalMs: options.intervalMs ?? CHECKPOINT_INTERVAL_MS,
     },
   });

@@ -138,10 +138,6 @@ export const ERROR_CODES = {
     status: 409,
     message: 'An authorization with this request id was received with other content.',
   },
-  AUTHORIZATION_IN_PROGRESS: {
-    status: 409,
-    message: 'An authorization with this request id is still being decided.',
-  },
   REGION_UNREACHABLE: { status: 502, message: 'The region that issued the token did not answer.' },
   CREDENTIAL_NOT_ACTIVE: { status: 409, message: 'The credential is not active on this device.' },
   // Issuer gateway and operations

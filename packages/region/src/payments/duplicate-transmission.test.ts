@@ -44,7 +44,9 @@ function describeDuplicateTransmission(name: string, open: () => Promise<Storage
     let token: SeededToken;
     let atc = 0;
     let sequence = 0;
-    const nextRequest = (options: { amountMinor?: number } = {}): api.AuthorizationRequest => ({
+    const nextRequest = (
+      options: { amountMinor?: number } = {},
+    ): api.AuthorizationRequest & { requestId: string } => ({
       ...paymentRequest(token, { atc: ++atc, ...options }),
       requestId: `ACQ1:20261201:${String(++sequence).padStart(6, '0')}`,
     });
@@ -120,7 +122,7 @@ function describeDuplicateTransmission(name: string, open: () => Promise<Storage
       expect((await send(later)).body).toMatchObject({
         error: { code: 'AUTHORIZATION_REQUEST_MISMATCH' },
       });
-      expect(await send({ ...later, requestId: `${later.requestId ?? ''}-new` })).toMatchObject({
+      expect(await send({ ...later, requestId: `${later.requestId}-new` })).toMatchObject({
         body: { approved: true, atc: atc + 1 },
       });
       atc += 1;

@@ -3,19 +3,25 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * An issuer on a loopback port that a region reaches through `--issuer-url`: it says green to
- * every card, and holds the first card-details check unanswered, so that the region's
- * `POST …/card` is caught in the middle, its Idempotency-Key reserved, for as long as a test needs.
+ * every card and approves every authorization, and holds the first request of one operation
+ * unanswered (by default the first card-details check, so that the region's `POST …/card` is
+ * caught in the middle, its Idempotency-Key reserved), for as long as a test needs.
  * It does not verify the region's signed requests: it plays an issuer's timing, not its checks.
  */
 export interface StallingIssuer {
   /** Its base URL, for `--issuer-url`. */
   readonly url: string;
-  /** Resolves when the first card-details check arrived (and is being held). */
+  /** Resolves when the first request of the stalled operation arrived (and is being held). */
   readonly stalled: Promise<void>;
   /** How many card-details checks arrived. */
   readonly checks: () => number;
+  /** The `authorizationId` of each authorization asked, in order. */
+  readonly authorizations: () => readonly string[];
   close(): Promise<void>;
 }
+
+/** Which operation the issuer holds the first request of. */
+export type StalledOperation = 'card-details/verify' | 'authorizations';
 
 const PRODUCT = {
   id: 'stalling-issuer-card',
@@ -28,21 +34,45 @@ const PRODUCT = {
   art: { background: '#203040', foreground: '#FFFFFF', label: 'Stalling Test' },
 };
 
-export async function startStallingIssuer(): Promise<StallingIssuer> {
+/** The `request` inside the region's signed envelope (a compact JWS). */
+function requestOf(jws: string): Record<string, unknown> {
+  const payload = JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString()) as {
+    request?: Record<string, unknown>;
+  };
+  return payload.request ?? {};
+}
+
+export async function startStallingIssuer(
+  stall: StalledOperation = 'card-details/verify',
+): Promise<StallingIssuer> {
   let checks = 0;
+  const authorizations: string[] = [];
   let onStall: () => void = () => undefined;
   const stalled = new Promise<void>((resolve) => {
     onStall = resolve;
   });
   const server = createServer((req, res) => {
-    req.resume();
-    const path = new URL(req.url ?? '/', 'http://issuer').pathname;
-    if (path === '/card-details/verify' && ++checks === 1) {
-      onStall();
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(path === '/eligibility' ? { decision: 'green', product: PRODUCT } : {}));
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const path = new URL(req.url ?? '/', 'http://issuer').pathname.slice(1);
+      if (path === 'card-details/verify') checks += 1;
+      if (path === 'authorizations')
+        authorizations.push(String(requestOf(Buffer.concat(chunks).toString()).authorizationId));
+      const count = path === 'authorizations' ? authorizations.length : checks;
+      if (path === stall && count === 1) {
+        onStall();
+        return;
+      }
+      const body =
+        path === 'eligibility'
+          ? { decision: 'green', product: PRODUCT }
+          : path === 'authorizations'
+            ? { approved: true, reason: 'approved' }
+            : {};
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -50,6 +80,7 @@ export async function startStallingIssuer(): Promise<StallingIssuer> {
     url: `http://127.0.0.1:${port}/`,
     stalled,
     checks: () => checks,
+    authorizations: () => [...authorizations],
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

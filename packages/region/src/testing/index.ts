@@ -14,3 +14,7 @@ export {
   type IssuerGatewayServerOptions,
 } from './issuer-gateway-server.js';
 export { createSoftHsm, type SoftHsm } from '../keys/pkcs11/softhsm.fixtures.js';
+export {
+  credential as credentialRow,
+  transaction as transactionRow,
+} from '../storage/storage.fixtures.js';

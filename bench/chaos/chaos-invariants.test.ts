@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { api } from '@domicile/protocol';
 import { openDatabase, type Database } from '@domicile/region';
-import { credentialRow, transactionRow } from '@domicile/region/testing';
+import { credentialRow, transactionRow, webhookDeliveryRow } from '@domicile/region/testing';
 import { checkRegion } from './chaos-invariants.js';
 
 const answer = (id: string, approved = true): api.AuthorizationResponse => ({
@@ -35,6 +35,7 @@ describe('the chaos run invariants', () => {
       await checkRegion('us', db, {
         cards: [{ region: 'us', tokenRef: credential.token_ref }],
         answers: [answer(approval.id)],
+        webhooks: new Set(),
       }),
     ).toEqual([]);
   });
@@ -51,9 +52,16 @@ describe('the chaos run invariants', () => {
     await db.insertInto('credentials').values([credential, second]).execute();
     const twice = [1, 2].map(() => transactionRow({ credential_id: credential.id, atc: 7 }));
     await db.insertInto('transactions').values(twice).execute();
+    const webhooks = [
+      webhookDeliveryRow({ event_id: 'received', delivered_at: '2026-12-01T03:00:01.000Z' }),
+      webhookDeliveryRow({ event_id: 'queued', delivered_at: null }),
+      webhookDeliveryRow({ event_id: 'unheard', delivered_at: '2026-12-01T03:00:02.000Z' }),
+    ];
+    await db.insertInto('webhook_deliveries').values(webhooks).execute();
     const violations = await checkRegion('us', db, {
       cards: [{ region: 'us', tokenRef: 'lost-token-ref' }],
       answers: [answer(twice[0]?.id ?? ''), answer('never-recorded')],
+      webhooks: new Set(['received']),
     });
     expect(violations).toEqual([
       'us: completed token lost-token-ref is not active',
@@ -61,6 +69,8 @@ describe('the chaos run invariants', () => {
       `us: ATC 7 of credential ${credential.id} approved twice`,
       `us: approval ${twice[1]?.id ?? ''} never reached an acquirer`,
       'us: answered approval never-recorded is not recorded',
+      'us: webhook queued not delivered',
+      'us: webhook unheard marked delivered, never received',
     ]);
   });
 });

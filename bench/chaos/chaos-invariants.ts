@@ -13,6 +13,8 @@ export interface Observed {
   readonly cards: readonly CompletedCard[];
   /** Every answer an acquirer got, first transmission or resend. */
   readonly answers: readonly api.AuthorizationResponse[];
+  /** The ids of the webhook events the issuer's endpoint received. */
+  readonly webhooks: ReadonlySet<string>;
 }
 
 /**
@@ -76,5 +78,15 @@ export async function checkRegion(
   const recorded = new Set(approved);
   for (const id of answered)
     if (!recorded.has(id)) violations.push(`${region}: answered approval ${id} is not recorded`);
+
+  // Every token event queued for the issuer was delivered, and the issuer has it.
+  for (const w of await db
+    .selectFrom('webhook_deliveries')
+    .select(['event_id', 'delivered_at'])
+    .execute()) {
+    if (w.delivered_at === null) violations.push(`${region}: webhook ${w.event_id} not delivered`);
+    else if (!observed.webhooks.has(w.event_id))
+      violations.push(`${region}: webhook ${w.event_id} marked delivered, never received`);
+  }
   return violations;
 }

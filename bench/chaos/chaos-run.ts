@@ -1,14 +1,17 @@
 import { randomInt } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { paths, readAuthorityPublicKey } from '@domicile/cli';
 import { Wallet, type AddCardHooks, type AppletView } from '@domicile/device';
 import { sendAuthorization } from '@domicile/network';
-import { isDomicileError, type PublicJwk, type api } from '@domicile/protocol';
-import { TEST_CARDS, openDatabase } from '@domicile/region';
+import type { Kysely } from 'kysely';
+import { generateKeyPairJwk, isDomicileError, type PublicJwk, type api } from '@domicile/protocol';
+import { TEST_CARDS, openDatabase, type Database } from '@domicile/region';
 import { createBenchDeployment, type BenchDatabase } from '../bench-deployment.js';
 import type { ServiceProcess } from '../service-process.js';
 import { checkRegion, type CompletedCard } from './chaos-invariants.js';
+import { startWebhookSink } from './webhook-sink.js';
 
 /** Options of {@link runChaos}. */
 export interface ChaosOptions {
@@ -34,6 +37,8 @@ export interface ChaosReport {
   readonly payments: number;
   /** Transmissions an acquirer repeated because it got no answer. */
   readonly resends: number;
+  /** Token events the issuer's webhook endpoint received. */
+  readonly webhooks: number;
   readonly seconds: number;
   /** Each broken invariant, one sentence each; empty when every one held. */
   readonly violations: readonly string[];
@@ -43,6 +48,8 @@ const HOME = 'us';
 const PASSPHRASE = 'chaos wallet passphrase';
 /** An acquirer resends for this long before it gives up on a request. */
 const RESEND_BUDGET_MS = 60_000;
+/** How long the webhook workers get, after the run, to deliver what is queued (they poll every 2 s). */
+const WEBHOOK_SETTLE_MS = 15_000;
 
 const greenCard = (region: string) => {
   const card = TEST_CARDS.find((c) => c.region === region && c.outcome === 'green');
@@ -69,7 +76,14 @@ const HOOKS: AddCardHooks = {
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const log = options.log ?? (() => undefined);
-  const deployment = await createBenchDeployment({ dir: options.dir, database: options.database });
+  const sink = await startWebhookSink();
+  const issuers = join(options.dir, 'issuers.json');
+  await writeFile(issuers, JSON.stringify(await issuersWithWebhooks(sink.url)));
+  const deployment = await createBenchDeployment({
+    dir: options.dir,
+    database: options.database,
+    regionArgs: ['--issuers', issuers],
+  });
   const regions = new Map<string, ServiceProcess>();
   const cards: CompletedCard[] = [];
   const answers: api.AuthorizationResponse[] = [];
@@ -167,7 +181,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const id of regionIds) {
       const db = await openDatabase(deployment.databaseUrl(id));
       try {
-        violations.push(...(await checkRegion(id, db, { cards, answers })));
+        await webhooksSettled(db);
+        violations.push(
+          ...(await checkRegion(id, db, { cards, answers, webhooks: sink.received })),
+        );
       } finally {
         await db.destroy();
       }
@@ -179,12 +196,35 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       failedFlows,
       payments: answers.length,
       resends,
+      webhooks: sink.received.size,
       seconds: (Date.now() - started) / 1000,
       violations,
     };
   } finally {
     stopping = true;
     await deployment.close();
+    await sink.close();
+  }
+}
+
+/** One issuer that owns every sandbox product and takes token events at the sink. */
+async function issuersWithWebhooks(webhookUrl: string): Promise<unknown[]> {
+  const productIds = [...new Set(TEST_CARDS.flatMap((c) => c.productId ?? []))];
+  const { publicJwk } = await generateKeyPairJwk('sig');
+  return [{ id: 'chaos-bank', publicKey: publicJwk, webhookUrl, productIds }];
+}
+
+/** Waits (a few retry rounds at most) until the region has delivered every queued webhook. */
+async function webhooksSettled(db: Kysely<Database>): Promise<void> {
+  const deadline = Date.now() + WEBHOOK_SETTLE_MS;
+  while (Date.now() < deadline) {
+    const pending = await db
+      .selectFrom('webhook_deliveries')
+      .select('event_id')
+      .where('delivered_at', 'is', null)
+      .executeTakeFirst();
+    if (pending === undefined) return;
+    await sleep(250);
   }
 }
 

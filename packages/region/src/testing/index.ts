@@ -17,4 +17,5 @@ export { createSoftHsm, type SoftHsm } from '../keys/pkcs11/softhsm.fixtures.js'
 export {
   credential as credentialRow,
   transaction as transactionRow,
+  webhookDelivery as webhookDeliveryRow,
 } from '../storage/storage.fixtures.js';

@@ -1,5 +1,47 @@
 // @ts-check
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+
+const REGION_SRC = join(import.meta.dirname, 'packages/region/src');
+/** The region's folders (domain concepts); each is reached from outside only through its `index.ts`. */
+const REGION_FOLDERS = readdirSync(REGION_SRC, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
+/** Test code: tests, and the helpers only tests import. */
+const TEST_CODE = [
+  '**/*.test.ts',
+  '**/*.fixture.ts',
+  '**/*.fixtures.ts',
+  '**/*.contract.ts',
+  '**/*.cases.ts',
+  'packages/region/src/testing/**',
+];
+/** Test helpers another folder's test code may import directly (they are in no `index.ts`). */
+const TEST_HELPERS = [
+  `${REGION_SRC}/**/*.fixture.ts`,
+  `${REGION_SRC}/**/*.fixtures.ts`,
+  `${REGION_SRC}/**/*.contract.ts`,
+  `${REGION_SRC}/**/*.cases.ts`,
+  `${REGION_SRC}/testing/**`,
+];
+
+/**
+ * One zone per folder: files outside it (in other folders, or directly in `src`) import it only
+ * through its `index.ts`, or the `index.ts` of one of its sub-folders (an adapter the folder's
+ * barrel leaves out, such as `keys/pkcs11/`) (STYLE 2); its own files import each other freely.
+ * `exceptions`: what else outside files may import (test helpers, for test code).
+ */
+function barrelZones(exceptions) {
+  return REGION_FOLDERS.map((folder) => ({
+    target: [`${REGION_SRC}/!(${folder})/**`, `${REGION_SRC}/*.ts`],
+    from: [`${REGION_SRC}/${folder}/**`],
+    // Globs all (the rule wants every exception a glob when `from` is one).
+    except: [`${REGION_SRC}/${folder}/**/index.{ts,js}`, ...exceptions],
+    message: `Another folder imports ${folder}/ only through its index.ts.`,
+  }));
+}
 
 export default tseslint.config(
   {
@@ -20,6 +62,53 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-non-null-assertion': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // No import cycle, type-only imports included (the architecture test checks folders too).
+    files: ['packages/*/src/**/*.ts', 'e2e/**/*.ts', 'bench/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      // Which files the rule reads for their imports, and with which parser: TypeScript's.
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      // TypeScript sources import each other by their `.js` names (NodeNext).
+      'import-x/resolver-next': [
+        createNodeResolver({
+          extensions: ['.ts', '.js'],
+          extensionAlias: { '.js': ['.ts', '.js'] },
+        }),
+      ],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  {
+    files: ['packages/region/src/**/*.ts'],
+    ignores: TEST_CODE,
+    plugins: { 'import-x': importX },
+    rules: { 'import-x/no-restricted-paths': ['error', { zones: barrelZones([]) }] },
+  },
+  {
+    files: TEST_CODE.map((glob) => (glob.startsWith('**') ? `packages/region/src/${glob}` : glob)),
+    plugins: { 'import-x': importX },
+    rules: { 'import-x/no-restricted-paths': ['error', { zones: barrelZones(TEST_HELPERS) }] },
+  },
+  {
+    // Outside the region, its modules are reached through its package exports: `.`, `./testing`,
+    // and `./internals` (what the benchmark times), never by a path into its sources.
+    files: ['bench/**/*.ts', 'e2e/**/*.ts', 'packages/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/region/src/**'],
+              message: 'Import @domicile/region (or /testing, /internals), not its sources.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -6,15 +6,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { FileJwsSigner, generateRegionKeySet } from '../packages/region/src/keys/index.js';
+import { generateRegionKeySet } from '@domicile/region';
 import {
+  FileJwsSigner,
+  LocalKeyProvider,
   Pkcs11JwsSigner,
   Pkcs11KeyProvider,
   Pkcs11Token,
   generatePkcs11RegionKeys,
-} from '../packages/region/src/keys/pkcs11/index.js';
-import { createSoftHsm } from '../packages/region/src/keys/pkcs11/softhsm.fixtures.js';
-import { LocalKeyProvider, type KeyProvider } from '../packages/region/src/vault/index.js';
+  type KeyProvider,
+} from '@domicile/region/internals';
+import { createSoftHsm } from '@domicile/region/testing';
 
 const ITERATIONS = Number(process.argv[2] ?? 2000);
 const CONCURRENCY = 8;

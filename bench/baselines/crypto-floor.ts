@@ -53,21 +53,21 @@ import {
   type RegionKeySet,
   type TestCard,
 } from '@domicile/region';
-import { assetHash, renderCardArt } from '../../packages/region/src/assets/index.js';
 import {
+  SANDBOX_PRODUCTS,
+  Tsm,
+  Vault,
+  assetHash,
+  deriveTokenMasterKey,
   deviceKeyThumbprint,
+  drawTokenNumber,
   embeddedDeviceKey,
-  verifyRedirectAssertion,
-} from '../../packages/region/src/request-auth/index.js';
-import { SANDBOX_PRODUCTS, type CardProduct } from '../../packages/region/src/issuer/index.js';
-import { deriveTokenMasterKey } from '../../packages/region/src/provisioning/token-keys.js';
-import { drawTokenNumber } from '../../packages/region/src/provisioning/index.js';
-import {
   issueRedirectAssertion,
   pairwisePseudonym,
-} from '../../packages/region/src/redirect/index.js';
-import { Tsm } from '../../packages/region/src/tsm/index.js';
-import { Vault } from '../../packages/region/src/vault/index.js';
+  renderCardArt,
+  verifyRedirectAssertion,
+  type CardProduct,
+} from '@domicile/region/internals';
 import type { Workload } from '../workloads/workload.js';
 
 /** Requests of a home flow, as `provisioning-workload.ts` makes them (the POSTs first). */

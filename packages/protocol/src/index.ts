@@ -66,12 +66,10 @@ export {
 } from './jose/index.js';
 export {
   DomicileError,
-  authenticateChallengeOf,
   ERROR_CODES,
   isDomicileError,
   isErrorCode,
   statusOf,
-  toDomicileError,
   type ErrorBody,
   type ErrorCode,
   type ErrorDetails,
@@ -79,6 +77,7 @@ export {
   type PeerMalformation,
   type PeerMalformedDetails,
 } from './errors/index.js';
+export { authenticateChallengeOf, toDomicileError } from './http-errors/index.js';
 export {
   CVN18_TAGS,
   adjustOddParity,

@@ -5,9 +5,12 @@ import { sql, type Kysely } from 'kysely';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Housekeeping } from './housekeeping.js';
-import type { Database, SingleUseKind } from './storage/index.js';
-import { PURGE_BATCH_ROWS } from './storage/expired-rows.js';
-import { openDatabase } from './storage/index.js';
+import {
+  openDatabase,
+  PURGE_BATCH_ROWS,
+  type Database,
+  type SingleUseKind,
+} from './storage/index.js';
 import * as f from './storage/storage.fixtures.js';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');

@@ -1,9 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { sweepExpiredSessions } from './provisioning/session-sweeper.js';
-import type { Database } from './storage/database.js';
-import { purgeExpiredBatch, type PurgedBatch } from './storage/index.js';
-import { PolledWorker } from './workers/polled-worker.js';
+import { sweepExpiredSessions } from './provisioning/index.js';
+import { purgeExpiredBatch, type Database, type PurgedBatch } from './storage/index.js';
+import { PolledWorker } from './workers/index.js';
 
 /** How often the region looks for expired rows when the last look found none left. */
 const HOUSEKEEPING_INTERVAL_MS = 60_000;

@@ -5,11 +5,14 @@
 export type {
   IssuerConfig,
   RegionConfig,
+  RegionOutboxConfig,
+  RegionOutboxTiming,
+  RegionTransport,
   TrustedIssuerConfig,
   WebhookDeliveryConfig,
-} from './config/region-config.js';
+} from './config/index.js';
 export { createRegion, startRegion, type Region, type RunningRegion } from './region-server.js';
-export type { RegionContext } from './region-context.js';
+export type { RegionContext, WorkerKick } from './region-context.js';
 export {
   RegionKeySetSchema,
   generateRegionKeySet,
@@ -34,12 +37,7 @@ export {
   scanFiles,
   type ResidencyFinding,
 } from './residency/index.js';
-export { operatorTokenHash } from './http/operator-auth.js';
-export type {
-  RegionOutboxConfig,
-  RegionOutboxTiming,
-  RegionTransport,
-} from './lost-device/index.js';
+export { operatorTokenHash } from './http/index.js';
 export {
   seedTokenNumber,
   seedTokens,

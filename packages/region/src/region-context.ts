@@ -5,12 +5,19 @@ import type { IdempotencyStore } from './idempotency/index.js';
 import type { IssuerGateway } from './issuer/index.js';
 import type { TrustedIssuers } from './request-auth/index.js';
 import type { RegionKeySet } from './keys/index.js';
-import type { RegionOutboxWorker } from './lost-device/index.js';
-import type { NotificationHub } from './notifications/notification-hub.js';
-import type { Database } from './storage/database.js';
-import type { Tsm, TsmWorker } from './tsm/index.js';
+import type { NotificationHub } from './notifications/index.js';
+import type { Database } from './storage/index.js';
 import type { Vault } from './vault/index.js';
-import type { WebhookWorker } from './webhooks/index.js';
+
+/**
+ * A background worker, as the domain sees it: after a commit that gave it work, the domain wakes
+ * it. The workers themselves are the composition root's (`region-server.ts`); declaring only this
+ * here keeps the folders that receive the context from depending on the folders of the workers.
+ */
+export interface WorkerKick {
+  /** Runs the worker soon, rather than at its next poll. */
+  kick(): void;
+}
 
 /**
  * What the domain services of one region share: built once by the composition root
@@ -25,14 +32,14 @@ export interface RegionContext {
   readonly keys: RegionKeySet;
   readonly vault: Vault;
   readonly issuer: IssuerGateway;
-  readonly tsm: Tsm;
-  readonly tsmWorker: TsmWorker;
+  /** Builds personalization scripts; kicked when tokenization queues one. */
+  readonly tsmWorker: WorkerKick;
   /** Issuers trusted on the issuer API, by key and by product. */
   readonly trustedIssuers: TrustedIssuers;
   /** Delivers issuer webhooks; kicked when a change queues one. */
-  readonly webhookWorker: WebhookWorker;
+  readonly webhookWorker: WorkerKick;
   /** Delivers lost-device requests to other regions; kicked when a report queues some. */
-  readonly regionOutbox: RegionOutboxWorker;
+  readonly regionOutbox: WorkerKick;
   /** SHA-256 (hex) of the operator tokens the support API accepts; empty: it accepts none. */
   readonly operatorTokenHashes: readonly string[];
   readonly hub: NotificationHub;

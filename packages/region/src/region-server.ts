@@ -2,9 +2,8 @@ import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { DomicileError, verifyDirectory, definedProps } from '@domicile/protocol';
-import type { RegionConfig } from './config/region-config.js';
-import { checkOperatorTokenHashes } from './http/operator-auth.js';
-import { buildRegionApp } from './http/region-app.js';
+import type { RegionConfig } from './config/index.js';
+import { buildRegionApp, checkOperatorTokenHashes } from './http/index.js';
 import { IdempotencyStore } from './idempotency/index.js';
 import { HttpIssuerGateway, SandboxIssuer, type IssuerGateway } from './issuer/index.js';
 import { Housekeeping } from './housekeeping.js';
@@ -18,9 +17,9 @@ import {
   type NotificationHub,
 } from './notifications/index.js';
 import type { RegionContext } from './region-context.js';
-import type { Database } from './storage/database.js';
-import { openDatabase } from './storage/index.js';
-import { Tsm, TsmWorker, productFromSession } from './tsm/index.js';
+import { openDatabase, type Database } from './storage/index.js';
+import { productFromSession } from './sessions/index.js';
+import { Tsm, TsmWorker } from './tsm/index.js';
 import { Vault } from './vault/index.js';
 import { WebhookWorker } from './webhooks/index.js';
 
@@ -114,7 +113,6 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     keys: config.keys,
     vault,
     issuer,
-    tsm,
     tsmWorker,
     hub,
     logger,

@@ -5,5 +5,4 @@ export {
   type ErrorBody,
   type ErrorDetails,
 } from './domicile-error.js';
-export { authenticateChallengeOf, toDomicileError } from './http-error-mapping.js';
 export type { PeerKind, PeerMalformation, PeerMalformedDetails } from './peer-malformed-details.js';

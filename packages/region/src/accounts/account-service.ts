@@ -1,32 +1,41 @@
-import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { DomicileError, type PublicJwk, type api } from '@domicile/protocol';
+import type { Static } from '@sinclair/typebox';
+import {
+  DomicileError,
+  type JWK,
+  type PublicJwk,
+  type PublicJwkSchema,
+  type api,
+} from '@domicile/protocol';
+import { appendAudit } from '../audit/index.js';
+import { countLiveCredentials } from '../credentials/index.js';
+import { newId } from '../ids/index.js';
 import type { RegionContext } from '../region-context.js';
-import type { AccountRow, Database, DeviceRow } from '../storage/database.js';
-import { isUniqueViolation } from '../storage/index.js';
-
-export function newId(): string {
-  return randomBytes(16).toString('base64url');
-}
-
-export interface AuthenticatedDevice {
-  readonly device: DeviceRow;
-  readonly account: AccountRow;
-}
+import { isUniqueViolation, type Database, type DeviceRow } from '../storage/index.js';
+import {
+  encryptionKeyColumn,
+  ensureDevice,
+  ensureGuestAccount,
+  findDevice,
+  insertAccounts,
+  insertDevices,
+  setDeviceEncryptionKey,
+  signingKeyColumn,
+  type AuthenticatedDevice,
+} from './account-store.js';
 
 /** Registers a user in this, their home region, with the device whose DPoP key made the request. */
 export async function registerAccount(
   ctx: RegionContext,
-  input: { jkt: string; signingJwk: object; request: api.RegisterAccountRequest },
+  input: { jkt: string; signingJwk: JWK; request: api.RegisterAccountRequest },
 ): Promise<api.RegisterAccountResponse> {
   const now = ctx.now().toISOString();
   const accountId = newId();
   const deviceId = newId();
   try {
     await ctx.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('accounts')
-        .values({
+      await insertAccounts(trx, [
+        {
           id: accountId,
           kind: 'registered',
           name: input.request.name,
@@ -35,18 +44,20 @@ export async function registerAccount(
           pseudonym: null,
           can_transact: 1,
           created_at: now,
-        })
-        .execute();
-      await insertDevice(trx, {
-        id: deviceId,
-        accountId,
-        jkt: input.jkt,
-        signingJwk: input.signingJwk,
-        encryptionJwk: input.request.device.encryptionKey,
-        model: input.request.device.model ?? null,
-        now,
-      });
-      await audit(trx, {
+        },
+      ]);
+      await insertDevices(trx, [
+        deviceRow({
+          id: deviceId,
+          accountId,
+          jkt: input.jkt,
+          signingJwk: input.signingJwk,
+          encryptionJwk: input.request.device.encryptionKey,
+          model: input.request.device.model ?? null,
+          now,
+        }),
+      ]);
+      await appendAudit(trx, {
         at: now,
         actor: `device:${deviceId}`,
         action: 'account.registered',
@@ -58,51 +69,6 @@ export async function registerAccount(
     throw error;
   }
   return { accountId, deviceId, region: ctx.self.id, registeredAt: now };
-}
-
-/** Finds the device a DPoP key belongs to, with its account, lost or not; undefined when none. Device requests use {@link requireDevice}. */
-export async function findDevice(
-  db: Kysely<Database>,
-  jkt: string,
-): Promise<AuthenticatedDevice | undefined> {
-  // One query, not two: this runs on every device request.
-  const row = await db
-    .selectFrom('devices')
-    .innerJoin('accounts', 'accounts.id', 'devices.account_id')
-    .selectAll('devices')
-    .select([
-      'accounts.kind as account_kind',
-      'accounts.name as account_name',
-      'accounts.email as account_email',
-      'accounts.home_region as account_home_region',
-      'accounts.pseudonym as account_pseudonym',
-      'accounts.can_transact as account_can_transact',
-      'accounts.created_at as account_created_at',
-    ])
-    .where('devices.jkt', '=', jkt)
-    .executeTakeFirst();
-  if (row === undefined) return undefined;
-  const {
-    account_kind: kind,
-    account_name: name,
-    account_email: email,
-    account_home_region: home_region,
-    account_pseudonym: pseudonym,
-    account_can_transact: can_transact,
-    account_created_at: created_at,
-    ...device
-  } = row;
-  const account: AccountRow = {
-    id: device.account_id,
-    kind,
-    name,
-    email,
-    home_region,
-    pseudonym,
-    can_transact,
-    created_at,
-  };
-  return { device, account };
 }
 
 /**
@@ -123,19 +89,6 @@ export async function requireDevice(
   return found;
 }
 
-export async function countActiveCredentials(
-  db: Kysely<Database>,
-  accountId: string,
-): Promise<number> {
-  const row = await db
-    .selectFrom('credentials')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('account_id', '=', accountId)
-    .where('state', 'in', ['active', 'pending_activation'])
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
-}
-
 export async function accountView(
   ctx: RegionContext,
   who: AuthenticatedDevice,
@@ -147,7 +100,7 @@ export async function accountView(
     kind: who.account.kind,
     homeRegion: who.account.home_region,
     registeredAt: who.account.created_at,
-    activeCredentials: await countActiveCredentials(ctx.db, who.account.id),
+    activeCredentials: await countLiveCredentials(ctx.db, who.account.id),
   };
 }
 
@@ -163,53 +116,33 @@ export async function upsertGuest(
     homeRegion: string;
     pseudonym: string;
     jkt: string;
-    signingJwk: object;
+    signingJwk: JWK;
     encryptionJwk: PublicJwk;
     now: string;
   },
 ): Promise<AuthenticatedDevice> {
-  // Insert-if-absent, then read: of two racing first redirects, one inserts and both read the
-  // same row (a caught unique violation would abort the whole transaction on PostgreSQL).
-  await trx
-    .insertInto('accounts')
-    .values({
+  const account = await ensureGuestAccount(trx, {
+    id: newId(),
+    kind: 'guest',
+    name: null,
+    email: null,
+    home_region: input.homeRegion,
+    pseudonym: input.pseudonym,
+    can_transact: 1,
+    created_at: input.now,
+  });
+  let device = await ensureDevice(
+    trx,
+    deviceRow({
       id: newId(),
-      kind: 'guest',
-      name: null,
-      email: null,
-      home_region: input.homeRegion,
-      pseudonym: input.pseudonym,
-      can_transact: 1,
-      created_at: input.now,
-    })
-    .onConflict((oc) => oc.columns(['home_region', 'pseudonym']).doNothing())
-    .execute();
-  const account = await trx
-    .selectFrom('accounts')
-    .selectAll()
-    .where('home_region', '=', input.homeRegion)
-    .where('pseudonym', '=', input.pseudonym)
-    .executeTakeFirstOrThrow();
-  await trx
-    .insertInto('devices')
-    .values(
-      deviceRow({
-        id: newId(),
-        accountId: account.id,
-        jkt: input.jkt,
-        signingJwk: input.signingJwk,
-        encryptionJwk: input.encryptionJwk,
-        model: null,
-        now: input.now,
-      }),
-    )
-    .onConflict((oc) => oc.column('jkt').doNothing())
-    .execute();
-  let device = await trx
-    .selectFrom('devices')
-    .selectAll()
-    .where('jkt', '=', input.jkt)
-    .executeTakeFirstOrThrow();
+      accountId: account.id,
+      jkt: input.jkt,
+      signingJwk: input.signingJwk,
+      encryptionJwk: input.encryptionJwk,
+      model: null,
+      now: input.now,
+    }),
+  );
   if (device.account_id !== account.id) {
     // The key is already another account's device here: the assertion cannot re-home it.
     throw new DomicileError('ASSERTION_KEY_MISMATCH');
@@ -218,14 +151,10 @@ export async function upsertGuest(
     // An assertion issued before the report must not open a session for the lost device.
     throw new DomicileError('DEVICE_LOST');
   }
-  const encryptionJwk = JSON.stringify(input.encryptionJwk);
+  const encryptionJwk = encryptionKeyColumn.encode(input.encryptionJwk);
   if (device.encryption_jwk !== encryptionJwk) {
     // The message names the key the provisioning data must be encrypted to: a wallet may have renewed it.
-    await trx
-      .updateTable('devices')
-      .set({ encryption_jwk: encryptionJwk })
-      .where('id', '=', device.id)
-      .execute();
+    await setDeviceEncryptionKey(trx, { deviceId: device.id, encryptionJwk });
     device = { ...device, encryption_jwk: encryptionJwk };
   }
   return { account, device };
@@ -235,8 +164,8 @@ interface NewDevice {
   id: string;
   accountId: string;
   jkt: string;
-  signingJwk: object;
-  encryptionJwk: object;
+  signingJwk: JWK;
+  encryptionJwk: Static<typeof PublicJwkSchema>;
   model: string | null;
   now: string;
 }
@@ -246,39 +175,10 @@ function deviceRow(d: NewDevice): DeviceRow {
     id: d.id,
     account_id: d.accountId,
     jkt: d.jkt,
-    signing_jwk: JSON.stringify(d.signingJwk),
-    encryption_jwk: JSON.stringify(d.encryptionJwk),
+    signing_jwk: signingKeyColumn.encode(d.signingJwk),
+    encryption_jwk: encryptionKeyColumn.encode(d.encryptionJwk),
     model: d.model,
     created_at: d.now,
     lost_at: null,
   };
-}
-
-async function insertDevice(trx: Kysely<Database>, d: NewDevice): Promise<DeviceRow> {
-  const row = deviceRow(d);
-  await trx.insertInto('devices').values(row).execute();
-  return row;
-}
-
-/** Appends to the region's audit log; `detail` must hold no card data. */
-export async function audit(
-  trx: Kysely<Database>,
-  entry: {
-    at: string;
-    actor: string;
-    action: string;
-    subject: string;
-    detail?: Record<string, unknown>;
-  },
-): Promise<void> {
-  await trx
-    .insertInto('audit_log')
-    .values({
-      at: entry.at,
-      actor: entry.actor,
-      action: entry.action,
-      subject: entry.subject,
-      detail: JSON.stringify(entry.detail ?? {}),
-    })
-    .execute();
 }

@@ -1,11 +1,13 @@
+export { accountView, registerAccount, requireDevice, upsertGuest } from './account-service.js';
 export {
-  accountView,
-  audit,
-  countActiveCredentials,
+  encryptionKeyColumn,
   findDevice,
-  newId,
-  registerAccount,
-  requireDevice,
-  upsertGuest,
+  findDeviceById,
+  findGuestDeviceId,
+  insertAccounts,
+  insertDevices,
+  isDeviceLost,
+  markDeviceLost,
+  signingKeyColumn,
   type AuthenticatedDevice,
-} from './account-service.js';
+} from './account-store.js';

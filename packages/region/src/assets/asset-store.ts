@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { DomicileError } from '@domicile/protocol';
-import type { Database } from '../storage/database.js';
+import type { Database } from '../storage/index.js';
 
 /** A stored asset (card art), as served to devices. */
 export interface Asset {

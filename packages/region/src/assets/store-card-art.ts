@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { CardNetwork } from '@domicile/protocol';
 import type { CardProduct } from '../issuer/index.js';
-import type { Database } from '../storage/database.js';
+import type { Database } from '../storage/index.js';
 import { storeAsset } from './asset-store.js';
 import { CARD_ART_CONTENT_TYPE, renderCardArt } from './card-art.js';
 

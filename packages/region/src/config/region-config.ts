@@ -1,6 +1,6 @@
 import type { PublicJwk } from '@domicile/protocol';
 import type { RegionKeySet } from '../keys/index.js';
-import type { RegionOutboxConfig } from '../lost-device/index.js';
+import type { RegionOutboxConfig } from './region-outbox-config.js';
 
 export type IssuerConfig =
   | { readonly kind: 'sandbox' }

@@ -1,35 +1,36 @@
 import { createHash } from 'node:crypto';
 import { DomicileError, type api } from '@domicile/protocol';
-import { audit, type AuthenticatedDevice } from '../accounts/index.js';
-import { insertNotification } from '../notifications/notification-store.js';
-import { credentialView } from '../provisioning/tokenize.js';
+import { appendAudit } from '../audit/index.js';
+import { insertNotification } from '../notifications/index.js';
 import type { RegionContext } from '../region-context.js';
-import type { CredentialRow } from '../storage/database.js';
+import type { CredentialRow } from '../storage/index.js';
+import {
+  findCredentialById,
+  findDeviceCredential,
+  listDeviceCredentials,
+  moveCredentialState,
+} from './credential-store.js';
+import { credentialView } from './credential-view.js';
 
+/** The calling device's credentials in this region, oldest first. */
 export async function listCredentials(
   ctx: RegionContext,
-  who: AuthenticatedDevice,
+  deviceId: string,
 ): Promise<api.CredentialListResponse> {
-  const rows = await ctx.db
-    .selectFrom('credentials')
-    .selectAll()
-    .where('device_id', '=', who.device.id)
-    .orderBy('created_at')
-    .execute();
+  const rows = await listDeviceCredentials(ctx.db, deviceId);
   return { credentials: rows.map((c) => credentialView(ctx, c)) };
 }
 
-async function loadCredential(
+/**
+ * A credential of the calling device, by token reference; another device's reads as not found.
+ * @throws DomicileError `CREDENTIAL_NOT_FOUND`.
+ */
+export async function requireDeviceCredential(
   ctx: RegionContext,
-  who: AuthenticatedDevice,
+  deviceId: string,
   tokenRef: string,
 ): Promise<CredentialRow> {
-  const row = await ctx.db
-    .selectFrom('credentials')
-    .selectAll()
-    .where('token_ref', '=', tokenRef)
-    .where('device_id', '=', who.device.id)
-    .executeTakeFirst();
+  const row = await findDeviceCredential(ctx.db, { deviceId, tokenRef });
   if (row === undefined) throw new DomicileError('CREDENTIAL_NOT_FOUND');
   return row;
 }
@@ -37,10 +38,10 @@ async function loadCredential(
 /** The TSM's personalization script for a credential, once the TSM has built it. */
 export async function getScript(
   ctx: RegionContext,
-  who: AuthenticatedDevice,
+  deviceId: string,
   tokenRef: string,
 ): Promise<api.ScriptResponse> {
-  const credential = await loadCredential(ctx, who, tokenRef);
+  const credential = await requireDeviceCredential(ctx, deviceId, tokenRef);
   const script = await ctx.db
     .selectFrom('tsm_scripts')
     .selectAll()
@@ -57,11 +58,11 @@ export async function getScript(
  */
 export async function activateCredential(
   ctx: RegionContext,
-  who: AuthenticatedDevice,
+  deviceId: string,
   tokenRef: string,
   req: api.ActivateRequest,
 ): Promise<api.CredentialResponse> {
-  const credential = await loadCredential(ctx, who, tokenRef);
+  const credential = await requireDeviceCredential(ctx, deviceId, tokenRef);
   if (credential.state === 'active') return { credential: credentialView(ctx, credential) };
   if (credential.state !== 'pending_activation')
     throw new DomicileError('CREDENTIAL_STATE', { details: { state: credential.state } });
@@ -77,27 +78,25 @@ export async function activateCredential(
     throw new DomicileError('SCRIPT_HASH_MISMATCH');
   const now = ctx.now();
   const updated = await ctx.db.transaction().execute(async (trx) => {
-    const res = await trx
-      .updateTable('credentials')
-      .set({ state: 'active', updated_at: now.toISOString() })
-      .where('id', '=', credential.id)
-      .where('state', '=', 'pending_activation')
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 1) {
-      await insertNotification(trx, who.device.id, { type: 'credential.activated', tokenRef }, now);
-      await audit(trx, {
+    const moved = await moveCredentialState(trx, {
+      id: credential.id,
+      from: 'pending_activation',
+      to: 'active',
+      at: now.toISOString(),
+    });
+    if (moved) {
+      await insertNotification(trx, deviceId, { type: 'credential.activated', tokenRef }, now);
+      await appendAudit(trx, {
         at: now.toISOString(),
-        actor: `device:${who.device.id}`,
+        actor: `device:${deviceId}`,
         action: 'credential.activated',
         subject: tokenRef,
       });
     }
-    return trx
-      .selectFrom('credentials')
-      .selectAll()
-      .where('id', '=', credential.id)
-      .executeTakeFirstOrThrow();
+    const row = await findCredentialById(trx, credential.id);
+    if (row === undefined) throw new DomicileError('CREDENTIAL_NOT_FOUND');
+    return row;
   });
-  ctx.hub.publish(who.device.id);
+  ctx.hub.publish(deviceId);
   return { credential: credentialView(ctx, updated) };
 }

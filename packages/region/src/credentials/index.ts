@@ -1,1 +1,28 @@
-export { activateCredential, getScript, listCredentials } from './credential-service.js';
+export {
+  activateCredential,
+  getScript,
+  listCredentials,
+  requireDeviceCredential,
+} from './credential-service.js';
+export {
+  LIVE_STATES,
+  UNDELETED_STATES,
+  claimAtc,
+  countLiveCredentials,
+  deviceHoldsCard,
+  findCredentialById,
+  findCredentialByTokenNumber,
+  findCredentialByTokenRef,
+  findDeviceCredential,
+  insertCredentials,
+  listCredentialsById,
+  listDeviceCredentials,
+  listHeldCards,
+  listUndeletedOfProduct,
+  moveCredentialState,
+  setCredentialArt,
+  setCredentialScript,
+  undeletedCredentialIds,
+  type CredentialState,
+} from './credential-store.js';
+export { credentialView } from './credential-view.js';

@@ -3,9 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { DomicileError, isDomicileError } from '@domicile/protocol';
 import { LEASE_TTL_MS, NodeLease } from '../nodes/index.js';
 import { openNodeDatabases, type NodeDatabases } from '../nodes/node-databases.fixture.js';
-import type { Database } from '../storage/database.js';
-import { openDatabase } from '../storage/index.js';
-import type { SqlDialectName } from '../storage/migrations/index.js';
+import { openDatabase, type Database, type SqlDialectName } from '../storage/index.js';
 import {
   ABANDONED_AFTER_MS,
   IN_PROGRESS_RETRY_AFTER_SECONDS,

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { Type } from '@sinclair/typebox';
 import { DomicileError, isDomicileError } from '@domicile/protocol';
-import type { Database } from '../storage/database.js';
 import { isIncarnationAlive } from '../nodes/index.js';
-import { isUniqueViolation } from '../storage/index.js';
+import { isUniqueViolation, jsonColumn, type Database } from '../storage/index.js';
+
+/** The first answer's body, replayed as it was sent: any JSON. */
+const responseBodyColumn = jsonColumn('idempotency_keys.response_body', Type.Unknown());
 
 /**
  * A reservation made before reservations recorded their incarnation (migration 0008) is taken
@@ -149,7 +152,7 @@ export class IdempotencyStore {
     if (row.state === 'done' && row.status_code !== null && row.response_body !== null) {
       return {
         status: row.status_code,
-        body: JSON.parse(row.response_body) as unknown,
+        body: responseBodyColumn.decode(row.response_body),
         replayed: true,
       };
     }
@@ -185,7 +188,7 @@ export class IdempotencyStore {
       .set({
         state: 'done',
         status_code: status,
-        response_body: JSON.stringify(body),
+        response_body: responseBodyColumn.encode(body),
         updated_at: this.#now().toISOString(),
       })
       .where((eb) => eb.and(this.#mine(req)))

@@ -18,7 +18,11 @@ export {
   type OutboxChannel,
   type OutboxMessage,
 } from './sandbox/issuer-outbox.js';
-export { SANDBOX_PRODUCTS, type SandboxProduct } from './sandbox/sandbox-products.js';
+export {
+  SANDBOX_PRODUCTS,
+  toCardProduct,
+  type SandboxProduct,
+} from './sandbox/sandbox-products.js';
 export {
   SANDBOX_SPEND_LIMIT_MINOR,
   TEST_CARDS,

@@ -288,8 +288,9 @@ export function describeIssuerGatewayContract(name: string, adapter: IssuerGatew
           }),
           silent.authorize(payment(card, 100)),
         ];
-        for (const call of calls) {
-          const error = await call.catch((e: unknown) => e);
+        // Caught all at once: a call that fails while another is awaited must not go unhandled.
+        const errors = await Promise.all(calls.map((call) => call.catch((e: unknown) => e)));
+        for (const error of errors) {
           expect(error).toMatchObject({ code: 'ISSUER_UNAVAILABLE' });
           expect(JSON.stringify(error) + String(error)).not.toContain(card.pan);
         }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateKeyPairJwk, isDomicileError } from '@domicile/protocol';
 import type { Region } from '../region-server.js';
+import { webhookEventColumn } from '../webhooks/index.js';
 import { applyCredentialStateChange, changeCredentialState } from './change-credential-state.js';
 import { lifecycleRegion, notificationsOf, seedCredential } from './lifecycle.fixtures.js';
 
@@ -86,7 +87,7 @@ describe('changeCredentialState', () => {
     const events = (await webhooks()).map((w) => ({
       type: w.type,
       issuer: w.issuer_id,
-      event: JSON.parse(w.payload) as Record<string, unknown>,
+      event: webhookEventColumn.decode(w.payload),
     }));
     expect(events.map((e) => e.type).sort()).toEqual([
       'token.created',

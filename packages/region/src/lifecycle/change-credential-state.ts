@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
 import { DomicileError, type api } from '@domicile/protocol';
-import { audit } from '../accounts/index.js';
-import { insertNotification } from '../notifications/notification-store.js';
+import { appendAudit } from '../audit/index.js';
+import { findCredentialByTokenRef, moveCredentialState } from '../credentials/index.js';
+import { insertNotification } from '../notifications/index.js';
 import type { RegionContext } from '../region-context.js';
-import type { CredentialRow, Database } from '../storage/database.js';
+import type { CredentialRow, Database } from '../storage/index.js';
 import { enqueueTokenEvent } from '../webhooks/index.js';
 import { loadLifecycle } from './credential-lifecycle-store.js';
 import { actorOf, planTransition, resumeStateOf } from './lifecycle-rules.js';
@@ -77,11 +78,7 @@ export async function applyCredentialStateChange(
   if (!REASON.test(change.reason))
     throw new DomicileError('VALIDATION_FAILED', { details: { field: 'reason', rule: 'pattern' } });
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    const credential = await trx
-      .selectFrom('credentials')
-      .selectAll()
-      .where('token_ref', '=', change.tokenRef)
-      .executeTakeFirst();
+    const credential = await findCredentialByTokenRef(trx, change.tokenRef);
     if (credential === undefined) throw new DomicileError('CREDENTIAL_NOT_FOUND');
     const lifecycle = await loadLifecycle(trx, credential);
     const plan = planTransition(
@@ -103,7 +100,7 @@ export async function applyCredentialStateChange(
           .set({ suspended_by: plan.suspendedBy, updated_at: stamp })
           .where('credential_id', '=', credential.id)
           .execute();
-        await audit(trx, {
+        await appendAudit(trx, {
           at: stamp,
           actor,
           action: 'credential.suspension_taken_over',
@@ -114,13 +111,13 @@ export async function applyCredentialStateChange(
       return { credential, changed: false, productId: lifecycle.product_id, webhookQueued: false };
     }
     // Conditional on the state read: a change committed meanwhile is read again, not overwritten.
-    const moved = await trx
-      .updateTable('credentials')
-      .set({ state: plan.to, updated_at: stamp })
-      .where('id', '=', credential.id)
-      .where('state', '=', credential.state)
-      .executeTakeFirst();
-    if (moved.numUpdatedRows === 0n) continue;
+    const moved = await moveCredentialState(trx, {
+      id: credential.id,
+      from: credential.state,
+      to: plan.to,
+      at: stamp,
+    });
+    if (!moved) continue;
     await trx
       .updateTable('credential_lifecycle')
       .set({ suspended_by: plan.suspendedBy, resume_state: plan.resumeState, updated_at: stamp })
@@ -141,7 +138,7 @@ export async function applyCredentialStateChange(
         now,
       },
     );
-    await audit(trx, {
+    await appendAudit(trx, {
       at: stamp,
       actor,
       action: `credential.${change.action}`,

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { RegionContext } from '../region-context.js';
-import type { CredentialLifecycleRow, CredentialRow, Database } from '../storage/database.js';
+import { findSessionProduct } from '../sessions/index.js';
+import type { CredentialLifecycleRow, CredentialRow, Database } from '../storage/index.js';
 import { enqueueTokenEvent } from '../webhooks/index.js';
 
 /**
@@ -46,18 +47,9 @@ export async function productIdOf(
   return row?.product_id ?? productIdFromSession(db, credential.session_id);
 }
 
+// No session, or one without a product: no issuer owns the credential ('' matches no product).
 async function productIdFromSession(db: Kysely<Database>, sessionId: string): Promise<string> {
-  const session = await db
-    .selectFrom('provisioning_sessions')
-    .select('product')
-    .where('id', '=', sessionId)
-    .executeTakeFirst();
-  try {
-    const id: unknown = (JSON.parse(session?.product ?? 'null') as { id?: unknown } | null)?.id;
-    return typeof id === 'string' ? id : '';
-  } catch {
-    return '';
-  }
+  return (await findSessionProduct(db, sessionId))?.id ?? '';
 }
 
 /**

@@ -1,6 +1,5 @@
-import { DomicileError, type api } from '@domicile/protocol';
-import type { AuthenticatedDevice } from '../accounts/index.js';
-import { credentialView } from '../provisioning/tokenize.js';
+import type { api } from '@domicile/protocol';
+import { credentialView, requireDeviceCredential } from '../credentials/index.js';
 import type { RegionContext } from '../region-context.js';
 import { changeCredentialState } from './change-credential-state.js';
 
@@ -11,24 +10,18 @@ import { changeCredentialState } from './change-credential-state.js';
  */
 export async function changeStateFromDevice(
   ctx: RegionContext,
-  who: AuthenticatedDevice,
+  deviceId: string,
   tokenRef: string,
   action: api.LifecycleAction,
   request: api.CredentialLifecycleRequest,
 ): Promise<api.CredentialResponse> {
-  const owned = await ctx.db
-    .selectFrom('credentials')
-    .select('id')
-    .where('token_ref', '=', tokenRef)
-    .where('device_id', '=', who.device.id)
-    .executeTakeFirst();
-  if (owned === undefined) throw new DomicileError('CREDENTIAL_NOT_FOUND');
+  await requireDeviceCredential(ctx, deviceId, tokenRef);
   const { credential } = await changeCredentialState(ctx, {
     tokenRef,
     action,
     actor: 'device',
     reason: request.reason ?? 'user_request',
-    actorId: who.device.id,
+    actorId: deviceId,
   });
   return { credential: credentialView(ctx, credential) };
 }

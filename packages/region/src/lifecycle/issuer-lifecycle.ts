@@ -1,7 +1,8 @@
 import { DomicileError, type api } from '@domicile/protocol';
+import { findCredentialByTokenRef } from '../credentials/index.js';
 import type { TrustedIssuer } from '../request-auth/index.js';
 import type { RegionContext } from '../region-context.js';
-import type { CredentialRow } from '../storage/database.js';
+import type { CredentialRow } from '../storage/index.js';
 import { changeCredentialState } from './change-credential-state.js';
 import { productIdOf } from './credential-lifecycle-store.js';
 
@@ -16,11 +17,7 @@ export async function changeStateAsIssuer(
   action: api.LifecycleAction,
   body: api.IssuerLifecycleBody,
 ): Promise<api.IssuerCredentialResponse> {
-  const credential = await ctx.db
-    .selectFrom('credentials')
-    .selectAll()
-    .where('token_ref', '=', tokenRef)
-    .executeTakeFirst();
+  const credential = await findCredentialByTokenRef(ctx.db, tokenRef);
   if (credential === undefined) throw new DomicileError('CREDENTIAL_NOT_FOUND');
   if (!issuer.productIds.has(await productIdOf(ctx.db, credential)))
     throw new DomicileError('ISSUER_FORBIDDEN');

@@ -1,10 +1,10 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { api } from '@domicile/protocol';
 import { storeCardArt } from '../assets/index.js';
-import type { TrustedIssuerConfig, WebhookDeliveryConfig } from '../config/region-config.js';
+import type { TrustedIssuerConfig, WebhookDeliveryConfig } from '../config/index.js';
 import { SANDBOX_PRODUCTS } from '../issuer/index.js';
 import { createRegion, type Region } from '../region-server.js';
-import type { CredentialRow } from '../storage/database.js';
+import type { CredentialRow } from '../storage/index.js';
 import { createRegionFixture, type RegionFixture } from '../testing/region-fixture.js';
 import { recordTokenCreated } from './credential-lifecycle-store.js';
 

@@ -1,10 +1,11 @@
 import { DomicileError, type CardNetwork, type api } from '@domicile/protocol';
-import { audit } from '../accounts/index.js';
 import { CARD_ART_CONTENT_TYPE, renderCardArt, storeAsset } from '../assets/index.js';
+import { appendAudit } from '../audit/index.js';
+import { listUndeletedOfProduct, setCredentialArt } from '../credentials/index.js';
+import { insertNotification } from '../notifications/index.js';
 import type { TrustedIssuer } from '../request-auth/index.js';
-import { insertNotification } from '../notifications/notification-store.js';
 import type { RegionContext } from '../region-context.js';
-import { productFromSession } from '../tsm/index.js';
+import { productFromSession } from '../sessions/index.js';
 
 /**
  * The issuer changes the card art of one of its products (`ISSUER_FORBIDDEN` for another's). The
@@ -21,14 +22,7 @@ export async function updateProductArt(
   body: api.IssuerArtBody,
 ): Promise<api.IssuerArtResponse> {
   if (!issuer.productIds.has(productId)) throw new DomicileError('ISSUER_FORBIDDEN');
-  const live = await ctx.db
-    .selectFrom('credential_lifecycle')
-    .innerJoin('credentials', 'credentials.id', 'credential_lifecycle.credential_id')
-    .selectAll('credentials')
-    .where('credential_lifecycle.product_id', '=', productId)
-    .where('credentials.state', '!=', 'deleted')
-    .orderBy('credentials.created_at')
-    .execute();
+  const live = await listUndeletedOfProduct(ctx.db, productId);
   // Rendered before the transaction: it stays short, and on SQLite it holds the only connection.
   const rendered = new Map<string, Buffer>();
   for (const credential of live) {
@@ -54,13 +48,12 @@ export async function updateProductArt(
     for (const credential of live) {
       const next = stored.get(credential.network);
       if (next === undefined || credential.art_asset_id === next.assetId) continue;
-      const moved = await trx
-        .updateTable('credentials')
-        .set({ art_asset_id: next.assetId, updated_at: now.toISOString() })
-        .where('id', '=', credential.id)
-        .where('state', '!=', 'deleted')
-        .executeTakeFirst();
-      if (moved.numUpdatedRows === 0n) continue;
+      const moved = await setCredentialArt(trx, {
+        id: credential.id,
+        artAssetId: next.assetId,
+        at: now.toISOString(),
+      });
+      if (!moved) continue;
       await insertNotification(
         trx,
         credential.device_id,
@@ -70,7 +63,7 @@ export async function updateProductArt(
       notified.add(credential.device_id);
       count++;
     }
-    await audit(trx, {
+    await appendAudit(trx, {
       at: now.toISOString(),
       actor: `issuer:${issuer.id}`,
       action: 'product.art_updated',

@@ -1,4 +1,3 @@
-export { recordResidency, residencyOf } from './residency-index.js';
 export { getLostReport, reportLostDevice, type LostReporter } from './lost-device-service.js';
 export { receiveLostDeviceRequest } from './lost-device-receiver.js';
 export { DEVICE_LOST_REASON, suspendDeviceCredentials } from './suspend-lost-device.js';
@@ -14,11 +13,5 @@ export {
   deliverLostDeviceRequest,
   fetchRegionTransport,
   type DeliveryInput,
-  type RegionTransport,
 } from './region-request-client.js';
-export {
-  RegionOutboxWorker,
-  type RegionOutboxConfig,
-  type RegionOutboxTiming,
-  type RegionOutboxWorkerOptions,
-} from './region-outbox-worker.js';
+export { RegionOutboxWorker, type RegionOutboxWorkerOptions } from './region-outbox-worker.js';

@@ -1,5 +1,6 @@
 import type { api } from '@domicile/protocol';
-import { audit } from '../accounts/index.js';
+import { findGuestDeviceId, markDeviceLost } from '../accounts/index.js';
+import { appendAudit } from '../audit/index.js';
 import type { RegionContext } from '../region-context.js';
 import { recordSingleUseId, verifyLostDeviceRequest } from '../request-auth/index.js';
 import { signLostDeviceConfirmation } from './region-request.js';
@@ -40,30 +41,16 @@ export async function receiveLostDeviceRequest(
       .executeTakeFirst();
     if (receipt !== undefined) return { suspended: receipt.suspended, wake: () => undefined };
 
-    const device = await trx
-      .selectFrom('devices')
-      .innerJoin('accounts', 'accounts.id', 'devices.account_id')
-      .select('devices.id')
-      .where('accounts.kind', '=', 'guest')
-      .where('accounts.home_region', '=', request.iss)
-      .where('accounts.pseudonym', '=', request.pseudonym)
-      .where('devices.jkt', '=', request.deviceJkt)
-      .executeTakeFirst();
-    if (device !== undefined) {
-      await trx
-        .updateTable('devices')
-        .set({ lost_at: now.toISOString() })
-        .where('id', '=', device.id)
-        .where('lost_at', 'is', null)
-        .execute();
-    }
+    const deviceId = await findGuestDeviceId(trx, {
+      homeRegion: request.iss,
+      pseudonym: request.pseudonym,
+      jkt: request.deviceJkt,
+    });
+    if (deviceId !== undefined) await markDeviceLost(trx, { deviceId, at: now.toISOString() });
     const suspension =
-      device === undefined
+      deviceId === undefined
         ? undefined
-        : await suspendDeviceCredentials(trx, ctx, {
-            deviceId: device.id,
-            reportId: request.reportId,
-          });
+        : await suspendDeviceCredentials(trx, ctx, { deviceId, reportId: request.reportId });
     const suspended = suspension?.count ?? 0;
     await trx
       .insertInto('lost_device_receipts')
@@ -74,12 +61,12 @@ export async function receiveLostDeviceRequest(
         received_at: now.toISOString(),
       })
       .execute();
-    await audit(trx, {
+    await appendAudit(trx, {
       at: now.toISOString(),
       actor: `region:${request.iss}`,
       action: 'device.lost.received',
-      subject: device?.id ?? request.reportId,
-      detail: { reportId: request.reportId, suspended, deviceKnown: device !== undefined },
+      subject: deviceId ?? request.reportId,
+      detail: { reportId: request.reportId, suspended, deviceKnown: deviceId !== undefined },
     });
     return { suspended, wake: suspension?.wake ?? (() => undefined) };
   });

@@ -1,8 +1,11 @@
 import { DomicileError, type api } from '@domicile/protocol';
-import { audit, newId } from '../accounts/index.js';
+import { findDeviceById, markDeviceLost } from '../accounts/index.js';
+import { appendAudit } from '../audit/index.js';
+import { newId } from '../ids/index.js';
 import type { RegionContext } from '../region-context.js';
-import type { LostReportRow, RegionOutboxRow } from '../storage/database.js';
-import { residencyOf } from './residency-index.js';
+import type { LostReportRow, RegionOutboxRow } from '../storage/index.js';
+import { residencyOf } from '../residency/index.js';
+import { outboxAskColumn } from './region-outbox-worker.js';
 import { suspendDeviceCredentials } from './suspend-lost-device.js';
 
 /** Who reports: an operator of the home region (support), or the device itself. */
@@ -20,17 +23,9 @@ export async function reportLostDevice(
   ctx: RegionContext,
   input: { readonly deviceId: string; readonly reporter: LostReporter },
 ): Promise<api.LostReportView> {
-  const device = await ctx.db
-    .selectFrom('devices')
-    .selectAll()
-    .where('id', '=', input.deviceId)
-    .executeTakeFirst();
-  if (device === undefined) throw new DomicileError('DEVICE_NOT_FOUND');
-  const account = await ctx.db
-    .selectFrom('accounts')
-    .selectAll()
-    .where('id', '=', device.account_id)
-    .executeTakeFirstOrThrow();
+  const found = await findDeviceById(ctx.db, input.deviceId);
+  if (found === undefined) throw new DomicileError('DEVICE_NOT_FOUND');
+  const { device, account } = found;
   // A guest device here belongs to another home region: only that one knows every region to tell.
   if (account.kind !== 'registered' || account.home_region !== ctx.self.id)
     throw new DomicileError('LOST_REPORT_NOT_HOME');
@@ -44,13 +39,7 @@ export async function reportLostDevice(
       : `device:${device.id}`;
 
   const suspension = await ctx.db.transaction().execute(async (trx) => {
-    // The first report's time stays: a second report changes nothing about the device.
-    await trx
-      .updateTable('devices')
-      .set({ lost_at: at })
-      .where('id', '=', device.id)
-      .where('lost_at', 'is', null)
-      .execute();
+    await markDeviceLost(trx, { deviceId: device.id, at });
     const home = await suspendDeviceCredentials(trx, ctx, { deviceId: device.id, reportId });
     const n = home.count;
     await trx
@@ -73,7 +62,7 @@ export async function reportLostDevice(
             id: newId(),
             report_id: reportId,
             target_region: t.region,
-            payload: JSON.stringify({ pseudonym: t.pseudonym, deviceJkt: device.jkt }),
+            payload: outboxAskColumn.encode({ pseudonym: t.pseudonym, deviceJkt: device.jkt }),
             attempts: 0,
             next_attempt_at: at,
             confirmed_at: null,
@@ -85,7 +74,7 @@ export async function reportLostDevice(
         )
         .execute();
     }
-    await audit(trx, {
+    await appendAudit(trx, {
       at,
       actor,
       action: 'device.reported_lost',

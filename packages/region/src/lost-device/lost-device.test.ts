@@ -1,22 +1,20 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { api } from '@domicile/protocol';
-import { operatorTokenHash } from '../http/operator-auth.js';
+import { operatorTokenHash } from '../http/index.js';
 import { TEST_CARDS } from '../issuer/index.js';
+import type { RegionTransport } from '../config/index.js';
 import type { RegionKeySet } from '../keys/index.js';
 import { createRegion, type Region } from '../region-server.js';
 import * as f from '../storage/storage.fixtures.js';
+import { outboxAskColumn } from './region-outbox-worker.js';
 import {
   createRegionFixture,
   createTestDevice,
   type RegionFixture,
   type TestDevice,
 } from '../testing/region-fixture.js';
-import {
-  deliverLostDeviceRequest,
-  LOST_DEVICE_PATH,
-  type RegionTransport,
-} from './region-request-client.js';
+import { deliverLostDeviceRequest, LOST_DEVICE_PATH } from './region-request-client.js';
 
 const TOKEN = 'operator-token-for-the-lost-device-test';
 const regions = new Map<string, Region>();
@@ -298,7 +296,7 @@ describe('lost device across regions (in-process)', () => {
     const retry = await deliverLostDeviceRequest({
       home: 'us',
       target: 'cn',
-      ask: { reportId, ...(JSON.parse(row.payload) as { pseudonym: string; deviceJkt: string }) },
+      ask: { reportId, ...outboxAskColumn.decode(row.payload) },
       directory: region('us').context.directory,
       signingKey: region('us').context.keys.signing,
       transport,

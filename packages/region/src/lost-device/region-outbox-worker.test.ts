@@ -4,13 +4,13 @@ import type { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyDirectory, type Directory } from '@domicile/protocol';
 import type { RegionKeySet } from '../keys/index.js';
-import type { Database } from '../storage/database.js';
-import { openDatabase } from '../storage/index.js';
+import { openDatabase, type Database } from '../storage/index.js';
 import * as f from '../storage/storage.fixtures.js';
 import { createRegionFixture } from '../testing/region-fixture.js';
 import { RegionOutboxWorker } from './region-outbox-worker.js';
-import { fetchRegionTransport, type RegionTransport } from './region-request-client.js';
+import type { RegionTransport } from '../config/index.js';
 import { verifyLostDeviceRequest } from '../request-auth/index.js';
+import { fetchRegionTransport } from './region-request-client.js';
 import { signLostDeviceConfirmation } from './region-request.js';
 
 const T0 = new Date('2030-01-01T00:00:00.000Z');

@@ -1,32 +1,16 @@
 import type { Kysely } from 'kysely';
-import { isDomicileError, type Directory, type PrivateJwk } from '@domicile/protocol';
-import type { Database, RegionOutboxRow } from '../storage/database.js';
-import {
-  deliverLostDeviceRequest,
-  fetchRegionTransport,
-  type RegionTransport,
-} from './region-request-client.js';
-import type { LostDeviceAsk } from './region-request.js';
-import { PolledWorker } from '../workers/polled-worker.js';
-import { backoffMs, type RetryDelayPolicy } from '../workers/retry-delay.js';
+import { Type } from '@sinclair/typebox';
+import { api, isDomicileError, type Directory, type PrivateJwk } from '@domicile/protocol';
+import type { RegionOutboxTiming, RegionTransport } from '../config/index.js';
+import { jsonColumn, type Database, type RegionOutboxRow } from '../storage/index.js';
+import { deliverLostDeviceRequest, fetchRegionTransport } from './region-request-client.js';
+import { backoffMs, PolledWorker, type RetryDelayPolicy } from '../workers/index.js';
 
-/** Timing of the outbox; the defaults suit production, tests shorten them. */
-export interface RegionOutboxTiming {
-  /** How often to look for due rows when nobody kicks; default 5 s. */
-  readonly pollIntervalMs?: number;
-  /** Wait after the first failed attempt, doubled after each further one; default 1 s. */
-  readonly backoffMs?: number;
-  /** Longest wait between attempts, however many failed; default 5 min. */
-  readonly maxBackoffMs?: number;
-  /** Time allowed for one delivery; default 10 s. */
-  readonly timeoutMs?: number;
-}
-
-/** How a region configures its outbox: the timing, and (tests) the transport to other regions. */
-export interface RegionOutboxConfig extends RegionOutboxTiming {
-  /** Default: HTTP to the base URL the directory lists. In-process tests route to `inject()`. */
-  readonly transport?: RegionTransport;
-}
+/** What to ask the other region (the report id is the row's own): signed afresh for each attempt. */
+export const outboxAskColumn = jsonColumn(
+  'region_outbox.payload',
+  Type.Pick(api.LostDeviceRequestClaims, ['pseudonym', 'deviceJkt']),
+);
 
 /** Options of {@link RegionOutboxWorker}. */
 export interface RegionOutboxWorkerOptions extends RegionOutboxTiming {
@@ -112,7 +96,7 @@ export class RegionOutboxWorker extends PolledWorker {
         target: row.target_region,
         ask: {
           reportId: row.report_id,
-          ...(JSON.parse(row.payload) as Omit<LostDeviceAsk, 'reportId'>),
+          ...outboxAskColumn.decode(row.payload),
         },
         directory: this.#o.directory,
         signingKey: this.#o.signingKey,

@@ -1,5 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import { DomicileError, api, type Directory, type PrivateJwk } from '@domicile/protocol';
+import type { RegionTransport } from '../config/index.js';
 import {
   signLostDeviceRequest,
   verifyLostDeviceConfirmation,
@@ -8,13 +9,6 @@ import {
 
 /** The path a region receives lost-device requests on. */
 export const LOST_DEVICE_PATH = '/v1/regions/lost-device';
-
-/** Sends one region-to-region request body to a region's base URL and returns its answer, as received. */
-export type RegionTransport = (
-  baseUrl: string,
-  body: api.RegionRequestBody,
-  signal: AbortSignal,
-) => Promise<{ status: number; body: unknown }>;
 
 /**
  * The real transport: `POST {baseUrl}/v1/regions/lost-device` over HTTP(S). A redirect is a

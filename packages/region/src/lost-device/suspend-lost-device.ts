@@ -4,8 +4,9 @@ import {
   wakeAfterStateChange,
   type AppliedStateChange,
 } from '../lifecycle/index.js';
+import { UNDELETED_STATES, listDeviceCredentials } from '../credentials/index.js';
 import type { RegionContext } from '../region-context.js';
-import type { Database } from '../storage/database.js';
+import type { Database } from '../storage/index.js';
 
 /** Why a lost-device report suspends a token (a lifecycle reason code). */
 export const DEVICE_LOST_REASON = 'device_lost';
@@ -27,13 +28,7 @@ export async function suspendDeviceCredentials(
   ctx: RegionContext,
   input: { readonly deviceId: string; readonly reportId: string },
 ): Promise<DeviceSuspension> {
-  const live = await trx
-    .selectFrom('credentials')
-    .select('token_ref')
-    .where('device_id', '=', input.deviceId)
-    .where('state', 'in', ['active', 'pending_activation', 'suspended'])
-    .orderBy('created_at')
-    .execute();
+  const live = await listDeviceCredentials(trx, input.deviceId, UNDELETED_STATES);
   const applied: AppliedStateChange[] = [];
   for (const { token_ref: tokenRef } of live) {
     applied.push(

@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Database } from '../storage/database.js';
-import type { SqlDialectName } from '../storage/migrations/index.js';
+import type { Database, SqlDialectName } from '../storage/index.js';
 import { openNodeDatabases, type NodeDatabases } from './node-databases.fixture.js';
 import { LEASE_TTL_MS, NodeLease, isIncarnationAlive } from './node-lease.js';
 

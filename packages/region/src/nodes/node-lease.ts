@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { Database } from '../storage/database.js';
-import { sqlDialectOf } from '../storage/migrations/index.js';
-import { PolledWorker } from '../workers/polled-worker.js';
+import { sqlDialectOf, type Database } from '../storage/index.js';
+import { PolledWorker } from '../workers/index.js';
 
 /** How often a live process renews its lease. */
 export const LEASE_RENEW_INTERVAL_MS = 2_000;

@@ -1,7 +1,9 @@
 import { sql, type Kysely } from 'kysely';
-import type { api } from '@domicile/protocol';
-import type { Database, NotificationRow } from '../storage/database.js';
-import { sqlDialectOf } from '../storage/migrations/portable-ddl.js';
+import { api } from '@domicile/protocol';
+import { jsonColumn, sqlDialectOf, type Database, type NotificationRow } from '../storage/index.js';
+
+/** What a push notification says: one of the protocol's notification types. */
+export const notificationDataColumn = jsonColumn('notifications.data', api.NotificationData);
 
 /**
  * Writes a push notification. Call it with the transaction that makes the change it announces
@@ -24,7 +26,7 @@ export async function insertNotification(
     .values({
       device_id: deviceId,
       type: data.type,
-      data: JSON.stringify(data),
+      data: notificationDataColumn.encode(data),
       created_at: now.toISOString(),
     })
     .returning('id')
@@ -53,6 +55,6 @@ export function toNotification(row: NotificationRow): api.Notification {
   return {
     id: Number(row.id),
     createdAt: row.created_at,
-    data: JSON.parse(row.data) as api.NotificationData,
+    data: notificationDataColumn.decode(row.data),
   };
 }

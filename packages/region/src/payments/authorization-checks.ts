@@ -10,7 +10,7 @@ import {
   type TransactionFacts,
   type api,
 } from '@domicile/protocol';
-import type { CredentialRow } from '../storage/database.js';
+import type { CredentialRow } from '../storage/index.js';
 
 /**
  * Authorisation response codes (8A; ISO 8583 field 39 as Visa uses them) for each reason. Several

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arpc, generateKeyPairJwk, type KeyPairJwk, type api } from '@domicile/protocol';
-import { SANDBOX_SPEND_LIMIT_MINOR } from '../issuer/sandbox/test-cards.js';
+import { SANDBOX_SPEND_LIMIT_MINOR } from '../issuer/index.js';
 import type { Region } from '../region-server.js';
 import {
   NETWORK,

@@ -5,12 +5,13 @@ import {
   type TransactionFacts,
   type api,
 } from '@domicile/protocol';
-import { newId } from '../accounts/index.js';
+import { claimAtc, findCredentialByTokenNumber } from '../credentials/index.js';
+import { newId } from '../ids/index.js';
 import { recordSingleUseId, type VerifiedNetworkAuthorization } from '../request-auth/index.js';
 import type { AuthorizationDecision } from '../issuer/index.js';
 import type { RegionContext } from '../region-context.js';
-import type { CredentialRow, TransactionRow } from '../storage/database.js';
-import { productFromSession } from '../tsm/index.js';
+import { productFromSession } from '../sessions/index.js';
+import type { CredentialRow, TransactionRow } from '../storage/index.js';
 import {
   RESPONSE_CODES,
   checkAuthorization,
@@ -18,7 +19,7 @@ import {
   type CheckedAuthorization,
   type TokenKey,
 } from './authorization-checks.js';
-import { claimAtc, recordTransaction } from './transaction-store.js';
+import { recordTransaction } from './transaction-store.js';
 
 /** An authorization request whose network signature the edge has verified, its jti not yet recorded. */
 export type NetworkAuthorization = VerifiedNetworkAuthorization;
@@ -37,11 +38,7 @@ export async function authorizeTransaction(
   input: NetworkAuthorization,
 ): Promise<api.AuthorizationResponse> {
   const { request } = input;
-  const credential = await ctx.db
-    .selectFrom('credentials')
-    .selectAll()
-    .where('token_number', '=', request.tokenNumber)
-    .executeTakeFirst();
+  const credential = await findCredentialByTokenNumber(ctx.db, request.tokenNumber);
   if (credential === undefined) throw new DomicileError('TOKEN_NOT_FOUND');
   const facts = transactionFacts(request.emv);
   const key: TokenKey = {

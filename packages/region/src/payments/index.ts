@@ -6,9 +6,4 @@ export {
   type CheckedAuthorization,
   type TokenKey,
 } from './authorization-checks.js';
-export {
-  claimAtc,
-  listTransactions,
-  recordTransaction,
-  transactionView,
-} from './transaction-store.js';
+export { listTransactions, recordTransaction, transactionView } from './transaction-store.js';

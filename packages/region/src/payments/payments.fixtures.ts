@@ -15,12 +15,12 @@ import {
   withLuhnCheckDigit,
   type KeyPairJwk,
 } from '@domicile/protocol';
-import { newId } from '../accounts/index.js';
-import type { IssuerConfig } from '../config/region-config.js';
+import { newId } from '../ids/index.js';
+import type { IssuerConfig } from '../config/index.js';
 import { SANDBOX_PRODUCTS, TEST_CARDS } from '../issuer/index.js';
 import { generateRegionKeySet, publicKeysOf, type RegionKeySet } from '../keys/index.js';
 import { createRegion, type Region } from '../region-server.js';
-import type { CredentialRow } from '../storage/database.js';
+import type { CredentialRow } from '../storage/index.js';
 import {
   FIXTURE_REGIONS_YAML,
   createTestDevice,

@@ -2,7 +2,13 @@ import { createHmac, hkdfSync, randomInt, timingSafeEqual } from 'node:crypto';
 import { DomicileError, type api } from '@domicile/protocol';
 import type { AuthenticatedDevice } from '../accounts/index.js';
 import type { RegionContext } from '../region-context.js';
-import { advanceSession, loadSession, requireState, sessionView } from './session-store.js';
+import {
+  advanceSession,
+  idvMethodsColumn,
+  loadSession,
+  requireState,
+  sessionView,
+} from '../sessions/index.js';
 
 export const OTP_TRIES = 3;
 export const OTP_LIFETIME_MS = 5 * 60_000;
@@ -38,7 +44,7 @@ export async function selectIdvMethod(
 ): Promise<api.SessionResponse> {
   const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
   requireState(row, 'idv_required', 'idv_pending');
-  const methods = JSON.parse(row.idv_methods ?? '[]') as api.IdvMethod[];
+  const methods = row.idv_methods === null ? [] : idvMethodsColumn.decode(row.idv_methods);
   const method = methods.find((m) => m.id === req.method);
   if (method === undefined) throw new DomicileError('IDV_METHOD_UNKNOWN');
   const code = String(randomInt(1_000_000)).padStart(6, '0');

@@ -1,11 +1,18 @@
-export { receiveProvisioningMessage, type MessageOutcome } from './provisioning-message.js';
-export { acceptTerms, checkEligibility, receiveCardDetails, termsHash } from './session-steps.js';
+export { receiveProvisioningMessage } from './provisioning-message.js';
+export {
+  acceptTerms,
+  checkEligibility,
+  getSession,
+  receiveCardDetails,
+  termsHash,
+} from './session-steps.js';
 export {
   OTP_LIFETIME_MS,
   OTP_TRIES,
   selectIdvMethod,
   verifyIdvCode,
 } from './identity-verification.js';
-export { credentialView, tokenize } from './tokenize.js';
-export { SESSION_LIFETIME_MS, loadSession, sessionView } from './session-store.js';
+export { tokenize } from './tokenize.js';
+export { deriveTokenMasterKey } from './token-keys.js';
 export { drawTokenNumber } from './token-number.js';
+export { sweepExpiredSessions } from './session-sweeper.js';

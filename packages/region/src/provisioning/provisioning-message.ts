@@ -1,33 +1,26 @@
 import type { Kysely } from 'kysely';
 import { DomicileError, type JWK, type PublicJwk, type api } from '@domicile/protocol';
-import {
-  audit,
-  countActiveCredentials,
-  newId,
-  requireDevice,
-  upsertGuest,
-  type AuthenticatedDevice,
-} from '../accounts/index.js';
-import { recordResidency } from '../lost-device/index.js';
+import { requireDevice, upsertGuest, type AuthenticatedDevice } from '../accounts/index.js';
+import { appendAudit } from '../audit/index.js';
+import { countLiveCredentials } from '../credentials/index.js';
+import { newId } from '../ids/index.js';
 import { issueRedirectAssertion, pairwisePseudonym } from '../redirect/index.js';
 import type { RegionContext } from '../region-context.js';
 import { recordSingleUseId, verifyRedirectAssertion } from '../request-auth/index.js';
-import type { Database } from '../storage/database.js';
-import { SESSION_LIFETIME_MS, sessionView } from './session-store.js';
-
-export type MessageOutcome =
-  | { readonly status: 200; readonly body: api.ProvisioningMessageResponse }
-  | { readonly status: 201; readonly body: api.ProvisioningMessageResponse };
+import { recordResidency } from '../residency/index.js';
+import { SESSION_LIFETIME_MS, insertSessions, sessionView } from '../sessions/index.js';
+import type { Database } from '../storage/index.js';
 
 /**
  * Receives a provisioning message (DESIGN story steps 2–4). The route is decided from the routing
  * prefix alone: a card of this region opens a session; a card of another region gets redirect
- * information with a signed assertion; a card no region serves is refused.
+ * information with a signed assertion; a card no region serves is refused. Returns the outcome
+ * (`session` or `redirect`); the HTTP layer chooses the status for each.
  */
 export async function receiveProvisioningMessage(
   ctx: RegionContext,
   input: { jkt: string; jwk: JWK; message: api.ProvisioningMessage },
-): Promise<MessageOutcome> {
+): Promise<api.ProvisioningMessageResponse> {
   const { message } = input;
   const route = ctx.directory.routeCard(message.routingPrefix);
   if (route.kind === 'unknown') throw new DomicileError('ROUTING_PREFIX_UNKNOWN');
@@ -45,8 +38,8 @@ export async function receiveProvisioningMessage(
   if (owner.id === ctx.self.id) {
     const session = await ctx.db
       .transaction()
-      .execute((trx) => insertSession(ctx, trx, who, message));
-    return { status: 201, body: { outcome: 'session', session } };
+      .execute((trx) => openSession(ctx, trx, who, message));
+    return { outcome: 'session', session };
   }
   // Only a user's home region vouches for them; a guest account here has nothing to vouch with.
   if (who.account.kind !== 'registered') throw new DomicileError('REGION_NOT_OWNER');
@@ -64,14 +57,14 @@ export async function receiveProvisioningMessage(
     message: { routingPrefix: message.routingPrefix, last4: message.last4 },
     standing: {
       registeredSince: Math.floor(Date.parse(who.account.created_at) / 1000),
-      activeCredentials: await countActiveCredentials(ctx.db, who.account.id),
+      activeCredentials: await countLiveCredentials(ctx.db, who.account.id),
       canTransact: who.account.can_transact === 1,
     },
     now,
   });
   // The residency index: the home region now knows this region may hold the account's credentials.
   await recordResidency(ctx, { accountId: who.account.id, assertion });
-  await audit(ctx.db, {
+  await appendAudit(ctx.db, {
     at: now.toISOString(),
     actor: `device:${who.device.id}`,
     action: 'redirect.issued',
@@ -79,15 +72,12 @@ export async function receiveProvisioningMessage(
     detail: { target: owner.id, last4: message.last4 },
   });
   return {
-    status: 200,
-    body: {
-      outcome: 'redirect',
-      redirect: {
-        region: owner.id,
-        baseUrl: owner.baseUrl,
-        assertion,
-        expiresAt: expiresAt.toISOString(),
-      },
+    outcome: 'redirect',
+    redirect: {
+      region: owner.id,
+      baseUrl: owner.baseUrl,
+      assertion,
+      expiresAt: expiresAt.toISOString(),
     },
   };
 }
@@ -101,7 +91,7 @@ async function openRedirectedSession(
     assertion: string;
     ownerId: string;
   },
-): Promise<MessageOutcome> {
+): Promise<api.ProvisioningMessageResponse> {
   const now = ctx.now();
   const { claims, singleUse } = await verifyRedirectAssertion({
     assertion: input.assertion,
@@ -123,12 +113,12 @@ async function openRedirectedSession(
       encryptionJwk: input.message.device.encryptionKey as PublicJwk,
       now: now.toISOString(),
     });
-    return insertSession(ctx, trx, who, input.message);
+    return openSession(ctx, trx, who, input.message);
   });
-  return { status: 201, body: { outcome: 'session', session } };
+  return { outcome: 'session', session };
 }
 
-async function insertSession(
+async function openSession(
   ctx: RegionContext,
   trx: Kysely<Database>,
   who: AuthenticatedDevice,
@@ -160,8 +150,8 @@ async function insertSession(
     created_at: now.toISOString(),
     updated_at: now.toISOString(),
   };
-  await trx.insertInto('provisioning_sessions').values(row).execute();
-  await audit(trx, {
+  await insertSessions(trx, [row]);
+  await appendAudit(trx, {
     at: row.created_at,
     actor: `device:${who.device.id}`,
     action: 'session.opened',

@@ -10,13 +10,31 @@ import {
   peekHeader,
   type CardNetwork,
 } from '@domicile/protocol';
-import { countActiveCredentials, type AuthenticatedDevice } from '../accounts/index.js';
-import type { CardProduct } from '../issuer/index.js';
+import type { AuthenticatedDevice } from '../accounts/index.js';
+import { countLiveCredentials, deviceHoldsCard } from '../credentials/index.js';
 import type { RegionContext } from '../region-context.js';
-import { advanceSession, loadSession, requireState, sessionView } from './session-store.js';
+import {
+  advanceSession,
+  idvMethodsColumn,
+  loadSession,
+  requireState,
+  sessionProduct,
+  sessionProductColumn,
+  sessionView,
+} from '../sessions/index.js';
 
 export function termsHash(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('base64url');
+}
+
+/** A provisioning session of the calling device, as it stands. */
+export async function getSession(
+  ctx: RegionContext,
+  deviceId: string,
+  sessionId: string,
+): Promise<api.SessionResponse> {
+  const row = await loadSession(ctx.db, sessionId, deviceId, ctx.now());
+  return { session: sessionView(row, ctx.self.id) };
 }
 
 /** Step 1: eligibility and the issuer's provisioning decision (green, yellow or red). */
@@ -32,7 +50,7 @@ export async function checkEligibility(
     last4: row.last4,
     network: row.network as CardNetwork,
     standing: {
-      activeCredentials: await countActiveCredentials(ctx.db, who.account.id),
+      activeCredentials: await countLiveCredentials(ctx.db, who.account.id),
       canTransact: who.account.can_transact === 1,
       guest: who.account.kind === 'guest',
     },
@@ -46,7 +64,7 @@ export async function checkEligibility(
         state: result.decision === 'red' ? 'declined' : 'eligible',
         decision: result.decision,
         reason: result.reason ?? null,
-        product: JSON.stringify(result.product),
+        product: sessionProductColumn.encode(result.product),
         terms_id: terms.id,
         terms_hash: termsHash(terms.text),
       },
@@ -114,18 +132,12 @@ export async function receiveCardDetails(
   if (!matches) throw new DomicileError('CARD_DETAILS_INVALID', { details: { field: 'pan' } });
   if (isExpired(card.expiry, ctx.now()))
     throw new DomicileError('CARD_DETAILS_INVALID', { details: { field: 'expiry' } });
-  const product = JSON.parse(row.product ?? 'null') as CardProduct;
+  const product = sessionProduct(row);
   await ctx.issuer.verifyCardDetails({ ...card, productId: product.id });
 
   const panHash = ctx.vault.panHash(card.pan);
-  const duplicate = await ctx.db
-    .selectFrom('credentials')
-    .select('id')
-    .where('device_id', '=', who.device.id)
-    .where('pan_hash', '=', panHash)
-    .where('state', '!=', 'deleted')
-    .executeTakeFirst();
-  if (duplicate !== undefined) throw new DomicileError('CARD_ALREADY_PROVISIONED');
+  if (await deviceHoldsCard(ctx.db, { deviceId: who.device.id, panHash }))
+    throw new DomicileError('CARD_ALREADY_PROVISIONED');
 
   const sealed = await ctx.vault.seal({ pan: card.pan, expiry: card.expiry, name: card.name });
   const idvMethods =
@@ -141,7 +153,7 @@ export async function receiveCardDetails(
       {
         state: idvMethods === null ? 'ready' : 'idv_required',
         vault_record_id: sealed.id,
-        idv_methods: idvMethods === null ? null : JSON.stringify(idvMethods),
+        idv_methods: idvMethods === null ? null : idvMethodsColumn.encode(idvMethods),
       },
       now,
     );

@@ -1,6 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../storage/database.js';
-import type { PurgedBatch } from '../storage/index.js';
+import type { Database, PurgedBatch } from '../storage/index.js';
 
 /** Sessions looked at per {@link sweepExpiredSessions} batch. */
 const SWEEP_BATCH = 500;

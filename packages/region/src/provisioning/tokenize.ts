@@ -5,19 +5,30 @@ import {
   isDomicileError,
   jwkThumbprint,
   signJson,
-  type PublicJwk,
   type api,
 } from '@domicile/protocol';
-import { audit, newId, type AuthenticatedDevice } from '../accounts/index.js';
+import { encryptionKeyColumn, isDeviceLost, type AuthenticatedDevice } from '../accounts/index.js';
 import { storeCardArt } from '../assets/index.js';
-import type { CardProduct } from '../issuer/index.js';
-import { recordTokenCreated } from '../lifecycle/credential-lifecycle-store.js';
-import { insertNotification } from '../notifications/notification-store.js';
+import { appendAudit } from '../audit/index.js';
+import {
+  credentialView,
+  deviceHoldsCard,
+  findCredentialById,
+  insertCredentials,
+} from '../credentials/index.js';
+import { newId } from '../ids/index.js';
+import { recordTokenCreated } from '../lifecycle/index.js';
+import { insertNotification } from '../notifications/index.js';
 import type { RegionContext } from '../region-context.js';
-import type { CredentialRow, SessionRow } from '../storage/database.js';
-import { isUniqueViolation } from '../storage/index.js';
+import { isUniqueViolation, type CredentialRow, type SessionRow } from '../storage/index.js';
 import { deriveTokenMasterKey } from './token-keys.js';
-import { advanceSession, loadSession, requireState, sessionView } from './session-store.js';
+import {
+  advanceSession,
+  loadSession,
+  requireState,
+  sessionProduct,
+  sessionView,
+} from '../sessions/index.js';
 import { drawTokenNumber } from './token-number.js';
 
 const TOKEN_NUMBER_ATTEMPTS = 8;
@@ -39,9 +50,9 @@ export async function tokenize(
   if (row.state === 'tokenized')
     return tokenizedAlready(ctx, who, sessionId, new DomicileError('SESSION_STATE'));
   requireState(row, 'ready');
-  const product = JSON.parse(row.product ?? 'null') as CardProduct;
+  const product = sessionProduct(row);
   // Read before the transaction: on SQLite the transaction holds the only connection.
-  const panHash = await panHashOf(ctx, row);
+  const panHash = await ctx.vault.panHashOf(ctx.db, requireVaultRecord(row));
 
   for (let attempt = 0; attempt < TOKEN_NUMBER_ATTEMPTS; attempt++) {
     try {
@@ -49,21 +60,10 @@ export async function tokenize(
         const now = ctx.now();
         const stamp = now.toISOString();
         // A lost-device report may have committed since this request was authenticated.
-        const device = await trx
-          .selectFrom('devices')
-          .select('lost_at')
-          .where('id', '=', who.device.id)
-          .executeTakeFirstOrThrow();
-        if (device.lost_at !== null) throw new DomicileError('DEVICE_LOST');
+        if (await isDeviceLost(trx, who.device.id)) throw new DomicileError('DEVICE_LOST');
         // Again inside the transaction: another session of this device may have tokenized the card meanwhile.
-        const duplicate = await trx
-          .selectFrom('credentials')
-          .select('id')
-          .where('device_id', '=', who.device.id)
-          .where('pan_hash', '=', panHash)
-          .where('state', '!=', 'deleted')
-          .executeTakeFirst();
-        if (duplicate !== undefined) throw new DomicileError('CARD_ALREADY_PROVISIONED');
+        if (await deviceHoldsCard(trx, { deviceId: who.device.id, panHash }))
+          throw new DomicileError('CARD_ALREADY_PROVISIONED');
         const asset = await storeCardArt(
           trx,
           product,
@@ -92,7 +92,7 @@ export async function tokenize(
           created_at: stamp,
           updated_at: stamp,
         };
-        await trx.insertInto('credentials').values(credential).execute();
+        await insertCredentials(trx, [credential]);
         await recordTokenCreated(trx, ctx, { credential, productId: product.id, now });
         await trx
           .insertInto('tsm_scripts')
@@ -125,7 +125,7 @@ export async function tokenize(
           },
           now,
         );
-        await audit(trx, {
+        await appendAudit(trx, {
           at: stamp,
           actor: `device:${who.device.id}`,
           action: 'credential.tokenized',
@@ -157,26 +157,17 @@ async function tokenizedAlready(
 ): Promise<api.TokenizeResponse> {
   const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
   if (row.state !== 'tokenized' || row.credential_id === null) throw lost;
-  const credential = await ctx.db
-    .selectFrom('credentials')
-    .selectAll()
-    .where('id', '=', row.credential_id)
-    .executeTakeFirstOrThrow();
+  const credential = await findCredentialById(ctx.db, row.credential_id);
+  if (credential === undefined)
+    throw new DomicileError('INTERNAL', {
+      details: { reason: 'tokenized session without its credential' },
+    });
   return respond(ctx, who, row, credential);
 }
 
 function requireVaultRecord(row: SessionRow): string {
   if (row.vault_record_id === null) throw new DomicileError('SESSION_STATE');
   return row.vault_record_id;
-}
-
-async function panHashOf(ctx: RegionContext, row: SessionRow): Promise<string> {
-  const record = await ctx.db
-    .selectFrom('vault_records')
-    .select('pan_hash')
-    .where('id', '=', requireVaultRecord(row))
-    .executeTakeFirstOrThrow();
-  return record.pan_hash;
 }
 
 /** The provisioning data: a JWS by this region (so the device can trust it) inside a JWE to the device (so only it can read it). */
@@ -206,24 +197,12 @@ async function respond(
     issuedAt: Math.floor(ctx.now().getTime() / 1000),
   };
   const signed = await signJson(payload, ctx.keys.signing, TYP.provisioningPayload);
-  const deviceKey = JSON.parse(who.device.encryption_jwk) as PublicJwk;
+  const deviceKey = encryptionKeyColumn.decode(who.device.encryption_jwk);
   const kid = typeof deviceKey.kid === 'string' ? deviceKey.kid : await jwkThumbprint(deviceKey);
   const provisioningData = await encryptJson(signed, { ...deviceKey, kid }, TYP.provisioningData);
   return {
     session: sessionView(session, ctx.self.id),
     credential: credentialView(ctx, credential),
     provisioningData,
-  };
-}
-
-export function credentialView(ctx: RegionContext, c: CredentialRow): api.CredentialView {
-  return {
-    tokenRef: c.token_ref,
-    region: ctx.self.id,
-    network: c.network as api.CredentialView['network'],
-    last4: c.last4,
-    tokenLast4: c.token_number.slice(-4),
-    state: c.state,
-    createdAt: c.created_at,
   };
 }

@@ -1,3 +1,4 @@
+export { recordResidency, residencyOf } from './residency-index.js';
 export {
   countVaultRecords,
   heldCredentials,

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { sql, type Kysely } from 'kysely';
 import { maskCardNumber } from '@domicile/protocol';
-import type { Database } from '../storage/database.js';
+import { listHeldCards } from '../credentials/index.js';
+import type { Database } from '../storage/index.js';
 
 /** A place where a card number was found in clear. Names the card only by its last four digits. */
 export interface ResidencyFinding {
@@ -58,21 +59,10 @@ export async function scanDatabase(
 }
 
 /** The cards a region holds, by last four digits and state: what the residency report lists. */
-export async function heldCredentials(
+export function heldCredentials(
   db: Kysely<Database>,
 ): Promise<{ last4: string; network: string; state: string; guest: boolean }[]> {
-  const rows = await db
-    .selectFrom('credentials')
-    .innerJoin('accounts', 'accounts.id', 'credentials.account_id')
-    .select(['credentials.last4', 'credentials.network', 'credentials.state', 'accounts.kind'])
-    .orderBy('credentials.created_at')
-    .execute();
-  return rows.map((r) => ({
-    last4: r.last4,
-    network: r.network,
-    state: r.state,
-    guest: r.kind === 'guest',
-  }));
+  return listHeldCards(db);
 }
 
 /** Counts vault records, to show the card data a region holds is there, and sealed. */

@@ -1,6 +1,8 @@
 import { createECDH, createHash, randomBytes, type ECDH } from 'node:crypto';
 import { KEY_AGREEMENT_ALG, type RegionEntry } from '@domicile/protocol';
+import { encryptionKeyColumn, signingKeyColumn } from '../accounts/index.js';
 import type { CardProduct, TestCard } from '../issuer/index.js';
+import { sessionProductColumn } from '../sessions/index.js';
 import type {
   AccountRow,
   CredentialLifecycleRow,
@@ -8,7 +10,7 @@ import type {
   DeviceRow,
   SessionRow,
   VaultRecordRow,
-} from '../storage/database.js';
+} from '../storage/index.js';
 import type { Vault } from '../vault/index.js';
 import { seedTokenNumber } from './seed-token-number.js';
 
@@ -113,7 +115,7 @@ export async function buildBatch(
       network: card.network,
       decision: 'green',
       reason: null,
-      product: JSON.stringify(product),
+      product: sessionProductColumn.encode(product),
       terms_id: product.terms.id,
       terms_hash: null,
       terms_accepted_at: stamp,
@@ -171,8 +173,8 @@ function seededDevice(ecdh: ECDH, d: { id: string; accountId: string; stamp: str
     id: d.id,
     account_id: d.accountId,
     jkt: thumbprint(signing),
-    signing_jwk: JSON.stringify(signing),
-    encryption_jwk: JSON.stringify({
+    signing_jwk: signingKeyColumn.encode(signing),
+    encryption_jwk: encryptionKeyColumn.encode({
       ...encryption,
       kid: thumbprint(encryption),
       alg: KEY_AGREEMENT_ALG,

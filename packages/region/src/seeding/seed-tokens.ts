@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
 import { DomicileError, type RegionEntry } from '@domicile/protocol';
+import { insertAccounts, insertDevices } from '../accounts/index.js';
 import { storeCardArt } from '../assets/index.js';
-import { TEST_CARDS } from '../issuer/index.js';
-import { SANDBOX_PRODUCTS, toCardProduct } from '../issuer/sandbox/sandbox-products.js';
+import { insertCredentials } from '../credentials/index.js';
+import { SANDBOX_PRODUCTS, TEST_CARDS, toCardProduct } from '../issuer/index.js';
 import type { RegionKeySet } from '../keys/index.js';
-import type { Database } from '../storage/database.js';
+import { insertSessions } from '../sessions/index.js';
+import type { Database } from '../storage/index.js';
 import { Vault } from '../vault/index.js';
 import { buildBatch, type SeedCard } from './seed-rows.js';
 
@@ -79,20 +81,16 @@ export async function seedTokens(options: SeedTokensOptions): Promise<SeedResult
       Math.min(perTransaction, options.tokens - done),
     );
     await db.transaction().execute(async (trx) => {
-      for (const chunk of chunks(rows.accounts))
-        await trx.insertInto('accounts').values(chunk).execute();
-      for (const chunk of chunks(rows.devices))
-        await trx.insertInto('devices').values(chunk).execute();
+      for (const chunk of chunks(rows.accounts)) await insertAccounts(trx, chunk);
+      for (const chunk of chunks(rows.devices)) await insertDevices(trx, chunk);
       for (const chunk of chunks(rows.vaultRecords))
         await trx.insertInto('vault_records').values(chunk).execute();
-      for (const chunk of chunks(rows.sessions))
-        await trx.insertInto('provisioning_sessions').values(chunk).execute();
+      for (const chunk of chunks(rows.sessions)) await insertSessions(trx, chunk);
       const credentials = rows.credentials.map((c, i) => ({
         ...c,
         art_asset_id: art[i % cards.length] ?? '',
       }));
-      for (const chunk of chunks(credentials))
-        await trx.insertInto('credentials').values(chunk).execute();
+      for (const chunk of chunks(credentials)) await insertCredentials(trx, chunk);
       for (const chunk of chunks(rows.lifecycle))
         await trx.insertInto('credential_lifecycle').values(chunk).execute();
     });

@@ -3,6 +3,7 @@ export type {
   AccountsTable,
   AssetsTable,
   AuditLogTable,
+  CredentialLifecycleRow,
   CredentialRow,
   CredentialsTable,
   Database,
@@ -10,22 +11,39 @@ export type {
   DevicesTable,
   IdempotencyKeysTable,
   IssuerOutboxTable,
+  LostReportRow,
   NewCredential,
   NotificationRow,
   NotificationsTable,
   ProvisioningSessionsTable,
+  RegionOutboxRow,
+  ResidencyIndexRow,
   SessionRow,
   SessionUpdate,
   SingleUseIdsTable,
   SingleUseKind,
+  TransactionRow,
   TsmScriptRow,
   TsmScriptsTable,
   VaultRecordRow,
   VaultRecordsTable,
+  WebhookDeliveryRow,
 } from './database.js';
-export { purgeExpiredBatch, type PurgedBatch, type ExpiringTable } from './expired-rows.js';
+export {
+  PURGE_BATCH_ROWS,
+  purgeExpiredBatch,
+  type ExpiringTable,
+  type PurgedBatch,
+} from './expired-rows.js';
 export { isUniqueViolation, migrateToLatest, openDatabase } from './open-database.js';
+export { sqlDialectOf, type SqlDialectName } from './migrations/portable-ddl.js';
 export { createPostgresDatabase } from './postgres/index.js';
 export type { PostgresDatabaseOptions } from './postgres/index.js';
 export { createSqliteDatabase } from './sqlite/index.js';
 export type { SqliteDatabaseOptions, SqliteDurability } from './sqlite/index.js';
+export {
+  JsonColumnError,
+  jsonColumn,
+  type JsonColumn,
+  type JsonColumnFailure,
+} from './json-column.js';

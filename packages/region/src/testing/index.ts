@@ -13,3 +13,4 @@ export {
   type IssuerGatewayServer,
   type IssuerGatewayServerOptions,
 } from './issuer-gateway-server.js';
+export { createSoftHsm, type SoftHsm } from '../keys/pkcs11/softhsm.fixtures.js';

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import type { PrivateJwk } from '@domicile/protocol';
 import { openDatabase } from '../storage/index.js';
-import { productFromSession } from './product-from-session.js';
+import { productFromSession } from '../sessions/index.js';
 import { Tsm } from './tsm.js';
 import { TsmWorker } from './tsm-worker.js';
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { storeCardArt } from '../assets/index.js';
 import { SANDBOX_PRODUCTS } from '../issuer/index.js';
-import type { Database } from '../storage/database.js';
+import type { Database } from '../storage/index.js';
 
 const id = (): string => randomBytes(12).toString('base64url');
 

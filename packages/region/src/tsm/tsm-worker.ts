@@ -1,16 +1,21 @@
 import type { Kysely } from 'kysely';
 import { DomicileError } from '@domicile/protocol';
+import {
+  findCredentialById,
+  setCredentialScript,
+  undeletedCredentialIds,
+} from '../credentials/index.js';
 import type { CardProduct } from '../issuer/index.js';
-import { insertNotification } from '../notifications/notification-store.js';
-import type { CredentialRow, Database, TsmScriptRow } from '../storage/database.js';
+import { insertNotification } from '../notifications/index.js';
+import type { CredentialRow, Database, TsmScriptRow } from '../storage/index.js';
 import type { Tsm } from './tsm.js';
-import { PolledWorker } from '../workers/polled-worker.js';
+import { PolledWorker } from '../workers/index.js';
 
 /** Options of {@link TsmWorker}. */
 export interface TsmWorkerOptions {
   readonly db: Kysely<Database>;
   readonly tsm: Tsm;
-  /** The card product of a credential (its terms, contact and art), e.g. {@link productFromSession}. */
+  /** The card product of a credential (its terms, contact and art): the session store's `productFromSession`. */
   readonly productFor: (credential: CredentialRow) => Promise<CardProduct>;
   /** Called after a commit that wrote a notification for `deviceId`: wakes its push streams. */
   readonly onNotified?: (deviceId: string) => void;
@@ -54,15 +59,14 @@ export class TsmWorker extends PolledWorker {
     const { db } = this.#options;
     const rows = await db
       .selectFrom('tsm_scripts')
-      .innerJoin('credentials', 'credentials.id', 'tsm_scripts.credential_id')
-      .selectAll('tsm_scripts')
+      .selectAll()
+      .where('state', '=', 'pending')
       // A credential deleted before its script was built needs no script.
-      .where('tsm_scripts.state', '=', 'pending')
-      .where('credentials.state', '!=', 'deleted')
-      .where('tsm_scripts.attempts', '<', this.#maxAttempts)
+      .where('credential_id', 'in', undeletedCredentialIds(db))
+      .where('attempts', '<', this.#maxAttempts)
       // Fewest failures first: one script that keeps failing does not hold the others up.
-      .orderBy('tsm_scripts.attempts')
-      .orderBy('tsm_scripts.created_at')
+      .orderBy('attempts')
+      .orderBy('created_at')
       .limit(this.#batchSize)
       .execute();
     let processed = 0;
@@ -80,11 +84,7 @@ export class TsmWorker extends PolledWorker {
     const { db, tsm } = this.#options;
     // Everything is read and signed before the transaction: it stays short, and on SQLite the
     // transaction holds the only connection.
-    const credential = await db
-      .selectFrom('credentials')
-      .selectAll()
-      .where('id', '=', row.credential_id)
-      .executeTakeFirst();
+    const credential = await findCredentialById(db, row.credential_id);
     if (credential === undefined) throw new DomicileError('CREDENTIAL_NOT_FOUND');
     const art = await db
       .selectFrom('assets')
@@ -109,11 +109,7 @@ export class TsmWorker extends PolledWorker {
         .executeTakeFirst();
       // Another worker made it ready first: it also wrote the notification.
       if (claim.numUpdatedRows === 0n) return false;
-      await trx
-        .updateTable('credentials')
-        .set({ script_id: row.id, updated_at: now })
-        .where('id', '=', row.credential_id)
-        .execute();
+      await setCredentialScript(trx, { id: row.credential_id, scriptId: row.id, at: now });
       await insertNotification(trx, row.device_id, {
         type: 'tsm.script.ready',
         tokenRef: row.token_ref,

@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { DomicileError } from '@domicile/protocol';
-import type { RegionKeySet } from '../keys/index.js';
 import type { KeyProvider } from './key-provider.js';
 import { vaultError } from './vault-error.js';
 
@@ -41,8 +40,13 @@ export class LocalKeyProvider implements KeyProvider {
     this.#keks = keks;
   }
 
-  /** The provider of a region key file: `secrets.vaultKek` (base64url) under `secrets.vaultKekId`. */
-  static fromKeySet(keys: RegionKeySet): LocalKeyProvider {
+  /**
+   * The provider of a region key file: `secrets.vaultKek` (base64url) under `secrets.vaultKekId`.
+   * Typed by what it reads, so the vault does not depend on `keys/` (which builds on the vault).
+   */
+  static fromKeySet(keys: {
+    readonly secrets: { readonly vaultKekId: string; readonly vaultKek: string };
+  }): LocalKeyProvider {
     return new LocalKeyProvider({
       kekId: keys.secrets.vaultKekId,
       kek: Buffer.from(keys.secrets.vaultKek, 'base64url'),

@@ -1,8 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import type { Insertable, Kysely } from 'kysely';
 import { DomicileError, isCardNumber } from '@domicile/protocol';
-import type { Database, VaultRecordRow, VaultRecordsTable } from '../storage/database.js';
-import type { RegionKeySet } from '../keys/index.js';
+import type { Database, VaultRecordRow, VaultRecordsTable } from '../storage/index.js';
 import type { KeyProvider } from './key-provider.js';
 import { LocalKeyProvider } from './local-key-provider.js';
 import { vaultError } from './vault-error.js';
@@ -39,8 +38,14 @@ export class Vault {
     this.#panHashKey = options.panHashKey;
   }
 
-  /** The vault of a region key file: its local KEK and its card-number hash key. */
-  static fromKeySet(keys: RegionKeySet): Vault {
+  /** The vault of a region key file (a `RegionKeySet`): its local KEK and its card-number hash key. */
+  static fromKeySet(keys: {
+    readonly secrets: {
+      readonly vaultKekId: string;
+      readonly vaultKek: string;
+      readonly panHashKey: string;
+    };
+  }): Vault {
     return new Vault({
       keyProvider: LocalKeyProvider.fromKeySet(keys),
       panHashKey: Buffer.from(keys.secrets.panHashKey, 'base64url'),
@@ -93,6 +98,20 @@ export class Vault {
   /** Writes a sealed row; pass the transaction that also writes what refers to it. */
   async insert(trx: Kysely<Database>, row: Insertable<VaultRecordsTable>): Promise<void> {
     await trx.insertInto('vault_records').values(row).execute();
+  }
+
+  /**
+   * The card hash of a sealed record (what de-duplication compares), without opening it.
+   * Fails with `INTERNAL`, reason `record_not_found`, when there is no such record.
+   */
+  async panHashOf(db: Kysely<Database>, id: string): Promise<string> {
+    const row = await db
+      .selectFrom('vault_records')
+      .select('pan_hash')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (row === undefined) throw vaultError('record_not_found');
+    return row.pan_hash;
   }
 
   /**

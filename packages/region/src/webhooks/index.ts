@@ -1,3 +1,2 @@
-export { enqueueTokenEvent, type TokenEventInput } from './webhook-events.js';
+export { enqueueTokenEvent, webhookEventColumn, type TokenEventInput } from './webhook-events.js';
 export { WebhookWorker, type WebhookWorkerOptions } from './webhook-worker.js';
-export { retryDelayMs, type RetryDelayPolicy } from '../workers/retry-delay.js';

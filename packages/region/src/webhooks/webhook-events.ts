@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { api } from '@domicile/protocol';
+import { api, definedProps } from '@domicile/protocol';
 import type { TrustedIssuers } from '../request-auth/index.js';
-import type { CredentialRow, Database } from '../storage/database.js';
-import { definedProps } from '@domicile/protocol';
+import { jsonColumn, type CredentialRow, type Database } from '../storage/index.js';
+
+/** The event a webhook delivery carries (no card data), signed afresh for every attempt. */
+export const webhookEventColumn = jsonColumn('webhook_deliveries.payload', api.WebhookEvent);
 
 /** A token event to tell its issuer about. */
 export interface TokenEventInput {
@@ -53,7 +55,7 @@ export async function enqueueTokenEvent(
       event_id: event.id,
       issuer_id: issuer.id,
       type: event.type,
-      payload: JSON.stringify(event),
+      payload: webhookEventColumn.encode(event),
       attempts: 0,
       next_attempt_at: stamp,
       delivered_at: null,

@@ -4,11 +4,10 @@ import type { Kysely } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { api, generateKeyPairJwk, verifyJson, type KeyPairJwk } from '@domicile/protocol';
 import { TrustedIssuers } from '../request-auth/index.js';
-import { openDatabase } from '../storage/index.js';
-import type { Database } from '../storage/index.js';
+import { openDatabase, type Database } from '../storage/index.js';
 import { credential as credentialRow } from '../storage/storage.fixtures.js';
 import { enqueueTokenEvent } from './webhook-events.js';
-import { retryDelayMs } from '../workers/retry-delay.js';
+import { retryDelayMs } from '../workers/index.js';
 import { WebhookWorker, type WebhookWorkerOptions } from './webhook-worker.js';
 
 interface Received {

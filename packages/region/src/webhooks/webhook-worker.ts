@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import { api, signJson, type PrivateJwk } from '@domicile/protocol';
-import type { Database, WebhookDeliveryRow } from '../storage/database.js';
-import { PolledWorker } from '../workers/polled-worker.js';
-import { retryDelayMs, type RetryDelayPolicy } from '../workers/retry-delay.js';
+import type { Database, WebhookDeliveryRow } from '../storage/index.js';
+import { webhookEventColumn } from './webhook-events.js';
+import { PolledWorker, retryDelayMs, type RetryDelayPolicy } from '../workers/index.js';
 
 /** Options of {@link WebhookWorker}. */
 export interface WebhookWorkerOptions {
@@ -122,7 +122,7 @@ export class WebhookWorker extends PolledWorker {
   async #send(row: WebhookDeliveryRow): Promise<string | undefined> {
     const url = this.#o.urlFor(row.issuer_id);
     if (url === undefined) return 'no webhook url configured';
-    const event = JSON.parse(row.payload) as api.WebhookEvent;
+    const event = webhookEventColumn.decode(row.payload);
     const claims: api.WebhookClaims = {
       iss: this.#o.region,
       aud: row.issuer_id,

@@ -47,7 +47,7 @@ export function authorizationRoutes(ctx: RegionContext): FastifyPluginCallbackTy
           response: { 200: api.TransactionListResponse },
         }),
       },
-      (request) => listTransactions(ctx, deviceOf(request)),
+      (request) => listTransactions(ctx, deviceOf(request).device.id),
     );
     done();
   };

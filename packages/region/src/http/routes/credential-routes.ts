@@ -21,7 +21,7 @@ export function credentialRoutes(ctx: RegionContext): FastifyPluginCallbackTypeb
           response: { 200: api.CredentialListResponse },
         }),
       },
-      (request) => listCredentials(ctx, deviceOf(request)),
+      (request) => listCredentials(ctx, deviceOf(request).device.id),
     );
 
     app.get(
@@ -35,7 +35,7 @@ export function credentialRoutes(ctx: RegionContext): FastifyPluginCallbackTypeb
           response: { 200: api.ScriptResponse },
         }),
       },
-      (request) => getScript(ctx, deviceOf(request), request.params.tokenRef),
+      (request) => getScript(ctx, deviceOf(request).device.id, request.params.tokenRef),
     );
 
     app.post(
@@ -59,7 +59,7 @@ export function credentialRoutes(ctx: RegionContext): FastifyPluginCallbackTypeb
           status: 200,
           body: await activateCredential(
             ctx,
-            deviceOf(request),
+            deviceOf(request).device.id,
             request.params.tokenRef,
             request.body,
           ),

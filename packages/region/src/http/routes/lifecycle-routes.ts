@@ -37,7 +37,7 @@ export function lifecycleRoutes(ctx: RegionContext): FastifyPluginCallbackTypebo
             status: 200,
             body: await changeStateFromDevice(
               ctx,
-              deviceOf(request),
+              deviceOf(request).device.id,
               request.params.tokenRef,
               action,
               request.body,

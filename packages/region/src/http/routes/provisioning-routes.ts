@@ -3,11 +3,10 @@ import { api } from '@domicile/protocol';
 import {
   acceptTerms,
   checkEligibility,
-  loadSession,
+  getSession,
   receiveCardDetails,
   receiveProvisioningMessage,
   selectIdvMethod,
-  sessionView,
   tokenize,
   verifyIdvCode,
 } from '../../provisioning/index.js';
@@ -38,13 +37,15 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
         ),
       },
       (request, reply) =>
-        sendIdempotent(ctx, request, reply, () => {
+        sendIdempotent(ctx, request, reply, async () => {
           const dpop = dpopOf(request);
-          return receiveProvisioningMessage(ctx, {
+          const body = await receiveProvisioningMessage(ctx, {
             jkt: dpop.jkt,
             jwk: dpop.jwk,
             message: request.body,
           });
+          // A session is a resource made here (201); redirect information is only an answer (200).
+          return { status: body.outcome === 'session' ? 201 : 200, body };
         }),
     );
 
@@ -59,19 +60,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
           response: { 200: api.SessionResponse },
         }),
       },
-      async (request) => {
-        return {
-          session: sessionView(
-            await loadSession(
-              ctx.db,
-              request.params.sessionId,
-              deviceOf(request).device.id,
-              ctx.now(),
-            ),
-            ctx.self.id,
-          ),
-        };
-      },
+      (request) => getSession(ctx, deviceOf(request).device.id, request.params.sessionId),
     );
 
     app.post(

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { api } from '@domicile/protocol';
-import type { Database } from '../../storage/database.js';
+import type { Database } from '../../storage/index.js';
 
 /** One message the sandbox issuer "sent", as `GET /v1/sandbox/outbox` shows it. */
 export type OutboxMessage = api.SandboxOutboxResponse['messages'][number];

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { DomicileError, isExpired, type api } from '@domicile/protocol';
-import type { Database } from '../../storage/database.js';
+import type { Database } from '../../storage/index.js';
 import type {
   AuthorizationCheck,
   AuthorizationDecision,

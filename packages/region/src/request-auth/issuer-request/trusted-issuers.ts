@@ -1,5 +1,5 @@
 import { DomicileError, isPublicP256Jwk, jwkThumbprint, type PublicJwk } from '@domicile/protocol';
-import type { TrustedIssuerConfig } from '../../config/region-config.js';
+import type { TrustedIssuerConfig } from '../../config/index.js';
 
 /** An issuer the region trusts, as checked at start-up. */
 export interface TrustedIssuer {

@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import type { Kysely } from 'kysely';
 import type { RegionContext } from '../region-context.js';
-import type { Database, ResidencyIndexRow } from '../storage/database.js';
+import type { Database, ResidencyIndexRow } from '../storage/index.js';
 
 /**
  * Records in the home region that `aud` of a redirect assertion we just issued may now hold

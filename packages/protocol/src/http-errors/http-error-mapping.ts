@@ -1,6 +1,5 @@
-import { SIGNING_ALG } from '../jose/algorithms.js';
-import { DomicileError, isDomicileError } from './domicile-error.js';
-import type { ErrorCode } from './error-codes.js';
+import { DomicileError, isDomicileError, type ErrorCode } from '../errors/index.js';
+import { SIGNING_ALG } from '../jose/index.js';
 
 /** The parts of a fastify (or ajv) error the mapping reads; structural, so the protocol needs no fastify. */
 interface HttpFrameworkError {

@@ -1,0 +1,1 @@
+export { authenticateChallengeOf, toDomicileError } from './http-error-mapping.js';

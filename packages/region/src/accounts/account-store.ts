@@ -1,0 +1,196 @@
+import type { Kysely } from 'kysely';
+import { Type } from '@sinclair/typebox';
+import { PublicJwkSchema } from '@domicile/protocol';
+import { jsonColumn, type AccountRow, type Database, type DeviceRow } from '../storage/index.js';
+
+/**
+ * The owner of the `accounts` and `devices` tables: a device belongs to one account, and every
+ * read and write of either goes through these functions. Each takes the database or the caller's
+ * transaction.
+ */
+
+/** The key provisioning data is encrypted to: a P-256 public key, as the directory's keys are. */
+export const encryptionKeyColumn = jsonColumn('devices.encryption_jwk', PublicJwkSchema);
+
+/**
+ * The key of the device's DPoP proofs, as its first proof carried it (RFC 9449 §4.2 `jwk`) and the
+ * DPoP verifier accepted it: a JSON object, kept whole (only its thumbprint is ever compared).
+ */
+export const signingKeyColumn = jsonColumn(
+  'devices.signing_jwk',
+  Type.Object({ kty: Type.Optional(Type.String()) }),
+);
+
+/** A device with the account it belongs to. */
+export interface AuthenticatedDevice {
+  readonly device: DeviceRow;
+  readonly account: AccountRow;
+}
+
+/** Finds the device a DPoP key belongs to, with its account, lost or not; undefined when none. */
+export async function findDevice(
+  db: Kysely<Database>,
+  jkt: string,
+): Promise<AuthenticatedDevice | undefined> {
+  // One query, not two: this runs on every device request.
+  const row = await db
+    .selectFrom('devices')
+    .innerJoin('accounts', 'accounts.id', 'devices.account_id')
+    .selectAll('devices')
+    .select([
+      'accounts.kind as account_kind',
+      'accounts.name as account_name',
+      'accounts.email as account_email',
+      'accounts.home_region as account_home_region',
+      'accounts.pseudonym as account_pseudonym',
+      'accounts.can_transact as account_can_transact',
+      'accounts.created_at as account_created_at',
+    ])
+    .where('devices.jkt', '=', jkt)
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  const {
+    account_kind: kind,
+    account_name: name,
+    account_email: email,
+    account_home_region: home_region,
+    account_pseudonym: pseudonym,
+    account_can_transact: can_transact,
+    account_created_at: created_at,
+    ...device
+  } = row;
+  const account: AccountRow = {
+    id: device.account_id,
+    kind,
+    name,
+    email,
+    home_region,
+    pseudonym,
+    can_transact,
+    created_at,
+  };
+  return { device, account };
+}
+
+/** A device by id, with its account; undefined when none. */
+export async function findDeviceById(
+  db: Kysely<Database>,
+  deviceId: string,
+): Promise<AuthenticatedDevice | undefined> {
+  const device = await db
+    .selectFrom('devices')
+    .selectAll()
+    .where('id', '=', deviceId)
+    .executeTakeFirst();
+  if (device === undefined) return undefined;
+  const account = await db
+    .selectFrom('accounts')
+    .selectAll()
+    .where('id', '=', device.account_id)
+    .executeTakeFirstOrThrow();
+  return { device, account };
+}
+
+/** The id of the device with key thumbprint `jkt` of the guest account `pseudonym` from `homeRegion`. */
+export async function findGuestDeviceId(
+  db: Kysely<Database>,
+  guest: { readonly homeRegion: string; readonly pseudonym: string; readonly jkt: string },
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('devices')
+    .innerJoin('accounts', 'accounts.id', 'devices.account_id')
+    .select('devices.id')
+    .where('accounts.kind', '=', 'guest')
+    .where('accounts.home_region', '=', guest.homeRegion)
+    .where('accounts.pseudonym', '=', guest.pseudonym)
+    .where('devices.jkt', '=', guest.jkt)
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** Whether the device has been reported lost (read again inside a transaction that must not act for it). */
+export async function isDeviceLost(db: Kysely<Database>, deviceId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('devices')
+    .select('lost_at')
+    .where('id', '=', deviceId)
+    .executeTakeFirstOrThrow();
+  return row.lost_at !== null;
+}
+
+/** Writes new accounts (one, or a batch of the seeding tool). */
+export async function insertAccounts(
+  trx: Kysely<Database>,
+  rows: readonly AccountRow[],
+): Promise<void> {
+  if (rows.length > 0) await trx.insertInto('accounts').values(rows).execute();
+}
+
+/** Writes new devices (one, or a batch of the seeding tool); a key (`jkt`) already registered is a unique violation. */
+export async function insertDevices(
+  trx: Kysely<Database>,
+  rows: readonly DeviceRow[],
+): Promise<void> {
+  if (rows.length > 0) await trx.insertInto('devices').values(rows).execute();
+}
+
+/**
+ * The guest account of `pseudonym` from `homeRegion`, made if absent. Insert-if-absent, then
+ * read: of two racing first redirects, one inserts and both read the same row (a caught unique
+ * violation would abort the whole transaction on PostgreSQL).
+ */
+export async function ensureGuestAccount(
+  trx: Kysely<Database>,
+  guest: AccountRow & { readonly kind: 'guest'; readonly pseudonym: string },
+): Promise<AccountRow> {
+  await trx
+    .insertInto('accounts')
+    .values(guest)
+    .onConflict((oc) => oc.columns(['home_region', 'pseudonym']).doNothing())
+    .execute();
+  return trx
+    .selectFrom('accounts')
+    .selectAll()
+    .where('home_region', '=', guest.home_region)
+    .where('pseudonym', '=', guest.pseudonym)
+    .executeTakeFirstOrThrow();
+}
+
+/** The device with `device.jkt`, written as given if no device has that key yet. */
+export async function ensureDevice(trx: Kysely<Database>, device: DeviceRow): Promise<DeviceRow> {
+  await trx
+    .insertInto('devices')
+    .values(device)
+    .onConflict((oc) => oc.column('jkt').doNothing())
+    .execute();
+  return trx
+    .selectFrom('devices')
+    .selectAll()
+    .where('jkt', '=', device.jkt)
+    .executeTakeFirstOrThrow();
+}
+
+/** Replaces the key that provisioning data is encrypted to (a wallet may renew it). */
+export async function setDeviceEncryptionKey(
+  trx: Kysely<Database>,
+  input: { readonly deviceId: string; readonly encryptionJwk: string },
+): Promise<void> {
+  await trx
+    .updateTable('devices')
+    .set({ encryption_jwk: input.encryptionJwk })
+    .where('id', '=', input.deviceId)
+    .execute();
+}
+
+/** Marks a device lost at `at`; the first report's time stays, so a second changes nothing. */
+export async function markDeviceLost(
+  trx: Kysely<Database>,
+  input: { readonly deviceId: string; readonly at: string },
+): Promise<void> {
+  await trx
+    .updateTable('devices')
+    .set({ lost_at: input.at })
+    .where('id', '=', input.deviceId)
+    .where('lost_at', 'is', null)
+    .execute();
+}

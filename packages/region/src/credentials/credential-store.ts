@@ -1,0 +1,230 @@
+import type { Kysely } from 'kysely';
+import type { CredentialRow, Database, NewCredential } from '../storage/index.js';
+
+/**
+ * The owner of the `credentials` table: every read and write of a credential row goes through
+ * these functions, so the table's invariants (one live token of a card per device, a state moved
+ * only from the state it was read in, an ATC that only grows) live in one place. Each takes the
+ * database or the caller's transaction.
+ */
+
+/** A credential's state, as the table stores it. */
+export type CredentialState = CredentialRow['state'];
+
+/** States in which a credential counts as provisioned for its account: it can pay, or soon will. */
+export const LIVE_STATES: readonly CredentialState[] = ['active', 'pending_activation'];
+
+/** Every state but `deleted`: a token that still exists for its device. */
+export const UNDELETED_STATES: readonly CredentialState[] = [
+  'active',
+  'pending_activation',
+  'suspended',
+];
+
+export function findCredentialById(
+  db: Kysely<Database>,
+  id: string,
+): Promise<CredentialRow | undefined> {
+  return db.selectFrom('credentials').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export function findCredentialByTokenRef(
+  db: Kysely<Database>,
+  tokenRef: string,
+): Promise<CredentialRow | undefined> {
+  return db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('token_ref', '=', tokenRef)
+    .executeTakeFirst();
+}
+
+/** The credential that the network's authorization request names by its token number. */
+export function findCredentialByTokenNumber(
+  db: Kysely<Database>,
+  tokenNumber: string,
+): Promise<CredentialRow | undefined> {
+  return db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('token_number', '=', tokenNumber)
+    .executeTakeFirst();
+}
+
+/** A credential by token reference, only if `deviceId` owns it: another device's reads as absent. */
+export function findDeviceCredential(
+  db: Kysely<Database>,
+  owner: { readonly deviceId: string; readonly tokenRef: string },
+): Promise<CredentialRow | undefined> {
+  return db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('token_ref', '=', owner.tokenRef)
+    .where('device_id', '=', owner.deviceId)
+    .executeTakeFirst();
+}
+
+/** The credentials of one device in `states` (all states by default), oldest first. */
+export function listDeviceCredentials(
+  db: Kysely<Database>,
+  deviceId: string,
+  states?: readonly CredentialState[],
+): Promise<CredentialRow[]> {
+  let query = db.selectFrom('credentials').selectAll().where('device_id', '=', deviceId);
+  if (states !== undefined) query = query.where('state', 'in', states);
+  return query.orderBy('created_at').execute();
+}
+
+/** Credentials by id (a short list: one page of another table's rows), in no particular order. */
+export function listCredentialsById(
+  db: Kysely<Database>,
+  ids: readonly string[],
+): Promise<CredentialRow[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('credentials').selectAll().where('id', 'in', ids).execute();
+}
+
+/** Undeleted credentials of a card product (its issuer's tokens), oldest first. */
+export function listUndeletedOfProduct(
+  db: Kysely<Database>,
+  productId: string,
+): Promise<CredentialRow[]> {
+  // The product is a lifecycle fact (`credential_lifecycle`), read here in the same query.
+  return db
+    .selectFrom('credential_lifecycle')
+    .innerJoin('credentials', 'credentials.id', 'credential_lifecycle.credential_id')
+    .selectAll('credentials')
+    .where('credential_lifecycle.product_id', '=', productId)
+    .where('credentials.state', '!=', 'deleted')
+    .orderBy('credentials.created_at')
+    .execute();
+}
+
+/** The ids of every credential not deleted, as a subquery for another table's reads. */
+export function undeletedCredentialIds(db: Kysely<Database>) {
+  return db.selectFrom('credentials').select('id').where('state', '!=', 'deleted');
+}
+
+/** How many of an account's credentials are live ({@link LIVE_STATES}). */
+export async function countLiveCredentials(
+  db: Kysely<Database>,
+  accountId: string,
+): Promise<number> {
+  const row = await db
+    .selectFrom('credentials')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('account_id', '=', accountId)
+    .where('state', 'in', LIVE_STATES)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Whether the device already holds an undeleted token of the card (by the vault's card hash). */
+export async function deviceHoldsCard(
+  db: Kysely<Database>,
+  card: { readonly deviceId: string; readonly panHash: string },
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('credentials')
+    .select('id')
+    .where('device_id', '=', card.deviceId)
+    .where('pan_hash', '=', card.panHash)
+    .where('state', '!=', 'deleted')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** The cards a region holds, oldest first, with whether each belongs to a guest account. */
+export async function listHeldCards(
+  db: Kysely<Database>,
+): Promise<{ last4: string; network: string; state: CredentialState; guest: boolean }[]> {
+  const rows = await db
+    .selectFrom('credentials')
+    .innerJoin('accounts', 'accounts.id', 'credentials.account_id')
+    .select(['credentials.last4', 'credentials.network', 'credentials.state', 'accounts.kind'])
+    .orderBy('credentials.created_at')
+    .execute();
+  return rows.map((r) => ({
+    last4: r.last4,
+    network: r.network,
+    state: r.state,
+    guest: r.kind === 'guest',
+  }));
+}
+
+/** Writes new credentials (one, or a batch of the seeding tool); unique token numbers and refs. */
+export async function insertCredentials(
+  trx: Kysely<Database>,
+  rows: readonly NewCredential[],
+): Promise<void> {
+  if (rows.length > 0) await trx.insertInto('credentials').values(rows).execute();
+}
+
+/**
+ * Moves a credential to `to`, only from the state `from` it was read in: of two racing changes
+ * one wins, and the loser (false) reads again rather than overwriting.
+ */
+export async function moveCredentialState(
+  trx: Kysely<Database>,
+  move: {
+    readonly id: string;
+    readonly from: CredentialState;
+    readonly to: CredentialState;
+    readonly at: string;
+  },
+): Promise<boolean> {
+  const res = await trx
+    .updateTable('credentials')
+    .set({ state: move.to, updated_at: move.at })
+    .where('id', '=', move.id)
+    .where('state', '=', move.from)
+    .executeTakeFirst();
+  return res.numUpdatedRows === 1n;
+}
+
+/**
+ * Claims an ATC for the token (EMV Book 2 8.1.2: a counter value is spent once): moves the token's
+ * last accepted ATC to `atc` only if it is greater. Of requests racing with one ATC exactly one
+ * gets true, so only that one may ask the issuer. The claim is never undone: a decline, an issuer
+ * that does not answer or a crash after it leaves the ATC used, as on a card; a retry needs a new
+ * cryptogram.
+ * @returns whether this call claimed it.
+ */
+export async function claimAtc(
+  db: Kysely<Database>,
+  claim: { readonly credentialId: string; readonly atc: number },
+): Promise<boolean> {
+  const res = await db
+    .updateTable('credentials')
+    .set({ atc_last: claim.atc })
+    .where('id', '=', claim.credentialId)
+    .where('atc_last', '<', claim.atc)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) === 1;
+}
+
+/** Records the personalization script the TSM made ready for a credential. */
+export async function setCredentialScript(
+  trx: Kysely<Database>,
+  input: { readonly id: string; readonly scriptId: string; readonly at: string },
+): Promise<void> {
+  await trx
+    .updateTable('credentials')
+    .set({ script_id: input.scriptId, updated_at: input.at })
+    .where('id', '=', input.id)
+    .execute();
+}
+
+/** Points an undeleted credential at new card art; false when it was deleted meanwhile. */
+export async function setCredentialArt(
+  trx: Kysely<Database>,
+  input: { readonly id: string; readonly artAssetId: string; readonly at: string },
+): Promise<boolean> {
+  const res = await trx
+    .updateTable('credentials')
+    .set({ art_asset_id: input.artAssetId, updated_at: input.at })
+    .where('id', '=', input.id)
+    .where('state', '!=', 'deleted')
+    .executeTakeFirst();
+  return res.numUpdatedRows > 0n;
+}

@@ -1,0 +1,140 @@
+import type { Kysely } from 'kysely';
+import { Type } from '@sinclair/typebox';
+import { DomicileError, api } from '@domicile/protocol';
+import { CardProductSchema, type CardProduct } from '../issuer/index.js';
+import {
+  jsonColumn,
+  type CredentialRow,
+  type Database,
+  type SessionRow,
+  type SessionUpdate,
+} from '../storage/index.js';
+
+/** The issuer's card product, as eligibility returned it: terms, contact, art. */
+export const sessionProductColumn = jsonColumn('provisioning_sessions.product', CardProductSchema);
+/** The ID&V methods the issuer offered for a yellow decision. */
+export const idvMethodsColumn = jsonColumn(
+  'provisioning_sessions.idv_methods',
+  Type.Array(api.IdvMethod),
+);
+
+/** A session lives this long from the provisioning message to tokenization. */
+export const SESSION_LIFETIME_MS = 15 * 60_000;
+
+/** Writes new sessions (one a provisioning message opened, or a batch of the seeding tool). */
+export async function insertSessions(
+  trx: Kysely<Database>,
+  rows: readonly SessionRow[],
+): Promise<void> {
+  if (rows.length > 0) await trx.insertInto('provisioning_sessions').values(rows).execute();
+}
+
+/** Loads a session of the calling device; another device's session reads as not found. */
+export async function loadSession(
+  db: Kysely<Database>,
+  sessionId: string,
+  deviceId: string,
+  now: Date,
+): Promise<SessionRow> {
+  const row = await db
+    .selectFrom('provisioning_sessions')
+    .selectAll()
+    .where('id', '=', sessionId)
+    .where('device_id', '=', deviceId)
+    .executeTakeFirst();
+  if (row === undefined) throw new DomicileError('SESSION_NOT_FOUND');
+  if (row.state !== 'tokenized' && Date.parse(row.expires_at) <= now.getTime())
+    throw new DomicileError('SESSION_EXPIRED');
+  return row;
+}
+
+export function requireState(row: SessionRow, ...states: api.SessionState[]): void {
+  if (!states.includes(row.state as api.SessionState)) {
+    throw new DomicileError('SESSION_STATE', { details: { state: row.state, expected: states } });
+  }
+}
+
+/**
+ * Moves a session on, only from the state (and try count) it was read in: of two racing requests
+ * one wins and the other gets SESSION_STATE, on SQLite and PostgreSQL alike.
+ */
+export async function advanceSession(
+  trx: Kysely<Database>,
+  row: SessionRow,
+  patch: SessionUpdate,
+  now: Date,
+): Promise<SessionRow> {
+  const res = await trx
+    .updateTable('provisioning_sessions')
+    .set({ ...patch, updated_at: now.toISOString() })
+    .where('id', '=', row.id)
+    .where('state', '=', row.state)
+    .where('idv_tries_left', '=', row.idv_tries_left)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) !== 1) throw new DomicileError('SESSION_STATE');
+  return { ...row, ...patch, updated_at: now.toISOString() } as SessionRow;
+}
+
+export function sessionView(row: SessionRow, region: string): api.SessionView {
+  const view: api.SessionView = {
+    id: row.id,
+    region,
+    state: row.state as api.SessionState,
+    expiresAt: row.expires_at,
+    last4: row.last4,
+    network: row.network as api.SessionView['network'],
+  };
+  if (row.decision !== null) view.decision = row.decision as api.Decision;
+  if (row.reason !== null) view.reason = row.reason;
+  if (row.idv_methods !== null && (row.state === 'idv_required' || row.state === 'idv_pending')) {
+    view.idvMethods = idvMethodsColumn.decode(row.idv_methods);
+  }
+  if (row.state === 'idv_pending') view.idvTriesLeft = row.idv_tries_left;
+  return view;
+}
+
+/**
+ * The card product of a session past eligibility. Decoded here, and only here, against the
+ * issuer gateway's schema: every reader of the product (the session's later steps, the TSM, the
+ * lifecycle, payments) gets a checked value.
+ * @throws DomicileError `INTERNAL` when the session holds no product (it has not been through
+ *   eligibility), JsonColumnError when what it holds is not a card product.
+ */
+export function sessionProduct(row: Pick<SessionRow, 'product'>): CardProduct {
+  if (row.product === null)
+    throw new DomicileError('INTERNAL', {
+      details: { reason: "the credential's session holds no card product" },
+    });
+  return sessionProductColumn.decode(row.product);
+}
+
+/**
+ * The card product that the issuer returned at eligibility, read from the credential's
+ * provisioning session: nothing new is stored and the issuer is not asked again, so a script
+ * shows the terms the user actually accepted. A `productFor` for the TSM worker.
+ */
+export function productFromSession(
+  db: Kysely<Database>,
+): (credential: Pick<CredentialRow, 'session_id'>) => Promise<CardProduct> {
+  return async (credential) => {
+    const row = await db
+      .selectFrom('provisioning_sessions')
+      .select('product')
+      .where('id', '=', credential.session_id)
+      .executeTakeFirst();
+    return sessionProduct({ product: row?.product ?? null });
+  };
+}
+
+/** The card product of a session, or undefined when there is no such session or it holds none. */
+export async function findSessionProduct(
+  db: Kysely<Database>,
+  sessionId: string,
+): Promise<CardProduct | undefined> {
+  const row = await db
+    .selectFrom('provisioning_sessions')
+    .select('product')
+    .where('id', '=', sessionId)
+    .executeTakeFirst();
+  return row?.product == null ? undefined : sessionProductColumn.decode(row.product);
+}

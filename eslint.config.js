@@ -9,21 +9,16 @@ const REGION_SRC = join(import.meta.dirname, 'packages/region/src');
 const REGION_FOLDERS = readdirSync(REGION_SRC, { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name);
-/** Test code: tests, and the helpers only tests import. */
-const TEST_CODE = [
-  '**/*.test.ts',
-  '**/*.fixture.ts',
-  '**/*.fixtures.ts',
-  '**/*.contract.ts',
-  '**/*.cases.ts',
-  'packages/region/src/testing/**',
-];
+/**
+ * Test code: tests, and the helpers only tests import — one name each: `*.fixtures.ts` beside the
+ * tests that use them, `*.contract.ts` for a suite every adapter runs, `testing/` for a package's
+ * helpers that other folders and workspaces use.
+ */
+const TEST_CODE = ['**/*.test.ts', '**/*.fixtures.ts', '**/*.contract.ts', '**/testing/**'];
 /** Test helpers another folder's test code may import directly (they are in no `index.ts`). */
 const TEST_HELPERS = [
-  `${REGION_SRC}/**/*.fixture.ts`,
   `${REGION_SRC}/**/*.fixtures.ts`,
   `${REGION_SRC}/**/*.contract.ts`,
-  `${REGION_SRC}/**/*.cases.ts`,
   `${REGION_SRC}/testing/**`,
 ];
 
@@ -41,6 +36,22 @@ function barrelZones(exceptions) {
     except: [`${REGION_SRC}/${folder}/**/index.{ts,js}`, ...exceptions],
     message: `Another folder imports ${folder}/ only through its index.ts.`,
   }));
+}
+
+/** The workspaces under `packages/`. */
+const WORKSPACES = ['protocol', 'region', 'device', 'network', 'clients', 'cli'];
+
+/** Forbids `files` to import these workspaces, by package name, subpath or a path into their sources. */
+function workspaceZone(files, forbidden, message) {
+  const group = forbidden.flatMap((ws) => [
+    `@domicile/${ws}`,
+    `@domicile/${ws}/*`,
+    `**/${ws}/src/**`,
+  ]);
+  return {
+    files,
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group, message }] }] },
+  };
 }
 
 export default tseslint.config(
@@ -94,8 +105,8 @@ export default tseslint.config(
     rules: { 'import-x/no-restricted-paths': ['error', { zones: barrelZones(TEST_HELPERS) }] },
   },
   {
-    // Outside the region, its modules are reached through its package exports: `.`, `./testing`,
-    // and `./internals` (what the benchmark times), never by a path into its sources.
+    // Outside a workspace, its modules are reached through its package exports (the region's `.`,
+    // `./testing` and `./internals`, what the benchmark times), never by a path into its sources.
     files: ['bench/**/*.ts', 'e2e/**/*.ts', 'packages/cli/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -103,109 +114,33 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/region/src/**'],
-              message: 'Import @domicile/region (or /testing, /internals), not its sources.',
+              group: WORKSPACES.map((ws) => `**/${ws}/src/**`),
+              message: 'Import the workspace by its package name and exports, not its sources.',
             },
           ],
         },
       ],
     },
   },
-  {
-    // The device is what runs on a phone: it must never reach into the region server.
-    files: ['packages/device/**/*.ts', 'packages/protocol/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '@domicile/region',
-                '@domicile/region/*',
-                '@domicile/cli',
-                '**/region/src/**',
-                '**/cli/src/**',
-              ],
-              message: 'The device and protocol never import server or CLI code.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // The network router sits between acquirers and regions: it knows the directory, nothing else.
-    files: ['packages/network/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '@domicile/region',
-                '@domicile/device',
-                '@domicile/cli',
-                '**/region/src/**',
-                '**/device/src/**',
-                '**/cli/src/**',
-              ],
-              message: 'The network router imports only the protocol.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // An issuer's or an operator's program imports these clients: they speak HTTP and the protocol only.
-    files: ['packages/clients/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '@domicile/region',
-                '@domicile/region/*',
-                '@domicile/device',
-                '@domicile/network',
-                '@domicile/cli',
-                '**/region/src/**',
-                '**/device/src/**',
-                '**/network/src/**',
-                '**/cli/src/**',
-              ],
-              message: 'The clients import only the protocol.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['packages/protocol/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '@domicile/region',
-                '@domicile/device',
-                '@domicile/cli',
-                '**/region/src/**',
-                '**/device/src/**',
-                '**/cli/src/**',
-              ],
-              message: 'The protocol is the bottom layer: it imports no other workspace.',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  // The dependency graph is the architecture (STYLE 1): each zone names what a workspace never imports.
+  workspaceZone(
+    ['packages/protocol/**/*.ts'],
+    ['region', 'device', 'network', 'clients', 'cli'],
+    'The protocol is the bottom layer: it imports no other workspace.',
+  ),
+  workspaceZone(
+    ['packages/device/**/*.ts'],
+    ['region', 'network', 'clients', 'cli'],
+    'The device is what runs on a phone: it imports only the protocol, never server or CLI code.',
+  ),
+  workspaceZone(
+    ['packages/network/**/*.ts'],
+    ['region', 'device', 'clients', 'cli'],
+    'The network router sits between acquirers and regions: it imports only the protocol.',
+  ),
+  workspaceZone(
+    ['packages/clients/**/*.ts'],
+    ['region', 'device', 'network', 'cli'],
+    "An issuer's or an operator's program imports these clients: they import only the protocol.",
+  ),
 );

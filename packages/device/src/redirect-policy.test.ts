@@ -6,12 +6,8 @@ import {
   type RedirectCheck,
   type RedirectRefusal,
 } from './redirect-policy.js';
-import {
-  makeTestDirectory,
-  regionKeys,
-  type TestDirectory,
-} from './test-support/test-directory.js';
-import { thrown } from './test-support/thrown.js';
+import { makeTestDirectory, regionKeys, type TestDirectory } from './testing/test-directory.js';
+import { thrown } from './testing/thrown.js';
 
 const NOW = 1_900_000_000;
 const DEVICE_JKT = 'A'.repeat(43);

@@ -1,24 +1,14 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Wallet } from '@domicile/device';
-import {
-  freePorts,
-  generateKeys,
-  paths,
-  readAuthorityPublicKey,
-  readRegionsConfig,
-  signDeploymentDirectory,
-} from '@domicile/cli';
 import { openDatabase } from '@domicile/region';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '@domicile/region/testing';
-import { startService, type ServiceProcess } from '../bench/service-process.js';
-import { CONFIG_FILE, PASSPHRASE, cardInput, testCard } from './testing/e2e-deployment.js';
+import type { ServiceProcess } from '../bench/service-process.js';
+import {
+  addGreenCard,
+  createRegionProcessDeployment,
+  type RegionProcessDeployment,
+} from './testing/region-process.js';
 import { startStallingIssuer, type StallingIssuer } from './testing/stalling-issuer.js';
-
-const CLI = fileURLToPath(new URL('../packages/cli/bin/domicile.js', import.meta.url));
 
 // Never skipped silently: without a PostgreSQL server the postgres case fails, unless asked to skip.
 const databases = process.env.DOMICILE_SKIP_PG === '1' ? ['sqlite'] : ['sqlite', 'postgres'];
@@ -30,38 +20,20 @@ const databases = process.env.DOMICILE_SKIP_PG === '1' ? ['sqlite'] : ['sqlite',
  * reservation is free as soon as the process is known dead: on its restart).
  */
 describe.each(databases)('a region killed with SIGKILL mid-request, on %s', (database) => {
-  let dir: string;
+  let deployment: RegionProcessDeployment;
   let issuer: StallingIssuer;
   let postgres: TestPostgresDatabase | undefined;
   let region: ServiceProcess | undefined;
   let databaseUrl: string;
-  let baseUrl: string;
-  const logFile = (): string => join(dir, 'us.log');
 
   const startUs = (): Promise<ServiceProcess> =>
-    startService({
-      name: 'region us',
-      args: [
-        CLI,
-        ...['region', 'serve', '--region', 'us', '--dir', dir, '--db', databaseUrl],
-        ...['--log-file', logFile(), '--issuer-url', issuer.url],
-      ],
-      ready: /^region \S+ listening on /,
-    });
+    deployment.startRegion({ region: 'us', databaseUrl, issuerUrl: issuer.url });
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'domicile-crash-'));
-    const config = await readRegionsConfig(CONFIG_FILE);
-    const ports = await freePorts(config.regions.length);
-    const baseUrls = new Map(
-      config.regions.map((r, i) => [r.id, `http://127.0.0.1:${ports[i] ?? 0}`]),
-    );
-    baseUrl = baseUrls.get('us') ?? '';
-    await generateKeys(dir, config);
-    await signDeploymentDirectory(dir, config, { baseUrls, networkBaseUrls: new Map() });
+    deployment = await createRegionProcessDeployment();
     issuer = await startStallingIssuer();
     if (database === 'postgres') postgres = await createTestPostgresDatabase('domicile_crash');
-    databaseUrl = postgres?.connectionString ?? `sqlite:${join(dir, 'us.db')}`;
+    databaseUrl = postgres?.connectionString ?? deployment.sqliteUrl('us');
     region = await startUs();
     // A region process starts through tsx: slow on a loaded two-core machine.
   }, 120_000);
@@ -70,24 +42,12 @@ describe.each(databases)('a region killed with SIGKILL mid-request, on %s', (dat
     await region?.stop();
     await issuer.close();
     await postgres?.drop();
-    await rm(dir, { recursive: true, force: true });
+    await deployment.cleanup();
   });
 
   it('lets the stock SDK finish addCard with the same Idempotency-Key, without one 409', async () => {
-    const wallet = await Wallet.create({
-      path: join(dir, 'crash.wallet'),
-      passphrase: PASSPHRASE,
-      authorityKey: await readAuthorityPublicKey(paths.authorityPublic(dir)),
-      bootstrapUrl: baseUrl,
-      homeRegion: 'us',
-    });
-    await wallet.register({ name: 'Crash Test', email: 'crash@example.com' });
-    const refusal = (): Promise<never> => Promise.reject(new Error('no ID&V for a green card'));
-    const adding = wallet.addCard(cardInput(testCard('us', 'green')), {
-      acceptTerms: () => Promise.resolve(true),
-      chooseIdvMethod: refusal,
-      readOtp: refusal,
-    });
+    const wallet = await deployment.registeredWallet('us', 'crash');
+    const adding = addGreenCard(wallet, 'us');
 
     // The region is inside `POST …/card`, waiting for the issuer, its key reserved.
     await issuer.stalled;
@@ -127,7 +87,7 @@ describe.each(databases)('a region killed with SIGKILL mid-request, on %s', (dat
     } finally {
       await db.destroy();
     }
-    const log = await readFile(logFile(), 'utf8');
+    const log = await readFile(deployment.logFile('us'), 'utf8');
     expect(log.match(/IDEMPOTENCY_IN_PROGRESS/g) ?? []).toEqual([]);
     expect(log).toMatch(/"url":"\/v1\/provisioning\/[^"]+\/card"\},"res":\{"statusCode":200\}/);
   }, 120_000);

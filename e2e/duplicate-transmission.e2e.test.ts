@@ -1,18 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Wallet } from '@domicile/device';
-import {
-  freePorts,
-  generateKeys,
-  paths,
-  readAuthorityPublicKey,
-  readNetworkKey,
-  readRegionsConfig,
-  signDeploymentDirectory,
-} from '@domicile/cli';
+import { readNetworkKey } from '@domicile/cli';
 import {
   sendAuthorization,
   startNetworkRouter,
@@ -20,11 +7,13 @@ import {
 } from '@domicile/network';
 import { openDatabase } from '@domicile/region';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '@domicile/region/testing';
-import { startService, type ServiceProcess } from '../bench/service-process.js';
-import { CONFIG_FILE, PASSPHRASE, cardInput, testCard } from './testing/e2e-deployment.js';
+import type { ServiceProcess } from '../bench/service-process.js';
+import {
+  addGreenCard,
+  createRegionProcessDeployment,
+  type RegionProcessDeployment,
+} from './testing/region-process.js';
 import { startStallingIssuer, type StallingIssuer } from './testing/stalling-issuer.js';
-
-const CLI = fileURLToPath(new URL('../packages/cli/bin/domicile.js', import.meta.url));
 
 // Never skipped silently: without a PostgreSQL server the postgres case fails, unless asked to skip.
 const databases = process.env.DOMICILE_SKIP_PG === '1' ? ['sqlite'] : ['sqlite', 'postgres'];
@@ -36,52 +25,32 @@ const databases = process.env.DOMICILE_SKIP_PG === '1' ? ['sqlite'] : ['sqlite',
  * with one approval under the first transmission's authorization id, not `atc_replayed`.
  */
 describe.each(databases)(
-  'an authorization cut by SIGKILL, resent through the router, on %s',
+  'an authorization cut by SIGKILL and resent through the router, on %s',
   (database) => {
-    let dir: string;
+    let deployment: RegionProcessDeployment;
     let issuer: StallingIssuer;
     let postgres: TestPostgresDatabase | undefined;
     let region: ServiceProcess | undefined;
     let router: RunningNetworkRouter | undefined;
     let databaseUrl: string;
-    let baseUrl: string;
 
     const startUs = (): Promise<ServiceProcess> =>
-      startService({
-        name: 'region us',
-        args: [
-          CLI,
-          ...['region', 'serve', '--region', 'us', '--dir', dir, '--db', databaseUrl],
-          ...['--log-file', join(dir, 'us.log'), '--issuer-url', issuer.url],
-        ],
-        ready: /^region \S+ listening on /,
-      });
+      deployment.startRegion({ region: 'us', databaseUrl, issuerUrl: issuer.url });
 
     beforeAll(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'domicile-resend-'));
-      const config = await readRegionsConfig(CONFIG_FILE);
-      const ports = await freePorts(config.regions.length);
-      const baseUrls = new Map(
-        config.regions.map((r, i) => [r.id, `http://127.0.0.1:${ports[i] ?? 0}`]),
-      );
-      baseUrl = baseUrls.get('us') ?? '';
-      await generateKeys(dir, config);
-      const directoryJws = await signDeploymentDirectory(dir, config, {
-        baseUrls,
-        networkBaseUrls: new Map(),
-      });
-      const network = config.networks?.[0]?.id ?? '';
+      deployment = await createRegionProcessDeployment();
+      const network = 'sandbox-net';
       router = await startNetworkRouter({
-        directoryJws,
-        authorityKey: await readAuthorityPublicKey(paths.authorityPublic(dir)),
+        directoryJws: deployment.directoryJws,
+        authorityKey: deployment.authorityKey,
         network,
-        signingKey: await readNetworkKey(dir, network),
+        signingKey: await readNetworkKey(deployment.dir, network),
         host: '127.0.0.1',
         port: 0,
       });
       issuer = await startStallingIssuer('authorizations');
       if (database === 'postgres') postgres = await createTestPostgresDatabase('domicile_resend');
-      databaseUrl = postgres?.connectionString ?? `sqlite:${join(dir, 'us.db')}`;
+      databaseUrl = postgres?.connectionString ?? deployment.sqliteUrl('us');
       region = await startUs();
       // A region process starts through tsx: slow on a loaded two-core machine.
     }, 120_000);
@@ -91,24 +60,12 @@ describe.each(databases)(
       await region?.stop();
       await issuer.close();
       await postgres?.drop();
-      await rm(dir, { recursive: true, force: true });
+      await deployment.cleanup();
     });
 
     it('approves the resend once, under the first transmission’s authorization id', async () => {
-      const wallet = await Wallet.create({
-        path: join(dir, 'resend.wallet'),
-        passphrase: PASSPHRASE,
-        authorityKey: await readAuthorityPublicKey(paths.authorityPublic(dir)),
-        bootstrapUrl: baseUrl,
-        homeRegion: 'us',
-      });
-      await wallet.register({ name: 'Resend Test', email: 'resend@example.com' });
-      const refusal = (): Promise<never> => Promise.reject(new Error('no ID&V for a green card'));
-      const card = await wallet.addCard(cardInput(testCard('us', 'green')), {
-        acceptTerms: () => Promise.resolve(true),
-        chooseIdvMethod: refusal,
-        readOtp: refusal,
-      });
+      const wallet = await deployment.registeredWallet('us', 'resend');
+      const card = await addGreenCard(wallet, 'us');
       const request = {
         ...(await wallet.pay({
           card: card.tokenRef,

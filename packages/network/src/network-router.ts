@@ -6,7 +6,12 @@ import {
   verifyDirectory,
   type PrivateJwk,
   type PublicJwk,
+  type TlsFiles,
   definedProps,
+  httpsServerOptions,
+  loadTlsFiles,
+  needsTlsClient,
+  tlsFetch,
 } from '@domicile/protocol';
 import { RegionForwarder } from './region-forwarder.js';
 
@@ -24,6 +29,11 @@ export interface NetworkRouterOptions {
   readonly regionTimeoutMs?: number;
   /** Log requests (JSON lines on stdout); off by default. Bodies are never logged. */
   readonly log?: boolean;
+  /**
+   * TLS: with a certificate and key the router serves HTTPS and presents the same certificate as
+   * client to regions that demand one (mutual TLS); `caFile` is trusted for the regions' servers.
+   */
+  readonly tls?: Omit<TlsFiles, 'clientCaFile'>;
 }
 
 /**
@@ -46,13 +56,19 @@ export async function createNetworkRouter(options: NetworkRouterOptions): Promis
       details: { reason: `the directory lists another key for network ${options.network}` },
     });
   }
+  const tls = options.tls === undefined ? undefined : loadTlsFiles(options.tls);
   const forwarder = new RegionForwarder({
     directory,
     network: options.network,
     signingKey: options.signingKey,
-    ...definedProps({ fetch: options.fetch, timeoutMs: options.regionTimeoutMs }),
+    ...definedProps({
+      fetch:
+        options.fetch ?? (tls !== undefined && needsTlsClient(tls) ? tlsFetch(tls) : undefined),
+      timeoutMs: options.regionTimeoutMs,
+    }),
   });
   const app = Fastify({
+    ...httpsServerOptions(tls),
     logger: options.log === true,
     bodyLimit: 16 * 1024,
     forceCloseConnections: true,

@@ -50,7 +50,7 @@ async function setUp(): Promise<string> {
     '--authority-key',
     keyFile,
     '--bootstrap',
-    'http://us.test',
+    'https://us.test',
     '--home',
     'us',
   );
@@ -143,7 +143,7 @@ describe('device commands', () => {
         '--authority-key',
         keyFile,
         '--bootstrap',
-        'http://us.test',
+        'https://us.test',
         '--home',
         'us',
       ),

@@ -25,5 +25,5 @@ export function tlsFetch(material: TlsMaterial): typeof fetch {
       ...(init as Parameters<typeof undiciFetch>[1]),
       dispatcher,
     });
-  return call as unknown as typeof fetch;
+  return call;
 }

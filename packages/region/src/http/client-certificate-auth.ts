@@ -1,5 +1,5 @@
 import type { TLSSocket } from 'node:tls';
-import type { FastifyRequest } from 'fastify';
+import type { onRequestHookHandler } from 'fastify';
 import { DomicileError } from '@domicile/protocol';
 
 /** The servers that call a region, each on its own routes: never a device. */
@@ -19,15 +19,19 @@ declare module 'fastify' {
  * devices, which have no certificate, still reach their routes; the refusal is here, per route,
  * as a typed error the caller can read.
  */
-export async function requireClientCertificate(request: FastifyRequest): Promise<void> {
-  if (request.routeOptions.config.peer === undefined) return;
+export const requireClientCertificate: onRequestHookHandler = (request, _reply, done) => {
   // Over plain HTTP (or inject()) the socket is no TLSSocket: no certificate, so refused.
   const socket = request.raw.socket as Partial<TLSSocket>;
-  if (socket.authorized === true) return;
+  if (request.routeOptions.config.peer === undefined || socket.authorized === true) {
+    done();
+    return;
+  }
   const presented =
     typeof socket.getPeerCertificate === 'function' &&
     Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
-  throw new DomicileError('CLIENT_CERTIFICATE_REQUIRED', {
-    details: { reason: presented ? 'untrusted' : 'missing' },
-  });
-}
+  done(
+    new DomicileError('CLIENT_CERTIFICATE_REQUIRED', {
+      details: { reason: presented ? 'untrusted' : 'missing' },
+    }),
+  );
+};

@@ -40,8 +40,9 @@ export interface NetworkRouterOptions {
  * A card network's router (DESIGN step 7): merchants' acquirers send it authorization requests
  * for tokens and never need to know regions; it finds the region that issued each token by the
  * directory's token ranges, signs the request for that region and returns the region's answer
- * as it came. Acquirers reach it with plain JSON and no keys: in production it sits behind the
- * acquirer network's own TLS and mutual authentication, which are not Domicile's to replace.
+ * as it came. Acquirers reach it with plain JSON and no keys, over HTTPS when it has a certificate
+ * (`tls`); authenticating acquirers is the acquirer network's own business, not Domicile's. To
+ * regions it presents the same certificate as a client, for their mutual TLS.
  * Returns the app without listening, for `inject()` tests; {@link startNetworkRouter} listens.
  */
 export async function createNetworkRouter(options: NetworkRouterOptions): Promise<FastifyInstance> {

@@ -18,7 +18,7 @@ import {
   startE2eDeployment,
   testCard,
   userHooks,
-} from './support/e2e-deployment.js';
+} from './testing/e2e-deployment.js';
 
 let pkiDir: string;
 let pki: ThrowawayTlsFiles;

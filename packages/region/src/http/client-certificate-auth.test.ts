@@ -1,4 +1,6 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -179,5 +181,36 @@ describe('loadTlsFiles', () => {
     refused({ clientCaFile: pki.caFile }, 'tls.clientCaFile');
     refused({ caFile: pki.keyFile }, 'tls.caFile');
     refused({ caFile: join(dir, 'missing.pem') }, 'tls.caFile');
+  });
+});
+
+describe('tlsFetch as a client (issuer gateway, webhooks, region outbox, router)', () => {
+  let server: Server;
+  let url: string;
+  beforeAll(async () => {
+    // A peer as strict as an issuer may be: the handshake itself demands a certificate of our CA.
+    const tls = loadTlsFiles({ ...mutualTls(), caFile: pki.caFile });
+    server = createServer(
+      {
+        cert: tls.cert,
+        key: tls.key,
+        ca: tls.clientCa,
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      (_req, res) => res.end('{"ok":true}'),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('presents its certificate to a server that demands one', async () => {
+    const send = tlsFetch(loadTlsFiles({ ...pki }));
+    expect(await (await send(url)).json()).toEqual({ ok: true });
+  });
+
+  it('without a certificate, the strict server ends the handshake', async () => {
+    await expect(tlsFetch(loadTlsFiles({ caFile: pki.caFile }))(url)).rejects.toThrow();
   });
 });

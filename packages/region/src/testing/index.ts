@@ -14,3 +14,11 @@ export {
   type IssuerGatewayServerOptions,
 } from './issuer-gateway-server.js';
 export { createSoftHsm, type SoftHsm } from '../keys/pkcs11/softhsm.fixtures.js';
+export {
+  createThrowawayCa,
+  issueCertificate,
+  writeThrowawayTls,
+  type IssuedCertificate,
+  type ThrowawayCa,
+  type ThrowawayTlsFiles,
+} from './throwaway-pki.js';

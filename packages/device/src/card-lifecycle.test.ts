@@ -59,7 +59,7 @@ function context(): CompletionContext {
   if (dir === undefined) throw new Error('no directory');
   const client = new RegionClient({
     region: 'cn',
-    baseUrl: 'http://cn.test',
+    baseUrl: 'https://cn.test',
     signer: se,
     fetch: fetchFake,
     retry: { attempts: 1 },

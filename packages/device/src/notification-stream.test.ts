@@ -43,7 +43,7 @@ describe('followRegionNotifications', () => {
       [': hi\n\n', frame(1), frame(2).slice(0, 30)],
       [frame(1), frame(2), frame(3)],
     ]);
-    const client = new RegionClient({ region: 'us', baseUrl: 'http://us.test', signer, fetch });
+    const client = new RegionClient({ region: 'us', baseUrl: 'https://us.test', signer, fetch });
     const seen: number[] = [];
     const stop = new AbortController();
     await followRegionNotifications({
@@ -64,7 +64,7 @@ describe('followRegionNotifications', () => {
     const connections: (string | null)[] = [];
     const client = new RegionClient({
       region: 'us',
-      baseUrl: 'http://us.test',
+      baseUrl: 'https://us.test',
       signer,
       fetch: flakyStream(connections, [[frame(1)]]),
     });
@@ -85,7 +85,7 @@ describe('followRegionNotifications', () => {
           status: 401,
         }),
       );
-    const client = new RegionClient({ region: 'us', baseUrl: 'http://us.test', signer, fetch });
+    const client = new RegionClient({ region: 'us', baseUrl: 'https://us.test', signer, fetch });
     await expect(
       followRegionNotifications({
         client,
@@ -101,7 +101,7 @@ describe('followRegionNotifications', () => {
       followRegionNotifications({
         client: new RegionClient({
           region: 'us',
-          baseUrl: 'http://us.test',
+          baseUrl: 'https://us.test',
           signer,
           fetch: flakyStream([], [[`id: 1\ndata: ${data}\n\n`]]),
         }),

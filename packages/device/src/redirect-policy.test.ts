@@ -57,7 +57,7 @@ async function check(
     message: options.message ?? MESSAGE,
     redirect: {
       region: options.region ?? 'cn',
-      baseUrl: options.baseUrl ?? 'http://cn.test',
+      baseUrl: options.baseUrl ?? 'https://cn.test',
       assertion,
     },
   });
@@ -75,11 +75,11 @@ async function refusal(run: Promise<unknown>): Promise<RedirectRefusal | undefin
 describe('checkRedirect', () => {
   it('follows a redirect the directory and the home region both vouch for', async () => {
     const target = await check();
-    expect(target).toMatchObject({ id: 'cn', baseUrl: 'http://cn.test' });
+    expect(target).toMatchObject({ id: 'cn', baseUrl: 'https://cn.test' });
   });
 
   it('accepts a trailing slash on the base URL', async () => {
-    await expect(check({ baseUrl: 'http://cn.test/' })).resolves.toMatchObject({ id: 'cn' });
+    await expect(check({ baseUrl: 'https://cn.test/' })).resolves.toMatchObject({ id: 'cn' });
   });
 
   it.each<[string, () => Promise<unknown>, RedirectRefusal]>([
@@ -90,22 +90,22 @@ describe('checkRedirect', () => {
     ],
     [
       'a base URL other than the listed one',
-      () => check({ baseUrl: 'http://evil.test' }),
+      () => check({ baseUrl: 'https://evil.test' }),
       'base-url-mismatch',
     ],
     [
       "another listed region's base URL",
-      () => check({ baseUrl: 'http://eu.test' }),
+      () => check({ baseUrl: 'https://eu.test' }),
       'base-url-mismatch',
     ],
     [
       'a listed region that does not own the card',
-      () => check({ region: 'eu', baseUrl: 'http://eu.test', claims: claims({ aud: 'eu' }) }),
+      () => check({ region: 'eu', baseUrl: 'https://eu.test', claims: claims({ aud: 'eu' }) }),
       'route-mismatch',
     ],
     [
       'the home region itself',
-      () => check({ region: 'us', baseUrl: 'http://us.test', claims: claims({ aud: 'us' }) }),
+      () => check({ region: 'us', baseUrl: 'https://us.test', claims: claims({ aud: 'us' }) }),
       'redirect-to-home',
     ],
     [
@@ -175,7 +175,7 @@ describe('checkRedirect', () => {
       deviceJkt: 'C'.repeat(43),
       now: NOW,
       message: MESSAGE,
-      redirect: { region: 'cn', baseUrl: 'http://cn.test', assertion: forged },
+      redirect: { region: 'cn', baseUrl: 'https://cn.test', assertion: forged },
     });
     expect(await refusal(run)).toBe('signature');
   });

@@ -9,6 +9,7 @@ import {
   type PublicJwk,
   type RegionEntry,
   definedProps,
+  isSecureBaseUrl,
 } from '@domicile/protocol';
 
 /** Why a redirect was refused; carried in `details.check` of the 'REDIRECT_UNTRUSTED' error. */
@@ -52,6 +53,21 @@ function refuse(check: RedirectRefusal, cause?: unknown): DomicileError {
     details: { check },
     ...definedProps({ cause }),
   });
+}
+
+/**
+ * DESIGN "Encrypted in transit": the device talks to a region only over HTTPS, or plain HTTP to
+ * this very machine (127.0.0.0/8, ::1, localhost: a local demo or test). Checked for every base
+ * URL the device uses, the bootstrap URL given to it and those the directory lists (which may
+ * list http URLs for regions on loopback), before anything is sent.
+ * @throws DomicileError `INSECURE_TRANSPORT` for `http:` elsewhere, `VALIDATION_FAILED` for no URL.
+ */
+export function requireSecureBaseUrl(baseUrl: string): void {
+  if (!URL.canParse(baseUrl))
+    throw new DomicileError('VALIDATION_FAILED', { details: { field: 'baseUrl', rule: 'url' } });
+  const url = new URL(baseUrl);
+  if (!isSecureBaseUrl(url))
+    throw new DomicileError('INSECURE_TRANSPORT', { details: { host: url.host } });
 }
 
 /** A region's public key for a role, as the signed directory lists it: the only keys the device trusts. */

@@ -15,7 +15,7 @@ function transport(answers: (Response | Error)[], seen: Seen[] = []): RegionTran
   let proofs = 0;
   return new RegionTransport({
     region: 'us',
-    baseUrl: 'http://us.test/',
+    baseUrl: 'https://us.test/',
     signer: { dpopProof: (htm, htu) => Promise.resolve(`${htm} ${htu} #${++proofs}`) },
     retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 2 },
     fetch: (input, init = {}) => {
@@ -62,9 +62,9 @@ describe('RegionTransport', () => {
     await expect(
       t.json({ method: 'POST', path: '/v1/things', query: { a: '1' }, body: {} }, Schema),
     ).resolves.toEqual({ value: 1 });
-    expect(seen.map((s) => s.url)).toEqual(Array(3).fill('http://us.test/v1/things?a=1'));
+    expect(seen.map((s) => s.url)).toEqual(Array(3).fill('https://us.test/v1/things?a=1'));
     expect(seen.map((s) => s.dpop)).toEqual(
-      [1, 2, 3].map((n) => `POST http://us.test/v1/things #${n}`),
+      [1, 2, 3].map((n) => `POST https://us.test/v1/things #${n}`),
     );
     expect(new Set(seen.map((s) => s.key)).size).toBe(1);
     expect(seen[0]?.key).toMatch(/^[A-Za-z0-9_-]{32}$/);

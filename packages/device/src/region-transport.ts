@@ -3,6 +3,7 @@ import type { TSchema, Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { DomicileError, api, definedProps, type ErrorCode } from '@domicile/protocol';
 import { linkSignals } from './linked-signal.js';
+import { requireSecureBaseUrl } from './redirect-policy.js';
 import {
   DEFAULT_RETRY,
   SYSTEM_RETRY_CLOCK,
@@ -70,6 +71,7 @@ export class RegionTransport {
   readonly #clock: RetryClock;
 
   constructor(options: RegionTransportOptions) {
+    requireSecureBaseUrl(options.baseUrl);
     this.region = options.region;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#signer = options.signer;

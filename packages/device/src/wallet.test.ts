@@ -54,7 +54,7 @@ describe('Wallet', () => {
       step: 'redirect',
       from: 'us',
       to: 'cn',
-      baseUrl: 'http://cn.test',
+      baseUrl: 'https://cn.test',
     });
     expect(steps).toContainEqual({
       step: 'card-details',
@@ -66,7 +66,7 @@ describe('Wallet', () => {
     expect(sent).not.toContain(CARDS.cnYellow.pan);
     expect(sent).not.toContain('"cvv"');
     const toHome = fx.network.log
-      .filter((r) => r.url.startsWith('http://us.test'))
+      .filter((r) => r.url.startsWith('https://us.test'))
       .map((r) => r.body ?? '')
       .join('\n');
     expect(toHome).not.toContain('cardDetails');
@@ -80,7 +80,7 @@ describe('Wallet', () => {
       code: 'REDIRECT_UNTRUSTED',
       details: { check: 'audience' },
     });
-    expect(fx.network.log.some((r) => r.url.startsWith('http://cn.test'))).toBe(false);
+    expect(fx.network.log.some((r) => r.url.startsWith('https://cn.test'))).toBe(false);
   });
 
   it("stops at a red decision with the issuer's reason", async () => {
@@ -196,7 +196,7 @@ describe('Wallet', () => {
       path: join(fx.folder, 'fresh.json'),
       passphrase: PASSPHRASE,
       authorityKey: fx.dir.authority.publicJwk,
-      bootstrapUrl: 'http://us.test',
+      bootstrapUrl: 'https://us.test',
       homeRegion: 'us',
       ...fx.runtime,
     });
@@ -209,7 +209,7 @@ describe('Wallet', () => {
 
   it('refuses a directory the pinned authority did not sign, or a home region it does not list', async () => {
     const other = await makeWalletFixture();
-    const base = { passphrase: PASSPHRASE, bootstrapUrl: 'http://us.test', ...fx.runtime };
+    const base = { passphrase: PASSPHRASE, bootstrapUrl: 'https://us.test', ...fx.runtime };
     await expect(
       Wallet.create({
         ...base,

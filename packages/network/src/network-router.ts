@@ -6,7 +6,12 @@ import {
   verifyDirectory,
   type PrivateJwk,
   type PublicJwk,
+  type TlsFiles,
   definedProps,
+  httpsServerOptions,
+  loadTlsFiles,
+  needsTlsClient,
+  tlsFetch,
 } from '@domicile/protocol';
 import { RegionForwarder } from './region-forwarder.js';
 
@@ -24,14 +29,20 @@ export interface NetworkRouterOptions {
   readonly regionTimeoutMs?: number;
   /** Log requests (JSON lines on stdout); off by default. Bodies are never logged. */
   readonly log?: boolean;
+  /**
+   * TLS: with a certificate and key the router serves HTTPS and presents the same certificate as
+   * client to regions that demand one (mutual TLS); `caFile` is trusted for the regions' servers.
+   */
+  readonly tls?: Omit<TlsFiles, 'clientCaFile'>;
 }
 
 /**
  * A card network's router (DESIGN step 7): merchants' acquirers send it authorization requests
  * for tokens and never need to know regions; it finds the region that issued each token by the
  * directory's token ranges, signs the request for that region and returns the region's answer
- * as it came. Acquirers reach it with plain JSON and no keys: in production it sits behind the
- * acquirer network's own TLS and mutual authentication, which are not Domicile's to replace.
+ * as it came. Acquirers reach it with plain JSON and no keys, over HTTPS when it has a certificate
+ * (`tls`); authenticating acquirers is the acquirer network's own business, not Domicile's. To
+ * regions it presents the same certificate as a client, for their mutual TLS.
  * Returns the app without listening, for `inject()` tests; {@link startNetworkRouter} listens.
  */
 export async function createNetworkRouter(options: NetworkRouterOptions): Promise<FastifyInstance> {
@@ -46,13 +57,19 @@ export async function createNetworkRouter(options: NetworkRouterOptions): Promis
       details: { reason: `the directory lists another key for network ${options.network}` },
     });
   }
+  const tls = options.tls === undefined ? undefined : loadTlsFiles(options.tls);
   const forwarder = new RegionForwarder({
     directory,
     network: options.network,
     signingKey: options.signingKey,
-    ...definedProps({ fetch: options.fetch, timeoutMs: options.regionTimeoutMs }),
+    ...definedProps({
+      fetch:
+        options.fetch ?? (tls !== undefined && needsTlsClient(tls) ? tlsFetch(tls) : undefined),
+      timeoutMs: options.regionTimeoutMs,
+    }),
   });
   const app = Fastify({
+    ...httpsServerOptions(tls),
     logger: options.log === true,
     bodyLimit: 16 * 1024,
     forceCloseConnections: true,

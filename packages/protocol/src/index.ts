@@ -130,3 +130,13 @@ export {
   type TransactionFacts,
 } from './payments/index.js';
 export { definedProps, type DefinedProps } from './util/index.js';
+export {
+  httpsServerOptions,
+  isLoopbackUrl,
+  isSecureBaseUrl,
+  loadTlsFiles,
+  needsTlsClient,
+  tlsFetch,
+  type TlsFiles,
+  type TlsMaterial,
+} from './tls/index.js';

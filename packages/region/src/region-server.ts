@@ -1,7 +1,14 @@
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { DomicileError, verifyDirectory, definedProps } from '@domicile/protocol';
+import {
+  DomicileError,
+  verifyDirectory,
+  definedProps,
+  loadTlsFiles,
+  needsTlsClient,
+  tlsFetch,
+} from '@domicile/protocol';
 import type { RegionConfig } from './config/index.js';
 import { buildRegionApp, checkOperatorTokenHashes } from './http/index.js';
 import { IdempotencyStore } from './idempotency/index.js';
@@ -9,7 +16,7 @@ import { HttpIssuerGateway, SandboxIssuer, type IssuerGateway } from './issuer/i
 import { Housekeeping } from './housekeeping.js';
 import { TrustedIssuers } from './request-auth/index.js';
 import { createRegionLogger } from './logging/index.js';
-import { RegionOutboxWorker } from './lost-device/index.js';
+import { RegionOutboxWorker, httpRegionTransport } from './lost-device/index.js';
 import { NodeLease } from './nodes/index.js';
 import {
   LocalNotificationHub,
@@ -61,6 +68,9 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   // Checked before anything is opened: a bad issuer entry must not leave a database behind.
   const trustedIssuers = await TrustedIssuers.fromConfig(config.issuers);
   const operatorTokenHashes = checkOperatorTokenHashes(config.operatorTokenHashes ?? []);
+  const tls = config.tls === undefined ? undefined : loadTlsFiles(config.tls);
+  // Calls to other regions, the issuer and webhooks: by the TLS fetch when there is a CA or identity.
+  const peerFetch = tls !== undefined && needsTlsClient(tls) ? tlsFetch(tls) : undefined;
   const { logger, flush } = createRegionLogger({
     region: self.id,
     ...definedProps({ file: config.logFile, level: config.logLevel }),
@@ -69,7 +79,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   const hub: NotificationHub = /^postgres(ql)?:/.test(config.databaseUrl)
     ? new PostgresNotificationHub(config.databaseUrl)
     : new LocalNotificationHub();
-  const issuer = createIssuer(config, db);
+  const issuer = createIssuer(config, db, peerFetch);
   const tsm = new Tsm({ region: self.id, key: config.keys.tsm });
   const tsmWorker = new TsmWorker({
     db,
@@ -81,6 +91,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   });
   const now = config.now ?? (() => new Date());
   const regionOutbox = new RegionOutboxWorker({
+    ...definedProps({ transport: peerFetch && httpRegionTransport(peerFetch) }),
     ...config.regionOutbox,
     db,
     directory,
@@ -97,6 +108,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     now,
     urlFor: (issuerId) => trustedIssuers.byId(issuerId)?.webhookUrl,
     ...definedProps({
+      fetch: peerFetch,
       retryBaseMs: config.webhooks?.retryBaseMs,
       retryMaxMs: config.webhooks?.retryMaxMs,
       timeoutMs: config.webhooks?.timeoutMs,
@@ -123,7 +135,10 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     trustedIssuers,
     webhookWorker,
   };
-  const app = await buildRegionApp(context, { sandbox: config.issuer.kind === 'sandbox' });
+  const app = await buildRegionApp(context, {
+    sandbox: config.issuer.kind === 'sandbox',
+    ...definedProps({ tls }),
+  });
   nodeLease.start();
   tsmWorker.start();
   regionOutbox.start();
@@ -158,7 +173,7 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
   try {
     const address = await region.app.listen({
       host: config.host ?? listed.hostname,
-      port: config.port ?? (listed.port === '' ? 80 : Number(listed.port)),
+      port: config.port ?? (listed.port === '' ? defaultPort(listed) : Number(listed.port)),
     });
     await region.nodeLease.claimAddress(`${hostname()} ${address}`);
     region.app.log.info({ address }, 'region listening');
@@ -169,12 +184,22 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
   }
 }
 
-function createIssuer(config: RegionConfig, db: Kysely<Database>): IssuerGateway {
+/** The port a base URL without one means. */
+function defaultPort(url: URL): number {
+  return url.protocol === 'https:' ? 443 : 80;
+}
+
+function createIssuer(
+  config: RegionConfig,
+  db: Kysely<Database>,
+  peerFetch: typeof fetch | undefined,
+): IssuerGateway {
   if (config.issuer.kind === 'sandbox') return new SandboxIssuer({ region: config.region, db });
   return new HttpIssuerGateway({
     baseUrl: config.issuer.baseUrl,
     region: config.region,
     timeoutMs: config.issuer.timeoutMs,
     signingKey: config.keys.signing,
+    ...definedProps({ fetch: peerFetch }),
   });
 }

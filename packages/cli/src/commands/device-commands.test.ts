@@ -46,7 +46,7 @@ async function setUp(): Promise<string> {
     '--authority-key',
     keyFile,
     '--bootstrap',
-    'http://us.test',
+    'https://us.test',
     '--home',
     'us',
   );
@@ -139,7 +139,7 @@ describe('device commands', () => {
         '--authority-key',
         keyFile,
         '--bootstrap',
-        'http://us.test',
+        'https://us.test',
         '--home',
         'us',
       ),

@@ -9,7 +9,11 @@ import {
   readNetworkKey,
 } from '../deployment/deployment-files.js';
 import type { CliIo } from '../io/index.js';
-import { NETWORK_SETTING_SPECS, NetworkSettingsSchema } from '../serve-settings/index.js';
+import {
+  NETWORK_SETTING_SPECS,
+  NetworkSettingsSchema,
+  tlsFilesOf,
+} from '../serve-settings/index.js';
 import { addSettingOptions, parseSettings } from '../settings/index.js';
 
 interface AuthorizeOptions {
@@ -50,7 +54,7 @@ export function registerNetworkCommands(program: Command, io: CliIo): void {
         authorityKey: await readAuthorityPublicKey(paths.authorityPublic(s.dir)),
         network: s.network,
         signingKey: await readNetworkKey(s.dir, s.network),
-        ...definedProps({ host: s.host, port: s.port }),
+        ...definedProps({ host: s.host, port: s.port, tls: tlsFilesOf(s) }),
         log: s.log,
       });
       io.out(`network ${s.network} router listening on ${router.url}`);

@@ -6,6 +6,7 @@ import {
   DomicileError,
   type PublicJwk,
   type RegionsConfig,
+  type TlsFiles,
   definedProps,
 } from '@domicile/protocol';
 import {
@@ -51,6 +52,12 @@ export interface LocalDeploymentOptions {
   readonly webhooks?: WebhookDeliveryConfig;
   /** Also start the router of the config's first card network, beside the regions (`networkUrl`). */
   readonly network?: boolean;
+  /**
+   * Run every server over HTTPS with these files (one certificate for 127.0.0.1 serves them all,
+   * and is their client certificate to each other); with `clientCaFile`, the regions demand it on
+   * their server-to-server routes. The directory then lists `https://` base URLs.
+   */
+  readonly tls?: TlsFiles;
 }
 
 export interface LocalDeployment {
@@ -105,8 +112,9 @@ export async function startLocalDeployment(
   const config = await readRegionsConfig(options.configFile);
   await mkdir(options.dir, { recursive: true });
   const ports = await freePorts(config.regions.length + 1);
+  const scheme = options.tls?.certFile === undefined ? 'http' : 'https';
   const baseUrls = new Map(
-    config.regions.map((r, i) => [r.id, `http://127.0.0.1:${ports[i] ?? 0}`]),
+    config.regions.map((r, i) => [r.id, `${scheme}://127.0.0.1:${ports[i] ?? 0}`]),
   );
   const networkId = config.networks?.[0]?.id;
   if (options.network === true && networkId === undefined)
@@ -116,7 +124,7 @@ export async function startLocalDeployment(
   const networkBaseUrls = new Map(
     networkId === undefined
       ? []
-      : [[networkId, `http://127.0.0.1:${ports[config.regions.length] ?? 0}`]],
+      : [[networkId, `${scheme}://127.0.0.1:${ports[config.regions.length] ?? 0}`]],
   );
   await generateKeys(options.dir, config);
   const directoryJws = await signDeploymentDirectory(options.dir, config, {
@@ -153,7 +161,7 @@ export async function startLocalDeployment(
       operatorTokenHashes: [operatorTokenHash(operatorToken)],
       ...definedProps({ regionOutbox: options.regionOutbox }),
       issuers: issuersOf(region),
-      ...definedProps({ webhooks: options.webhooks }),
+      ...definedProps({ webhooks: options.webhooks, tls: options.tls }),
     });
     regions.set(region, running);
     return running;
@@ -172,6 +180,7 @@ export async function startLocalDeployment(
         authorityKey,
         network: networkId,
         signingKey: await readNetworkKey(options.dir, networkId),
+        ...definedProps({ tls: routerTls(options.tls) }),
       });
     }
   } catch (error) {
@@ -201,4 +210,9 @@ export async function startLocalDeployment(
       await Promise.all([router?.close(), ...[...regions.keys()].map(stopOne)]);
     },
   };
+}
+
+/** The router serves acquirers, not regions: it takes the files but no client CA. */
+function routerTls(tls: TlsFiles | undefined): Omit<TlsFiles, 'clientCaFile'> | undefined {
+  return tls && definedProps({ certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.caFile });
 }

@@ -9,3 +9,4 @@ export {
   RegionSettingsSchema,
   type RegionSettings,
 } from './region-settings.js';
+export { tlsFilesOf } from './tls-settings.js';

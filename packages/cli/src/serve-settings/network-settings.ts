@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { NetworkIdSchema } from '@domicile/protocol';
 import type { SettingSpecs } from '../settings/index.js';
 import { DEPLOYMENT_PROPERTIES, DEPLOYMENT_SPECS } from './deployment-settings.js';
+import { TLS_PROPERTIES, TLS_SPECS } from './tls-settings.js';
 
 /** Everything `domicile network serve` is told. */
 export const NetworkSettingsSchema = Type.Object(
@@ -9,6 +10,7 @@ export const NetworkSettingsSchema = Type.Object(
     network: NetworkIdSchema,
     ...DEPLOYMENT_PROPERTIES,
     log: Type.Boolean({ default: false }),
+    ...TLS_PROPERTIES,
   },
   { additionalProperties: false },
 );
@@ -28,4 +30,5 @@ export const NETWORK_SETTING_SPECS: SettingSpecs<typeof NetworkSettingsSchema.pr
     help: 'log requests as JSON lines (never their bodies)',
     expects: 'a flag',
   },
+  ...TLS_SPECS,
 };

@@ -2,6 +2,12 @@ import { Type, type Static } from '@sinclair/typebox';
 import { RegionIdSchema } from '@domicile/protocol';
 import type { SettingSpecs } from '../settings/index.js';
 import { DEPLOYMENT_PROPERTIES, DEPLOYMENT_SPECS, PATH } from './deployment-settings.js';
+import {
+  TLS_CLIENT_CA_PROPERTY,
+  TLS_CLIENT_CA_SPEC,
+  TLS_PROPERTIES,
+  TLS_SPECS,
+} from './tls-settings.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 /**
@@ -34,6 +40,8 @@ export const RegionSettingsSchema = Type.Object(
       default: [],
     }),
     issuers: Type.Optional(Type.String(PATH)),
+    ...TLS_PROPERTIES,
+    ...TLS_CLIENT_CA_PROPERTY,
   },
   { additionalProperties: false },
 );
@@ -98,4 +106,6 @@ export const REGION_SETTING_SPECS: SettingSpecs<typeof RegionSettingsSchema.prop
     help: 'JSON list of trusted issuers ({ id, publicKey, webhookUrl?, productIds }) for the issuer API',
     expects: 'a file path',
   },
+  ...TLS_SPECS,
+  ...TLS_CLIENT_CA_SPEC,
 };

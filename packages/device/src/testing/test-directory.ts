@@ -30,7 +30,7 @@ export const TEST_REGIONS: RegionsConfig = {
     {
       id: 'us',
       name: 'United States',
-      baseUrl: 'http://us.test',
+      baseUrl: 'https://us.test',
       routing: [
         { from: '400000', to: '449999' },
         { from: '510000', to: '529999' },
@@ -40,14 +40,14 @@ export const TEST_REGIONS: RegionsConfig = {
     {
       id: 'eu',
       name: 'European Union',
-      baseUrl: 'http://eu.test',
+      baseUrl: 'https://eu.test',
       routing: [{ from: '450000', to: '479999' }],
       tokenRanges: [{ from: '489100', to: '489199' }],
     },
     {
       id: 'cn',
       name: 'China',
-      baseUrl: 'http://cn.test',
+      baseUrl: 'https://cn.test',
       routing: [{ from: '620000', to: '629999' }],
       tokenRanges: [{ from: '489200', to: '489299' }],
     },

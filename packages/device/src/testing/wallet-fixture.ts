@@ -55,7 +55,7 @@ export async function makeWalletFixture(): Promise<WalletFixture> {
         path: join(folder, name),
         passphrase: PASSPHRASE,
         authorityKey: dir.authority.publicJwk,
-        bootstrapUrl: 'http://eu.test',
+        bootstrapUrl: 'https://eu.test',
         homeRegion: 'us',
         ...runtime,
       });

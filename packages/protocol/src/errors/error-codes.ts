@@ -90,6 +90,10 @@ export const ERROR_CODES = {
     message: 'The token was suspended by a party this caller cannot overrule.',
   },
   VAULT_RECORD_ERASED: { status: 410, message: 'The card data was erased.' },
+  CLIENT_CERTIFICATE_REQUIRED: {
+    status: 403,
+    message: 'A client certificate from a trusted authority is required.',
+  },
   ISSUER_AUTH_REQUIRED: { status: 401, message: 'An issuer-signed request is required.' },
   ISSUER_AUTH_INVALID: { status: 401, message: 'The issuer request is invalid.' },
   ISSUER_AUTH_EXPIRED: { status: 401, message: 'The issuer request has expired.' },
@@ -169,6 +173,10 @@ export const ERROR_CODES = {
   REDIRECT_UNTRUSTED: {
     status: 502,
     message: 'The redirect points to a region the directory does not vouch for.',
+  },
+  INSECURE_TRANSPORT: {
+    status: 400,
+    message: 'Plain HTTP is allowed only to a loopback address.',
   },
   SIGNATURE_INVALID: { status: 502, message: 'A signed object from the region did not verify.' },
   ASSET_HASH_MISMATCH: {

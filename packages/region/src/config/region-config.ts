@@ -1,4 +1,4 @@
-import type { PublicJwk } from '@domicile/protocol';
+import type { PublicJwk, TlsFiles } from '@domicile/protocol';
 import type { RegionKeySet } from '../keys/index.js';
 import type { RegionOutboxConfig } from './region-outbox-config.js';
 
@@ -66,4 +66,11 @@ export interface RegionConfig {
   /** Issuers trusted on the issuer API, with their products and webhook URLs; default none. */
   readonly issuers?: readonly TrustedIssuerConfig[];
   readonly webhooks?: WebhookDeliveryConfig;
+  /**
+   * TLS: with a certificate and key the region serves HTTPS; `caFile` is trusted for its calls to
+   * other regions, issuers and webhooks, which present the same certificate as client; a
+   * `clientCaFile` makes the server-to-server routes demand a client certificate (mutual TLS).
+   * Without, plain HTTP: loopback only, or behind a proxy that terminates TLS.
+   */
+  readonly tls?: TlsFiles;
 }

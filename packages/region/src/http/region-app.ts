@@ -1,8 +1,15 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { DomicileError, authenticateChallengeOf, toDomicileError } from '@domicile/protocol';
+import {
+  DomicileError,
+  authenticateChallengeOf,
+  httpsServerOptions,
+  toDomicileError,
+  type TlsMaterial,
+} from '@domicile/protocol';
 import type { RegionContext } from '../region-context.js';
+import { requireClientCertificate } from './client-certificate-auth.js';
 import { deviceAuthHook } from './device-auth.js';
 import { registerMetrics } from './region-metrics.js';
 import { accountRoutes } from './routes/account-routes.js';
@@ -21,6 +28,12 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 
 export interface RegionAppOptions {
   readonly sandbox: boolean;
+  /**
+   * Serve HTTPS with this certificate and key; with a client CA too, the server-to-server routes
+   * demand a client certificate it issued (mutual TLS). Without, plain HTTP (loopback, or behind a
+   * proxy that terminates TLS).
+   */
+  readonly tls?: TlsMaterial;
 }
 
 /**
@@ -34,6 +47,7 @@ export async function buildRegionApp(
 ): Promise<FastifyInstance> {
   const loggerInstance: FastifyBaseLogger = ctx.logger;
   const app = Fastify({
+    ...httpsServerOptions(options.tls),
     loggerInstance,
     // One line per request, written when it is answered (below), instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
@@ -90,6 +104,7 @@ export async function buildRegionApp(
       'request completed',
     );
   });
+  if (options.tls?.clientCa !== undefined) app.addHook('onRequest', requireClientCertificate);
   app.addHook('onRequest', deviceAuthHook(ctx));
   app.setErrorHandler((error, request, reply) => {
     const mapped = toDomicileError(error);

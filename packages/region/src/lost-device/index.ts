@@ -12,6 +12,7 @@ export {
   LOST_DEVICE_PATH,
   deliverLostDeviceRequest,
   fetchRegionTransport,
+  httpRegionTransport,
   type DeliveryInput,
 } from './region-request-client.js';
 export { RegionOutboxWorker, type RegionOutboxWorkerOptions } from './region-outbox-worker.js';

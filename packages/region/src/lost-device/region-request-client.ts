@@ -11,20 +11,26 @@ import {
 export const LOST_DEVICE_PATH = '/v1/regions/lost-device';
 
 /**
- * The real transport: `POST {baseUrl}/v1/regions/lost-device` over HTTP(S). A redirect is a
+ * The real transport: `POST {baseUrl}/v1/regions/lost-device` over HTTP(S), by `send` (a
+ * TLS-configured fetch for a private CA or mutual TLS; by default the global one). A redirect is a
  * failure, never followed: the request goes only to the server the signed directory lists.
  */
-export const fetchRegionTransport: RegionTransport = async (baseUrl, body, signal) => {
-  const res = await fetch(`${baseUrl}${LOST_DEVICE_PATH}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-    signal,
-    redirect: 'error',
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as unknown) };
-};
+export const httpRegionTransport =
+  (send: typeof fetch = (input, init) => fetch(input, init)): RegionTransport =>
+  async (baseUrl, body, signal) => {
+    const res = await send(`${baseUrl}${LOST_DEVICE_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal,
+      redirect: 'error',
+    });
+    const text = await res.text();
+    return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as unknown) };
+  };
+
+/** {@link httpRegionTransport} by the global fetch. */
+export const fetchRegionTransport: RegionTransport = httpRegionTransport();
 
 /** What one delivery needs: who we are, to whom, and what to ask. */
 export interface DeliveryInput {

@@ -19,3 +19,11 @@ export {
   transaction as transactionRow,
   webhookDelivery as webhookDeliveryRow,
 } from '../storage/storage.fixtures.js';
+export {
+  createThrowawayCa,
+  issueCertificate,
+  writeThrowawayTls,
+  type IssuedCertificate,
+  type ThrowawayCa,
+  type ThrowawayTlsFiles,
+} from './throwaway-pki.js';

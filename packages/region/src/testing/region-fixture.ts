@@ -10,8 +10,10 @@ import {
   type KeyPairJwk,
   type PublicJwk,
   type api,
+  definedProps,
 } from '@domicile/protocol';
 import { generateRegionKeySet, publicKeysOf, type RegionKeySet } from '../keys/index.js';
+import type { RegionConfig } from '../config/index.js';
 import { createRegion, type Region } from '../region-server.js';
 
 /** The sample regions, on ports nobody listens on: `inject()` tests never open a socket. */
@@ -26,8 +28,8 @@ export interface RegionFixture {
   readonly directoryJws: string;
   readonly authorityKey: PublicJwk;
   readonly keys: ReadonlyMap<string, RegionKeySet>;
-  /** An in-memory region (SQLite `:memory:`), app not listening. */
-  region(id: string, databaseUrl?: string): Promise<Region>;
+  /** An in-memory region (SQLite `:memory:`), app not listening; `tls` to serve HTTPS once listening. */
+  region(id: string, databaseUrl?: string, tls?: RegionConfig['tls']): Promise<Region>;
 }
 
 export async function createRegionFixture(): Promise<RegionFixture> {
@@ -45,7 +47,7 @@ export async function createRegionFixture(): Promise<RegionFixture> {
     directoryJws,
     authorityKey: authority.publicJwk,
     keys,
-    region: (id, databaseUrl = 'sqlite::memory:') =>
+    region: (id, databaseUrl = 'sqlite::memory:', tls) =>
       createRegion({
         region: id,
         directoryJws,
@@ -55,6 +57,7 @@ export async function createRegionFixture(): Promise<RegionFixture> {
         issuer: { kind: 'sandbox' },
         logLevel: 'silent',
         tsmPollMs: 60_000,
+        ...definedProps({ tls }),
       }),
   };
 }

@@ -18,6 +18,7 @@ export function authorizationRoutes(ctx: RegionContext): FastifyPluginCallbackTy
     app.post(
       '/v1/authorizations',
       {
+        config: { peer: 'network' },
         schema: {
           summary:
             'Network routers only: decide an authorization for a token this region issued (a decline is a 200)',

@@ -37,6 +37,7 @@ export function issuerRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
       app.post(
         `/v1/issuer/credentials/:tokenRef/${action}`,
         {
+          config: { peer: 'issuer' },
           schema: issuerRoute({
             summary: `Issuer: ${action} a token of one of its products`,
             params: TokenRefParams,
@@ -53,6 +54,7 @@ export function issuerRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
     app.put(
       '/v1/issuer/products/:productId/art',
       {
+        config: { peer: 'issuer' },
         schema: issuerRoute({
           summary:
             'Issuer: new card art for a product, pushed to every device holding one of its tokens',

@@ -5,15 +5,16 @@ import type { RegionContext } from '../../region-context.js';
 import { errorResponses } from '../route-schemas.js';
 
 /**
- * Region-to-region requests. No transport authentication: the body is a JWS that only a region
- * of the signed directory can make, addressed to this region and used once.
+ * Region-to-region requests. The body is a JWS that only a region of the signed directory can
+ * make, addressed to this region and used once; under mutual TLS the caller also needs a client
+ * certificate (`peer`).
  */
 export function regionRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
   return (app, _options, done) => {
     app.post(
       LOST_DEVICE_PATH,
       {
-        config: { auth: 'region' },
+        config: { auth: 'region', peer: 'region' },
         schema: {
           summary:
             'A home region asks to suspend the tokens of a lost device; answers a signed confirmation',

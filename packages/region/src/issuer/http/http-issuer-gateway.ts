@@ -4,6 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import {
   DomicileError,
   isDomicileError,
+  isSecureBaseUrl,
   signJson,
   type PrivateJwk,
   type api,
@@ -38,9 +39,9 @@ export interface HttpIssuerGatewayOptions {
   readonly signingKey: PrivateJwk;
   /** Per-request timeout, whole response included; default 5 s. */
   readonly timeoutMs?: number;
+  /** How requests are sent; a TLS-configured fetch (`tlsFetch`) for a private CA or mutual TLS. */
+  readonly fetch?: typeof fetch;
 }
-
-const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 /**
  * An {@link IssuerGateway} for a real issuer, speaking the signed JSON protocol of
@@ -52,16 +53,14 @@ export class HttpIssuerGateway implements IssuerGateway {
   readonly #region: string;
   readonly #key: PrivateJwk;
   readonly #timeoutMs: number;
+  readonly #fetch: typeof fetch;
 
   constructor(options: HttpIssuerGatewayOptions) {
     const base = URL.canParse(options.baseUrl)
       ? new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`)
       : undefined;
     // Card details travel in these bodies: plain HTTP is only acceptable when it never leaves the host.
-    const secure =
-      base !== undefined &&
-      (base.protocol === 'https:' || (base.protocol === 'http:' && LOOPBACK.has(base.hostname)));
-    if (base === undefined || !secure)
+    if (base === undefined || !isSecureBaseUrl(base))
       throw new DomicileError('CONFIG_INVALID', {
         details: { reason: 'issuer base URL must be https (or http on loopback)' },
       });
@@ -69,6 +68,7 @@ export class HttpIssuerGateway implements IssuerGateway {
     this.#region = options.region;
     this.#key = options.signingKey;
     this.#timeoutMs = options.timeoutMs ?? 5_000;
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
   }
 
   async checkEligibility(req: EligibilityRequest): Promise<EligibilityResult> {
@@ -130,7 +130,7 @@ export class HttpIssuerGateway implements IssuerGateway {
     let status: number;
     let json: unknown;
     try {
-      const response = await fetch(new URL(op, this.#base), {
+      const response = await this.#fetch(new URL(op, this.#base), {
         method: 'POST',
         headers: { 'content-type': 'application/jose', accept: 'application/json' },
         body: jws,

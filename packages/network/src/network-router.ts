@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import {
   DomicileError,
   api,
+  listenError,
   toDomicileError,
   verifyDirectory,
   type PrivateJwk,
@@ -109,16 +110,15 @@ export async function startNetworkRouter(
     options.network,
   )?.baseUrl;
   const fromDirectory = listed === undefined ? undefined : new URL(listed);
+  const host = options.host ?? fromDirectory?.hostname ?? '127.0.0.1';
+  const port =
+    options.port ??
+    (fromDirectory === undefined || fromDirectory.port === '' ? 0 : Number(fromDirectory.port));
   try {
-    const url = await app.listen({
-      host: options.host ?? fromDirectory?.hostname ?? '127.0.0.1',
-      port:
-        options.port ??
-        (fromDirectory === undefined || fromDirectory.port === '' ? 0 : Number(fromDirectory.port)),
-    });
+    const url = await app.listen({ host, port });
     return { app, url, close: () => app.close() };
   } catch (error) {
     await app.close();
-    throw error;
+    throw listenError(error, host, port);
   }
 }

@@ -69,6 +69,7 @@ export {
   ERROR_CODES,
   isDomicileError,
   isErrorCode,
+  listenError,
   statusOf,
   type ErrorBody,
   type ErrorCode,

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { DomicileError, verifyDirectory, definedProps } from '@domicile/protocol';
+import { DomicileError, verifyDirectory, definedProps, listenError } from '@domicile/protocol';
 import type { RegionConfig } from './config/index.js';
 import { buildRegionApp, checkOperatorTokenHashes } from './http/index.js';
 import { IdempotencyStore } from './idempotency/index.js';
@@ -65,7 +65,9 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     region: self.id,
     ...definedProps({ file: config.logFile, level: config.logLevel }),
   });
-  const db = await openDatabase(config.databaseUrl);
+  const db = await openDatabase(config.databaseUrl, {
+    createFolder: config.createDatabase ?? false,
+  });
   const hub: NotificationHub = /^postgres(ql)?:/.test(config.databaseUrl)
     ? new PostgresNotificationHub(config.databaseUrl)
     : new LocalNotificationHub();
@@ -155,17 +157,16 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
 export async function startRegion(config: RegionConfig): Promise<RunningRegion> {
   const region = await createRegion(config);
   const listed = new URL(region.context.self.baseUrl);
+  const host = config.host ?? listed.hostname;
+  const port = config.port ?? (listed.port === '' ? 80 : Number(listed.port));
   try {
-    const address = await region.app.listen({
-      host: config.host ?? listed.hostname,
-      port: config.port ?? (listed.port === '' ? 80 : Number(listed.port)),
-    });
+    const address = await region.app.listen({ host, port });
     await region.nodeLease.claimAddress(`${hostname()} ${address}`);
     region.app.log.info({ address }, 'region listening');
     return { ...region, url: address };
   } catch (error) {
     await region.close();
-    throw error;
+    throw listenError(error, host, port);
   }
 }
 

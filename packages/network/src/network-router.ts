@@ -56,7 +56,8 @@ export async function createNetworkRouter(options: NetworkRouterOptions): Promis
   const app = Fastify({
     logger: options.log === true,
     bodyLimit: 16 * 1024,
-    forceCloseConnections: true,
+    // On close, idle connections go at once; a request in flight is answered first (the drain).
+    forceCloseConnections: 'idle',
     return503OnClosing: true,
     ajv: {
       customOptions: {

@@ -107,6 +107,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   });
   const vault = Vault.fromKeySet(config.keys);
   const nodeLease = await NodeLease.acquire({ db, logger, now });
+  const closingSignal = new AbortController();
   const context: RegionContext = {
     self,
     directory,
@@ -124,6 +125,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     operatorTokenHashes,
     trustedIssuers,
     webhookWorker,
+    closing: closingSignal.signal,
   };
   const app = await buildRegionApp(context, { sandbox: config.issuer.kind === 'sandbox' });
   nodeLease.start();
@@ -136,6 +138,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      closingSignal.abort();
       await nodeLease.leaveAddress();
       await app.close();
       // Fastify does not wait for handlers whose connections it closed; their reservations must.

@@ -45,6 +45,18 @@ const serve = (): string[] => [
   '0',
 ];
 
+/** Interrupts the first listener as soon as it listens (a server stops once it started); only it. */
+function interruptOnce(): (handler: () => void) => () => void {
+  let sent = false;
+  return (handler) => {
+    if (!sent) {
+      sent = true;
+      handler();
+    }
+    return () => undefined;
+  };
+}
+
 /** Runs `region serve` with `changes` applied to the good arguments; returns exit code and stderr. */
 async function refused(changes: Record<string, string | null>): Promise<[number, string]> {
   const args = serve();
@@ -55,12 +67,7 @@ async function refused(changes: Record<string, string | null>): Promise<[number,
     else args[at + 1] = value;
   }
   // Interrupted at once: a region that starts after all stops again, and the exit code tells.
-  const { io, stdout, stderr } = memoryIo({
-    onInterrupt: (stop) => {
-      stop();
-      return () => undefined;
-    },
-  });
+  const { io, stdout, stderr } = memoryIo({ onInterrupt: interruptOnce() });
   const code = await runCli(args, io);
   expect(stdout()).toEqual([]);
   return [code, stderr().join('\n')];
@@ -284,12 +291,7 @@ describe('region serve startup failures', () => {
     expect(detailsOf(stderr, 'DATABASE_FOLDER_MISSING')).toEqual({ folder, option: '--db' });
     expect(existsSync(folder)).toBe(false);
 
-    const { io, stdout } = memoryIo({
-      onInterrupt: (stop) => {
-        stop();
-        return () => undefined;
-      },
-    });
+    const { io, stdout } = memoryIo({ onInterrupt: interruptOnce() });
     expect(await runCli([...serve(), '--db', db, '--create'], io)).toBe(0);
     expect(stdout()[0]).toMatch(/^region us listening on /);
     expect(existsSync(join(folder, 'us.db'))).toBe(true);

@@ -76,7 +76,7 @@ export function registerRegionCommands(program: Command, io: CliIo): void {
     });
     io.out(`region ${settings.values.region} listening on ${running.url}`);
     await io.untilInterrupted();
-    await running.close();
+    await io.drain(running.close(), settings.values.drainTimeoutMs, () => running.flushLogs());
   });
 
   withRegionSettings(

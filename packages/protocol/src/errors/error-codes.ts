@@ -170,6 +170,10 @@ export const ERROR_CODES = {
     message: 'The folder of the SQLite database does not exist.',
   },
   KEY_FILE_UNREADABLE: { status: 500, message: 'A key file is missing or unreadable.' },
+  SHUTDOWN_INCOMPLETE: {
+    status: 503,
+    message: 'The server stopped before it finished draining.',
+  },
   // Device side: raised by the wallet when a region's answer cannot be trusted
   DIRECTORY_INVALID: {
     status: 502,

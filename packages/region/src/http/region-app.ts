@@ -38,7 +38,8 @@ export async function buildRegionApp(
     // One line per request, written when it is answered (below), instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
-    forceCloseConnections: true,
+    // On close, idle connections go at once; a request in flight is answered first (the drain).
+    forceCloseConnections: 'idle',
     return503OnClosing: true,
     ajv: {
       // Unknown fields are an error, not silently dropped; types are never coerced.

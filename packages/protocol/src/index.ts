@@ -130,4 +130,11 @@ export {
   type TerminalTransaction,
   type TransactionFacts,
 } from './payments/index.js';
+export {
+  childSpan,
+  formatTraceparent,
+  newTrace,
+  parseTraceparent,
+  type TraceContext,
+} from './trace-context/index.js';
 export { definedProps, type DefinedProps } from './util/index.js';

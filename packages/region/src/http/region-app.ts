@@ -1,7 +1,15 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { DomicileError, authenticateChallengeOf, toDomicileError } from '@domicile/protocol';
+import {
+  DomicileError,
+  authenticateChallengeOf,
+  newTrace,
+  parseTraceparent,
+  toDomicileError,
+} from '@domicile/protocol';
+import { requestIdOf } from '../ids/index.js';
+import { runInTrace } from '../logging/index.js';
 import type { RegionContext } from '../region-context.js';
 import { deviceAuthHook } from './device-auth.js';
 import { registerMetrics } from './region-metrics.js';
@@ -38,6 +46,7 @@ export async function buildRegionApp(
     // One line per request, written when it is answered (below), instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: (req) => requestIdOf(req.headers['x-request-id']),
     // On close, idle connections go at once; a request in flight is answered first (the drain).
     forceCloseConnections: 'idle',
     return503OnClosing: true,
@@ -51,6 +60,15 @@ export async function buildRegionApp(
       },
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // First of all hooks: everything after it, and every log line, runs inside the request's trace.
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    // Two traceparent headers are no trace at all (the specification): a new one starts.
+    const { traceparent } = request.headers;
+    const given = typeof traceparent === 'string' ? parseTraceparent(traceparent) : undefined;
+    runInTrace(given ?? newTrace(), done);
+  });
 
   await app.register(swagger, {
     openapi: {

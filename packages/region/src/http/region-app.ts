@@ -98,7 +98,7 @@ export async function buildRegionApp(
     },
   });
 
-  registerMetrics(app, ctx.self.id);
+  registerMetrics(app, ctx);
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
       {

@@ -9,21 +9,16 @@ const REGION_SRC = join(import.meta.dirname, 'packages/region/src');
 const REGION_FOLDERS = readdirSync(REGION_SRC, { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name);
-/** Test code: tests, and the helpers only tests import. */
-const TEST_CODE = [
-  '**/*.test.ts',
-  '**/*.fixture.ts',
-  '**/*.fixtures.ts',
-  '**/*.contract.ts',
-  '**/*.cases.ts',
-  'packages/region/src/testing/**',
-];
+/**
+ * Test code: tests, and the helpers only tests import — one name each: `*.fixtures.ts` beside the
+ * tests that use them, `*.contract.ts` for a suite every adapter runs, `testing/` for a package's
+ * helpers that other folders and workspaces use.
+ */
+const TEST_CODE = ['**/*.test.ts', '**/*.fixtures.ts', '**/*.contract.ts', '**/testing/**'];
 /** Test helpers another folder's test code may import directly (they are in no `index.ts`). */
 const TEST_HELPERS = [
-  `${REGION_SRC}/**/*.fixture.ts`,
   `${REGION_SRC}/**/*.fixtures.ts`,
   `${REGION_SRC}/**/*.contract.ts`,
-  `${REGION_SRC}/**/*.cases.ts`,
   `${REGION_SRC}/testing/**`,
 ];
 
@@ -94,8 +89,8 @@ export default tseslint.config(
     rules: { 'import-x/no-restricted-paths': ['error', { zones: barrelZones(TEST_HELPERS) }] },
   },
   {
-    // Outside the region, its modules are reached through its package exports: `.`, `./testing`,
-    // and `./internals` (what the benchmark times), never by a path into its sources.
+    // Outside a workspace, its modules are reached through its package exports (the region's `.`,
+    // `./testing` and `./internals`, what the benchmark times), never by a path into its sources.
     files: ['bench/**/*.ts', 'e2e/**/*.ts', 'packages/cli/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -103,8 +98,14 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/region/src/**'],
-              message: 'Import @domicile/region (or /testing, /internals), not its sources.',
+              group: [
+                '**/region/src/**',
+                '**/device/src/**',
+                '**/network/src/**',
+                '**/protocol/src/**',
+                '**/clients/src/**',
+              ],
+              message: 'Import the workspace by its package name and exports, not its sources.',
             },
           ],
         },

@@ -15,8 +15,8 @@ import {
 import { openDatabase } from '@domicile/region';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '@domicile/region/testing';
 import { startService, type ServiceProcess } from '../bench/service-process.js';
-import { CONFIG_FILE, PASSPHRASE, cardInput, testCard } from './support/e2e-deployment.js';
-import { startStallingIssuer, type StallingIssuer } from './support/stalling-issuer.js';
+import { CONFIG_FILE, PASSPHRASE, cardInput, testCard } from './testing/e2e-deployment.js';
+import { startStallingIssuer, type StallingIssuer } from './testing/stalling-issuer.js';
 
 const CLI = fileURLToPath(new URL('../packages/cli/bin/domicile.js', import.meta.url));
 

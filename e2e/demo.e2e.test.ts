@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memoryIo, runDemo } from '@domicile/cli';
 import { TEST_CARDS } from '@domicile/region';
-import { CONFIG_FILE } from './support/e2e-deployment.js';
+import { CONFIG_FILE } from './testing/e2e-deployment.js';
 
 describe('domicile demo', () => {
   it('runs the whole story and passes its residency audit, printing no card number', async () => {

@@ -19,9 +19,9 @@ import {
   startE2eDeployment,
   testCard,
   userHooks,
-} from './support/e2e-deployment.js';
-import { createRawDevice, errorCode } from './support/raw-device.js';
-import { WebhookReceiver } from './support/webhook-receiver.js';
+} from './testing/e2e-deployment.js';
+import { createRawDevice, errorCode } from './testing/raw-device.js';
+import { WebhookReceiver } from './testing/webhook-receiver.js';
 
 let deployment: LocalDeployment & { cleanup(): Promise<void> };
 let receiver: WebhookReceiver;

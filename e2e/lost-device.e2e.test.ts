@@ -17,7 +17,7 @@ import {
   startE2eDeployment,
   testCard,
   userHooks,
-} from './support/e2e-deployment.js';
+} from './testing/e2e-deployment.js';
 
 let deployment: LocalDeployment & { cleanup(): Promise<void> };
 let wallet: Wallet;

@@ -19,7 +19,7 @@ import {
   startE2eDeployment,
   testCard,
   userHooks,
-} from './support/e2e-deployment.js';
+} from './testing/e2e-deployment.js';
 
 /**
  * The production shape: each region on its own PostgreSQL database, and a second stateless node

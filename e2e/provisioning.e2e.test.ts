@@ -10,7 +10,7 @@ import {
   startE2eDeployment,
   testCard,
   userHooks,
-} from './support/e2e-deployment.js';
+} from './testing/e2e-deployment.js';
 
 /** The fields of a region's JSON log line that the trace test reads. */
 interface LogLine {

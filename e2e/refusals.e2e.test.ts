@@ -10,8 +10,8 @@ import {
 } from '@domicile/protocol';
 import { readRegionKeys, type LocalDeployment } from '@domicile/cli';
 import type { TestCard } from '@domicile/region';
-import { startE2eDeployment, testCard } from './support/e2e-deployment.js';
-import { createRawDevice, errorCode, type RawDevice } from './support/raw-device.js';
+import { startE2eDeployment, testCard } from './testing/e2e-deployment.js';
+import { createRawDevice, errorCode, type RawDevice } from './testing/raw-device.js';
 
 let deployment: LocalDeployment & { cleanup(): Promise<void> };
 let url: (region: string) => string;

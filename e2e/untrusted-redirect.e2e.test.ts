@@ -9,7 +9,7 @@ import {
   startE2eDeployment,
   testCard,
   userHooks,
-} from './support/e2e-deployment.js';
+} from './testing/e2e-deployment.js';
 
 /**
  * A compromised home region: it still holds the real us signing key, but answers provisioning

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { withLuhnCheckDigit } from '@domicile/protocol';
 import { networkOf, parseCardInput } from './card-input.js';
-import { thrown } from './test-support/thrown.js';
+import { thrown } from './testing/thrown.js';
 
 const NOW = new Date('2026-01-15T00:00:00Z');
 

@@ -5,13 +5,13 @@ import { changeCardState } from './card-lifecycle.js';
 import { handleNotification, type CompletionContext } from './credential-completion.js';
 import { RegionClient } from './region-client.js';
 import { SecureElement, type Applet } from './secure-element/index.js';
-import { makeProvisioningData, samplePayload } from './test-support/provisioning-data.js';
+import { makeProvisioningData, samplePayload } from './testing/provisioning-data.js';
 import {
   makeTestDirectory,
   regionKeys,
   type TestDirectory,
-} from './test-support/test-directory.js';
-import { thrown } from './test-support/thrown.js';
+} from './testing/test-directory.js';
+import { thrown } from './testing/thrown.js';
 
 const TOKEN = 'tok_0123456789';
 const NEW_ART = new TextEncoder().encode('<svg>new art</svg>');

@@ -12,19 +12,19 @@ import {
 } from '@domicile/protocol';
 import { appletFor, authorizationRequestFor } from './payment.js';
 import { SecureElement } from './secure-element/index.js';
-import { makeProvisioningData, samplePayload } from './test-support/provisioning-data.js';
+import { makeProvisioningData, samplePayload } from './testing/provisioning-data.js';
 import {
   makeTestDirectory,
   regionKeys,
   type TestDirectory,
-} from './test-support/test-directory.js';
-import { thrown } from './test-support/thrown.js';
+} from './testing/test-directory.js';
+import { thrown } from './testing/thrown.js';
 import {
   CARDS,
   PASSPHRASE,
   makeWalletFixture,
   type WalletFixture,
-} from './test-support/wallet-fixture.js';
+} from './testing/wallet-fixture.js';
 import { Wallet } from './wallet.js';
 
 const IMK = Buffer.from('00112233445566778899AABBCCDDEEFF', 'hex');

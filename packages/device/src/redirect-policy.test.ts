@@ -10,8 +10,8 @@ import {
   makeTestDirectory,
   regionKeys,
   type TestDirectory,
-} from './test-support/test-directory.js';
-import { thrown } from './test-support/thrown.js';
+} from './testing/test-directory.js';
+import { thrown } from './testing/thrown.js';
 
 const NOW = 1_900_000_000;
 const DEVICE_JKT = 'A'.repeat(43);

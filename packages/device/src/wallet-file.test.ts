@@ -5,7 +5,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WalletFile } from './wallet-file.js';
 import type { WalletState } from './wallet-state.js';
 import { SecureElement } from './secure-element/index.js';
-import { makeTestDirectory } from './test-support/test-directory.js';
+import { makeTestDirectory } from './testing/test-directory.js';
 
 const PASS = 'correct horse battery staple';
 const TOKEN_NUMBER = '4892001234567891';

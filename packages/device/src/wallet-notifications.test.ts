@@ -6,7 +6,7 @@ import {
   PASSPHRASE,
   makeWalletFixture,
   type WalletFixture,
-} from './test-support/wallet-fixture.js';
+} from './testing/wallet-fixture.js';
 import { Wallet } from './wallet.js';
 import type { HandledNotification } from './wallet-notifications.js';
 

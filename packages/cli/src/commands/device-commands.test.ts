@@ -1,11 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  CARDS,
-  makeWalletFixture,
-  type WalletFixture,
-} from '../../../device/src/test-support/wallet-fixture.js';
+import { CARDS, makeWalletFixture, type WalletFixture } from '@domicile/device/testing';
 import { createProgram } from '../program.js';
 import { memoryIo } from '../io/index.js';
 

@@ -1,14 +1,14 @@
 import { EmbeddedJWK, jwtVerify } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TYP, jwkThumbprint, signJson, type api } from '@domicile/protocol';
-import { makeProvisioningData, samplePayload } from '../test-support/provisioning-data.js';
+import { makeProvisioningData, samplePayload } from '../testing/provisioning-data.js';
 import {
   makeTestDirectory,
   regionKeys,
   type TestDirectory,
-} from '../test-support/test-directory.js';
+} from '../testing/test-directory.js';
 import { SecureElement, type ExpectedCredential } from './secure-element.js';
-import { thrown } from '../test-support/thrown.js';
+import { thrown } from '../testing/thrown.js';
 
 let dir: TestDirectory;
 beforeAll(async () => {

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DomicileError, isDomicileError } from '@domicile/protocol';
 import { LEASE_TTL_MS, NodeLease } from '../nodes/index.js';
-import { openNodeDatabases, type NodeDatabases } from '../nodes/node-databases.fixture.js';
+import { openNodeDatabases, type NodeDatabases } from '../nodes/node-databases.fixtures.js';
 import { openDatabase, type Database, type SqlDialectName } from '../storage/index.js';
 import {
   ABANDONED_AFTER_MS,

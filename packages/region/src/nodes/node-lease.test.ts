@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Database, SqlDialectName } from '../storage/index.js';
-import { openNodeDatabases, type NodeDatabases } from './node-databases.fixture.js';
+import { openNodeDatabases, type NodeDatabases } from './node-databases.fixtures.js';
 import { LEASE_TTL_MS, NodeLease, isIncarnationAlive } from './node-lease.js';
 
 // Never skipped silently: without a PostgreSQL server these fail, unless the skip is asked for.

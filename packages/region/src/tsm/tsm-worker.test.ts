@@ -14,7 +14,7 @@ import { TsmWorker, type TsmWorkerOptions } from './tsm-worker.js';
 import { seedPendingScript } from './tsm-worker.fixtures.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const RACE_CHILD = fileURLToPath(new URL('./tsm-worker-race.fixture.ts', import.meta.url));
+const RACE_CHILD = fileURLToPath(new URL('./tsm-worker-race.fixtures.ts', import.meta.url));
 
 describe('TsmWorker', () => {
   let dir: string;

@@ -11,7 +11,7 @@ import {
 } from '@domicile/protocol';
 import { openDatabase, type Database } from '../../storage/index.js';
 import { FRESHNESS } from '../freshness.js';
-import { describeSignedRequestCases } from '../signed-request.cases.js';
+import { describeSignedRequestContract } from '../signed-request.contract.js';
 import { newJti } from '../signed-request.fixtures.js';
 import { verifyDpopProof } from './dpop-proof.js';
 
@@ -149,7 +149,7 @@ describe('DPoP proof verification (RFC 9449 §4.3)', () => {
   });
 });
 
-describeSignedRequestCases({
+describeSignedRequestContract({
   name: 'DPoP proof',
   setup: async () => {
     const database = await openDatabase('sqlite::memory:');

@@ -4,7 +4,7 @@ import { api, generateKeyPairJwk, signJson, type KeyPairJwk } from '@domicile/pr
 import { openDatabase, purgeExpiredBatch } from '../../storage/index.js';
 import type { Database } from '../../storage/index.js';
 import { FRESHNESS, RETENTION_MARGIN_SECONDS } from '../freshness.js';
-import { describeSignedRequestCases } from '../signed-request.cases.js';
+import { describeSignedRequestContract } from '../signed-request.contract.js';
 import { newJti } from '../signed-request.fixtures.js';
 import { verifyIssuerRequest } from './issuer-request.js';
 import { TrustedIssuers } from './trusted-issuers.js';
@@ -145,7 +145,7 @@ describe('TrustedIssuers', () => {
   });
 });
 
-describeSignedRequestCases({
+describeSignedRequestContract({
   name: 'issuer API request',
   setup: async () => {
     const database = await openDatabase('sqlite::memory:');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { api, generateKeyPairJwk, isDomicileError, signJson } from '@domicile/protocol';
 import { openDatabase } from '../../storage/index.js';
 import { FRESHNESS } from '../freshness.js';
-import { describeSignedRequestCases } from '../signed-request.cases.js';
+import { describeSignedRequestContract } from '../signed-request.contract.js';
 import {
   AUTHORIZATION_REQUEST,
   TEST_NETWORK,
@@ -42,7 +42,7 @@ describe('verifyNetworkAuthorization', () => {
   });
 });
 
-describeSignedRequestCases({
+describeSignedRequestContract({
   name: 'network authorization',
   setup: async () => {
     const { directory, network } = await signerDirectory();

@@ -1,7 +1,7 @@
 import { TYP, generateKeyPairJwk } from '@domicile/protocol';
 import { openDatabase } from '../../storage/index.js';
 import { FRESHNESS } from '../freshness.js';
-import { describeSignedRequestCases } from '../signed-request.cases.js';
+import { describeSignedRequestContract } from '../signed-request.contract.js';
 import { newJti, signerDirectory } from '../signed-request.fixtures.js';
 import { recordSingleUseId } from '../single-use-ids.js';
 import { verifyRedirectAssertion } from './redirect-assertion.js';
@@ -9,7 +9,7 @@ import { verifyRedirectAssertion } from './redirect-assertion.js';
 const DEVICE_JKT = 'j'.repeat(43);
 const MESSAGE = { routingPrefix: '62123456', last4: '0005' };
 
-describeSignedRequestCases({
+describeSignedRequestContract({
   name: 'redirect assertion',
   setup: async () => {
     const { directory, regions } = await signerDirectory();

@@ -1,12 +1,12 @@
 import { api, generateKeyPairJwk } from '@domicile/protocol';
 import { openDatabase } from '../../storage/index.js';
 import { FRESHNESS } from '../freshness.js';
-import { describeSignedRequestCases } from '../signed-request.cases.js';
+import { describeSignedRequestContract } from '../signed-request.contract.js';
 import { newJti, signerDirectory } from '../signed-request.fixtures.js';
 import { recordSingleUseId } from '../single-use-ids.js';
 import { verifyLostDeviceRequest } from './region-request.js';
 
-describeSignedRequestCases({
+describeSignedRequestContract({
   name: 'region-to-region request',
   setup: async () => {
     const { directory, regions } = await signerDirectory();

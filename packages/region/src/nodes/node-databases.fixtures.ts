@@ -2,9 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import type { Database } from '../storage/database.js';
-import { createPostgresDatabase, createSqliteDatabase, migrateToLatest } from '../storage/index.js';
-import type { SqlDialectName } from '../storage/migrations/index.js';
+import {
+  createPostgresDatabase,
+  createSqliteDatabase,
+  migrateToLatest,
+  type Database,
+  type SqlDialectName,
+} from '../storage/index.js';
 import { createTestPostgresDatabase } from '../testing/test-database.js';
 
 /** One migrated region database that several nodes (or incarnations) connect to, for tests. */

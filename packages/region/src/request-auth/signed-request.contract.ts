@@ -82,7 +82,7 @@ const seconds = (date: Date): number => Math.floor(date.getTime() / 1000);
  * The cases every signed-request caller must pass, run by each caller's own test file with its
  * adapter (as hono runs one router suite against every router).
  */
-export function describeSignedRequestCases(caller: SignedRequestCaller): void {
+export function describeSignedRequestContract(caller: SignedRequestCaller): void {
   describe(`signed request cases: ${caller.name}`, () => {
     const now = new Date('2030-01-01T00:00:00.000Z');
     let c: CallerUnderTest;

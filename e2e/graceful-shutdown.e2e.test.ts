@@ -13,8 +13,8 @@ import {
   readRegionsConfig,
   signDeploymentDirectory,
 } from '@domicile/cli';
-import { CONFIG_FILE, PASSPHRASE, cardInput, testCard } from './support/e2e-deployment.js';
-import { startStallingIssuer, type StallingIssuer } from './support/stalling-issuer.js';
+import { CONFIG_FILE, PASSPHRASE, cardInput, testCard } from './testing/e2e-deployment.js';
+import { startStallingIssuer, type StallingIssuer } from './testing/stalling-issuer.js';
 
 const CLI = fileURLToPath(new URL('../packages/cli/bin/domicile.js', import.meta.url));
 

@@ -6,11 +6,7 @@ import { handleNotification, type CompletionContext } from './credential-complet
 import { RegionClient } from './region-client.js';
 import { SecureElement, type Applet } from './secure-element/index.js';
 import { makeProvisioningData, samplePayload } from './testing/provisioning-data.js';
-import {
-  makeTestDirectory,
-  regionKeys,
-  type TestDirectory,
-} from './testing/test-directory.js';
+import { makeTestDirectory, regionKeys, type TestDirectory } from './testing/test-directory.js';
 import { thrown } from './testing/thrown.js';
 
 const TOKEN = 'tok_0123456789';

@@ -13,11 +13,7 @@ import {
 import { appletFor, authorizationRequestFor } from './payment.js';
 import { SecureElement } from './secure-element/index.js';
 import { makeProvisioningData, samplePayload } from './testing/provisioning-data.js';
-import {
-  makeTestDirectory,
-  regionKeys,
-  type TestDirectory,
-} from './testing/test-directory.js';
+import { makeTestDirectory, regionKeys, type TestDirectory } from './testing/test-directory.js';
 import { thrown } from './testing/thrown.js';
 import {
   CARDS,

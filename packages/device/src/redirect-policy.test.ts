@@ -6,11 +6,7 @@ import {
   type RedirectCheck,
   type RedirectRefusal,
 } from './redirect-policy.js';
-import {
-  makeTestDirectory,
-  regionKeys,
-  type TestDirectory,
-} from './testing/test-directory.js';
+import { makeTestDirectory, regionKeys, type TestDirectory } from './testing/test-directory.js';
 import { thrown } from './testing/thrown.js';
 
 const NOW = 1_900_000_000;

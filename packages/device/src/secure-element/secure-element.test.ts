@@ -2,11 +2,7 @@ import { EmbeddedJWK, jwtVerify } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TYP, jwkThumbprint, signJson, type api } from '@domicile/protocol';
 import { makeProvisioningData, samplePayload } from '../testing/provisioning-data.js';
-import {
-  makeTestDirectory,
-  regionKeys,
-  type TestDirectory,
-} from '../testing/test-directory.js';
+import { makeTestDirectory, regionKeys, type TestDirectory } from '../testing/test-directory.js';
 import { SecureElement, type ExpectedCredential } from './secure-element.js';
 import { thrown } from '../testing/thrown.js';
 

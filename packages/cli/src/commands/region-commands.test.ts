@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -161,6 +161,23 @@ describe('region serve settings', () => {
     expect((await fetch(`${url ?? ''}/v1/directory`)).status).toBe(200);
     interrupt();
     expect(await exit).toBe(0);
+  });
+
+  it('passes the log level, from a flag or DOMICILE_LOG_LEVEL, to the region logger', async () => {
+    const levelsLogged = async (env: Record<string, string>, flags: string[]) => {
+      const logFile = join(dir, `level-${Math.random().toString(36).slice(2)}.log`);
+      const args = [...serve(), '--log-file', logFile, ...flags];
+      const { io } = memoryIo({ env, onInterrupt: interruptOnce() });
+      expect(await runCli(args, io)).toBe(0);
+      const lines = (await readFile(logFile, 'utf8')).split('\n').filter((l) => l !== '');
+      return new Set(lines.map((line) => (JSON.parse(line) as { level: number }).level));
+    };
+    // 'region listening' is an info line (30): logged by default, not at warn.
+    expect(await levelsLogged({}, [])).toContain(30);
+    expect(await levelsLogged({ DOMICILE_LOG_LEVEL: 'warn' }, [])).not.toContain(30);
+    expect(await levelsLogged({ DOMICILE_LOG_LEVEL: 'warn' }, ['--log-level', 'debug'])).toContain(
+      30,
+    );
   });
 
   it('reads the environment and a --config file through the same schema, naming where a value is wrong', async () => {

@@ -1,19 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Wallet } from '@domicile/device';
-import {
-  freePorts,
-  generateKeys,
-  paths,
-  readAuthorityPublicKey,
-  readRegionsConfig,
-  signDeploymentDirectory,
-} from '@domicile/cli';
-import { CONFIG_FILE, PASSPHRASE, cardInput, testCard } from './testing/e2e-deployment.js';
+import { paths, readAuthorityPublicKey } from '@domicile/cli';
+import { createDeploymentFolder } from './testing/deployment-folder.js';
+import { PASSPHRASE, cardInput, testCard } from './testing/e2e-deployment.js';
 import { startStallingIssuer, type StallingIssuer } from './testing/stalling-issuer.js';
 
 const CLI = fileURLToPath(new URL('../packages/cli/bin/domicile.js', import.meta.url));
@@ -37,15 +30,9 @@ describe('region serve on SIGTERM', () => {
   const issuers: StallingIssuer[] = [];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'domicile-drain-'));
-    const config = await readRegionsConfig(CONFIG_FILE);
-    const ports = await freePorts(config.regions.length);
-    const baseUrls = new Map(
-      config.regions.map((r, i) => [r.id, `http://127.0.0.1:${ports[i] ?? 0}`]),
-    );
-    baseUrl = baseUrls.get('us') ?? '';
-    await generateKeys(dir, config);
-    await signDeploymentDirectory(dir, config, { baseUrls, networkBaseUrls: new Map() });
+    const folder = await createDeploymentFolder('domicile-drain-');
+    dir = folder.dir;
+    baseUrl = folder.baseUrl('us');
   }, 60_000);
 
   // Whatever a failed test left: the whole process group goes.

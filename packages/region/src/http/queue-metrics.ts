@@ -49,12 +49,15 @@ export function registerQueueMetrics(
         return { queue, depth: Number(row?.depth ?? 0), ageSeconds: Math.max(0, ageMs / 1000) };
       }),
     );
-  // One read serves both gauges of a scrape.
+  // One read serves both gauges of a scrape. A database that does not answer leaves the queues
+  // out of this scrape (the HTTP metrics still tell), rather than failing the whole of it.
   let pending: ReturnType<typeof read> | undefined;
   const once = (): ReturnType<typeof read> => {
-    pending ??= read().finally(() => {
-      pending = undefined;
-    });
+    pending ??= read()
+      .catch(() => [])
+      .finally(() => {
+        pending = undefined;
+      });
     return pending;
   };
   new Gauge({
@@ -63,6 +66,7 @@ export function registerQueueMetrics(
     labelNames: ['queue'],
     registers: [registry],
     async collect() {
+      this.reset();
       for (const { queue, depth } of await once()) this.set({ queue }, depth);
     },
   });
@@ -72,6 +76,7 @@ export function registerQueueMetrics(
     labelNames: ['queue'],
     registers: [registry],
     async collect() {
+      this.reset();
       for (const { queue, ageSeconds } of await once()) this.set({ queue }, ageSeconds);
     },
   });

@@ -38,6 +38,22 @@ function barrelZones(exceptions) {
   }));
 }
 
+/** The workspaces under `packages/`. */
+const WORKSPACES = ['protocol', 'region', 'device', 'network', 'clients', 'cli'];
+
+/** Forbids `files` to import these workspaces, by package name, subpath or a path into their sources. */
+function workspaceZone(files, forbidden, message) {
+  const group = forbidden.flatMap((ws) => [
+    `@domicile/${ws}`,
+    `@domicile/${ws}/*`,
+    `**/${ws}/src/**`,
+  ]);
+  return {
+    files,
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group, message }] }] },
+  };
+}
+
 export default tseslint.config(
   {
     ignores: [
@@ -98,13 +114,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: [
-                '**/region/src/**',
-                '**/device/src/**',
-                '**/network/src/**',
-                '**/protocol/src/**',
-                '**/clients/src/**',
-              ],
+              group: WORKSPACES.map((ws) => `**/${ws}/src/**`),
               message: 'Import the workspace by its package name and exports, not its sources.',
             },
           ],
@@ -112,101 +122,25 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // The device is what runs on a phone: it must never reach into the region server.
-    files: ['packages/device/**/*.ts', 'packages/protocol/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '@domicile/region',
-                '@domicile/region/*',
-                '@domicile/cli',
-                '**/region/src/**',
-                '**/cli/src/**',
-              ],
-              message: 'The device and protocol never import server or CLI code.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // The network router sits between acquirers and regions: it knows the directory, nothing else.
-    files: ['packages/network/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '@domicile/region',
-                '@domicile/device',
-                '@domicile/cli',
-                '**/region/src/**',
-                '**/device/src/**',
-                '**/cli/src/**',
-              ],
-              message: 'The network router imports only the protocol.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    // An issuer's or an operator's program imports these clients: they speak HTTP and the protocol only.
-    files: ['packages/clients/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '@domicile/region',
-                '@domicile/region/*',
-                '@domicile/device',
-                '@domicile/network',
-                '@domicile/cli',
-                '**/region/src/**',
-                '**/device/src/**',
-                '**/network/src/**',
-                '**/cli/src/**',
-              ],
-              message: 'The clients import only the protocol.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['packages/protocol/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '@domicile/region',
-                '@domicile/device',
-                '@domicile/cli',
-                '**/region/src/**',
-                '**/device/src/**',
-                '**/cli/src/**',
-              ],
-              message: 'The protocol is the bottom layer: it imports no other workspace.',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  // The dependency graph is the architecture (STYLE 1): each zone names what a workspace never imports.
+  workspaceZone(
+    ['packages/protocol/**/*.ts'],
+    ['region', 'device', 'network', 'clients', 'cli'],
+    'The protocol is the bottom layer: it imports no other workspace.',
+  ),
+  workspaceZone(
+    ['packages/device/**/*.ts'],
+    ['region', 'network', 'clients', 'cli'],
+    'The device is what runs on a phone: it imports only the protocol, never server or CLI code.',
+  ),
+  workspaceZone(
+    ['packages/network/**/*.ts'],
+    ['region', 'device', 'clients', 'cli'],
+    'The network router sits between acquirers and regions: it imports only the protocol.',
+  ),
+  workspaceZone(
+    ['packages/clients/**/*.ts'],
+    ['region', 'device', 'network', 'cli'],
+    "An issuer's or an operator's program imports these clients: they import only the protocol.",
+  ),
 );

@@ -1,21 +1,14 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Wallet } from '@domicile/device';
-import {
-  freePorts,
-  generateKeys,
-  paths,
-  readAuthorityPublicKey,
-  readRegionsConfig,
-  signDeploymentDirectory,
-} from '@domicile/cli';
+import { paths, readAuthorityPublicKey } from '@domicile/cli';
 import { openDatabase } from '@domicile/region';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '@domicile/region/testing';
 import { startService, type ServiceProcess } from '../bench/service-process.js';
-import { CONFIG_FILE, PASSPHRASE, cardInput, testCard } from './testing/e2e-deployment.js';
+import { createDeploymentFolder } from './testing/deployment-folder.js';
+import { PASSPHRASE, cardInput, testCard } from './testing/e2e-deployment.js';
 import { startStallingIssuer, type StallingIssuer } from './testing/stalling-issuer.js';
 
 const CLI = fileURLToPath(new URL('../packages/cli/bin/domicile.js', import.meta.url));
@@ -50,15 +43,9 @@ describe.each(databases)('a region killed with SIGKILL mid-request, on %s', (dat
     });
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'domicile-crash-'));
-    const config = await readRegionsConfig(CONFIG_FILE);
-    const ports = await freePorts(config.regions.length);
-    const baseUrls = new Map(
-      config.regions.map((r, i) => [r.id, `http://127.0.0.1:${ports[i] ?? 0}`]),
-    );
-    baseUrl = baseUrls.get('us') ?? '';
-    await generateKeys(dir, config);
-    await signDeploymentDirectory(dir, config, { baseUrls, networkBaseUrls: new Map() });
+    const folder = await createDeploymentFolder('domicile-crash-');
+    dir = folder.dir;
+    baseUrl = folder.baseUrl('us');
     issuer = await startStallingIssuer();
     if (database === 'postgres') postgres = await createTestPostgresDatabase('domicile_crash');
     databaseUrl = postgres?.connectionString ?? `sqlite:${join(dir, 'us.db')}`;

@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -14,6 +14,8 @@ export interface StallingIssuer {
   readonly stalled: Promise<void>;
   /** How many card-details checks arrived. */
   readonly checks: () => number;
+  /** Answers the held check (green), as if the issuer had only been slow. */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -28,9 +30,15 @@ const PRODUCT = {
   art: { background: '#203040', foreground: '#FFFFFF', label: 'Stalling Test' },
 };
 
+function answer(res: ServerResponse, path: string): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(path === '/eligibility' ? { decision: 'green', product: PRODUCT } : {}));
+}
+
 export async function startStallingIssuer(): Promise<StallingIssuer> {
   let checks = 0;
   let onStall: () => void = () => undefined;
+  let held: ServerResponse | undefined;
   const stalled = new Promise<void>((resolve) => {
     onStall = resolve;
   });
@@ -38,11 +46,11 @@ export async function startStallingIssuer(): Promise<StallingIssuer> {
     req.resume();
     const path = new URL(req.url ?? '/', 'http://issuer').pathname;
     if (path === '/card-details/verify' && ++checks === 1) {
+      held = res;
       onStall();
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(path === '/eligibility' ? { decision: 'green', product: PRODUCT } : {}));
+    answer(res, path);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -50,6 +58,10 @@ export async function startStallingIssuer(): Promise<StallingIssuer> {
     url: `http://127.0.0.1:${port}/`,
     stalled,
     checks: () => checks,
+    release: () => {
+      if (held !== undefined) answer(held, '/card-details/verify');
+      held = undefined;
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

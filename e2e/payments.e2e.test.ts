@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AppletView, PayOptions, Wallet } from '@domicile/device';
@@ -277,6 +277,7 @@ describe('paying with provisioned cards through the network router (real servers
         ),
       ),
     ]);
+    const requestFile = join(deployment.dir, 'request.json');
     const [printed] = await run(
       'device',
       'pay',
@@ -289,10 +290,11 @@ describe('paying with provisioned cards through the network router (real servers
       'CNY',
       '--country',
       'CN',
-      '--json',
+      '--out',
+      requestFile,
     );
-    const requestFile = join(deployment.dir, 'request.json');
-    await writeFile(requestFile, printed ?? '');
+    expect(printed).toMatch(/^authorization request with token •••• \d{4} written to /);
+    expect((await stat(requestFile)).mode & 0o777).toBe(0o600);
     expect(
       await run('network', 'authorize', '--router', routerUrl(), '--request', requestFile),
     ).toEqual([expect.stringMatching(/^approved: 88\.00 CNY with token •••• \d{4} of cn;/)]);

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Wallet } from '@domicile/device';
 import { auditResidency, type LocalDeployment } from '@domicile/cli';
@@ -10,6 +11,14 @@ import {
   testCard,
   userHooks,
 } from './testing/e2e-deployment.js';
+
+/** The fields of a region's JSON log line that the trace test reads. */
+interface LogLine {
+  readonly msg?: string;
+  readonly reqId?: string;
+  readonly traceId?: string;
+  readonly req?: { readonly url?: string };
+}
 
 let deployment: LocalDeployment & { cleanup(): Promise<void> };
 let wallet: Wallet;
@@ -59,6 +68,31 @@ describe('provisioning across three regions (real servers on loopback)', () => {
     );
     expect(events.indexOf('redirect:us->cn')).toBeLessThan(events.indexOf('session'));
     expect(wallet.cards().map((c) => `${c.region}:${c.state}`)).toEqual(['us:active', 'cn:active']);
+  });
+
+  it("carries the device's trace through the redirect into the owning region's log", async () => {
+    for (const region of deployment.regions.values()) region.flushLogs();
+    const linesOf = async (region: string): Promise<LogLine[]> =>
+      (await readFile(deployment.logFile(region), 'utf8'))
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as LogLine);
+    const [us, cn] = [await linesOf('us'), await linesOf('cn')];
+    // Every line written for a request names its trace.
+    for (const line of [...us, ...cn].filter((l) => l.reqId !== undefined))
+      expect(line.traceId, JSON.stringify(line)).toMatch(/^[0-9a-f]{32}$/);
+    // The cn card was the only one added in cn: all its requests there are one trace ...
+    const provisioning = (l: LogLine): boolean =>
+      l.msg === 'request completed' && (l.req?.url ?? '').startsWith('/v1/provisioning');
+    const cnTraces = new Set(cn.filter(provisioning).map((l) => l.traceId));
+    expect(cnTraces.size).toBe(1);
+    // ... begun at home, where the same trace was redirected.
+    const [trace] = cnTraces;
+    expect(us.filter((l) => provisioning(l) && l.traceId === trace).length).toBeGreaterThan(0);
+    // Request ids are not counters: unique across the regions' nodes.
+    const ids = [...us, ...cn].filter(provisioning).map((l) => l.reqId ?? '');
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-/);
   });
 
   it('refuses the same card twice on one device, a declined card and an unsupported one', async () => {

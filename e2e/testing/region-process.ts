@@ -1,19 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Wallet, type AddCardHooks, type AppletView } from '@domicile/device';
-import {
-  freePorts,
-  generateKeys,
-  paths,
-  readAuthorityPublicKey,
-  readRegionsConfig,
-  signDeploymentDirectory,
-} from '@domicile/cli';
+import { paths, readAuthorityPublicKey, readDirectory } from '@domicile/cli';
 import type { PublicJwk } from '@domicile/protocol';
 import { startService, type ServiceProcess } from '../../bench/service-process.js';
-import { CONFIG_FILE, PASSPHRASE, cardInput, testCard } from './e2e-deployment.js';
+import { createDeploymentFolder } from './deployment-folder.js';
+import { PASSPHRASE, cardInput, testCard } from './e2e-deployment.js';
 
 const CLI = fileURLToPath(new URL('../../packages/cli/bin/domicile.js', import.meta.url));
 
@@ -41,19 +34,9 @@ export interface RegionProcessDeployment {
 }
 
 export async function createRegionProcessDeployment(): Promise<RegionProcessDeployment> {
-  const dir = await mkdtemp(join(tmpdir(), 'domicile-process-'));
-  const config = await readRegionsConfig(CONFIG_FILE);
-  const ports = await freePorts(config.regions.length);
-  const baseUrls = new Map(
-    config.regions.map((r, i) => [r.id, `http://127.0.0.1:${ports[i] ?? 0}`]),
-  );
-  await generateKeys(dir, config);
-  const directoryJws = await signDeploymentDirectory(dir, config, {
-    baseUrls,
-    networkBaseUrls: new Map(),
-  });
+  const { dir, baseUrl } = await createDeploymentFolder('domicile-process-');
+  const directoryJws = await readDirectory(paths.directory(dir));
   const authorityKey = await readAuthorityPublicKey(paths.authorityPublic(dir));
-  const baseUrl = (region: string): string => baseUrls.get(region) ?? '';
   const logFile = (region: string): string => join(dir, `${region}.log`);
   return {
     dir,

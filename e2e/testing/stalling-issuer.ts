@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -17,6 +17,8 @@ export interface StallingIssuer {
   readonly checks: () => number;
   /** The `authorizationId` of each authorization asked, in order. */
   readonly authorizations: () => readonly string[];
+  /** Answers the held request, as if the issuer had only been slow. */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,17 @@ const PRODUCT = {
   art: { background: '#203040', foreground: '#FFFFFF', label: 'Stalling Test' },
 };
 
+function answer(res: ServerResponse, path: string): void {
+  const body =
+    path === 'eligibility'
+      ? { decision: 'green', product: PRODUCT }
+      : path === 'authorizations'
+        ? { approved: true, reason: 'approved' }
+        : {};
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
 /** The `request` inside the region's signed envelope (a compact JWS). */
 function requestOf(jws: string): Record<string, unknown> {
   const payload = JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString()) as {
@@ -48,6 +61,7 @@ export async function startStallingIssuer(
   let checks = 0;
   const authorizations: string[] = [];
   let onStall: () => void = () => undefined;
+  let held: { res: ServerResponse; path: string } | undefined;
   const stalled = new Promise<void>((resolve) => {
     onStall = resolve;
   });
@@ -61,17 +75,11 @@ export async function startStallingIssuer(
         authorizations.push(String(requestOf(Buffer.concat(chunks).toString()).authorizationId));
       const count = path === 'authorizations' ? authorizations.length : checks;
       if (path === stall && count === 1) {
+        held = { res, path };
         onStall();
         return;
       }
-      const body =
-        path === 'eligibility'
-          ? { decision: 'green', product: PRODUCT }
-          : path === 'authorizations'
-            ? { approved: true, reason: 'approved' }
-            : {};
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body));
+      answer(res, path);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -81,6 +89,10 @@ export async function startStallingIssuer(
     stalled,
     checks: () => checks,
     authorizations: () => [...authorizations],
+    release: () => {
+      if (held !== undefined) answer(held.res, held.path);
+      held = undefined;
+    },
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

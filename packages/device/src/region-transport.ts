@@ -1,7 +1,17 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import type { TSchema, Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { DomicileError, api, definedProps, type ErrorCode } from '@domicile/protocol';
+import {
+  DomicileError,
+  api,
+  childSpan,
+  definedProps,
+  formatTraceparent,
+  newTrace,
+  type ErrorCode,
+  type TraceContext,
+} from '@domicile/protocol';
 import { linkSignals } from './linked-signal.js';
 import { requireSecureBaseUrl } from './redirect-policy.js';
 import {
@@ -62,6 +72,18 @@ export function newIdempotencyKey(): string {
  * across its retries, retries only where repeating is safe and may help (no answer, 502/503/504,
  * a request still in progress, a 429 that says when), error bodies rebuilt as DomicileError.
  */
+/** The trace of the user action under way (W3C Trace Context). */
+const userAction = new AsyncLocalStorage<TraceContext>();
+
+/**
+ * Runs one user action (adding a card) as one trace: every request it makes, to its home region
+ * and, after a redirect, to the region that owns the card, carries the same trace-id, so that
+ * both regions' logs tell one story. Inside an action already under way, it joins that one.
+ */
+export function inUserAction<T>(work: () => Promise<T>): Promise<T> {
+  return userAction.getStore() === undefined ? userAction.run(newTrace(), work) : work();
+}
+
 export class RegionTransport {
   readonly region: string;
   readonly baseUrl: string;
@@ -202,6 +224,8 @@ export class RegionTransport {
       headers[api.HEADERS.dpop] = await this.#signer.dpopProof(request.method, htu);
     }
     if (idempotencyKey !== undefined) headers[api.HEADERS.idempotencyKey] = idempotencyKey;
+    // Outside a user action, a request is a trace of its own.
+    headers.traceparent = formatTraceparent(childSpan(userAction.getStore() ?? newTrace()));
     let body: string | undefined;
     if (request.body !== undefined) {
       headers['content-type'] = 'application/json';

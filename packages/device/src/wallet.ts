@@ -22,6 +22,7 @@ import { authorizationRequestFor, listTransactions, type PayOptions } from './pa
 import { provisionCard } from './provisioning-flow.js';
 import type { AddCardHooks } from './provisioning-steps.js';
 import { RegionClient } from './region-client.js';
+import { inUserAction } from './region-transport.js';
 import { SecureElement, type AppletView } from './secure-element/index.js';
 import { WalletFile } from './wallet-file.js';
 import {
@@ -185,10 +186,14 @@ export class Wallet {
    * card; its state is 'pending_activation' if the notifications did not come in time (they are
    * completed later by `followNotifications` or `syncNotifications`).
    */
-  async addCard(
+  addCard(card: CardInput, hooks: AddCardHooks, options: AddCardOptions = {}): Promise<AppletView> {
+    return inUserAction(() => this.#addCard(card, hooks, options));
+  }
+
+  async #addCard(
     card: CardInput,
     hooks: AddCardHooks,
-    options: AddCardOptions = {},
+    options: AddCardOptions,
   ): Promise<AppletView> {
     if (this.#state.account === undefined) throw new DomicileError('WALLET_NOT_REGISTERED');
     const signal = definedProps({ signal: options.signal });

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import {
   DomicileError,
   api,
+  listenError,
   toDomicileError,
   verifyDirectory,
   type PrivateJwk,
@@ -72,7 +73,8 @@ export async function createNetworkRouter(options: NetworkRouterOptions): Promis
     ...httpsServerOptions(tls),
     logger: options.log === true,
     bodyLimit: 16 * 1024,
-    forceCloseConnections: true,
+    // On close, idle connections go at once; a request in flight is answered first (the drain).
+    forceCloseConnections: 'idle',
     return503OnClosing: true,
     ajv: {
       customOptions: {
@@ -126,16 +128,15 @@ export async function startNetworkRouter(
     options.network,
   )?.baseUrl;
   const fromDirectory = listed === undefined ? undefined : new URL(listed);
+  const host = options.host ?? fromDirectory?.hostname ?? '127.0.0.1';
+  const port =
+    options.port ??
+    (fromDirectory === undefined || fromDirectory.port === '' ? 0 : Number(fromDirectory.port));
   try {
-    const url = await app.listen({
-      host: options.host ?? fromDirectory?.hostname ?? '127.0.0.1',
-      port:
-        options.port ??
-        (fromDirectory === undefined || fromDirectory.port === '' ? 0 : Number(fromDirectory.port)),
-    });
+    const url = await app.listen({ host, port });
     return { app, url, close: () => app.close() };
   } catch (error) {
     await app.close();
-    throw error;
+    throw listenError(error, host, port);
   }
 }

@@ -69,6 +69,7 @@ export {
   ERROR_CODES,
   isDomicileError,
   isErrorCode,
+  listenError,
   statusOf,
   type ErrorBody,
   type ErrorCode,
@@ -129,6 +130,13 @@ export {
   type TerminalTransaction,
   type TransactionFacts,
 } from './payments/index.js';
+export {
+  childSpan,
+  formatTraceparent,
+  newTrace,
+  parseTraceparent,
+  type TraceContext,
+} from './trace-context/index.js';
 export { definedProps, type DefinedProps } from './util/index.js';
 export {
   httpsServerOptions,

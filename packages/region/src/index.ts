@@ -17,6 +17,7 @@ export {
   RegionKeySetSchema,
   generateRegionKeySet,
   loadRegionKeySet,
+  readKeyFile,
   publicKeysOf,
   saveRegionKeySet,
   type RegionKeySet,

@@ -46,4 +46,9 @@ export interface RegionContext {
   readonly logger: Logger;
   readonly now: () => Date;
   readonly streamHeartbeatMs: number;
+  /**
+   * Aborted when the region starts to close: answers that would never end on their own (push
+   * streams) end then, so that the drain waits only for requests that finish.
+   */
+  readonly closing: AbortSignal;
 }

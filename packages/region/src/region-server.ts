@@ -5,6 +5,7 @@ import {
   DomicileError,
   verifyDirectory,
   definedProps,
+  listenError,
   loadTlsFiles,
   needsTlsClient,
   tlsFetch,
@@ -75,7 +76,9 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     region: self.id,
     ...definedProps({ file: config.logFile, level: config.logLevel }),
   });
-  const db = await openDatabase(config.databaseUrl);
+  const db = await openDatabase(config.databaseUrl, {
+    createFolder: config.createDatabase ?? false,
+  });
   const hub: NotificationHub = /^postgres(ql)?:/.test(config.databaseUrl)
     ? new PostgresNotificationHub(config.databaseUrl)
     : new LocalNotificationHub();
@@ -117,6 +120,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   });
   const vault = Vault.fromKeySet(config.keys);
   const nodeLease = await NodeLease.acquire({ db, logger, now });
+  const closingSignal = new AbortController();
   const context: RegionContext = {
     self,
     directory,
@@ -134,6 +138,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     operatorTokenHashes,
     trustedIssuers,
     webhookWorker,
+    closing: closingSignal.signal,
   };
   const app = await buildRegionApp(context, {
     sandbox: config.issuer.kind === 'sandbox',
@@ -149,6 +154,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      closingSignal.abort();
       await nodeLease.leaveAddress();
       await app.close();
       // Fastify does not wait for handlers whose connections it closed; their reservations must.
@@ -170,17 +176,16 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
 export async function startRegion(config: RegionConfig): Promise<RunningRegion> {
   const region = await createRegion(config);
   const listed = new URL(region.context.self.baseUrl);
+  const host = config.host ?? listed.hostname;
+  const port = config.port ?? (listed.port === '' ? defaultPort(listed) : Number(listed.port));
   try {
-    const address = await region.app.listen({
-      host: config.host ?? listed.hostname,
-      port: config.port ?? (listed.port === '' ? defaultPort(listed) : Number(listed.port)),
-    });
+    const address = await region.app.listen({ host, port });
     await region.nodeLease.claimAddress(`${hostname()} ${address}`);
     region.app.log.info({ address }, 'region listening');
     return { ...region, url: address };
   } catch (error) {
     await region.close();
-    throw error;
+    throw listenError(error, host, port);
   }
 }
 

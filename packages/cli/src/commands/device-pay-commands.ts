@@ -1,7 +1,8 @@
+import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { sendAuthorization } from '@domicile/network';
 import { currencyOf, formatAmount, parseAmount, type api, definedProps } from '@domicile/protocol';
-import type { CliIo } from '../io/index.js';
+import { UsageError, type CliIo } from '../io/index.js';
 import { openWallet, withWalletOptions, type WalletOpts } from './wallet-options.js';
 import { decisionLine } from './network-commands.js';
 
@@ -16,6 +17,17 @@ interface PayOpts extends WalletOpts {
   date?: string;
   un?: string;
   send?: string;
+  out?: string;
+}
+
+/** Where the request goes: exactly one of `--send` and `--out`, checked before the applet pays. */
+function destinationOf(opts: PayOpts): { routerUrl: string } | { file: string } {
+  if (opts.send !== undefined && opts.out === undefined) return { routerUrl: opts.send };
+  if (opts.out !== undefined && opts.send === undefined) return { file: opts.out };
+  throw new UsageError('VALIDATION_FAILED', {
+    field: '--send|--out',
+    reason: 'give exactly one of --send ROUTER_URL and --out FILE',
+  });
 }
 
 function transactionLine(t: api.TransactionView): string {
@@ -24,9 +36,10 @@ function transactionLine(t: api.TransactionView): string {
 }
 
 /**
- * Adds `device pay` and `device transactions` to the CLI's `device` command. `pay` prints the
- * authorization request a merchant's acquirer sends (it holds the token number, never the card
- * number), or with `--send` sends it to a network router and prints the decision.
+ * Adds `device pay` and `device transactions` to the CLI's `device` command. `pay` writes the
+ * authorization request a merchant's acquirer sends to a file (it holds the full token number, so
+ * it is never printed: output shows at most the last 4 digits), or with `--send` sends it to a
+ * network router and prints the decision.
  */
 export function registerDevicePayCommands(program: Command, io: CliIo): Command {
   const device = program.commands.find((c) => c.name() === 'device') ?? program.command('device');
@@ -35,7 +48,7 @@ export function registerDevicePayCommands(program: Command, io: CliIo): Command 
     device
       .command('pay')
       .description(
-        'pay with a card: the applet makes an ARQC; prints the authorization request for the acquirer',
+        'pay with a card: the applet makes an ARQC; the authorization request goes to a router (--send) or a file (--out)',
       ),
   )
     .requiredOption(
@@ -58,7 +71,12 @@ export function registerDevicePayCommands(program: Command, io: CliIo): Command 
       '--send <routerUrl>',
       'send the request to this network router, as the acquirer would, and print the decision',
     )
+    .option(
+      '--out <file>',
+      "write the acquirer's authorization request to this file (mode 600: it holds the token number)",
+    )
     .action(async (opts: PayOpts) => {
+      const destination = destinationOf(opts);
       const wallet = await openWallet(opts, io);
       const currency = currencyOf(opts.currency);
       const request = await wallet.pay({
@@ -70,13 +88,18 @@ export function registerDevicePayCommands(program: Command, io: CliIo): Command 
         merchant: { id: opts.merchantId, name: opts.merchantName },
         ...definedProps({ date: opts.date, unpredictableNumber: opts.un }),
       });
-      if (opts.send === undefined) {
-        // For people too the request is JSON: the acquirer's message, indented.
-        io.print(opts, request, (r) => JSON.stringify(r, null, 2));
+      if ('file' in destination) {
+        await writeFile(destination.file, `${JSON.stringify(request, null, 2)}\n`, { mode: 0o600 });
+        const written = { file: destination.file, tokenLast4: request.tokenNumber.slice(-4) };
+        io.print(
+          opts,
+          written,
+          (w) => `authorization request with token •••• ${w.tokenLast4} written to ${w.file}`,
+        );
         return;
       }
       const answer = await sendAuthorization({
-        routerUrl: opts.send,
+        routerUrl: destination.routerUrl,
         request,
         fetch: io.parts.fetch,
       });

@@ -59,7 +59,7 @@ export function registerNetworkCommands(program: Command, io: CliIo): void {
       });
       io.out(`network ${s.network} router listening on ${router.url}`);
       await io.untilInterrupted();
-      await router.close();
+      await io.drain(router.close(), s.drainTimeoutMs);
     },
   );
 

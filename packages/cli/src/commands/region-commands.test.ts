@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { memoryIo } from '../io/index.js';
@@ -44,6 +45,18 @@ const serve = (): string[] => [
   '0',
 ];
 
+/** Interrupts the first listener as soon as it listens (a server stops once it started); only it. */
+function interruptOnce(): (handler: () => void) => () => void {
+  let sent = false;
+  return (handler) => {
+    if (!sent) {
+      sent = true;
+      handler();
+    }
+    return () => undefined;
+  };
+}
+
 /** Runs `region serve` with `changes` applied to the good arguments; returns exit code and stderr. */
 async function refused(changes: Record<string, string | null>): Promise<[number, string]> {
   const args = serve();
@@ -54,12 +67,7 @@ async function refused(changes: Record<string, string | null>): Promise<[number,
     else args[at + 1] = value;
   }
   // Interrupted at once: a region that starts after all stops again, and the exit code tells.
-  const { io, stdout, stderr } = memoryIo({
-    onInterrupt: (stop) => {
-      stop();
-      return () => undefined;
-    },
-  });
+  const { io, stdout, stderr } = memoryIo({ onInterrupt: interruptOnce() });
   const code = await runCli(args, io);
   expect(stdout()).toEqual([]);
   return [code, stderr().join('\n')];
@@ -155,6 +163,23 @@ describe('region serve settings', () => {
     expect(await exit).toBe(0);
   });
 
+  it('passes the log level, from a flag or DOMICILE_LOG_LEVEL, to the region logger', async () => {
+    const levelsLogged = async (env: Record<string, string>, flags: string[]) => {
+      const logFile = join(dir, `level-${Math.random().toString(36).slice(2)}.log`);
+      const args = [...serve(), '--log-file', logFile, ...flags];
+      const { io } = memoryIo({ env, onInterrupt: interruptOnce() });
+      expect(await runCli(args, io)).toBe(0);
+      const lines = (await readFile(logFile, 'utf8')).split('\n').filter((l) => l !== '');
+      return new Set(lines.map((line) => (JSON.parse(line) as { level: number }).level));
+    };
+    // 'region listening' is an info line (30): logged by default, not at warn.
+    expect(await levelsLogged({}, [])).toContain(30);
+    expect(await levelsLogged({ DOMICILE_LOG_LEVEL: 'warn' }, [])).not.toContain(30);
+    expect(await levelsLogged({ DOMICILE_LOG_LEVEL: 'warn' }, ['--log-level', 'debug'])).toContain(
+      30,
+    );
+  });
+
   it('reads the environment and a --config file through the same schema, naming where a value is wrong', async () => {
     const env = { DOMICILE_ISSUER_TIMEOUT_MS: 'abc' };
     const fromEnv = memoryIo({ env });
@@ -240,4 +265,128 @@ describe('region serve settings', () => {
       ]);
     }
   });
+});
+
+/** The details of a one-line `error CODE: message {details}`, after checking its code. */
+function detailsOf(stderr: string, code: string): Record<string, unknown> {
+  expect(stderr).toMatch(new RegExp(`^error ${code}: `));
+  expect(stderr.split('\n')).toHaveLength(1);
+  return JSON.parse(stderr.slice(stderr.indexOf('{'))) as Record<string, unknown>;
+}
+
+/** A loopback port nothing listens on (it was free a moment ago). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const skipPg = process.env.DOMICILE_SKIP_PG === '1';
+const pgServer = new URL(process.env.DOMICILE_TEST_PG_URL ?? 'postgres://127.0.0.1:5432/postgres');
+
+describe('region serve startup failures', () => {
+  it('names a port in use, and exits 1', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = taken.address() as AddressInfo;
+      const [code, stderr] = await refused({ '--port': String(port) });
+      expect(code).toBe(1);
+      expect(detailsOf(stderr, 'PORT_IN_USE')).toEqual({ host: '127.0.0.1', port });
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
+  it('refuses a SQLite path whose folder does not exist, unless --create', async () => {
+    const folder = join(dir, 'typo-folder');
+    const db = `sqlite:${join(folder, 'us.db')}`;
+    const [code, stderr] = await refused({ '--db': db });
+    expect(code).toBe(2);
+    expect(detailsOf(stderr, 'DATABASE_FOLDER_MISSING')).toEqual({ folder, option: '--db' });
+    expect(existsSync(folder)).toBe(false);
+
+    const { io, stdout } = memoryIo({ onInterrupt: interruptOnce() });
+    expect(await runCli([...serve(), '--db', db, '--create'], io)).toBe(0);
+    expect(stdout()[0]).toMatch(/^region us listening on /);
+    expect(existsSync(join(folder, 'us.db'))).toBe(true);
+  });
+
+  it('names a missing or unreadable key file, and exits 2', async () => {
+    const copy = await mkdtemp(join(tmpdir(), 'region-keys-'));
+    try {
+      await cp(dir, copy, { recursive: true });
+      const keyFile = join(copy, 'keys', 'us.keys.json');
+      await writeFile(keyFile, '{"signing": not json');
+      const [garbled, garbledErr] = await refused({ '--dir': copy });
+      expect(garbled).toBe(2);
+      expect(detailsOf(garbledErr, 'KEY_FILE_UNREADABLE')).toEqual({
+        file: keyFile,
+        reason: 'not JSON',
+        option: '--dir',
+      });
+      await rm(keyFile);
+      const [missing, missingErr] = await refused({ '--dir': copy });
+      expect(missing).toBe(2);
+      expect(detailsOf(missingErr, 'KEY_FILE_UNREADABLE')).toEqual({
+        file: keyFile,
+        reason: 'missing',
+        option: '--dir',
+      });
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('names a PostgreSQL server nothing answers for, with the driver error and no secret', async () => {
+    const port = await freePort();
+    const passwordFile = join(dir, 'unreachable-password');
+    await writeFile(passwordFile, 'hunter2-secret\n', { mode: 0o600 });
+    const [code, stderr] = await refused({
+      '--db': `postgres://domicile@127.0.0.1:${port}/us`,
+      '--db-password-file': passwordFile,
+    });
+    expect(code).toBe(1);
+    expect(detailsOf(stderr, 'DATABASE_UNREACHABLE')).toEqual({
+      host: '127.0.0.1',
+      port,
+      database: 'us',
+      driverError: 'ECONNREFUSED',
+    });
+    expect(stderr).not.toContain('hunter2');
+  });
+
+  it.skipIf(skipPg)(
+    'names a PostgreSQL role or database that does not exist, with its SQLSTATE',
+    async () => {
+      const passwordFile = join(dir, 'rejected-password');
+      await writeFile(passwordFile, 'hunter2-secret\n', { mode: 0o600 });
+      const at = `${pgServer.hostname}:${pgServer.port || '5432'}`;
+      const role = new URL(`postgres://no_such_role_domicile@${at}/postgres`);
+      const [roleCode, roleErr] = await refused({
+        '--db': role.href,
+        '--db-password-file': passwordFile,
+      });
+      expect(roleCode).toBe(1);
+      expect(detailsOf(roleErr, 'DATABASE_REJECTED')).toMatchObject({
+        user: 'no_such_role_domicile',
+        database: 'postgres',
+        sqlstateClass: '28',
+      });
+      expect(roleErr).not.toContain('hunter2');
+
+      const database = new URL(pgServer.href);
+      database.pathname = '/no_such_database_domicile';
+      if (database.username === '') database.username = process.env.PGUSER ?? userInfo().username;
+      const [dbCode, dbErr] = await refused({ '--db': database.href });
+      expect(dbCode).toBe(1);
+      expect(detailsOf(dbErr, 'DATABASE_REJECTED')).toMatchObject({
+        database: 'no_such_database_domicile',
+        sqlstate: '3D000',
+        sqlstateClass: '3D',
+      });
+    },
+  );
 });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { startRegion } from '@domicile/region';
-import type { CliIo } from '../io/index.js';
+import { isDomicileError } from '@domicile/protocol';
+import { UsageError, type CliIo } from '../io/index.js';
 import {
   REGION_SETTING_SPECS,
   RegionSettingsSchema,
@@ -64,10 +65,18 @@ export function registerRegionCommands(program: Command, io: CliIo): void {
     region.command('serve').description('run a region server node until SIGINT/SIGTERM'),
   ).action(async (flags: Record<string, unknown>) => {
     const settings = await regionSettings(flags, io);
-    const running = await startRegion(await loadRegionConfig(settings));
+    const running = await startRegion(await loadRegionConfig(settings)).catch((error: unknown) => {
+      // The folder named in --db is not there: a typo in the command line, not an outage.
+      if (!isDomicileError(error, 'DATABASE_FOLDER_MISSING')) throw error;
+      throw new UsageError(
+        'DATABASE_FOLDER_MISSING',
+        { ...error.details, ...settings.sourceOf('db') },
+        error,
+      );
+    });
     io.out(`region ${settings.values.region} listening on ${running.url}`);
     await io.untilInterrupted();
-    await running.close();
+    await io.drain(running.close(), settings.values.drainTimeoutMs, () => running.flushLogs());
   });
 
   withRegionSettings(

@@ -16,6 +16,7 @@ import {
   generateRegionKeySet,
   loadRegionKeySet,
   publicKeysOf,
+  readKeyFile,
   saveRegionKeySet,
   type RegionKeySet,
 } from '@domicile/region';
@@ -122,12 +123,9 @@ export function readRegionKeys(dir: string, region: string): Promise<RegionKeySe
   return loadRegionKeySet(paths.regionKeys(dir, region));
 }
 
+/** Every JSON file read here is a key file: its errors are `KEY_FILE_UNREADABLE`. */
 async function readJson<T>(file: string): Promise<T> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8')) as T;
-  } catch (cause) {
-    throw new DomicileError('CONFIG_INVALID', { details: { file }, cause });
-  }
+  return (await readKeyFile(file)) as T;
 }
 
 async function writeJson(file: string, value: unknown, mode: number): Promise<void> {

@@ -66,4 +66,32 @@ describe('runCli exit codes', () => {
       'error SERVICE_UNAVAILABLE: The service is shutting down or not ready. {"reason":"network router"}',
     ]);
   });
+
+  it('waits for a drain, and ends the process with exit 1 when it outlasts its bound', async () => {
+    const exits: number[] = [];
+    const flushed: string[] = [];
+    const { io, stderr } = memoryIo({ exit: (code) => exits.push(code) });
+    await io.drain(Promise.resolve(), 1_000, () => flushed.push('flushed'));
+    expect([exits, stderr(), flushed]).toEqual([[], [], []]);
+
+    const never = new Promise<void>(() => undefined);
+    await expect(io.drain(never, 20, () => flushed.push('flushed'))).rejects.toBeInstanceOf(
+      CommandFailed,
+    );
+    expect(exits).toEqual([1]);
+    expect(flushed).toEqual(['flushed']);
+    expect(stderr()).toEqual([
+      'error SHUTDOWN_INCOMPLETE: The server stopped before it finished draining. {"reason":"timeout","boundMs":20}',
+    ]);
+  });
+
+  it('ends a drain at once on a second interrupt', async () => {
+    const exits: number[] = [];
+    const { io, stderr, interrupt } = memoryIo({ exit: (code) => exits.push(code) });
+    const draining = io.drain(new Promise<void>(() => undefined), 60_000);
+    interrupt();
+    await expect(draining).rejects.toBeInstanceOf(CommandFailed);
+    expect(exits).toEqual([1]);
+    expect(stderr()[0]).toContain('{"reason":"second signal","boundMs":60000}');
+  });
 });

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { CommanderError } from 'commander';
 import type { WalletRuntimeOptions } from '@domicile/device';
-import { isDomicileError } from '@domicile/protocol';
+import { DomicileError, isDomicileError } from '@domicile/protocol';
 import { UsageError } from './usage-error.js';
 
 /** What a command may use of the process it runs in; {@link processIo} gives the real ones. */
@@ -23,6 +23,11 @@ export interface CliIoParts {
   readonly wallet: Pick<WalletRuntimeOptions, 'retry' | 'stream'>;
   /** Calls `handler` once, on the first SIGINT or SIGTERM; the function returned stops listening. */
   readonly onInterrupt: (handler: () => void) => () => void;
+  /**
+   * Ends the process at once with `code`, whatever it still holds open (a drain cut short by its
+   * bound or by a second signal); an IO for tests does nothing.
+   */
+  readonly exit: (code: ExitCode) => void;
 }
 
 /** How a run ends: 0 success, 1 an operation failed, 2 the command line was wrong. */
@@ -107,5 +112,31 @@ export class CliIo {
   /** Resolves on the first SIGINT or SIGTERM. */
   untilInterrupted(): Promise<void> {
     return new Promise((resolve) => this.parts.onInterrupt(resolve));
+  }
+
+  /**
+   * Waits for a server to drain after the first signal (`closing`: in-flight requests answered,
+   * workers done with their batch, database closed). If it takes longer than `boundMs`, or a
+   * second SIGINT or SIGTERM comes, it says so in one line, calls `flush` (buffered log lines),
+   * and ends the process at once, exit 1.
+   */
+  async drain(closing: Promise<void>, boundMs: number, flush?: () => void): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    let stopListening: () => void = () => undefined;
+    const cut = new Promise<string>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), boundMs);
+      stopListening = this.parts.onInterrupt(() => resolve('second signal'));
+    });
+    try {
+      const reason = await Promise.race([closing.then(() => undefined), cut]);
+      if (reason === undefined) return;
+      this.fail(new DomicileError('SHUTDOWN_INCOMPLETE', { details: { reason, boundMs } }));
+      flush?.();
+      this.parts.exit(1);
+      throw new CommandFailed('drain cut short');
+    } finally {
+      clearTimeout(timer);
+      stopListening();
+    }
   }
 }

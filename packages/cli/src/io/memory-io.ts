@@ -39,6 +39,7 @@ export function memoryIo(parts: Partial<CliIoParts> = {}): MemoryIo {
       handlers.add(handler);
       return () => handlers.delete(handler);
     },
+    exit: () => undefined,
     ...parts,
   });
   return {

@@ -43,6 +43,7 @@ export function processIoParts(): CliIoParts {
     now: () => Date.now(),
     wallet: {},
     onInterrupt,
+    exit: (code) => process.exit(code),
   };
 }
 

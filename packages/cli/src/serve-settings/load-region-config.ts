@@ -70,12 +70,10 @@ export async function loadRegionConfig(
     try {
       return await read;
     } catch (error) {
-      if (!isDomicileError(error, 'CONFIG_INVALID')) throw error;
-      throw new UsageError(
-        'CONFIG_INVALID',
-        { ...error.details, ...settings.sourceOf(key) },
-        error,
-      );
+      if (!isDomicileError(error)) throw error;
+      const { code, details } = error;
+      if (code !== 'CONFIG_INVALID' && code !== 'KEY_FILE_UNREADABLE') throw error;
+      throw new UsageError(code, { ...details, ...settings.sourceOf(key) }, error);
     }
   };
   return {
@@ -84,6 +82,7 @@ export async function loadRegionConfig(
     authorityKey: await from('dir', readAuthorityPublicKey(paths.authorityPublic(s.dir))),
     keys: await from('dir', readRegionKeys(s.dir, s.region)),
     databaseUrl: await databaseUrl(settings),
+    createDatabase: s.create,
     issuer:
       s.issuerUrl === undefined
         ? { kind: 'sandbox' }

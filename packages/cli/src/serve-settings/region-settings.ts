@@ -29,6 +29,7 @@ export const RegionSettingsSchema = Type.Object(
     ...DEPLOYMENT_PROPERTIES,
     db: Type.String({ pattern: DATABASE_URL }),
     dbPasswordFile: Type.Optional(Type.String(PATH)),
+    create: Type.Boolean({ default: false }),
     logFile: Type.Optional(Type.String(PATH)),
     logLevel: Type.Union(
       LOG_LEVELS.map((level) => Type.Literal(level)),
@@ -69,6 +70,11 @@ export const REGION_SETTING_SPECS: SettingSpecs<typeof RegionSettingsSchema.prop
     placeholder: '<file>',
     help: "file holding the PostgreSQL user's password",
     expects: 'a file path',
+  },
+  create: {
+    flag: '--create',
+    help: "create the SQLite database's folder if it does not exist (else refused: a typo must not start an empty region)",
+    expects: 'a flag',
   },
   logFile: {
     flag: '--log-file',

@@ -165,6 +165,23 @@ export const ERROR_CODES = {
     status: 500,
     message: 'The PKCS#11 key is not of the type or usage its purpose needs.',
   },
+  // Starting a region or a router: refused before it serves, and the process exits 1 or 2
+  PORT_IN_USE: { status: 500, message: 'The address and port to listen on are already in use.' },
+  LISTEN_FAILED: { status: 500, message: 'The server could not listen on its address and port.' },
+  DATABASE_UNREACHABLE: { status: 503, message: 'The database did not answer.' },
+  DATABASE_REJECTED: {
+    status: 500,
+    message: 'The database refused the connection: role, password or database name.',
+  },
+  DATABASE_FOLDER_MISSING: {
+    status: 500,
+    message: 'The folder of the SQLite database does not exist.',
+  },
+  KEY_FILE_UNREADABLE: { status: 500, message: 'A key file is missing or unreadable.' },
+  SHUTDOWN_INCOMPLETE: {
+    status: 503,
+    message: 'The server stopped before it finished draining.',
+  },
   // Device side: raised by the wallet when a region's answer cannot be trusted
   DIRECTORY_INVALID: {
     status: 502,

@@ -6,3 +6,4 @@ export {
   type ErrorDetails,
 } from './domicile-error.js';
 export type { PeerKind, PeerMalformation, PeerMalformedDetails } from './peer-malformed-details.js';
+export { listenError } from './listen-error.js';

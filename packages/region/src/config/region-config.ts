@@ -44,6 +44,11 @@ export interface RegionConfig {
   readonly keys: RegionKeySet;
   /** `sqlite:/path/us.db`, `sqlite::memory:` or `postgres://…`. */
   readonly databaseUrl: string;
+  /**
+   * Create a SQLite database's missing folder (`region serve --create`); without it a path whose
+   * folder does not exist is refused, so that a typo does not start an empty region.
+   */
+  readonly createDatabase?: boolean;
   /** Where to listen; by default the host and port of this region's base URL in the directory. */
   readonly host?: string;
   readonly port?: number;

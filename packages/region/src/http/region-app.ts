@@ -5,9 +5,13 @@ import {
   DomicileError,
   authenticateChallengeOf,
   httpsServerOptions,
+  newTrace,
+  parseTraceparent,
   toDomicileError,
   type TlsMaterial,
 } from '@domicile/protocol';
+import { requestIdOf } from '../ids/index.js';
+import { runInTrace } from '../logging/index.js';
 import type { RegionContext } from '../region-context.js';
 import { requireClientCertificate } from './client-certificate-auth.js';
 import { deviceAuthHook } from './device-auth.js';
@@ -52,7 +56,9 @@ export async function buildRegionApp(
     // One line per request, written when it is answered (below), instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
-    forceCloseConnections: true,
+    genReqId: (req) => requestIdOf(req.headers['x-request-id']),
+    // On close, idle connections go at once; a request in flight is answered first (the drain).
+    forceCloseConnections: 'idle',
     return503OnClosing: true,
     ajv: {
       // Unknown fields are an error, not silently dropped; types are never coerced.
@@ -64,6 +70,15 @@ export async function buildRegionApp(
       },
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // First of all hooks: everything after it, and every log line, runs inside the request's trace.
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    // Two traceparent headers are no trace at all (the specification): a new one starts.
+    const { traceparent } = request.headers;
+    const given = typeof traceparent === 'string' ? parseTraceparent(traceparent) : undefined;
+    runInTrace(given ?? newTrace(), done);
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -93,7 +108,7 @@ export async function buildRegionApp(
     },
   });
 
-  registerMetrics(app, ctx.self.id);
+  registerMetrics(app, ctx);
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
       {

@@ -1,19 +1,29 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RegionContext } from '../region-context.js';
+import { registerQueueMetrics } from './queue-metrics.js';
+import { registerStepMetrics } from './step-metrics.js';
 
 /**
  * Prometheus metrics of one region server. A registry per app, not the global one, so several
- * regions can live in one process (the demo, the tests).
+ * regions can live in one process (the demo, the tests). The default metrics include the event
+ * loop's lag (`nodejs_eventloop_lag_seconds` and its percentiles).
  */
-export function registerMetrics(app: FastifyInstance, region: string): Registry {
+export function registerMetrics(
+  app: FastifyInstance,
+  ctx: Pick<RegionContext, 'self' | 'db' | 'now'>,
+): Registry {
   const registry = new Registry();
-  registry.setDefaultLabels({ region });
+  registry.setDefaultLabels({ region: ctx.self.id });
   collectDefaultMetrics({ register: registry });
+  registerStepMetrics(app, registry);
+  registerQueueMetrics(registry, ctx.db, ctx.now);
   const duration = new Histogram({
     name: 'domicile_http_request_duration_seconds',
     help: 'HTTP request duration by route and status.',
     labelNames: ['method', 'route', 'status'],
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    // Up to 10 s: an issuer call may take its whole timeout (5 s by default).
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
   const errors = new Counter({

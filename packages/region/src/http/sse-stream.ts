@@ -61,10 +61,19 @@ export function streamNotifications(
     void pump();
   }, ctx.streamHeartbeatMs);
   const close = (): void => {
+    if (closed) return;
     closed = true;
     clearInterval(heartbeat);
     unsubscribe();
+    ctx.closing.removeEventListener('abort', end);
+  };
+  const end = (): void => {
+    close();
+    res.end();
   };
   res.on('close', close);
+  // The device reconnects (to another node, or to this one once it is back) from its last id.
+  if (ctx.closing.aborted) end();
+  else ctx.closing.addEventListener('abort', end, { once: true });
   void pump();
 }

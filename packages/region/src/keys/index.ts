@@ -7,4 +7,5 @@ export {
   saveRegionKeySet,
   type RegionKeySet,
 } from './region-keys.js';
+export { readKeyFile } from './read-key-file.js';
 export { fileRegionKeyring, type RegionKeyring } from './region-keyring.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import {
@@ -9,6 +9,7 @@ import {
   type PublicJwk,
   definedProps,
 } from '@domicile/protocol';
+import { readKeyFile } from './read-key-file.js';
 
 const PrivateJwkSchema = Type.Object({
   kty: Type.Literal('EC'),
@@ -88,12 +89,7 @@ export async function saveRegionKeySet(path: string, keys: RegionKeySet): Promis
 }
 
 export async function loadRegionKeySet(path: string): Promise<RegionKeySet> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(path, 'utf8'));
-  } catch (cause) {
-    throw new DomicileError('CONFIG_INVALID', { details: { file: path }, cause });
-  }
+  const parsed = await readKeyFile(path);
   if (!Value.Check(RegionKeySetSchema, parsed))
     throw new DomicileError('CONFIG_INVALID', { details: { file: path } });
   return parsed as RegionKeySet;

@@ -5,3 +5,4 @@ export {
   type RegionLogger,
   type RegionLoggerOptions,
 } from './region-logger.js';
+export { currentTrace, outboundTraceHeaders, runInTrace } from './request-trace.js';

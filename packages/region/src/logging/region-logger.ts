@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { isLuhnValid } from '@domicile/protocol';
+import { currentTrace } from './request-trace.js';
 
 /** Fields that may hold card data, proofs or codes: removed from every log line by path. */
 export const REDACT_PATHS = [
@@ -81,6 +82,11 @@ export function createRegionLogger(options: RegionLoggerOptions): RegionLogger {
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       serializers: { err: serializeError },
       hooks: { streamWrite: scrubCardNumbers },
+      // Every line written while a request is handled names its trace, whoever writes it.
+      mixin: () => {
+        const trace = currentTrace();
+        return trace === undefined ? {} : { traceId: trace.traceId };
+      },
     },
     destination,
   );

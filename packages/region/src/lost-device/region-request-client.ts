@@ -6,6 +6,7 @@ import {
   verifyLostDeviceConfirmation,
   type LostDeviceAsk,
 } from './region-request.js';
+import { outboundTraceHeaders } from '../logging/index.js';
 
 /** The path a region receives lost-device requests on. */
 export const LOST_DEVICE_PATH = '/v1/regions/lost-device';
@@ -20,7 +21,7 @@ export const httpRegionTransport =
   async (baseUrl, body, signal) => {
     const res = await send(`${baseUrl}${LOST_DEVICE_PATH}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...outboundTraceHeaders() },
       body: JSON.stringify(body),
       signal,
       redirect: 'error',

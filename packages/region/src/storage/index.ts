@@ -36,7 +36,12 @@ export {
   type ExpiringTable,
   type PurgedBatch,
 } from './expired-rows.js';
-export { isUniqueViolation, migrateToLatest, openDatabase } from './open-database.js';
+export {
+  isUniqueViolation,
+  migrateToLatest,
+  openDatabase,
+  type OpenDatabaseOptions,
+} from './open-database.js';
 export { sqlDialectOf, type SqlDialectName } from './migrations/portable-ddl.js';
 export { createPostgresDatabase } from './postgres/index.js';
 export type { PostgresDatabaseOptions } from './postgres/index.js';

@@ -1,23 +1,36 @@
-import { Migrator } from 'kysely';
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Migrator, sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { DomicileError } from '@domicile/protocol';
 import type { Database } from './database.js';
 import { migrationProvider } from './migrations/index.js';
-import { createPostgresDatabase } from './postgres/index.js';
+import { createPostgresDatabase, postgresConnectionError } from './postgres/index.js';
 import { createSqliteDatabase } from './sqlite/index.js';
 
 const URL_FORMS =
   'sqlite:<path>, sqlite::memory:, a path ending in .db or .sqlite, postgres:// or postgresql://';
 
-function connect(url: string): Kysely<Database> {
-  if (/^postgres(ql)?:\/\//i.test(url)) return createPostgresDatabase({ connectionString: url });
+/** Options of {@link openDatabase}. */
+export interface OpenDatabaseOptions {
+  /**
+   * Create a SQLite database's folder when it does not exist. Off by default: a typo in the path
+   * must not start an empty region in a new folder.
+   */
+  readonly createFolder?: boolean;
+}
+
+const isPostgres = (url: string): boolean => /^postgres(ql)?:\/\//i.test(url);
+
+function connect(url: string, options: OpenDatabaseOptions): Kysely<Database> {
+  if (isPostgres(url)) return createPostgresDatabase({ connectionString: url });
   if (url.startsWith('sqlite:')) {
     // `sqlite:///abs.db` and `sqlite://rel.db` are common spellings of `sqlite:/abs.db`, `sqlite:rel.db`.
     const rest = url.slice('sqlite:'.length);
     const filename = rest.startsWith('//') ? rest.slice(2) : rest;
-    if (filename !== '') return createSqliteDatabase({ filename });
+    if (filename !== '') return openSqlite(filename, options);
   } else if (/\.(db|sqlite)$/i.test(url)) {
-    return createSqliteDatabase({ filename: url });
+    return openSqlite(url, options);
   }
   // The URL itself stays out of the error: it may carry a password.
   throw new DomicileError('CONFIG_INVALID', {
@@ -25,16 +38,35 @@ function connect(url: string): Kysely<Database> {
   });
 }
 
+function openSqlite(filename: string, options: OpenDatabaseOptions): Kysely<Database> {
+  const folder = dirname(filename);
+  if (filename !== ':memory:' && options.createFolder !== true && !existsSync(folder))
+    throw new DomicileError('DATABASE_FOLDER_MISSING', { details: { folder } });
+  return createSqliteDatabase({ filename });
+}
+
 /**
  * Opens the region database named by `url` and migrates it to the latest schema.
  * Accepts `sqlite:/path/file.db`, `sqlite::memory:`, a bare path ending in `.db`/`.sqlite`,
- * and `postgres://…` / `postgresql://…`.
+ * and `postgres://…` / `postgresql://…`. A PostgreSQL server is asked once before migrating,
+ * so that a wrong host, role or database is named as such.
  *
- * @throws DomicileError `CONFIG_INVALID` for an unrecognised URL or a failed migration.
+ * @throws DomicileError `CONFIG_INVALID` for an unrecognised URL or a failed migration,
+ *   `DATABASE_FOLDER_MISSING` for a SQLite file in a folder that does not exist (unless
+ *   `createFolder`), `DATABASE_UNREACHABLE` or `DATABASE_REJECTED` for a PostgreSQL server that
+ *   does not answer or refuses the role, password or database.
  */
-export async function openDatabase(url: string): Promise<Kysely<Database>> {
-  const db = connect(url);
+export async function openDatabase(
+  url: string,
+  options: OpenDatabaseOptions = {},
+): Promise<Kysely<Database>> {
+  const db = connect(url, options);
   try {
+    if (isPostgres(url)) {
+      await sql`select 1`.execute(db).catch((error: unknown) => {
+        throw postgresConnectionError(error, url);
+      });
+    }
     await migrateToLatest(db);
   } catch (error) {
     await db.destroy();

@@ -3,6 +3,7 @@ import { api, signJson, type PrivateJwk } from '@domicile/protocol';
 import type { Database, WebhookDeliveryRow } from '../storage/index.js';
 import { webhookEventColumn } from './webhook-events.js';
 import { PolledWorker, retryDelayMs, type RetryDelayPolicy } from '../workers/index.js';
+import { outboundTraceHeaders } from '../logging/index.js';
 
 /** Options of {@link WebhookWorker}. */
 export interface WebhookWorkerOptions {
@@ -132,7 +133,11 @@ export class WebhookWorker extends PolledWorker {
     const jws = await signJson(claims, this.#o.signingKey, api.WEBHOOK_TYP);
     const res = await this.#fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/jose', [api.WEBHOOK_EVENT_ID_HEADER]: row.event_id },
+      headers: {
+        'content-type': 'application/jose',
+        [api.WEBHOOK_EVENT_ID_HEADER]: row.event_id,
+        ...outboundTraceHeaders(),
+      },
       body: jws,
       redirect: 'manual',
       signal: AbortSignal.timeout(this.#timeoutMs),

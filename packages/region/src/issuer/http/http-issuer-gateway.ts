@@ -28,6 +28,7 @@ import {
   type IssuerOperation,
   type IssuerRequestEnvelope,
 } from './issuer-http-protocol.js';
+import { outboundTraceHeaders } from '../../logging/index.js';
 
 /** Options of {@link HttpIssuerGateway}. */
 export interface HttpIssuerGatewayOptions {
@@ -132,7 +133,11 @@ export class HttpIssuerGateway implements IssuerGateway {
     try {
       const response = await this.#fetch(new URL(op, this.#base), {
         method: 'POST',
-        headers: { 'content-type': 'application/jose', accept: 'application/json' },
+        headers: {
+          'content-type': 'application/jose',
+          accept: 'application/json',
+          ...outboundTraceHeaders(),
+        },
         body: jws,
         redirect: 'error',
         signal: AbortSignal.timeout(this.#timeoutMs),

@@ -1,2 +1,3 @@
 export { createPostgresDatabase } from './postgres-database.js';
 export type { PostgresDatabaseOptions } from './postgres-database.js';
+export { postgresConnectionError } from './postgres-connection-error.js';

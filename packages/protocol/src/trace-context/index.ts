@@ -1,0 +1,7 @@
+export {
+  childSpan,
+  formatTraceparent,
+  newTrace,
+  parseTraceparent,
+  type TraceContext,
+} from './trace-context.js';

@@ -1,0 +1,58 @@
+/**
+ * A W3C Trace Context (https://www.w3.org/TR/trace-context/): the trace a request belongs to, the
+ * span that sent it, and the sampled flag. One user action of a device is one trace, through its
+ * home region, the owning region and the issuer.
+ */
+export interface TraceContext {
+  /** 32 lowercase hex digits, not all zero. */
+  readonly traceId: string;
+  /** 16 lowercase hex digits, not all zero: the span of the caller. */
+  readonly parentId: string;
+  /** 2 hex digits; bit 0 is "sampled". */
+  readonly flags: string;
+}
+
+/** The `traceparent` header: version, trace-id, parent-id, flags; later versions may add fields. */
+const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
+const ALL_ZERO = /^0+$/;
+
+/**
+ * Reads a `traceparent` header as the specification says a receiver must: version `ff`, an
+ * all-zero id or anything but lowercase hex is refused (undefined: the receiver starts a new
+ * trace), and version `00` has exactly four fields.
+ */
+export function parseTraceparent(header: string | undefined): TraceContext | undefined {
+  if (header === undefined || header.length > 512) return undefined;
+  const match = TRACEPARENT.exec(header.trim());
+  if (match === null) return undefined;
+  const [, version, traceId, parentId, flags, rest] = match;
+  if (version === 'ff' || (version === '00' && rest !== undefined)) return undefined;
+  if (traceId === undefined || parentId === undefined || flags === undefined) return undefined;
+  if (ALL_ZERO.test(traceId) || ALL_ZERO.test(parentId)) return undefined;
+  return { traceId, parentId, flags };
+}
+
+/** Formats a context as a version-00 `traceparent` header. */
+export function formatTraceparent(context: TraceContext): string {
+  return `00-${context.traceId}-${context.parentId}-${context.flags}`;
+}
+
+function randomHex(bytes: number): string {
+  for (;;) {
+    // Web Crypto, as everywhere in this package: a device may run it outside Node.js.
+    const hex = Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
+      b.toString(16).padStart(2, '0'),
+    ).join('');
+    if (!ALL_ZERO.test(hex)) return hex;
+  }
+}
+
+/** A new trace, sampled: what a device starts for each user action, or a region for a request without one. */
+export function newTrace(): TraceContext {
+  return { traceId: randomHex(16), parentId: randomHex(8), flags: '01' };
+}
+
+/** The context of a call made inside `context`: the same trace, a new span as its parent. */
+export function childSpan(context: TraceContext): TraceContext {
+  return { ...context, parentId: randomHex(8) };
+}

@@ -1,0 +1,23 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { childSpan, formatTraceparent, newTrace, type TraceContext } from '@domicile/protocol';
+
+/** The trace of the request being handled, wherever its work goes (services, stores, clients). */
+const current = new AsyncLocalStorage<TraceContext>();
+
+/** Runs `work`, and everything it starts, inside `trace`. */
+export function runInTrace<T>(trace: TraceContext, work: () => T): T {
+  return current.run(trace, work);
+}
+
+/** The trace of the request being handled; undefined outside a request (a worker's batch). */
+export function currentTrace(): TraceContext | undefined {
+  return current.getStore();
+}
+
+/**
+ * The `traceparent` of an outbound call (to another region, the issuer, a webhook): the current
+ * request's trace with a new span, or a new trace for a call no request made.
+ */
+export function outboundTraceHeaders(): { traceparent: string } {
+  return { traceparent: formatTraceparent(childSpan(current.getStore() ?? newTrace())) };
+}

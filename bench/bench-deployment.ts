@@ -20,6 +20,8 @@ export interface BenchDeploymentOptions {
   readonly database: BenchDatabase;
   /** Write a V8 CPU profile of every region process into this folder (`--cpu-prof`). */
   readonly profileDir?: string;
+  /** More `region serve` arguments for every region process (`--issuers FILE`, …). */
+  readonly regionArgs?: readonly string[];
 }
 
 /**
@@ -112,6 +114,7 @@ export async function createBenchDeployment(
           databaseUrl(region),
           '--log-file',
           join(options.dir, `${region}.log`),
+          ...(options.regionArgs ?? []),
         ],
         /^region \S+ listening on /,
       ),

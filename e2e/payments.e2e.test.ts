@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AppletView, PayOptions, Wallet } from '@domicile/device';
 import { auditResidency, createProgram, memoryIo, type LocalDeployment } from '@domicile/cli';
 import { sendAuthorization } from '@domicile/network';
@@ -115,6 +115,58 @@ describe('paying with provisioned cards through the network router (real servers
       reason: 'atc_replayed',
       region: 'us',
     });
+  });
+
+  it('answers the resend of an approval whose answer was lost with the recorded approval, through the router', async () => {
+    const us = deployment.regions.get('us')?.context;
+    if (us === undefined) throw new Error('region us is not running');
+    const request = { ...(await pay(usCard)), requestId: 'E2E-ACQ:20261201:000001' };
+    // The issuer holds its decision until the acquirer has given up on the answer.
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const authorize = us.issuer.authorize.bind(us.issuer);
+    const issuer = vi.spyOn(us.issuer, 'authorize').mockImplementationOnce(async (check) => {
+      await held;
+      return authorize(check);
+    });
+    try {
+      const aborted = new AbortController();
+      const lost = fetch(`${routerUrl()}/v1/authorizations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(request),
+        signal: aborted.signal,
+      });
+      await vi.waitFor(() => expect(issuer).toHaveBeenCalledOnce(), { timeout: 10_000 });
+      aborted.abort();
+      await expect(lost).rejects.toThrow();
+      release();
+      // The region decides and commits with no one left to hear it.
+      const rows = await vi.waitFor(
+        async () => {
+          const found = await us.db
+            .selectFrom('transactions')
+            .select(['id', 'approved'])
+            .where('token_ref', '=', usCard.tokenRef)
+            .where('atc', '=', Number.parseInt(request.emv['9F36'], 16))
+            .execute();
+          expect(found).toHaveLength(1);
+          return found;
+        },
+        { timeout: 10_000 },
+      );
+      const resent = await acquire(request);
+      expect(resent).toMatchObject({ approved: true, reason: 'approved', responseCode: '00' });
+      expect(resent.authorizationId).toBe(rows[0]?.id);
+      expect(resent.arpc).toMatch(/^[0-9A-F]{8}$/);
+      expect(issuer).toHaveBeenCalledOnce();
+      expect(await acquire(request)).toEqual(resent);
+      await expect(
+        acquire({ ...request, merchant: { id: 'e2e-shop', name: 'Another Name' } }),
+      ).rejects.toMatchObject({ code: 'AUTHORIZATION_REQUEST_MISMATCH' });
+    } finally {
+      issuer.mockRestore();
+    }
   });
 
   it('refuses a tampered amount: the ARQC covers 9F02', async () => {

@@ -30,7 +30,9 @@ export interface RegionAnswer {
  * Routes an authorization to the region that issued the token, by the token ranges of the signed
  * directory, and signs it for that region: a compact JWS (`typ` domicile-authorization+jws) with
  * `aud` the region, a fresh `jti` and `iat`, so the region knows which network asks and that no
- * one replays it. A request is sent once: a retry could only meet an ATC already spent.
+ * one replays it. A request is sent once: the acquirer resends it, with its own `requestId`
+ * carried unchanged inside `request`, to learn a decision whose answer was lost (the region
+ * recognises the resend by that id, since each forward has a new `jti`).
  */
 export class RegionForwarder {
   readonly #directory: Directory;

@@ -59,6 +59,13 @@ export const Merchant = Type.Object(
  */
 export const AuthorizationRequest = Type.Object(
   {
+    /**
+     * The acquirer's id of this request, the same on every transmission of it (ISO 8583: what
+     * field 11, the STAN, with field 7 and the acquirer's institution id, field 32, make unique).
+     * A resend with the same id and the same content gets the decision recorded for the first
+     * transmission; without an id every request is a new one.
+     */
+    requestId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{8,64}$' })),
     tokenNumber: Type.String({ pattern: '^\\d{16,19}$' }),
     tokenExpiry: ExpirySchema,
     /** PAN sequence number (5F34), two digits. */

@@ -138,6 +138,10 @@ export const ERROR_CODES = {
     status: 401,
     message: 'The signed authorization request was already received.',
   },
+  AUTHORIZATION_REQUEST_MISMATCH: {
+    status: 409,
+    message: 'An authorization with this request id was received with other content.',
+  },
   REGION_UNREACHABLE: { status: 502, message: 'The region that issued the token did not answer.' },
   CREDENTIAL_NOT_ACTIVE: { status: 409, message: 'The credential is not active on this device.' },
   // Issuer gateway and operations

@@ -1,5 +1,6 @@
 import {
   DomicileError,
+  definedProps,
   isDomicileError,
   transactionFacts,
   type TransactionFacts,
@@ -19,7 +20,13 @@ import {
   type CheckedAuthorization,
   type TokenKey,
 } from './authorization-checks.js';
-import { recordTransaction } from './transaction-store.js';
+import {
+  recordTransmission,
+  transmissionOf,
+  type FirstTransmission,
+  type Transmission,
+} from './authorization-requests.js';
+import { findTransaction, recordTransaction } from './transaction-store.js';
 
 /** An authorization request whose network signature the edge has verified, its jti not yet recorded. */
 export type NetworkAuthorization = VerifiedNetworkAuthorization;
@@ -29,9 +36,10 @@ export type NetworkAuthorization = VerifiedNetworkAuthorization;
  * cryptogram, records the request's jti and claims the ATC in one commit, de-tokenizes inside the
  * region only to ask the issuer, records the decision, and answers with the ARPC. The answer names
  * the token by its last 4 digits and never carries the card number. A decline is an answer; only
- * an unknown token is an error.
- * @throws DomicileError `TOKEN_NOT_FOUND`, `AUTHORIZATION_REPLAYED`, or `VALIDATION_FAILED` for
- *   data elements that are not BCD.
+ * an unknown token is an error. A resend of a request the acquirer named by its `requestId`
+ * (duplicate transmission) gets the decision and ARPC recorded for the first transmission.
+ * @throws DomicileError `TOKEN_NOT_FOUND`, `AUTHORIZATION_REPLAYED`,
+ *   `AUTHORIZATION_REQUEST_MISMATCH`, or `VALIDATION_FAILED` for data elements that are not BCD.
  */
 export async function authorizeTransaction(
   ctx: RegionContext,
@@ -46,51 +54,56 @@ export async function authorizeTransaction(
     pan: credential.token_number,
     psn: credential.psn,
   };
-  const id = newId();
   const checked = checkAuthorization({ credential, request, facts, key });
-  const decision = await decide(ctx, {
-    id,
+  const {
+    authorizationId: id,
+    decline,
+    resent,
+  } = await claim(ctx, {
     jti: input.singleUse,
+    transmission: transmissionOf(input.network, request),
     credential,
-    request,
     facts,
     checked,
   });
-
-  const stored = await recordTransaction(
-    ctx.db,
-    transactionRow(ctx, {
-      id,
-      network: input.network,
-      credential,
-      request,
-      facts,
-      reason: decision,
-    }),
-  );
-  const approved = stored.approved === 1;
+  // A resend whose first transmission was decided answers from its record; one whose first died
+  // (or is still at the issuer) decides under the first one's id, and the first record wins.
+  const recorded = resent ? await findTransaction(ctx.db, id) : undefined;
+  const stored =
+    recorded ??
+    (await recordTransaction(
+      ctx.db,
+      transactionRow(ctx, {
+        id,
+        network: input.network,
+        credential,
+        request,
+        facts,
+        checked,
+        reason: decline ?? (await askIssuer(ctx, { id, credential, request, facts })),
+      }),
+    ));
   ctx.logger.info(
     {
       authorizationId: id,
       tokenRef: credential.token_ref,
       network: input.network,
-      approved,
+      approved: stored.approved === 1,
       reason: stored.reason,
+      resent,
     },
     'authorization decided',
   );
   return {
-    authorizationId: id,
+    authorizationId: stored.id,
     region: ctx.self.id,
-    approved,
+    approved: stored.approved === 1,
     reason: stored.reason as api.AuthorizationReason,
     responseCode: stored.response_code,
     tokenLast4: credential.token_number.slice(-4),
-    atc: facts.atc,
-    amount: { minor: facts.amountMinor, currency: facts.currency },
-    ...(checked.arqcVerified
-      ? issuerResponse(checked.sessionKey, { arqc: request.arqc, approved })
-      : {}),
+    atc: stored.atc,
+    amount: { minor: Number(stored.amount_minor), currency: stored.currency },
+    ...definedProps({ arpc: stored.arpc ?? undefined, csu: stored.csu ?? undefined }),
     createdAt: stored.created_at,
   };
 }
@@ -98,31 +111,42 @@ export async function authorizeTransaction(
 /**
  * A genuine cryptogram first claims its ATC, so that of requests racing with one ATC only one goes
  * on to the issuer; the claim stays even when the token's state or the issuer declines after it.
- * The request's jti is recorded first, in the claim's transaction: one commit on the hot path
- * instead of two, and a replayed request still changes nothing.
+ * The request's jti, and its transmission when the acquirer named it, are recorded in the claim's
+ * transaction: one commit on the hot path, a replayed request still changes nothing, and a region
+ * that dies after this commit still knows, at the acquirer's resend, that the ATC was this
+ * request's.
  */
-async function decide(
+async function claim(
   ctx: RegionContext,
   input: {
-    id: string;
     jti: NetworkAuthorization['singleUse'];
+    transmission: Transmission | undefined;
     credential: CredentialRow;
-    request: api.AuthorizationRequest;
     facts: TransactionFacts;
     checked: CheckedAuthorization;
   },
-): Promise<api.AuthorizationReason> {
-  const { credential, facts, checked } = input;
-  if (!checked.arqcVerified) {
-    await recordSingleUseId(ctx.db, input.jti);
-    return checked.decline;
-  }
-  const claimed = await ctx.db.transaction().execute(async (trx) => {
+): Promise<FirstTransmission & { resent: boolean }> {
+  const { credential, facts, checked, transmission } = input;
+  return ctx.db.transaction().execute(async (trx) => {
     await recordSingleUseId(trx, input.jti);
-    return claimAtc(trx, { credentialId: credential.id, atc: facts.atc });
+    const decline = !checked.arqcVerified
+      ? checked.decline
+      : (await claimAtc(trx, { credentialId: credential.id, atc: facts.atc }))
+        ? checked.decline
+        : 'atc_replayed';
+    const authorizationId = newId();
+    const first =
+      transmission === undefined
+        ? undefined
+        : await recordTransmission(trx, transmission, {
+            authorizationId,
+            decline,
+            at: ctx.now().toISOString(),
+          });
+    return first === undefined
+      ? { authorizationId, decline, resent: false }
+      : { ...first, resent: true };
   });
-  if (!claimed) return 'atc_replayed';
-  return checked.decline ?? askIssuer(ctx, input);
 }
 
 /** De-tokenizes in the region and hands the card to the issuer; an issuer that does not answer declines. */
@@ -169,10 +193,14 @@ function transactionRow(
     credential: CredentialRow;
     request: api.AuthorizationRequest;
     facts: TransactionFacts;
+    checked: CheckedAuthorization;
     reason: api.AuthorizationReason;
   },
 ): TransactionRow {
-  const { credential, request, facts, reason } = input;
+  const { credential, request, facts, checked, reason } = input;
+  const response = checked.arqcVerified
+    ? issuerResponse(checked.sessionKey, { arqc: request.arqc, approved: reason === 'approved' })
+    : undefined;
   return {
     id: input.id,
     credential_id: credential.id,
@@ -192,6 +220,8 @@ function transactionRow(
     approved: reason === 'approved' ? 1 : 0,
     reason,
     response_code: RESPONSE_CODES[reason],
+    arpc: response?.arpc ?? null,
+    csu: response?.csu ?? null,
     created_at: ctx.now().toISOString(),
   };
 }

@@ -6,13 +6,34 @@ import type { Database, TransactionRow } from '../storage/index.js';
 
 const LIST_LIMIT = 100;
 
-/** Records a decided authorization; its ATC, if the cryptogram verified, was claimed before. */
+/**
+ * Records a decided authorization; its ATC, if the cryptogram verified, was claimed before. The
+ * first record of an authorization id wins: a resend that decided it again while the first
+ * transmission was still being decided gets the first one's row, so both answer alike.
+ */
 export async function recordTransaction(
   db: Kysely<Database>,
   row: TransactionRow,
 ): Promise<TransactionRow> {
-  await db.insertInto('transactions').values(row).execute();
-  return row;
+  const inserted = await db
+    .insertInto('transactions')
+    .values(row)
+    .onConflict((oc) => oc.column('id').doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) return row;
+  return db
+    .selectFrom('transactions')
+    .selectAll()
+    .where('id', '=', row.id)
+    .executeTakeFirstOrThrow();
+}
+
+/** The recorded transaction with this authorization id, if any. */
+export function findTransaction(
+  db: Kysely<Database>,
+  id: string,
+): Promise<TransactionRow | undefined> {
+  return db.selectFrom('transactions').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 /** The calling device's authorizations in this region, newest first. */

@@ -20,6 +20,7 @@ export interface Database {
   issuer_outbox: IssuerOutboxTable;
   audit_log: AuditLogTable;
   transactions: TransactionsTable;
+  authorization_requests: AuthorizationRequestsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   credential_lifecycle: CredentialLifecycleTable;
   residency_index: ResidencyIndexTable;
@@ -320,6 +321,28 @@ export interface TransactionsTable {
   approved: number;
   reason: string;
   response_code: string;
+  /** ARPC method 2 and its CSU, hex, as answered; null when the ARQC did not verify. */
+  arpc: string | null;
+  csu: string | null;
+  created_at: string;
+}
+
+/**
+ * The first transmission of each authorization an acquirer identified by its `requestId`
+ * (`payments/authorization-requests.ts`): a resend is answered from it, never decided again.
+ * Recorded in the commit that claims the ATC. A digest of the request, never the request itself:
+ * it names the token.
+ */
+export interface AuthorizationRequestsTable {
+  /** The network whose router forwarded it: request ids are unique per network. */
+  network: string;
+  request_id: string;
+  /** SHA-256, base64url, of the request's canonical JSON: a resend must match it. */
+  request_digest: string;
+  /** The id of the transaction that records its decision (once decided). */
+  authorization_id: string;
+  /** The reason decided before the issuer is asked (a failed check, a spent ATC); null: ask it. */
+  early_decline: string | null;
   created_at: string;
 }
 
@@ -338,3 +361,4 @@ export type ResidencyIndexRow = Selectable<ResidencyIndexTable>;
 export type LostReportRow = Selectable<LostReportsTable>;
 export type RegionOutboxRow = Selectable<RegionOutboxTable>;
 export type TransactionRow = Selectable<TransactionsTable>;
+export type AuthorizationRequestRow = Selectable<AuthorizationRequestsTable>;

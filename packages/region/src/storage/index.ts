@@ -23,6 +23,7 @@ export type {
   SingleUseIdsTable,
   SingleUseKind,
   TransactionRow,
+  AuthorizationRequestRow,
   TsmScriptRow,
   TsmScriptsTable,
   VaultRecordRow,

@@ -37,6 +37,7 @@ const TABLES: Record<keyof Database, true> = {
   webhook_deliveries: true,
   credential_lifecycle: true,
   transactions: true,
+  authorization_requests: true,
 };
 
 const INDEXES = [
@@ -329,6 +330,8 @@ const roundTrips: Record<keyof Database, Check> = {
         response_code: '82',
         amount_minor: 0,
         channel: 'in_store',
+        arpc: null,
+        csu: null,
       }),
     ];
     await db.insertInto('transactions').values(rows).execute();
@@ -342,6 +345,25 @@ const roundTrips: Record<keyof Database, Check> = {
           rows.map((r) => r.id),
         )
         .orderBy('approved', 'desc')
+        .execute(),
+    ).toEqual(rows);
+  },
+  authorization_requests: async (db) => {
+    const rows = [
+      f.authorizationRequest({ request_id: 'ACQ1:20261201:000041' }),
+      f.authorizationRequest({ request_id: 'ACQ1:20261201:000042', early_decline: 'atc_replayed' }),
+    ];
+    await db.insertInto('authorization_requests').values(rows).execute();
+    expect(
+      await db
+        .selectFrom('authorization_requests')
+        .selectAll()
+        .where(
+          'request_id',
+          'in',
+          rows.map((r) => r.request_id),
+        )
+        .orderBy('request_id')
         .execute(),
     ).toEqual(rows);
   },
@@ -509,6 +531,15 @@ const uniqueCases: Record<string, (db: Kysely<Database>) => Promise<() => Promis
       db
         .insertInto('credential_lifecycle')
         .values(f.credentialLifecycle({ token_ref: row.token_ref }))
+        .execute();
+  },
+  'authorization_requests network and request id': async (db) => {
+    const row = f.authorizationRequest();
+    await db.insertInto('authorization_requests').values(row).execute();
+    return () =>
+      db
+        .insertInto('authorization_requests')
+        .values(f.authorizationRequest({ request_id: row.request_id }))
         .execute();
   },
   'transactions primary key': async (db) => {

@@ -22,7 +22,7 @@ import type {
   ResidencyIndexRow,
 } from './database.js';
 import type { CredentialLifecycleRow, WebhookDeliveryRow } from './database.js';
-import type { TransactionRow } from './database.js';
+import type { AuthorizationRequestRow, TransactionRow } from './database.js';
 
 /**
  * Complete rows for the storage contract suite: each one names every column of its table, so a
@@ -309,6 +309,20 @@ export const transaction = (o: Partial<TransactionRow> = {}): TransactionRow => 
   approved: 1,
   reason: 'approved',
   response_code: '00',
+  arpc: '2AC1F0B3',
+  csu: '00800000',
+  created_at: NOW,
+  ...o,
+});
+
+export const authorizationRequest = (
+  o: Partial<AuthorizationRequestRow> = {},
+): AuthorizationRequestRow => ({
+  network: 'sandbox-net',
+  request_id: uid(),
+  request_digest: 'n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg',
+  authorization_id: uid(),
+  early_decline: null,
   created_at: NOW,
   ...o,
 });

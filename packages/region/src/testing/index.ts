@@ -15,6 +15,11 @@ export {
 } from './issuer-gateway-server.js';
 export { createSoftHsm, type SoftHsm } from '../keys/pkcs11/softhsm.fixtures.js';
 export {
+  credential as credentialRow,
+  transaction as transactionRow,
+  webhookDelivery as webhookDeliveryRow,
+} from '../storage/storage.fixtures.js';
+export {
   createThrowawayCa,
   issueCertificate,
   writeThrowawayTls,

@@ -22,6 +22,8 @@ export function authorizationRoutes(ctx: RegionContext): FastifyPluginCallbackTy
         schema: {
           summary:
             'Network routers only: decide an authorization for a token this region issued (a decline is a 200)',
+          description:
+            'A resend of a request with the same `requestId` and content gets the recorded decision and ARPC; the same `requestId` with other content is AUTHORIZATION_REQUEST_MISMATCH (409).',
           tags,
           body: api.SignedAuthorization,
           response: { 200: api.AuthorizationResponse, ...errorResponses },

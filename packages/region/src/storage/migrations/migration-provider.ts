@@ -7,6 +7,7 @@ import { scaleIndexesMigration } from './0005-scale-indexes.js';
 import { housekeepingIndexesMigration } from './0006-housekeeping-indexes.js';
 import { singleUseIdsMigration } from './0007-single-use-ids.js';
 import { nodeLeasesMigration } from './0008-node-leases.js';
+import { authorizationRequestsMigration } from './0009-authorization-requests.js';
 
 /**
  * Every migration, in order, compiled into the program: no file-system discovery, so a bundled
@@ -21,6 +22,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0006_housekeeping_indexes': housekeepingIndexesMigration,
   '0007_single_use_ids': singleUseIdsMigration,
   '0008_node_leases': nodeLeasesMigration,
+  '0009_authorization_requests': authorizationRequestsMigration,
 };
 
 /** The Kysely `Migrator` provider over {@link migrations}. */

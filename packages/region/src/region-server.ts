@@ -178,12 +178,16 @@ export async function startRegion(config: RegionConfig): Promise<RunningRegion> 
   const listed = new URL(region.context.self.baseUrl);
   const host = config.host ?? listed.hostname;
   const port = config.port ?? (listed.port === '' ? defaultPort(listed) : Number(listed.port));
+  let claimed = (): void => undefined;
+  region.context.idempotency.holdUntil(new Promise<void>((resolve) => (claimed = resolve)));
   try {
     const address = await region.app.listen({ host, port });
     await region.nodeLease.claimAddress(`${hostname()} ${address}`);
+    claimed();
     region.app.log.info({ address }, 'region listening');
     return { ...region, url: address };
   } catch (error) {
+    claimed();
     await region.close();
     throw listenError(error, host, port);
   }

@@ -143,6 +143,21 @@ describe('idempotency keys', () => {
     await store.drain();
   });
 
+  it('holds new attempts until the node has claimed its address, then runs them', async () => {
+    let open: () => void = () => undefined;
+    store.holdUntil(new Promise<void>((resolve) => (open = resolve)));
+    let ran = false;
+    const attempt = store.run(req, () => {
+      ran = true;
+      return Promise.resolve({ status: 200, body: { ok: true } });
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(ran).toBe(false);
+    expect(await db.selectFrom('idempotency_keys').select('key').execute()).toEqual([]);
+    open();
+    expect(await attempt).toEqual({ status: 200, body: { ok: true }, replayed: false });
+  });
+
   it('takes over a reservation made before incarnations existed once it is old enough', async () => {
     const t0 = new Date();
     await db

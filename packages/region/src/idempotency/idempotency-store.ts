@@ -64,6 +64,7 @@ export class IdempotencyStore {
   readonly #incarnation: string;
   readonly #now: () => Date;
   readonly #inFlight = new Set<Promise<StoredResponse>>();
+  #admitted: Promise<unknown> = Promise.resolve();
 
   constructor(options: IdempotencyStoreOptions) {
     this.#db = options.db;
@@ -86,6 +87,15 @@ export class IdempotencyStore {
   }
 
   /**
+   * Holds every new attempt until `ready` settles. A node restarted after a crash calls it while
+   * it claims its address (`NodeLease.claimAddress`): until then its predecessor's reservations
+   * still look alive, and a retry would be refused as in progress for nothing.
+   */
+  holdUntil(ready: Promise<unknown>): void {
+    this.#admitted = ready.catch(() => undefined);
+  }
+
+  /**
    * Waits for every attempt of this store to end: a closing process calls it before it gives up
    * its lease, so that no other node takes over a reservation while its operation still runs.
    */
@@ -97,6 +107,7 @@ export class IdempotencyStore {
     req: IdempotentRequest,
     operation: () => Promise<{ status: number; body: unknown }>,
   ): Promise<StoredResponse> {
+    await this.#admitted;
     const hash = requestHash(req);
     const earlier = await this.#reserve(req, hash);
     if (earlier !== undefined) return earlier;

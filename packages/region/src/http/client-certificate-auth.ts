@@ -22,13 +22,19 @@ declare module 'fastify' {
 export const requireClientCertificate: onRequestHookHandler = (request, _reply, done) => {
   // Over plain HTTP (or inject()) the socket is no TLSSocket: no certificate, so refused.
   const socket = request.raw.socket as Partial<TLSSocket>;
-  if (request.routeOptions.config.peer === undefined || socket.authorized === true) {
+  if (request.routeOptions.config.peer === undefined) {
     done();
     return;
   }
   const presented =
     typeof socket.getPeerCertificate === 'function' &&
     Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
+  // `authorized` alone is not enough: on Node 22 a resumed TLS 1.3 session without a certificate
+  // was seen to report `authorized: true`. A trusted caller has both.
+  if (presented && socket.authorized === true) {
+    done();
+    return;
+  }
   done(
     new DomicileError('CLIENT_CERTIFICATE_REQUIRED', {
       details: { reason: presented ? 'untrusted' : 'missing' },

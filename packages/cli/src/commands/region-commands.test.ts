@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { memoryIo } from '../io/index.js';
 import { runCli } from '../program.js';
+import { makeSignedDeployment } from '../testing/signed-deployment.js';
 import {
   REGION_SETTING_SPECS,
   RegionSettingsSchema,
@@ -13,16 +14,10 @@ import {
 } from '../serve-settings/index.js';
 import { parseSettings } from '../settings/index.js';
 
-const CONFIG = new URL('../../../../config/regions.yaml', import.meta.url).pathname;
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'region-serve-'));
-  for (const args of [
-    ['keys', 'generate', '--config', CONFIG, '--out', dir],
-    ['directory', 'sign', '--config', CONFIG, '--dir', dir],
-  ])
-    expect(await runCli(args, memoryIo().io)).toBe(0);
+  dir = await makeSignedDeployment('region-serve-');
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -1,23 +1,17 @@
-import { chmod, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, copyFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadTlsFiles, tlsFetch } from '@domicile/protocol';
 import { writeThrowawayTls, type ThrowawayTlsFiles } from '@domicile/region/testing';
 import { memoryIo } from '../io/index.js';
 import { runCli } from '../program.js';
+import { makeSignedDeployment } from '../testing/signed-deployment.js';
 
-const CONFIG = new URL('../../../../config/regions.yaml', import.meta.url).pathname;
 let dir: string;
 let pki: ThrowawayTlsFiles;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'region-tls-'));
-  for (const args of [
-    ['keys', 'generate', '--config', CONFIG, '--out', dir],
-    ['directory', 'sign', '--config', CONFIG, '--dir', dir],
-  ])
-    expect(await runCli(args, memoryIo().io)).toBe(0);
+  dir = await makeSignedDeployment('region-tls-');
   pki = await writeThrowawayTls(dir);
 }, 30_000);
 afterAll(async () => {

@@ -3,10 +3,10 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryIo } from '../io/index.js';
 import { runCli } from '../program.js';
-import { makeSignedDeployment } from '../testing/signed-deployment.js';
+import { firstLineOf, makeSignedDeployment } from '../testing/signed-deployment.js';
 import {
   REGION_SETTING_SPECS,
   RegionSettingsSchema,
@@ -143,14 +143,7 @@ describe('region serve settings', () => {
       ],
       io,
     );
-    const line = await vi.waitFor(
-      () => {
-        const [first] = stdout();
-        if (first === undefined) throw new Error('not listening yet');
-        return first;
-      },
-      { timeout: 30_000, interval: 50 },
-    );
+    const line = await firstLineOf(stdout);
     const url = /^region us listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(line)?.[1];
     expect(url).toBeDefined();
     expect((await fetch(`${url ?? ''}/v1/directory`)).status).toBe(200);

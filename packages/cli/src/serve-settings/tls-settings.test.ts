@@ -1,11 +1,11 @@
 import { chmod, copyFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadTlsFiles, tlsFetch } from '@domicile/protocol';
 import { writeThrowawayTls, type ThrowawayTlsFiles } from '@domicile/region/testing';
 import { memoryIo } from '../io/index.js';
 import { runCli } from '../program.js';
-import { makeSignedDeployment } from '../testing/signed-deployment.js';
+import { firstLineOf, makeSignedDeployment } from '../testing/signed-deployment.js';
 
 let dir: string;
 let pki: ThrowawayTlsFiles;
@@ -44,14 +44,7 @@ describe('region serve over TLS', () => {
       [...serve('tls.db'), '--tls-cert-file', pki.certFile, '--config', file],
       io,
     );
-    const line = await vi.waitFor(
-      () => {
-        const [first] = stdout();
-        if (first === undefined) throw new Error('not listening yet');
-        return first;
-      },
-      { timeout: 30_000, interval: 50 },
-    );
+    const line = await firstLineOf(stdout);
     const url = /^region us listening on (https:\/\/127\.0\.0\.1:\d+)$/.exec(line)?.[1] ?? '';
     expect(url).not.toBe('');
     const device = tlsFetch(loadTlsFiles({ caFile: pki.caFile }));

@@ -1,3 +1,4 @@
+import { vi } from 'vitest';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,4 +22,16 @@ export async function makeSignedDeployment(prefix: string): Promise<string> {
     if (code !== 0) throw new Error(`domicile ${args.slice(0, 2).join(' ')} exited ${code}`);
   }
   return dir;
+}
+
+/** The first line a command printed, waited for (a server prints it once it listens). */
+export function firstLineOf(stdout: () => readonly string[]): Promise<string> {
+  return vi.waitFor(
+    () => {
+      const [first] = stdout();
+      if (first === undefined) throw new Error('nothing printed yet');
+      return first;
+    },
+    { timeout: 30_000, interval: 50 },
+  );
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so a clone needs no build step.
+// The `domicile` command: runs the compiled CLI (`dist/`, built by `npm install` in a clone).
 
 // Checked before anything is imported: better-sqlite3 13 segfaults on Node 20 instead of failing.
 const MINIMUM_NODE_MAJOR = 22;
@@ -14,6 +14,4 @@ if (nodeMajor < MINIMUM_NODE_MAJOR) {
   process.exit(1);
 }
 
-const { register } = await import('tsx/esm/api');
-register();
-await import('../src/main.ts');
+await import('../dist/main.js');

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFigure, type BenchReport, type Figure, type Unmeasured } from './report.js';
+import type { StartupFigures } from './startup.js';
 
 const RUN = fileURLToPath(new URL('./run.ts', import.meta.url));
 let dir: string;
-let report: BenchReport;
+let report: BenchReport & { startup: StartupFigures };
 let table: string;
 
 /** `npm run bench -- --quick`, as a user runs it, into a temporary JSON file. */
@@ -54,8 +55,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'domicile-bench-test-'));
   const out = join(dir, 'latest.json');
   table = await runQuick(out);
-  report = JSON.parse(await readFile(out, 'utf8')) as BenchReport;
-}, 240_000);
+  report = JSON.parse(await readFile(out, 'utf8')) as BenchReport & { startup: StartupFigures };
+}, 360_000);
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
@@ -118,5 +119,22 @@ describe('npm run bench -- --quick', () => {
     }
     expect(table).toContain('Targets');
     for (const target of report.targets) expect(table).toContain(target.description);
+  });
+
+  it('times the CLI and a region starting, beside node -e 0, and prints them', () => {
+    const { startup } = report;
+    expect(startup.runs).toBe(1);
+    for (const figure of [
+      startup.node,
+      startup.cliVersion,
+      startup.cliHelp,
+      startup.regionFirstStart,
+      startup.regionRestartAfterKill,
+    ]) {
+      expect(figure.wallMs.median).toBeGreaterThan(0);
+      expect(figure.cpuMs.median).toBeGreaterThan(0);
+    }
+    expect(table).toContain('Start-up (compiled build');
+    expect(table).toContain('region serve → /readyz 200, after kill -9');
   });
 });

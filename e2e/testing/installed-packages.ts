@@ -60,6 +60,10 @@ interface LockEntry {
   readonly [key: string]: unknown;
 }
 
+function omit(entry: LockEntry, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(entry).filter(([key]) => !keys.includes(key)));
+}
+
 /** The lock entry `name` resolves to from the package at `from`, by Node's folder lookup. */
 function resolveIn(
   packages: Readonly<Record<string, LockEntry>>,
@@ -100,8 +104,10 @@ export async function writeAppLock(
     if (manifest === undefined) throw new Error(`${workspace} is not in package-lock.json`);
     const spec = `file:tarballs/${tarball.filename}`;
     dependencies[tarball.name] = spec;
-    const { devDependencies: _dev, name: _name, ...entry } = manifest;
-    lock[`node_modules/${tarball.name}`] = { ...entry, resolved: spec };
+    lock[`node_modules/${tarball.name}`] = {
+      ...omit(manifest, ['devDependencies', 'name']),
+      resolved: spec,
+    };
     queue.push(`node_modules/${tarball.name}`);
   }
   const seen = new Set(queue);
@@ -126,8 +132,8 @@ export async function writeAppLock(
       }
       if (seen.has(found)) continue;
       seen.add(found);
-      const { dev: _d, devOptional: _o, ...copied } = packages[found] as LockEntry;
-      lock[found] = copied;
+      // Copied as the repository's lock has it, less the flags of its own development tree.
+      lock[found] = omit(packages[found] as LockEntry, ['dev', 'devOptional']);
       queue.push(found);
     }
   }

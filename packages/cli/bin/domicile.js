@@ -14,4 +14,14 @@ if (nodeMajor < MINIMUM_NODE_MAJOR) {
   process.exit(1);
 }
 
-await import('../dist/main.js');
+const MAIN = new URL('../dist/main.js', import.meta.url);
+try {
+  await import(MAIN.href);
+} catch (error) {
+  // A clone installed with --ignore-scripts has no build: say what to run, not a module trace.
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || error?.url !== MAIN.href) throw error;
+  process.stderr.write(
+    'domicile is not built: run `npm install` (or `npm run build`) in the Domicile clone.\n',
+  );
+  process.exit(1);
+}

@@ -28,7 +28,11 @@ export function formatReport(report: BenchReport): string {
     section('Baselines'),
     row('crypto floor, home flow (in process)', report.baselines.cryptoFloorHome),
     row('crypto floor, redirected flow (in process)', report.baselines.cryptoFloorRedirected),
+    row('primitive floor, home flow (in process)', report.baselines.primitiveFloorHome),
+    row('primitive floor, redirected flow', report.baselines.primitiveFloorRedirected),
+    row('primitive floor, authorization', report.baselines.primitiveFloorAuthorization),
     row('HTTP ceiling (bare fastify)', report.baselines.httpCeiling),
+    row('signed-commit ceiling (verify + commit)', report.baselines.signedCommitCeiling),
     section('Scenarios'),
     row(
       `1. provisioning, home card (${report.scale.small.seededTokens} tokens)`,
@@ -104,8 +108,15 @@ function targetLine(t: TargetResult): string {
       ? 'not measured'
       : t.unit === 'ratio'
         ? `${(t.value * 100).toFixed(1)}%`
-        : `${t.value} ${t.unit}`;
-  const limit = t.unit === 'ratio' ? `${(t.limit * 100).toFixed(0)}%` : `${t.limit} ${t.unit}`;
+        : t.unit === 'multiple'
+          ? `${t.value.toFixed(2)}×`
+          : `${t.value} ${t.unit}`;
+  const limit =
+    t.unit === 'ratio'
+      ? `${(t.limit * 100).toFixed(0)}%`
+      : t.unit === 'multiple'
+        ? `${t.limit}×`
+        : `${t.limit} ${t.unit}`;
   const verdict = t.met === null ? 'not judged' : t.met ? 'met' : 'MISSED';
   return `${mark} ${t.description.padEnd(72)} ${value.padEnd(12)} (target ${t.comparison} ${limit}) ${verdict}`;
 }

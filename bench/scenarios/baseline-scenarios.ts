@@ -2,6 +2,7 @@ import { startHttpCeiling } from '../baselines/http-ceiling-process.js';
 import { startSignedCommitCeiling } from '../baselines/signed-commit-ceiling-process.js';
 import type { BenchSettings } from '../bench-options.js';
 import type { BenchReport, Figure } from '../report.js';
+import { postgresServer } from '../postgres-server.js';
 import { measure, measureInterleaved } from './measure.js';
 
 /**
@@ -45,7 +46,7 @@ export async function measureSignedCommitCeiling(
       {
         concurrency: settings.concurrency,
         unit: 'requests/s',
-        servers: [ceiling.process],
+        servers: [ceiling.process, ...(settings.database === 'postgres' ? [postgresServer()] : [])],
       },
     );
   } finally {

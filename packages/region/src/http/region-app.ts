@@ -15,6 +15,8 @@ import { runInTrace } from '../logging/index.js';
 import type { RegionContext } from '../region-context.js';
 import { requireClientCertificate } from './client-certificate-auth.js';
 import { deviceAuthHook } from './device-auth.js';
+import type { RateLimitConfig } from '../config/index.js';
+import { registerRateLimits } from './rate-limits.js';
 import { registerMetrics } from './region-metrics.js';
 import { accountRoutes } from './routes/account-routes.js';
 import { authorizationRoutes } from './routes/authorization-routes.js';
@@ -38,6 +40,8 @@ export interface RegionAppOptions {
    * proxy that terminates TLS).
    */
   readonly tls?: TlsMaterial;
+  /** Request limits per client address and per device key; none (tests) limits nothing. */
+  readonly rateLimits?: RateLimitConfig;
 }
 
 /**
@@ -119,8 +123,15 @@ export async function buildRegionApp(
       'request completed',
     );
   });
+  const limits =
+    options.rateLimits === undefined
+      ? undefined
+      : await registerRateLimits(app, options.rateLimits);
+  // The address limit before any proof is checked: a flood costs no signature verification.
+  if (limits !== undefined) app.addHook('onRequest', limits.byAddress);
   if (options.tls?.clientCa !== undefined) app.addHook('onRequest', requireClientCertificate);
   app.addHook('onRequest', deviceAuthHook(ctx));
+  if (limits !== undefined) app.addHook('onRequest', limits.byDevice);
   app.setErrorHandler((error, request, reply) => {
     const mapped = toDomicileError(error);
     app.countError(mapped.code);

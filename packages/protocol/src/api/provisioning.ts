@@ -3,6 +3,7 @@ import { PublicJwkSchema, RegionIdSchema } from '../directory/index.js';
 import {
   ExpirySchema,
   IdSchema,
+  JktSchema,
   Last4Schema,
   NetworkSchema,
   RoutingPrefixSchema,
@@ -178,7 +179,7 @@ export const ProvisioningPayload = Type.Object({
   network: NetworkSchema,
   last4: Last4Schema,
   /** Thumbprint of the device key the data is bound to. */
-  deviceJkt: Type.String(),
+  deviceJkt: JktSchema,
   issuedAt: Type.Integer(),
 });
 

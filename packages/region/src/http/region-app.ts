@@ -138,7 +138,10 @@ export async function buildRegionApp(
     if (mapped.status >= 500)
       request.log.error({ err: error, code: mapped.code }, 'request failed');
     else request.log.info({ code: mapped.code }, 'request refused');
-    const challenge = authenticateChallengeOf(mapped);
+    const auth = request.routeOptions.config.auth ?? 'none';
+    const challenge = authenticateChallengeOf(mapped, {
+      dpopRoute: auth === 'dpop' || auth === 'device' || auth === 'device-or-lost',
+    });
     if (challenge !== undefined) void reply.header('www-authenticate', challenge);
     const retryAfter = mapped.details?.retryAfterSeconds;
     if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));

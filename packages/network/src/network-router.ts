@@ -34,6 +34,8 @@ export interface NetworkRouterOptions {
   readonly regionTimeoutMs?: number;
   /** Log requests (JSON lines on stdout); off by default. Bodies are never logged. */
   readonly log?: boolean;
+  /** Where the log lines go instead of stdout (tests read them). */
+  readonly logStream?: { write(line: string): void };
   /**
    * TLS: with a certificate and key the router serves HTTPS and presents the same certificate as
    * client to regions that demand one (mutual TLS); `caFile` is trusted for the regions' servers.
@@ -87,7 +89,7 @@ export async function createNetworkRouter(options: NetworkRouterOptions): Promis
   });
   const app = Fastify({
     ...httpsServerOptions(tls),
-    logger: options.log === true,
+    logger: options.log !== true ? false : options.logStream ? { stream: options.logStream } : true,
     bodyLimit: 16 * 1024,
     // On close, idle connections go at once; a request in flight is answered first (the drain).
     forceCloseConnections: 'idle',

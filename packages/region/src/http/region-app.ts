@@ -15,6 +15,7 @@ import { runInTrace } from '../logging/index.js';
 import type { RegionContext } from '../region-context.js';
 import { requireClientCertificate } from './client-certificate-auth.js';
 import { deviceAuthHook } from './device-auth.js';
+import { regionOpenApiOptions } from './openapi-document.js';
 import type { RateLimitConfig } from '../config/index.js';
 import { registerRateLimits } from './rate-limits.js';
 import { registerMetrics } from './region-metrics.js';
@@ -84,33 +85,7 @@ export async function buildRegionApp(
     runInTrace(given ?? newTrace(), done);
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: `Domicile region ${ctx.self.id}`,
-        version: '1',
-        description:
-          'Region server API: provisioning, credentials, push notifications. Errors: docs/errors.md.',
-      },
-      servers: [{ url: ctx.self.baseUrl }],
-      components: {
-        securitySchemes: {
-          DPoP: {
-            type: 'apiKey',
-            in: 'header',
-            name: 'DPoP',
-            description: 'RFC 9449 proof of possession of the device key',
-          },
-          Operator: {
-            type: 'http',
-            scheme: 'bearer',
-            description: 'An operator token of this region (support API)',
-          },
-        },
-      },
-    },
-  });
+  await app.register(swagger, regionOpenApiOptions(ctx.self));
 
   registerMetrics(app, ctx);
   app.addHook('onResponse', async (request, reply) => {

@@ -177,7 +177,7 @@ describe('RegionOutboxWorker', () => {
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
     const seen: (string | undefined)[] = [];
     const server = createServer((req, res) => {
-      seen.push(req.headers.traceparent);
+      seen.push(req.headers.traceparent as string | undefined);
       req.resume();
       res.writeHead(503).end();
     });

@@ -46,7 +46,7 @@ beforeAll(async () => {
       received.push({
         eventId: req.headers[api.WEBHOOK_EVENT_ID_HEADER] as string | undefined,
         contentType: req.headers['content-type'],
-        traceparent: req.headers.traceparent,
+        traceparent: req.headers.traceparent as string | undefined,
         body,
       });
       res.writeHead(statuses.shift() ?? 200).end();

@@ -77,10 +77,10 @@ function asDocumented(node: Json): Json {
   if (Array.isArray(node)) return node.map(asDocumented);
   if (typeof node !== 'object' || node === null) return node;
   const out: Record<string, Json> = {};
-  for (const [key, value] of Object.entries(node)) {
+  for (const [key, value] of Object.entries(node as Record<string, Json>)) {
     if (key === '$id') continue;
     if (key === 'patternProperties' && typeof value === 'object' && value !== null)
-      out.additionalProperties = asDocumented(Object.values(value)[0]);
+      out.additionalProperties = asDocumented(Object.values(value as Record<string, Json>)[0]);
     else out[key] = asDocumented(value);
   }
   return out;

@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomicileError } from '@domicile/protocol';
 import type { RateLimitConfig } from '../config/index.js';
 
@@ -7,6 +7,8 @@ import type { RateLimitConfig } from '../config/index.js';
 const UNLIMITED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
+/** An async onRequest hook: it resolves to let the request on, or throws RATE_LIMITED. */
+type RateLimitHook = (request: FastifyRequest) => Promise<void>;
 
 /**
  * The limiter hooks of {@link RateLimitConfig}, built on `@fastify/rate-limit`'s counters (its
@@ -16,7 +18,7 @@ type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 export async function registerRateLimits(
   app: FastifyInstance,
   config: RateLimitConfig,
-): Promise<{ byAddress: onRequestHookHandler; byDevice: onRequestHookHandler }> {
+): Promise<{ byAddress: RateLimitHook; byDevice: RateLimitHook }> {
   await app.register(rateLimit, { global: false });
   const window = { timeWindow: config.windowMs };
   const byAddress =
@@ -45,7 +47,7 @@ function limitHook(
   limiter: Limiter | undefined,
   limit: 'address' | 'device',
   applies: (request: FastifyRequest) => boolean,
-): onRequestHookHandler {
+): RateLimitHook {
   return async function rateLimitHook(request) {
     if (limiter === undefined || !applies(request)) return;
     if (UNLIMITED_PATHS.has(request.url.split('?')[0] ?? '')) return;

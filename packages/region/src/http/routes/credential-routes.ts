@@ -1,5 +1,4 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import { api } from '@domicile/protocol';
 import { getAsset } from '../../assets/index.js';
 import { activateCredential, getScript, listCredentials } from '../../credentials/index.js';

@@ -12,6 +12,12 @@ import { startService, type ServiceProcess } from './service-process.js';
 const CLI = fileURLToPath(new URL('../packages/cli/bin/domicile.js', import.meta.url));
 const CONFIG_FILE = fileURLToPath(new URL('../config/regions.yaml', import.meta.url));
 
+/**
+ * The bench measures throughput: its clients are many devices behind one loopback address, and
+ * each of them makes far more requests than any real device, so the servers' limits are off.
+ */
+const NO_RATE_LIMITS = ['--rate-limit-per-address', '0'];
+
 /** Which database the regions under test use. */
 export type BenchDatabase = 'sqlite' | 'postgres';
 
@@ -118,6 +124,9 @@ export async function createBenchDeployment(
           databaseUrl(region),
           '--log-file',
           join(options.dir, `${region}.log`),
+          ...NO_RATE_LIMITS,
+          '--rate-limit-per-device',
+          '0',
           ...(options.regionArgs ?? []),
         ],
         /^region \S+ listening on /,
@@ -125,7 +134,7 @@ export async function createBenchDeployment(
     startNetwork: (network) =>
       start(
         `network ${network}`,
-        ['network', 'serve', '--network', network, '--dir', options.dir],
+        ['network', 'serve', '--network', network, '--dir', options.dir, ...NO_RATE_LIMITS],
         /^network \S+ router listening on /,
       ),
     seed: async (region, tokens, first) =>

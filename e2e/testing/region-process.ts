@@ -22,11 +22,15 @@ export interface RegionProcessDeployment {
   logFile(region: string): string;
   /** The URL of a SQLite file for the region in the folder. */
   sqliteUrl(region: string): string;
-  /** Starts a region process on `databaseUrl`, asking the issuer at `issuerUrl`. */
+  /**
+   * Starts a region process on `databaseUrl`, asking the issuer at `issuerUrl` (default: the
+   * sandbox issuer), with more `region serve` arguments `args`.
+   */
   startRegion(options: {
     region: string;
     databaseUrl: string;
-    issuerUrl: string;
+    issuerUrl?: string;
+    args?: readonly string[];
   }): Promise<ServiceProcess>;
   /** A new wallet file in the folder, registered at `home`. */
   registeredWallet(home: string, name: string): Promise<Wallet>;
@@ -45,13 +49,15 @@ export async function createRegionProcessDeployment(): Promise<RegionProcessDepl
     baseUrl,
     logFile,
     sqliteUrl: (region) => `sqlite:${join(dir, `${region}.db`)}`,
-    startRegion: ({ region, databaseUrl, issuerUrl }) =>
+    startRegion: ({ region, databaseUrl, issuerUrl, args = [] }) =>
       startService({
         name: `region ${region}`,
         args: [
           CLI,
           ...['region', 'serve', '--region', region, '--dir', dir, '--db', databaseUrl],
-          ...['--log-file', logFile(region), '--issuer-url', issuerUrl],
+          ...['--log-file', logFile(region)],
+          ...(issuerUrl === undefined ? [] : ['--issuer-url', issuerUrl]),
+          ...args,
         ],
         ready: /^region \S+ listening on /,
       }),

@@ -59,6 +59,7 @@ async function fakeRegion(
   id: string,
   networkKey: () => PublicJwk,
   seen: api.NetworkAuthorizationClaims[],
+  traces: (string | undefined)[] = [],
 ): Promise<{ server: FastifyInstance; url: string }> {
   const server = Fastify({ forceCloseConnections: true });
   server.post<{ Body: api.SignedAuthorization }>('/v1/authorizations', async (req, reply) => {
@@ -68,6 +69,7 @@ async function fakeRegion(
       api.AUTHORIZATION_TYP,
     )) as api.NetworkAuthorizationClaims;
     seen.push(claims);
+    traces.push(req.headers.traceparent as string | undefined);
     if (claims.request.tokenNumber.endsWith('0000'))
       return reply
         .code(404)
@@ -89,11 +91,13 @@ let directoryJws: string;
 let router: RunningNetworkRouter;
 const regions: FastifyInstance[] = [];
 const seen: api.NetworkAuthorizationClaims[] = [];
+const traces: (string | undefined)[] = [];
+const logLines: string[] = [];
 
 beforeAll(async () => {
   [network, authority] = await Promise.all([generateKeyPairJwk('sig'), generateKeyPairJwk('sig')]);
-  const us = await fakeRegion('us', () => network.publicJwk, seen);
-  const cn = await fakeRegion('cn', () => network.publicJwk, seen);
+  const us = await fakeRegion('us', () => network.publicJwk, seen, traces);
+  const cn = await fakeRegion('cn', () => network.publicJwk, seen, traces);
   regions.push(us.server, cn.server);
   const config = parseRegionsConfig(CONFIG);
   const keys = new Map(
@@ -129,6 +133,8 @@ beforeAll(async () => {
     signingKey: network.privateJwk,
     port: 0,
     regionTimeoutMs: 2_000,
+    log: true,
+    logStream: { write: (line) => logLines.push(line) },
   });
 });
 afterAll(async () => {
@@ -147,6 +153,31 @@ describe('network router', () => {
     ]);
     expect(new Set(seen.map((c) => c.jti)).size).toBe(2);
     expect(Math.abs((seen[0]?.iat ?? 0) - Date.now() / 1000)).toBeLessThan(60);
+  });
+
+  it("passes the acquirer's W3C trace on to the region, and logs the request with it", async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const incoming = `00-${traceId}-00f067aa0ba902b7-01`;
+    const res = await fetch(`${router.url}/v1/authorizations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: incoming },
+      body: JSON.stringify(request(US_TOKEN)),
+    });
+    expect(res.status).toBe(200);
+    const forwarded = traces.at(-1) ?? '';
+    // The same trace; the router's own span as the parent.
+    expect(forwarded).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(forwarded).not.toBe(incoming);
+    const routed = logLines
+      .map((line) => JSON.parse(line) as { msg?: string; traceId?: string })
+      .filter((line) => line.msg === 'authorization routed');
+    expect(routed.at(-1)?.traceId).toBe(traceId);
+    expect(logLines.join('')).not.toContain(US_TOKEN);
+
+    // Without one, the router starts a trace of its own and the region gets it.
+    await sendAuthorization({ routerUrl: router.url, request: request(US_TOKEN) });
+    expect(traces.at(-1)).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(traces.at(-1)).not.toContain(traceId);
   });
 
   it("refuses a token in no region's range, and passes a region's own error on", async () => {
@@ -193,6 +224,37 @@ describe('network router', () => {
     expect(extra.json()).toMatchObject({
       error: { code: 'VALIDATION_FAILED', details: { field: 'body/pan' } },
     });
+  });
+
+  it('answers a client address past its limit with 429 and Retry-After', async () => {
+    const limited = await createNetworkRouter({
+      directoryJws,
+      authorityKey: authority.publicJwk,
+      network: 'test-net',
+      signingKey: network.privateJwk,
+      rateLimit: { perAddress: 2, windowMs: 60_000 },
+    });
+    try {
+      const send = (remoteAddress: string) =>
+        limited.inject({
+          method: 'POST',
+          url: '/v1/authorizations',
+          payload: request('4999001234567893'),
+          remoteAddress,
+        });
+      expect((await send('192.0.2.1')).statusCode).toBe(404);
+      expect((await send('192.0.2.1')).statusCode).toBe(404);
+      const refused = await send('192.0.2.1');
+      expect(refused.statusCode).toBe(429);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(refused.json()).toMatchObject({
+        error: { code: 'RATE_LIMITED', details: { limit: 'address' } },
+      });
+      expect(refused.body).not.toContain('4999001234567893');
+      expect((await send('192.0.2.2')).statusCode).toBe(404);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('will not start with a network or a key the directory does not list', async () => {

@@ -1,3 +1,4 @@
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
   DomicileError,
@@ -12,7 +13,10 @@ import {
   httpsServerOptions,
   loadTlsFiles,
   needsTlsClient,
+  newTrace,
+  parseTraceparent,
   tlsFetch,
+  type TraceContext,
 } from '@domicile/protocol';
 import { RegionForwarder } from './region-forwarder.js';
 
@@ -30,11 +34,25 @@ export interface NetworkRouterOptions {
   readonly regionTimeoutMs?: number;
   /** Log requests (JSON lines on stdout); off by default. Bodies are never logged. */
   readonly log?: boolean;
+  /** Where the log lines go instead of stdout (tests read them). */
+  readonly logStream?: { write(line: string): void };
   /**
    * TLS: with a certificate and key the router serves HTTPS and presents the same certificate as
    * client to regions that demand one (mutual TLS); `caFile` is trusted for the regions' servers.
    */
   readonly tls?: Omit<TlsFiles, 'clientCaFile'>;
+  /**
+   * Requests one client address may make per window (`windowMs`) before a 429 with
+   * `Retry-After`; none limits nothing. Counted per router process.
+   */
+  readonly rateLimit?: { readonly perAddress: number; readonly windowMs: number };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The W3C trace of the acquirer's request, or a new one when it sent none. */
+    trace?: TraceContext;
+  }
 }
 
 /**
@@ -71,7 +89,7 @@ export async function createNetworkRouter(options: NetworkRouterOptions): Promis
   });
   const app = Fastify({
     ...httpsServerOptions(tls),
-    logger: options.log === true,
+    logger: options.log !== true ? false : options.logStream ? { stream: options.logStream } : true,
     bodyLimit: 16 * 1024,
     // On close, idle connections go at once; a request in flight is answered first (the drain).
     forceCloseConnections: 'idle',
@@ -85,10 +103,37 @@ export async function createNetworkRouter(options: NetworkRouterOptions): Promis
       },
     },
   });
+  // First: every later hook and log line of the request knows its trace.
+  app.addHook('onRequest', (request, reply, done) => {
+    const { traceparent } = request.headers;
+    request.trace =
+      (typeof traceparent === 'string' ? parseTraceparent(traceparent) : undefined) ?? newTrace();
+    request.log = request.log.child({ traceId: request.trace.traceId });
+    reply.log = request.log;
+    done();
+  });
+  const perAddress = options.rateLimit?.perAddress ?? 0;
+  if (perAddress > 0) {
+    await app.register(rateLimit, { global: false });
+    const limiter = app.createRateLimit({
+      max: perAddress,
+      timeWindow: options.rateLimit?.windowMs ?? 60_000,
+    });
+    app.addHook('onRequest', async (request) => {
+      if (request.url === '/healthz') return;
+      const result = await limiter(request);
+      if (result.isAllowed || !result.isExceeded) return;
+      throw new DomicileError('RATE_LIMITED', {
+        details: { limit: 'address', retryAfterSeconds: Math.max(1, result.ttlInSeconds) },
+      });
+    });
+  }
   app.setErrorHandler((error, request, reply) => {
     const mapped = toDomicileError(error);
     if (mapped.status >= 500)
       request.log.error({ err: error, code: mapped.code }, 'authorization failed');
+    const retryAfter = mapped.details?.retryAfterSeconds;
+    if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
     return reply.code(mapped.status).send(mapped.toBody());
   });
   app.setNotFoundHandler((_request, reply) =>
@@ -99,7 +144,7 @@ export async function createNetworkRouter(options: NetworkRouterOptions): Promis
     '/v1/authorizations',
     { schema: { body: api.AuthorizationRequest } },
     async (request, reply) => {
-      const answer = await forwarder.forward(request.body);
+      const answer = await forwarder.forward(request.body, request.trace ?? newTrace());
       request.log.info({ region: answer.region.id, status: answer.status }, 'authorization routed');
       return reply.code(answer.status).send(answer.body);
     },

@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import {
   DomicileError,
   api,
+  childSpan,
+  formatTraceparent,
   signJson,
+  type TraceContext,
   type Directory,
   type PrivateJwk,
   type RegionEntry,
@@ -50,10 +53,12 @@ export class RegionForwarder {
   }
 
   /**
+   * `trace` is the acquirer's request's: the region gets it with a span of the router's own as
+   * parent (W3C Trace Context), so one authorization is one trace across router and region.
    * @throws DomicileError `TOKEN_RANGE_UNKNOWN` when no region issues the token's range,
    *   `REGION_UNREACHABLE` when its region does not answer with JSON in time.
    */
-  async forward(request: api.AuthorizationRequest): Promise<RegionAnswer> {
+  async forward(request: api.AuthorizationRequest, trace: TraceContext): Promise<RegionAnswer> {
     const region = this.#directory.regionForToken(request.tokenNumber);
     if (region === undefined) throw new DomicileError('TOKEN_RANGE_UNKNOWN');
     const claims: api.NetworkAuthorizationClaims = {
@@ -69,7 +74,11 @@ export class RegionForwarder {
     try {
       const response = await this.#fetch(`${region.baseUrl}/v1/authorizations`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          traceparent: formatTraceparent(childSpan(trace)),
+        },
         body: JSON.stringify(body),
         redirect: 'error',
         signal: AbortSignal.timeout(this.#timeoutMs),

@@ -4,6 +4,7 @@
  */
 export type {
   IssuerConfig,
+  RateLimitConfig,
   RegionConfig,
   RegionOutboxConfig,
   RegionOutboxTiming,

@@ -142,7 +142,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   };
   const app = await buildRegionApp(context, {
     sandbox: config.issuer.kind === 'sandbox',
-    ...definedProps({ tls }),
+    ...definedProps({ tls, rateLimits: config.rateLimits }),
   });
   nodeLease.start();
   tsmWorker.start();

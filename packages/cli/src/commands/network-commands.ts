@@ -56,6 +56,7 @@ export function registerNetworkCommands(program: Command, io: CliIo): void {
         signingKey: await readNetworkKey(s.dir, s.network),
         ...definedProps({ host: s.host, port: s.port, tls: tlsFilesOf(s) }),
         log: s.log,
+        rateLimit: { perAddress: s.rateLimitPerAddress, windowMs: s.rateLimitWindowMs },
       });
       io.out(`network ${s.network} router listening on ${router.url}`);
       await io.untilInterrupted();

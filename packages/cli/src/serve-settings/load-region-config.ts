@@ -12,6 +12,7 @@ import {
 import { UsageError } from '../io/index.js';
 import type { ParsedSettings } from '../settings/index.js';
 import type { RegionSettings } from './region-settings.js';
+import { rateLimitsOf } from './rate-limit-settings.js';
 import { tlsFilesOf } from './tls-settings.js';
 
 /** The issuers a region trusts for its issuer API, as an operator writes them in a JSON file. */
@@ -88,6 +89,7 @@ export async function loadRegionConfig(
         ? { kind: 'sandbox' }
         : { kind: 'http', baseUrl: s.issuerUrl, timeoutMs: s.issuerTimeoutMs },
     logLevel: s.logLevel,
+    rateLimits: rateLimitsOf(s),
     ...definedProps({ host: s.host, port: s.port, logFile: s.logFile, tls: tlsFilesOf(s) }),
     ...(s.operatorTokenHashes.length === 0 ? {} : { operatorTokenHashes: s.operatorTokenHashes }),
     ...(s.issuers === undefined

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { NetworkIdSchema } from '@domicile/protocol';
 import type { SettingSpecs } from '../settings/index.js';
 import { DEPLOYMENT_PROPERTIES, DEPLOYMENT_SPECS } from './deployment-settings.js';
+import { ADDRESS_RATE_LIMIT_PROPERTIES, ADDRESS_RATE_LIMIT_SPECS } from './rate-limit-settings.js';
 import { TLS_PROPERTIES, TLS_SPECS } from './tls-settings.js';
 
 /** Everything `domicile network serve` is told. */
@@ -11,6 +12,7 @@ export const NetworkSettingsSchema = Type.Object(
     ...DEPLOYMENT_PROPERTIES,
     log: Type.Boolean({ default: false }),
     ...TLS_PROPERTIES,
+    ...ADDRESS_RATE_LIMIT_PROPERTIES,
   },
   { additionalProperties: false },
 );
@@ -31,4 +33,5 @@ export const NETWORK_SETTING_SPECS: SettingSpecs<typeof NetworkSettingsSchema.pr
     expects: 'a flag',
   },
   ...TLS_SPECS,
+  ...ADDRESS_RATE_LIMIT_SPECS,
 };

@@ -3,6 +3,12 @@ import { RegionIdSchema } from '@domicile/protocol';
 import type { SettingSpecs } from '../settings/index.js';
 import { DEPLOYMENT_PROPERTIES, DEPLOYMENT_SPECS, PATH } from './deployment-settings.js';
 import {
+  ADDRESS_RATE_LIMIT_PROPERTIES,
+  ADDRESS_RATE_LIMIT_SPECS,
+  DEVICE_RATE_LIMIT_PROPERTY,
+  DEVICE_RATE_LIMIT_SPEC,
+} from './rate-limit-settings.js';
+import {
   TLS_CLIENT_CA_PROPERTY,
   TLS_CLIENT_CA_SPEC,
   TLS_PROPERTIES,
@@ -43,6 +49,8 @@ export const RegionSettingsSchema = Type.Object(
     issuers: Type.Optional(Type.String(PATH)),
     ...TLS_PROPERTIES,
     ...TLS_CLIENT_CA_PROPERTY,
+    ...ADDRESS_RATE_LIMIT_PROPERTIES,
+    ...DEVICE_RATE_LIMIT_PROPERTY,
   },
   { additionalProperties: false },
 );
@@ -114,4 +122,6 @@ export const REGION_SETTING_SPECS: SettingSpecs<typeof RegionSettingsSchema.prop
   },
   ...TLS_SPECS,
   ...TLS_CLIENT_CA_SPEC,
+  ...ADDRESS_RATE_LIMIT_SPECS,
+  ...DEVICE_RATE_LIMIT_SPEC,
 };

@@ -138,7 +138,11 @@ export const NetworkAuthorizationClaims = Type.Object({
 /** `POST /v1/authorizations` at a region: the router's signed request. */
 export const SignedAuthorization = Type.Object(
   {
-    authorization: Type.String({ minLength: 32, maxLength: 16_384 }),
+    authorization: Type.String({
+      minLength: 32,
+      maxLength: 16_384,
+      contentMediaType: 'application/jose',
+    }),
   },
   { additionalProperties: false },
 );

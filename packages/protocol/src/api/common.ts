@@ -23,6 +23,11 @@ export const NetworkSchema = Type.Union([
 export const IdSchema = Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' });
 /** SHA-256 as base64url (43 characters): how hashes of assets and scripts travel. */
 export const Sha256Schema = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
+/** A JWK thumbprint (RFC 7638): the base64url SHA-256 of a device signing key, 43 characters. */
+export const JktSchema = Type.String({
+  pattern: '^[A-Za-z0-9_-]{43}$',
+  description: 'JWK thumbprint (RFC 7638, SHA-256, base64url) of the device signing key',
+});
 export const TimestampSchema = Type.String({ format: 'date-time' });
 export const ExpirySchema = Type.Object(
   {

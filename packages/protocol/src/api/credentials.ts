@@ -7,7 +7,10 @@ import { IdSchema, Sha256Schema } from './common.js';
 export const CredentialListResponse = Type.Object({ credentials: Type.Array(CredentialView) });
 
 /** `GET /v1/credentials/{tokenRef}/script` — the personalization script, a JWS by the region's TSM key. */
-export const ScriptResponse = Type.Object({ scriptId: IdSchema, script: Type.String() });
+export const ScriptResponse = Type.Object({
+  scriptId: IdSchema,
+  script: Type.String({ contentMediaType: 'application/jose' }),
+});
 
 /** The TSM-signed personalization script (`typ` domicile-personalization-script+jws). */
 export const PersonalizationScript = Type.Object({

@@ -25,7 +25,9 @@ export const IssuerIdSchema = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' })
 export const ProductIdSchema = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' });
 
 export const IssuerRequestBody = Type.Object(
-  { request: Type.String({ minLength: 1, maxLength: 16_384 }) },
+  {
+    request: Type.String({ minLength: 1, maxLength: 16_384, contentMediaType: 'application/jose' }),
+  },
   { additionalProperties: false },
 );
 

@@ -46,10 +46,12 @@ export const LostDeviceConfirmationClaims = Type.Object({
 });
 
 export const RegionRequestBody = Type.Object(
-  { request: Type.String({ minLength: 1, maxLength: 8192 }) },
+  { request: Type.String({ minLength: 1, maxLength: 8192, contentMediaType: 'application/jose' }) },
   { additionalProperties: false },
 );
-export const RegionConfirmationResponse = Type.Object({ confirmation: Type.String() });
+export const RegionConfirmationResponse = Type.Object({
+  confirmation: Type.String({ contentMediaType: 'application/jose' }),
+});
 
 /** Where a report stands in one other region. */
 export const LostReportRegionStatus = Type.Union([

@@ -3,6 +3,7 @@ import { PublicJwkSchema, RegionIdSchema } from '../directory/index.js';
 import {
   ExpirySchema,
   IdSchema,
+  JktSchema,
   Last4Schema,
   NetworkSchema,
   RoutingPrefixSchema,
@@ -19,7 +20,9 @@ export const ProvisioningMessage = Type.Object(
     last4: Last4Schema,
     network: NetworkSchema,
     device: Type.Object({ encryptionKey: PublicJwkSchema }, { additionalProperties: false }),
-    redirectAssertion: Type.Optional(Type.String({ minLength: 16, maxLength: 8192 })),
+    redirectAssertion: Type.Optional(
+      Type.String({ minLength: 16, maxLength: 8192, contentMediaType: 'application/jose' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -79,7 +82,7 @@ export const ProvisioningMessageResponse = Type.Union([
     redirect: Type.Object({
       region: RegionIdSchema,
       baseUrl: Type.String(),
-      assertion: Type.String(),
+      assertion: Type.String({ contentMediaType: 'application/jose' }),
       expiresAt: TimestampSchema,
     }),
   }),
@@ -105,7 +108,11 @@ export const AcceptTermsRequest = Type.Object(
 /** `POST /v1/provisioning/{sessionId}/card`: card details as a JWE to this region's encryption key. */
 export const CardDetailsRequest = Type.Object(
   {
-    cardDetails: Type.String({ minLength: 32, maxLength: 8192 }),
+    cardDetails: Type.String({
+      minLength: 32,
+      maxLength: 8192,
+      contentMediaType: 'application/jose',
+    }),
   },
   { additionalProperties: false },
 );
@@ -161,7 +168,7 @@ export const TokenizeResponse = Type.Object({
   session: SessionView,
   credential: CredentialView,
   /** JWE to the device's encryption key, wrapping a JWS by the region's signing key. */
-  provisioningData: Type.String(),
+  provisioningData: Type.String({ contentMediaType: 'application/jose' }),
 });
 
 /** The signed payload inside the provisioning data: what the secure element's applet holds. */
@@ -178,7 +185,7 @@ export const ProvisioningPayload = Type.Object({
   network: NetworkSchema,
   last4: Last4Schema,
   /** Thumbprint of the device key the data is bound to. */
-  deviceJkt: Type.String(),
+  deviceJkt: JktSchema,
   issuedAt: Type.Integer(),
 });
 

@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The request body must be application/json.' },
   NOT_FOUND: { status: 404, message: 'No such resource.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'The method is not allowed on this resource.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests: retry after the time given.' },
   // Device authentication (DPoP, RFC 9449)
   DPOP_REQUIRED: { status: 401, message: 'A DPoP proof is required.' },
   DPOP_INVALID: { status: 401, message: 'The DPoP proof is invalid.' },
@@ -66,6 +67,10 @@ export const ERROR_CODES = {
   },
   CARD_DETAILS_UNREADABLE: { status: 400, message: 'The card details could not be decrypted.' },
   CARD_DETAILS_INVALID: { status: 422, message: 'The card details are not valid for this card.' },
+  CARD_NETWORK_MISMATCH: {
+    status: 422,
+    message: 'The card number belongs to another network than the provisioning message named.',
+  },
   CARD_ALREADY_PROVISIONED: {
     status: 409,
     message: 'This card is already provisioned on this device.',

@@ -59,9 +59,15 @@ export function toDomicileError(error: unknown): DomicileError {
 /**
  * The `WWW-Authenticate` challenge that goes with a refusal, if any: a request refused for its
  * DPoP proof learns the scheme and the algorithm to use (RFC 9449 §7.1); `error` only when a
- * proof was sent (RFC 6750 §3.1: none for a request without credentials).
+ * proof was sent (RFC 6750 §3.1: none for a request without credentials). On a route that
+ * demands a DPoP proof (`dpopRoute`), every other 401 is challenged too: the proof verified but
+ * does not authorize the request (an unregistered key, a redirect assertion refused), which RFC
+ * 6750 §3.1 calls `invalid_token`.
  */
-export function authenticateChallengeOf(error: DomicileError): string | undefined {
+export function authenticateChallengeOf(
+  error: DomicileError,
+  options: { readonly dpopRoute?: boolean } = {},
+): string | undefined {
   const algs = `algs="${SIGNING_ALG}"`;
   switch (error.code) {
     case 'DPOP_REQUIRED':
@@ -70,6 +76,8 @@ export function authenticateChallengeOf(error: DomicileError): string | undefine
     case 'DPOP_REPLAYED':
       return `DPoP error="invalid_dpop_proof", error_description="${error.message}", ${algs}`;
     default:
-      return undefined;
+      return options.dpopRoute === true && error.status === 401
+        ? `DPoP error="invalid_token", error_description="${error.message}", ${algs}`
+        : undefined;
   }
 }

@@ -9,3 +9,4 @@ export type {
   RegionOutboxTiming,
   RegionTransport,
 } from './region-outbox-config.js';
+export type { RateLimitConfig } from './rate-limit-config.js';

@@ -1,5 +1,6 @@
 import type { PublicJwk, TlsFiles } from '@domicile/protocol';
 import type { RegionKeySet } from '../keys/index.js';
+import type { RateLimitConfig } from './rate-limit-config.js';
 import type { RegionOutboxConfig } from './region-outbox-config.js';
 
 export type IssuerConfig =
@@ -78,4 +79,9 @@ export interface RegionConfig {
    * Without, plain HTTP: loopback only, or behind a proxy that terminates TLS.
    */
   readonly tls?: TlsFiles;
+  /**
+   * Request limits per client address and per device key (429 with `Retry-After`); none, the
+   * default of a config made in code (tests, the demo), limits nothing. `region serve` sets them.
+   */
+  readonly rateLimits?: RateLimitConfig;
 }

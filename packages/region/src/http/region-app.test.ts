@@ -1,8 +1,8 @@
 import { calculateJwkThumbprint, decodeProtectedHeader, type JWK } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { TYP, decryptText, type PublicJwk } from '@domicile/protocol';
 import { requestHash } from '../idempotency/index.js';
-import { TEST_CARDS } from '../issuer/index.js';
+import { TEST_CARDS, type EligibilityRequest, type IssuerGateway } from '../issuer/index.js';
 import type { Region } from '../region-server.js';
 import {
   createRegionFixture,
@@ -213,6 +213,46 @@ describe('region HTTP API (in-process)', () => {
     expect(retried.headers['retry-after']).toBeUndefined();
   });
 
+  it('refuses card details of another network than the provisioning message named', async () => {
+    // An issuer that does not compare the network itself (the sandbox does; a real one may not):
+    // the owning region's check, once it holds the whole number, is what refuses the card.
+    const context = us.context as { issuer: IssuerGateway };
+    const sandbox = context.issuer;
+    context.issuer = Object.assign(Object.create(sandbox) as IssuerGateway, {
+      checkEligibility: (req: EligibilityRequest) =>
+        sandbox.checkEligibility({ ...req, network: green.network }),
+    });
+    onTestFinished(() => {
+      context.issuer = sandbox;
+    });
+    const opened = await post('/v1/provisioning', {
+      routingPrefix: green.pan.slice(0, 8),
+      last4: green.pan.slice(-4),
+      network: green.network === 'visa' ? 'mastercard' : 'visa',
+      device: { encryptionKey: device.encryption.publicJwk },
+    });
+    expect(opened.statusCode).toBe(201);
+    const sessionId = opened.json<{ session: { id: string } }>().session.id;
+    const elig = await post(`/v1/provisioning/${sessionId}/eligibility`, {});
+    const terms = elig.json<{ terms: { id: string; hash: string } }>().terms;
+    await post(`/v1/provisioning/${sessionId}/terms`, {
+      termsId: terms.id,
+      hash: terms.hash,
+      accepted: true,
+    });
+    const cardDetails = await encryptCardDetails(
+      { pan: green.pan, expiry: green.expiry, cvv: green.cvv, name: green.name },
+      fixture.keys.get('us')?.encryption as PublicJwk,
+    );
+    const refused = await post(`/v1/provisioning/${sessionId}/card`, { cardDetails });
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json()).toMatchObject({ error: { code: 'CARD_NETWORK_MISMATCH' } });
+    expect(refused.body).not.toContain(green.pan);
+    expect((await get(`/v1/provisioning/${sessionId}`)).json()).toMatchObject({
+      session: { state: 'terms_accepted' },
+    });
+  });
+
   it('answers an unknown path with NOT_FOUND and a request without a proof with DPOP_REQUIRED', async () => {
     expect((await us.app.inject({ method: 'GET', url: '/v1/nothing' })).json()).toMatchObject({
       error: { code: 'NOT_FOUND' },
@@ -249,6 +289,28 @@ describe('region HTTP API (in-process)', () => {
 
     const notDpop = await us.app.inject({ method: 'GET', url: '/v1/nothing' });
     expect(notDpop.headers['www-authenticate']).toBeUndefined();
+  });
+
+  it('challenges every other 401 of a DPoP route too: a valid proof by a key not registered here', async () => {
+    const stranger = await createTestDevice();
+    const unknown = await us.app.inject({
+      method: 'GET',
+      url: '/v1/accounts/me',
+      headers: { dpop: await stranger.proof('GET', `${US}/v1/accounts/me`) },
+    });
+    expect(unknown.statusCode).toBe(401);
+    expect(unknown.json()).toMatchObject({ error: { code: 'DEVICE_UNKNOWN' } });
+    expect(unknown.headers['www-authenticate']).toBe(
+      'DPoP error="invalid_token", error_description="The device is not registered in this region.", algs="ES256"',
+    );
+    // A 401 of a route for other callers (an issuer's) is no DPoP challenge.
+    const issuer = await us.app.inject({
+      method: 'POST',
+      url: '/v1/issuer/credentials/abcdefgh/suspend',
+      payload: { request: 'x.y.z' },
+    });
+    expect(issuer.statusCode).toBe(401);
+    expect(issuer.headers['www-authenticate']).toBeUndefined();
   });
 
   it('accepts a proof whose htu names the same URI in another form (RFC 9449 §4.3)', async () => {

@@ -15,6 +15,9 @@ import { runInTrace } from '../logging/index.js';
 import type { RegionContext } from '../region-context.js';
 import { requireClientCertificate } from './client-certificate-auth.js';
 import { deviceAuthHook } from './device-auth.js';
+import { regionOpenApiOptions } from './openapi-document.js';
+import type { RateLimitConfig } from '../config/index.js';
+import { registerRateLimits } from './rate-limits.js';
 import { registerMetrics } from './region-metrics.js';
 import { accountRoutes } from './routes/account-routes.js';
 import { authorizationRoutes } from './routes/authorization-routes.js';
@@ -38,6 +41,8 @@ export interface RegionAppOptions {
    * proxy that terminates TLS).
    */
   readonly tls?: TlsMaterial;
+  /** Request limits per client address and per device key; none (tests) limits nothing. */
+  readonly rateLimits?: RateLimitConfig;
 }
 
 /**
@@ -80,33 +85,7 @@ export async function buildRegionApp(
     runInTrace(given ?? newTrace(), done);
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: `Domicile region ${ctx.self.id}`,
-        version: '1',
-        description:
-          'Region server API: provisioning, credentials, push notifications. Errors: docs/errors.md.',
-      },
-      servers: [{ url: ctx.self.baseUrl }],
-      components: {
-        securitySchemes: {
-          DPoP: {
-            type: 'apiKey',
-            in: 'header',
-            name: 'DPoP',
-            description: 'RFC 9449 proof of possession of the device key',
-          },
-          Operator: {
-            type: 'http',
-            scheme: 'bearer',
-            description: 'An operator token of this region (support API)',
-          },
-        },
-      },
-    },
-  });
+  await app.register(swagger, regionOpenApiOptions(ctx.self));
 
   registerMetrics(app, ctx);
   app.addHook('onResponse', async (request, reply) => {
@@ -119,15 +98,25 @@ export async function buildRegionApp(
       'request completed',
     );
   });
+  const limits =
+    options.rateLimits === undefined
+      ? undefined
+      : await registerRateLimits(app, options.rateLimits);
+  // The address limit before any proof is checked: a flood costs no signature verification.
+  if (limits !== undefined) app.addHook('onRequest', limits.byAddress);
   if (options.tls?.clientCa !== undefined) app.addHook('onRequest', requireClientCertificate);
   app.addHook('onRequest', deviceAuthHook(ctx));
+  if (limits !== undefined) app.addHook('onRequest', limits.byDevice);
   app.setErrorHandler((error, request, reply) => {
     const mapped = toDomicileError(error);
     app.countError(mapped.code);
     if (mapped.status >= 500)
       request.log.error({ err: error, code: mapped.code }, 'request failed');
     else request.log.info({ code: mapped.code }, 'request refused');
-    const challenge = authenticateChallengeOf(mapped);
+    const auth = request.routeOptions.config.auth ?? 'none';
+    const challenge = authenticateChallengeOf(mapped, {
+      dpopRoute: auth === 'dpop' || auth === 'device' || auth === 'device-or-lost',
+    });
     if (challenge !== undefined) void reply.header('www-authenticate', challenge);
     const retryAfter = mapped.details?.retryAfterSeconds;
     if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));

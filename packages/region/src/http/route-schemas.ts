@@ -27,27 +27,62 @@ const MutatingHeaders = Type.Object({
 });
 
 /**
- * The error answers every route documents in OpenAPI: a DomicileError body. Typed as schemas only:
- * a declaration file cannot name the spread object's TypeBox symbols.
+ * The error answers every route documents in OpenAPI: a DomicileError body. Typed as responses
+ * only: a declaration file cannot name the TypeBox symbols of the schema's inferred type.
  */
-export const errorResponses: Record<'4xx' | '5xx', TSchema> = {
-  '4xx': { description: 'A DomicileError: see docs/errors.md.', ...api.ErrorBodySchema },
-  '5xx': { description: 'A DomicileError: see docs/errors.md.', ...api.ErrorBodySchema },
+export const errorResponses: Record<'4xx' | '5xx', MediaResponse> = {
+  '4xx': {
+    description:
+      'A DomicileError: see docs/errors.md. A 429 (RATE_LIMITED) comes with `Retry-After`.',
+    content: { 'application/json': { schema: api.ErrorBodySchema } },
+  },
+  '5xx': {
+    description: 'A DomicileError: see docs/errors.md.',
+    content: { 'application/json': { schema: api.ErrorBodySchema } },
+  },
 };
+
+/**
+ * Who may call a route, as OpenAPI security requirements: the schemes are declared in
+ * `openapi-document.ts`. Public routes (the directory) need none, and say so.
+ */
+export const SECURITY = {
+  public: [],
+  device: [{ DPoP: [] }],
+  operator: [{ Operator: [] }],
+  issuer: [{ IssuerJws: [] }],
+  network: [{ NetworkJws: [] }],
+  region: [{ RegionJws: [] }],
+} satisfies Record<string, Record<string, string[]>[]>;
+
+/** A response that is not JSON: its media type, and what its bytes are. */
+export interface MediaResponse {
+  readonly description: string;
+  readonly content: Record<string, { schema: TSchema }>;
+}
+
+export function mediaResponse(mediaType: string, description: string): MediaResponse {
+  return { description, content: { [mediaType]: { schema: Type.String({ description }) } } };
+}
 
 /** Route schema for a device request; `mutating` adds the Idempotency-Key header. */
 export function deviceRoute<T extends Record<string, unknown>>(
-  spec: T & { summary: string; tags: string[]; response: Record<number, TSchema> },
+  spec: T & {
+    operationId: string;
+    summary: string;
+    tags: string[];
+    response: Record<number, TSchema | MediaResponse>;
+  },
   mutating = false,
 ): T & {
   headers: TSchema;
   security: Record<string, string[]>[];
-  response: Record<string, TSchema>;
+  response: Record<string, TSchema | MediaResponse>;
 } {
   return {
     ...spec,
     headers: mutating ? MutatingHeaders : DeviceHeaders,
-    security: [{ DPoP: [] }],
+    security: SECURITY.device,
     response: { ...spec.response, ...errorResponses },
   };
 }

@@ -5,4 +5,10 @@ export {
   type RegionLogger,
   type RegionLoggerOptions,
 } from './region-logger.js';
-export { currentTrace, outboundTraceHeaders, runInTrace } from './request-trace.js';
+export {
+  currentTrace,
+  outboundTraceHeaders,
+  runInQueuedTrace,
+  runInTrace,
+  traceparentToQueue,
+} from './request-trace.js';

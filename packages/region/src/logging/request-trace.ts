@@ -1,5 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { childSpan, formatTraceparent, newTrace, type TraceContext } from '@domicile/protocol';
+import {
+  childSpan,
+  formatTraceparent,
+  newTrace,
+  parseTraceparent,
+  type TraceContext,
+} from '@domicile/protocol';
 
 /** The trace of the request being handled, wherever its work goes (services, stores, clients). */
 const current = new AsyncLocalStorage<TraceContext>();
@@ -20,4 +26,18 @@ export function currentTrace(): TraceContext | undefined {
  */
 export function outboundTraceHeaders(): { traceparent: string } {
   return { traceparent: formatTraceparent(childSpan(current.getStore() ?? newTrace())) };
+}
+
+/**
+ * The `traceparent` to store with work queued for a worker (a webhook, a region-to-region
+ * request): the current request's, so that the delivery joins its trace; null outside a request.
+ */
+export function traceparentToQueue(): string | null {
+  const trace = current.getStore();
+  return trace === undefined ? null : formatTraceparent(trace);
+}
+
+/** Runs a worker's delivery of queued work inside the trace it was queued in, or a new one. */
+export function runInQueuedTrace<T>(traceparent: string | null, work: () => T): T {
+  return current.run(parseTraceparent(traceparent ?? undefined) ?? newTrace(), work);
 }

@@ -2,6 +2,7 @@ import { DomicileError, type api } from '@domicile/protocol';
 import { findDeviceById, markDeviceLost } from '../accounts/index.js';
 import { appendAudit } from '../audit/index.js';
 import { newId } from '../ids/index.js';
+import { traceparentToQueue } from '../logging/index.js';
 import type { RegionContext } from '../region-context.js';
 import type { LostReportRow, RegionOutboxRow } from '../storage/index.js';
 import { residencyOf } from '../residency/index.js';
@@ -70,6 +71,7 @@ export async function reportLostDevice(
             response: null,
             suspended: null,
             created_at: at,
+            traceparent: traceparentToQueue(),
           })),
         )
         .execute();

@@ -7,6 +7,7 @@ import type { RegionKeySet } from '../keys/index.js';
 import { openDatabase, type Database } from '../storage/index.js';
 import * as f from '../storage/storage.fixtures.js';
 import { createRegionFixture } from '../testing/region-fixture.js';
+import { currentTrace } from '../logging/index.js';
 import { RegionOutboxWorker } from './region-outbox-worker.js';
 import type { RegionTransport } from '../config/index.js';
 import { verifyLostDeviceRequest } from '../request-auth/index.js';
@@ -168,5 +169,40 @@ describe('RegionOutboxWorker', () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  it('sends the request in the trace of the report that queued it, and logs in it', async () => {
+    const queued = (await row()).traceparent ?? '';
+    const traceId = queued.split('-')[1] ?? '';
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.traceparent as string | undefined);
+      req.resume();
+      res.writeHead(503).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+    const loggedIn: (string | undefined)[] = [];
+    try {
+      await new RegionOutboxWorker({
+        db,
+        directory,
+        self: 'us',
+        signingKey: keys('us').signing,
+        now: () => clock,
+        transport: (_url, body, signal) => fetchRegionTransport(url, body, signal),
+        logger: {
+          info: () => undefined,
+          warn: () => void loggedIn.push(currentTrace()?.traceId),
+        },
+      }).runOnce();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(seen[0]).not.toBe(queued);
+    expect(loggedIn).toEqual([traceId]);
   });
 });

@@ -5,6 +5,7 @@ import type { RegionOutboxTiming, RegionTransport } from '../config/index.js';
 import { jsonColumn, type Database, type RegionOutboxRow } from '../storage/index.js';
 import { deliverLostDeviceRequest, fetchRegionTransport } from './region-request-client.js';
 import { backoffMs, PolledWorker, type RetryDelayPolicy } from '../workers/index.js';
+import { runInQueuedTrace } from '../logging/index.js';
 
 /** What to ask the other region (the report id is the row's own): signed afresh for each attempt. */
 export const outboxAskColumn = jsonColumn(
@@ -67,7 +68,8 @@ export class RegionOutboxWorker extends PolledWorker {
       .limit(this.#o.batchSize ?? 20)
       .execute();
     let confirmed = 0;
-    for (const row of due) if (await this.#attempt(row)) confirmed++;
+    for (const row of due)
+      if (await runInQueuedTrace(row.traceparent, () => this.#attempt(row))) confirmed++;
     return confirmed;
   }
 

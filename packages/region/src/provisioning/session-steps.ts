@@ -22,6 +22,7 @@ import {
   sessionProductColumn,
   sessionView,
 } from '../sessions/index.js';
+import { cardNetworkOf } from './card-network.js';
 
 export function termsHash(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('base64url');
@@ -130,6 +131,8 @@ export async function receiveCardDetails(
     card.pan.startsWith(row.routing_prefix) &&
     card.pan.endsWith(row.last4);
   if (!matches) throw new DomicileError('CARD_DETAILS_INVALID', { details: { field: 'pan' } });
+  // Only here, with the whole number, can the network the message named be checked.
+  if (cardNetworkOf(card.pan) !== row.network) throw new DomicileError('CARD_NETWORK_MISMATCH');
   if (isExpired(card.expiry, ctx.now()))
     throw new DomicileError('CARD_DETAILS_INVALID', { details: { field: 'expiry' } });
   const product = sessionProduct(row);

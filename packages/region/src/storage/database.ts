@@ -253,6 +253,8 @@ export interface RegionOutboxTable {
   response: string | null;
   suspended: number | null;
   created_at: string;
+  /** The W3C `traceparent` of the request that queued it: its deliveries join that trace. */
+  traceparent: string | null;
 }
 
 /** Target region: lost-device reports applied, so a retry is answered with the same count. */
@@ -279,6 +281,8 @@ export interface WebhookDeliveriesTable {
   /** Why the last attempt failed (an HTTP status or an error name), never a response body. */
   last_error: string | null;
   created_at: string;
+  /** The W3C `traceparent` of the request that queued it: its deliveries join that trace. */
+  traceparent: string | null;
 }
 
 /** Lifecycle facts of a credential: its card product (issuer ownership) and who suspended it. */

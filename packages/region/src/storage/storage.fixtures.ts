@@ -252,6 +252,7 @@ export const regionOutboxRow = (o: Partial<RegionOutboxRow> = {}): RegionOutboxR
   response: 'a.b.c',
   suspended: 1,
   created_at: NOW,
+  traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
   ...o,
 });
 
@@ -275,6 +276,7 @@ export const webhookDelivery = (o: Partial<WebhookDeliveryRow> = {}): WebhookDel
   delivered_at: NOW,
   last_error: 'http 503',
   created_at: NOW,
+  traceparent: null,
   ...o,
 });
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { api, definedProps } from '@domicile/protocol';
+import { traceparentToQueue } from '../logging/index.js';
 import type { TrustedIssuers } from '../request-auth/index.js';
 import { jsonColumn, type CredentialRow, type Database } from '../storage/index.js';
 
@@ -61,6 +62,7 @@ export async function enqueueTokenEvent(
       delivered_at: null,
       last_error: null,
       created_at: stamp,
+      traceparent: traceparentToQueue(),
     })
     .execute();
   return event.id;

@@ -2,7 +2,15 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { api, generateKeyPairJwk, verifyJson, type KeyPairJwk } from '@domicile/protocol';
+import {
+  api,
+  formatTraceparent,
+  generateKeyPairJwk,
+  newTrace,
+  verifyJson,
+  type KeyPairJwk,
+} from '@domicile/protocol';
+import { currentTrace, runInTrace } from '../logging/index.js';
 import { TrustedIssuers } from '../request-auth/index.js';
 import { openDatabase, type Database } from '../storage/index.js';
 import { credential as credentialRow } from '../storage/storage.fixtures.js';
@@ -13,6 +21,7 @@ import { WebhookWorker, type WebhookWorkerOptions } from './webhook-worker.js';
 interface Received {
   eventId: string | undefined;
   contentType: string | undefined;
+  traceparent: string | undefined;
   body: string;
 }
 
@@ -37,6 +46,7 @@ beforeAll(async () => {
       received.push({
         eventId: req.headers[api.WEBHOOK_EVENT_ID_HEADER] as string | undefined,
         contentType: req.headers['content-type'],
+        traceparent: req.headers.traceparent as string | undefined,
         body,
       });
       res.writeHead(statuses.shift() ?? 200).end();
@@ -104,6 +114,28 @@ async function queue(count: number): Promise<string[]> {
 const rows = () => db.selectFrom('webhook_deliveries').selectAll().orderBy('event_id').execute();
 
 describe('WebhookWorker', () => {
+  it('delivers an event in the trace of the request that queued it: its POST and its log lines', async () => {
+    const queuedIn = newTrace();
+    const [id] = await runInTrace(queuedIn, () => queue(1));
+    const [untraced] = await queue(1);
+    expect((await rows()).find((r) => r.event_id === id)?.traceparent).toBe(
+      formatTraceparent(queuedIn),
+    );
+    statuses = [503, 503];
+    const loggedIn: (string | undefined)[] = [];
+    const logger = { warn: () => void loggedIn.push(currentTrace()?.traceId) };
+    await worker({ logger }).runOnce();
+    const traced = received.find((r) => r.eventId === id);
+    expect(traced?.traceparent).toMatch(new RegExp(`^00-${queuedIn.traceId}-[0-9a-f]{16}-01$`));
+    expect(traced?.traceparent).not.toBe(formatTraceparent(queuedIn));
+    // An event queued outside any request gets a trace of its own, another for each delivery.
+    const other = received.find((r) => r.eventId === untraced)?.traceparent ?? '';
+    expect(other).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(other).not.toContain(queuedIn.traceId);
+    expect(loggedIn).toHaveLength(2);
+    expect(loggedIn).toContain(queuedIn.traceId);
+  });
+
   it('delivers each event as a JWS by the region key with its id in a header, and retries a failure with backoff', async () => {
     const ids = await queue(3);
     statuses = [503];

@@ -3,7 +3,7 @@ import { api, signJson, type PrivateJwk } from '@domicile/protocol';
 import type { Database, WebhookDeliveryRow } from '../storage/index.js';
 import { webhookEventColumn } from './webhook-events.js';
 import { PolledWorker, retryDelayMs, type RetryDelayPolicy } from '../workers/index.js';
-import { outboundTraceHeaders } from '../logging/index.js';
+import { outboundTraceHeaders, runInQueuedTrace } from '../logging/index.js';
 
 /** Options of {@link WebhookWorker}. */
 export interface WebhookWorkerOptions {
@@ -77,7 +77,9 @@ export class WebhookWorker extends PolledWorker {
       .orderBy('next_attempt_at')
       .limit(this.#batchSize)
       .execute();
-    const outcomes = await Promise.all(rows.map((row) => this.#attempt(row)));
+    const outcomes = await Promise.all(
+      rows.map((row) => runInQueuedTrace(row.traceparent, () => this.#attempt(row))),
+    );
     return { due: rows.length, delivered: outcomes.filter(Boolean).length };
   }
 

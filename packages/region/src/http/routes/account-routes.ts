@@ -13,6 +13,7 @@ export function accountRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox 
         config: { auth: 'dpop' },
         schema: deviceRoute(
           {
+            operationId: 'registerAccount',
             summary: 'Register an account in this home region, with the device making the request',
             tags: ['accounts'],
             body: api.RegisterAccountRequest,
@@ -40,6 +41,7 @@ export function accountRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox 
       {
         config: { auth: 'device' },
         schema: deviceRoute({
+          operationId: 'getMyAccount',
           summary: 'The account of the calling device',
           tags: ['accounts'],
           response: { 200: api.AccountView },

@@ -4,7 +4,7 @@ import { verifyNetworkAuthorization } from '../../request-auth/index.js';
 import { authorizeTransaction, listTransactions } from '../../payments/index.js';
 import type { RegionContext } from '../../region-context.js';
 import { deviceOf } from '../device-auth.js';
-import { deviceRoute, errorResponses } from '../route-schemas.js';
+import { SECURITY, deviceRoute, errorResponses } from '../route-schemas.js';
 
 const tags = ['payments'];
 
@@ -20,11 +20,13 @@ export function authorizationRoutes(ctx: RegionContext): FastifyPluginCallbackTy
       {
         config: { peer: 'network' },
         schema: {
+          operationId: 'authorizeTransaction',
           summary:
             'Network routers only: decide an authorization for a token this region issued (a decline is a 200)',
           description:
             'A resend of a request with the same `requestId` and content gets the recorded decision and ARPC; the same `requestId` with other content is AUTHORIZATION_REQUEST_MISMATCH (409).',
           tags,
+          security: SECURITY.network,
           body: api.SignedAuthorization,
           response: { 200: api.AuthorizationResponse, ...errorResponses },
         },
@@ -45,6 +47,7 @@ export function authorizationRoutes(ctx: RegionContext): FastifyPluginCallbackTy
       {
         config: { auth: 'device' },
         schema: deviceRoute({
+          operationId: 'listTransactions',
           summary: "The calling device's authorizations in this region, newest first",
           tags,
           response: { 200: api.TransactionListResponse },

@@ -1,11 +1,10 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import { api } from '@domicile/protocol';
 import { getAsset } from '../../assets/index.js';
 import { activateCredential, getScript, listCredentials } from '../../credentials/index.js';
 import type { RegionContext } from '../../region-context.js';
 import { deviceOf, sendIdempotent } from '../device-auth.js';
-import { AssetParams, TokenRefParams, deviceRoute } from '../route-schemas.js';
+import { AssetParams, TokenRefParams, deviceRoute, mediaResponse } from '../route-schemas.js';
 
 const tags = ['credentials'];
 
@@ -16,6 +15,7 @@ export function credentialRoutes(ctx: RegionContext): FastifyPluginCallbackTypeb
       {
         config: { auth: 'device' },
         schema: deviceRoute({
+          operationId: 'listCredentials',
           summary: "The calling device's credentials in this region",
           tags,
           response: { 200: api.CredentialListResponse },
@@ -29,6 +29,7 @@ export function credentialRoutes(ctx: RegionContext): FastifyPluginCallbackTypeb
       {
         config: { auth: 'device' },
         schema: deviceRoute({
+          operationId: 'getPersonalizationScript',
           summary: "The personalization script, signed by this region's TSM",
           tags,
           params: TokenRefParams,
@@ -44,6 +45,7 @@ export function credentialRoutes(ctx: RegionContext): FastifyPluginCallbackTypeb
         config: { auth: 'device' },
         schema: deviceRoute(
           {
+            operationId: 'activateCredential',
             summary:
               'Report the script stored in the secure element: the credential becomes active',
             tags,
@@ -71,10 +73,11 @@ export function credentialRoutes(ctx: RegionContext): FastifyPluginCallbackTypeb
       {
         config: { auth: 'device' },
         schema: deviceRoute({
+          operationId: 'getAsset',
           summary: 'An asset (card art) by id; `ETag` is its SHA-256',
           tags: ['assets'],
           params: AssetParams,
-          response: { 200: Type.String({ description: 'The asset bytes (image/svg+xml)' }) },
+          response: { 200: mediaResponse('image/svg+xml', 'The card art, an SVG image') },
         }),
       },
       async (request, reply) => {

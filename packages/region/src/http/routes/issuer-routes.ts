@@ -4,7 +4,7 @@ import { api } from '@domicile/protocol';
 import { changeStateAsIssuer, updateProductArt } from '../../lifecycle/index.js';
 import type { RegionContext } from '../../region-context.js';
 import { issuerAuthHook, issuerRequestOf } from '../issuer-auth.js';
-import { TokenRefParams, errorResponses } from '../route-schemas.js';
+import { SECURITY, TokenRefParams, errorResponses, type MediaResponse } from '../route-schemas.js';
 
 const tags = ['issuer'];
 const ProductParams = Type.Object(
@@ -12,12 +12,20 @@ const ProductParams = Type.Object(
   { additionalProperties: false },
 );
 
-function issuerRoute<T extends { summary: string; response: Record<number, TSchema> }>(
+function issuerRoute<
+  T extends { operationId: string; summary: string; response: Record<number, TSchema> },
+>(
   spec: T,
-): T & { tags: string[]; body: TSchema; response: Record<string, TSchema> } {
+): T & {
+  tags: string[];
+  security: Record<string, string[]>[];
+  body: TSchema;
+  response: Record<string, TSchema | MediaResponse>;
+} {
   return {
     ...spec,
     tags,
+    security: SECURITY.issuer,
     body: api.IssuerRequestBody,
     response: { ...spec.response, ...errorResponses },
     description:
@@ -39,6 +47,7 @@ export function issuerRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
         {
           config: { peer: 'issuer' },
           schema: issuerRoute({
+            operationId: `${action}CredentialAsIssuer`,
             summary: `Issuer: ${action} a token of one of its products`,
             params: TokenRefParams,
             response: { 200: api.IssuerCredentialResponse },
@@ -56,6 +65,7 @@ export function issuerRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
       {
         config: { peer: 'issuer' },
         schema: issuerRoute({
+          operationId: 'updateProductArtAsIssuer',
           summary:
             'Issuer: new card art for a product, pushed to every device holding one of its tokens',
           params: ProductParams,

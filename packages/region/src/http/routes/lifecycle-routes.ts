@@ -23,6 +23,7 @@ export function lifecycleRoutes(ctx: RegionContext): FastifyPluginCallbackTypebo
           config: { auth: 'device' },
           schema: deviceRoute(
             {
+              operationId: `${action}Credential`,
               summary: SUMMARIES[action],
               tags,
               params: TokenRefParams,

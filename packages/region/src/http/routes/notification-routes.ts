@@ -4,7 +4,7 @@ import { api } from '@domicile/protocol';
 import { listNotifications } from '../../notifications/index.js';
 import type { RegionContext } from '../../region-context.js';
 import { deviceOf } from '../device-auth.js';
-import { deviceRoute } from '../route-schemas.js';
+import { deviceRoute, mediaResponse } from '../route-schemas.js';
 import { streamNotifications } from '../sse-stream.js';
 
 const tags = ['notifications'];
@@ -17,6 +17,7 @@ export function notificationRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
       {
         config: { auth: 'device-or-lost' },
         schema: deviceRoute({
+          operationId: 'listNotifications',
           summary: 'Push notifications after an id, oldest first',
           tags,
           querystring: Type.Object(
@@ -44,13 +45,19 @@ export function notificationRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
       {
         config: { auth: 'device-or-lost' },
         schema: deviceRoute({
+          operationId: 'streamNotifications',
           summary: 'Push notifications as Server-Sent Events; resumes after Last-Event-ID',
           tags,
           querystring: Type.Object(
             { after: Type.Optional(Cursor) },
             { additionalProperties: false },
           ),
-          response: { 200: Type.String({ description: 'text/event-stream' }) },
+          response: {
+            200: mediaResponse(
+              'text/event-stream',
+              'Server-Sent Events: each push notification as an event named by its type, its id the event id and its JSON the data; comments as heartbeats',
+            ),
+          },
         }),
       },
       (request, reply) => {

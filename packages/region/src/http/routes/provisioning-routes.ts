@@ -24,6 +24,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
         config: { auth: 'dpop' },
         schema: deviceRoute(
           {
+            operationId: 'sendProvisioningMessage',
             summary:
               'Provisioning message: open a session here, or get redirect information to the owning region',
             tags,
@@ -54,6 +55,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
       {
         config: { auth: 'device' },
         schema: deviceRoute({
+          operationId: 'getProvisioningSession',
           summary: 'A provisioning session',
           tags,
           params: SessionParams,
@@ -69,6 +71,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
         config: { auth: 'device' },
         schema: deviceRoute(
           {
+            operationId: 'checkEligibility',
             summary: 'Eligibility and the issuer decision (green, yellow, red), with the terms',
             tags,
             params: SessionParams,
@@ -91,6 +94,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
         config: { auth: 'device' },
         schema: deviceRoute(
           {
+            operationId: 'acceptTerms',
             summary: 'Accept the terms and conditions offered',
             tags,
             params: SessionParams,
@@ -113,6 +117,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
         config: { auth: 'device' },
         schema: deviceRoute(
           {
+            operationId: 'sendCardDetails',
             summary: "Card details, as a JWE to this region's encryption key",
             tags,
             params: SessionParams,
@@ -140,6 +145,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
         config: { auth: 'device' },
         schema: deviceRoute(
           {
+            operationId: 'selectIdvMethod',
             summary: 'Choose an ID&V method: a one-time code is sent',
             tags,
             params: SessionParams,
@@ -167,6 +173,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
         config: { auth: 'device' },
         schema: deviceRoute(
           {
+            operationId: 'verifyIdvCode',
             summary: 'Verify the one-time code (3 tries)',
             tags,
             params: SessionParams,
@@ -189,6 +196,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
         config: { auth: 'device' },
         schema: deviceRoute(
           {
+            operationId: 'tokenize',
             summary: 'Tokenize: the token and the provisioning data, encrypted to the device',
             tags,
             params: SessionParams,

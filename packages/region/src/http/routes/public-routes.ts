@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { DomicileError, api, definedProps } from '@domicile/protocol';
 import { readOutbox } from '../../issuer/index.js';
 import type { RegionContext } from '../../region-context.js';
+import { SECURITY, errorResponses } from '../route-schemas.js';
 
 /** Routes without device proof: the signed directory, the sandbox issuer's outbox, health. */
 export function publicRoutes(
@@ -14,9 +15,11 @@ export function publicRoutes(
       '/v1/directory',
       {
         schema: {
+          operationId: 'getDirectory',
           summary: 'The region directory, signed by the directory authority',
           tags: ['directory'],
-          response: { 200: api.DirectoryResponse },
+          security: SECURITY.public,
+          response: { 200: api.DirectoryResponse, ...errorResponses },
         },
       },
       () => ({ directory: ctx.directory.jws }),
@@ -26,13 +29,15 @@ export function publicRoutes(
       '/v1/sandbox/outbox',
       {
         schema: {
+          operationId: 'readSandboxOutbox',
           summary: 'Sandbox issuer only: the one-time codes it "sent", newest first',
           tags: ['sandbox'],
+          security: SECURITY.public,
           querystring: Type.Object(
             { last4: Type.Optional(api.Last4Schema) },
             { additionalProperties: false },
           ),
-          response: { 200: api.SandboxOutboxResponse },
+          response: { 200: api.SandboxOutboxResponse, ...errorResponses },
         },
       },
       async (request) => {

@@ -2,7 +2,7 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import { api } from '@domicile/protocol';
 import { LOST_DEVICE_PATH, receiveLostDeviceRequest } from '../../lost-device/index.js';
 import type { RegionContext } from '../../region-context.js';
-import { errorResponses } from '../route-schemas.js';
+import { SECURITY, errorResponses } from '../route-schemas.js';
 
 /**
  * Region-to-region requests. The body is a JWS that only a region of the signed directory can
@@ -16,9 +16,11 @@ export function regionRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
       {
         config: { auth: 'region', peer: 'region' },
         schema: {
+          operationId: 'receiveLostDeviceRequest',
           summary:
             'A home region asks to suspend the tokens of a lost device; answers a signed confirmation',
           tags: ['regions'],
+          security: SECURITY.region,
           body: api.RegionRequestBody,
           response: {
             200: api.RegionConfirmationResponse,

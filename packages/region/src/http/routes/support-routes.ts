@@ -5,7 +5,13 @@ import { getLostReport, reportLostDevice } from '../../lost-device/index.js';
 import type { RegionContext } from '../../region-context.js';
 import { deviceOf, sendIdempotent } from '../device-auth.js';
 import { authenticateOperator, operatorOf, sendOperatorIdempotent } from '../operator-auth.js';
-import { EmptyBody, deviceRoute, errorResponses } from '../route-schemas.js';
+import {
+  EmptyBody,
+  SECURITY,
+  deviceRoute,
+  errorResponses,
+  type MediaResponse,
+} from '../route-schemas.js';
 
 const tags = ['support'];
 const DeviceParams = Type.Object({ deviceId: api.IdSchema }, { additionalProperties: false });
@@ -21,18 +27,18 @@ const OperatorHeaders = Type.Object({
 
 /** Route schema of an operator request (bearer operator token, Idempotency-Key on POST). */
 function operatorRoute<T extends Record<string, unknown>>(
-  spec: T & { summary: string; response: Record<number, TSchema> },
+  spec: T & { operationId: string; summary: string; response: Record<number, TSchema> },
 ): T & {
   tags: string[];
   headers: TSchema;
   security: Record<string, string[]>[];
-  response: Record<string, TSchema>;
+  response: Record<string, TSchema | MediaResponse>;
 } {
   return {
     ...spec,
     tags,
     headers: OperatorHeaders,
-    security: [{ Operator: [] }],
+    security: SECURITY.operator,
     response: { ...spec.response, ...errorResponses },
   };
 }
@@ -58,6 +64,7 @@ export function supportRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox 
       {
         config: { auth: 'operator' },
         schema: operatorRoute({
+          operationId: 'reportDeviceLost',
           summary:
             'Report a device lost: its tokens are suspended here at once and in every other region by signed requests',
           params: DeviceParams,
@@ -82,6 +89,7 @@ export function supportRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox 
       {
         config: { auth: 'operator' },
         schema: operatorRoute({
+          operationId: 'getLostReport',
           summary:
             'A lost-device report: per region, pending, failing (with attempts) or confirmed (with tokens suspended)',
           params: ReportParams,
@@ -97,6 +105,7 @@ export function supportRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox 
         config: { auth: 'device' },
         schema: deviceRoute(
           {
+            operationId: 'reportThisDeviceLost',
             summary:
               'The calling device reports itself lost (at its home region), e.g. before a remote wipe',
             tags,

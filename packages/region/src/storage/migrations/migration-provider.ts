@@ -9,6 +9,7 @@ import { singleUseIdsMigration } from './0007-single-use-ids.js';
 import { nodeLeasesMigration } from './0008-node-leases.js';
 import { authorizationRequestsMigration } from './0009-authorization-requests.js';
 import { retentionIndexesMigration } from './0010-retention-indexes.js';
+import { outboxTraceparentMigration } from './0011-outbox-traceparent.js';
 
 /**
  * Every migration, in order, compiled into the program: no file-system discovery, so a bundled
@@ -25,6 +26,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0008_node_leases': nodeLeasesMigration,
   '0009_authorization_requests': authorizationRequestsMigration,
   '0010_retention_indexes': retentionIndexesMigration,
+  '0011_outbox_traceparent': outboxTraceparentMigration,
 };
 
 /** The Kysely `Migrator` provider over {@link migrations}. */

@@ -6,6 +6,7 @@ import { registerDevicePayCommands } from './commands/device-pay-commands.js';
 import { registerEmvCommands } from './commands/emv-commands.js';
 import { registerIssuerCommands } from './commands/issuer-commands.js';
 import { registerNetworkCommands } from './commands/network-commands.js';
+import { registerOperatorCommands } from './commands/operator-commands.js';
 import { registerRegionCommands } from './commands/region-commands.js';
 import { registerSandboxCommands } from './commands/sandbox-commands.js';
 import { registerSeedCommands } from './commands/seed-commands.js';
@@ -39,6 +40,7 @@ export function createProgram(io: CliIo = processIo()): Command {
     registerSupportCommands,
     registerEmvCommands,
     registerNetworkCommands,
+    registerOperatorCommands,
   ])
     register(program, io);
   return program;

@@ -111,9 +111,15 @@ function addCardHooks(
       return ask(`Code sent by ${context.method.kind} to ${context.method.target}: `);
     },
     // Progress, not the result: with --json it goes to stderr, one JSON line per step, so that
-    // stdout holds one JSON document.
+    // stdout holds one JSON document. The routing prefix (8 digits of the card number) stays out:
+    // no output shows more of a card number than its last 4 digits.
     onStep: (event) => {
-      if (opts.json === true) io.err(JSON.stringify(event));
+      if (opts.json === true)
+        io.err(
+          JSON.stringify(event, (key, value: unknown) =>
+            key === 'routingPrefix' ? undefined : value,
+          ),
+        );
       else io.out(describeStep(event));
     },
   };

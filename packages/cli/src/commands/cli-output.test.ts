@@ -68,7 +68,7 @@ describe('what the CLI prints of cards and tokens', () => {
       network: true,
       tsmPollMs: 200,
     });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await deployment.close();
     await rm(dir, { recursive: true, force: true });
@@ -124,9 +124,23 @@ describe('what the CLI prints of cards and tokens', () => {
       'jane@example.com',
       '--json',
     ])) as { deviceId: string };
-    await run(['device', 'add-card', ...w, '--card', '-', '--accept-terms'], cardJson(usCard));
+    await run(
+      ['device', 'add-card', ...w, '--card', '-', '--accept-terms', '--timeout', '240'],
+      cardJson(usCard),
+    );
     const cn = (await run(
-      ['device', 'add-card', ...w, '--card', '-', '--accept-terms', '--sandbox-otp', '--json'],
+      [
+        'device',
+        'add-card',
+        ...w,
+        '--card',
+        '-',
+        '--accept-terms',
+        '--timeout',
+        '240',
+        '--sandbox-otp',
+        '--json',
+      ],
       cardJson(cnCard),
     )) as { tokenRef: string };
     await run(['device', 'cards', ...w]);
@@ -184,5 +198,5 @@ describe('what the CLI prints of cards and tokens', () => {
         digitLeaks([...stdout, ...stderr].join('\n'), [usCard.pan, cnCard.pan, ...tokenNumbers]),
         args.join(' '),
       ).toEqual([]);
-  });
+  }, 300_000); // Two regions' worth of provisioning and 30 commands: minutes on a loaded machine.
 });

@@ -39,7 +39,8 @@ export async function addCard(scene: DemoScene, card: TestCard): Promise<string>
       ...sandboxIdvHooks(),
       onStep: (e) => scene.out(`      ${describeStep(e)}`),
     },
-    { activationTimeoutMs: 20_000 },
+    // Seconds when idle; the bound only ends a wait that is stuck, so a busy machine may take long.
+    { activationTimeoutMs: 120_000 },
   );
   if (view.state !== 'active')
     throw new DomicileError('SCRIPT_NOT_READY', {

@@ -64,6 +64,11 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     load: [async () => (await import('./commands/issuer-commands.js')).registerIssuerCommands],
   },
   {
+    name: 'operator',
+    description: 'operators of a region: tokens for its support API (`support …`)',
+    load: [async () => (await import('./commands/operator-commands.js')).registerOperatorCommands],
+  },
+  {
     name: 'sandbox',
     description: 'the built-in sandbox issuer',
     load: [async () => (await import('./commands/sandbox-commands.js')).registerSandboxCommands],

@@ -7,12 +7,14 @@ import { memoryIo } from '../io/index.js';
 
 let fx: WalletFixture;
 let lines: string[];
+let errors: string[];
 let env: Record<string, string | undefined>;
 let stdin: string;
 
 beforeEach(async () => {
   fx = await makeWalletFixture();
   lines = [];
+  errors = [];
   env = { DOMICILE_WALLET_PASSPHRASE: 'cli passphrase' };
   stdin = '';
 });
@@ -21,7 +23,7 @@ afterEach(async () => {
 });
 
 async function run(...args: string[]): Promise<string[]> {
-  const { io, stdout } = memoryIo({
+  const { io, stdout, stderr } = memoryIo({
     env,
     readStdin: () => Promise.resolve(stdin),
     fetch: fx.runtime.fetch ?? fetch,
@@ -31,6 +33,7 @@ async function run(...args: string[]): Promise<string[]> {
     await createProgram(io).parseAsync(['device', ...args], { from: 'user' });
   } finally {
     lines.push(...stdout());
+    errors.push(...stderr());
   }
   return stdout();
 }
@@ -74,12 +77,14 @@ describe('device commands', () => {
       '--sandbox-otp',
       '--json',
     );
-    expect(JSON.parse(added.at(-1) ?? '{}')).toMatchObject({
+    // One JSON document on stdout; the steps, one JSON line each, on stderr.
+    expect(added).toHaveLength(1);
+    expect(JSON.parse(added[0] ?? '{}')).toMatchObject({
       region: 'cn',
       last4: '0005',
       state: 'active',
     });
-    expect(added.map((l) => (JSON.parse(l) as { step?: string }).step)).toContain('redirect');
+    expect(errors.map((l) => (JSON.parse(l) as { step?: string }).step)).toContain('redirect');
 
     stdin = JSON.stringify(CARDS.usGreen);
     const narrated = await run('add-card', '--wallet', wallet, '--card', '-', '--accept-terms');
@@ -89,7 +94,7 @@ describe('device commands', () => {
 
     const listed = await run('cards', '--wallet', wallet);
     expect(listed).toHaveLength(2);
-    const everything = lines.join('\n');
+    const everything = [...lines, ...errors].join('\n');
     for (const pan of [CARDS.cnYellow.pan, CARDS.usGreen.pan])
       expect(everything).not.toContain(pan);
     expect(everything).not.toMatch(/cvv|"code"/i);
@@ -99,9 +104,13 @@ describe('device commands', () => {
     ) as unknown[];
     expect(json).toHaveLength(2);
     const notes = await run('notifications', '--wallet', wallet);
+    expect(notes.length).toBeGreaterThan(0);
     expect(notes.every((l) => / #\d+ [a-z.]+ \S+: (already-done|handled|ignored)$/.test(l))).toBe(
       true,
     );
+    const again = await run('notifications', '--wallet', wallet, '--json');
+    expect(again).toHaveLength(1);
+    expect(JSON.parse(again[0] ?? '')).toEqual([]);
   });
 
   it('declines the terms when it cannot ask and was not told to accept', async () => {

@@ -63,6 +63,16 @@ function cardLine(c: AppletView): string {
   return `${c.region.padEnd(4)} ${c.network.padEnd(10)} •••• ${c.last4}  token •••• ${c.tokenLast4}  ${c.state}`;
 }
 
+interface HandledNotification {
+  readonly region: string;
+  readonly notification: { readonly id: number; readonly data: { type: string; tokenRef: string } };
+  readonly outcome: string;
+}
+
+function notificationLine(n: HandledNotification): string {
+  return `${n.region} #${n.notification.id} ${n.notification.data.type} ${n.notification.data.tokenRef}: ${n.outcome}`;
+}
+
 function addCardHooks(
   opts: { acceptTerms?: boolean; otp?: string; sandboxOtp?: boolean; json?: boolean },
   io: CliIo,
@@ -100,8 +110,17 @@ function addCardHooks(
       if (ask === undefined) throw invalid('otp', 'pass --otp or --sandbox-otp');
       return ask(`Code sent by ${context.method.kind} to ${context.method.target}: `);
     },
+    // Progress, not the result: with --json it goes to stderr, one JSON line per step, so that
+    // stdout holds one JSON document. The routing prefix (8 digits of the card number) stays out:
+    // no output shows more of a card number than its last 4 digits.
     onStep: (event) => {
-      io.print(opts, event, describeStep);
+      if (opts.json === true)
+        io.err(
+          JSON.stringify(event, (key, value: unknown) =>
+            key === 'routingPrefix' ? undefined : value,
+          ),
+        );
+      else io.out(describeStep(event));
     },
   };
 }
@@ -233,21 +252,17 @@ export function registerDeviceCommands(program: Command, io: CliIo): Command {
     .option('--follow', 'keep following the streams until interrupted')
     .action(async (opts: WalletOpts & { follow?: boolean }) => {
       const wallet = await openWallet(opts, io);
-      const print = (h: {
-        region: string;
-        notification: { id: number; data: { type: string; tokenRef: string } };
-        outcome: string;
-      }): void => {
-        io.print(
-          opts,
-          h,
-          (n) =>
-            `${n.region} #${n.notification.id} ${n.notification.data.type} ${n.notification.data.tokenRef}: ${n.outcome}`,
-        );
+      // Following is a stream: with --json, one JSON document per line, one line per notification.
+      const print = (h: HandledNotification): void => {
+        io.print(opts, h, notificationLine);
       };
       if (opts.follow !== true) {
+        const handled = [];
         for (const region of wallet.regions())
-          for (const h of await wallet.syncNotifications(region)) print(h);
+          handled.push(...(await wallet.syncNotifications(region)));
+        io.print(opts, handled, (list) =>
+          list.length === 0 ? 'no new notifications' : list.map(notificationLine),
+        );
         return;
       }
       const stop = new AbortController();

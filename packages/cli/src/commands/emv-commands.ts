@@ -4,6 +4,7 @@ import type { CliIo } from '../io/index.js';
 
 /** Flags shared by `emv arqc` and `emv arpc`: what derives the session key. */
 interface KeyFlags {
+  json?: boolean;
   cvn: string;
   imk: string;
   pan: string;
@@ -89,8 +90,12 @@ export function registerEmvCommands(program: Command, io: CliIo): void {
       '--data <list>',
       'TAG=HEX,... for 9F02 9F03 9F1A 95 5F2A 9A 9C 9F37 82 9F10 (9F36 optional)',
     )
+    .option('--json', 'print JSON')
     .action((flags: ArqcFlags) => {
-      io.out(hex(arqc({ ...keyInputs(flags), data: toCvn18Data(parseTagList(flags.data)) })));
+      const cryptogram = hex(
+        arqc({ ...keyInputs(flags), data: toCvn18Data(parseTagList(flags.data)) }),
+      );
+      io.print(flags, { arqc: cryptogram }, (r) => r.arqc);
     });
 
   keyOptions(
@@ -99,18 +104,18 @@ export function registerEmvCommands(program: Command, io: CliIo): void {
     .requiredOption('--arqc <hex>', 'the ARQC (9F26), 8 bytes')
     .requiredOption('--csu <hex>', 'card status update, 4 bytes')
     .option('--pad <hex>', 'proprietary authentication data, 0 to 8 bytes')
+    .option('--json', 'print JSON')
     .action((flags: ArpcFlags) => {
-      io.out(
-        hex(
-          arpc({
-            ...keyInputs(flags),
-            arqc: hexToBytes('arqc', flags.arqc, 8),
-            csu: hexToBytes('csu', flags.csu, 4),
-            ...(flags.pad === undefined
-              ? {}
-              : { proprietaryAuthData: hexToBytes('pad', flags.pad, 0, 8) }),
-          }),
-        ),
+      const response = hex(
+        arpc({
+          ...keyInputs(flags),
+          arqc: hexToBytes('arqc', flags.arqc, 8),
+          csu: hexToBytes('csu', flags.csu, 4),
+          ...(flags.pad === undefined
+            ? {}
+            : { proprietaryAuthData: hexToBytes('pad', flags.pad, 0, 8) }),
+        }),
       );
+      io.print(flags, { arpc: response }, (r) => r.arpc);
     });
 }

@@ -3,6 +3,7 @@ import { IssuerApiClient } from '@domicile/clients';
 import { DomicileError } from '@domicile/protocol';
 import { readSandboxIssuerKey } from '../deployment/sandbox-issuers.js';
 import type { CliIo } from '../io/index.js';
+import { addIssuerSetupCommands } from './issuer-setup-commands.js';
 
 interface IssuerOpts {
   keyFile: string;
@@ -35,7 +36,8 @@ async function clientOf(opts: IssuerOpts, io: CliIo): Promise<IssuerApiClient> {
 
 /**
  * Adds `issuer suspend|resume|delete|art` to the CLI: an issuer acting through a region's issuer
- * API with its own key (never a device's), on tokens of its own products.
+ * API with its own key (never a device's), on tokens of its own products; and `issuer keys
+ * generate` and `issuer trust`, which make that key and the region's trust in it.
  */
 export function registerIssuerCommands(program: Command, io: CliIo): Command {
   const issuer = program
@@ -101,5 +103,6 @@ export function registerIssuerCommands(program: Command, io: CliIo): Command {
         io.print(opts, result, (r) => `${r.productId}: new art pushed to ${r.updated} token(s)`);
       },
     );
+  addIssuerSetupCommands(issuer, io);
   return issuer;
 }

@@ -1,14 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { sendAuthorization, startNetworkRouter } from '@domicile/network';
-import { DomicileError, formatAmount, type api, definedProps } from '@domicile/protocol';
+import { Value } from '@sinclair/typebox/value';
 import {
+  DomicileError,
+  NetworkIdSchema,
+  formatAmount,
+  type api,
+  definedProps,
+} from '@domicile/protocol';
+import {
+  generateNetworkKey,
   paths,
   readAuthorityPublicKey,
   readDirectory,
   readNetworkKey,
 } from '../deployment/deployment-files.js';
-import type { CliIo } from '../io/index.js';
+import { UsageError, type CliIo } from '../io/index.js';
 import {
   NETWORK_SETTING_SPECS,
   NetworkSettingsSchema,
@@ -46,8 +54,9 @@ export function registerNetworkCommands(program: Command, io: CliIo): void {
     .description(
       'run a network router until SIGINT/SIGTERM: it routes authorizations to the region that issued each token',
     );
-  addSettingOptions(serve, NetworkSettingsSchema, NETWORK_SETTING_SPECS).action(
-    async (flags: Record<string, unknown>) => {
+  addSettingOptions(serve, NetworkSettingsSchema, NETWORK_SETTING_SPECS)
+    .option('--json', 'print the listening line as JSON')
+    .action(async (flags: Record<string, unknown> & { json?: boolean }) => {
       const { values: s } = parseSettings(NetworkSettingsSchema, NETWORK_SETTING_SPECS, { flags });
       const router = await startNetworkRouter({
         directoryJws: await readDirectory(paths.directory(s.dir)),
@@ -58,11 +67,40 @@ export function registerNetworkCommands(program: Command, io: CliIo): void {
         log: s.log,
         rateLimit: { perAddress: s.rateLimitPerAddress, windowMs: s.rateLimitWindowMs },
       });
-      io.out(`network ${s.network} router listening on ${router.url}`);
+      io.print(
+        flags,
+        { network: s.network, url: router.url },
+        (r) => `network ${r.network} router listening on ${r.url}`,
+      );
       await io.untilInterrupted();
       await io.drain(router.close(), s.drainTimeoutMs);
-    },
-  );
+    });
+
+  network
+    .command('keys')
+    .description("a card network's signing key, which every region trusts through the directory")
+    .command('generate')
+    .description(
+      "generate a network router's signing key into <dir>/keys/<network>.network.json (mode 600); then sign the directory again",
+    )
+    .requiredOption('--network <id>', "the network's id in the regions config")
+    .requiredOption('--dir <dir>', 'deployment folder')
+    .option('--force', 'replace the key if it exists')
+    .option('--json', 'print JSON')
+    .action(async (opts: { network: string; dir: string; force?: boolean; json?: boolean }) => {
+      if (!Value.Check(NetworkIdSchema, opts.network))
+        throw new UsageError('VALIDATION_FAILED', {
+          option: '--network',
+          reason: 'a network id (a-z, 0-9, -; 2 to 32 characters)',
+        });
+      const { file, kid } = await generateNetworkKey(opts.dir, opts.network, {
+        force: opts.force === true,
+      });
+      io.print(opts, { network: opts.network, file, kid }, (w) => [
+        `network ${w.network} signing key written to ${w.file} (mode 600, kid ${w.kid})`,
+        `regions trust it once the directory lists it: domicile directory sign --dir ${opts.dir}`,
+      ]);
+    });
 
   network
     .command('authorize')

@@ -63,21 +63,29 @@ export function registerRegionCommands(program: Command, io: CliIo): void {
 
   withRegionSettings(
     region.command('serve').description('run a region server node until SIGINT/SIGTERM'),
-  ).action(async (flags: Record<string, unknown>) => {
-    const settings = await regionSettings(flags, io);
-    const running = await startRegion(await loadRegionConfig(settings)).catch((error: unknown) => {
-      // The folder named in --db is not there: a typo in the command line, not an outage.
-      if (!isDomicileError(error, 'DATABASE_FOLDER_MISSING')) throw error;
-      throw new UsageError(
-        'DATABASE_FOLDER_MISSING',
-        { ...error.details, ...settings.sourceOf('db') },
-        error,
+  )
+    .option('--json', 'print the listening line as JSON')
+    .action(async (flags: Record<string, unknown> & { json?: boolean }) => {
+      const settings = await regionSettings(flags, io);
+      const running = await startRegion(await loadRegionConfig(settings)).catch(
+        (error: unknown) => {
+          // The folder named in --db is not there: a typo in the command line, not an outage.
+          if (!isDomicileError(error, 'DATABASE_FOLDER_MISSING')) throw error;
+          throw new UsageError(
+            'DATABASE_FOLDER_MISSING',
+            { ...error.details, ...settings.sourceOf('db') },
+            error,
+          );
+        },
       );
+      io.print(
+        flags,
+        { region: settings.values.region, url: running.url },
+        (r) => `region ${r.region} listening on ${r.url}`,
+      );
+      await io.untilInterrupted();
+      await io.drain(running.close(), settings.values.drainTimeoutMs, () => running.flushLogs());
     });
-    io.out(`region ${settings.values.region} listening on ${running.url}`);
-    await io.untilInterrupted();
-    await io.drain(running.close(), settings.values.drainTimeoutMs, () => running.flushLogs());
-  });
 
   withRegionSettings(
     region

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { api } from '@domicile/protocol';
 import { DomicileError } from '@domicile/protocol';
-import { renderTestCardsMarkdown } from '@domicile/region';
+import { TEST_CARDS, renderTestCardsMarkdown } from '@domicile/region';
 import type { CliIo } from '../io/index.js';
 
 /** `domicile sandbox …`: the sandbox issuer's test cards and outbox. */
@@ -10,9 +10,12 @@ export function registerSandboxCommands(program: Command, io: CliIo): void {
 
   sandbox
     .command('cards')
-    .description('print the documented test cards')
-    .action(() => {
-      io.out(renderTestCardsMarkdown());
+    .description(
+      'print the documented test cards (public sandbox numbers: the one output that shows whole card numbers)',
+    )
+    .option('--json', 'print JSON')
+    .action((opts: { json?: boolean }) => {
+      io.print(opts, TEST_CARDS, (cards) => renderTestCardsMarkdown(cards));
     });
 
   sandbox

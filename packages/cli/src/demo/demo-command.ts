@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { CommandFailed, type CliIo } from '../io/index.js';
+import type { DemoData } from './demo-data.js';
 import { runDemo } from './demo-runner.js';
 
 /** `domicile demo`: the whole story on this machine, narrated; exits non-zero if any step fails. */
@@ -17,12 +18,23 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
       'keep keys, databases, logs and the wallet here (default: a new temporary folder)',
     )
     .option('--config <file>', 'regions YAML', 'config/regions.yaml')
-    .action(async (opts: { dataDir?: string; config: string }) => {
+    .option(
+      '--json',
+      'narrate on stderr; print where the data is and the payments as one JSON document on stdout',
+    )
+    .action(async (opts: { dataDir?: string; config: string; json?: boolean }) => {
       const dir =
         opts.dataDir === undefined
           ? await mkdtemp(join(tmpdir(), 'domicile-demo-'))
           : resolve(opts.dataDir);
+      const json = opts.json === true;
+      const ok = await runDemo({
+        dir,
+        configFile: opts.config,
+        io: json ? { out: io.err } : io,
+        ...(json ? { onData: (data: DemoData) => io.print(opts, data, () => []) } : {}),
+      });
       // The demo narrates its own failure.
-      if (!(await runDemo({ dir, configFile: opts.config, io }))) throw new CommandFailed();
+      if (!ok) throw new CommandFailed();
     });
 }

@@ -1,6 +1,5 @@
-import { join } from 'node:path';
 import { Wallet } from '@domicile/device';
-import { isDomicileError, maskCardNumber } from '@domicile/protocol';
+import { isDomicileError, maskCardNumber, type api } from '@domicile/protocol';
 import { TEST_CARDS } from '@domicile/region';
 import type { CliIo } from '../io/index.js';
 import { startLocalDeployment, type LocalDeployment } from '../deployment/local-deployment.js';
@@ -14,6 +13,7 @@ import {
   testCard,
   type DemoScene,
 } from './demo-story.js';
+import { demoData, demoWalletFile, formatDemoData, type DemoData } from './demo-data.js';
 import { auditResidency, formatResidencyReport } from './residency-report.js';
 
 export interface DemoOptions {
@@ -21,6 +21,11 @@ export interface DemoOptions {
   readonly configFile: string;
   /** Where the story is narrated. */
   readonly io: Pick<CliIo, 'out'>;
+  /**
+   * Called once the regions have stopped, with where the data was left and the payments made;
+   * without it, the same is narrated as the story's last lines.
+   */
+  readonly onData?: (data: DemoData) => void;
 }
 
 const PASSPHRASE = 'demo wallet passphrase';
@@ -29,6 +34,8 @@ const PASSPHRASE = 'demo wallet passphrase';
 export async function runDemo(options: DemoOptions): Promise<boolean> {
   const { out } = options.io;
   let deployment: LocalDeployment | undefined;
+  let transactions: api.TransactionView[] = [];
+  let ok = false;
   try {
     out(
       'Domicile demo: three regions and a card network on loopback, one wallet, cards from two regions',
@@ -52,7 +59,7 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
 
     const home = 'us';
     const wallet = await Wallet.create({
-      path: join(options.dir, 'wallet.json'),
+      path: demoWalletFile(options.dir),
       passphrase: PASSPHRASE,
       authorityKey: deployment.authorityKey,
       bootstrapUrl: deployment.baseUrl(home),
@@ -98,8 +105,8 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
       merchant: { id: 'tea-house', name: 'Tea House App' },
     });
     await replay(scene, first.request);
-    out('    transactions seen by the wallet');
-    await showTransactions(scene);
+    out('    transactions seen by the wallet, in the order they happened');
+    transactions = await showTransactions(scene);
 
     out(`[7] the user suspends the ${home} card, then resumes it`);
     await suspendAndResume(scene, usToken);
@@ -120,6 +127,7 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
       return false;
     }
     out('demo complete');
+    ok = true;
     return true;
   } catch (error) {
     out(
@@ -128,5 +136,14 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     return false;
   } finally {
     await deployment?.close();
+    if (deployment !== undefined) {
+      const data = demoData(
+        deployment,
+        { file: demoWalletFile(options.dir), passphrase: PASSPHRASE },
+        { ok, transactions },
+      );
+      if (options.onData === undefined) for (const line of formatDemoData(data)) out(line);
+      else options.onData(data);
+    }
   }
 }

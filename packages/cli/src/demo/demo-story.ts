@@ -39,7 +39,8 @@ export async function addCard(scene: DemoScene, card: TestCard): Promise<string>
       ...sandboxIdvHooks(),
       onStep: (e) => scene.out(`      ${describeStep(e)}`),
     },
-    { activationTimeoutMs: 20_000 },
+    // Seconds when idle; the bound only ends a wait that is stuck, so a busy machine may take long.
+    { activationTimeoutMs: 120_000 },
   );
   if (view.state !== 'active')
     throw new DomicileError('SCRIPT_NOT_READY', {
@@ -79,12 +80,17 @@ export async function replay(scene: DemoScene, request: api.AuthorizationRequest
     });
 }
 
-export async function showTransactions(scene: DemoScene): Promise<void> {
-  for (const t of await scene.wallet.transactions()) {
+/** Prints the wallet's payments in the order they happened (the wallet lists newest first), and returns them so. */
+export async function showTransactions(scene: DemoScene): Promise<api.TransactionView[]> {
+  const transactions = (await scene.wallet.transactions()).sort(
+    (a, b) => a.createdAt.localeCompare(b.createdAt) || a.atc - b.atc,
+  );
+  for (const t of transactions) {
     scene.out(
-      `      ${t.region.padEnd(3)} •••• ${t.last4}  ${formatAmount(t.amount.minor, t.amount.currency).padStart(12)}  ${t.merchant.name.padEnd(14)} ${t.approved ? 'approved' : `declined (${t.reason})`}`,
+      `      ${t.createdAt}  ${t.region.padEnd(3)} •••• ${t.last4}  ${formatAmount(t.amount.minor, t.amount.currency).padStart(12)}  ${t.merchant.name.padEnd(14)} ${t.approved ? 'approved' : `declined (${t.reason})`}`,
     );
   }
+  return transactions;
 }
 
 /** The user suspends a card: the applet refuses to pay with it until it is resumed. */

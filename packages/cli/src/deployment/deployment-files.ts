@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   DomicileError,
@@ -20,6 +20,7 @@ import {
   saveRegionKeySet,
   type RegionKeySet,
 } from '@domicile/region';
+import { writeJsonFile } from './write-new-file.js';
 
 /**
  * The files of a deployment, as the directory authority and the regions keep them:
@@ -47,21 +48,59 @@ export async function readRegionsConfig(file: string): Promise<RegionsConfig> {
   return parseRegionsConfig(text);
 }
 
-/** Generates the authority key and every region's key set; refuses nothing, overwrites nothing it is not asked to. */
-export async function generateKeys(dir: string, config: RegionsConfig): Promise<void> {
+/**
+ * Generates the authority key, every region's key set and every network's signing key (mode
+ * 0600 each; the authority's public key 0644). Without `force` it refuses, before writing
+ * anything, when one of those files exists.
+ */
+export async function generateKeys(
+  dir: string,
+  config: RegionsConfig,
+  options: { readonly force?: boolean } = {},
+): Promise<void> {
   await mkdir(join(dir, 'keys'), { recursive: true, mode: 0o700 });
+  const force = options.force === true;
+  if (!force) {
+    // A new key set beside an old authority key would be half a deployment: check them all first.
+    for (const file of [
+      paths.authorityPrivate(dir),
+      paths.authorityPublic(dir),
+      ...config.regions.map((r) => paths.regionKeys(dir, r.id)),
+      ...(config.networks ?? []).map((n) => paths.networkKey(dir, n.id)),
+    ]) {
+      if (await exists(file))
+        throw new DomicileError('FILE_EXISTS', { details: { file, option: '--force' } });
+    }
+  }
   const authority = await generateKeyPairJwk('sig');
-  await writeJson(paths.authorityPrivate(dir), authority.privateJwk, 0o600);
-  await writeJson(paths.authorityPublic(dir), authority.publicJwk, 0o644);
+  await writeJsonFile(paths.authorityPrivate(dir), authority.privateJwk, { mode: 0o600, force });
+  await writeJsonFile(paths.authorityPublic(dir), authority.publicJwk, { mode: 0o644, force });
   for (const region of config.regions)
     await saveRegionKeySet(paths.regionKeys(dir, region.id), await generateRegionKeySet(region.id));
-  for (const network of config.networks ?? []) {
-    await writeJson(
-      paths.networkKey(dir, network.id),
-      { network: network.id, signing: (await generateKeyPairJwk('sig')).privateJwk },
-      0o600,
-    );
-  }
+  for (const network of config.networks ?? []) await generateNetworkKey(dir, network.id, { force });
+}
+
+/**
+ * Generates a card network router's signing key into `keys/<network>.network.json` (mode 0600);
+ * the directory, signed next, lists its public half, which is how every region trusts it.
+ */
+export async function generateNetworkKey(
+  dir: string,
+  network: string,
+  options: { readonly force?: boolean } = {},
+): Promise<{ readonly file: string; readonly kid: string }> {
+  await mkdir(join(dir, 'keys'), { recursive: true, mode: 0o700 });
+  const { privateJwk } = await generateKeyPairJwk('sig');
+  const file = paths.networkKey(dir, network);
+  await writeJsonFile(file, { network, signing: privateJwk }, { mode: 0o600, ...options });
+  return { file, kid: privateJwk.kid };
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** A network router's signing key, from `keys/<network>.network.json`. */
@@ -126,8 +165,4 @@ export function readRegionKeys(dir: string, region: string): Promise<RegionKeySe
 /** Every JSON file read here is a key file: its errors are `KEY_FILE_UNREADABLE`. */
 async function readJson<T>(file: string): Promise<T> {
   return (await readKeyFile(file)) as T;
-}
-
-async function writeJson(file: string, value: unknown, mode: number): Promise<void> {
-  await writeFile(file, `${JSON.stringify(value, null, 2)}\n`, { mode });
 }

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import {
@@ -9,12 +8,7 @@ import {
   type TlsFiles,
   definedProps,
 } from '@domicile/protocol';
-import {
-  operatorTokenHash,
-  startRegion,
-  type RegionOutboxConfig,
-  type RunningRegion,
-} from '@domicile/region';
+import { startRegion, type RegionOutboxConfig, type RunningRegion } from '@domicile/region';
 import type { TrustedIssuerConfig, WebhookDeliveryConfig } from '@domicile/region';
 import { startNetworkRouter, type RunningNetworkRouter } from '@domicile/network';
 import {
@@ -26,6 +20,8 @@ import {
   signDeploymentDirectory,
 } from './deployment-files.js';
 import { readNetworkKey } from './deployment-files.js';
+import { createOperatorToken } from './operator-token.js';
+import { writeNewFile } from './write-new-file.js';
 import {
   generateSandboxIssuers,
   trustedSandboxIssuer,
@@ -126,7 +122,8 @@ export async function startLocalDeployment(
       ? []
       : [[networkId, `${scheme}://127.0.0.1:${ports[config.regions.length] ?? 0}`]],
   );
-  await generateKeys(options.dir, config);
+  // A local deployment starts over in its folder: `demo --data-dir` run twice replaces its keys.
+  await generateKeys(options.dir, config, { force: true });
   const directoryJws = await signDeploymentDirectory(options.dir, config, {
     baseUrls,
     networkBaseUrls,
@@ -136,9 +133,9 @@ export async function startLocalDeployment(
     options.databaseUrl ?? ((region: string) => `sqlite:${join(options.dir, `${region}.db`)}`);
   const logFile = (region: string): string => join(options.dir, `${region}.log`);
   const regions = new Map<string, RunningRegion>();
-  const operatorToken = randomBytes(32).toString('base64url');
+  const { token: operatorToken, hash: operatorTokenHash } = createOperatorToken();
   const operatorTokenFile = join(options.dir, 'keys', 'operator.token');
-  await writeFile(operatorTokenFile, `${operatorToken}\n`, { mode: 0o600 });
+  await writeNewFile(operatorTokenFile, `${operatorToken}\n`, { mode: 0o600, force: true });
   const sandboxIssuers = await generateSandboxIssuers(options.dir, config);
   const issuersOf = (region: string): readonly TrustedIssuerConfig[] => {
     const sandbox = sandboxIssuers.get(region);
@@ -158,7 +155,7 @@ export async function startLocalDeployment(
       issuer: { kind: 'sandbox' },
       logFile: logFile(region),
       ...definedProps({ tsmPollMs: options.tsmPollMs }),
-      operatorTokenHashes: [operatorTokenHash(operatorToken)],
+      operatorTokenHashes: [operatorTokenHash],
       ...definedProps({ regionOutbox: options.regionOutbox }),
       issuers: issuersOf(region),
       ...definedProps({ webhooks: options.webhooks, tls: options.tls }),

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   DomicileError,
@@ -8,6 +8,7 @@ import {
   type RegionsConfig,
 } from '@domicile/protocol';
 import { TEST_CARDS, type TrustedIssuerConfig } from '@domicile/region';
+import { writeJsonFile } from './write-new-file.js';
 
 /**
  * The sandbox issuer of one region in a local deployment: the key it signs issuer API requests
@@ -34,6 +35,28 @@ export function sandboxProductIds(region: string): string[] {
   ];
 }
 
+/**
+ * A new issuer API key: the issuer's id, the region whose issuer API it calls, and the card
+ * products it may act on there. The same file shape serves the sandbox issuers and any other.
+ */
+export async function generateIssuerKey(issuer: {
+  readonly issuerId: string;
+  readonly region: string;
+  readonly productIds: readonly string[];
+}): Promise<SandboxIssuerKey> {
+  const { privateJwk } = await generateKeyPairJwk('sig');
+  return { ...issuer, privateJwk };
+}
+
+/** Saves an issuer key (mode 0600); an existing file is refused unless `force`. */
+export function writeIssuerKey(
+  file: string,
+  key: SandboxIssuerKey,
+  options: { readonly force?: boolean } = {},
+): Promise<void> {
+  return writeJsonFile(file, key, { mode: 0o600, ...options });
+}
+
 /** Generates and saves (mode 0600) a sandbox issuer key for every region of the deployment. */
 export async function generateSandboxIssuers(
   dir: string,
@@ -41,16 +64,13 @@ export async function generateSandboxIssuers(
 ): Promise<ReadonlyMap<string, SandboxIssuerKey>> {
   const issuers = new Map<string, SandboxIssuerKey>();
   for (const { id: region } of config.regions) {
-    const { privateJwk } = await generateKeyPairJwk('sig');
-    const key: SandboxIssuerKey = {
+    const key = await generateIssuerKey({
       issuerId: `sandbox-${region}`,
       region,
-      privateJwk,
       productIds: sandboxProductIds(region),
-    };
-    await writeFile(sandboxIssuerKeyFile(dir, region), `${JSON.stringify(key, null, 2)}\n`, {
-      mode: 0o600,
     });
+    // A local deployment starts over in its folder: `demo --data-dir` run twice replaces its keys.
+    await writeIssuerKey(sandboxIssuerKeyFile(dir, region), key, { force: true });
     issuers.set(region, key);
   }
   return issuers;

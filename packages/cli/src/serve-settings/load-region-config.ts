@@ -1,48 +1,18 @@
 import { readFile } from 'node:fs/promises';
-import { Type } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
-import { PublicJwkSchema, definedProps, isDomicileError } from '@domicile/protocol';
-import type { RegionConfig, TrustedIssuerConfig } from '@domicile/region';
+import { definedProps, isDomicileError } from '@domicile/protocol';
+import type { RegionConfig } from '@domicile/region';
 import {
   paths,
   readAuthorityPublicKey,
   readDirectory,
   readRegionKeys,
 } from '../deployment/deployment-files.js';
+import { readTrustedIssuers } from '../deployment/issuers-file.js';
 import { UsageError } from '../io/index.js';
 import type { ParsedSettings } from '../settings/index.js';
 import type { RegionSettings } from './region-settings.js';
 import { rateLimitsOf } from './rate-limit-settings.js';
 import { tlsFilesOf } from './tls-settings.js';
-
-/** The issuers a region trusts for its issuer API, as an operator writes them in a JSON file. */
-const TrustedIssuersFile = Type.Array(
-  Type.Object(
-    {
-      id: Type.String({ minLength: 1, maxLength: 64 }),
-      publicKey: PublicJwkSchema,
-      webhookUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
-      productIds: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
-    },
-    { additionalProperties: false },
-  ),
-);
-
-async function readTrustedIssuers(file: string): Promise<TrustedIssuerConfig[]> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readFile(file, 'utf8'));
-  } catch (cause) {
-    throw new UsageError('CONFIG_INVALID', { file, reason: 'unreadable or not JSON' }, cause);
-  }
-  if (!Value.Check(TrustedIssuersFile, parsed)) {
-    throw new UsageError('CONFIG_INVALID', {
-      file,
-      reason: Value.Errors(TrustedIssuersFile, parsed).First()?.path ?? 'schema',
-    });
-  }
-  return parsed as TrustedIssuerConfig[];
-}
 
 /** The database URL, with the password from its file: it never is on argv or in a config file. */
 async function databaseUrl(settings: ParsedSettings<RegionSettings>): Promise<string> {

@@ -153,6 +153,8 @@ export const ERROR_CODES = {
   ISSUER_UNAVAILABLE: { status: 502, message: 'The issuer did not answer.' },
   SANDBOX_DISABLED: { status: 404, message: 'The sandbox issuer is not enabled in this region.' },
   CONFIG_INVALID: { status: 500, message: 'The configuration is invalid.' },
+  // The CLI's key, token and trust-file writers: nothing is overwritten unless asked
+  FILE_EXISTS: { status: 500, message: 'A file to be written already exists.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is shutting down or not ready.' },
   INTERNAL: { status: 500, message: 'Internal error.' },
   // Any client: a peer (a region, a network router) answered what its protocol does not allow.

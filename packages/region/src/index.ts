@@ -14,12 +14,18 @@ export type {
 export { createRegion, startRegion, type Region, type RunningRegion } from './region-server.js';
 export type { RegionContext, WorkerKick } from './region-context.js';
 export {
+  REGION_KEY_PURPOSES,
   RegionKeySetSchema,
+  activePrivateJwk,
+  describeValidity,
+  directoryKeysOf,
   generateRegionKeySet,
   loadRegionKeySet,
   readKeyFile,
   publicKeysOf,
+  rotateRegionKey,
   saveRegionKeySet,
+  type RegionKeyPurpose,
   type RegionKeySet,
 } from './keys/index.js';
 export {

@@ -15,7 +15,7 @@ import {
 import {
   generateRegionKeySet,
   loadRegionKeySet,
-  publicKeysOf,
+  directoryKeysOf,
   readKeyFile,
   saveRegionKeySet,
   type RegionKeySet,
@@ -88,9 +88,9 @@ export async function signDeploymentDirectory(
     networkBaseUrls?: ReadonlyMap<string, string>;
   } = {},
 ): Promise<string> {
-  const keys = new Map<string, ReturnType<typeof publicKeysOf>>();
+  const keys = new Map<string, ReturnType<typeof directoryKeysOf>>();
   for (const region of config.regions)
-    keys.set(region.id, publicKeysOf(await loadRegionKeySet(paths.regionKeys(dir, region.id))));
+    keys.set(region.id, directoryKeysOf(await loadRegionKeySet(paths.regionKeys(dir, region.id))));
   const doc = buildDirectoryDocument(config, keys, {
     serial: options.serial ?? Math.floor(Date.now() / 1000),
     ...definedProps({ baseUrls: options.baseUrls, networkBaseUrls: options.networkBaseUrls }),

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TYP, decryptText, type PublicJwk } from '@domicile/protocol';
 import { requestHash } from '../idempotency/index.js';
 import { TEST_CARDS } from '../issuer/index.js';
+import { publicKeysOf, type RegionKeySet } from '../keys/index.js';
 import type { Region } from '../region-server.js';
 import {
   createRegionFixture,
@@ -101,7 +102,7 @@ describe('region HTTP API (in-process)', () => {
       ).statusCode,
     ).toBe(200);
 
-    const usKey = fixture.keys.get('us')?.encryption as PublicJwk;
+    const usKey = publicKeysOf(fixture.keys.get('us') as RegionKeySet).encryption;
     const cardDetails = await encryptCardDetails(
       { pan: green.pan, expiry: green.expiry, cvv: green.cvv, name: green.name },
       usKey,

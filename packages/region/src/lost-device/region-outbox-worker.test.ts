@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyDirectory, type Directory } from '@domicile/protocol';
-import type { RegionKeySet } from '../keys/index.js';
+import { activePrivateJwk, type RegionKeySet } from '../keys/index.js';
 import { openDatabase, type Database } from '../storage/index.js';
 import * as f from '../storage/storage.fixtures.js';
 import { createRegionFixture } from '../testing/region-fixture.js';
@@ -64,7 +64,7 @@ const cnAnswers =
         confirmation: await signLostDeviceConfirmation({
           request,
           suspended,
-          key: keys('cn').signing,
+          key: activePrivateJwk(keys('cn'), 'signing'),
           now: clock,
         }),
       },
@@ -74,7 +74,7 @@ const cnDown: RegionTransport = () => {
   calls++;
   return Promise.reject(new TypeError('fetch failed'));
 };
-const worker = (transport: RegionTransport, key = keys('us').signing) =>
+const worker = (transport: RegionTransport, key = activePrivateJwk(keys('us'), 'signing')) =>
   new RegionOutboxWorker({
     db,
     directory,
@@ -138,7 +138,7 @@ describe('RegionOutboxWorker', () => {
           body: { error: { code: (error as { code: string }).code, message: 'refused' } },
         };
       }
-    }, keys('eu').signing);
+    }, activePrivateJwk(keys('eu'), 'signing'));
     expect(await forger.runOnce()).toBe(0);
     expect(await row()).toMatchObject({
       attempts: 1,

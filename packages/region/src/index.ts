@@ -25,8 +25,10 @@ export {
   publicKeysOf,
   rotateRegionKey,
   saveRegionKeySet,
+  type RegionKey,
   type RegionKeyPurpose,
   type RegionKeySet,
+  type RotationTimes,
 } from './keys/index.js';
 export {
   SANDBOX_SPEND_LIMIT_MINOR,

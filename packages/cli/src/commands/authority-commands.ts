@@ -3,15 +3,18 @@ import {
   generateKeys,
   paths,
   readRegionsConfig,
+  rotateAuthorityKey,
   signDeploymentDirectory,
 } from '../deployment/deployment-files.js';
 import type { CliIo } from '../io/index.js';
+import { registerKeyRotateCommand } from './key-rotation-commands.js';
 
-/** `domicile keys …` and `domicile directory …`: the directory authority's tools. */
+/** `domicile keys …`, `domicile directory …` and `domicile authority …`: the directory authority's tools. */
 export function registerAuthorityCommands(program: Command, io: CliIo): void {
-  program
+  const keys = program
     .command('keys')
-    .description('key management for the directory authority and the regions')
+    .description('key management for the directory authority and the regions');
+  keys
     .command('generate')
     .description(
       "generate the authority key and every region's signing, encryption and TSM keys and secrets",
@@ -25,17 +28,18 @@ export function registerAuthorityCommands(program: Command, io: CliIo): void {
         `keys for authority and ${config.regions.map((r) => r.id).join(', ')} written to ${opts.out}/keys`,
       );
     });
+  registerKeyRotateCommand(keys, io);
 
   program
     .command('directory')
     .description('the signed region directory')
     .command('sign')
     .description(
-      "build the region directory from the config and the regions' public keys, signed by the authority",
+      "build the region directory from the config and the regions' keys not yet expired, signed by the authority",
     )
     .requiredOption('--config <file>', 'regions YAML', 'config/regions.yaml')
     .requiredOption('--dir <dir>', 'deployment folder made by `keys generate`')
-    .option('--serial <n>', 'directory serial number (default: now, in seconds)')
+    .option('--serial <n>', 'directory serial number (default: one more than the current one)')
     .action(async (opts: { config: string; dir: string; serial?: string }) => {
       const config = await readRegionsConfig(opts.config);
       await signDeploymentDirectory(
@@ -44,5 +48,30 @@ export function registerAuthorityCommands(program: Command, io: CliIo): void {
         opts.serial === undefined ? {} : { serial: Number(opts.serial) },
       );
       io.out(`directory of ${config.regions.length} regions signed: ${paths.directory(opts.dir)}`);
+    });
+
+  program
+    .command('authority')
+    .description('the directory authority key')
+    .command('rotate')
+    .description(
+      'replace the authority key and sign the directory with the old and the new key: holders of the old key accept it and pin the new one',
+    )
+    .requiredOption('--config <file>', 'regions YAML', 'config/regions.yaml')
+    .requiredOption('--dir <dir>', 'deployment folder made by `keys generate`')
+    .action(async (opts: { config: string; dir: string }) => {
+      const config = await readRegionsConfig(opts.config);
+      const rotated = await rotateAuthorityKey(opts.dir);
+      await signDeploymentDirectory(opts.dir, config);
+      io.out(
+        `authority key ${rotated.kid} replaces ${rotated.previousKid}; directory signed by both: ${paths.directory(opts.dir)}`,
+      );
+      if (rotated.droppedKid !== undefined)
+        io.err(
+          `the key before it (${rotated.droppedKid}) no longer signs: holders still pinning it must be given the authority key again`,
+        );
+      io.out(
+        `once every device and region has the new directory, delete ${paths.authorityPrevious(opts.dir)} and sign again`,
+      );
     });
 }

@@ -129,16 +129,19 @@ describe('RegionOutboxWorker', () => {
 
   it('records a refusal by the target and does not confirm', async () => {
     // Signed with eu's key in us's name: cn refuses it.
-    const forger = worker(async (url, body, signal) => {
-      try {
-        return await cnAnswers(1)(url, body, signal);
-      } catch (error) {
-        return {
-          status: 401,
-          body: { error: { code: (error as { code: string }).code, message: 'refused' } },
-        };
-      }
-    }, activePrivateJwk(keys('eu'), 'signing'));
+    const forger = worker(
+      async (url, body, signal) => {
+        try {
+          return await cnAnswers(1)(url, body, signal);
+        } catch (error) {
+          return {
+            status: 401,
+            body: { error: { code: (error as { code: string }).code, message: 'refused' } },
+          };
+        }
+      },
+      activePrivateJwk(keys('eu'), 'signing'),
+    );
     expect(await forger.runOnce()).toBe(0);
     expect(await row()).toMatchObject({
       attempts: 1,

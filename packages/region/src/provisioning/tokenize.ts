@@ -197,7 +197,11 @@ async function respond(
     deviceJkt: who.device.jkt,
     issuedAt: Math.floor(ctx.now().getTime() / 1000),
   };
-  const signed = await signJson(payload, activePrivateJwk(ctx.keys, 'signing'), TYP.provisioningPayload);
+  const signed = await signJson(
+    payload,
+    activePrivateJwk(ctx.keys, 'signing'),
+    TYP.provisioningPayload,
+  );
   const deviceKey = encryptionKeyColumn.decode(who.device.encryption_jwk);
   const kid = typeof deviceKey.kid === 'string' ? deviceKey.kid : await jwkThumbprint(deviceKey);
   const provisioningData = await encryptJson(signed, { ...deviceKey, kid }, TYP.provisioningData);

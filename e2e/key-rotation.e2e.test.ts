@@ -13,6 +13,7 @@ import {
   readRegionKeys,
   readRegionsConfig,
   rotateAuthorityKey,
+  rotateRegionKeyFile,
   signDeploymentDirectory,
 } from '@domicile/cli';
 import {
@@ -100,7 +101,7 @@ describe.each(databases)('key rotation with region processes, on %s', (database)
     const answer = await sendAuthorization({ routerUrl: router?.url ?? '', request });
     return answer.approved;
   };
-  const rotate = (region: string, purpose: string): Promise<unknown> =>
+  const rotate = (region: string, purpose: 'signing' | 'encryption' | 'tsm'): Promise<unknown> =>
     run(process.execPath, [
       CLI,
       ...['keys', 'rotate', '--dir', dir, '--region', region, '--purpose', purpose],
@@ -135,7 +136,6 @@ describe.each(databases)('key rotation with region processes, on %s', (database)
   }, 60_000);
 
   it('rotates signing, encryption and TSM keys: old cards pay, an old directory provisions, new wallets use the new keys', async () => {
-    await restartRegions();
     const before = await newWallet('before');
     const stale = await newWallet('stale');
     const usCard = await addGreenCard(before, 'us');
@@ -147,13 +147,14 @@ describe.each(databases)('key rotation with region processes, on %s', (database)
 
     // us: the home region's signing key (redirect assertions, provisioning data) and its TSM key;
     // cn: its encryption key (card details) and signing key (provisioning data of redirected cards).
+    // One through the real CLI; the others through the function it calls (each CLI start is slow).
+    await rotate('us', 'signing');
     for (const [region, purpose] of [
-      ['us', 'signing'],
       ['us', 'tsm'],
       ['cn', 'encryption'],
       ['cn', 'signing'],
     ] as const)
-      await rotate(region, purpose);
+      await rotateRegionKeyFile(dir, region, purpose, { retireAfter: 86_400 });
     await signDirectory();
     await restartRegions();
 

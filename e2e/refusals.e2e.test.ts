@@ -205,7 +205,9 @@ describe('provisioning session refusals (real regions)', () => {
   it("refuses card details encrypted to another region's key, without decrypting them", async () => {
     const device = await registered();
     const sessionId = await sessionAtTarget(device, cnGreen);
-    const usEncryption = deployment.regions.get('us')?.context.directory.key('us', 'encryption') as PublicJwk;
+    const usEncryption = deployment.regions
+      .get('us')
+      ?.context.directory.key('us', 'encryption') as PublicJwk;
     const cardDetails = await encryptJson(
       { pan: cnGreen.pan, expiry: cnGreen.expiry, cvv: cnGreen.cvv, name: cnGreen.name },
       usEncryption,
@@ -221,7 +223,9 @@ describe('provisioning session refusals (real regions)', () => {
   it('locks ID&V after three wrong codes, and the right code no longer helps', async () => {
     const device = await registered();
     const sessionId = await sessionAtTarget(device, cnYellow);
-    const cnEncryption = deployment.regions.get('cn')?.context.directory.key('cn', 'encryption') as PublicJwk;
+    const cnEncryption = deployment.regions
+      .get('cn')
+      ?.context.directory.key('cn', 'encryption') as PublicJwk;
     const cardDetails = await encryptJson(
       { pan: cnYellow.pan, expiry: cnYellow.expiry, cvv: cnYellow.cvv, name: cnYellow.name },
       cnEncryption,

@@ -173,7 +173,12 @@ export class CryptoFloorWorkload implements Workload {
     // The region hashes the terms twice (stored, then sent), the device once to check them.
     for (let i = 0; i < 3; i++) termsHash(product.terms.text);
     const jwe = await encryptJson(details, publicKeysOf(keys.owner).encryption, TYP.cardDetails);
-    await decryptText(jwe, activePrivateJwk(keys.owner, 'encryption'), TYP.cardDetails, 'CARD_DETAILS_UNREADABLE');
+    await decryptText(
+      jwe,
+      activePrivateJwk(keys.owner, 'encryption'),
+      TYP.cardDetails,
+      'CARD_DETAILS_UNREADABLE',
+    );
     keys.vault.panHash(details.pan);
     const sealed = await keys.vault.seal({
       pan: details.pan,
@@ -199,7 +204,11 @@ export class CryptoFloorWorkload implements Workload {
       deviceJkt: se.deviceJkt,
       issuedAt: Math.floor(Date.now() / 1000),
     };
-    const signed = await signJson(payload, activePrivateJwk(keys.owner, 'signing'), TYP.provisioningPayload);
+    const signed = await signJson(
+      payload,
+      activePrivateJwk(keys.owner, 'signing'),
+      TYP.provisioningPayload,
+    );
     const provisioningData = await encryptJson(
       signed,
       se.encryptionPublicKey,

@@ -36,7 +36,7 @@ export async function signDirectory(
     });
   const problems = directoryProblems(doc);
   if (problems.length > 0) throw new DomicileError('DIRECTORY_INVALID', { cause: problems });
-  const keys = Array.isArray(authorityKeys) ? authorityKeys : [authorityKeys as PrivateJwk];
+  const keys = ([] as PrivateJwk[]).concat(authorityKeys);
   const payload = encoder.encode(JSON.stringify(doc));
   const [only] = keys;
   if (keys.length === 1 && only !== undefined) {

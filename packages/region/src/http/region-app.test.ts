@@ -1,6 +1,6 @@
 import { calculateJwkThumbprint, decodeProtectedHeader, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TYP, decryptText, type PublicJwk } from '@domicile/protocol';
+import { TYP, decryptText } from '@domicile/protocol';
 import { requestHash } from '../idempotency/index.js';
 import { TEST_CARDS } from '../issuer/index.js';
 import { publicKeysOf, type RegionKeySet } from '../keys/index.js';

@@ -5,6 +5,7 @@ import { Value } from '@sinclair/typebox/value';
 import {
   DomicileError,
   acceptedKey,
+  definedProps,
   activeKey,
   epochSeconds,
   generateKeyPairJwk,
@@ -119,12 +120,12 @@ export function activeRegionKey(
 
 /** The private JWK of a file key; `CONFIG_INVALID` for a key held in the HSM (no `d`). */
 export function privateJwkOf(key: RegionKey): PrivateJwk {
-  const { notBefore: _from, notAfter: _until, d, ...jwk } = key;
+  const { kty, crv, x, y, kid, alg, use, d } = key;
   if (d === undefined)
     throw new DomicileError('CONFIG_INVALID', {
       details: { reason: `key ${key.kid} is held in an HSM, not in the key file` },
     });
-  return { ...jwk, d };
+  return { kty, crv, x, y, kid, d, ...definedProps({ alg, use }) };
 }
 
 /** The public halves of the keys each purpose uses now: one key per purpose. */

@@ -62,7 +62,8 @@ describe.each(databases)('key rotation with region processes, on %s', (database)
           ...['--log-file', join(dir, `${region}.log`)],
         ],
         ready: /^region \S+ listening on /,
-        timeoutMs: 90_000,
+        // Each start compiles through tsx: minutes on a loaded machine.
+        timeoutMs: 240_000,
       }),
     );
   };

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { generateRegionKeySet } from '@domicile/region';
+import { activePrivateJwk, generateRegionKeySet } from '@domicile/region';
 import {
   FileJwsSigner,
   LocalKeyProvider,
@@ -48,7 +48,7 @@ try {
   const labels = { signing: 'bench-signing', tsm: 'bench-tsm', kek: 'bench-kek' };
   await generatePkcs11RegionKeys(token, labels);
   const keys = await generateRegionKeySet('bench');
-  const fileSigner = new FileJwsSigner(keys.signing);
+  const fileSigner = new FileJwsSigner(activePrivateJwk(keys, 'signing'));
   const hsmSigner = await Pkcs11JwsSigner.open(token, labels.signing);
   const local = LocalKeyProvider.fromKeySet(keys);
   const hsm = await Pkcs11KeyProvider.open(token, { kekLabel: labels.kek });

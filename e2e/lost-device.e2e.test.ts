@@ -10,7 +10,7 @@ import {
   type LocalDeployment,
 } from '@domicile/cli';
 import { SupportClient } from '@domicile/clients';
-import { TEST_CARDS } from '@domicile/region';
+import { TEST_CARDS, activePrivateJwk } from '@domicile/region';
 import {
   cardInput,
   registeredWallet,
@@ -177,7 +177,7 @@ describe('lost device across regions, with one region down (real servers on loop
   });
 
   it('refuses forged region-to-region requests: an unlisted key, another audience, a replay', async () => {
-    const usKey = (await readRegionKeys(deployment.dir, 'us')).signing;
+    const usKey = activePrivateJwk(await readRegionKeys(deployment.dir, 'us'), 'signing');
     const rogue = await generateKeyPairJwk('sig');
     expect(await postToCn(await regionRequest({ ...rogue.privateJwk, kid: usKey.kid }))).toEqual({
       status: 401,

@@ -9,7 +9,7 @@ import {
   definedProps,
 } from '@domicile/protocol';
 import { readRegionKeys, type LocalDeployment } from '@domicile/cli';
-import type { TestCard } from '@domicile/region';
+import { activePrivateJwk, type TestCard } from '@domicile/region';
 import { startE2eDeployment, testCard } from './testing/e2e-deployment.js';
 import { createRawDevice, errorCode, type RawDevice } from './testing/raw-device.js';
 
@@ -95,7 +95,7 @@ describe('redirect assertions (real regions)', () => {
     const device = await registered();
     const real = await redirectFor(device, cnGreen);
     const rogue = await generateKeyPairJwk('sig');
-    const usKid = (await readRegionKeys(deployment.dir, 'us')).signing.kid;
+    const usKid = activePrivateJwk(await readRegionKeys(deployment.dir, 'us'), 'signing').kid;
     const forged = await signJson(
       decodeJwt(real),
       { ...rogue.privateJwk, kid: usKid },
@@ -125,7 +125,7 @@ describe('redirect assertions (real regions)', () => {
   it('refuses an expired assertion, even one signed by the real home region key', async () => {
     const device = await registered();
     const claims = decodeJwt(await redirectFor(device, cnGreen));
-    const usKey = (await readRegionKeys(deployment.dir, 'us')).signing;
+    const usKey = activePrivateJwk(await readRegionKeys(deployment.dir, 'us'), 'signing');
     const now = Math.floor(Date.now() / 1000);
     const expired = await signJson(
       { ...claims, iat: now - 600, exp: now - 300 },
@@ -205,7 +205,9 @@ describe('provisioning session refusals (real regions)', () => {
   it("refuses card details encrypted to another region's key, without decrypting them", async () => {
     const device = await registered();
     const sessionId = await sessionAtTarget(device, cnGreen);
-    const usEncryption = deployment.regions.get('us')?.context.self.keys.encryption as PublicJwk;
+    const usEncryption = deployment.regions
+      .get('us')
+      ?.context.directory.key('us', 'encryption') as PublicJwk;
     const cardDetails = await encryptJson(
       { pan: cnGreen.pan, expiry: cnGreen.expiry, cvv: cnGreen.cvv, name: cnGreen.name },
       usEncryption,
@@ -221,7 +223,9 @@ describe('provisioning session refusals (real regions)', () => {
   it('locks ID&V after three wrong codes, and the right code no longer helps', async () => {
     const device = await registered();
     const sessionId = await sessionAtTarget(device, cnYellow);
-    const cnEncryption = deployment.regions.get('cn')?.context.self.keys.encryption as PublicJwk;
+    const cnEncryption = deployment.regions
+      .get('cn')
+      ?.context.directory.key('cn', 'encryption') as PublicJwk;
     const cardDetails = await encryptJson(
       { pan: cnYellow.pan, expiry: cnYellow.expiry, cvv: cnYellow.cvv, name: cnYellow.name },
       cnEncryption,

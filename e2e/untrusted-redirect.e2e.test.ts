@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Wallet } from '@domicile/device';
+import { activePrivateJwk } from '@domicile/region';
 import { freePorts, readRegionKeys, type LocalDeployment } from '@domicile/cli';
 import { jwkThumbprint, signJson, TYP } from '@domicile/protocol';
 import {
@@ -26,7 +27,7 @@ let redirectTo: { region: string; baseUrl: string } = { region: 'cn', baseUrl: '
 beforeAll(async () => {
   deployment = await startE2eDeployment();
   wallet = await registeredWallet(deployment, 'us');
-  const usKey = (await readRegionKeys(deployment.dir, 'us')).signing;
+  const usKey = activePrivateJwk(await readRegionKeys(deployment.dir, 'us'), 'signing');
   const [unlistedPort] = await freePorts(1);
   unlisted = Fastify();
   unlisted.all('/*', () => {

@@ -48,6 +48,7 @@ import {
 } from '@domicile/protocol';
 import {
   TEST_CARDS,
+  activePrivateJwk,
   generateRegionKeySet,
   publicKeysOf,
   type RegionKeySet,
@@ -140,7 +141,7 @@ export class CryptoFloorWorkload implements Workload {
       home: us,
       owner,
       vault: Vault.fromKeySet(owner),
-      tsm: new Tsm({ region: owner.region, key: owner.tsm }),
+      tsm: new Tsm({ region: owner.region, key: activePrivateJwk(owner, 'tsm') }),
     };
     // A fresh device per flow, as over HTTP: the region imports a key it has not seen before.
     this.#devices = [];
@@ -172,7 +173,12 @@ export class CryptoFloorWorkload implements Workload {
     // The region hashes the terms twice (stored, then sent), the device once to check them.
     for (let i = 0; i < 3; i++) termsHash(product.terms.text);
     const jwe = await encryptJson(details, publicKeysOf(keys.owner).encryption, TYP.cardDetails);
-    await decryptText(jwe, keys.owner.encryption, TYP.cardDetails, 'CARD_DETAILS_UNREADABLE');
+    await decryptText(
+      jwe,
+      activePrivateJwk(keys.owner, 'encryption'),
+      TYP.cardDetails,
+      'CARD_DETAILS_UNREADABLE',
+    );
     keys.vault.panHash(details.pan);
     const sealed = await keys.vault.seal({
       pan: details.pan,
@@ -198,7 +204,11 @@ export class CryptoFloorWorkload implements Workload {
       deviceJkt: se.deviceJkt,
       issuedAt: Math.floor(Date.now() / 1000),
     };
-    const signed = await signJson(payload, keys.owner.signing, TYP.provisioningPayload);
+    const signed = await signJson(
+      payload,
+      activePrivateJwk(keys.owner, 'signing'),
+      TYP.provisioningPayload,
+    );
     const provisioningData = await encryptJson(
       signed,
       se.encryptionPublicKey,
@@ -246,7 +256,7 @@ async function redirect(
   const { assertion } = await issueRedirectAssertion({
     homeRegion: 'us',
     targetRegion: keys.owner.region,
-    signingKey: keys.home.signing,
+    signingKey: activePrivateJwk(keys.home, 'signing'),
     deviceJkt: se.deviceJkt,
     message,
     now,

@@ -24,6 +24,8 @@ export {
   readNetworkKey,
   readRegionKeys,
   readRegionsConfig,
+  rotateAuthorityKey,
+  rotateRegionKeyFile,
   signDeploymentDirectory,
 } from './deployment/deployment-files.js';
 export {

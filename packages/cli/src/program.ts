@@ -41,6 +41,13 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     ],
   },
   {
+    name: 'authority',
+    description: 'the directory authority key',
+    load: [
+      async () => (await import('./commands/authority-commands.js')).registerAuthorityCommands,
+    ],
+  },
+  {
     name: 'region',
     description: 'region server',
     load: [

@@ -10,13 +10,15 @@ import {
   definedProps,
 } from '@domicile/protocol';
 import type { ProvisioningStep } from './provisioning-steps.js';
-import { directoryKey } from './redirect-policy.js';
+import { keysOf, signerKeyOf, type DirectoryKeyLookup } from './redirect-policy.js';
 import type { RegionClient } from './region-client.js';
 import type { Applet, CardArt, SecureElement } from './secure-element/index.js';
 
 /** What completing a credential needs from the wallet. */
 export interface CompletionContext {
   readonly directory: Directory;
+  /** Finds keys by kid, refreshing the directory on an unknown one; default `directory`'s. */
+  readonly keyFor?: DirectoryKeyLookup;
   readonly secureElement: SecureElement;
   readonly clientFor: (region: string) => RegionClient;
   /** Saves the wallet: called after every change to an applet. */
@@ -171,7 +173,8 @@ export async function installScriptAndActivate(
     throw new DomicileError('SIGNATURE_INVALID', {
       cause: 'script id differs from the notification',
     });
-  const tsmKey = directoryKey(ctx.directory, applet.region, 'tsm');
+  const lookup = ctx.keyFor ?? keysOf(ctx.directory);
+  const tsmKey = await signerKeyOf(lookup, applet.region, 'tsm', fetched.script);
   const content = await verifyJson(
     fetched.script,
     tsmKey,

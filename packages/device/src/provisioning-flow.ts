@@ -13,13 +13,21 @@ import {
 } from '@domicile/protocol';
 import { parseCardInput, type CardInput } from './card-input.js';
 import type { AddCardHooks, ProvisioningStep } from './provisioning-steps.js';
-import { checkRedirect, directoryKey, owningRegion } from './redirect-policy.js';
+import {
+  checkRedirect,
+  directoryKey,
+  keysOf,
+  owningRegion,
+  type DirectoryKeyLookup,
+} from './redirect-policy.js';
 import type { RegionClient } from './region-client.js';
 import type { Applet, SecureElement } from './secure-element/index.js';
 
 /** What the provisioning story needs from the wallet. */
 export interface ProvisioningContext {
   readonly directory: Directory;
+  /** Finds keys by kid, refreshing the directory on an unknown one; default `directory`'s. */
+  readonly keyFor?: DirectoryKeyLookup;
   readonly homeRegion: string;
   readonly secureElement: SecureElement;
   readonly clientFor: (region: RegionEntry) => RegionClient;
@@ -84,6 +92,7 @@ export async function provisionCard(
       deviceJkt: ctx.secureElement.deviceJkt,
       redirect: answer.redirect,
       ...(ctx.now === undefined ? {} : { now: ctx.now() }),
+      ...definedProps({ keyFor: ctx.keyFor }),
     });
     emit({ step: 'redirect', from: home.id, to: target.id, baseUrl: target.baseUrl });
     client = ctx.clientFor(target);
@@ -127,7 +136,7 @@ export async function provisionCard(
     signal,
   );
 
-  const encryptionKey = directoryKey(ctx.directory, owner.id, 'encryption');
+  const encryptionKey = directoryKey(ctx.directory, owner.id, 'encryption', ctx.now?.());
   const cardDetails = await encryptJson(details, encryptionKey, TYP.cardDetails);
   emit({ step: 'card-details', region: owner.id, encryptedTo: encryptionKey.kid });
   session = (await client.sendCardDetails(sessionId, { cardDetails }, signal)).session;
@@ -148,7 +157,13 @@ export async function provisionCard(
     throw mismatch(owner.id, 'credential');
   const applet = await ctx.secureElement.installCredential(
     tokenized.provisioningData,
-    directoryKey(ctx.directory, owner.id, 'signing'),
+    // The key the signed payload names by kid: known once the secure element has opened it.
+    (kid) =>
+      (ctx.keyFor ?? keysOf(ctx.directory, ctx.now))(owner.id, 'signing', kid).then((key) => {
+        if (key === undefined)
+          throw new DomicileError('SIGNATURE_INVALID', { cause: 'provisioning data kid unknown' });
+        return key;
+      }),
     {
       region: owner.id,
       sessionId,

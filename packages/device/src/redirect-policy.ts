@@ -3,6 +3,7 @@ import {
   DomicileError,
   TYP,
   api,
+  peekHeader,
   verifyJson,
   type Directory,
   type KeyRole,
@@ -46,6 +47,41 @@ export interface RedirectCheck {
   readonly now?: number;
   /** Tolerated clock difference for `iat` (not for `exp`), in seconds. */
   readonly clockSkewSeconds?: number;
+  /** Finds the home region's key the assertion names (refreshing the directory); default `directory`'s. */
+  readonly keyFor?: DirectoryKeyLookup;
+}
+
+/**
+ * Finds a region's key for a role by the `kid` a JOSE header names, among the keys the signed
+ * directory lists and that have not expired. The wallet's lookup refreshes its directory once
+ * when the kid is unknown (the region rotated its key after the directory was fetched).
+ */
+export type DirectoryKeyLookup = (
+  region: string,
+  role: KeyRole,
+  kid: string | undefined,
+) => Promise<PublicJwk | undefined>;
+
+/** The lookup of one directory, as it is (no refresh). */
+export function keysOf(directory: Directory, now?: () => number): DirectoryKeyLookup {
+  return (region, role, kid) => Promise.resolve(directory.keyById(region, role, kid, now?.()));
+}
+
+/**
+ * The key a signed object (a compact JWS) names by `kid`, among `region`'s `role` keys of the
+ * directory; `failCode` (with the region and role) when the directory lists no such key.
+ */
+export async function signerKeyOf(
+  lookup: DirectoryKeyLookup,
+  region: string,
+  role: KeyRole,
+  jws: string,
+  failCode: 'SIGNATURE_INVALID' | 'REDIRECT_UNTRUSTED' = 'SIGNATURE_INVALID',
+): Promise<PublicJwk> {
+  const key = await lookup(region, role, peekHeader(jws)?.kid);
+  if (key === undefined)
+    throw new DomicileError(failCode, { cause: `no ${role} key of ${region} with that kid` });
+  return key;
 }
 
 function refuse(check: RedirectRefusal, cause?: unknown): DomicileError {
@@ -70,9 +106,17 @@ export function requireSecureBaseUrl(baseUrl: string): void {
     throw new DomicileError('INSECURE_TRANSPORT', { details: { host: url.host } });
 }
 
-/** A region's public key for a role, as the signed directory lists it: the only keys the device trusts. */
-export function directoryKey(directory: Directory, region: string, role: KeyRole): PublicJwk {
-  const key = directory.key(region, role);
+/**
+ * A region's key for a role to encrypt to now (its newest active key), as the signed directory
+ * lists it: the only keys the device trusts.
+ */
+export function directoryKey(
+  directory: Directory,
+  region: string,
+  role: KeyRole,
+  now?: number,
+): PublicJwk {
+  const key = directory.key(region, role, now);
   if (key === undefined)
     throw new DomicileError('DIRECTORY_INVALID', { details: { region, role } });
   return key;
@@ -110,9 +154,10 @@ export async function checkRedirect(c: RedirectCheck): Promise<RegionEntry> {
 
   let claims: unknown;
   try {
+    const lookup = c.keyFor ?? keysOf(c.directory, () => now);
     claims = await verifyJson(
       c.redirect.assertion,
-      directoryKey(c.directory, home.id, 'signing'),
+      await signerKeyOf(lookup, home.id, 'signing', c.redirect.assertion, 'REDIRECT_UNTRUSTED'),
       TYP.redirectAssertion,
       'REDIRECT_UNTRUSTED',
     );

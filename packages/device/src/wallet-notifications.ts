@@ -7,6 +7,7 @@ import {
 import { linkSignals } from './linked-signal.js';
 import { followRegionNotifications } from './notification-stream.js';
 import type { ProvisioningStep } from './provisioning-steps.js';
+import type { DirectoryKeyLookup } from './redirect-policy.js';
 import type { RegionClient } from './region-client.js';
 import type { Applet, SecureElement } from './secure-element/index.js';
 import { definedProps } from '@domicile/protocol';
@@ -28,7 +29,10 @@ export interface FollowOptions {
 }
 
 export interface WalletNotificationsOptions {
-  readonly directory: Directory;
+  /** The directory held now (the wallet may refresh it between calls). */
+  readonly directory: () => Directory;
+  /** Finds keys by kid, refreshing the directory on an unknown one. */
+  readonly keyFor?: DirectoryKeyLookup;
   readonly secureElement: SecureElement;
   readonly clientFor: (region: string) => RegionClient;
   readonly persist: () => Promise<void>;
@@ -146,7 +150,8 @@ export class WalletNotifications {
     options: { signal?: AbortSignal; onStep?: (e: ProvisioningStep) => void },
   ): Promise<HandledNotification> {
     const ctx: CompletionContext = {
-      directory: this.#o.directory,
+      directory: this.#o.directory(),
+      ...definedProps({ keyFor: this.#o.keyFor }),
       secureElement: this.#o.secureElement,
       clientFor: this.#o.clientFor,
       persist: this.#o.persist,

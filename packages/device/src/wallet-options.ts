@@ -15,8 +15,13 @@ export interface WalletRuntimeOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Notification stream tuning: first reconnection delay and silent-connection timeout. */
   readonly stream?: { readonly reconnectDelayMs?: number; readonly idleTimeoutMs?: number };
-  /** Seconds since the epoch (redirect assertion checks). */
+  /** Seconds since the epoch (redirect assertion checks, key expiry). */
   readonly now?: () => number;
+  /**
+   * Seconds after which the wallet fetches the directory again before its next operation
+   * (default a day; 0: only when a region uses a key the held directory does not list).
+   */
+  readonly directoryRefreshSeconds?: number;
 }
 
 export interface CreateWalletOptions extends WalletRuntimeOptions {
@@ -50,6 +55,10 @@ export function transportOptions(o: WalletRuntimeOptions): TransportSettings {
 export function runtimeOptions(o: WalletRuntimeOptions): WalletRuntimeOptions {
   return {
     ...transportOptions(o),
-    ...definedProps({ stream: o.stream, now: o.now }),
+    ...definedProps({
+      stream: o.stream,
+      now: o.now,
+      directoryRefreshSeconds: o.directoryRefreshSeconds,
+    }),
   };
 }

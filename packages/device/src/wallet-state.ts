@@ -22,10 +22,15 @@ export const WalletState = Type.Object({
   version: Type.Literal(1),
   createdAt: Type.String(),
   secureElement: SecureElementState,
-  /** The directory authority's public key, pinned when the wallet was created. */
+  /**
+   * The directory authority's public key, pinned when the wallet was created; moved only by a
+   * directory signed by the pinned key and the new one (an authority rotation).
+   */
   authorityKey: PublicJwkSchema,
   /** The last directory JWS that verified with the pinned key. */
   directory: Type.String(),
+  /** When the directory was last fetched (seconds since the epoch), for scheduled refreshes. */
+  directoryCheckedAt: Type.Optional(Type.Integer({ minimum: 0 })),
   homeRegion: RegionIdSchema,
   account: Type.Optional(WalletAccount),
   guests: Type.Record(RegionIdSchema, GuestRegistration),

@@ -217,7 +217,7 @@ describe('Wallet', () => {
         authorityKey: other.dir.authority.publicJwk,
         homeRegion: 'us',
       }),
-    ).rejects.toMatchObject({ code: 'DIRECTORY_INVALID' });
+    ).rejects.toMatchObject({ code: 'DIRECTORY_AUTHORITY_UNKNOWN' });
     await expect(
       Wallet.create({
         ...base,

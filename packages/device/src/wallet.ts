@@ -6,6 +6,7 @@ import {
   jwkThumbprint,
   verifyDirectory,
   type Directory,
+  type KeyRole,
   type PublicJwk,
   type RegionEntry,
   type api,
@@ -24,6 +25,7 @@ import type { AddCardHooks } from './provisioning-steps.js';
 import { RegionClient } from './region-client.js';
 import { inUserAction } from './region-transport.js';
 import { SecureElement, type AppletView } from './secure-element/index.js';
+import { HeldDirectory, walletClock, type HeldDirectoryState } from './held-directory.js';
 import { WalletFile } from './wallet-file.js';
 import {
   runtimeOptions,
@@ -42,6 +44,22 @@ import type { WalletAccount, WalletState } from './wallet-state.js';
 
 type StoredState = Omit<WalletState, 'secureElement'>;
 
+/** A day: how old the held directory may get before the wallet fetches it again. */
+const DIRECTORY_REFRESH_SECONDS = 86_400;
+
+/**
+ * The directory saved in the wallet file, checked again on open: it was fully checked when it
+ * arrived, so keys that have expired since do not lock the wallet (the next refresh replaces it).
+ */
+async function verifyHeldDirectory(jws: string, authorityKey: PublicJwk): Promise<Directory> {
+  try {
+    return await verifyDirectory(jws, authorityKey);
+  } catch (error) {
+    if (!isDomicileError(error, 'DIRECTORY_KEYS_EXPIRED')) throw error;
+    return verifyDirectory(jws, authorityKey, { now: 0 });
+  }
+}
+
 /**
  * The wallet SDK: a secure element, the verified region directory and the encrypted wallet file,
  * and the stories a user drives (register, add a card, follow push notifications).
@@ -53,9 +71,8 @@ export class Wallet {
   readonly #runtime: WalletRuntimeOptions;
   readonly #clients = new Map<string, RegionClient>();
   readonly #notifications: WalletNotifications;
+  readonly #held: HeldDirectory;
   #saving: Promise<void> = Promise.resolve();
-  /** The verified directory: the only source of region URLs and keys. */
-  readonly directory: Directory;
 
   private constructor(parts: {
     file: WalletFile;
@@ -67,16 +84,38 @@ export class Wallet {
     this.#file = parts.file;
     this.#state = parts.state;
     this.#se = parts.se;
-    this.directory = parts.directory;
     this.#runtime = parts.runtime;
+    this.#held = new HeldDirectory({
+      directory: parts.directory,
+      checkedAt: parts.state.directoryCheckedAt ?? 0,
+      fetch: (region) => this.#client(region).directory(),
+      defaultRegion: parts.state.homeRegion,
+      adopt: (held) => this.#adoptDirectory(held),
+      refreshSeconds: parts.runtime.directoryRefreshSeconds ?? DIRECTORY_REFRESH_SECONDS,
+      now: walletClock(parts.runtime.now),
+    });
     this.#notifications = new WalletNotifications({
-      directory: this.directory,
+      directory: () => this.directory,
+      keyFor: (region, role, kid) => this.#held.keyFor(region, role, kid),
       secureElement: this.#se,
       clientFor: (r) => this.#client(r),
       persist: () => this.#save(),
       cursors: this.#state.cursors,
       stream: parts.runtime.stream ?? {},
     });
+  }
+
+  /** The verified directory held now: the only source of region URLs and keys. */
+  get directory(): Directory {
+    return this.#held.current;
+  }
+
+  /**
+   * Fetches the directory again (from `region`, default the home region) and keeps it once it
+   * verifies with the pinned authority key and its serial is not lower than the one held.
+   */
+  async refreshDirectory(region?: string): Promise<Directory> {
+    return this.#held.refresh(region);
   }
 
   /** Creates a wallet file with fresh device keys and the bootstrap region's directory, verified. */
@@ -102,6 +141,7 @@ export class Wallet {
       createdAt: new Date().toISOString(),
       authorityKey,
       directory: jws,
+      directoryCheckedAt: walletClock(options.now)(),
       homeRegion: options.homeRegion,
       guests: {},
       cursors: {},
@@ -120,7 +160,7 @@ export class Wallet {
     const { file, state } = await WalletFile.open(options.path, options.passphrase);
     const { secureElement, ...rest } = state;
     const se = await SecureElement.restore(secureElement);
-    const directory = await verifyDirectory(rest.directory, rest.authorityKey as PublicJwk);
+    const directory = await verifyHeldDirectory(rest.directory, rest.authorityKey as PublicJwk);
     return new Wallet({ file, state: rest, se, directory, runtime: runtimeOptions(options) });
   }
 
@@ -197,9 +237,11 @@ export class Wallet {
   ): Promise<AppletView> {
     if (this.#state.account === undefined) throw new DomicileError('WALLET_NOT_REGISTERED');
     const signal = definedProps({ signal: options.signal });
+    await this.#held.refreshIfDue();
     const { applet, client } = await provisionCard(
       {
         directory: this.directory,
+        keyFor: (region, role, kid) => this.#held.keyFor(region, role, kid),
         homeRegion: this.homeRegion,
         secureElement: this.#se,
         clientFor: (region: RegionEntry) => this.#client(region.id),
@@ -236,23 +278,28 @@ export class Wallet {
   }
 
   /** Polls one region's notifications after the stored cursor and handles them, in order. */
-  syncNotifications(
+  async syncNotifications(
     region: string,
     options: { signal?: AbortSignal } = {},
   ): Promise<HandledNotification[]> {
+    await this.#held.refreshIfDue();
     return this.#notifications.sync(region, options);
   }
 
   /** Follows every region's notification stream until `signal` aborts (or one region refuses). */
-  followNotifications(options: FollowOptions): Promise<void> {
+  async followNotifications(options: FollowOptions): Promise<void> {
+    await this.#held.refreshIfDue();
     return this.#notifications.follow(this.regions(), options);
   }
 
   /** Completes cards whose activation is pending, where the region's script is ready. */
   async completePending(options: { signal?: AbortSignal } = {}): Promise<AppletView[]> {
+    await this.#held.refreshIfDue();
     for (const applet of this.#se.applets().filter((a) => a.state === 'pending_activation')) {
       const ctx = {
         directory: this.directory,
+        keyFor: (region: string, role: KeyRole, kid: string | undefined) =>
+          this.#held.keyFor(region, role, kid),
         secureElement: this.#se,
         clientFor: (r: string) => this.#client(r),
         persist: () => this.#save(),
@@ -334,6 +381,16 @@ export class Wallet {
       this.#clients.set(region, client);
     }
     return client;
+  }
+
+  /** Keeps a newer directory (and a moved authority pin): saved, and clients rebuilt from it. */
+  async #adoptDirectory(held: HeldDirectoryState): Promise<void> {
+    this.#state.directory = held.jws;
+    this.#state.authorityKey = held.authorityKey;
+    this.#state.directoryCheckedAt = held.checkedAt;
+    // A region's base URL may have changed: clients are made again from the new directory.
+    this.#clients.clear();
+    await this.#save();
   }
 
   /** Saves in order: each save writes the whole state as it is when its turn comes. */

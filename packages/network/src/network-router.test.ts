@@ -282,6 +282,6 @@ describe('network router', () => {
         network: 'test-net',
         signingKey: network.privateJwk,
       }),
-    ).rejects.toMatchObject({ code: 'DIRECTORY_INVALID' });
+    ).rejects.toMatchObject({ code: 'DIRECTORY_AUTHORITY_UNKNOWN' });
   });
 });

@@ -15,13 +15,21 @@ export type {
 export { createRegion, startRegion, type Region, type RunningRegion } from './region-server.js';
 export type { RegionContext, WorkerKick } from './region-context.js';
 export {
+  REGION_KEY_PURPOSES,
   RegionKeySetSchema,
+  activePrivateJwk,
+  describeValidity,
+  directoryKeysOf,
   generateRegionKeySet,
   loadRegionKeySet,
   readKeyFile,
   publicKeysOf,
+  rotateRegionKey,
   saveRegionKeySet,
+  type RegionKey,
+  type RegionKeyPurpose,
   type RegionKeySet,
+  type RotationTimes,
 } from './keys/index.js';
 export {
   SANDBOX_SPEND_LIMIT_MINOR,

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import {
   DomicileError,
+  epochSeconds,
   verifyDirectory,
   definedProps,
   listenError,
@@ -15,6 +16,7 @@ import { buildRegionApp, checkOperatorTokenHashes } from './http/index.js';
 import { IdempotencyStore } from './idempotency/index.js';
 import { HttpIssuerGateway, SandboxIssuer, type IssuerGateway } from './issuer/index.js';
 import { Housekeeping } from './housekeeping.js';
+import { activePrivateJwk, checkKeysListed } from './keys/index.js';
 import { TrustedIssuers } from './request-auth/index.js';
 import { createRegionLogger } from './logging/index.js';
 import { RegionOutboxWorker, httpRegionTransport } from './lost-device/index.js';
@@ -57,15 +59,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     throw new DomicileError('CONFIG_INVALID', {
       details: { reason: `region ${config.region} is not in the directory` },
     });
-  if (
-    self.keys.signing.kid !== config.keys.signing.kid ||
-    self.keys.encryption.kid !== config.keys.encryption.kid ||
-    self.keys.tsm.kid !== config.keys.tsm.kid
-  ) {
-    throw new DomicileError('CONFIG_INVALID', {
-      details: { reason: `the directory lists other keys for region ${config.region}` },
-    });
-  }
+  checkKeysListed(directory, config.keys, epochSeconds((config.now ?? (() => new Date()))()));
   // Checked before anything is opened: a bad issuer entry must not leave a database behind.
   const trustedIssuers = await TrustedIssuers.fromConfig(config.issuers);
   const operatorTokenHashes = checkOperatorTokenHashes(config.operatorTokenHashes ?? []);
@@ -83,7 +77,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     ? new PostgresNotificationHub(config.databaseUrl)
     : new LocalNotificationHub();
   const issuer = createIssuer(config, db, peerFetch);
-  const tsm = new Tsm({ region: self.id, key: config.keys.tsm });
+  const tsm = new Tsm({ region: self.id, key: activePrivateJwk(config.keys, 'tsm') });
   const tsmWorker = new TsmWorker({
     db,
     tsm,
@@ -99,14 +93,14 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     db,
     directory,
     self: self.id,
-    signingKey: config.keys.signing,
+    signingKey: activePrivateJwk(config.keys, 'signing'),
     logger,
     now,
   });
   const webhookWorker = new WebhookWorker({
     db,
     region: self.id,
-    signingKey: config.keys.signing,
+    signingKey: activePrivateJwk(config.keys, 'signing'),
     logger,
     now,
     urlFor: (issuerId) => trustedIssuers.byId(issuerId)?.webhookUrl,
@@ -208,7 +202,7 @@ function createIssuer(
     baseUrl: config.issuer.baseUrl,
     region: config.region,
     timeoutMs: config.issuer.timeoutMs,
-    signingKey: config.keys.signing,
+    signingKey: activePrivateJwk(config.keys, 'signing'),
     ...definedProps({ fetch: peerFetch }),
   });
 }

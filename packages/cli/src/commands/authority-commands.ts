@@ -1,18 +1,23 @@
+import { definedProps } from '@domicile/protocol';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import {
   generateKeys,
   paths,
   readRegionsConfig,
+  nextSerial,
+  rotateAuthorityKey,
   signDeploymentDirectory,
 } from '../deployment/deployment-files.js';
 import { UsageError, type CliIo } from '../io/index.js';
+import { registerKeyRotateCommand } from './key-rotation-commands.js';
 
-/** `domicile keys …` and `domicile directory …`: the directory authority's tools. */
+/** `domicile keys …`, `domicile directory …` and `domicile authority …`: the directory authority's tools. */
 export function registerAuthorityCommands(program: Command, io: CliIo): void {
-  program
+  const keys = program
     .command('keys')
-    .description('key management for the directory authority and the regions')
+    .description('key management for the directory authority and the regions');
+  keys
     .command('generate')
     .description(
       "generate the authority key and every region's signing, encryption and TSM keys and secrets",
@@ -44,22 +49,22 @@ export function registerAuthorityCommands(program: Command, io: CliIo): void {
           `keys for authority, ${[...config.regions, ...(config.networks ?? [])].map((r) => r.id).join(', ')} written to ${join(opts.out, 'keys')}`,
       );
     });
+  registerKeyRotateCommand(keys, io);
 
   program
     .command('directory')
     .description('the signed region directory')
     .command('sign')
     .description(
-      "build the region directory from the config and the regions' public keys, signed by the authority",
+      "build the region directory from the config and the regions' keys not yet expired, signed by the authority",
     )
     .requiredOption('--config <file>', 'regions YAML', 'config/regions.yaml')
     .requiredOption('--dir <dir>', 'deployment folder made by `keys generate`')
-    .option('--serial <n>', 'directory serial number (default: now, in seconds)')
+    .option('--serial <n>', 'directory serial number (default: one more than the current one)')
     .option('--json', 'print JSON')
     .action(async (opts: { config: string; dir: string; serial?: string; json?: boolean }) => {
       const config = await readRegionsConfig(opts.config);
-      const serial =
-        opts.serial === undefined ? Math.floor(Date.now() / 1000) : Number(opts.serial);
+      const serial = opts.serial === undefined ? await nextSerial(opts.dir) : Number(opts.serial);
       if (!Number.isSafeInteger(serial) || serial < 1)
         throw new UsageError('VALIDATION_FAILED', {
           option: '--serial',
@@ -76,6 +81,40 @@ export function registerAuthorityCommands(program: Command, io: CliIo): void {
         opts,
         signed,
         (d) => `directory #${d.serial} of ${d.regions.length} regions signed: ${d.file}`,
+      );
+    });
+
+  program
+    .command('authority')
+    .description('the directory authority key')
+    .command('rotate')
+    .description(
+      'replace the authority key and sign the directory with the old and the new key: holders of the old key accept it and pin the new one',
+    )
+    .requiredOption('--config <file>', 'regions YAML', 'config/regions.yaml')
+    .requiredOption('--dir <dir>', 'deployment folder made by `keys generate`')
+    .option('--json', 'print JSON')
+    .action(async (opts: { config: string; dir: string; json?: boolean }) => {
+      const config = await readRegionsConfig(opts.config);
+      const rotated = await rotateAuthorityKey(opts.dir);
+      await signDeploymentDirectory(opts.dir, config);
+      const result = {
+        kid: rotated.kid,
+        previousKid: rotated.previousKid,
+        ...definedProps({ droppedKid: rotated.droppedKid }),
+        directory: paths.directory(opts.dir),
+        previousKeyFile: paths.authorityPrevious(opts.dir),
+      };
+      io.print(opts, result, (r) =>
+        [
+          `authority key ${r.kid} replaces ${r.previousKid}; directory signed by both: ${r.directory}`,
+          ...(r.droppedKid === undefined
+            ? []
+            : [
+                `the key before it (${r.droppedKid}) no longer signs: holders still pinning it must be given the authority key again`,
+              ]),
+          `once every device and region has the new directory, delete ${r.previousKeyFile} and sign again`,
+        ].join('\n'),
       );
     });
 }

@@ -15,10 +15,14 @@ import {
 import {
   generateRegionKeySet,
   loadRegionKeySet,
-  publicKeysOf,
+  directoryKeysOf,
   readKeyFile,
+  rotateRegionKey,
   saveRegionKeySet,
+  type RegionKey,
+  type RegionKeyPurpose,
   type RegionKeySet,
+  type RotationTimes,
 } from '@domicile/region';
 import { writeJsonFile } from './write-new-file.js';
 
@@ -26,6 +30,8 @@ import { writeJsonFile } from './write-new-file.js';
  * The files of a deployment, as the directory authority and the regions keep them:
  *   keys/authority.private.jwk.json  the authority's signing key (offline in production)
  *   keys/authority.public.jwk.json   pinned by every region and device
+ *   keys/authority.previous.private.jwk.json  the key before `authority rotate`: it co-signs the
+ *                                    directory until every holder has moved its pin (then delete it)
  *   keys/<region>.keys.json          one region's keys and secrets (only that region reads it)
  *   keys/<network>.network.json      a card network router's signing key (only that router reads it)
  *   directory.jws                    the signed region directory
@@ -33,6 +39,7 @@ import { writeJsonFile } from './write-new-file.js';
 export const paths = {
   authorityPrivate: (dir: string) => join(dir, 'keys', 'authority.private.jwk.json'),
   authorityPublic: (dir: string) => join(dir, 'keys', 'authority.public.jwk.json'),
+  authorityPrevious: (dir: string) => join(dir, 'keys', 'authority.previous.private.jwk.json'),
   regionKeys: (dir: string, region: string) => join(dir, 'keys', `${region}.keys.json`),
   networkKey: (dir: string, network: string) => join(dir, 'keys', `${network}.network.json`),
   directory: (dir: string) => join(dir, 'directory.jws'),
@@ -127,11 +134,13 @@ export async function signDeploymentDirectory(
     networkBaseUrls?: ReadonlyMap<string, string>;
   } = {},
 ): Promise<string> {
-  const keys = new Map<string, ReturnType<typeof publicKeysOf>>();
+  const keys = new Map<string, ReturnType<typeof directoryKeysOf>>();
   for (const region of config.regions)
-    keys.set(region.id, publicKeysOf(await loadRegionKeySet(paths.regionKeys(dir, region.id))));
+    keys.set(region.id, directoryKeysOf(await loadRegionKeySet(paths.regionKeys(dir, region.id))));
+  const authority = await authoritySigners(dir);
   const doc = buildDirectoryDocument(config, keys, {
-    serial: options.serial ?? Math.floor(Date.now() / 1000),
+    serial: options.serial ?? (await nextSerial(dir)),
+    ...definedProps({ authority: authority.rotatedTo }),
     ...definedProps({ baseUrls: options.baseUrls, networkBaseUrls: options.networkBaseUrls }),
     networkKeys: new Map(
       await Promise.all(
@@ -141,9 +150,94 @@ export async function signDeploymentDirectory(
       ),
     ),
   });
-  const jws = await signDirectory(doc, await readJson<PrivateJwk>(paths.authorityPrivate(dir)));
+  const jws = await signDirectory(doc, authority.signers);
   await writeFile(paths.directory(dir), `${jws}\n`);
   return jws;
+}
+
+/**
+ * The serial the next directory gets: one more than the deployment's current `directory.jws`
+ * (read as the operator's own file, not verified), or now in seconds for the first one.
+ */
+/** One more than the serial of the directory in `dir`; a first directory starts at the current second. */
+export async function nextSerial(dir: string): Promise<number> {
+  let text: string;
+  try {
+    text = (await readFile(paths.directory(dir), 'utf8')).trim();
+  } catch {
+    return Math.floor(Date.now() / 1000);
+  }
+  try {
+    const payload = text.startsWith('{')
+      ? (JSON.parse(text) as { payload: string }).payload
+      : (text.split('.')[1] ?? '');
+    const { serial } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      serial?: unknown;
+    };
+    if (typeof serial === 'number' && Number.isSafeInteger(serial)) return serial + 1;
+  } catch {
+    // An unreadable old directory is replaced; its serial cannot be continued.
+  }
+  return Math.floor(Date.now() / 1000);
+}
+
+/**
+ * Who signs the directory: the authority key, and during an authority rotation its previous key
+ * as well (JWS JSON serialization with both signatures), the document then naming the new key.
+ */
+async function authoritySigners(
+  dir: string,
+): Promise<{ signers: PrivateJwk[]; rotatedTo: PublicJwk | undefined }> {
+  const current = await readJson<PrivateJwk>(paths.authorityPrivate(dir));
+  if (!(await fileExists(paths.authorityPrevious(dir))))
+    return { signers: [current], rotatedTo: undefined };
+  const previous = await readJson<PrivateJwk>(paths.authorityPrevious(dir));
+  return { signers: [previous, current], rotatedTo: toPublicJwk(current) };
+}
+
+/**
+ * Replaces the authority key: the current private key becomes the previous one (which keeps
+ * co-signing), a new key pair becomes the authority's. Returns the two kids. A previous key
+ * still there from an earlier rotation is dropped: holders that missed that one must be given
+ * the authority key again.
+ */
+export async function rotateAuthorityKey(
+  dir: string,
+): Promise<{ previousKid: string; kid: string; droppedKid: string | undefined }> {
+  const current = await readJson<PrivateJwk>(paths.authorityPrivate(dir));
+  const dropped = (await fileExists(paths.authorityPrevious(dir)))
+    ? await readJson<PrivateJwk>(paths.authorityPrevious(dir))
+    : undefined;
+  const next = await generateKeyPairJwk('sig');
+  await writeJsonFile(paths.authorityPrevious(dir), current, { mode: 0o600, force: true });
+  await writeJsonFile(paths.authorityPrivate(dir), next.privateJwk, { mode: 0o600, force: true });
+  await writeJsonFile(paths.authorityPublic(dir), next.publicJwk, { mode: 0o644, force: true });
+  return { previousKid: current.kid, kid: next.privateJwk.kid, droppedKid: dropped?.kid };
+}
+
+/**
+ * Adds a new key for a region's signing, encryption or TSM purpose to its key file; the keys it
+ * replaces stay accepted for `retireAfter` seconds after it activates. Sign the directory next.
+ */
+export async function rotateRegionKeyFile(
+  dir: string,
+  region: string,
+  purpose: RegionKeyPurpose,
+  times: RotationTimes,
+): Promise<{ added: RegionKey; keys: RegionKeySet }> {
+  const file = paths.regionKeys(dir, region);
+  const rotated = await rotateRegionKey(await loadRegionKeySet(file), purpose, times);
+  await saveRegionKeySet(file, rotated.keys);
+  return { added: rotated.key, keys: rotated.keys };
+}
+
+async function fileExists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function readAuthorityPublicKey(file: string): Promise<PublicJwk> {

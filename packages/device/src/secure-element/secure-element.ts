@@ -7,6 +7,7 @@ import {
   decryptText,
   generateKeyPairJwk,
   jwkThumbprint,
+  peekHeader,
   toPublicJwk,
   verifyJson,
   type PrivateJwk,
@@ -120,7 +121,7 @@ export class SecureElement implements DpopSigner {
    */
   async installCredential(
     provisioningData: string,
-    regionSigningKey: PublicJwk,
+    regionSigningKey: PublicJwk | ((kid: string | undefined) => Promise<PublicJwk>),
     expect: ExpectedCredential,
   ): Promise<Applet> {
     const jws = await decryptText(
@@ -129,12 +130,12 @@ export class SecureElement implements DpopSigner {
       TYP.provisioningData,
       'SIGNATURE_INVALID',
     );
-    const payload = await verifyJson(
-      jws,
-      regionSigningKey,
-      TYP.provisioningPayload,
-      'SIGNATURE_INVALID',
-    );
+    // A region that rotates its signing key names the key in the JWS header: chosen by that kid.
+    const key =
+      typeof regionSigningKey === 'function'
+        ? await regionSigningKey(peekHeader(jws)?.kid)
+        : regionSigningKey;
+    const payload = await verifyJson(jws, key, TYP.provisioningPayload, 'SIGNATURE_INVALID');
     if (!Value.Check(api.ProvisioningPayload, payload))
       throw new DomicileError('SIGNATURE_INVALID', { cause: 'payload schema' });
     const mismatch = (['region', 'sessionId', 'tokenRef', 'last4', 'network'] as const).find(

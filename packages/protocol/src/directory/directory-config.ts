@@ -9,8 +9,25 @@ import {
   PrefixRangeSchema,
   RegionIdSchema,
   type DirectoryDocument,
+  type DirectoryKey,
 } from './directory-schema.js';
 import { directoryProblems } from './directory.js';
+
+/**
+ * A region's keys as the directory lists them: every key per purpose, with its validity. A lone
+ * JWK stands for a one-key list valid from 0 (a region that never rotated).
+ */
+export interface RegionDirectoryKeys {
+  readonly signing: PublicJwk | readonly DirectoryKey[];
+  readonly encryption: PublicJwk | readonly DirectoryKey[];
+  readonly tsm: PublicJwk | readonly DirectoryKey[];
+}
+
+function keyList(keys: PublicJwk | readonly DirectoryKey[]): DirectoryKey[] {
+  if (Array.isArray(keys)) return [...(keys as readonly DirectoryKey[])];
+  const { kty, crv, x, y, kid, alg, use } = keys as PublicJwk;
+  return [{ kty, crv, x, y, kid, ...definedProps({ alg, use }), notBefore: 0 }];
+}
 
 /** The YAML file an operator writes (`config/regions.yaml`): the directory, less the keys. */
 export const RegionsConfigSchema = Type.Object(
@@ -66,9 +83,11 @@ export function parseRegionsConfig(text: string): RegionsConfig {
 /** Joins the operator's config with each region's public keys into the document the authority signs. */
 export function buildDirectoryDocument(
   config: RegionsConfig,
-  keys: ReadonlyMap<string, { signing: PublicJwk; encryption: PublicJwk; tsm: PublicJwk }>,
+  keys: ReadonlyMap<string, RegionDirectoryKeys>,
   options: {
     serial: number;
+    /** The authority key holders should pin (set during an authority rotation). */
+    authority?: PublicJwk;
     issuedAt?: number;
     baseUrls?: ReadonlyMap<string, string>;
     /** The signing key of each network of `config.networks`, and where its router listens. */
@@ -77,16 +96,22 @@ export function buildDirectoryDocument(
   },
 ): DirectoryDocument {
   const doc: DirectoryDocument = {
-    format: 'domicile-directory/1',
+    format: 'domicile-directory/2',
     serial: options.serial,
     issuedAt: options.issuedAt ?? Math.floor(Date.now() / 1000),
+    ...(options.authority === undefined ? {} : { authority: { key: options.authority } }),
     regions: config.regions.map((r) => {
       const k = keys.get(r.id);
       if (k === undefined)
         throw new DomicileError('CONFIG_INVALID', {
           details: { reason: `no keys for region ${r.id}` },
         });
-      return { ...r, baseUrl: options.baseUrls?.get(r.id) ?? r.baseUrl, keys: k };
+      const listed = {
+        signing: keyList(k.signing),
+        encryption: keyList(k.encryption),
+        tsm: keyList(k.tsm),
+      };
+      return { ...r, baseUrl: options.baseUrls?.get(r.id) ?? r.baseUrl, keys: listed };
     }),
     ...(config.networks === undefined
       ? {}

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isDomicileError } from '../errors/index.js';
 import { generateKeyPairJwk, signJson, TYP, type PublicJwk } from '../jose/index.js';
 import { buildDirectoryDocument, parseRegionsConfig } from './directory-config.js';
-import { signDirectory, verifyDirectory } from './directory.js';
+import { signDirectory, verifyDirectory } from './directory-signature.js';
 
 const YAML = `
 regions:

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isDomicileError } from '../errors/index.js';
 import { generateKeyPairJwk, signJson, TYP, type PublicJwk } from '../jose/index.js';
 import { buildDirectoryDocument, parseRegionsConfig } from './directory-config.js';
-import { signDirectory, verifyDirectory } from './directory.js';
+import { signDirectory, verifyDirectory } from './directory-signature.js';
 import type { DirectoryDocument } from './directory-schema.js';
 
 const YAML = `
@@ -56,6 +56,11 @@ describe('region directory', () => {
     const authority = await generateKeyPairJwk('sig');
     const jws = await signDirectory(doc, other.privateJwk);
     await expect(verifyDirectory(jws, authority.publicJwk)).rejects.toSatisfy((e) =>
+      isDomicileError(e, 'DIRECTORY_AUTHORITY_UNKNOWN'),
+    );
+    // Another key under the pinned key's kid: a bad signature, not an unknown signer.
+    const posing = await signDirectory(doc, { ...other.privateJwk, kid: authority.publicJwk.kid });
+    await expect(verifyDirectory(posing, authority.publicJwk)).rejects.toSatisfy((e) =>
       isDomicileError(e, 'DIRECTORY_INVALID'),
     );
   });

@@ -1,13 +1,12 @@
-import { Value } from '@sinclair/typebox/value';
 import { rangeCovers, rangeTouches, rangesOverlap } from '../card/index.js';
-import { DomicileError } from '../errors/index.js';
-import { TYP, signJson, verifyJson, type PrivateJwk, type PublicJwk } from '../jose/index.js';
-import {
-  DirectoryDocumentSchema,
-  type DirectoryDocument,
-  type NetworkEntry,
-  type RegionEntry,
+import { toPublicJwk, type PublicJwk } from '../jose/index.js';
+import type {
+  DirectoryDocument,
+  DirectoryKey,
+  NetworkEntry,
+  RegionEntry,
 } from './directory-schema.js';
+import { acceptedKey, activeKey, epochSeconds } from './key-validity.js';
 
 export type KeyRole = keyof RegionEntry['keys'];
 
@@ -26,13 +25,23 @@ export class Directory {
   private constructor(
     readonly document: DirectoryDocument,
     readonly jws: string,
+    /** The authority key to pin from now on: the document's `authority.key`, else the pinned one. */
+    readonly authorityKey: PublicJwk,
   ) {
     this.#byId = new Map(document.regions.map((r) => [r.id, r]));
   }
 
   /** @internal used by verifyDirectory once the document has passed every check. */
-  static fromVerified(document: DirectoryDocument, jws: string): Directory {
-    return new Directory(document, jws);
+  static fromVerified(
+    document: DirectoryDocument,
+    jws: string,
+    authorityKey: PublicJwk,
+  ): Directory {
+    return new Directory(document, jws, authorityKey);
+  }
+
+  get serial(): number {
+    return this.document.serial;
   }
 
   get regions(): readonly RegionEntry[] {
@@ -62,10 +71,32 @@ export class Directory {
     return this.regions.find((r) => r.tokenRanges.some((range) => rangeCovers(range, prefix)));
   }
 
-  /** A region's public key for a role; undefined when the region is not listed. */
-  key(regionId: string, role: KeyRole): PublicJwk | undefined {
-    const key = this.region(regionId)?.keys[role];
-    return key === undefined ? undefined : (key as PublicJwk);
+  /** Every key a region lists for a role, old and new, with their validity. */
+  keys(regionId: string, role: KeyRole): readonly DirectoryKey[] {
+    return this.region(regionId)?.keys[role] ?? [];
+  }
+
+  /**
+   * The key to encrypt to (or expect signatures from) now: the region's newest active key for a
+   * role. Undefined when the region is not listed or all its keys for the role have expired.
+   */
+  key(regionId: string, role: KeyRole, at: number = epochSeconds()): PublicJwk | undefined {
+    const key = activeKey(this.keys(regionId, role), at);
+    return key === undefined ? undefined : bareJwk(key);
+  }
+
+  /**
+   * The key a JOSE header names by `kid`, if the region lists it for this role and it has not
+   * expired: how every signature and JWE from a region is matched to its key.
+   */
+  keyById(
+    regionId: string,
+    role: KeyRole,
+    kid: string | undefined,
+    at: number = epochSeconds(),
+  ): PublicJwk | undefined {
+    const key = acceptedKey(this.keys(regionId, role), kid, at);
+    return key === undefined ? undefined : bareJwk(key);
   }
 
   /** The card networks whose routers may send authorizations (none in older directories). */
@@ -113,6 +144,17 @@ export function directoryProblems(doc: DirectoryDocument): string[] {
       }
     }
   }
+  for (const r of doc.regions) {
+    for (const [role, keys] of Object.entries(r.keys)) {
+      const kids = keys.map((k) => k.kid);
+      if (new Set(kids).size !== kids.length)
+        problems.push(`region ${r.id}: a ${role} kid is listed twice`);
+      for (const k of keys) {
+        if (k.notAfter !== undefined && k.notAfter <= k.notBefore)
+          problems.push(`region ${r.id}: ${role} key ${k.kid} expires before it starts`);
+      }
+    }
+  }
   const networkIds = (doc.networks ?? []).map((n) => n.id);
   if (new Set(networkIds).size !== networkIds.length) problems.push('a network is listed twice');
   const urls = new Set(doc.regions.map((r) => r.baseUrl));
@@ -120,25 +162,7 @@ export function directoryProblems(doc: DirectoryDocument): string[] {
   return problems;
 }
 
-export async function signDirectory(
-  doc: DirectoryDocument,
-  authorityKey: PrivateJwk,
-): Promise<string> {
-  if (!Value.Check(DirectoryDocumentSchema, doc))
-    throw new DomicileError('DIRECTORY_INVALID', {
-      cause: [...Value.Errors(DirectoryDocumentSchema, doc)].map((e) => `${e.path} ${e.message}`),
-    });
-  const problems = directoryProblems(doc);
-  if (problems.length > 0) throw new DomicileError('DIRECTORY_INVALID', { cause: problems });
-  return signJson(doc, authorityKey, TYP.directory);
-}
-
-/** Verifies the authority's signature and the document, and returns the usable directory. */
-export async function verifyDirectory(jws: string, authorityKey: PublicJwk): Promise<Directory> {
-  const payload = await verifyJson(jws, authorityKey, TYP.directory, 'DIRECTORY_INVALID');
-  if (!Value.Check(DirectoryDocumentSchema, payload))
-    throw new DomicileError('DIRECTORY_INVALID', { cause: 'schema' });
-  const problems = directoryProblems(payload);
-  if (problems.length > 0) throw new DomicileError('DIRECTORY_INVALID', { cause: problems });
-  return Directory.fromVerified(payload, jws);
+/** A directory key as a plain JWK, without its validity: what JOSE libraries are given. */
+function bareJwk(key: DirectoryKey): PublicJwk {
+  return toPublicJwk(key);
 }

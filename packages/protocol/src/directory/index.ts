@@ -1,5 +1,7 @@
 export {
   DirectoryDocumentSchema,
+  DirectoryDocumentV1Schema,
+  DirectoryKeySchema,
   NetworkEntrySchema,
   NetworkIdSchema,
   PrefixRangeSchema,
@@ -7,20 +9,27 @@ export {
   RegionEntrySchema,
   RegionIdSchema,
   type DirectoryDocument,
+  type DirectoryKey,
   type NetworkEntry,
   type RegionEntry,
 } from './directory-schema.js';
+export { Directory, directoryProblems, type CardRoute, type KeyRole } from './directory.js';
 export {
-  Directory,
-  directoryProblems,
   signDirectory,
   verifyDirectory,
-  type CardRoute,
-  type KeyRole,
-} from './directory.js';
+  type DirectoryCheckOptions,
+} from './directory-signature.js';
+export {
+  acceptedKey,
+  activeKey,
+  epochSeconds,
+  isKeyAccepted,
+  type KeyValidity,
+} from './key-validity.js';
 export {
   RegionsConfigSchema,
   buildDirectoryDocument,
   parseRegionsConfig,
+  type RegionDirectoryKeys,
   type RegionsConfig,
 } from './directory-config.js';

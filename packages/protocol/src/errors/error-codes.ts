@@ -194,6 +194,18 @@ export const ERROR_CODES = {
     status: 502,
     message: 'The region directory signature or content is invalid.',
   },
+  DIRECTORY_AUTHORITY_UNKNOWN: {
+    status: 502,
+    message: 'The region directory is not signed by the pinned authority key.',
+  },
+  DIRECTORY_ROLLBACK: {
+    status: 502,
+    message: 'The region directory is older than the one already held.',
+  },
+  DIRECTORY_KEYS_EXPIRED: {
+    status: 502,
+    message: 'The region directory lists only expired keys for a region.',
+  },
   REDIRECT_UNTRUSTED: {
     status: 502,
     message: 'The redirect points to a region the directory does not vouch for.',

@@ -1,8 +1,9 @@
 import { calculateJwkThumbprint, decodeProtectedHeader, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { TYP, decryptText, type PublicJwk } from '@domicile/protocol';
+import { TYP, decryptText } from '@domicile/protocol';
 import { requestHash } from '../idempotency/index.js';
 import { TEST_CARDS, type EligibilityRequest, type IssuerGateway } from '../issuer/index.js';
+import { publicKeysOf, type RegionKeySet } from '../keys/index.js';
 import type { Region } from '../region-server.js';
 import {
   createRegionFixture,
@@ -101,7 +102,7 @@ describe('region HTTP API (in-process)', () => {
       ).statusCode,
     ).toBe(200);
 
-    const usKey = fixture.keys.get('us')?.encryption as PublicJwk;
+    const usKey = publicKeysOf(fixture.keys.get('us') as RegionKeySet).encryption;
     const cardDetails = await encryptCardDetails(
       { pan: green.pan, expiry: green.expiry, cvv: green.cvv, name: green.name },
       usKey,
@@ -242,7 +243,7 @@ describe('region HTTP API (in-process)', () => {
     });
     const cardDetails = await encryptCardDetails(
       { pan: green.pan, expiry: green.expiry, cvv: green.cvv, name: green.name },
-      fixture.keys.get('us')?.encryption as PublicJwk,
+      publicKeysOf(fixture.keys.get('us') as RegionKeySet).encryption,
     );
     const refused = await post(`/v1/provisioning/${sessionId}/card`, { cardDetails });
     expect(refused.statusCode).toBe(422);

@@ -1,6 +1,7 @@
 import { LocalKeyProvider, type KeyProvider } from '../vault/index.js';
 import { FileJwsSigner, type JwsSigner } from './jws-signer.js';
-import type { RegionKeySet } from './region-keys.js';
+import { NewestKeySigner } from './newest-key-signer.js';
+import { privateJwkOf, type RegionKey, type RegionKeySet } from './region-keys.js';
 
 /**
  * The region keys that may live in an HSM, as the region uses them: the two signers and the
@@ -18,11 +19,23 @@ export interface RegionKeyring {
   close(): Promise<void>;
 }
 
-/** The keyring of a region key file: the embedded default. */
+/**
+ * The keyring of a region key file: the embedded default. Each signer signs with the newest
+ * active key of its purpose (keys rotate); `CONFIG_INVALID` if a key has no private half.
+ */
 export function fileRegionKeyring(keys: RegionKeySet): RegionKeyring {
+  const signer = (list: readonly RegionKey[]): JwsSigner =>
+    new NewestKeySigner(
+      list.map((k) => ({
+        kid: k.kid,
+        ...(k.notBefore === undefined ? {} : { notBefore: k.notBefore }),
+        ...(k.notAfter === undefined ? {} : { notAfter: k.notAfter }),
+        signer: new FileJwsSigner(privateJwkOf(k)),
+      })),
+    );
   return {
-    signing: new FileJwsSigner(keys.signing),
-    tsm: new FileJwsSigner(keys.tsm),
+    signing: signer(keys.signing),
+    tsm: signer(keys.tsm),
     keyProvider: LocalKeyProvider.fromKeySet(keys),
     close: () => Promise.resolve(),
   };

@@ -4,23 +4,42 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import {
   DomicileError,
+  acceptedKey,
+  definedProps,
+  activeKey,
+  epochSeconds,
   generateKeyPairJwk,
+  isKeyAccepted,
+  toPublicJwk,
+  type Directory,
+  type DirectoryKey,
   type PrivateJwk,
   type PublicJwk,
-  definedProps,
 } from '@domicile/protocol';
 import { readKeyFile } from './read-key-file.js';
 
-const PrivateJwkSchema = Type.Object({
+/**
+ * One region JOSE key in the key file. Without the private half `d`, the key is held in the HSM
+ * under the label `kid`. `notBefore`/`notAfter` (seconds since the epoch) bound its use: absent,
+ * from always and until removed.
+ */
+const RegionKeySchema = Type.Object({
   kty: Type.Literal('EC'),
   crv: Type.Literal('P-256'),
   x: Type.String(),
   y: Type.String(),
-  d: Type.String(),
-  kid: Type.String(),
+  d: Type.Optional(Type.String()),
+  kid: Type.String({ minLength: 1, maxLength: 128 }),
   alg: Type.Optional(Type.String()),
   use: Type.Optional(Type.String()),
+  notBefore: Type.Optional(Type.Integer({ minimum: 0 })),
+  notAfter: Type.Optional(Type.Integer({ minimum: 0 })),
 });
+/** A purpose's keys: a list, old and new; a file from before rotation holds one key, not a list. */
+const RegionKeyListSchema = Type.Union([
+  RegionKeySchema,
+  Type.Array(RegionKeySchema, { minItems: 1, maxItems: 16 }),
+]);
 const Base64Url32 = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
 
 /**
@@ -29,9 +48,9 @@ const Base64Url32 = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
  */
 export const RegionKeySetSchema = Type.Object({
   region: Type.String(),
-  signing: PrivateJwkSchema,
-  encryption: PrivateJwkSchema,
-  tsm: PrivateJwkSchema,
+  signing: RegionKeyListSchema,
+  encryption: RegionKeyListSchema,
+  tsm: RegionKeyListSchema,
   secrets: Type.Object({
     /** Key-encryption key of the vault (AES-256), and its id recorded beside each wrapped data key. */
     vaultKek: Base64Url32,
@@ -45,11 +64,20 @@ export const RegionKeySetSchema = Type.Object({
   }),
 });
 
-export type RegionKeySet = Static<typeof RegionKeySetSchema> & {
-  signing: PrivateJwk;
-  encryption: PrivateJwk;
-  tsm: PrivateJwk;
-};
+/** A region JOSE key: its public JWK, maybe its private half, and its validity. */
+export interface RegionKey extends PublicJwk {
+  d?: string;
+  notBefore?: number;
+  notAfter?: number;
+}
+
+/** The purposes of a region's rotating JOSE keys. */
+export type RegionKeyPurpose = 'signing' | 'encryption' | 'tsm';
+export const REGION_KEY_PURPOSES: readonly RegionKeyPurpose[] = ['signing', 'encryption', 'tsm'];
+
+/** A region key file as loaded: each purpose a list of keys, oldest first. */
+export type RegionKeySet = Omit<Static<typeof RegionKeySetSchema>, RegionKeyPurpose> &
+  Record<RegionKeyPurpose, RegionKey[]>;
 
 export async function generateRegionKeySet(region: string): Promise<RegionKeySet> {
   const [signing, encryption, tsm] = await Promise.all([
@@ -57,11 +85,12 @@ export async function generateRegionKeySet(region: string): Promise<RegionKeySet
     generateKeyPairJwk('enc'),
     generateKeyPairJwk('sig'),
   ]);
+  const notBefore = epochSeconds();
   return {
     region,
-    signing: signing.privateJwk,
-    encryption: encryption.privateJwk,
-    tsm: tsm.privateJwk,
+    signing: [{ ...signing.privateJwk, notBefore }],
+    encryption: [{ ...encryption.privateJwk, notBefore }],
+    tsm: [{ ...tsm.privateJwk, notBefore }],
     secrets: {
       vaultKek: randomBytes(32).toString('base64url'),
       vaultKekId: `${region}-kek-1`,
@@ -72,16 +101,59 @@ export async function generateRegionKeySet(region: string): Promise<RegionKeySet
   };
 }
 
-export function publicKeysOf(keys: RegionKeySet): {
-  signing: PublicJwk;
-  encryption: PublicJwk;
-  tsm: PublicJwk;
-} {
-  const pub = (k: PrivateJwk): PublicJwk => {
-    const { kty, crv, x, y, kid, alg, use } = k;
-    return { kty, crv, x, y, kid, ...definedProps({ alg, use }) };
+/**
+ * The key a region signs or encrypts with now for a purpose: its newest active key (see
+ * `activeKey`). `CONFIG_INVALID` when every key of the purpose has expired.
+ */
+export function activeRegionKey(
+  keys: RegionKeySet,
+  purpose: RegionKeyPurpose,
+  at: number = epochSeconds(),
+): RegionKey {
+  const key = activeKey(keys[purpose], at);
+  if (key === undefined)
+    throw new DomicileError('CONFIG_INVALID', {
+      details: { reason: `every ${purpose} key of region ${keys.region} has expired` },
+    });
+  return key;
+}
+
+/** The private JWK of a file key; `CONFIG_INVALID` for a key held in the HSM (no `d`). */
+export function privateJwkOf(key: RegionKey): PrivateJwk {
+  const { kty, crv, x, y, kid, alg, use, d } = key;
+  if (d === undefined)
+    throw new DomicileError('CONFIG_INVALID', {
+      details: { reason: `key ${key.kid} is held in an HSM, not in the key file` },
+    });
+  return { kty, crv, x, y, kid, d, ...definedProps({ alg, use }) };
+}
+
+/** The public halves of the keys each purpose uses now: one key per purpose. */
+export function publicKeysOf(
+  keys: RegionKeySet,
+  at: number = epochSeconds(),
+): Record<RegionKeyPurpose, PublicJwk> {
+  return {
+    signing: toPublicJwk(activeRegionKey(keys, 'signing', at)),
+    encryption: toPublicJwk(activeRegionKey(keys, 'encryption', at)),
+    tsm: toPublicJwk(activeRegionKey(keys, 'tsm', at)),
   };
-  return { signing: pub(keys.signing), encryption: pub(keys.encryption), tsm: pub(keys.tsm) };
+}
+
+/** What the directory lists for a region: every key not yet expired, with its validity. */
+export function directoryKeysOf(
+  keys: RegionKeySet,
+  at: number = epochSeconds(),
+): Record<RegionKeyPurpose, DirectoryKey[]> {
+  const listed = (purpose: RegionKeyPurpose): DirectoryKey[] =>
+    keys[purpose]
+      .filter((k) => isKeyAccepted(k, at))
+      .map((k) => ({
+        ...toPublicJwk(k),
+        notBefore: k.notBefore ?? 0,
+        ...(k.notAfter === undefined ? {} : { notAfter: k.notAfter }),
+      }));
+  return { signing: listed('signing'), encryption: listed('encryption'), tsm: listed('tsm') };
 }
 
 export async function saveRegionKeySet(path: string, keys: RegionKeySet): Promise<void> {
@@ -92,5 +164,58 @@ export async function loadRegionKeySet(path: string): Promise<RegionKeySet> {
   const parsed = await readKeyFile(path);
   if (!Value.Check(RegionKeySetSchema, parsed))
     throw new DomicileError('CONFIG_INVALID', { details: { file: path } });
-  return parsed as RegionKeySet;
+  const list = (k: Static<typeof RegionKeyListSchema>): RegionKey[] =>
+    (Array.isArray(k) ? k : [k]) as RegionKey[];
+  const keys: RegionKeySet = {
+    ...parsed,
+    signing: list(parsed.signing),
+    encryption: list(parsed.encryption),
+    tsm: list(parsed.tsm),
+  };
+  // The region decrypts card details itself: its encryption keys are never HSM-held.
+  if (keys.encryption.some((k) => k.d === undefined))
+    throw new DomicileError('CONFIG_INVALID', {
+      details: { file: path, reason: 'an encryption key has no private half' },
+    });
+  return keys;
+}
+
+/** The private JWK a file-key region signs with now for a purpose. */
+export function activePrivateJwk(keys: RegionKeySet, purpose: RegionKeyPurpose): PrivateJwk {
+  return privateJwkOf(activeRegionKey(keys, purpose));
+}
+
+/**
+ * The key file key a JOSE header names by `kid` for a purpose, if it has not expired: how the
+ * region picks the encryption key of a card-details JWE.
+ */
+export function acceptedRegionKey(
+  keys: RegionKeySet,
+  purpose: RegionKeyPurpose,
+  kid: string | undefined,
+  at: number = epochSeconds(),
+): RegionKey | undefined {
+  return acceptedKey(keys[purpose], kid, at);
+}
+
+/**
+ * Refuses to start a region whose directory does not list every key of its key file that is
+ * still accepted: a key the directory does not list would sign what no peer can verify.
+ */
+export function checkKeysListed(directory: Directory, keys: RegionKeySet, at: number): void {
+  for (const purpose of REGION_KEY_PURPOSES) {
+    for (const key of keys[purpose]) {
+      if (!isKeyAccepted(key, at)) continue;
+      const listed = directory.keys(keys.region, purpose).find((k) => k.kid === key.kid);
+      if (listed === undefined || listed.x !== key.x || listed.y !== key.y)
+        throw new DomicileError('CONFIG_INVALID', {
+          details: {
+            reason: `the directory does not list ${purpose} key ${key.kid} of region ${keys.region}: sign the directory again`,
+          },
+        });
+    }
+  }
+  activeRegionKey(keys, 'signing', at);
+  activeRegionKey(keys, 'encryption', at);
+  activeRegionKey(keys, 'tsm', at);
 }

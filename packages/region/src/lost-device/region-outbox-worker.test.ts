@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyDirectory, type Directory } from '@domicile/protocol';
-import type { RegionKeySet } from '../keys/index.js';
+import { activePrivateJwk, type RegionKeySet } from '../keys/index.js';
 import { openDatabase, type Database } from '../storage/index.js';
 import * as f from '../storage/storage.fixtures.js';
 import { createRegionFixture } from '../testing/region-fixture.js';
@@ -65,7 +65,7 @@ const cnAnswers =
         confirmation: await signLostDeviceConfirmation({
           request,
           suspended,
-          key: keys('cn').signing,
+          key: activePrivateJwk(keys('cn'), 'signing'),
           now: clock,
         }),
       },
@@ -75,7 +75,7 @@ const cnDown: RegionTransport = () => {
   calls++;
   return Promise.reject(new TypeError('fetch failed'));
 };
-const worker = (transport: RegionTransport, key = keys('us').signing) =>
+const worker = (transport: RegionTransport, key = activePrivateJwk(keys('us'), 'signing')) =>
   new RegionOutboxWorker({
     db,
     directory,
@@ -130,16 +130,19 @@ describe('RegionOutboxWorker', () => {
 
   it('records a refusal by the target and does not confirm', async () => {
     // Signed with eu's key in us's name: cn refuses it.
-    const forger = worker(async (url, body, signal) => {
-      try {
-        return await cnAnswers(1)(url, body, signal);
-      } catch (error) {
-        return {
-          status: 401,
-          body: { error: { code: (error as { code: string }).code, message: 'refused' } },
-        };
-      }
-    }, keys('eu').signing);
+    const forger = worker(
+      async (url, body, signal) => {
+        try {
+          return await cnAnswers(1)(url, body, signal);
+        } catch (error) {
+          return {
+            status: 401,
+            body: { error: { code: (error as { code: string }).code, message: 'refused' } },
+          };
+        }
+      },
+      activePrivateJwk(keys('eu'), 'signing'),
+    );
     expect(await forger.runOnce()).toBe(0);
     expect(await row()).toMatchObject({
       attempts: 1,
@@ -189,7 +192,7 @@ describe('RegionOutboxWorker', () => {
         db,
         directory,
         self: 'us',
-        signingKey: keys('us').signing,
+        signingKey: activePrivateJwk(keys('us'), 'signing'),
         now: () => clock,
         transport: (_url, body, signal) => fetchRegionTransport(url, body, signal),
         logger: {

@@ -8,7 +8,7 @@ import {
   type Directory,
   type PrivateJwk,
 } from '@domicile/protocol';
-import type { RegionKeySet } from '../keys/index.js';
+import { activePrivateJwk, type RegionKeySet } from '../keys/index.js';
 import { createRegionFixture } from '../testing/region-fixture.js';
 import { verifyLostDeviceRequest } from '../request-auth/index.js';
 import {
@@ -25,7 +25,7 @@ const ask = { reportId: 'report-0123456789', pseudonym: 'p'.repeat(43), deviceJk
 beforeAll(async () => {
   const fixture = await createRegionFixture();
   directory = await verifyDirectory(fixture.directoryJws, fixture.authorityKey);
-  keys = (region) => (fixture.keys.get(region) as RegionKeySet).signing;
+  keys = (region) => activePrivateJwk(fixture.keys.get(region) as RegionKeySet, 'signing');
 });
 
 async function refusal(promise: Promise<unknown>): Promise<string> {

@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import {
   DomicileError,
   api,
+  peekHeader,
   signJson,
   verifyJson,
   type Directory,
@@ -80,7 +81,10 @@ export async function verifyLostDeviceConfirmation(input: {
     throw new DomicileError('REGION_CONFIRMATION_INVALID', { cause: why });
   };
   // Only the region asked can answer: its key, never one the answer itself names.
-  const key = input.directory.key(request.aud, 'signing') ?? fail('target not in directory');
+  // By the answer's kid among the keys the directory lists for the region asked (not yet expired).
+  const key =
+    input.directory.keyById(request.aud, 'signing', peekHeader(input.jws)?.kid) ??
+    fail('key not in directory');
   const claims = await verifyJson(
     input.jws,
     key,

@@ -5,6 +5,7 @@ import {
   TYP,
   api,
   decryptText,
+  epochSeconds,
   isCardNumber,
   isExpired,
   peekHeader,
@@ -12,6 +13,7 @@ import {
 } from '@domicile/protocol';
 import type { AuthenticatedDevice } from '../accounts/index.js';
 import { countLiveCredentials, deviceHoldsCard } from '../credentials/index.js';
+import { acceptedRegionKey, privateJwkOf } from '../keys/index.js';
 import type { RegionContext } from '../region-context.js';
 import {
   advanceSession,
@@ -116,12 +118,18 @@ export async function receiveCardDetails(
 ): Promise<api.SessionResponse> {
   const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
   requireState(row, 'terms_accepted');
-  const header = peekHeader(req.cardDetails);
-  if (header?.kid !== ctx.self.keys.encryption.kid)
-    throw new DomicileError('CARD_DETAILS_WRONG_REGION');
+  // Any of this region's encryption keys not yet expired, by kid: a device holding the directory
+  // from before a rotation encrypts to the previous key.
+  const key = acceptedRegionKey(
+    ctx.keys,
+    'encryption',
+    peekHeader(req.cardDetails)?.kid,
+    epochSeconds(ctx.now()),
+  );
+  if (key === undefined) throw new DomicileError('CARD_DETAILS_WRONG_REGION');
   const plaintext = await decryptText(
     req.cardDetails,
-    ctx.keys.encryption,
+    privateJwkOf(key),
     TYP.cardDetails,
     'CARD_DETAILS_UNREADABLE',
   );

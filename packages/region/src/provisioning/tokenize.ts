@@ -17,6 +17,7 @@ import {
   insertCredentials,
 } from '../credentials/index.js';
 import { newId } from '../ids/index.js';
+import { activePrivateJwk } from '../keys/index.js';
 import { recordTokenCreated } from '../lifecycle/index.js';
 import { insertNotification } from '../notifications/index.js';
 import type { RegionContext } from '../region-context.js';
@@ -196,7 +197,11 @@ async function respond(
     deviceJkt: who.device.jkt,
     issuedAt: Math.floor(ctx.now().getTime() / 1000),
   };
-  const signed = await signJson(payload, ctx.keys.signing, TYP.provisioningPayload);
+  const signed = await signJson(
+    payload,
+    activePrivateJwk(ctx.keys, 'signing'),
+    TYP.provisioningPayload,
+  );
   const deviceKey = encryptionKeyColumn.decode(who.device.encryption_jwk);
   const kid = typeof deviceKey.kid === 'string' ? deviceKey.kid : await jwkThumbprint(deviceKey);
   const provisioningData = await encryptJson(signed, { ...deviceKey, kid }, TYP.provisioningData);

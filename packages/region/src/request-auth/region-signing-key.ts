@@ -1,14 +1,19 @@
-import type { Directory } from '@domicile/protocol';
+import { epochSeconds, type Directory } from '@domicile/protocol';
 import type { RequestKeyResolver } from './signed-request.js';
 
 /**
  * The key resolver of requests signed by another region: the signing key the signed directory
- * lists for the region the request names as its issuer (`iss`). A region never accepts a request
- * in its own name, so `self` has no key here.
+ * lists, under the header's `kid`, for the region the request names as its issuer (`iss`) — any
+ * of its listed keys not yet expired, so requests signed before a rotation still verify. A region
+ * never accepts a request in its own name, so `self` has no key here.
  */
-export function regionSigningKey(directory: Directory, self: string): RequestKeyResolver {
-  return (_header, claims) =>
+export function regionSigningKey(
+  directory: Directory,
+  self: string,
+  now: () => Date = () => new Date(),
+): RequestKeyResolver {
+  return (header, claims) =>
     typeof claims.iss === 'string' && claims.iss !== self
-      ? directory.key(claims.iss, 'signing')
+      ? directory.keyById(claims.iss, 'signing', header.kid, epochSeconds(now()))
       : undefined;
 }

@@ -2,6 +2,7 @@ import { TYP, generateKeyPairJwk } from '@domicile/protocol';
 import { openDatabase } from '../../storage/index.js';
 import { FRESHNESS } from '../freshness.js';
 import { describeSignedRequestContract } from '../signed-request.contract.js';
+import { activePrivateJwk } from '../../keys/index.js';
 import { newJti, signerDirectory } from '../signed-request.fixtures.js';
 import { recordSingleUseId } from '../single-use-ids.js';
 import { verifyRedirectAssertion } from './redirect-assertion.js';
@@ -26,7 +27,7 @@ describeSignedRequestContract({
         future: 'ASSERTION_INVALID',
         replayed: 'ASSERTION_REPLAYED',
       },
-      key: us.signing,
+      key: activePrivateJwk(us, 'signing'),
       claims: (iat) => ({
         iss: 'us',
         aud: 'cn',

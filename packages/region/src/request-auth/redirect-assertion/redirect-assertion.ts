@@ -40,7 +40,7 @@ export async function verifyRedirectAssertion(input: {
 }): Promise<VerifiedRedirectAssertion> {
   const { claims, singleUse } = await verifySignedRequest(REDIRECT_ASSERTION, {
     token: input.assertion,
-    key: regionSigningKey(input.directory, input.self),
+    key: regionSigningKey(input.directory, input.self, () => input.now),
     audience: input.self,
     now: input.now,
   });

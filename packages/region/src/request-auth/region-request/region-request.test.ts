@@ -2,6 +2,7 @@ import { api, generateKeyPairJwk } from '@domicile/protocol';
 import { openDatabase } from '../../storage/index.js';
 import { FRESHNESS } from '../freshness.js';
 import { describeSignedRequestContract } from '../signed-request.contract.js';
+import { activePrivateJwk } from '../../keys/index.js';
 import { newJti, signerDirectory } from '../signed-request.fixtures.js';
 import { recordSingleUseId } from '../single-use-ids.js';
 import { verifyLostDeviceRequest } from './region-request.js';
@@ -23,7 +24,7 @@ describeSignedRequestContract({
         future: 'REGION_REQUEST_INVALID',
         replayed: 'REGION_REQUEST_REPLAYED',
       },
-      key: us.signing,
+      key: activePrivateJwk(us, 'signing'),
       claims: (iat) => ({
         iss: 'us',
         aud: 'cn',

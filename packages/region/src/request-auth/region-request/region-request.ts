@@ -38,7 +38,7 @@ export async function verifyLostDeviceRequest(input: {
 }): Promise<VerifiedLostDeviceRequest> {
   const { claims, singleUse } = await verifySignedRequest(REGION_REQUEST, {
     token: input.jws,
-    key: regionSigningKey(input.directory, input.self),
+    key: regionSigningKey(input.directory, input.self, () => input.now),
     audience: input.self,
     now: input.now,
   });

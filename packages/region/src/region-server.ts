@@ -29,6 +29,7 @@ import { openDatabase, type Database } from './storage/index.js';
 import { productFromSession } from './sessions/index.js';
 import { Tsm, TsmWorker } from './tsm/index.js';
 import { Vault } from './vault/index.js';
+import { VaultRewrapWorker } from './vault-rewrap/index.js';
 import { WebhookWorker } from './webhooks/index.js';
 
 export interface Region {
@@ -119,6 +120,8 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     }),
   });
   const vault = Vault.fromKeySet(config.keys);
+  // After a KEK rotation, moves the vault's records to the current KEK while the region serves.
+  const vaultRewrap = new VaultRewrapWorker({ db, vault, logger });
   const nodeLease = await NodeLease.acquire({ db, logger, now });
   const closingSignal = new AbortController();
   const context: RegionContext = {
@@ -148,6 +151,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   tsmWorker.start();
   regionOutbox.start();
   webhookWorker.start();
+  vaultRewrap.start();
   const housekeeping = new Housekeeping({ db, logger, now });
   housekeeping.start();
 
@@ -163,6 +167,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
       await tsmWorker.stop();
       await regionOutbox.stop();
       await webhookWorker.stop();
+      await vaultRewrap.stop();
       await nodeLease.stop();
       await hub.close();
       await db.destroy();

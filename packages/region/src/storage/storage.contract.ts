@@ -57,6 +57,7 @@ const INDEXES = [
   'transactions_credential_id_idx',
   'credentials_account_id_state_idx',
   'provisioning_sessions_abandoned_idx',
+  'vault_records_live_kek_idx',
 ];
 
 async function indexNames(db: Kysely<Database>): Promise<string[]> {

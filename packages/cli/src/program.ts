@@ -5,6 +5,7 @@ import { registerDeviceLifecycleCommands } from './commands/device-lifecycle-com
 import { registerDevicePayCommands } from './commands/device-pay-commands.js';
 import { registerEmvCommands } from './commands/emv-commands.js';
 import { registerIssuerCommands } from './commands/issuer-commands.js';
+import { registerKekCommands } from './commands/kek-commands.js';
 import { registerNetworkCommands } from './commands/network-commands.js';
 import { registerRegionCommands } from './commands/region-commands.js';
 import { registerSandboxCommands } from './commands/sandbox-commands.js';
@@ -29,6 +30,7 @@ export function createProgram(io: CliIo = processIo()): Command {
   for (const register of [
     registerDemoCommand,
     registerAuthorityCommands,
+    registerKekCommands,
     registerRegionCommands,
     registerSeedCommands,
     registerDeviceCommands,

@@ -48,6 +48,13 @@ export class LocalKeyProvider implements KeyProvider {
    * the vault does not depend on `keys/` (which builds on the vault).
    */
   static fromKeySet(keys: { readonly secrets: VaultKekSecrets }): LocalKeyProvider {
+    if (keys.secrets.vaultKek === undefined)
+      throw new DomicileError('CONFIG_INVALID', {
+        details: {
+          purpose: 'kek',
+          reason: 'the key file holds no current vault KEK: it is in an HSM',
+        },
+      });
     const retired = new Map<string, Buffer>();
     for (const kek of vaultKeksOf(keys.secrets))
       if (kek.id !== keys.secrets.vaultKekId && kek.key !== undefined)

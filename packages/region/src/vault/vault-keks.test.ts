@@ -78,6 +78,11 @@ describe('vault KEKs of a region key file', () => {
       ['us-kek-1', false],
     ]);
     const provider = LocalKeyProvider.fromKeySet({ secrets });
+    const { vaultKek: _inHsm, ...hsmCurrent } = secrets;
+    expect(() => LocalKeyProvider.fromKeySet({ secrets: hsmCurrent })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID' }),
+    );
+    expect(vaultKeksOf(hsmCurrent).at(-1)).toEqual({ id: 'us-kek-1' });
     const wrapped = await provider.wrapKey(randomBytes(32));
     expect(
       vaultFailureOf(await provider.unwrapKey(wrapped, 'us-hsm-kek').catch((e: unknown) => e)),

@@ -20,7 +20,8 @@ export interface VaultKek {
  */
 export interface VaultKekSecrets {
   readonly vaultKekId: string;
-  readonly vaultKek: string;
+  /** Absent when the current KEK lives in the HSM, under the label `vaultKekId`. */
+  readonly vaultKek?: string;
   readonly vaultKeks?: readonly { id: string; key?: string; createdAt?: string }[];
 }
 
@@ -30,7 +31,10 @@ export interface VaultKekSecrets {
  * whatever its list entry says, so a reader of the old single-KEK fields always agrees.
  */
 export function vaultKeksOf(secrets: VaultKekSecrets): VaultKek[] {
-  const current: VaultKek = { id: secrets.vaultKekId, key: secrets.vaultKek };
+  const current: VaultKek = {
+    id: secrets.vaultKekId,
+    ...definedProps({ key: secrets.vaultKek }),
+  };
   const keks = secrets.vaultKeks ?? [];
   const entry = keks.find((kek) => kek.id === secrets.vaultKekId);
   return [

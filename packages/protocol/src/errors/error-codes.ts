@@ -183,7 +183,10 @@ export const ERROR_CODES = {
     status: 409,
     message: 'The vault KEK still wraps records, or is the current one.',
   },
-  VAULT_KEK_UNKNOWN: { status: 404, message: 'The region key file holds no vault KEK with this id.' },
+  VAULT_KEK_UNKNOWN: {
+    status: 404,
+    message: 'The region key file holds no vault KEK with this id.',
+  },
   SHUTDOWN_INCOMPLETE: {
     status: 503,
     message: 'The server stopped before it finished draining.',

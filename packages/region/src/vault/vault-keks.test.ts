@@ -8,6 +8,15 @@ import { LocalKeyProvider } from './local-key-provider.js';
 import { vaultFailureOf } from './vault-error.js';
 import { vaultKeksOf, withNewVaultKek, withoutVaultKek } from './vault-keks.js';
 
+function thrownBy(work: () => unknown): unknown {
+  try {
+    work();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
 describe('vault KEKs of a region key file', () => {
   it('reads a file from before rotation as its one KEK', async () => {
     const keys = await generateRegionKeySet('us');
@@ -53,15 +62,13 @@ describe('vault KEKs of a region key file', () => {
     const retired = withoutVaultKek(secrets, 'us-kek-1');
     expect(vaultKeksOf(retired).map((k) => k.id)).toEqual(['us-kek-2']);
     expect(LocalKeyProvider.fromKeySet({ secrets: retired }).kekId).toBe('us-kek-2');
-    expect(() => withoutVaultKek(secrets, 'us-kek-2')).toThrow(
-      expect.objectContaining({
-        code: 'VAULT_KEK_IN_USE',
-        details: expect.objectContaining({ reason: 'current' }),
-      }),
-    );
-    expect(() => withoutVaultKek(retired, 'us-kek-1')).toThrow(
-      expect.objectContaining({ code: 'VAULT_KEK_UNKNOWN' }),
-    );
+    expect(thrownBy(() => withoutVaultKek(secrets, 'us-kek-2'))).toMatchObject({
+      code: 'VAULT_KEK_IN_USE',
+      details: { reason: 'current' },
+    });
+    expect(thrownBy(() => withoutVaultKek(retired, 'us-kek-1'))).toMatchObject({
+      code: 'VAULT_KEK_UNKNOWN',
+    });
   });
 
   it('leaves a KEK listed without material (kept in the HSM) to the PKCS#11 provider', async () => {
@@ -78,10 +85,10 @@ describe('vault KEKs of a region key file', () => {
       ['us-kek-1', false],
     ]);
     const provider = LocalKeyProvider.fromKeySet({ secrets });
-    const { vaultKek: _inHsm, ...hsmCurrent } = secrets;
-    expect(() => LocalKeyProvider.fromKeySet({ secrets: hsmCurrent })).toThrow(
-      expect.objectContaining({ code: 'CONFIG_INVALID' }),
-    );
+    const hsmCurrent = { vaultKekId: secrets.vaultKekId, vaultKeks: secrets.vaultKeks };
+    expect(thrownBy(() => LocalKeyProvider.fromKeySet({ secrets: hsmCurrent }))).toMatchObject({
+      code: 'CONFIG_INVALID',
+    });
     expect(vaultKeksOf(hsmCurrent).at(-1)).toEqual({ id: 'us-kek-1' });
     const wrapped = await provider.wrapKey(randomBytes(32));
     expect(

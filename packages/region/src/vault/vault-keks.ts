@@ -80,7 +80,7 @@ export function withoutVaultKek<S extends VaultKekSecrets>(secrets: S, kekId: st
   const keks = vaultKeksOf(secrets);
   if (!keks.some((kek) => kek.id === kekId))
     throw new DomicileError('VAULT_KEK_UNKNOWN', { details: { kekId } });
-  return { ...secrets, vaultKeks: keks.filter((kek) => kek.id !== kekId).map(listed) } as S;
+  return { ...secrets, vaultKeks: keks.filter((kek) => kek.id !== kekId).map(listed) };
 }
 
 /** A KEK as the file lists it. */

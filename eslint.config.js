@@ -88,6 +88,8 @@ export default tseslint.config(
         createNodeResolver({
           extensions: ['.ts', '.js'],
           extensionAlias: { '.js': ['.ts', '.js'] },
+          // Workspace packages by their sources (their `exports` condition), as the type-check does.
+          conditionNames: ['@domicile/source', 'import', 'require', 'default'],
         }),
       ],
     },

@@ -1,6 +1,13 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
+/** The export condition under which each workspace package points at its TypeScript sources. */
+const SOURCE_CONDITION = '@domicile/source';
+
 export default defineConfig({
+  // Tests run the sources (no build needed for them); processes they spawn run the build.
+  resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] },
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions] } },
   test: {
     include: [
       'packages/*/src/**/*.test.ts',
@@ -8,6 +15,8 @@ export default defineConfig({
       'e2e/**/*.test.ts',
       'bench/**/*.test.ts',
     ],
+    // Brings the compiled build up to date first: the `domicile` processes tests spawn run it.
+    globalSetup: ['./scripts/build-before-tests.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Two cores: real servers and scrypt in parallel workers would only fight for them.

@@ -72,7 +72,7 @@ export async function createBenchDeployment(
   const running = new Set<ServiceProcess>();
   const databaseUrl = (region: string): string =>
     postgres.get(region)?.connectionString ?? `sqlite:${join(options.dir, `${region}.db`)}`;
-  // A folder per process: the tsx loader thread writes a profile of its own beside the main one.
+  // A folder per process: each one writes a profile file (a tsx loader thread, one more).
   const profile = (name: string): string[] =>
     options.profileDir === undefined
       ? []

@@ -5,18 +5,23 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFigure, type BenchReport, type Figure, type Unmeasured } from './report.js';
+import type { StartupFigures } from './startup.js';
 
 const RUN = fileURLToPath(new URL('./run.ts', import.meta.url));
 let dir: string;
-let report: BenchReport;
+let report: BenchReport & { startup: StartupFigures };
 let table: string;
 
 /** `npm run bench -- --quick`, as a user runs it, into a temporary JSON file. */
 function runQuick(out: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', RUN, '--quick', '--out', out], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=@domicile/source', RUN, '--quick', '--out', out],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -50,7 +55,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'domicile-bench-test-'));
   const out = join(dir, 'latest.json');
   table = await runQuick(out);
-  report = JSON.parse(await readFile(out, 'utf8')) as BenchReport;
+  report = JSON.parse(await readFile(out, 'utf8')) as BenchReport & { startup: StartupFigures };
   // A guard against a hang, not a speed check: on this two-core machine, loaded by other test
   // runs, the quick run took 8 minutes (seeding alone 2), against about one when it is idle.
 }, 900_000);
@@ -126,5 +131,22 @@ describe('npm run bench -- --quick', () => {
     }
     expect(table).toContain('Targets');
     for (const target of report.targets) expect(table).toContain(target.description);
+  });
+
+  it('times the CLI and a region starting, beside node -e 0, and prints them', () => {
+    const { startup } = report;
+    expect(startup.runs).toBe(1);
+    for (const figure of [
+      startup.node,
+      startup.cliVersion,
+      startup.cliHelp,
+      startup.regionFirstStart,
+      startup.regionRestartAfterKill,
+    ]) {
+      expect(figure.wallMs.median).toBeGreaterThan(0);
+      expect(figure.cpuMs.median).toBeGreaterThan(0);
+    }
+    expect(table).toContain('Start-up (compiled build');
+    expect(table).toContain('region serve → /readyz 200, after kill -9');
   });
 });

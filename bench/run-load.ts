@@ -14,8 +14,8 @@ export function profileLoadGenerators(dir: string): void {
 
 /**
  * Runs a load job in a separate load generator process and returns its results, one per
- * workload. The process runs the TypeScript sources through tsx, like the region servers it
- * measures. `counted` is called as each counted round starts and ends.
+ * workload. The process runs the TypeScript sources through tsx (the region servers it measures
+ * run the compiled build). `counted` is called as each counted round starts and ends.
  */
 export function runLoadInChild(
   job: LoadJob,
@@ -32,7 +32,7 @@ export function runLoadInChild(
             join(profileDir, `load-${job.workloads.map((w) => w.kind).join('+')}-${Date.now()}`),
           ];
     const child = fork(GENERATOR, [], {
-      execArgv: ['--import', 'tsx', ...profile],
+      execArgv: ['--import', 'tsx', '--conditions=@domicile/source', ...profile],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     let answer: LoadMessage | undefined;

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { USAGE, parseBenchOptions } from './bench-options.js';
 import { runBenchmarks } from './bench-runner.js';
 import { formatReport } from './report-table.js';
+import { formatStartup, measureStartup } from './startup.js';
 
 const DEFAULT_OUT = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 
@@ -17,8 +18,10 @@ if (argv.includes('--help')) {
 } else {
   const options = parseBenchOptions(argv, DEFAULT_OUT);
   const report = await runBenchmarks(options);
+  const startup = await measureStartup(options.settings.mode === 'quick' ? 1 : 5);
   await mkdir(dirname(options.out), { recursive: true });
-  await writeFile(options.out, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(options.out, `${JSON.stringify({ ...report, startup }, null, 2)}\n`);
   process.stdout.write(formatReport(report));
+  process.stdout.write(formatStartup(startup));
   process.stdout.write(`\nwritten to ${options.out}\n`);
 }

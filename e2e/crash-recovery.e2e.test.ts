@@ -50,7 +50,7 @@ describe.each(databases)('a region killed with SIGKILL mid-request, on %s', (dat
     if (database === 'postgres') postgres = await createTestPostgresDatabase('domicile_crash');
     databaseUrl = postgres?.connectionString ?? `sqlite:${join(dir, 'us.db')}`;
     region = await startUs();
-    // A region process starts through tsx: slow on a loaded two-core machine.
+    // A region process starts slowly on a loaded two-core machine.
   }, 120_000);
 
   afterAll(async () => {

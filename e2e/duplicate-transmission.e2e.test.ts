@@ -52,7 +52,7 @@ describe.each(databases)(
       if (database === 'postgres') postgres = await createTestPostgresDatabase('domicile_resend');
       databaseUrl = postgres?.connectionString ?? deployment.sqliteUrl('us');
       region = await startUs();
-      // A region process starts through tsx: slow on a loaded two-core machine.
+      // A region process starts slowly on a loaded two-core machine.
     }, 120_000);
 
     afterAll(async () => {

@@ -7,7 +7,7 @@ const SERVER = fileURLToPath(new URL('./http-ceiling.ts', import.meta.url));
 export async function startHttpCeiling(): Promise<{ process: ServiceProcess; url: string }> {
   const service = await startService({
     name: 'ceiling',
-    args: ['--import', 'tsx', SERVER],
+    args: ['--import', 'tsx', '--conditions=@domicile/source', SERVER],
     ready: /^http ceiling listening on /,
   });
   const base = service.readyLine.replace(/^http ceiling listening on /, '').trim();

@@ -30,7 +30,7 @@ export async function startSignedCommitCeiling(
       : ['--postgres', postgres.connectionString];
   const service = await startService({
     name: 'ceiling',
-    args: ['--import', 'tsx', SERVER, ...target],
+    args: ['--import', 'tsx', '--conditions=@domicile/source', SERVER, ...target],
     ready: /^signed-commit ceiling listening on /,
     env: {
       ...process.env,

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so a clone needs no build step.
+// The `domicile` command: runs the compiled CLI (`dist/`, built by `npm install` in a clone).
 
 // Checked before anything is imported: better-sqlite3 13 segfaults on Node 20 instead of failing.
 const MINIMUM_NODE_MAJOR = 22;
@@ -14,6 +14,14 @@ if (nodeMajor < MINIMUM_NODE_MAJOR) {
   process.exit(1);
 }
 
-const { register } = await import('tsx/esm/api');
-register();
-await import('../src/main.ts');
+const MAIN = new URL('../dist/main.js', import.meta.url);
+try {
+  await import(MAIN.href);
+} catch (error) {
+  // A clone installed with --ignore-scripts has no build: say what to run, not a module trace.
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND' || error?.url !== MAIN.href) throw error;
+  process.stderr.write(
+    'domicile is not built: run `npm install` (or `npm run build`) in the Domicile clone.\n',
+  );
+  process.exit(1);
+}

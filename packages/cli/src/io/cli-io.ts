@@ -1,7 +1,8 @@
 import { inspect } from 'node:util';
 import { CommanderError } from 'commander';
 import type { WalletRuntimeOptions } from '@domicile/device';
-import { DomicileError, isDomicileError } from '@domicile/protocol';
+// The errors alone: `domicile --help` loads this file, and the whole protocol costs half a second.
+import { DomicileError, isDomicileError } from '@domicile/protocol/errors';
 import { UsageError } from './usage-error.js';
 
 /** What a command may use of the process it runs in; {@link processIo} gives the real ones. */

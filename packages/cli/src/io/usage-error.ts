@@ -1,4 +1,4 @@
-import { DomicileError, type ErrorCode, type ErrorDetails } from '@domicile/protocol';
+import { DomicileError, type ErrorCode, type ErrorDetails } from '@domicile/protocol/errors';
 
 /**
  * The command line is wrong (an option's value, a setting from the environment or the

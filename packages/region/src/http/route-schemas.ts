@@ -26,8 +26,11 @@ const MutatingHeaders = Type.Object({
   ),
 });
 
-/** The error answers every route documents in OpenAPI: a DomicileError body. */
-export const errorResponses = {
+/**
+ * The error answers every route documents in OpenAPI: a DomicileError body. Typed as schemas only:
+ * a declaration file cannot name the spread object's TypeBox symbols.
+ */
+export const errorResponses: Record<'4xx' | '5xx', TSchema> = {
   '4xx': { description: 'A DomicileError: see docs/errors.md.', ...api.ErrorBodySchema },
   '5xx': { description: 'A DomicileError: see docs/errors.md.', ...api.ErrorBodySchema },
 };

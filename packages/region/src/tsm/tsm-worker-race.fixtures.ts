@@ -1,6 +1,6 @@
 /**
  * One more region node for the TSM worker race test: run as a child process
- * (`node --import tsx`), it opens the same SQLite file, prints `ready`, waits for a line on
+ * (`node --import tsx --conditions=@domicile/source`), it opens the same SQLite file, prints `ready`, waits for a line on
  * stdin, then works until no script is pending and prints how many it made ready.
  */
 import { once } from 'node:events';

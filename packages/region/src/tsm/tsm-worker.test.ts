@@ -109,7 +109,7 @@ describe('TsmWorker', () => {
   it('lets worker processes on one SQLite file race with one notification per script', async () => {
     const seeded = await Promise.all(Array.from({ length: 40 }, () => seedPendingScript(db)));
     const children = [0, 1].map(() =>
-      spawn(process.execPath, ['--import', 'tsx', RACE_CHILD], {
+      spawn(process.execPath, ['--import', 'tsx', '--conditions=@domicile/source', RACE_CHILD], {
         cwd: REPO_ROOT,
         env: { ...process.env, RACE_DB: dbPath, RACE_TSM_KEY: JSON.stringify(key.privateJwk) },
         stdio: ['pipe', 'pipe', 'inherit'],

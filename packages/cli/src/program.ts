@@ -31,6 +31,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     description: 'key management for the directory authority and the regions',
     load: [
       async () => (await import('./commands/authority-commands.js')).registerAuthorityCommands,
+      async () => (await import('./commands/kek-commands.js')).registerKekCommands,
     ],
   },
   {

@@ -54,3 +54,10 @@ export {
   type SeedResult,
   type SeedTokensOptions,
 } from './seeding/index.js';
+export { vaultKeksOf, withNewVaultKek, type VaultKek } from './vault/index.js';
+export {
+  retireVaultKek,
+  rewrapProgress,
+  type KekUsage,
+  type RewrapProgress,
+} from './vault-rewrap/index.js';

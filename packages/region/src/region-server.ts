@@ -31,6 +31,7 @@ import { openDatabase, type Database } from './storage/index.js';
 import { productFromSession } from './sessions/index.js';
 import { Tsm, TsmWorker } from './tsm/index.js';
 import { Vault } from './vault/index.js';
+import { VaultRewrapWorker } from './vault-rewrap/index.js';
 import { WebhookWorker } from './webhooks/index.js';
 
 export interface Region {
@@ -113,6 +114,8 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     }),
   });
   const vault = Vault.fromKeySet(config.keys);
+  // After a KEK rotation, moves the vault's records to the current KEK while the region serves.
+  const vaultRewrap = new VaultRewrapWorker({ db, vault, logger });
   const nodeLease = await NodeLease.acquire({ db, logger, now });
   const closingSignal = new AbortController();
   const context: RegionContext = {
@@ -142,6 +145,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   tsmWorker.start();
   regionOutbox.start();
   webhookWorker.start();
+  vaultRewrap.start();
   const housekeeping = new Housekeeping({ db, logger, now });
   housekeeping.start();
 
@@ -157,6 +161,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
       await tsmWorker.stop();
       await regionOutbox.stop();
       await webhookWorker.stop();
+      await vaultRewrap.stop();
       await nodeLease.stop();
       await hub.close();
       await db.destroy();

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { describeValidity, type RegionKeyPurpose } from '@domicile/region';
 import { rotateRegionKeyFile } from '../deployment/deployment-files.js';
 import { UsageError, type CliIo } from '../io/index.js';
+import { needsDb, printRewrapProgress } from './kek-commands.js';
+import { rotateVaultKek } from './kek-rotation.js';
 
 /** The options of `domicile keys rotate`, as commander parses them. */
 export interface KeysRotateOptions {
@@ -10,6 +12,11 @@ export interface KeysRotateOptions {
   readonly purpose: string;
   readonly retireAfter: string;
   readonly activateAfter: string;
+  /** The vault KEK only: its region's database, and whether to follow the re-wrap there. */
+  readonly db?: string;
+  readonly wait?: boolean;
+  readonly intervalMs: string;
+  readonly timeoutMs?: string;
   readonly json?: boolean;
 }
 
@@ -24,6 +31,7 @@ export const KEY_ROTATIONS: Readonly<Record<string, KeyRotation>> = {
   signing: rotateJoseKey('signing'),
   encryption: rotateJoseKey('encryption'),
   tsm: rotateJoseKey('tsm'),
+  kek: rotateKek,
 };
 
 /** `domicile keys rotate`: registered on the `keys` command. */
@@ -31,7 +39,7 @@ export function registerKeyRotateCommand(keys: Command, io: CliIo): Command {
   return keys
     .command('rotate')
     .description(
-      "add a new key for a region's purpose; the old one stays accepted until --retire-after (then run `directory sign`)",
+      "add a new key for a region's purpose: a replaced signing, encryption or TSM key stays accepted until --retire-after (then run `directory sign`); a new vault KEK is re-wrapped to in the background",
     )
     .requiredOption('--dir <dir>', 'deployment folder made by `keys generate`')
     .requiredOption('--region <id>', 'the region whose key rotates')
@@ -46,6 +54,13 @@ export function registerKeyRotateCommand(keys: Command, io: CliIo): Command {
       'when the new key starts signing and being encrypted to (0: at once)',
       '0',
     )
+    .option('--db <url>', "kek: the region's database, to follow the re-wrap with --wait")
+    .option(
+      '--wait',
+      'kek: wait until every record is re-wrapped (needs --db and a running region)',
+    )
+    .option('--interval-ms <n>', 'kek: how often --wait reads the progress', '1000')
+    .option('--timeout-ms <n>', 'kek: give up waiting after this long')
     .option('--json', 'print the result as JSON')
     .action(async (opts: KeysRotateOptions) => {
       const rotation = KEY_ROTATIONS[opts.purpose];
@@ -56,6 +71,20 @@ export function registerKeyRotateCommand(keys: Command, io: CliIo): Command {
         });
       await rotation(opts, io);
     });
+}
+
+/**
+ * A new vault KEK, current for new records; the region's nodes, restarted with it, re-wrap every
+ * record in the background (`docs/kek-rotation.md`).
+ */
+async function rotateKek(opts: KeysRotateOptions, io: CliIo): Promise<void> {
+  if (opts.wait === true) needsDb(opts.db);
+  const rotation = await rotateVaultKek(opts.dir, opts.region);
+  io.print(opts, rotation, (r) => [
+    `vault KEK ${r.kekId} is now the current one of region ${r.region} (${r.keyFile})`,
+    `restart the region's nodes: they wrap new records under it and re-wrap ${r.previous.join(', ')} records in the background`,
+  ]);
+  if (opts.wait === true) await printRewrapProgress(io, opts, true);
 }
 
 function rotateJoseKey(purpose: RegionKeyPurpose): KeyRotation {

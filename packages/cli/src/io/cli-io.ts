@@ -10,6 +10,8 @@ export interface CliIoParts {
   /** Writes text to standard output, or standard error, as is. */
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** Whether standard error is a terminal (a progress bar redraws in place on one). */
+  readonly stderrIsTty?: boolean;
   /** The environment: the wallet passphrase, `DOMICILE_*` settings. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Standard input, read to its end. */

@@ -36,6 +36,7 @@ export function processIoParts(): CliIoParts {
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
+    stderrIsTty: process.stderr.isTTY,
     env: process.env,
     readStdin: () => readAll(process.stdin),
     prompt: process.stdin.isTTY ? promptOnTerminal : undefined,

@@ -185,6 +185,15 @@ export const ERROR_CODES = {
     message: 'The folder of the SQLite database does not exist.',
   },
   KEY_FILE_UNREADABLE: { status: 500, message: 'A key file is missing or unreadable.' },
+  // Vault KEK rotation (`domicile keys rotate --purpose kek`, `keys retire --purpose kek`)
+  VAULT_KEK_IN_USE: {
+    status: 409,
+    message: 'The vault KEK still wraps records, or is the current one.',
+  },
+  VAULT_KEK_UNKNOWN: {
+    status: 404,
+    message: 'The region key file holds no vault KEK with this id.',
+  },
   SHUTDOWN_INCOMPLETE: {
     status: 503,
     message: 'The server stopped before it finished draining.',

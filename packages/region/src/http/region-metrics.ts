@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RegionContext } from '../region-context.js';
+import { registerRewrapMetrics } from '../vault-rewrap/index.js';
 import { registerQueueMetrics } from './queue-metrics.js';
 import { registerStepMetrics } from './step-metrics.js';
 
@@ -11,13 +12,14 @@ import { registerStepMetrics } from './step-metrics.js';
  */
 export function registerMetrics(
   app: FastifyInstance,
-  ctx: Pick<RegionContext, 'self' | 'db' | 'now'>,
+  ctx: Pick<RegionContext, 'self' | 'db' | 'now' | 'vault'>,
 ): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ region: ctx.self.id });
   collectDefaultMetrics({ register: registry });
   registerStepMetrics(app, registry);
   registerQueueMetrics(registry, ctx.db, ctx.now);
+  registerRewrapMetrics(registry, ctx.db, ctx.vault.kekId);
   const duration = new Histogram({
     name: 'domicile_http_request_duration_seconds',
     help: 'HTTP request duration by route and status.',

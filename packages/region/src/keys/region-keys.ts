@@ -55,6 +55,21 @@ export const RegionKeySetSchema = Type.Object({
     /** Key-encryption key of the vault (AES-256), and its id recorded beside each wrapped data key. */
     vaultKek: Base64Url32,
     vaultKekId: Type.String({ minLength: 1, maxLength: 64 }),
+    /**
+     * Every KEK that may still wrap a record, the current one (`vaultKekId`) among them, after a
+     * KEK rotation; a file without it holds only `vaultKek` (see `vault/vault-keks.ts`). An
+     * entry without `key` lives in the region's PKCS#11 token under the label `id`.
+     */
+    vaultKeks: Type.Optional(
+      Type.Array(
+        Type.Object({
+          id: Type.String({ minLength: 1, maxLength: 64 }),
+          key: Type.Optional(Base64Url32),
+          /** When it was made (ISO 8601), for the key inventory; unknown for a file's first KEK. */
+          createdAt: Type.Optional(Type.String()),
+        }),
+      ),
+    ),
     /** HMAC key for the card-number hash used for de-duplication. */
     panHashKey: Base64Url32,
     /** HMAC key for pairwise pseudonyms and one-time-code hashes. */

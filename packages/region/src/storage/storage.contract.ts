@@ -59,6 +59,7 @@ const INDEXES = [
   'provisioning_sessions_abandoned_idx',
   'idempotency_keys_updated_at_idx',
   'authorization_requests_created_at_idx',
+  'vault_records_live_kek_idx',
 ];
 
 async function indexNames(db: Kysely<Database>): Promise<string[]> {

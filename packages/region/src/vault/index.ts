@@ -2,3 +2,10 @@ export type { KeyProvider } from './key-provider.js';
 export { LocalKeyProvider, type LocalKeyProviderOptions } from './local-key-provider.js';
 export { Vault, type VaultCard, type VaultOptions } from './vault.js';
 export { vaultError, vaultFailureOf, type VaultFailureReason } from './vault-error.js';
+export {
+  vaultKeksOf,
+  withNewVaultKek,
+  withoutVaultKek,
+  type VaultKek,
+  type VaultKekSecrets,
+} from './vault-keks.js';

@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { DomicileError } from '@domicile/protocol';
 import type { KeyProvider } from './key-provider.js';
 import { vaultError } from './vault-error.js';
+import { vaultKeksOf, type VaultKekSecrets } from './vault-keks.js';
 
 // RFC 5649 (AES key wrap with padding): a standard, integrity-checked wrap, so no IV or tag has
 // to be stored beside the wrapped key. This is the RFC's fixed alternative initial value.
@@ -41,15 +42,27 @@ export class LocalKeyProvider implements KeyProvider {
   }
 
   /**
-   * The provider of a region key file: `secrets.vaultKek` (base64url) under `secrets.vaultKekId`.
-   * Typed by what it reads, so the vault does not depend on `keys/` (which builds on the vault).
+   * The provider of a region key file: `secrets.vaultKek` (base64url) under `secrets.vaultKekId`
+   * wraps, and every other KEK the file lists with its material still unwraps (a KEK listed
+   * without material lives in the HSM: it is the PKCS#11 provider's). Typed by what it reads, so
+   * the vault does not depend on `keys/` (which builds on the vault).
    */
-  static fromKeySet(keys: {
-    readonly secrets: { readonly vaultKekId: string; readonly vaultKek: string };
-  }): LocalKeyProvider {
+  static fromKeySet(keys: { readonly secrets: VaultKekSecrets }): LocalKeyProvider {
+    if (keys.secrets.vaultKek === undefined)
+      throw new DomicileError('CONFIG_INVALID', {
+        details: {
+          purpose: 'kek',
+          reason: 'the key file holds no current vault KEK: it is in an HSM',
+        },
+      });
+    const retired = new Map<string, Buffer>();
+    for (const kek of vaultKeksOf(keys.secrets))
+      if (kek.id !== keys.secrets.vaultKekId && kek.key !== undefined)
+        retired.set(kek.id, Buffer.from(kek.key, 'base64url'));
     return new LocalKeyProvider({
       kekId: keys.secrets.vaultKekId,
       kek: Buffer.from(keys.secrets.vaultKek, 'base64url'),
+      retired,
     });
   }
 

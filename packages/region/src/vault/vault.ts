@@ -1,10 +1,17 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  randomBytes,
+  timingSafeEqual,
+} from 'node:crypto';
 import type { Insertable, Kysely } from 'kysely';
 import { DomicileError, isCardNumber } from '@domicile/protocol';
 import type { Database, VaultRecordRow, VaultRecordsTable } from '../storage/index.js';
 import type { KeyProvider } from './key-provider.js';
 import { LocalKeyProvider } from './local-key-provider.js';
 import { vaultError } from './vault-error.js';
+import type { VaultKekSecrets } from './vault-keks.js';
 
 /** What the vault keeps of a card. There is deliberately no CVV: the vault never stores one. */
 export interface VaultCard {
@@ -40,16 +47,40 @@ export class Vault {
 
   /** The vault of a region key file (a `RegionKeySet`): its local KEK and its card-number hash key. */
   static fromKeySet(keys: {
-    readonly secrets: {
-      readonly vaultKekId: string;
-      readonly vaultKek: string;
-      readonly panHashKey: string;
-    };
+    readonly secrets: VaultKekSecrets & { readonly panHashKey: string };
   }): Vault {
     return new Vault({
       keyProvider: LocalKeyProvider.fromKeySet(keys),
       panHashKey: Buffer.from(keys.secrets.panHashKey, 'base64url'),
     });
+  }
+
+  /** The id of the KEK new records are wrapped under; a record under another one is re-wrapped. */
+  get kekId(): string {
+    return this.#keyProvider.kekId;
+  }
+
+  /**
+   * A record's data key wrapped anew under the current KEK, for KEK rotation: unwrapped with the
+   * record's own KEK, wrapped with the current one, and unwrapped again to prove the new wrap
+   * gives back the same key before anything is written. The caller writes the result in place
+   * of `wrapped` only if the row still holds `wrapped` under `kekId` (compare-and-set), so the
+   * record is always readable under whichever KEK its row names. Fails as {@link Vault.open}
+   * does (`kek_unknown`, `key_unwrap_failed`), and with `key_unwrap_failed` if the check fails.
+   */
+  async rewrapKey(wrapped: string, kekId: string): Promise<string> {
+    const dataKey = await this.#keyProvider.unwrapKey(wrapped, kekId);
+    let check: Buffer | undefined;
+    try {
+      const rewrapped = await this.#keyProvider.wrapKey(dataKey);
+      check = await this.#keyProvider.unwrapKey(rewrapped, this.#keyProvider.kekId);
+      if (!timingSafeEqualKeys(check, dataKey))
+        throw vaultError('key_unwrap_failed', new Error('the new wrap gives another key'));
+      return rewrapped;
+    } finally {
+      dataKey.fill(0);
+      check?.fill(0);
+    }
   }
 
   /** Keyed hash of a card number (HMAC-SHA-256, base64url): finds duplicates without the number. */
@@ -162,4 +193,8 @@ export class Vault {
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
+}
+
+function timingSafeEqualKeys(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -10,6 +10,7 @@ import { nodeLeasesMigration } from './0008-node-leases.js';
 import { authorizationRequestsMigration } from './0009-authorization-requests.js';
 import { retentionIndexesMigration } from './0010-retention-indexes.js';
 import { outboxTraceparentMigration } from './0011-outbox-traceparent.js';
+import { vaultKekIndexMigration } from './0012-vault-kek-index.js';
 
 /**
  * Every migration, in order, compiled into the program: no file-system discovery, so a bundled
@@ -27,6 +28,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0009_authorization_requests': authorizationRequestsMigration,
   '0010_retention_indexes': retentionIndexesMigration,
   '0011_outbox_traceparent': outboxTraceparentMigration,
+  '0012_vault_kek_index': vaultKekIndexMigration,
 };
 
 /** The Kysely `Migrator` provider over {@link migrations}. */

@@ -28,6 +28,8 @@ import type { RegionContext } from './region-context.js';
 import { openDatabase, type Database } from './storage/index.js';
 import { productFromSession } from './sessions/index.js';
 import { Tsm, TsmWorker } from './tsm/index.js';
+import { AuditCheckpointWorker, DEFAULT_CHECKPOINT_POLICY } from './audit/index.js';
+import { FileJwsSigner } from './keys/index.js';
 import { Vault } from './vault/index.js';
 import { WebhookWorker } from './webhooks/index.js';
 
@@ -150,6 +152,16 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   webhookWorker.start();
   const housekeeping = new Housekeeping({ db, logger, now });
   housekeeping.start();
+  const auditCheckpoints = new AuditCheckpointWorker({
+    db,
+    region: self.id,
+    // The region's signing key, the one the directory lists for it (an HSM key once the keyring is wired).
+    signer: new FileJwsSigner(config.keys.signing),
+    policy: { ...DEFAULT_CHECKPOINT_POLICY, ...config.auditCheckpoints },
+    logger,
+    now,
+  });
+  auditCheckpoints.start();
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -160,6 +172,10 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
       // Fastify does not wait for handlers whose connections it closed; their reservations must.
       await context.idempotency.drain();
       await housekeeping.stop();
+      await auditCheckpoints.stop();
+      await auditCheckpoints
+        .flush()
+        .catch((error: unknown) => logger.warn({ err: error }, 'last audit checkpoint failed'));
       await tsmWorker.stop();
       await regionOutbox.stop();
       await webhookWorker.stop();

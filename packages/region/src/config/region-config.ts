@@ -78,4 +78,6 @@ export interface RegionConfig {
    * Without, plain HTTP: loopback only, or behind a proxy that terminates TLS.
    */
   readonly tls?: TlsFiles;
+  /** When the region signs a checkpoint of its audit chain: every N rows or M ms (1,000 rows, 5 min). */
+  readonly auditCheckpoints?: { readonly everyRows?: number; readonly everyMs?: number };
 }

@@ -13,6 +13,7 @@ import {
 import { requestIdOf } from '../ids/index.js';
 import { runInTrace } from '../logging/index.js';
 import type { RegionContext } from '../region-context.js';
+import { auditCallHook, auditRefusal } from './audit-hooks.js';
 import { requireClientCertificate } from './client-certificate-auth.js';
 import { deviceAuthHook } from './device-auth.js';
 import { registerMetrics } from './region-metrics.js';
@@ -121,12 +122,19 @@ export async function buildRegionApp(
   });
   if (options.tls?.clientCa !== undefined) app.addHook('onRequest', requireClientCertificate);
   app.addHook('onRequest', deviceAuthHook(ctx));
-  app.setErrorHandler((error, request, reply) => {
+  app.addHook('preHandler', auditCallHook(ctx));
+  app.setErrorHandler(async (error, request, reply) => {
     const mapped = toDomicileError(error);
     app.countError(mapped.code);
     if (mapped.status >= 500)
       request.log.error({ err: error, code: mapped.code }, 'request failed');
-    else request.log.info({ code: mapped.code }, 'request refused');
+    else {
+      request.log.info({ code: mapped.code }, 'request refused');
+      // The refusal stands whether or not its row is written; a row that cannot be is logged.
+      await auditRefusal(ctx, request, mapped).catch((auditError: unknown) =>
+        request.log.error({ err: auditError }, 'refused request not audited'),
+      );
+    }
     const challenge = authenticateChallengeOf(mapped);
     if (challenge !== undefined) void reply.header('www-authenticate', challenge);
     const retryAfter = mapped.details?.retryAfterSeconds;

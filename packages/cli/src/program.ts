@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAuditCommands } from './commands/audit-commands.js';
 import { registerAuthorityCommands } from './commands/authority-commands.js';
 import { registerDeviceCommands } from './commands/device-commands.js';
 import { registerDeviceLifecycleCommands } from './commands/device-lifecycle-commands.js';
@@ -39,6 +40,7 @@ export function createProgram(io: CliIo = processIo()): Command {
     registerSupportCommands,
     registerEmvCommands,
     registerNetworkCommands,
+    registerAuditCommands,
   ])
     register(program, io);
   return program;

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AddCardHooks, Wallet } from '@domicile/device';
 import { verifyDirectory } from '@domicile/protocol';
@@ -14,11 +16,13 @@ import { IssuerApiClient, SupportClient } from '@domicile/clients';
 import {
   AUDIT_ACTIONS,
   TEST_CARDS,
+  auditRowHash,
   auditSigningKeysOf,
   recordKeyRotation,
   startRegion,
   verifyAuditChain,
   type Database,
+  type ExportedAuditRow,
   type RunningRegion,
 } from '@domicile/region';
 import { createTestDevice, createTestPostgresDatabase } from '@domicile/region/testing';
@@ -316,6 +320,52 @@ describe.each([
       });
     },
   );
+
+  it.skipIf(skip)('exports the rows after a seq as JSON lines a SIEM can chain-check', async () => {
+    const out = join(deployment.dir, 'cn-audit.jsonl');
+    const run = await cli(
+      'audit',
+      'export',
+      '--region',
+      'cn',
+      '--db',
+      deployment.databaseUrl('cn'),
+      '--since',
+      '2',
+      '--out',
+      out,
+    );
+    expect(run.code).toBe(0);
+    const lines = (await readFile(out, 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as ExportedAuditRow);
+    const rows = await db('cn')
+      .selectFrom('audit_log')
+      .select('seq')
+      .where('seq', '>', 2)
+      .execute();
+    expect(lines.map((l) => l.seq)).toEqual(
+      rows.map((r) => r.seq).sort((a, b) => Number(a) - Number(b)),
+    );
+    expect(lines[0]).toMatchObject({ region: 'cn', seq: 3, action: expect.any(String) as string });
+    for (const [i, line] of lines.entries()) {
+      const { seq, at, actor, action, subject, detail } = line;
+      expect(line.hash).toBe(
+        auditRowHash(line.prevHash, { seq, at, actor, action, subject, detail }),
+      );
+      if (i > 0) expect(line.prevHash).toBe(lines[i - 1]?.hash);
+    }
+    const stdout = await cli(
+      'audit',
+      'export',
+      '--region',
+      'cn',
+      '--db',
+      deployment.databaseUrl('cn'),
+    );
+    expect(stdout.out.filter((line) => line !== '')).toHaveLength(lines.length + 2);
+  });
 
   it.skipIf(skip)('names the first row that fails once a row is edited, and exits 1', async () => {
     await db('cn')

@@ -29,7 +29,7 @@ export {
   type TestCard,
   type TestCardOutcome,
 } from './issuer/index.js';
-export { openDatabase, type Database } from './storage/index.js';
+export { auditRowHash, openDatabase, type Database } from './storage/index.js';
 export {
   AUDIT_ACTIONS,
   AUDIT_CHECKPOINT_TYP,

@@ -125,7 +125,7 @@ for (const [dialect, open] of Object.entries(DIALECTS)) {
     it('detects an edited detail even when the edit also recomputes the row’s own hash', async () => {
       await writeTen();
       const r = await row(4);
-      const detail = { ...JSON.parse(r.detail), reason: 'issuer' };
+      const detail = { ...(JSON.parse(r.detail) as Record<string, unknown>), reason: 'issuer' };
       await o.db
         .updateTable('audit_log')
         .set({

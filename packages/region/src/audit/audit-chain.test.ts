@@ -337,7 +337,7 @@ for (const [dialect, open] of Object.entries(DIALECTS)) {
       expect(await o.db.selectFrom('audit_log').select('seq').execute()).toEqual([{ seq: 1 }]);
     });
 
-    it('migration 0010 chains the rows written before it from the genesis', async () => {
+    it('migration 0011 chains the rows written before it from the genesis', async () => {
       const fresh = await open();
       try {
         await sql`drop table audit_checkpoints`.execute(fresh.db);
@@ -345,7 +345,7 @@ for (const [dialect, open] of Object.entries(DIALECTS)) {
         await sql`drop index audit_log_seq_idx`.execute(fresh.db);
         for (const column of ['seq', 'prev_hash', 'hash'])
           await sql`alter table audit_log drop column ${sql.ref(column)}`.execute(fresh.db);
-        await sql`delete from kysely_migration where name = '0010_audit_chain'`.execute(fresh.db);
+        await sql`delete from kysely_migration where name = '0011_audit_chain'`.execute(fresh.db);
         for (let i = 1; i <= 3; i += 1)
           await sql`insert into audit_log (at, actor, action, subject, detail)
             values (${entry(i).at}, 'system', 'account.registered', ${`acc_${i}`}, ${JSON.stringify({ i })})`.execute(

@@ -77,6 +77,11 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     load: [async () => (await import('./commands/operator-commands.js')).registerOperatorCommands],
   },
   {
+    name: 'audit',
+    description: "a region's audit log (hash chain)",
+    load: [async () => (await import('./commands/audit-commands.js')).registerAuditCommands],
+  },
+  {
     name: 'sandbox',
     description: 'the built-in sandbox issuer',
     load: [async () => (await import('./commands/sandbox-commands.js')).registerSandboxCommands],

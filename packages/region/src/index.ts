@@ -38,7 +38,24 @@ export {
   type TestCard,
   type TestCardOutcome,
 } from './issuer/index.js';
-export { openDatabase, type Database } from './storage/index.js';
+export { auditRowHash, openDatabase, type Database } from './storage/index.js';
+export {
+  AUDIT_ACTIONS,
+  AUDIT_CHECKPOINT_TYP,
+  auditSigningKeysOf,
+  exportAuditRows,
+  recordKeyRotation,
+  signCheckpoint,
+  verifyAuditChain,
+  type AuditAction,
+  type AuditChainFailure,
+  type AuditChainFailureReason,
+  type AuditChainStatus,
+  type AuditCheckpointClaims,
+  type ExportedAuditRow,
+  type KeyRotation,
+  type VerifyAuditChainOptions,
+} from './audit/index.js';
 export { scrubCardNumbers } from './logging/index.js';
 export {
   countVaultRecords,

@@ -16,7 +16,7 @@ import { buildRegionApp, checkOperatorTokenHashes } from './http/index.js';
 import { IdempotencyStore } from './idempotency/index.js';
 import { HttpIssuerGateway, SandboxIssuer, type IssuerGateway } from './issuer/index.js';
 import { Housekeeping } from './housekeeping.js';
-import { activePrivateJwk, checkKeysListed } from './keys/index.js';
+import { activePrivateJwk, checkKeysListed, fileRegionKeyring } from './keys/index.js';
 import { TrustedIssuers } from './request-auth/index.js';
 import { createRegionLogger } from './logging/index.js';
 import { RegionOutboxWorker, httpRegionTransport } from './lost-device/index.js';
@@ -30,6 +30,7 @@ import type { RegionContext } from './region-context.js';
 import { openDatabase, type Database } from './storage/index.js';
 import { productFromSession } from './sessions/index.js';
 import { Tsm, TsmWorker } from './tsm/index.js';
+import { AuditCheckpointWorker, DEFAULT_CHECKPOINT_POLICY } from './audit/index.js';
 import { Vault } from './vault/index.js';
 import { VaultRewrapWorker } from './vault-rewrap/index.js';
 import { WebhookWorker } from './webhooks/index.js';
@@ -148,6 +149,16 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   vaultRewrap.start();
   const housekeeping = new Housekeeping({ db, logger, now });
   housekeeping.start();
+  const auditCheckpoints = new AuditCheckpointWorker({
+    db,
+    region: self.id,
+    // The region's newest signing key, as for everything else it signs.
+    signer: fileRegionKeyring(config.keys).signing,
+    policy: { ...DEFAULT_CHECKPOINT_POLICY, ...config.auditCheckpoints },
+    logger,
+    now,
+  });
+  auditCheckpoints.start();
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -158,6 +169,10 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
       // Fastify does not wait for handlers whose connections it closed; their reservations must.
       await context.idempotency.drain();
       await housekeeping.stop();
+      await auditCheckpoints.stop();
+      await auditCheckpoints
+        .flush()
+        .catch((error: unknown) => logger.warn({ err: error }, 'last audit checkpoint failed'));
       await tsmWorker.stop();
       await regionOutbox.stop();
       await webhookWorker.stop();

@@ -62,6 +62,10 @@ export async function loadRegionConfig(
     rateLimits: rateLimitsOf(s),
     ...definedProps({ host: s.host, port: s.port, logFile: s.logFile, tls: tlsFilesOf(s) }),
     ...(s.operatorTokenHashes.length === 0 ? {} : { operatorTokenHashes: s.operatorTokenHashes }),
+    auditCheckpoints: {
+      everyRows: s.auditCheckpointRows,
+      everyMs: s.auditCheckpointMinutes * 60_000,
+    },
     ...(s.issuers === undefined
       ? {}
       : { issuers: await from('issuers', readTrustedIssuers(s.issuers)) }),

@@ -172,6 +172,15 @@ export const ERROR_CODES = {
     status: 500,
     message: 'The PKCS#11 key is not of the type or usage its purpose needs.',
   },
+  // The audit log (an action whose audit row cannot be written does not happen)
+  AUDIT_UNAVAILABLE: {
+    status: 503,
+    message: 'The audit log could not be written; the action was not done.',
+  },
+  AUDIT_CHAIN_BROKEN: {
+    status: 500,
+    message: 'The audit chain or a checkpoint does not verify.',
+  },
   // Starting a region or a router: refused before it serves, and the process exits 1 or 2
   PORT_IN_USE: { status: 500, message: 'The address and port to listen on are already in use.' },
   LISTEN_FAILED: { status: 500, message: 'The server could not listen on its address and port.' },

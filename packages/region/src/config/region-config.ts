@@ -84,4 +84,6 @@ export interface RegionConfig {
    * default of a config made in code (tests, the demo), limits nothing. `region serve` sets them.
    */
   readonly rateLimits?: RateLimitConfig;
+  /** When the region signs a checkpoint of its audit chain: every N rows or M ms (1,000 rows, 5 min). */
+  readonly auditCheckpoints?: { readonly everyRows?: number; readonly everyMs?: number };
 }

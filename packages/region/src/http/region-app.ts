@@ -13,6 +13,7 @@ import {
 import { requestIdOf } from '../ids/index.js';
 import { runInTrace } from '../logging/index.js';
 import type { RegionContext } from '../region-context.js';
+import { auditCallHook, auditRefusal } from './audit-hooks.js';
 import { requireClientCertificate } from './client-certificate-auth.js';
 import { deviceAuthHook } from './device-auth.js';
 import { regionOpenApiOptions } from './openapi-document.js';
@@ -107,12 +108,21 @@ export async function buildRegionApp(
   if (options.tls?.clientCa !== undefined) app.addHook('onRequest', requireClientCertificate);
   app.addHook('onRequest', deviceAuthHook(ctx));
   if (limits !== undefined) app.addHook('onRequest', limits.byDevice);
-  app.setErrorHandler((error, request, reply) => {
+  app.addHook('preHandler', auditCallHook(ctx));
+  app.setErrorHandler(async (error, request, reply) => {
     const mapped = toDomicileError(error);
     app.countError(mapped.code);
     if (mapped.status >= 500)
       request.log.error({ err: error, code: mapped.code }, 'request failed');
-    else request.log.info({ code: mapped.code }, 'request refused');
+    else {
+      request.log.info({ code: mapped.code }, 'request refused');
+      // The refusal stands whether or not its row is written; a row that cannot be is logged. A
+      // request refused for its rate is not written: a flood must not cost a chained commit each.
+      if (mapped.code !== 'RATE_LIMITED')
+        await auditRefusal(ctx, request, mapped).catch((auditError: unknown) =>
+          request.log.error({ err: auditError }, 'refused request not audited'),
+        );
+    }
     const auth = request.routeOptions.config.auth ?? 'none';
     const challenge = authenticateChallengeOf(mapped, {
       dpopRoute: auth === 'dpop' || auth === 'device' || auth === 'device-or-lost',

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
 import { api, isDomicileError, type Directory, type PrivateJwk } from '@domicile/protocol';
 import type { RegionOutboxTiming, RegionTransport } from '../config/index.js';
+import { appendAudit } from '../audit/index.js';
 import { jsonColumn, type Database, type RegionOutboxRow } from '../storage/index.js';
 import { deliverLostDeviceRequest, fetchRegionTransport } from './region-request-client.js';
 import { backoffMs, PolledWorker, type RetryDelayPolicy } from '../workers/index.js';
@@ -106,18 +107,29 @@ export class RegionOutboxWorker extends PolledWorker {
         timeoutMs: this.#timeout,
         now: started,
       });
-      await db
-        .updateTable('region_outbox')
-        .set({
-          confirmed_at: this.#o.now().toISOString(),
-          attempts,
-          response: confirmation,
-          suspended,
-          last_error: null,
-        })
-        .where('id', '=', row.id)
-        .where('confirmed_at', 'is', null)
-        .execute();
+      const confirmedAt = this.#o.now().toISOString();
+      await db.transaction().execute(async (trx) => {
+        const { numUpdatedRows } = await trx
+          .updateTable('region_outbox')
+          .set({
+            confirmed_at: confirmedAt,
+            attempts,
+            response: confirmation,
+            suspended,
+            last_error: null,
+          })
+          .where('id', '=', row.id)
+          .where('confirmed_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(numUpdatedRows) === 1)
+          await appendAudit(trx, {
+            at: confirmedAt,
+            actor: `region:${row.target_region}`,
+            action: 'device.lost.confirmed',
+            subject: row.report_id,
+            detail: { region: row.target_region, suspended, attempts },
+          });
+      });
       this.#o.logger?.info(
         { reportId: row.report_id, region: row.target_region, attempts, suspended },
         'lost-device request confirmed',

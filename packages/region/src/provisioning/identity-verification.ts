@@ -1,6 +1,7 @@
 import { createHmac, hkdfSync, randomInt, timingSafeEqual } from 'node:crypto';
 import { DomicileError, type api } from '@domicile/protocol';
 import type { AuthenticatedDevice } from '../accounts/index.js';
+import { appendAudit } from '../audit/index.js';
 import type { RegionContext } from '../region-context.js';
 import {
   advanceSession,
@@ -49,8 +50,9 @@ export async function selectIdvMethod(
   if (method === undefined) throw new DomicileError('IDV_METHOD_UNKNOWN');
   const code = String(randomInt(1_000_000)).padStart(6, '0');
   const now = ctx.now();
-  const next = await ctx.db.transaction().execute((trx) =>
-    advanceSession(
+  const triesLeft = row.state === 'idv_required' ? OTP_TRIES : row.idv_tries_left;
+  const next = await ctx.db.transaction().execute(async (trx) => {
+    const advanced = await advanceSession(
       trx,
       row,
       {
@@ -58,11 +60,20 @@ export async function selectIdvMethod(
         idv_method: method.id,
         idv_code_hash: otpHash(ctx, row.id, code).toString('base64url'),
         idv_expires_at: new Date(now.getTime() + OTP_LIFETIME_MS).toISOString(),
-        idv_tries_left: row.state === 'idv_required' ? OTP_TRIES : row.idv_tries_left,
+        idv_tries_left: triesLeft,
       },
       now,
-    ),
-  );
+    );
+    // The method's id, never the code nor where it is sent.
+    await appendAudit(trx, {
+      at: now.toISOString(),
+      actor: `device:${who.device.id}`,
+      action: 'idv.code_sent',
+      subject: row.id,
+      detail: { method: method.id, triesLeft },
+    });
+    return advanced;
+  });
   await ctx.issuer.deliverCode({ sessionId: row.id, method, last4: row.last4, code });
   return { session: sessionView(next, ctx.self.id) };
 }
@@ -86,8 +97,8 @@ export async function verifyIdvCode(
   const expected = Buffer.from(row.idv_code_hash ?? '', 'base64url');
   const actual = otpHash(ctx, row.id, req.code);
   if (expected.length === actual.length && timingSafeEqual(expected, actual)) {
-    const next = await ctx.db.transaction().execute((trx) =>
-      advanceSession(
+    const next = await ctx.db.transaction().execute(async (trx) => {
+      const advanced = await advanceSession(
         trx,
         row,
         {
@@ -95,23 +106,36 @@ export async function verifyIdvCode(
           idv_code_hash: null,
         },
         now,
-      ),
-    );
+      );
+      await appendAudit(trx, {
+        at: now.toISOString(),
+        actor: `device:${who.device.id}`,
+        action: 'idv.verified',
+        subject: row.id,
+        detail: { method: row.idv_method },
+      });
+      return advanced;
+    });
     return { session: sessionView(next, ctx.self.id) };
   }
   const triesLeft = row.idv_tries_left - 1;
-  await ctx.db
-    .transaction()
-    .execute((trx) =>
-      advanceSession(
-        trx,
-        row,
-        triesLeft <= 0
-          ? { state: 'idv_locked', idv_tries_left: 0, idv_code_hash: null }
-          : { idv_tries_left: triesLeft },
-        now,
-      ),
+  await ctx.db.transaction().execute(async (trx) => {
+    await advanceSession(
+      trx,
+      row,
+      triesLeft <= 0
+        ? { state: 'idv_locked', idv_tries_left: 0, idv_code_hash: null }
+        : { idv_tries_left: triesLeft },
+      now,
     );
+    await appendAudit(trx, {
+      at: now.toISOString(),
+      actor: `device:${who.device.id}`,
+      action: 'idv.failed',
+      subject: row.id,
+      detail: { method: row.idv_method, triesLeft: Math.max(0, triesLeft), locked: triesLeft <= 0 },
+    });
+  });
   if (triesLeft <= 0) throw new DomicileError('IDV_LOCKED');
   throw new DomicileError('IDV_CODE_INVALID', { details: { triesLeft } });
 }

@@ -114,6 +114,13 @@ async function openRedirectedSession(
       encryptionJwk: input.message.device.encryptionKey as PublicJwk,
       now: now.toISOString(),
     });
+    await appendAudit(trx, {
+      at: now.toISOString(),
+      actor: `region:${claims.iss}`,
+      action: 'redirect.accepted',
+      subject: who.account.id,
+      detail: { homeRegion: claims.iss, device: who.device.id, last4: input.message.last4 },
+    });
     return openSession(ctx, trx, who, input.message);
   });
   return { outcome: 'session', session };

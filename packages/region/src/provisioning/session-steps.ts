@@ -14,6 +14,7 @@ import {
 import type { AuthenticatedDevice } from '../accounts/index.js';
 import { countLiveCredentials, deviceHoldsCard } from '../credentials/index.js';
 import { acceptedRegionKey, privateJwkOf } from '../keys/index.js';
+import { appendAudit } from '../audit/index.js';
 import type { RegionContext } from '../region-context.js';
 import {
   advanceSession,
@@ -59,8 +60,9 @@ export async function checkEligibility(
     },
   });
   const terms = result.product.terms;
-  const next = await ctx.db.transaction().execute((trx) =>
-    advanceSession(
+  const now = ctx.now();
+  const next = await ctx.db.transaction().execute(async (trx) => {
+    const advanced = await advanceSession(
       trx,
       row,
       {
@@ -71,9 +73,22 @@ export async function checkEligibility(
         terms_id: terms.id,
         terms_hash: termsHash(terms.text),
       },
-      ctx.now(),
-    ),
-  );
+      now,
+    );
+    await appendAudit(trx, {
+      at: now.toISOString(),
+      actor: `device:${who.device.id}`,
+      action: 'eligibility.decided',
+      subject: row.id,
+      detail: {
+        decision: result.decision,
+        reason: result.reason ?? null,
+        product: result.product.id,
+        last4: row.last4,
+      },
+    });
+    return advanced;
+  });
   const session = sessionView(next, ctx.self.id);
   if (result.decision === 'red') return { session };
   return { session, terms: { id: terms.id, text: terms.text, hash: termsHash(terms.text) } };
@@ -91,8 +106,8 @@ export async function acceptTerms(
   if (req.termsId !== row.terms_id || req.hash !== row.terms_hash)
     throw new DomicileError('TERMS_MISMATCH');
   const now = ctx.now();
-  const next = await ctx.db.transaction().execute((trx) =>
-    advanceSession(
+  const next = await ctx.db.transaction().execute(async (trx) => {
+    const advanced = await advanceSession(
       trx,
       row,
       {
@@ -100,8 +115,16 @@ export async function acceptTerms(
         terms_accepted_at: now.toISOString(),
       },
       now,
-    ),
-  );
+    );
+    await appendAudit(trx, {
+      at: now.toISOString(),
+      actor: `device:${who.device.id}`,
+      action: 'terms.accepted',
+      subject: row.id,
+      detail: { termsId: req.termsId, hash: req.hash },
+    });
+    return advanced;
+  });
   return { session: sessionView(next, ctx.self.id) };
 }
 
@@ -158,7 +181,7 @@ export async function receiveCardDetails(
   const now = ctx.now();
   const next = await ctx.db.transaction().execute(async (trx) => {
     await ctx.vault.insert(trx, sealed);
-    return advanceSession(
+    const advanced = await advanceSession(
       trx,
       row,
       {
@@ -168,6 +191,15 @@ export async function receiveCardDetails(
       },
       now,
     );
+    // The last 4 digits only: the card number, expiry, CVV and name never reach the audit log.
+    await appendAudit(trx, {
+      at: now.toISOString(),
+      actor: `device:${who.device.id}`,
+      action: 'card.received',
+      subject: row.id,
+      detail: { last4: row.last4, vaultRecord: sealed.id, idvRequired: idvMethods !== null },
+    });
+    return advanced;
   });
   return { session: sessionView(next, ctx.self.id) };
 }

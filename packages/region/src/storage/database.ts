@@ -19,6 +19,8 @@ export interface Database {
   tsm_scripts: TsmScriptsTable;
   issuer_outbox: IssuerOutboxTable;
   audit_log: AuditLogTable;
+  audit_chain_head: AuditChainHeadTable;
+  audit_checkpoints: AuditCheckpointsTable;
   transactions: TransactionsTable;
   authorization_requests: AuthorizationRequestsTable;
   webhook_deliveries: WebhookDeliveriesTable;
@@ -213,6 +215,34 @@ export interface AuditLogTable {
   action: string;
   subject: string;
   detail: string;
+  /**
+   * The row's place in the region's one audit chain (1, 2, ...), the previous row's hash and its
+   * own (`audit-row-hash.ts`). Null only in a row written around `appendAudit`, which verification
+   * reports.
+   */
+  seq: number | null;
+  prev_hash: string | null;
+  hash: string | null;
+}
+
+/**
+ * The head of the audit chain: one row (`chain = 'audit'`), the last appended `seq` and `hash`.
+ * Every append updates it first in its transaction, so appends from every node queue on its row
+ * lock (PostgreSQL) or the write lock (SQLite): one chain, never a fork.
+ */
+export interface AuditChainHeadTable {
+  chain: string;
+  seq: number;
+  hash: string;
+}
+
+/** A checkpoint: the chain's head at `seq`, signed by the region (a compact JWS in `jws`). */
+export interface AuditCheckpointsTable {
+  seq: number;
+  head_hash: string;
+  at: string;
+  kid: string;
+  jws: string;
 }
 
 /**

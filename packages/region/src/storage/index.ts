@@ -2,6 +2,8 @@ export type {
   AccountRow,
   AccountsTable,
   AssetsTable,
+  AuditChainHeadTable,
+  AuditCheckpointsTable,
   AuditLogTable,
   CredentialLifecycleRow,
   CredentialRow,
@@ -54,3 +56,5 @@ export {
   type JsonColumn,
   type JsonColumnFailure,
 } from './json-column.js';
+export { canonicalJson } from './canonical-json.js';
+export { AUDIT_GENESIS_HASH, auditRowHash, type AuditRowContent } from './audit-row-hash.js';

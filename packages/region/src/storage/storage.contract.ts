@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Migrator, sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,6 +31,8 @@ const TABLES: Record<keyof Database, true> = {
   tsm_scripts: true,
   issuer_outbox: true,
   audit_log: true,
+  audit_chain_head: true,
+  audit_checkpoints: true,
   residency_index: true,
   lost_reports: true,
   region_outbox: true,
@@ -60,6 +63,7 @@ const INDEXES = [
   'idempotency_keys_updated_at_idx',
   'authorization_requests_created_at_idx',
   'vault_records_live_kek_idx',
+  'audit_log_seq_idx',
 ];
 
 async function indexNames(db: Kysely<Database>): Promise<string[]> {
@@ -227,6 +231,32 @@ const roundTrips: Record<keyof Database, Check> = {
     expect(
       await db.selectFrom('audit_log').selectAll().where('id', '=', id).executeTakeFirst(),
     ).toEqual({ id, ...row });
+  },
+  audit_chain_head: async (db) => {
+    // The migration made the region's one chain, from the genesis; a second chain is only a probe.
+    expect(
+      await db.selectFrom('audit_chain_head').selectAll().where('chain', '=', 'audit').execute(),
+    ).toEqual([expect.objectContaining({ chain: 'audit' })]);
+    const row = { chain: `probe-${randomUUID()}`, seq: 2 ** 40, hash: 'ab'.repeat(32) };
+    await db.insertInto('audit_chain_head').values(row).execute();
+    expect(
+      await db
+        .selectFrom('audit_chain_head')
+        .selectAll()
+        .where('chain', '=', row.chain)
+        .executeTakeFirst(),
+    ).toEqual(row);
+  },
+  audit_checkpoints: async (db) => {
+    const row = f.auditCheckpoint();
+    await db.insertInto('audit_checkpoints').values(row).execute();
+    expect(
+      await db
+        .selectFrom('audit_checkpoints')
+        .selectAll()
+        .where('seq', '=', row.seq)
+        .executeTakeFirst(),
+    ).toEqual(row);
   },
   residency_index: async (db) => {
     const row = f.residencyEntry();

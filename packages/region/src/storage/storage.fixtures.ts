@@ -3,6 +3,7 @@ import type { Selectable } from 'kysely';
 import type {
   AccountRow,
   AssetsTable,
+  AuditCheckpointsTable,
   AuditLogTable,
   CredentialRow,
   DeviceRow,
@@ -218,6 +219,21 @@ export const auditEntry = (
   action: 'credential.suspend',
   subject: uid(),
   detail: '{}',
+  seq: null,
+  prev_hash: null,
+  hash: null,
+  ...o,
+});
+
+let checkpointSeq = 1_000_000;
+export const auditCheckpoint = (
+  o: Partial<Selectable<AuditCheckpointsTable>> = {},
+): Selectable<AuditCheckpointsTable> => ({
+  seq: (checkpointSeq += 1),
+  head_hash: 'cd'.repeat(32),
+  at: NOW,
+  kid: 'kid-1',
+  jws: 'header.payload.signature',
   ...o,
 });
 

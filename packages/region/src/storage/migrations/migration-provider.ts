@@ -11,6 +11,7 @@ import { authorizationRequestsMigration } from './0009-authorization-requests.js
 import { retentionIndexesMigration } from './0010-retention-indexes.js';
 import { outboxTraceparentMigration } from './0011-outbox-traceparent.js';
 import { vaultKekIndexMigration } from './0012-vault-kek-index.js';
+import { auditChainMigration } from './0013-audit-chain.js';
 
 /**
  * Every migration, in order, compiled into the program: no file-system discovery, so a bundled
@@ -29,6 +30,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0010_retention_indexes': retentionIndexesMigration,
   '0011_outbox_traceparent': outboxTraceparentMigration,
   '0012_vault_kek_index': vaultKekIndexMigration,
+  '0013_audit_chain': auditChainMigration,
 };
 
 /** The Kysely `Migrator` provider over {@link migrations}. */

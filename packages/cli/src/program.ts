@@ -7,6 +7,7 @@ import { registerEmvCommands } from './commands/emv-commands.js';
 import { registerIssuerCommands } from './commands/issuer-commands.js';
 import { registerNetworkCommands } from './commands/network-commands.js';
 import { registerRegionCommands } from './commands/region-commands.js';
+import { registerResidencyCommands } from './commands/residency-commands.js';
 import { registerSandboxCommands } from './commands/sandbox-commands.js';
 import { registerSeedCommands } from './commands/seed-commands.js';
 import { registerSupportCommands } from './commands/support-commands.js';
@@ -39,6 +40,7 @@ export function createProgram(io: CliIo = processIo()): Command {
     registerSupportCommands,
     registerEmvCommands,
     registerNetworkCommands,
+    registerResidencyCommands,
   ])
     register(program, io);
   return program;

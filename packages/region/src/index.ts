@@ -32,12 +32,30 @@ export {
 export { openDatabase, type Database } from './storage/index.js';
 export { scrubCardNumbers } from './logging/index.js';
 export {
+  auditChainNotChecked,
+  auditChainStatusOf,
+  buildResidencyReport,
   countVaultRecords,
+  fileKeyInventory,
   heldCredentials,
+  openReadOnlyDatabase,
+  renderResidencyReportHtml,
   scanDatabase,
   scanFiles,
+  scanFilesForClearCards,
+  signResidencyReport,
+  verifyResidencyReport,
+  type AuditChainStatus,
+  type AuditChainVerification,
+  type ClearCardFinding,
+  type KeyInventoryEntry,
+  type ReadOnlyDatabase,
   type ResidencyFinding,
+  type ResidencyReport,
+  type SignedResidencyReport,
+  type VerifiedResidencyReport,
 } from './residency/index.js';
+export { fileRegionKeyring, type JwsSigner, type RegionKeyring } from './keys/index.js';
 export { operatorTokenHash } from './http/index.js';
 export {
   seedTokenNumber,

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Directory } from '@domicile/protocol';
+import { scrubCardNumbers } from '../logging/index.js';
 import type { Database } from '../storage/index.js';
 import type { AuditChainStatus } from './audit-chain-status.js';
 import type { KeyInventoryEntry } from './key-inventory.js';
@@ -159,6 +160,12 @@ function describeFindings(findings: readonly ClearCardFinding[]): string {
   return findings.map((f) => `•••• ${f.last4} at ${f.location}`).join(', ');
 }
 
+/**
+ * Masks any card number in a value copied from the database into the report: a number planted
+ * in an id or a pseudonym is a finding of the scan, and must not be printed by the report too.
+ */
+const scrub = scrubCardNumbers;
+
 async function heldCards(db: Kysely<Database>, directory: Directory): Promise<HeldCard[]> {
   const rows = await db
     .selectFrom('credentials')
@@ -180,11 +187,11 @@ async function heldCards(db: Kysely<Database>, directory: Directory): Promise<He
   return rows.map((r) => {
     const route = r.routing_prefix === null ? undefined : directory.routeCard(r.routing_prefix);
     return {
-      tokenRef: r.token_ref,
+      tokenRef: scrub(r.token_ref),
       last4: r.last4,
-      network: r.network,
+      network: scrub(r.network),
       state: r.state,
-      product: r.product_id,
+      product: r.product_id === null ? null : scrub(r.product_id),
       account: r.kind,
       ownerRegion: route?.kind === 'region' ? route.region.id : null,
     };
@@ -224,14 +231,18 @@ async function accountsOf(db: Kysely<Database>): Promise<ResidencyReport['accoun
   return {
     registered: rows
       .filter((r) => r.kind === 'registered')
-      .map((r) => ({ accountId: r.id, devices: Number(r.devices), createdAt: r.created_at })),
+      .map((r) => ({
+        accountId: scrub(r.id),
+        devices: Number(r.devices),
+        createdAt: scrub(r.created_at),
+      })),
     guests: rows
       .filter((r) => r.kind === 'guest')
       .map((r) => ({
-        pseudonym: r.pseudonym ?? '',
-        homeRegion: r.home_region,
+        pseudonym: scrub(r.pseudonym ?? ''),
+        homeRegion: scrub(r.home_region),
         devices: Number(r.devices),
-        createdAt: r.created_at,
+        createdAt: scrub(r.created_at),
       })),
   };
 }
@@ -246,9 +257,9 @@ async function redirectsOf(db: Kysely<Database>): Promise<ResidencyReport['redir
     .execute();
   const byRegion = new Map<string, string[]>();
   for (const { region, pseudonym } of rows) {
-    const list = byRegion.get(region) ?? [];
-    list.push(pseudonym);
-    byRegion.set(region, list);
+    const list = byRegion.get(scrub(region)) ?? [];
+    list.push(scrub(pseudonym));
+    byRegion.set(scrub(region), list);
   }
   return [...byRegion].map(([region, pseudonyms]) => ({
     region,

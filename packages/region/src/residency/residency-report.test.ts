@@ -163,12 +163,12 @@ describe.each(engines)('residency report on %s', (engine) => {
     const { findings } = r.clearCardScan;
     expect(findings).toContainEqual({ location: 'table:operator_notes.note#1', last4: '9855' });
     expect(findings.filter((f) => f.location.startsWith('table:accounts.pseudonym#'))).toEqual([
-      { location: expect.any(String), last4: '9855' },
+      { location: expect.any(String) as string, last4: '9855' },
     ]);
     // The report lists the guest, its pseudonym masked as the scan found it.
     expect(r.accounts.guests.map((g) => g.pseudonym)).toContain('p-************9855');
     const inLog = findings.filter((f) => f.location.startsWith(`file:${logFile}@`));
-    expect(inLog).toEqual([{ location: expect.any(String), last4: '9855' }]);
+    expect(inLog).toEqual([{ location: expect.any(String) as string, last4: '9855' }]);
     if (engine === 'sqlite')
       expect(findings.some((f) => f.location.startsWith(`file:${join(dir, 'us.db')}`))).toBe(true);
     expect(r.verdict.clean).toBe(false);

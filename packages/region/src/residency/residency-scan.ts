@@ -188,6 +188,7 @@ export async function scanTablesForClearCards(
 function textOf(value: unknown): string {
   if (Buffer.isBuffer(value)) return value.toString('latin1');
   if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value as number | bigint | boolean);
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
+    return String(value);
+  return JSON.stringify(value) ?? '';
 }

@@ -45,7 +45,8 @@ describe.each(engines)('residency reports of live regions on %s', (engine) => {
     wallet = await registeredWallet(deployment, 'us');
     await wallet.addCard(cardInput(usCard), userHooks());
     await wallet.addCard(cardInput(cnCard), userHooks());
-  });
+    // Three regions and two provisionings: slow on a machine shared with other test runs.
+  }, 180_000);
 
   afterAll(async () => {
     await deployment.cleanup();

@@ -33,6 +33,11 @@ export {
   formatResidencyReport,
   type ResidencyReport,
 } from './demo/residency-report.js';
+export {
+  produceResidencyReport,
+  summarizeResidencyReport,
+  type ProduceResidencyReportOptions,
+} from './commands/residency-commands.js';
 export { runDemo, type DemoOptions } from './demo/demo-runner.js';
 export {
   readSandboxIssuerKey,

@@ -82,6 +82,13 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     load: [async () => (await import('./commands/audit-commands.js')).registerAuditCommands],
   },
   {
+    name: 'residency',
+    description: "a region's residency report, for auditors and regulators",
+    load: [
+      async () => (await import('./commands/residency-commands.js')).registerResidencyCommands,
+    ],
+  },
+  {
     name: 'sandbox',
     description: 'the built-in sandbox issuer',
     load: [async () => (await import('./commands/sandbox-commands.js')).registerSandboxCommands],

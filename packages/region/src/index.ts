@@ -58,12 +58,29 @@ export {
 } from './audit/index.js';
 export { scrubCardNumbers } from './logging/index.js';
 export {
+  auditChainNotChecked,
+  auditChainStatusOf,
+  buildResidencyReport,
   countVaultRecords,
+  fileKeyInventory,
   heldCredentials,
+  openReadOnlyDatabase,
+  renderResidencyReportHtml,
   scanDatabase,
   scanFiles,
+  scanFilesForClearCards,
+  signResidencyReport,
+  verifyResidencyReport,
+  type ResidencyAuditSection,
+  type ClearCardFinding,
+  type KeyInventoryEntry,
+  type ReadOnlyDatabase,
   type ResidencyFinding,
+  type ResidencyReport,
+  type SignedResidencyReport,
+  type VerifiedResidencyReport,
 } from './residency/index.js';
+export { fileRegionKeyring, type JwsSigner, type RegionKeyring } from './keys/index.js';
 export { operatorTokenHash } from './http/index.js';
 export {
   seedTokenNumber,

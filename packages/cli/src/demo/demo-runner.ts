@@ -1,6 +1,8 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Wallet } from '@domicile/device';
 import { isDomicileError, maskCardNumber, type api } from '@domicile/protocol';
-import { TEST_CARDS } from '@domicile/region';
+import { TEST_CARDS, renderResidencyReportHtml } from '@domicile/region';
 import type { CliIo } from '../io/index.js';
 import { startLocalDeployment, type LocalDeployment } from '../deployment/local-deployment.js';
 import {
@@ -122,8 +124,16 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
       [wallet.path],
     );
     out(formatResidencyReport(report));
-    if (report.findings.length > 0) {
-      out('demo FAILED: card numbers found in clear');
+    for (const signed of report.reports) {
+      const file = join(options.dir, `residency-${signed.report.region}`);
+      await writeFile(`${file}.json`, `${JSON.stringify(signed, null, 2)}\n`);
+      await writeFile(`${file}.html`, renderResidencyReportHtml(signed.report));
+    }
+    out(
+      `    reports written to ${join(options.dir, 'residency-<region>.json')} (signed; check with domicile residency verify) and .html`,
+    );
+    if (!report.clean) {
+      out('demo FAILED: the residency audit found problems');
       return false;
     }
     out('demo complete');

@@ -244,6 +244,19 @@ export const ERROR_CODES = {
     status: 409,
     message: 'The wallet is not registered with a home region.',
   },
+  // Residency reports: raised by `domicile residency verify` when a report cannot be trusted
+  RESIDENCY_REPORT_MALFORMED: {
+    status: 422,
+    message: 'The file is not a signed residency report.',
+  },
+  RESIDENCY_REPORT_KEY_UNKNOWN: {
+    status: 422,
+    message: 'The directory lists no signing key of the region with the key id of the report.',
+  },
+  RESIDENCY_REPORT_SIGNATURE_INVALID: {
+    status: 422,
+    message: 'The residency report does not verify with its region signing key.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -2,8 +2,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { withLuhnCheckDigit } from '@domicile/protocol';
 import { openDatabase } from '../storage/index.js';
-import { scanDatabase, scanFiles } from './residency-scan.js';
+import { scanDatabase, scanFiles, scanFilesForClearCards } from './residency-scan.js';
 
 // The audit must be able to fail: these plant a number and expect it found.
 describe('residency scan', () => {
@@ -34,5 +35,27 @@ describe('residency scan', () => {
       { location: 'test:audit_log', card: '•••• 2015' },
     ]);
     await db.destroy();
+  });
+});
+
+describe('clear-card scan', () => {
+  it('finds Luhn-valid runs of 13 to 19 digits by byte offset and last 4, and skips token numbers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'scan-'));
+    const file = join(dir, 'a.log');
+    const lines = [
+      'pan 4111111111111111 end', // a card number: found
+      'not luhn 4111111111111112', // not Luhn-valid: a number, not a card
+      'amount 0.4111111111111111', // a decimal fraction
+      'twenty digits 41111111111111111110', // longer than any card number
+      `token ${withLuhnCheckDigit('489000000000000')}`, // in the range the test says is tokens
+      'short 411111111111', // 12 digits
+    ];
+    await writeFile(file, lines.join('\n'));
+    const scan = await scanFilesForClearCards([file, join(dir, 'missing.log')], (digits) =>
+      digits.startsWith('489'),
+    );
+    expect(scan.files).toEqual([{ path: file, bytes: Buffer.byteLength(lines.join('\n')) }]);
+    expect(scan.findings).toEqual([{ location: `${'file:'}${file}@4`, last4: '1111' }]);
+    expect(scan.tokenNumbersSkipped).toBe(1);
   });
 });

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { sql, type Kysely } from 'kysely';
-import { maskCardNumber } from '@domicile/protocol';
+import { isLuhnValid, maskCardNumber } from '@domicile/protocol';
 import { listHeldCards } from '../credentials/index.js';
 import type { Database } from '../storage/index.js';
 
@@ -72,4 +72,123 @@ export async function countVaultRecords(db: Kysely<Database>): Promise<number> {
     .select(sql<number>`count(*)`.as('n'))
     .executeTakeFirst();
   return Number(row?.n ?? 0);
+}
+
+/**
+ * A run of 13–19 digits not inside a longer run or a decimal: the shape of a card number (ISO/IEC
+ * 7812-1), as the log scrubber matches it (`logging/region-logger.ts`).
+ */
+const DIGIT_RUN = /(?<![\d.])\d{13,19}(?!\d)/g;
+
+/** A card number found in clear: where, and its last four digits. Never the number itself. */
+export interface ClearCardFinding {
+  /** `file:<path>@<byte offset>` or `table:<table>.<column>#<row>` (row: 1-based, in scan order). */
+  readonly location: string;
+  readonly last4: string;
+}
+
+/** What a clear-card scan looked at, so a reader can judge what "nothing found" covers. */
+export interface ClearCardScan {
+  readonly files: readonly { readonly path: string; readonly bytes: number }[];
+  readonly tables: readonly {
+    readonly table: string;
+    readonly rows: number;
+    readonly values: number;
+    readonly bytes: number;
+  }[];
+  /** Luhn-valid runs in the directory's token ranges: token numbers, which are not card numbers. */
+  readonly tokenNumbersSkipped: number;
+  readonly findings: readonly ClearCardFinding[];
+}
+
+/**
+ * Says whether a Luhn-valid run is a token number (a device account number from a token range of
+ * the directory) rather than a card number: token numbers are stored in clear by design.
+ */
+export type TokenNumberTest = (digits: string) => boolean;
+
+interface RunCounter {
+  tokenNumbersSkipped: number;
+  readonly findings: ClearCardFinding[];
+}
+
+function collectRuns(
+  text: string,
+  isTokenNumber: TokenNumberTest,
+  counter: RunCounter,
+  locate: (index: number) => string,
+): void {
+  for (const match of text.matchAll(DIGIT_RUN)) {
+    const run = match[0];
+    if (!isLuhnValid(run)) continue;
+    if (isTokenNumber(run)) counter.tokenNumbersSkipped++;
+    else counter.findings.push({ location: locate(match.index), last4: run.slice(-4) });
+  }
+}
+
+/**
+ * Scans files byte for byte for any Luhn-valid run of 13–19 ASCII digits: a database file with
+ * its WAL and journal, a log. Latin-1 maps each byte to one character, so a match's index is its
+ * byte offset. A file that does not exist is skipped and not listed: not every database has a WAL
+ * or a journal at every moment.
+ */
+export async function scanFilesForClearCards(
+  files: readonly string[],
+  isTokenNumber: TokenNumberTest,
+): Promise<ClearCardScan> {
+  const counter: RunCounter = { tokenNumbersSkipped: 0, findings: [] };
+  const scanned: { path: string; bytes: number }[] = [];
+  for (const path of files) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw error;
+    }
+    scanned.push({ path, bytes: bytes.length });
+    collectRuns(bytes.toString('latin1'), isTokenNumber, counter, (at) => `file:${path}@${at}`);
+  }
+  return { files: scanned, tables: [], ...counter };
+}
+
+/**
+ * Scans every value of every row of every table through the database itself — what a dump would
+ * show, on SQLite or PostgreSQL — for any Luhn-valid run of 13–19 digits. Every table the
+ * database has, not a list kept by hand: a table added later is scanned too.
+ */
+export async function scanTablesForClearCards(
+  db: Kysely<Database>,
+  isTokenNumber: TokenNumberTest,
+): Promise<ClearCardScan> {
+  const counter: RunCounter = { tokenNumbersSkipped: 0, findings: [] };
+  const scanned: { table: string; rows: number; values: number; bytes: number }[] = [];
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  for (const { name: table } of [...tables].sort((a, b) => a.name.localeCompare(b.name))) {
+    const rows = await db
+      .selectFrom(table as keyof Database)
+      .selectAll()
+      .execute();
+    let values = 0;
+    let bytes = 0;
+    rows.forEach((row: Record<string, unknown>, index) => {
+      for (const [column, value] of Object.entries(row)) {
+        if (value === null || value === undefined) continue;
+        const text = typeof value === 'string' ? value : textOf(value);
+        values++;
+        bytes += Buffer.byteLength(text);
+        collectRuns(text, isTokenNumber, counter, () => `table:${table}.${column}#${index + 1}`);
+      }
+    });
+    scanned.push({ table, rows: rows.length, values, bytes });
+  }
+  return { files: [], tables: scanned, ...counter };
+}
+
+function textOf(value: unknown): string {
+  if (Buffer.isBuffer(value)) return value.toString('latin1');
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
+    return String(value);
+  return JSON.stringify(value) ?? '';
 }

@@ -80,6 +80,13 @@ export async function countVaultRecords(db: Kysely<Database>): Promise<number> {
  */
 const DIGIT_RUN = /(?<![\d.])\d{13,19}(?!\d)/g;
 
+/**
+ * Payment cards' major industry identifiers (ISO/IEC 7812-1: 2–6, banking and financial). A
+ * Luhn-valid run starting otherwise is not a payment card: one in ten millisecond timestamps
+ * (13 digits starting with 1) is Luhn-valid, and a report must not cry wolf on them.
+ */
+const PAYMENT_CARD_MII = /^[2-6]/;
+
 /** A card number found in clear: where, and its last four digits. Never the number itself. */
 export interface ClearCardFinding {
   /** `file:<path>@<byte offset>` or `table:<table>.<column>#<row>` (row: 1-based, in scan order). */
@@ -120,7 +127,7 @@ function collectRuns(
 ): void {
   for (const match of text.matchAll(DIGIT_RUN)) {
     const run = match[0];
-    if (!isLuhnValid(run)) continue;
+    if (!PAYMENT_CARD_MII.test(run) || !isLuhnValid(run)) continue;
     if (isTokenNumber(run)) counter.tokenNumbersSkipped++;
     else counter.findings.push({ location: locate(match.index), last4: run.slice(-4) });
   }

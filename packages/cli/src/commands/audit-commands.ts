@@ -92,7 +92,8 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
     .requiredOption('--db <url>', 'sqlite:/path/region.db or postgres://…')
     .option('--since <seq>', 'only rows after this seq (the last one the SIEM holds)', '0')
     .option('--out <file>', 'write to this file instead of standard output')
-    .action(async (opts: ExportOptions) => {
+    .option('--json', 'with --out: print what was written as JSON (the rows are JSON lines anyway)')
+    .action(async (opts: ExportOptions & { json?: boolean }) => {
       const since = Number(opts.since ?? '0');
       if (!Number.isSafeInteger(since) || since < 0)
         throw new UsageError('VALIDATION_FAILED', {
@@ -132,7 +133,9 @@ export function registerAuditCommands(program: Command, io: CliIo): void {
       } finally {
         await file?.close();
       }
-      if (file !== undefined)
-        io.err(`exported ${rows} audit rows of ${opts.region} to ${opts.out ?? ''}`);
+      if (file === undefined) return;
+      if (opts.json === true)
+        io.print(opts, { region: opts.region, file: opts.out, rows }, () => '');
+      else io.err(`exported ${rows} audit rows of ${opts.region} to ${opts.out ?? ''}`);
     });
 }

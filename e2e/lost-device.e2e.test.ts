@@ -177,7 +177,7 @@ describe('lost device across regions, with one region down (real servers on loop
   });
 
   it('refuses forged region-to-region requests: an unlisted key, another audience, a replay', async () => {
-    const usKey = (await readRegionKeys(deployment.dir, 'us')).signing;
+    const usKey = (await readRegionKeys(deployment.dir, 'us')).signing as PrivateJwk;
     const rogue = await generateKeyPairJwk('sig');
     expect(await postToCn(await regionRequest({ ...rogue.privateJwk, kid: usKey.kid }))).toEqual({
       status: 401,

@@ -5,6 +5,7 @@ import {
   signJson,
   TYP,
   encryptJson,
+  type PrivateJwk,
   type PublicJwk,
   definedProps,
 } from '@domicile/protocol';
@@ -125,7 +126,7 @@ describe('redirect assertions (real regions)', () => {
   it('refuses an expired assertion, even one signed by the real home region key', async () => {
     const device = await registered();
     const claims = decodeJwt(await redirectFor(device, cnGreen));
-    const usKey = (await readRegionKeys(deployment.dir, 'us')).signing;
+    const usKey = (await readRegionKeys(deployment.dir, 'us')).signing as PrivateJwk;
     const now = Math.floor(Date.now() / 1000);
     const expired = await signJson(
       { ...claims, iat: now - 600, exp: now - 300 },

@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Wallet } from '@domicile/device';
 import { freePorts, readRegionKeys, type LocalDeployment } from '@domicile/cli';
-import { jwkThumbprint, signJson, TYP } from '@domicile/protocol';
+import { jwkThumbprint, signJson, TYP, type PrivateJwk } from '@domicile/protocol';
 import {
   cardInput,
   registeredWallet,
@@ -26,7 +26,7 @@ let redirectTo: { region: string; baseUrl: string } = { region: 'cn', baseUrl: '
 beforeAll(async () => {
   deployment = await startE2eDeployment();
   wallet = await registeredWallet(deployment, 'us');
-  const usKey = (await readRegionKeys(deployment.dir, 'us')).signing;
+  const usKey = (await readRegionKeys(deployment.dir, 'us')).signing as PrivateJwk;
   const [unlistedPort] = await freePorts(1);
   unlisted = Fastify();
   unlisted.all('/*', () => {

@@ -50,10 +50,11 @@ import {
   TEST_CARDS,
   generateRegionKeySet,
   publicKeysOf,
-  type RegionKeySet,
+  type FileRegionKeySet,
   type TestCard,
 } from '@domicile/region';
 import {
+  FileJwsSigner,
   SANDBOX_PRODUCTS,
   Tsm,
   Vault,
@@ -102,8 +103,8 @@ const REGIONS = [
 
 interface Keys {
   readonly directory: Directory;
-  readonly home: RegionKeySet;
-  readonly owner: RegionKeySet;
+  readonly home: FileRegionKeySet;
+  readonly owner: FileRegionKeySet;
   /** Built once, as the region's composition root does. */
   readonly vault: Vault;
   readonly tsm: Tsm;
@@ -140,7 +141,7 @@ export class CryptoFloorWorkload implements Workload {
       home: us,
       owner,
       vault: Vault.fromKeySet(owner),
-      tsm: new Tsm({ region: owner.region, key: owner.tsm }),
+      tsm: new Tsm({ region: owner.region, signer: new FileJwsSigner(owner.tsm) }),
     };
     // A fresh device per flow, as over HTTP: the region imports a key it has not seen before.
     this.#devices = [];
@@ -246,7 +247,7 @@ async function redirect(
   const { assertion } = await issueRedirectAssertion({
     homeRegion: 'us',
     targetRegion: keys.owner.region,
-    signingKey: keys.home.signing,
+    signer: new FileJwsSigner(keys.home.signing),
     deviceJkt: se.deviceJkt,
     message,
     now,

@@ -20,6 +20,11 @@ export {
   readKeyFile,
   publicKeysOf,
   saveRegionKeySet,
+  openRegionKeyring,
+  generatePkcs11RegionKeySet,
+  type FileRegionKeySet,
+  type KeyProviderConfig,
+  type RegionKeyring,
   type RegionKeySet,
 } from './keys/index.js';
 export {

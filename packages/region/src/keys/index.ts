@@ -5,7 +5,14 @@ export {
   loadRegionKeySet,
   publicKeysOf,
   saveRegionKeySet,
+  type FileRegionKeySet,
   type RegionKeySet,
+  type RegionSigningJwk,
 } from './region-keys.js';
 export { readKeyFile } from './read-key-file.js';
-export { fileRegionKeyring, type RegionKeyring } from './region-keyring.js';
+export { fileKeyProvider, fileRegionKeyring, type RegionKeyring } from './region-keyring.js';
+export { openRegionKeyring, type KeyProviderConfig } from './open-region-keyring.js';
+export {
+  generatePkcs11RegionKeySet,
+  type Pkcs11RegionKeySetOptions,
+} from './pkcs11/generate-pkcs11-key-set.js';

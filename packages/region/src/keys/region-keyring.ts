@@ -1,6 +1,7 @@
+import { DomicileError, type PrivateJwk } from '@domicile/protocol';
 import { LocalKeyProvider, type KeyProvider } from '../vault/index.js';
 import { FileJwsSigner, type JwsSigner } from './jws-signer.js';
-import type { RegionKeySet } from './region-keys.js';
+import type { RegionKeySet, RegionSigningJwk } from './region-keys.js';
 
 /**
  * The region keys that may live in an HSM, as the region uses them: the two signers and the
@@ -8,7 +9,10 @@ import type { RegionKeySet } from './region-keys.js';
  * key) stay in {@link RegionKeySet}. Made once at start, closed once at shutdown.
  */
 export interface RegionKeyring {
-  /** Signs what the region vouches for: redirect assertions, provisioning data, webhooks. */
+  /**
+   * Signs what the region vouches for: redirect assertions, provisioning data, webhooks,
+   * region-to-region requests, issuer gateway requests (and audit checkpoints).
+   */
   readonly signing: JwsSigner;
   /** The TSM's key: signs personalization scripts. */
   readonly tsm: JwsSigner;
@@ -18,12 +22,37 @@ export interface RegionKeyring {
   close(): Promise<void>;
 }
 
-/** The keyring of a region key file: the embedded default. */
+/**
+ * The keyring of a region key file: the embedded default. `CONFIG_INVALID` when the file holds
+ * only the public half of a key (or only the KEK's id): that key is in an HSM.
+ */
 export function fileRegionKeyring(keys: RegionKeySet): RegionKeyring {
   return {
-    signing: new FileJwsSigner(keys.signing),
-    tsm: new FileJwsSigner(keys.tsm),
-    keyProvider: LocalKeyProvider.fromKeySet(keys),
+    signing: fileJwsSigner(keys.signing, 'signing'),
+    tsm: fileJwsSigner(keys.tsm, 'tsm'),
+    keyProvider: fileKeyProvider(keys),
     close: () => Promise.resolve(),
   };
+}
+
+/** The signer of a key file entry that holds its private half. */
+export function fileJwsSigner(jwk: RegionSigningJwk, purpose: string): JwsSigner {
+  if (jwk.d === undefined) throw keptInHsm(purpose);
+  return new FileJwsSigner(jwk as PrivateJwk);
+}
+
+/** The key provider of a key file that holds the vault KEK's value. */
+export function fileKeyProvider(keys: RegionKeySet): KeyProvider {
+  const { vaultKek, vaultKekId } = keys.secrets;
+  if (vaultKek === undefined) throw keptInHsm('kek');
+  return LocalKeyProvider.fromKeySet({ secrets: { vaultKek, vaultKekId } });
+}
+
+function keptInHsm(purpose: string): DomicileError {
+  return new DomicileError('CONFIG_INVALID', {
+    details: {
+      purpose,
+      reason: 'the key file has no secret for this key: it is in an HSM (key provider pkcs11)',
+    },
+  });
 }

@@ -21,6 +21,15 @@ const PrivateJwkSchema = Type.Object({
   alg: Type.Optional(Type.String()),
   use: Type.Optional(Type.String()),
 });
+/**
+ * A region signing key (signing, TSM) as the key file holds it: with its private half `d`, or
+ * without, when the private half is in an HSM under the label of its `kid` (`keyProvider`
+ * `pkcs11`); the public half is always here, for the directory.
+ */
+const RegionSigningJwkSchema = Type.Object({
+  ...PrivateJwkSchema.properties,
+  d: Type.Optional(Type.String()),
+});
 const Base64Url32 = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
 
 /**
@@ -29,12 +38,15 @@ const Base64Url32 = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
  */
 export const RegionKeySetSchema = Type.Object({
   region: Type.String(),
-  signing: PrivateJwkSchema,
+  signing: RegionSigningJwkSchema,
   encryption: PrivateJwkSchema,
-  tsm: PrivateJwkSchema,
+  tsm: RegionSigningJwkSchema,
   secrets: Type.Object({
-    /** Key-encryption key of the vault (AES-256), and its id recorded beside each wrapped data key. */
-    vaultKek: Base64Url32,
+    /**
+     * Key-encryption key of the vault (AES-256), and its id recorded beside each wrapped data key.
+     * Without `vaultKek` the KEK is in an HSM, under the label `vaultKekId`.
+     */
+    vaultKek: Type.Optional(Base64Url32),
     vaultKekId: Type.String({ minLength: 1, maxLength: 64 }),
     /** HMAC key for the card-number hash used for de-duplication. */
     panHashKey: Base64Url32,
@@ -45,13 +57,23 @@ export const RegionKeySetSchema = Type.Object({
   }),
 });
 
+/** A region signing key in the key file: a public JWK, with its private half unless in an HSM. */
+export type RegionSigningJwk = PublicJwk & { readonly d?: string };
+
 export type RegionKeySet = Static<typeof RegionKeySetSchema> & {
-  signing: PrivateJwk;
+  signing: RegionSigningJwk;
   encryption: PrivateJwk;
-  tsm: PrivateJwk;
+  tsm: RegionSigningJwk;
 };
 
-export async function generateRegionKeySet(region: string): Promise<RegionKeySet> {
+/** A key set with every key in the file (`keys generate` without `--hsm`). */
+export type FileRegionKeySet = RegionKeySet & {
+  signing: PrivateJwk;
+  tsm: PrivateJwk;
+  secrets: RegionKeySet['secrets'] & { vaultKek: string };
+};
+
+export async function generateRegionKeySet(region: string): Promise<FileRegionKeySet> {
   const [signing, encryption, tsm] = await Promise.all([
     generateKeyPairJwk('sig'),
     generateKeyPairJwk('enc'),
@@ -77,7 +99,7 @@ export function publicKeysOf(keys: RegionKeySet): {
   encryption: PublicJwk;
   tsm: PublicJwk;
 } {
-  const pub = (k: PrivateJwk): PublicJwk => {
+  const pub = (k: PublicJwk): PublicJwk => {
     const { kty, crv, x, y, kid, alg, use } = k;
     return { kty, crv, x, y, kid, ...definedProps({ alg, use }) };
   };

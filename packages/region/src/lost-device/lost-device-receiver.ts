@@ -75,7 +75,7 @@ export async function receiveLostDeviceRequest(
     confirmation: await signLostDeviceConfirmation({
       request,
       suspended: result.suspended,
-      key: ctx.keys.signing,
+      signer: ctx.keyring.signing,
       now,
     }),
   };

@@ -15,6 +15,7 @@ import {
   type TestDevice,
 } from '../testing/region-fixture.js';
 import { deliverLostDeviceRequest, LOST_DEVICE_PATH } from './region-request-client.js';
+import { FileJwsSigner } from '../keys/index.js';
 
 const TOKEN = 'operator-token-for-the-lost-device-test';
 const regions = new Map<string, Region>();
@@ -298,7 +299,7 @@ describe('lost device across regions (in-process)', () => {
       target: 'cn',
       ask: { reportId, ...outboxAskColumn.decode(row.payload) },
       directory: region('us').context.directory,
-      signingKey: region('us').context.keys.signing,
+      signer: region('us').context.keyring.signing,
       transport,
       timeoutMs: 5_000,
       now: new Date(),

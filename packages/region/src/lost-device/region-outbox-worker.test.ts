@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyDirectory, type Directory } from '@domicile/protocol';
-import type { RegionKeySet } from '../keys/index.js';
+import type { FileRegionKeySet } from '../keys/index.js';
 import { openDatabase, type Database } from '../storage/index.js';
 import * as f from '../storage/storage.fixtures.js';
 import { createRegionFixture } from '../testing/region-fixture.js';
@@ -12,18 +12,19 @@ import type { RegionTransport } from '../config/index.js';
 import { verifyLostDeviceRequest } from '../request-auth/index.js';
 import { fetchRegionTransport } from './region-request-client.js';
 import { signLostDeviceConfirmation } from './region-request.js';
+import { FileJwsSigner } from '../keys/index.js';
 
 const T0 = new Date('2030-01-01T00:00:00.000Z');
 let db: Kysely<Database>;
 let directory: Directory;
-let keys: (region: string) => RegionKeySet;
+let keys: (region: string) => FileRegionKeySet;
 let clock: Date;
 let calls: number;
 
 beforeEach(async () => {
   const fixture = await createRegionFixture();
   directory = await verifyDirectory(fixture.directoryJws, fixture.authorityKey);
-  keys = (region) => fixture.keys.get(region) as RegionKeySet;
+  keys = (region) => fixture.keys.get(region) as FileRegionKeySet;
   db = await openDatabase('sqlite::memory:');
   clock = T0;
   calls = 0;
@@ -64,7 +65,7 @@ const cnAnswers =
         confirmation: await signLostDeviceConfirmation({
           request,
           suspended,
-          key: keys('cn').signing,
+          signer: new FileJwsSigner(keys('cn').signing),
           now: clock,
         }),
       },
@@ -79,7 +80,7 @@ const worker = (transport: RegionTransport, key = keys('us').signing) =>
     db,
     directory,
     self: 'us',
-    signingKey: key,
+    signer: new FileJwsSigner(key),
     now: () => clock,
     transport,
     backoffMs: 1_000,

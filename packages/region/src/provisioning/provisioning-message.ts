@@ -47,7 +47,7 @@ export async function receiveProvisioningMessage(
   const { assertion, expiresAt } = await issueRedirectAssertion({
     homeRegion: ctx.self.id,
     targetRegion: owner.id,
-    signingKey: ctx.keys.signing,
+    signer: ctx.keyring.signing,
     subject: pairwisePseudonym(
       Buffer.from(ctx.keys.secrets.pseudonymKey, 'base64url'),
       who.account.id,

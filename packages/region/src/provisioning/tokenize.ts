@@ -4,7 +4,6 @@ import {
   encryptJson,
   isDomicileError,
   jwkThumbprint,
-  signJson,
   type api,
 } from '@domicile/protocol';
 import { encryptionKeyColumn, isDeviceLost, type AuthenticatedDevice } from '../accounts/index.js';
@@ -196,7 +195,7 @@ async function respond(
     deviceJkt: who.device.jkt,
     issuedAt: Math.floor(ctx.now().getTime() / 1000),
   };
-  const signed = await signJson(payload, ctx.keys.signing, TYP.provisioningPayload);
+  const signed = await ctx.keyring.signing.sign(payload, TYP.provisioningPayload);
   const deviceKey = encryptionKeyColumn.decode(who.device.encryption_jwk);
   const kid = typeof deviceKey.kid === 'string' ? deviceKey.kid : await jwkThumbprint(deviceKey);
   const provisioningData = await encryptJson(signed, { ...deviceKey, kid }, TYP.provisioningData);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePorts, generateKeys, readRegionsConfig, signDeploymentDirectory } from '@domicile/cli';
 import type { PrefixRange } from '@domicile/protocol';
-import type { SeedResult } from '@domicile/region';
+import type { Pkcs11TokenOptions, SeedResult } from '@domicile/region';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '@domicile/region/testing';
 import type { DeploymentInfo } from './load-job.js';
 import { startService, type ServiceProcess } from './service-process.js';
@@ -22,6 +22,11 @@ export interface BenchDeploymentOptions {
   readonly profileDir?: string;
   /** More `region serve` arguments for every region process (`--issuers FILE`, …). */
   readonly regionArgs?: readonly string[];
+  /**
+   * Make every region's signing key, TSM key and vault KEK in this PKCS#11 token
+   * (`keys generate --hsm`), and start and seed the regions with `--key-provider pkcs11`.
+   */
+  readonly hsm?: Pkcs11TokenOptions;
 }
 
 /**
@@ -56,7 +61,8 @@ export async function createBenchDeployment(
   const networkUrls = Object.fromEntries(
     networks.map((n, i) => [n.id, `http://127.0.0.1:${ports[config.regions.length + i] ?? 0}`]),
   );
-  await generateKeys(options.dir, config);
+  await generateKeys(options.dir, config, options.hsm === undefined ? {} : { hsm: options.hsm });
+  const keyArgs = options.hsm === undefined ? [] : keyProviderArgs(options.hsm);
   const directoryJws = await signDeploymentDirectory(options.dir, config, {
     baseUrls: new Map(Object.entries(baseUrls)),
     networkBaseUrls: new Map(Object.entries(networkUrls)),
@@ -114,6 +120,7 @@ export async function createBenchDeployment(
           databaseUrl(region),
           '--log-file',
           join(options.dir, `${region}.log`),
+          ...keyArgs,
           ...(options.regionArgs ?? []),
         ],
         /^region \S+ listening on /,
@@ -140,6 +147,7 @@ export async function createBenchDeployment(
           '--first',
           String(first),
           '--json',
+          ...keyArgs,
         ]),
       ) as SeedResult,
     close: async () => {
@@ -147,6 +155,19 @@ export async function createBenchDeployment(
       for (const db of postgres.values()) await db.drop();
     },
   };
+}
+
+/** The `region serve` and `region seed` options of a region whose keys are in a PKCS#11 token. */
+export function keyProviderArgs(hsm: Pkcs11TokenOptions): string[] {
+  const token =
+    'label' in hsm.token
+      ? ['--pkcs11-token-label', hsm.token.label]
+      : ['--pkcs11-slot', String(hsm.token.slot)];
+  return [
+    ...['--key-provider', 'pkcs11', '--pkcs11-module', hsm.module],
+    ...token,
+    ...['--pkcs11-pin-file', hsm.pinFile],
+  ];
 }
 
 /** Runs a `domicile` command to completion; rejects with its stderr when it fails. */

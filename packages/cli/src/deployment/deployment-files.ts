@@ -14,10 +14,12 @@ import {
 } from '@domicile/protocol';
 import {
   generateRegionKeySet,
+  generateRegionKeySetsInToken,
   loadRegionKeySet,
   publicKeysOf,
   readKeyFile,
   saveRegionKeySet,
+  type Pkcs11TokenOptions,
   type RegionKeySet,
 } from '@domicile/region';
 
@@ -47,14 +49,34 @@ export async function readRegionsConfig(file: string): Promise<RegionsConfig> {
   return parseRegionsConfig(text);
 }
 
-/** Generates the authority key and every region's key set; refuses nothing, overwrites nothing it is not asked to. */
-export async function generateKeys(dir: string, config: RegionsConfig): Promise<void> {
+/**
+ * Generates the authority key and every region's key set; refuses nothing, overwrites nothing it
+ * is not asked to. With `options.hsm`, each region's signing key, TSM key and vault KEK are made
+ * in that PKCS#11 token (not extractable) and its key file holds only their public halves and
+ * the KEK's id, each the label of its key in the token.
+ */
+export async function generateKeys(
+  dir: string,
+  config: RegionsConfig,
+  options: { readonly hsm?: Pkcs11TokenOptions } = {},
+): Promise<void> {
+  // Before any file is written: a wrong PIN or module leaves no half-made deployment behind.
+  const inToken =
+    options.hsm === undefined
+      ? undefined
+      : await generateRegionKeySetsInToken(
+          options.hsm,
+          config.regions.map((r) => r.id),
+        );
   await mkdir(join(dir, 'keys'), { recursive: true, mode: 0o700 });
   const authority = await generateKeyPairJwk('sig');
   await writeJson(paths.authorityPrivate(dir), authority.privateJwk, 0o600);
   await writeJson(paths.authorityPublic(dir), authority.publicJwk, 0o644);
-  for (const region of config.regions)
-    await saveRegionKeySet(paths.regionKeys(dir, region.id), await generateRegionKeySet(region.id));
+  for (const [i, region] of config.regions.entries())
+    await saveRegionKeySet(
+      paths.regionKeys(dir, region.id),
+      inToken?.[i] ?? (await generateRegionKeySet(region.id)),
+    );
   for (const network of config.networks ?? []) {
     await writeJson(
       paths.networkKey(dir, network.id),

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { RegionIdSchema } from '@domicile/protocol';
 import type { SettingSpecs } from '../settings/index.js';
 import { DEPLOYMENT_PROPERTIES, DEPLOYMENT_SPECS, PATH } from './deployment-settings.js';
+import { KEY_PROVIDER_PROPERTIES, KEY_PROVIDER_SPECS } from './key-provider-settings.js';
 import {
   TLS_CLIENT_CA_PROPERTY,
   TLS_CLIENT_CA_SPEC,
@@ -43,6 +44,7 @@ export const RegionSettingsSchema = Type.Object(
     issuers: Type.Optional(Type.String(PATH)),
     ...TLS_PROPERTIES,
     ...TLS_CLIENT_CA_PROPERTY,
+    ...KEY_PROVIDER_PROPERTIES,
   },
   { additionalProperties: false },
 );
@@ -114,4 +116,5 @@ export const REGION_SETTING_SPECS: SettingSpecs<typeof RegionSettingsSchema.prop
   },
   ...TLS_SPECS,
   ...TLS_CLIENT_CA_SPEC,
+  ...KEY_PROVIDER_SPECS,
 };

@@ -14,5 +14,7 @@ export { fileKeyProvider, fileRegionKeyring, type RegionKeyring } from './region
 export { openRegionKeyring, type KeyProviderConfig } from './open-region-keyring.js';
 export {
   generatePkcs11RegionKeySet,
+  generateRegionKeySetsInToken,
   type Pkcs11RegionKeySetOptions,
 } from './pkcs11/generate-pkcs11-key-set.js';
+export type { Pkcs11TokenOptions } from './pkcs11/pkcs11-token.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { generateRegionKeySet, type RegionKeySet } from '../region-keys.js';
 import { generatePkcs11RegionKeys } from './generate-pkcs11-keys.js';
-import type { Pkcs11Token } from './pkcs11-token.js';
+import { Pkcs11Token, type Pkcs11TokenOptions } from './pkcs11-token.js';
 
 /** Options of {@link generatePkcs11RegionKeySet}. */
 export interface Pkcs11RegionKeySetOptions {
@@ -39,4 +39,22 @@ export async function generatePkcs11RegionKeySet(
     tsm: { ...inToken.tsm, kid: labels.tsm },
     secrets: { vaultKekId: inToken.kekId, panHashKey, pseudonymKey, issuerMasterKey },
   };
+}
+
+/**
+ * {@link generatePkcs11RegionKeySet} for each of `regions`, in one token opened and closed here
+ * (`domicile keys generate --hsm`).
+ */
+export async function generateRegionKeySetsInToken(
+  options: Pkcs11TokenOptions,
+  regions: readonly string[],
+): Promise<RegionKeySet[]> {
+  const token = await Pkcs11Token.open(options);
+  try {
+    const sets: RegionKeySet[] = [];
+    for (const region of regions) sets.push(await generatePkcs11RegionKeySet(token, { region }));
+    return sets;
+  } finally {
+    await token.close();
+  }
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePorts, generateKeys, readRegionsConfig, signDeploymentDirectory } from '@domicile/cli';
-import type { PrefixRange } from '@domicile/protocol';
+import { definedProps, type PrefixRange } from '@domicile/protocol';
 import type { Pkcs11TokenOptions, SeedResult } from '@domicile/region';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '@domicile/region/testing';
 import type { DeploymentInfo } from './load-job.js';
@@ -27,6 +27,8 @@ export interface BenchDeploymentOptions {
    * (`keys generate --hsm`), and start and seed the regions with `--key-provider pkcs11`.
    */
   readonly hsm?: Pkcs11TokenOptions;
+  /** How long a process may take to print its listening line (default 60 s). */
+  readonly readyTimeoutMs?: number;
 }
 
 /**
@@ -90,6 +92,7 @@ export async function createBenchDeployment(
       name,
       args: [...profile(name.replace(/\s+/g, '-')), CLI, ...args],
       ready,
+      ...definedProps({ timeoutMs: options.readyTimeoutMs }),
     });
     running.add(service);
     return {

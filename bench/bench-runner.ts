@@ -8,6 +8,7 @@ import { authorizationProbe } from './scenarios/authorization-scenarios.js';
 import { measureHttpCeiling } from './scenarios/baseline-scenarios.js';
 import { progress } from './scenarios/measure.js';
 import { measureRegionScenarios, type RegionFigures } from './scenarios/region-scenarios.js';
+import { measureHsmScenarios } from './scenarios/key-provider-scenarios.js';
 import { profileLoadGenerators } from './run-load.js';
 import { definedProps } from '@domicile/protocol';
 
@@ -41,6 +42,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     await deployment.close();
     if (options.dataDir === undefined) await rm(dir, { recursive: true, force: true });
   }
+  const hsm = await measureHsmScenarios(settings);
   const { floors, ...scenarios } = measured;
   const baselines = { ...floors, httpCeiling };
   const finishedAt = new Date();
@@ -63,6 +65,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     settings,
     baselines,
     ...scenarios,
+    keyProviders: { hsm },
     targets: evaluateTargets({ baselines, ...scenarios }),
     notes,
   };

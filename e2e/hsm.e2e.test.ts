@@ -52,7 +52,13 @@ describe.skipIf(SOFTHSM_MODULE === undefined).each<BenchDatabase>(['sqlite', 'po
 
     beforeAll(async () => {
       dir = await mkdtemp(join(tmpdir(), `domicile-hsm-${database}-`));
-      deployment = await createBenchDeployment({ dir, database, hsm: token });
+      // A busy machine starts a tsx process slowly; the token adds a login and a self-test per key.
+      deployment = await createBenchDeployment({
+        dir,
+        database,
+        hsm: token,
+        readyTimeoutMs: 180_000,
+      });
       const network = Object.keys(deployment.networkUrls)[0] ?? '';
       routerUrl = deployment.networkUrls[network] ?? '';
       running.push(

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SOFTHSM_MODULE } from '@domicile/region/testing';
 import { isFigure, type BenchReport, type Figure, type Unmeasured } from './report.js';
 
 const RUN = fileURLToPath(new URL('./run.ts', import.meta.url));
@@ -51,7 +52,7 @@ beforeAll(async () => {
   const out = join(dir, 'latest.json');
   table = await runQuick(out);
   report = JSON.parse(await readFile(out, 'utf8')) as BenchReport;
-}, 240_000);
+}, 420_000);
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
@@ -97,6 +98,19 @@ describe('npm run bench -- --quick', () => {
       expect(point.peakRssMb).toBeGreaterThan(0);
     }
   });
+
+  it.skipIf(SOFTHSM_MODULE === undefined)(
+    'measures provisioning and authorization with every region key in SoftHSM2, beside file keys',
+    () => {
+      const hsm = report.keyProviders?.hsm;
+      expect(hsm !== undefined && 'provisioningHome' in hsm, JSON.stringify(hsm)).toBe(true);
+      if (hsm === undefined || !('provisioningHome' in hsm)) return;
+      expectFigure(hsm.provisioningHome, report.settings.provisioning.rounds);
+      expectFigure(hsm.provisioningRedirected, report.settings.provisioning.rounds);
+      expectFigure(hsm.authorizationRegion, report.settings.authorization.rounds);
+      expect(table).toContain('provisioning, home card, HSM keys');
+    },
+  );
 
   it('judges every target on a measured figure, and prints the table', () => {
     expect(report.targets.map((t) => t.id)).toEqual([

@@ -15,7 +15,6 @@ import {
   type TestDevice,
 } from '../testing/region-fixture.js';
 import { deliverLostDeviceRequest, LOST_DEVICE_PATH } from './region-request-client.js';
-import { FileJwsSigner } from '../keys/index.js';
 
 const TOKEN = 'operator-token-for-the-lost-device-test';
 const regions = new Map<string, Region>();

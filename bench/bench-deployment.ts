@@ -6,6 +6,7 @@ import { definedProps, type PrefixRange } from '@domicile/protocol';
 import type { Pkcs11TokenOptions, SeedResult } from '@domicile/region';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '@domicile/region/testing';
 import type { DeploymentInfo } from './load-job.js';
+import { postgresServer } from './postgres-server.js';
 import { startService, type ServiceProcess } from './service-process.js';
 
 const CLI = fileURLToPath(new URL('../packages/cli/bin/domicile.js', import.meta.url));
@@ -40,6 +41,8 @@ export interface BenchDeployment {
   readonly info: DeploymentInfo;
   /** Each network's router URL, as the directory lists it. */
   readonly networkUrls: Readonly<Record<string, string>>;
+  /** The database server's processes, measured beside the regions (none for SQLite). */
+  readonly databaseServers: readonly ServiceProcess[];
   tokenRanges(region: string): readonly PrefixRange[];
   databaseUrl(region: string): string;
   /** Starts a region server process (stop it with `stop`). */
@@ -107,6 +110,7 @@ export async function createBenchDeployment(
   return {
     info: { dir: options.dir, directoryJws, baseUrls },
     networkUrls,
+    databaseServers: options.database === 'postgres' ? [postgresServer()] : [],
     tokenRanges: (region) => config.regions.find((r) => r.id === region)?.tokenRanges ?? [],
     databaseUrl,
     startRegion: (region) =>

@@ -5,7 +5,11 @@ import { createBenchDeployment } from './bench-deployment.js';
 import type { BenchOptions } from './bench-options.js';
 import { evaluateTargets, machineInfo, type BenchReport } from './report.js';
 import { authorizationProbe } from './scenarios/authorization-scenarios.js';
-import { measureHttpCeiling } from './scenarios/baseline-scenarios.js';
+import {
+  measureHttpCeiling,
+  measurePrimitiveFloors,
+  measureSignedCommitCeiling,
+} from './scenarios/baseline-scenarios.js';
 import { progress } from './scenarios/measure.js';
 import { measureRegionScenarios, type RegionFigures } from './scenarios/region-scenarios.js';
 import { measureHsmScenarios } from './scenarios/key-provider-scenarios.js';
@@ -26,6 +30,8 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
   if (options.profileDir !== undefined) profileLoadGenerators(options.profileDir);
   const httpCeiling = await measureHttpCeiling(settings);
   const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'domicile-bench-')));
+  const signedCommitCeiling = await measureSignedCommitCeiling(settings, dir);
+  const primitiveFloors = await measurePrimitiveFloors(settings);
   const deployment = await createBenchDeployment({
     dir,
     database: settings.database,
@@ -44,7 +50,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
   }
   const hsm = await measureHsmScenarios(settings);
   const { floors, ...scenarios } = measured;
-  const baselines = { ...floors, httpCeiling };
+  const baselines = { ...floors, ...primitiveFloors, httpCeiling, signedCommitCeiling };
   const finishedAt = new Date();
   const notes = [
     'Figures depend on the machine and on whatever else runs on it; the ratios to the baselines measured in the same run are what the targets judge.',

@@ -6,9 +6,11 @@
 import type { LoadJob, LoadMessage, WorkloadSpec } from './load-job.js';
 import { describe, runLoad } from './load-runner.js';
 import { CryptoFloorWorkload } from './baselines/crypto-floor.js';
+import { PrimitiveFloorWorkload } from './baselines/primitive-floor.js';
 import { AuthorizationWorkload } from './workloads/authorization-workload.js';
 import { HttpGetWorkload } from './workloads/http-get-workload.js';
 import { ProvisioningWorkload } from './workloads/provisioning-workload.js';
+import { SignedCommitWorkload } from './workloads/signed-commit-workload.js';
 import type { Workload } from './workloads/workload.js';
 
 function createWorkload(spec: WorkloadSpec): Workload {
@@ -17,6 +19,10 @@ function createWorkload(spec: WorkloadSpec): Workload {
       return new ProvisioningWorkload(spec);
     case 'http-get':
       return new HttpGetWorkload(spec.url);
+    case 'signed-commit':
+      return new SignedCommitWorkload(spec);
+    case 'primitive-floor':
+      return new PrimitiveFloorWorkload({ kind: spec.operation });
     case 'crypto-floor':
       return new CryptoFloorWorkload({ redirected: spec.redirected });
     case 'authorization':

@@ -1,3 +1,5 @@
+import type { JsonWebKey } from 'node:crypto';
+import type { PrimitiveFloorKind } from './baselines/primitive-floor.js';
 import type { PrefixRange } from '@domicile/protocol';
 import type { LatencySummary } from './stats.js';
 
@@ -21,6 +23,14 @@ export type WorkloadSpec =
     }
   /** `GET url` expecting a small JSON answer: the HTTP ceiling. */
   | { readonly kind: 'http-get'; readonly url: string }
+  /** `POST url` with a fresh ES256 JWS, verified and durably committed: the signed-commit ceiling. */
+  | {
+      readonly kind: 'signed-commit';
+      readonly url: string;
+      readonly privateJwk: JsonWebKey;
+    }
+  /** The region's irreducible work of one operation with node:crypto and durable commits. */
+  | { readonly kind: 'primitive-floor'; readonly operation: PrimitiveFloorKind }
   /** The crypto of one provisioning flow, in process: the crypto floor. */
   | { readonly kind: 'crypto-floor'; readonly redirected: boolean }
   | AuthorizationSpec;

@@ -21,14 +21,18 @@ export function formatReport(report: BenchReport): string {
   const lines = [
     `Domicile benchmark — ${report.mode} run, ${report.database === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, Node ${machine.node}, ${machine.cpu} (${machine.cores} cores)`,
     `${report.settings.concurrency} operations in flight; median [min–max] of ${report.settings.provisioning.rounds} rounds after a warm-up;`,
-    'CPU ms per operation: of the load generator (gen) and of each server process (us, cn, the router, the ceiling), over the rounds',
+    'CPU ms per operation: of the load generator (gen) and of each server process (us, cn, the router, the ceilings, postgres: every PostgreSQL process), over the rounds',
     'the crypto floors and scenarios 1 and 2 ran in one load run, rounds alternating; a ratio of two of them is the median of the per-round ratios',
     '',
     `${'figure'.padEnd(NAME)}${'throughput'.padEnd(THROUGHPUT)}${'p50 ms'.padEnd(LATENCY)}${'p99 ms'.padEnd(LATENCY)}CPU ms per operation`,
     section('Baselines'),
     row('crypto floor, home flow (in process)', report.baselines.cryptoFloorHome),
     row('crypto floor, redirected flow (in process)', report.baselines.cryptoFloorRedirected),
+    row('primitive floor, home flow (in process)', report.baselines.primitiveFloorHome),
+    row('primitive floor, redirected flow', report.baselines.primitiveFloorRedirected),
+    row('primitive floor, authorization', report.baselines.primitiveFloorAuthorization),
     row('HTTP ceiling (bare fastify)', report.baselines.httpCeiling),
+    row('signed-commit ceiling (verify + commit)', report.baselines.signedCommitCeiling),
     section('Scenarios'),
     row(
       `1. provisioning, home card (${report.scale.small.seededTokens} tokens)`,
@@ -125,8 +129,15 @@ function targetLine(t: TargetResult): string {
       ? 'not measured'
       : t.unit === 'ratio'
         ? `${(t.value * 100).toFixed(1)}%`
-        : `${t.value} ${t.unit}`;
-  const limit = t.unit === 'ratio' ? `${(t.limit * 100).toFixed(0)}%` : `${t.limit} ${t.unit}`;
+        : t.unit === 'multiple'
+          ? `${t.value.toFixed(2)}×`
+          : `${t.value} ${t.unit}`;
+  const limit =
+    t.unit === 'ratio'
+      ? `${(t.limit * 100).toFixed(0)}%`
+      : t.unit === 'multiple'
+        ? `${t.limit}×`
+        : `${t.limit} ${t.unit}`;
   const verdict = t.met === null ? 'not judged' : t.met ? 'met' : 'MISSED';
   return `${mark} ${t.description.padEnd(72)} ${value.padEnd(12)} (target ${t.comparison} ${limit}) ${verdict}`;
 }

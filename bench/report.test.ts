@@ -7,8 +7,9 @@ import {
   type Figure,
 } from './report.js';
 
-function figure(throughput: number, p99 = 10): Figure {
-  return roundsFigure([throughput], p99);
+function figure(throughput: number, p99 = 10, cpu: Record<string, number> = {}): Figure {
+  const plain = roundsFigure([throughput], p99);
+  return { ...plain, cpuMsPerOperation: { ...plain.cpuMsPerOperation, ...cpu } };
 }
 
 function roundsFigure(throughputs: readonly number[], p99 = 10, series?: string): Figure {
@@ -29,20 +30,31 @@ function roundsFigure(throughputs: readonly number[], p99 = 10, series?: string)
 }
 
 function measured(
-  o: { home?: number; large?: number; rss?: number | null; auth?: boolean } = {},
+  o: {
+    home?: number;
+    large?: number;
+    rss?: number | null;
+    auth?: boolean;
+    homeCpu?: number;
+  } = {},
 ): Pick<BenchReport, 'baselines' | 'scenarios' | 'scale'> {
-  const auth = o.auth === false ? { unmeasured: 'no network' } : figure(400);
+  const auth =
+    o.auth === false ? { unmeasured: 'no network' } : figure(400, 10, { 'region us': 0.5 });
   return {
     baselines: {
       cryptoFloorHome: figure(200),
       cryptoFloorRedirected: figure(150),
       httpCeiling: figure(1000),
+      signedCommitCeiling: figure(800),
+      primitiveFloorHome: figure(500, 10, { 'load generator': 2 }),
+      primitiveFloorRedirected: figure(400, 10, { 'load generator': 2.5 }),
+      primitiveFloorAuthorization: figure(5000, 10, { 'load generator': 0.2 }),
     },
     scenarios: {
-      provisioningHome: figure(o.home ?? 100),
-      provisioningRedirected: figure(90),
+      provisioningHome: figure(o.home ?? 100, 10, { 'region us': o.homeCpu ?? 4 }),
+      provisioningRedirected: figure(90, 10, { 'region us': 1, 'region cn': 5 }),
       authorizationRegion: auth,
-      authorizationRouter: auth,
+      authorizationRouter: o.auth === false ? auth : figure(300),
       authorizationAt70: o.auth === false ? auth : figure(280, 25),
     },
     scale: {
@@ -67,9 +79,19 @@ function measured(
 describe('targets', () => {
   it('judges each ratio and limit of the issue', () => {
     const byId = Object.fromEntries(evaluateTargets(measured()).map((t) => [t.id, t]));
-    expect(byId['provisioning-home-vs-crypto-floor']).toMatchObject({ value: 0.5, met: true });
+    expect(byId['provisioning-home-cpu-vs-primitive-floor']).toMatchObject({
+      value: 2,
+      met: true,
+    });
+    // Both regions' CPU counts for a redirected flow: (1 + 5) ÷ 2.5.
+    expect(byId['provisioning-redirected-cpu-vs-primitive-floor']).toMatchObject({
+      value: 2.4,
+      met: false,
+    });
+    expect(byId['authorization-cpu-vs-primitive-floor']).toMatchObject({ value: 2.5, met: false });
+    expect(byId['authorization-router-vs-direct']).toMatchObject({ value: 0.75, met: false });
     expect(byId['provisioning-redirected-vs-home']).toMatchObject({ value: 0.9, met: true });
-    expect(byId['authorization-vs-http-ceiling']).toMatchObject({ value: 0.4, met: true });
+    expect(byId['authorization-vs-signed-commit-ceiling']).toMatchObject({ value: 0.5, met: true });
     expect(byId['authorization-p99-at-70']).toMatchObject({ value: 25, met: false });
     expect(byId['scale-provisioning-drop']).toMatchObject({ value: 0.15, met: true });
     expect(byId['scale-authorization-drop']).toMatchObject({ value: 0, met: true });
@@ -78,15 +100,18 @@ describe('targets', () => {
 
   it('misses a target just past its limit, and judges nothing it has no figure for', () => {
     const byId = Object.fromEntries(
-      evaluateTargets(measured({ home: 99, large: 79, rss: 300, auth: false })).map((t) => [
-        t.id,
-        t,
-      ]),
+      evaluateTargets(measured({ home: 99, large: 79, rss: 300, auth: false, homeCpu: 4.02 })).map(
+        (t) => [t.id, t],
+      ),
     );
-    expect(byId['provisioning-home-vs-crypto-floor']?.met).toBe(false);
+    expect(byId['provisioning-home-cpu-vs-primitive-floor']?.met).toBe(false);
+    expect(byId['authorization-cpu-vs-primitive-floor']).toMatchObject({ value: null, met: null });
     expect(byId['scale-provisioning-drop']?.met).toBe(false);
     expect(byId['scale-peak-rss']?.met).toBe(false);
-    expect(byId['authorization-vs-http-ceiling']).toMatchObject({ value: null, met: null });
+    expect(byId['authorization-vs-signed-commit-ceiling']).toMatchObject({
+      value: null,
+      met: null,
+    });
     expect(byId['authorization-p99-at-70']).toMatchObject({ value: null, met: null });
   });
 

@@ -35,7 +35,7 @@ export function authorizationProbe(
       concurrency:
         rate === undefined ? settings.concurrency : settings.concurrency * OPEN_LOOP_HEADROOM,
       unit: 'authorizations/s',
-      servers,
+      servers: [...servers, ...deployment.databaseServers],
       ...definedProps({ rate }),
     });
     atcBase += maxAtcOf(size.warmup + size.rounds * size.perRound, spec.tokens) + 1;

@@ -61,7 +61,7 @@ export async function measureRegionScenarios(
         {
           label: 'provisioning, home card',
           workload: provisioningSpec(deployment, HOME),
-          servers: [home],
+          servers: [home, ...deployment.databaseServers],
         },
         {
           label: 'crypto floor, redirected flow',
@@ -70,7 +70,7 @@ export async function measureRegionScenarios(
         {
           label: 'provisioning, redirected card',
           workload: provisioningSpec(deployment, FOREIGN),
-          servers: [home, foreign],
+          servers: [home, foreign, ...deployment.databaseServers],
         },
       ],
       settings.provisioning,
@@ -112,7 +112,7 @@ export async function measureRegionScenarios(
       {
         concurrency: settings.concurrency,
         unit: 'flows/s',
-        servers: [bigHome],
+        servers: [bigHome, ...deployment.databaseServers],
       },
     );
     largeAuth = await authorize({

@@ -32,6 +32,7 @@ export type {
 } from './database.js';
 export {
   PURGE_BATCH_ROWS,
+  RETENTION,
   purgeExpiredBatch,
   type ExpiringTable,
   type PurgedBatch,

@@ -57,6 +57,8 @@ const INDEXES = [
   'transactions_credential_id_idx',
   'credentials_account_id_state_idx',
   'provisioning_sessions_abandoned_idx',
+  'idempotency_keys_updated_at_idx',
+  'authorization_requests_created_at_idx',
 ];
 
 async function indexNames(db: Kysely<Database>): Promise<string[]> {

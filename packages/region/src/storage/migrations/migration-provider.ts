@@ -8,6 +8,7 @@ import { housekeepingIndexesMigration } from './0006-housekeeping-indexes.js';
 import { singleUseIdsMigration } from './0007-single-use-ids.js';
 import { nodeLeasesMigration } from './0008-node-leases.js';
 import { authorizationRequestsMigration } from './0009-authorization-requests.js';
+import { retentionIndexesMigration } from './0010-retention-indexes.js';
 
 /**
  * Every migration, in order, compiled into the program: no file-system discovery, so a bundled
@@ -23,6 +24,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0007_single_use_ids': singleUseIdsMigration,
   '0008_node_leases': nodeLeasesMigration,
   '0009_authorization_requests': authorizationRequestsMigration,
+  '0010_retention_indexes': retentionIndexesMigration,
 };
 
 /** The Kysely `Migrator` provider over {@link migrations}. */

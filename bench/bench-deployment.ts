@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePorts, generateKeys, readRegionsConfig, signDeploymentDirectory } from '@domicile/cli';
-import type { PrefixRange } from '@domicile/protocol';
-import type { SeedResult } from '@domicile/region';
+import { definedProps, type PrefixRange } from '@domicile/protocol';
+import type { Pkcs11TokenOptions, SeedResult } from '@domicile/region';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '@domicile/region/testing';
 import type { DeploymentInfo } from './load-job.js';
 import { postgresServer } from './postgres-server.js';
@@ -29,6 +29,13 @@ export interface BenchDeploymentOptions {
   readonly profileDir?: string;
   /** More `region serve` arguments for every region process (`--issuers FILE`, …). */
   readonly regionArgs?: readonly string[];
+  /**
+   * Make every region's signing key, TSM key and vault KEK in this PKCS#11 token
+   * (`keys generate --hsm`), and start and seed the regions with `--key-provider pkcs11`.
+   */
+  readonly hsm?: Pkcs11TokenOptions;
+  /** How long a process may take to print its listening line (default 60 s). */
+  readonly readyTimeoutMs?: number;
 }
 
 /**
@@ -65,7 +72,8 @@ export async function createBenchDeployment(
   const networkUrls = Object.fromEntries(
     networks.map((n, i) => [n.id, `http://127.0.0.1:${ports[config.regions.length + i] ?? 0}`]),
   );
-  await generateKeys(options.dir, config);
+  await generateKeys(options.dir, config, options.hsm === undefined ? {} : { hsm: options.hsm });
+  const keyArgs = options.hsm === undefined ? [] : keyProviderArgs(options.hsm);
   const directoryJws = await signDeploymentDirectory(options.dir, config, {
     baseUrls: new Map(Object.entries(baseUrls)),
     networkBaseUrls: new Map(Object.entries(networkUrls)),
@@ -93,6 +101,7 @@ export async function createBenchDeployment(
       name,
       args: [...profile(name.replace(/\s+/g, '-')), CLI, ...args],
       ready,
+      ...definedProps({ timeoutMs: options.readyTimeoutMs }),
     });
     running.add(service);
     return {
@@ -127,6 +136,7 @@ export async function createBenchDeployment(
           ...NO_RATE_LIMITS,
           '--rate-limit-per-device',
           '0',
+          ...keyArgs,
           ...(options.regionArgs ?? []),
         ],
         /^region \S+ listening on /,
@@ -153,6 +163,7 @@ export async function createBenchDeployment(
           '--first',
           String(first),
           '--json',
+          ...keyArgs,
         ]),
       ) as SeedResult,
     close: async () => {
@@ -160,6 +171,19 @@ export async function createBenchDeployment(
       for (const db of postgres.values()) await db.drop();
     },
   };
+}
+
+/** The `region serve` and `region seed` options of a region whose keys are in a PKCS#11 token. */
+export function keyProviderArgs(hsm: Pkcs11TokenOptions): string[] {
+  const token =
+    'label' in hsm.token
+      ? ['--pkcs11-token-label', hsm.token.label]
+      : ['--pkcs11-slot', String(hsm.token.slot)];
+  return [
+    ...['--key-provider', 'pkcs11', '--pkcs11-module', hsm.module],
+    ...token,
+    ...['--pkcs11-pin-file', hsm.pinFile],
+  ];
 }
 
 /** Runs a `domicile` command to completion; rejects with its stderr when it fails. */

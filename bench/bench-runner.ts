@@ -12,6 +12,7 @@ import {
 } from './scenarios/baseline-scenarios.js';
 import { progress } from './scenarios/measure.js';
 import { measureRegionScenarios, type RegionFigures } from './scenarios/region-scenarios.js';
+import { measureHsmScenarios } from './scenarios/key-provider-scenarios.js';
 import { profileLoadGenerators } from './run-load.js';
 import { definedProps } from '@domicile/protocol';
 
@@ -47,6 +48,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     await deployment.close();
     if (options.dataDir === undefined) await rm(dir, { recursive: true, force: true });
   }
+  const hsm = await measureHsmScenarios(settings);
   const { floors, ...scenarios } = measured;
   const baselines = { ...floors, ...primitiveFloors, httpCeiling, signedCommitCeiling };
   const finishedAt = new Date();
@@ -69,6 +71,7 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     settings,
     baselines,
     ...scenarios,
+    keyProviders: { hsm },
     targets: evaluateTargets({ baselines, ...scenarios }),
     notes,
   };

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SOFTHSM_MODULE } from '@domicile/region/testing';
 import { isFigure, type BenchReport, type Figure, type Unmeasured } from './report.js';
 import type { StartupFigures } from './startup.js';
 
@@ -57,8 +58,9 @@ beforeAll(async () => {
   table = await runQuick(out);
   report = JSON.parse(await readFile(out, 'utf8')) as BenchReport & { startup: StartupFigures };
   // A guard against a hang, not a speed check: on this two-core machine, loaded by other test
-  // runs, the quick run took 8 minutes (seeding alone 2), against about one when it is idle.
-}, 900_000);
+  // runs, the quick run took 8 minutes (seeding alone 2), against about one when it is idle;
+  // the HSM-key scenarios add a deployment of their own.
+}, 1_200_000);
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
@@ -111,6 +113,19 @@ describe('npm run bench -- --quick', () => {
       expect(point.peakRssMb).toBeGreaterThan(0);
     }
   });
+
+  it.skipIf(SOFTHSM_MODULE === undefined)(
+    'measures provisioning and authorization with every region key in SoftHSM2, beside file keys',
+    () => {
+      const hsm = report.keyProviders?.hsm;
+      expect(hsm !== undefined && 'provisioningHome' in hsm, JSON.stringify(hsm)).toBe(true);
+      if (hsm === undefined || !('provisioningHome' in hsm)) return;
+      expectFigure(hsm.provisioningHome, report.settings.provisioning.rounds);
+      expectFigure(hsm.provisioningRedirected, report.settings.provisioning.rounds);
+      expectFigure(hsm.authorizationRegion, report.settings.authorization.rounds);
+      expect(table).toContain('provisioning, home card, HSM keys');
+    },
+  );
 
   it('judges every target on a measured figure, and prints the table', () => {
     expect(report.targets.map((t) => t.id)).toEqual([

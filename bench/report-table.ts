@@ -60,11 +60,32 @@ export function formatReport(report: BenchReport): string {
       report.scale.large.authorization,
     ),
     `${'   region peak resident memory'.padEnd(NAME)}${mib(report.scale.small.peakRssMb)} with ${report.scale.small.seededTokens} tokens, ${mib(report.scale.large.peakRssMb)} with ${report.scale.large.seededTokens} (seeded in ${report.scale.large.seedSeconds} s)`,
+    ...keyProviderRows(report),
     section('Targets'),
     ...report.targets.map(targetLine),
   ];
   if (report.notes.length > 0) lines.push('', ...report.notes.map((n) => `note: ${n}`));
   return `${lines.join('\n')}\n`;
+}
+
+/** File keys beside PKCS#11 keys: the same scenarios, figures and no targets. */
+function keyProviderRows(report: BenchReport): string[] {
+  const hsm = report.keyProviders?.hsm;
+  if (hsm === undefined) return [];
+  const title = section(
+    'Key providers: file keys beside every region key in SoftHSM2 (figures, not targets)',
+  );
+  if (!('provisioningHome' in hsm))
+    return [title, `${'   HSM keys'.padEnd(NAME)}not measured: ${hsm.unmeasured}`];
+  return [
+    title,
+    row('   provisioning, home card, file keys', report.scenarios.provisioningHome),
+    row('   provisioning, home card, HSM keys', hsm.provisioningHome),
+    row('   provisioning, redirected card, file keys', report.scenarios.provisioningRedirected),
+    row('   provisioning, redirected card, HSM keys', hsm.provisioningRedirected),
+    row('   authorization, region, file keys', report.scenarios.authorizationRegion),
+    row('   authorization, region, HSM keys', hsm.authorizationRegion),
+  ];
 }
 
 function section(title: string): string {

@@ -1,6 +1,7 @@
 import { cpus, platform, arch, totalmem } from 'node:os';
 import type { BenchSettings } from './bench-options.js';
 import type { LoadResult, RoundResult } from './load-job.js';
+import type { HsmFigures } from './scenarios/key-provider-scenarios.js';
 import { round, spread, type Spread } from './stats.js';
 import { definedProps } from '@domicile/protocol';
 
@@ -93,6 +94,11 @@ export interface BenchReport {
     readonly authorizationAt70: Figure | Unmeasured;
   };
   readonly scale: { readonly small: ScalePoint; readonly large: ScalePoint };
+  /**
+   * Scenarios 1–3 again with every region key in a PKCS#11 token (SoftHSM2), beside the file-key
+   * figures above: figures, not targets.
+   */
+  readonly keyProviders?: { readonly hsm: HsmFigures | Unmeasured };
   readonly targets: readonly TargetResult[];
   readonly notes: readonly string[];
 }

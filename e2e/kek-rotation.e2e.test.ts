@@ -190,7 +190,7 @@ describe.each(databases)(
       const newOnly = new Vault({
         keyProvider: new LocalKeyProvider({
           kekId: newKeys.secrets.vaultKekId,
-          kek: Buffer.from(newKeys.secrets.vaultKek, 'base64url'),
+          kek: Buffer.from(newKeys.secrets.vaultKek ?? '', 'base64url'),
         }),
         panHashKey: Buffer.from(newKeys.secrets.panHashKey, 'base64url'),
       });

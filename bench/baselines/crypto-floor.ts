@@ -51,10 +51,11 @@ import {
   activePrivateJwk,
   generateRegionKeySet,
   publicKeysOf,
-  type RegionKeySet,
+  type FileRegionKeySet,
   type TestCard,
 } from '@domicile/region';
 import {
+  FileJwsSigner,
   SANDBOX_PRODUCTS,
   Tsm,
   Vault,
@@ -103,8 +104,8 @@ const REGIONS = [
 
 interface Keys {
   readonly directory: Directory;
-  readonly home: RegionKeySet;
-  readonly owner: RegionKeySet;
+  readonly home: FileRegionKeySet;
+  readonly owner: FileRegionKeySet;
   /** Built once, as the region's composition root does. */
   readonly vault: Vault;
   readonly tsm: Tsm;
@@ -141,7 +142,10 @@ export class CryptoFloorWorkload implements Workload {
       home: us,
       owner,
       vault: Vault.fromKeySet(owner),
-      tsm: new Tsm({ region: owner.region, key: activePrivateJwk(owner, 'tsm') }),
+      tsm: new Tsm({
+        region: owner.region,
+        signer: new FileJwsSigner(activePrivateJwk(owner, 'tsm')),
+      }),
     };
     // A fresh device per flow, as over HTTP: the region imports a key it has not seen before.
     this.#devices = [];
@@ -256,7 +260,7 @@ async function redirect(
   const { assertion } = await issueRedirectAssertion({
     homeRegion: 'us',
     targetRegion: keys.owner.region,
-    signingKey: activePrivateJwk(keys.home, 'signing'),
+    signer: new FileJwsSigner(activePrivateJwk(keys.home, 'signing')),
     deviceJkt: se.deviceJkt,
     message,
     now,

@@ -28,6 +28,13 @@ export {
   saveRegionKeySet,
   type RegionKey,
   type RegionKeyPurpose,
+  openRegionKeyring,
+  generatePkcs11RegionKeySet,
+  generateRegionKeySetsInToken,
+  type FileRegionKeySet,
+  type Pkcs11TokenOptions,
+  type KeyProviderConfig,
+  type RegionKeyring,
   type RegionKeySet,
   type RotationTimes,
 } from './keys/index.js';
@@ -80,7 +87,7 @@ export {
   type SignedResidencyReport,
   type VerifiedResidencyReport,
 } from './residency/index.js';
-export { fileRegionKeyring, type JwsSigner, type RegionKeyring } from './keys/index.js';
+export { fileRegionKeyring, type JwsSigner } from './keys/index.js';
 export { operatorTokenHash } from './http/index.js';
 export {
   seedTokenNumber,

@@ -4,7 +4,7 @@ import type { Directory, RegionEntry } from '@domicile/protocol';
 import type { IdempotencyStore } from './idempotency/index.js';
 import type { IssuerGateway } from './issuer/index.js';
 import type { TrustedIssuers } from './request-auth/index.js';
-import type { RegionKeySet } from './keys/index.js';
+import type { RegionKeyring, RegionKeySet } from './keys/index.js';
 import type { NotificationHub } from './notifications/index.js';
 import type { Database } from './storage/index.js';
 import type { Vault } from './vault/index.js';
@@ -29,7 +29,16 @@ export interface RegionContext {
   readonly db: Kysely<Database>;
   /** Idempotency-Key reservations, held by this process's incarnation. */
   readonly idempotency: IdempotencyStore;
+  /**
+   * The key file: the encryption key, the HMAC keys and the issuer master key, and the public
+   * halves (with the private ones only for file keys) of what {@link keyring} signs with.
+   */
   readonly keys: RegionKeySet;
+  /**
+   * What the region signs with and wraps vault keys under, in the key file or an HSM: every
+   * signature the region makes goes through `keyring.signing` or `keyring.tsm`.
+   */
+  readonly keyring: RegionKeyring;
   readonly vault: Vault;
   readonly issuer: IssuerGateway;
   /** Builds personalization scripts; kicked when tokenization queues one. */

@@ -10,13 +10,18 @@ import {
   loadTlsFiles,
   needsTlsClient,
   tlsFetch,
+  type Directory,
+  type PublicJwk,
+  type RegionEntry,
+  type TlsMaterial,
 } from '@domicile/protocol';
 import type { RegionConfig } from './config/index.js';
 import { buildRegionApp, checkOperatorTokenHashes } from './http/index.js';
 import { IdempotencyStore } from './idempotency/index.js';
+import { openRegionKeyring, type RegionKeyring } from './keys/index.js';
 import { HttpIssuerGateway, SandboxIssuer, type IssuerGateway } from './issuer/index.js';
 import { Housekeeping } from './housekeeping.js';
-import { activePrivateJwk, checkKeysListed, fileRegionKeyring } from './keys/index.js';
+import { checkKeysListed } from './keys/index.js';
 import { TrustedIssuers } from './request-auth/index.js';
 import { createRegionLogger } from './logging/index.js';
 import { RegionOutboxWorker, httpRegionTransport } from './lost-device/index.js';
@@ -64,8 +69,49 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   checkKeysListed(directory, config.keys, epochSeconds((config.now ?? (() => new Date()))()));
   // Checked before anything is opened: a bad issuer entry must not leave a database behind.
   const trustedIssuers = await TrustedIssuers.fromConfig(config.issuers);
-  const operatorTokenHashes = checkOperatorTokenHashes(config.operatorTokenHashes ?? []);
+  checkOperatorTokenHashes(config.operatorTokenHashes ?? []);
   const tls = config.tls === undefined ? undefined : loadTlsFiles(config.tls);
+  // Opened before the database: a wrong PIN or a missing key label fails here, at start.
+  const keyring = await openRegionKeyring(config.keys, config.keyProvider);
+  try {
+    checkKeyringAgainstDirectory(keyring, self);
+    return await assembleRegion(config, { directory, self, keyring, trustedIssuers, tls });
+  } catch (error) {
+    await keyring.close();
+    throw error;
+  }
+}
+
+/** What {@link createRegion} checked and opened before it builds the services. */
+interface RegionFoundation {
+  readonly directory: Directory;
+  readonly self: RegionEntry;
+  readonly keyring: RegionKeyring;
+  readonly trustedIssuers: TrustedIssuers;
+  readonly tls: TlsMaterial | undefined;
+}
+
+/**
+ * The keys the region signs with are the ones the directory lists: an HSM key under the right
+ * label but of another deployment would sign what no device accepts.
+ */
+function checkKeyringAgainstDirectory(keyring: RegionKeyring, self: RegionEntry): void {
+  const same = (a: PublicJwk, b: Pick<PublicJwk, 'x' | 'y'> & { kid?: string }): boolean =>
+    a.kid === b.kid && a.x === b.x && a.y === b.y;
+  if (
+    !self.keys.signing.some((key) => same(keyring.signing.publicJwk, key)) ||
+    !self.keys.tsm.some((key) => same(keyring.tsm.publicJwk, key))
+  )
+    throw new DomicileError('CONFIG_INVALID', {
+      details: { reason: `the directory lists other keys for region ${self.id}` },
+    });
+}
+
+async function assembleRegion(
+  config: RegionConfig,
+  { directory, self, keyring, trustedIssuers, tls }: RegionFoundation,
+): Promise<Region> {
+  const operatorTokenHashes = checkOperatorTokenHashes(config.operatorTokenHashes ?? []);
   // Calls to other regions, the issuer and webhooks: by the TLS fetch when there is a CA or identity.
   const peerFetch = tls !== undefined && needsTlsClient(tls) ? tlsFetch(tls) : undefined;
   const { logger, flush } = createRegionLogger({
@@ -78,8 +124,8 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   const hub: NotificationHub = /^postgres(ql)?:/.test(config.databaseUrl)
     ? new PostgresNotificationHub(config.databaseUrl)
     : new LocalNotificationHub();
-  const issuer = createIssuer(config, db, peerFetch);
-  const tsm = new Tsm({ region: self.id, key: activePrivateJwk(config.keys, 'tsm') });
+  const issuer = createIssuer(config, db, keyring, peerFetch);
+  const tsm = new Tsm({ region: self.id, signer: keyring.tsm });
   const tsmWorker = new TsmWorker({
     db,
     tsm,
@@ -95,14 +141,14 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     db,
     directory,
     self: self.id,
-    signingKey: activePrivateJwk(config.keys, 'signing'),
+    signer: keyring.signing,
     logger,
     now,
   });
   const webhookWorker = new WebhookWorker({
     db,
     region: self.id,
-    signingKey: activePrivateJwk(config.keys, 'signing'),
+    signer: keyring.signing,
     logger,
     now,
     urlFor: (issuerId) => trustedIssuers.byId(issuerId)?.webhookUrl,
@@ -114,7 +160,10 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
       pollIntervalMs: config.webhooks?.pollMs,
     }),
   });
-  const vault = Vault.fromKeySet(config.keys);
+  const vault = new Vault({
+    keyProvider: keyring.keyProvider,
+    panHashKey: Buffer.from(config.keys.secrets.panHashKey, 'base64url'),
+  });
   // After a KEK rotation, moves the vault's records to the current KEK while the region serves.
   const vaultRewrap = new VaultRewrapWorker({ db, vault, logger });
   const nodeLease = await NodeLease.acquire({ db, logger, now });
@@ -125,6 +174,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     db,
     idempotency: new IdempotencyStore({ db, incarnation: nodeLease.incarnation, now }),
     keys: config.keys,
+    keyring,
     vault,
     issuer,
     tsmWorker,
@@ -153,7 +203,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
     db,
     region: self.id,
     // The region's newest signing key, as for everything else it signs.
-    signer: fileRegionKeyring(config.keys).signing,
+    signer: keyring.signing,
     policy: { ...DEFAULT_CHECKPOINT_POLICY, ...config.auditCheckpoints },
     logger,
     now,
@@ -180,6 +230,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
       await nodeLease.stop();
       await hub.close();
       await db.destroy();
+      await keyring.close();
       flush();
     })();
     return closing;
@@ -215,6 +266,7 @@ function defaultPort(url: URL): number {
 function createIssuer(
   config: RegionConfig,
   db: Kysely<Database>,
+  keyring: RegionKeyring,
   peerFetch: typeof fetch | undefined,
 ): IssuerGateway {
   if (config.issuer.kind === 'sandbox') return new SandboxIssuer({ region: config.region, db });
@@ -222,7 +274,7 @@ function createIssuer(
     baseUrl: config.issuer.baseUrl,
     region: config.region,
     timeoutMs: config.issuer.timeoutMs,
-    signingKey: activePrivateJwk(config.keys, 'signing'),
+    signer: keyring.signing,
     ...definedProps({ fetch: peerFetch }),
   });
 }

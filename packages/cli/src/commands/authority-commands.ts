@@ -1,6 +1,7 @@
 import { definedProps } from '@domicile/protocol';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import type { Pkcs11TokenOptions } from '@domicile/region';
 import {
   generateKeys,
   paths,
@@ -25,12 +26,25 @@ export function registerAuthorityCommands(program: Command, io: CliIo): void {
     .requiredOption('--config <file>', 'regions YAML', 'config/regions.yaml')
     .requiredOption('--out <dir>', 'deployment folder (keys go to <dir>/keys)')
     .option('--force', 'replace key files that exist (else nothing is written)')
+    .option(
+      '--hsm',
+      "make each region's signing key, TSM key and vault KEK in a PKCS#11 token (not extractable); the key files keep their public halves",
+    )
+    .option('--module <file>', "with --hsm: the HSM vendor's PKCS#11 library")
+    .option('--token-label <label>', 'with --hsm: the token, by label')
+    .option('--slot <id>', 'with --hsm: the token, by slot id')
+    .option('--pin-file <file>', "with --hsm: file holding the token's user PIN, alone on one line")
     .option('--json', 'print JSON')
-    .action(async (opts: { config: string; out: string; force?: boolean; json?: boolean }) => {
+    .action(async (opts: GenerateOptions) => {
+      const hsm = hsmOf(opts);
       const config = await readRegionsConfig(opts.config);
-      await generateKeys(opts.out, config, { force: opts.force === true });
+      await generateKeys(opts.out, config, {
+        force: opts.force === true,
+        ...(hsm === undefined ? {} : { hsm }),
+      });
       const written = {
         dir: opts.out,
+        hsm: hsm !== undefined,
         authority: {
           privateKey: paths.authorityPrivate(opts.out),
           publicKey: paths.authorityPublic(opts.out),
@@ -46,7 +60,8 @@ export function registerAuthorityCommands(program: Command, io: CliIo): void {
         opts,
         written,
         () =>
-          `keys for authority, ${[...config.regions, ...(config.networks ?? [])].map((r) => r.id).join(', ')} written to ${join(opts.out, 'keys')}`,
+          `keys for authority, ${[...config.regions, ...(config.networks ?? [])].map((r) => r.id).join(', ')} written to ${join(opts.out, 'keys')}` +
+          (hsm === undefined ? '' : ' (signing, TSM and KEK in the PKCS#11 token)'),
       );
     });
   registerKeyRotateCommand(keys, io);
@@ -117,4 +132,46 @@ export function registerAuthorityCommands(program: Command, io: CliIo): void {
         ].join('\n'),
       );
     });
+}
+
+interface GenerateOptions {
+  config: string;
+  out: string;
+  force?: boolean;
+  json?: boolean;
+  hsm?: boolean;
+  module?: string;
+  tokenLabel?: string;
+  slot?: string;
+  pinFile?: string;
+}
+
+/** The token `keys generate --hsm` makes the keys in; its options only with `--hsm`. */
+function hsmOf(opts: GenerateOptions): Pkcs11TokenOptions | undefined {
+  const refuse = (option: string, reason: string): UsageError =>
+    new UsageError('CONFIG_INVALID', { option, reason });
+  if (opts.hsm !== true) {
+    const given = (['module', 'tokenLabel', 'slot', 'pinFile'] as const).find(
+      (key) => opts[key] !== undefined,
+    );
+    if (given !== undefined) throw refuse(`--${kebab(given)}`, 'only with --hsm');
+    return undefined;
+  }
+  if (opts.module === undefined) throw refuse('--module', 'required by --hsm');
+  if (opts.pinFile === undefined) throw refuse('--pin-file', 'required by --hsm');
+  if ((opts.tokenLabel === undefined) === (opts.slot === undefined))
+    throw refuse('--token-label', '--hsm needs the token by --token-label or --slot, not both');
+  let token: Pkcs11TokenOptions['token'];
+  if (opts.slot === undefined) token = { label: opts.tokenLabel ?? '' };
+  else {
+    const slot = Number(opts.slot);
+    if (!/^\d+$/.test(opts.slot) || !Number.isSafeInteger(slot))
+      throw refuse('--slot', 'expected a slot id (an integer, 0 or more)');
+    token = { slot };
+  }
+  return { module: opts.module, token, pinFile: opts.pinFile };
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

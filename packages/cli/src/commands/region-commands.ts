@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startRegion } from '@domicile/region';
+import { openRegionKeyring, startRegion } from '@domicile/region';
 import { isDomicileError } from '@domicile/protocol';
 import { UsageError, type CliIo } from '../io/index.js';
 import {
@@ -99,7 +99,9 @@ export function registerRegionCommands(program: Command, io: CliIo): void {
     .option('--json', 'print JSON')
     .action(async (flags: Record<string, unknown> & { json?: boolean }) => {
       const settings = await regionSettings(flags, io);
-      await loadRegionConfig(settings);
+      const config = await loadRegionConfig(settings);
+      // Opens the HSM as the region would: a wrong PIN or a missing key label fails the check.
+      await (await openRegionKeyring(config.keys, config.keyProvider)).close();
       const keys = Object.keys(settings.values) as (keyof RegionSettings)[];
       const effective = {
         // Nothing here is secret: the schema refuses a password in --db, and files are named, not read out.

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
+import { Type } from '@sinclair/typebox';
 import { DomicileError, verifyDirectory } from '@domicile/protocol';
-import { openDatabase, seedTokens } from '@domicile/region';
+import { openDatabase, openRegionKeyring, seedTokens } from '@domicile/region';
 import {
   paths,
   readAuthorityPublicKey,
@@ -8,6 +9,15 @@ import {
   readRegionKeys,
 } from '../deployment/deployment-files.js';
 import { UsageError, type CliIo } from '../io/index.js';
+import {
+  KEY_PROVIDER_PROPERTIES,
+  KEY_PROVIDER_SPECS,
+  keyProviderOf,
+} from '../serve-settings/index.js';
+import { addSettingOptions, parseSettings } from '../settings/index.js';
+
+/** The key provider settings of `region serve`: seeded records are wrapped under the region's KEK. */
+const SeedKeySettingsSchema = Type.Object(KEY_PROVIDER_PROPERTIES);
 
 interface SeedOptions {
   region: string;
@@ -37,7 +47,7 @@ export function registerSeedCommands(program: Command, io: CliIo): void {
   const region =
     program.commands.find((c) => c.name() === 'region') ??
     program.command('region').description('region server');
-  region
+  const seed = region
     .command('seed')
     .description(
       'fill a region with test tokens, fast (sandbox test cards, real vault records), for benchmarks',
@@ -51,8 +61,15 @@ export function registerSeedCommands(program: Command, io: CliIo): void {
       'index of the first seeded token (seed again from where the last run ended)',
       '0',
     )
-    .option('--json', 'print the result as JSON')
-    .action(async (opts: SeedOptions) => {
+    .option('--json', 'print the result as JSON');
+  addSettingOptions(seed, SeedKeySettingsSchema, KEY_PROVIDER_SPECS).action(
+    async (opts: SeedOptions & Record<string, unknown>) => {
+      const keyProvider = keyProviderOf(
+        parseSettings(SeedKeySettingsSchema, KEY_PROVIDER_SPECS, {
+          flags: opts,
+          env: io.parts.env,
+        }),
+      );
       const tokens = count(opts.tokens, '--tokens', 1);
       const first = count(opts.first, '--first', 0);
       const directory = await verifyDirectory(
@@ -65,10 +82,21 @@ export function registerSeedCommands(program: Command, io: CliIo): void {
           details: { reason: `region ${opts.region} is not in the directory` },
         });
       const keys = await readRegionKeys(opts.dir, opts.region);
-      const db = await openDatabase(opts.db);
+      const keyring = await openRegionKeyring(keys, keyProvider);
+      const db = await openDatabase(opts.db).catch(async (error: unknown) => {
+        await keyring.close();
+        throw error;
+      });
       const started = performance.now();
       try {
-        const result = await seedTokens({ db, keys, region: entry, tokens, first });
+        const result = await seedTokens({
+          db,
+          keys,
+          keyProvider: keyring.keyProvider,
+          region: entry,
+          tokens,
+          first,
+        });
         const seconds = Math.round((performance.now() - started) / 100) / 10;
         io.print(
           opts,
@@ -78,6 +106,8 @@ export function registerSeedCommands(program: Command, io: CliIo): void {
         );
       } finally {
         await db.destroy();
+        await keyring.close();
       }
-    });
+    },
+  );
 }

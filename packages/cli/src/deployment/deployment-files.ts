@@ -14,6 +14,7 @@ import {
 } from '@domicile/protocol';
 import {
   generateRegionKeySet,
+  generateRegionKeySetsInToken,
   loadRegionKeySet,
   directoryKeysOf,
   readKeyFile,
@@ -21,6 +22,7 @@ import {
   saveRegionKeySet,
   type RegionKey,
   type RegionKeyPurpose,
+  type Pkcs11TokenOptions,
   type RegionKeySet,
   type RotationTimes,
 } from '@domicile/region';
@@ -58,12 +60,14 @@ export async function readRegionsConfig(file: string): Promise<RegionsConfig> {
 /**
  * Generates the authority key, every region's key set and every network's signing key (mode
  * 0600 each; the authority's public key 0644). Without `force` it refuses, before writing
- * anything, when one of those files exists.
+ * anything, when one of those files exists. With `options.hsm`, each region's signing key, TSM
+ * key and vault KEK are made in that PKCS#11 token (not extractable) and its key file holds only
+ * their public halves and the KEK's id, each the label of its key in the token.
  */
 export async function generateKeys(
   dir: string,
   config: RegionsConfig,
-  options: { readonly force?: boolean } = {},
+  options: { readonly force?: boolean; readonly hsm?: Pkcs11TokenOptions } = {},
 ): Promise<void> {
   await mkdir(join(dir, 'keys'), { recursive: true, mode: 0o700 });
   const force = options.force === true;
@@ -79,11 +83,22 @@ export async function generateKeys(
         throw new DomicileError('FILE_EXISTS', { details: { file, option: '--force' } });
     }
   }
+  // Before any file is written: a wrong PIN or module leaves no half-made deployment behind.
+  const inToken =
+    options.hsm === undefined
+      ? undefined
+      : await generateRegionKeySetsInToken(
+          options.hsm,
+          config.regions.map((r) => r.id),
+        );
   const authority = await generateKeyPairJwk('sig');
   await writeJsonFile(paths.authorityPrivate(dir), authority.privateJwk, { mode: 0o600, force });
   await writeJsonFile(paths.authorityPublic(dir), authority.publicJwk, { mode: 0o644, force });
-  for (const region of config.regions)
-    await saveRegionKeySet(paths.regionKeys(dir, region.id), await generateRegionKeySet(region.id));
+  for (const [i, region] of config.regions.entries())
+    await saveRegionKeySet(
+      paths.regionKeys(dir, region.id),
+      inToken?.[i] ?? (await generateRegionKeySet(region.id)),
+    );
   for (const network of config.networks ?? []) await generateNetworkKey(dir, network.id, { force });
 }
 

@@ -10,3 +10,8 @@ export {
   type RegionSettings,
 } from './region-settings.js';
 export { tlsFilesOf } from './tls-settings.js';
+export {
+  KEY_PROVIDER_PROPERTIES,
+  KEY_PROVIDER_SPECS,
+  keyProviderOf,
+} from './key-provider-settings.js';

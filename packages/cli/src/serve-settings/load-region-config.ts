@@ -10,6 +10,7 @@ import {
 import { readTrustedIssuers } from '../deployment/issuers-file.js';
 import { UsageError } from '../io/index.js';
 import type { ParsedSettings } from '../settings/index.js';
+import { keyProviderOf } from './key-provider-settings.js';
 import type { RegionSettings } from './region-settings.js';
 import { rateLimitsOf } from './rate-limit-settings.js';
 import { tlsFilesOf } from './tls-settings.js';
@@ -52,6 +53,7 @@ export async function loadRegionConfig(
     directoryJws: await from('dir', readDirectory(paths.directory(s.dir))),
     authorityKey: await from('dir', readAuthorityPublicKey(paths.authorityPublic(s.dir))),
     keys: await from('dir', readRegionKeys(s.dir, s.region)),
+    keyProvider: keyProviderOf(settings),
     databaseUrl: await databaseUrl(settings),
     createDatabase: s.create,
     issuer:

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { RegionIdSchema } from '@domicile/protocol';
 import type { SettingSpecs } from '../settings/index.js';
 import { DEPLOYMENT_PROPERTIES, DEPLOYMENT_SPECS, PATH } from './deployment-settings.js';
+import { KEY_PROVIDER_PROPERTIES, KEY_PROVIDER_SPECS } from './key-provider-settings.js';
 import {
   ADDRESS_RATE_LIMIT_PROPERTIES,
   ADDRESS_RATE_LIMIT_SPECS,
@@ -53,6 +54,7 @@ export const RegionSettingsSchema = Type.Object(
     ...TLS_CLIENT_CA_PROPERTY,
     ...ADDRESS_RATE_LIMIT_PROPERTIES,
     ...DEVICE_RATE_LIMIT_PROPERTY,
+    ...KEY_PROVIDER_PROPERTIES,
   },
   { additionalProperties: false },
 );
@@ -138,4 +140,5 @@ export const REGION_SETTING_SPECS: SettingSpecs<typeof RegionSettingsSchema.prop
   ...TLS_CLIENT_CA_SPEC,
   ...ADDRESS_RATE_LIMIT_SPECS,
   ...DEVICE_RATE_LIMIT_SPEC,
+  ...KEY_PROVIDER_SPECS,
 };

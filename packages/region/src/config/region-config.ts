@@ -1,5 +1,5 @@
 import type { PublicJwk, TlsFiles } from '@domicile/protocol';
-import type { RegionKeySet } from '../keys/index.js';
+import type { KeyProviderConfig, RegionKeySet } from '../keys/index.js';
 import type { RateLimitConfig } from './rate-limit-config.js';
 import type { RegionOutboxConfig } from './region-outbox-config.js';
 
@@ -43,6 +43,11 @@ export interface RegionConfig {
   readonly directoryJws: string;
   readonly authorityKey: PublicJwk;
   readonly keys: RegionKeySet;
+  /**
+   * Where the keys the key file holds only the public half of (or only the id, for the vault KEK)
+   * are: a PKCS#11 token. Default: the file holds every key.
+   */
+  readonly keyProvider?: KeyProviderConfig;
   /** `sqlite:/path/us.db`, `sqlite::memory:` or `postgres://…`. */
   readonly databaseUrl: string;
   /**

@@ -14,9 +14,17 @@ export {
   saveRegionKeySet,
   type RegionKey,
   type RegionKeyPurpose,
+  type FileRegionKeySet,
   type RegionKeySet,
 } from './region-keys.js';
 export { NewestKeySigner, type ListedSigner } from './newest-key-signer.js';
 export { describeValidity, rotateRegionKey, type RotationTimes } from './rotate-region-key.js';
 export { readKeyFile } from './read-key-file.js';
-export { fileRegionKeyring, type RegionKeyring } from './region-keyring.js';
+export { fileKeyProvider, fileRegionKeyring, type RegionKeyring } from './region-keyring.js';
+export { openRegionKeyring, type KeyProviderConfig } from './open-region-keyring.js';
+export {
+  generatePkcs11RegionKeySet,
+  generateRegionKeySetsInToken,
+  type Pkcs11RegionKeySetOptions,
+} from './pkcs11/generate-pkcs11-key-set.js';
+export type { Pkcs11TokenOptions } from './pkcs11/pkcs11-token.js';

@@ -52,8 +52,11 @@ export const RegionKeySetSchema = Type.Object({
   encryption: RegionKeyListSchema,
   tsm: RegionKeyListSchema,
   secrets: Type.Object({
-    /** Key-encryption key of the vault (AES-256), and its id recorded beside each wrapped data key. */
-    vaultKek: Base64Url32,
+    /**
+     * Key-encryption key of the vault (AES-256), and its id recorded beside each wrapped data key.
+     * Without `vaultKek` the KEK is in an HSM, under the label `vaultKekId`.
+     */
+    vaultKek: Type.Optional(Base64Url32),
     vaultKekId: Type.String({ minLength: 1, maxLength: 64 }),
     /**
      * Every KEK that may still wrap a record, the current one (`vaultKekId`) among them, after a
@@ -94,7 +97,12 @@ export const REGION_KEY_PURPOSES: readonly RegionKeyPurpose[] = ['signing', 'enc
 export type RegionKeySet = Omit<Static<typeof RegionKeySetSchema>, RegionKeyPurpose> &
   Record<RegionKeyPurpose, RegionKey[]>;
 
-export async function generateRegionKeySet(region: string): Promise<RegionKeySet> {
+/** A key set with every key in the file (`keys generate` without `--hsm`). */
+export type FileRegionKeySet = RegionKeySet & {
+  secrets: RegionKeySet['secrets'] & { vaultKek: string };
+};
+
+export async function generateRegionKeySet(region: string): Promise<FileRegionKeySet> {
   const [signing, encryption, tsm] = await Promise.all([
     generateKeyPairJwk('sig'),
     generateKeyPairJwk('enc'),

@@ -1,7 +1,6 @@
 import type { api } from '@domicile/protocol';
 import { findGuestDeviceId, markDeviceLost } from '../accounts/index.js';
 import { appendAudit } from '../audit/index.js';
-import { activePrivateJwk } from '../keys/index.js';
 import type { RegionContext } from '../region-context.js';
 import { recordSingleUseId, verifyLostDeviceRequest } from '../request-auth/index.js';
 import { signLostDeviceConfirmation } from './region-request.js';
@@ -76,7 +75,7 @@ export async function receiveLostDeviceRequest(
     confirmation: await signLostDeviceConfirmation({
       request,
       suspended: result.suspended,
-      key: activePrivateJwk(ctx.keys, 'signing'),
+      signer: ctx.keyring.signing,
       now,
     }),
   };

@@ -4,7 +4,7 @@ import type { api } from '@domicile/protocol';
 import { operatorTokenHash } from '../http/index.js';
 import { TEST_CARDS } from '../issuer/index.js';
 import type { RegionTransport } from '../config/index.js';
-import { activePrivateJwk, type RegionKeySet } from '../keys/index.js';
+import type { RegionKeySet } from '../keys/index.js';
 import { createRegion, type Region } from '../region-server.js';
 import * as f from '../storage/storage.fixtures.js';
 import { outboxAskColumn } from './region-outbox-worker.js';
@@ -298,7 +298,7 @@ describe('lost device across regions (in-process)', () => {
       target: 'cn',
       ask: { reportId, ...outboxAskColumn.decode(row.payload) },
       directory: region('us').context.directory,
-      signingKey: activePrivateJwk(region('us').context.keys, 'signing'),
+      signer: region('us').context.keyring.signing,
       transport,
       timeoutMs: 5_000,
       now: new Date(),

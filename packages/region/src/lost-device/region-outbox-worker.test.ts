@@ -13,6 +13,7 @@ import type { RegionTransport } from '../config/index.js';
 import { verifyLostDeviceRequest } from '../request-auth/index.js';
 import { fetchRegionTransport } from './region-request-client.js';
 import { signLostDeviceConfirmation } from './region-request.js';
+import { FileJwsSigner } from '../keys/index.js';
 
 const T0 = new Date('2030-01-01T00:00:00.000Z');
 let db: Kysely<Database>;
@@ -65,7 +66,7 @@ const cnAnswers =
         confirmation: await signLostDeviceConfirmation({
           request,
           suspended,
-          key: activePrivateJwk(keys('cn'), 'signing'),
+          signer: new FileJwsSigner(activePrivateJwk(keys('cn'), 'signing')),
           now: clock,
         }),
       },
@@ -80,7 +81,7 @@ const worker = (transport: RegionTransport, key = activePrivateJwk(keys('us'), '
     db,
     directory,
     self: 'us',
-    signingKey: key,
+    signer: new FileJwsSigner(key),
     now: () => clock,
     transport,
     backoffMs: 1_000,
@@ -192,7 +193,7 @@ describe('RegionOutboxWorker', () => {
         db,
         directory,
         self: 'us',
-        signingKey: activePrivateJwk(keys('us'), 'signing'),
+        signer: new FileJwsSigner(activePrivateJwk(keys('us'), 'signing')),
         now: () => clock,
         transport: (_url, body, signal) => fetchRegionTransport(url, body, signal),
         logger: {

@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
-import { api, isDomicileError, type Directory, type PrivateJwk } from '@domicile/protocol';
+import { api, isDomicileError, type Directory } from '@domicile/protocol';
 import type { RegionOutboxTiming, RegionTransport } from '../config/index.js';
 import { appendAudit } from '../audit/index.js';
+import type { JwsSigner } from '../keys/index.js';
 import { jsonColumn, type Database, type RegionOutboxRow } from '../storage/index.js';
 import { deliverLostDeviceRequest, fetchRegionTransport } from './region-request-client.js';
 import { backoffMs, PolledWorker, type RetryDelayPolicy } from '../workers/index.js';
@@ -20,7 +21,7 @@ export interface RegionOutboxWorkerOptions extends RegionOutboxTiming {
   readonly directory: Directory;
   /** This (the home) region's id and signing key, the one the directory lists for it. */
   readonly self: string;
-  readonly signingKey: PrivateJwk;
+  readonly signer: JwsSigner;
   readonly now: () => Date;
   readonly transport?: RegionTransport;
   readonly logger?: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
@@ -102,7 +103,7 @@ export class RegionOutboxWorker extends PolledWorker {
           ...outboxAskColumn.decode(row.payload),
         },
         directory: this.#o.directory,
-        signingKey: this.#o.signingKey,
+        signer: this.#o.signer,
         transport: this.#o.transport ?? fetchRegionTransport,
         timeoutMs: this.#timeout,
         now: started,

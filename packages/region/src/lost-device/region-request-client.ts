@@ -1,6 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
-import { DomicileError, api, type Directory, type PrivateJwk } from '@domicile/protocol';
+import { DomicileError, api, type Directory } from '@domicile/protocol';
 import type { RegionTransport } from '../config/index.js';
+import type { JwsSigner } from '../keys/index.js';
 import {
   signLostDeviceRequest,
   verifyLostDeviceConfirmation,
@@ -39,7 +40,7 @@ export interface DeliveryInput {
   readonly target: string;
   readonly ask: LostDeviceAsk;
   readonly directory: Directory;
-  readonly signingKey: PrivateJwk;
+  readonly signer: JwsSigner;
   readonly transport: RegionTransport;
   readonly timeoutMs: number;
   readonly now: Date;
@@ -64,7 +65,7 @@ export async function deliverLostDeviceRequest(
     ...input.ask,
     home: input.home,
     target: input.target,
-    key: input.signingKey,
+    signer: input.signer,
     now: input.now,
   });
   let answer: { status: number; body: unknown };

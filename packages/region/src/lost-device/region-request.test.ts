@@ -16,6 +16,7 @@ import {
   signLostDeviceRequest,
   verifyLostDeviceConfirmation,
 } from './region-request.js';
+import { FileJwsSigner } from '../keys/index.js';
 
 let directory: Directory;
 let keys: (region: string) => PrivateJwk;
@@ -42,7 +43,7 @@ describe('region-to-region requests', () => {
       ...ask,
       home: 'us',
       target: 'cn',
-      key: keys('us'),
+      signer: new FileJwsSigner(keys('us')),
       now,
     });
     const { claims: received } = await verifyLostDeviceRequest({
@@ -57,7 +58,7 @@ describe('region-to-region requests', () => {
     const confirmation = await signLostDeviceConfirmation({
       request: received,
       suspended: 2,
-      key: keys('cn'),
+      signer: new FileJwsSigner(keys('cn')),
       now,
     });
     expect(
@@ -77,7 +78,7 @@ describe('region-to-region requests', () => {
       ...ask,
       home: 'us',
       target: 'cn',
-      key: { ...stranger.privateJwk, kid: keys('us').kid },
+      signer: new FileJwsSigner({ ...stranger.privateJwk, kid: keys('us').kid }),
       now,
     });
     expect(
@@ -88,7 +89,7 @@ describe('region-to-region requests', () => {
       ...ask,
       home: 'us',
       target: 'cn',
-      key: keys('eu'),
+      signer: new FileJwsSigner(keys('eu')),
       now,
     });
     expect(
@@ -101,7 +102,7 @@ describe('region-to-region requests', () => {
       ...ask,
       home: 'us',
       target: 'eu',
-      key: keys('us'),
+      signer: new FileJwsSigner(keys('us')),
       now,
     });
     expect(
@@ -111,7 +112,7 @@ describe('region-to-region requests', () => {
       ...ask,
       home: 'cn',
       target: 'cn',
-      key: keys('cn'),
+      signer: new FileJwsSigner(keys('cn')),
       now,
     });
     expect(
@@ -121,7 +122,7 @@ describe('region-to-region requests', () => {
       ...ask,
       home: 'us',
       target: 'cn',
-      key: keys('us'),
+      signer: new FileJwsSigner(keys('us')),
       now: new Date(now.getTime() - 600_000),
     });
     expect(
@@ -154,20 +155,20 @@ describe('region-to-region requests', () => {
       ...ask,
       home: 'us',
       target: 'cn',
-      key: keys('us'),
+      signer: new FileJwsSigner(keys('us')),
       now,
     });
     const second = await signLostDeviceRequest({
       ...ask,
       home: 'us',
       target: 'cn',
-      key: keys('us'),
+      signer: new FileJwsSigner(keys('us')),
       now,
     });
     const forFirst = await signLostDeviceConfirmation({
       request: first.claims,
       suspended: 1,
-      key: keys('cn'),
+      signer: new FileJwsSigner(keys('cn')),
       now,
     });
     expect(
@@ -178,7 +179,7 @@ describe('region-to-region requests', () => {
     const byEu = await signLostDeviceConfirmation({
       request: { ...first.claims, aud: 'eu' },
       suspended: 1,
-      key: keys('eu'),
+      signer: new FileJwsSigner(keys('eu')),
       now,
     });
     expect(

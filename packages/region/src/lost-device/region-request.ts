@@ -1,14 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Value } from '@sinclair/typebox/value';
-import {
-  DomicileError,
-  api,
-  peekHeader,
-  signJson,
-  verifyJson,
-  type Directory,
-  type PrivateJwk,
-} from '@domicile/protocol';
+import { DomicileError, api, peekHeader, verifyJson, type Directory } from '@domicile/protocol';
+import type { JwsSigner } from '../keys/index.js';
 
 /** How long a request we sign lives: one delivery attempt, with room for clock skew. */
 export const REGION_REQUEST_LIFETIME_SECONDS = 120;
@@ -30,7 +23,7 @@ export async function signLostDeviceRequest(
   input: LostDeviceAsk & {
     readonly home: string;
     readonly target: string;
-    readonly key: PrivateJwk;
+    readonly signer: JwsSigner;
     readonly now: Date;
   },
 ): Promise<{ jws: string; claims: api.LostDeviceRequestClaims }> {
@@ -45,14 +38,14 @@ export async function signLostDeviceRequest(
     pseudonym: input.pseudonym,
     deviceJkt: input.deviceJkt,
   };
-  return { jws: await signJson(claims, input.key, api.REGION_REQUEST_TYP), claims };
+  return { jws: await input.signer.sign(claims, api.REGION_REQUEST_TYP), claims };
 }
 
 /** The target's answer: how many credentials it suspended for the report, bound to the request. */
 export async function signLostDeviceConfirmation(input: {
   readonly request: api.LostDeviceRequestClaims;
   readonly suspended: number;
-  readonly key: PrivateJwk;
+  readonly signer: JwsSigner;
   readonly now: Date;
 }): Promise<string> {
   const claims: api.LostDeviceConfirmationClaims = {
@@ -64,7 +57,7 @@ export async function signLostDeviceConfirmation(input: {
     requestJti: input.request.jti,
     suspended: input.suspended,
   };
-  return signJson(claims, input.key, api.REGION_CONFIRMATION_TYP);
+  return input.signer.sign(claims, api.REGION_CONFIRMATION_TYP);
 }
 
 /**

@@ -4,7 +4,6 @@ import { requireDevice, upsertGuest, type AuthenticatedDevice } from '../account
 import { appendAudit } from '../audit/index.js';
 import { countLiveCredentials } from '../credentials/index.js';
 import { newId } from '../ids/index.js';
-import { activePrivateJwk } from '../keys/index.js';
 import { issueRedirectAssertion, pairwisePseudonym } from '../redirect/index.js';
 import type { RegionContext } from '../region-context.js';
 import { recordSingleUseId, verifyRedirectAssertion } from '../request-auth/index.js';
@@ -48,7 +47,7 @@ export async function receiveProvisioningMessage(
   const { assertion, expiresAt } = await issueRedirectAssertion({
     homeRegion: ctx.self.id,
     targetRegion: owner.id,
-    signingKey: activePrivateJwk(ctx.keys, 'signing'),
+    signer: ctx.keyring.signing,
     subject: pairwisePseudonym(
       Buffer.from(ctx.keys.secrets.pseudonymKey, 'base64url'),
       who.account.id,

@@ -4,7 +4,6 @@ import {
   encryptJson,
   isDomicileError,
   jwkThumbprint,
-  signJson,
   type api,
 } from '@domicile/protocol';
 import { encryptionKeyColumn, isDeviceLost, type AuthenticatedDevice } from '../accounts/index.js';
@@ -17,7 +16,6 @@ import {
   insertCredentials,
 } from '../credentials/index.js';
 import { newId } from '../ids/index.js';
-import { activePrivateJwk } from '../keys/index.js';
 import { recordTokenCreated } from '../lifecycle/index.js';
 import { insertNotification } from '../notifications/index.js';
 import type { RegionContext } from '../region-context.js';
@@ -197,11 +195,7 @@ async function respond(
     deviceJkt: who.device.jkt,
     issuedAt: Math.floor(ctx.now().getTime() / 1000),
   };
-  const signed = await signJson(
-    payload,
-    activePrivateJwk(ctx.keys, 'signing'),
-    TYP.provisioningPayload,
-  );
+  const signed = await ctx.keyring.signing.sign(payload, TYP.provisioningPayload);
   const deviceKey = encryptionKeyColumn.decode(who.device.encryption_jwk);
   const kid = typeof deviceKey.kid === 'string' ? deviceKey.kid : await jwkThumbprint(deviceKey);
   const provisioningData = await encryptJson(signed, { ...deviceKey, kid }, TYP.provisioningData);

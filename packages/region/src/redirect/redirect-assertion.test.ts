@@ -15,6 +15,7 @@ import {
 } from '@domicile/protocol';
 import { verifyRedirectAssertion } from '../request-auth/index.js';
 import { issueRedirectAssertion, pairwisePseudonym } from './redirect-assertion.js';
+import { FileJwsSigner } from '../keys/index.js';
 
 const YAML = `
 regions:
@@ -59,7 +60,7 @@ describe('redirect assertion', () => {
     const { assertion, expiresAt } = await issueRedirectAssertion({
       homeRegion: 'us',
       targetRegion: 'cn',
-      signingKey: signing.get('us') as PrivateJwk,
+      signer: new FileJwsSigner(signing.get('us') as PrivateJwk),
       subject: pairwisePseudonym(Buffer.alloc(32, 1), 'acct', 'cn'),
       deviceJkt: jkt,
       message,
@@ -103,7 +104,10 @@ describe('redirect assertion', () => {
         return {
           assertion: (
             await issue(s, {
-              signingKey: { ...rogue.privateJwk, kid: (s.signing.get('us') as PrivateJwk).kid },
+              signer: new FileJwsSigner({
+                ...rogue.privateJwk,
+                kid: (s.signing.get('us') as PrivateJwk).kid,
+              }),
             })
           ).assertion,
         };
@@ -113,7 +117,9 @@ describe('redirect assertion', () => {
       'signed by another region than its iss',
       'ASSERTION_INVALID',
       async (s) => ({
-        assertion: (await issue(s, { signingKey: s.signing.get('eu') as PrivateJwk })).assertion,
+        assertion: (
+          await issue(s, { signer: new FileJwsSigner(s.signing.get('eu') as PrivateJwk) })
+        ).assertion,
       }),
     ],
     [
@@ -192,7 +198,7 @@ function issue(
   return issueRedirectAssertion({
     homeRegion: 'us',
     targetRegion: 'cn',
-    signingKey: s.signing.get('us') as PrivateJwk,
+    signer: new FileJwsSigner(s.signing.get('us') as PrivateJwk),
     subject: 'subject-0123456789abcdef',
     deviceJkt: s.jkt,
     message,

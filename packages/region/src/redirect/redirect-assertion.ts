@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { TYP, signJson, type PrivateJwk, type api } from '@domicile/protocol';
+import { TYP, type api } from '@domicile/protocol';
+import type { JwsSigner } from '../keys/index.js';
 
 /** How long an assertion we issue lives: well under the 5-minute ceiling. */
 export const ASSERTION_LIFETIME_SECONDS = 120;
@@ -22,7 +23,8 @@ export function pairwisePseudonym(
 export interface IssueAssertionInput {
   readonly homeRegion: string;
   readonly targetRegion: string;
-  readonly signingKey: PrivateJwk;
+  /** The home region's signing key (`RegionKeyring.signing`). */
+  readonly signer: JwsSigner;
   readonly subject: string;
   readonly deviceJkt: string;
   readonly message: { routingPrefix: string; last4: string };
@@ -46,7 +48,7 @@ export async function issueRedirectAssertion(
     standing: input.standing,
   };
   return {
-    assertion: await signJson(claims, input.signingKey, TYP.redirectAssertion),
+    assertion: await input.signer.sign(claims, TYP.redirectAssertion),
     expiresAt: new Date(claims.exp * 1000),
   };
 }

@@ -9,7 +9,7 @@ import {
   type Directory,
   type KeyPairJwk,
 } from '@domicile/protocol';
-import { generateRegionKeySet, publicKeysOf, type RegionKeySet } from '../keys/index.js';
+import { generateRegionKeySet, publicKeysOf, type FileRegionKeySet } from '../keys/index.js';
 import { FIXTURE_REGIONS_YAML } from '../testing/region-fixture.js';
 
 /** The network of {@link SignerDirectory}. */
@@ -18,7 +18,7 @@ export const TEST_NETWORK = 'test-net';
 /** A signed directory of the sample regions and one network, with their signing keys. */
 export interface SignerDirectory {
   readonly directory: Directory;
-  readonly regions: ReadonlyMap<string, RegionKeySet>;
+  readonly regions: ReadonlyMap<string, FileRegionKeySet>;
   readonly network: KeyPairJwk;
 }
 
@@ -31,7 +31,7 @@ export function signerDirectory(): Promise<SignerDirectory> {
       ...parseRegionsConfig(FIXTURE_REGIONS_YAML),
       networks: [{ id: TEST_NETWORK, name: 'Test' }],
     };
-    const regions = new Map<string, RegionKeySet>();
+    const regions = new Map<string, FileRegionKeySet>();
     for (const r of config.regions) regions.set(r.id, await generateRegionKeySet(r.id));
     const [authority, network] = await Promise.all([
       generateKeyPairJwk('sig'),

@@ -4,16 +4,18 @@ import { insertAccounts, insertDevices } from '../accounts/index.js';
 import { storeCardArt } from '../assets/index.js';
 import { insertCredentials } from '../credentials/index.js';
 import { SANDBOX_PRODUCTS, TEST_CARDS, toCardProduct } from '../issuer/index.js';
-import type { RegionKeySet } from '../keys/index.js';
+import { fileKeyProvider, type RegionKeySet } from '../keys/index.js';
 import { insertSessions } from '../sessions/index.js';
 import type { Database } from '../storage/index.js';
-import { Vault } from '../vault/index.js';
+import { Vault, type KeyProvider } from '../vault/index.js';
 import { buildBatch, type SeedCard } from './seed-rows.js';
 
 /** Options of {@link seedTokens}. */
 export interface SeedTokensOptions {
   readonly db: Kysely<Database>;
   readonly keys: RegionKeySet;
+  /** Wraps the records' data keys: the region's (`RegionKeyring.keyProvider`); default the key file's KEK. */
+  readonly keyProvider?: KeyProvider;
   /** The region as the directory lists it: its id and token ranges. */
   readonly region: RegionEntry;
   readonly tokens: number;
@@ -53,7 +55,10 @@ export async function seedTokens(options: SeedTokensOptions): Promise<SeedResult
   const cards = greenCards(region.id);
   const first = options.first ?? 0;
   const perTransaction = Math.max(cards.length, options.tokensPerTransaction ?? 5_000);
-  const vault = Vault.fromKeySet(options.keys);
+  const vault = new Vault({
+    keyProvider: options.keyProvider ?? fileKeyProvider(options.keys),
+    panHashKey: Buffer.from(options.keys.secrets.panHashKey, 'base64url'),
+  });
   const now = options.now ?? new Date();
   const expiry = new Date(
     Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + TOKEN_VALIDITY_MONTHS, 1),

@@ -13,7 +13,7 @@ export {
   type IssuerGatewayServer,
   type IssuerGatewayServerOptions,
 } from './issuer-gateway-server.js';
-export { createSoftHsm, type SoftHsm } from '../keys/pkcs11/softhsm.fixtures.js';
+export { SOFTHSM_MODULE, createSoftHsm, type SoftHsm } from '../keys/pkcs11/softhsm.fixtures.js';
 export {
   credential as credentialRow,
   transaction as transactionRow,

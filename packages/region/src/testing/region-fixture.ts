@@ -12,7 +12,12 @@ import {
   type api,
   definedProps,
 } from '@domicile/protocol';
-import { generateRegionKeySet, publicKeysOf, type RegionKeySet } from '../keys/index.js';
+import {
+  generateRegionKeySet,
+  publicKeysOf,
+  type FileRegionKeySet,
+  type RegionKeySet,
+} from '../keys/index.js';
 import type { RegionConfig } from '../config/index.js';
 import { createRegion, type Region } from '../region-server.js';
 
@@ -27,14 +32,14 @@ regions:
 export interface RegionFixture {
   readonly directoryJws: string;
   readonly authorityKey: PublicJwk;
-  readonly keys: ReadonlyMap<string, RegionKeySet>;
+  readonly keys: ReadonlyMap<string, FileRegionKeySet>;
   /** An in-memory region (SQLite `:memory:`), app not listening; `tls` to serve HTTPS once listening. */
   region(id: string, databaseUrl?: string, tls?: RegionConfig['tls']): Promise<Region>;
 }
 
 export async function createRegionFixture(): Promise<RegionFixture> {
   const config = parseRegionsConfig(FIXTURE_REGIONS_YAML);
-  const keys = new Map<string, RegionKeySet>();
+  const keys = new Map<string, FileRegionKeySet>();
   for (const r of config.regions) keys.set(r.id, await generateRegionKeySet(r.id));
   const authority = await generateKeyPairJwk('sig');
   const doc = buildDirectoryDocument(

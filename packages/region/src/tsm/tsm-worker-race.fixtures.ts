@@ -10,12 +10,13 @@ import { openDatabase } from '../storage/index.js';
 import { productFromSession } from '../sessions/index.js';
 import { Tsm } from './tsm.js';
 import { TsmWorker } from './tsm-worker.js';
+import { FileJwsSigner } from '../keys/index.js';
 
 const db = await openDatabase(`sqlite:${process.env.RACE_DB ?? ''}`);
 const key = JSON.parse(process.env.RACE_TSM_KEY ?? '{}') as PrivateJwk;
 const worker = new TsmWorker({
   db,
-  tsm: new Tsm({ region: 'us', key }),
+  tsm: new Tsm({ region: 'us', signer: new FileJwsSigner(key) }),
   productFor: productFromSession(db),
   batchSize: 5,
 });

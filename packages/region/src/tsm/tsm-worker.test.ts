@@ -12,6 +12,7 @@ import { productFromSession } from '../sessions/index.js';
 import { Tsm, scriptHash } from './tsm.js';
 import { TsmWorker, type TsmWorkerOptions } from './tsm-worker.js';
 import { seedPendingScript } from './tsm-worker.fixtures.js';
+import { FileJwsSigner } from '../keys/index.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const RACE_CHILD = fileURLToPath(new URL('./tsm-worker-race.fixtures.ts', import.meta.url));
@@ -27,7 +28,7 @@ describe('TsmWorker', () => {
   ): TsmWorker =>
     new TsmWorker({
       db: handle,
-      tsm: new Tsm({ region: 'us', key: key.privateJwk }),
+      tsm: new Tsm({ region: 'us', signer: new FileJwsSigner(key.privateJwk) }),
       productFor: productFromSession(handle),
       ...options,
     });

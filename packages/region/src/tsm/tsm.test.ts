@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { TYP, api, generateKeyPairJwk, peekHeader, verifyJson } from '@domicile/protocol';
 import { SANDBOX_PRODUCTS } from '../issuer/index.js';
 import { Tsm } from './tsm.js';
+import { FileJwsSigner } from '../keys/index.js';
 
 const product = SANDBOX_PRODUCTS.get('cn-peony-unionpay');
 if (product === undefined) throw new Error('sandbox product missing');
@@ -19,7 +20,7 @@ describe('Tsm', () => {
     const key = await generateKeyPairJwk('sig');
     const tsm = new Tsm({
       region: 'cn',
-      key: key.privateJwk,
+      signer: new FileJwsSigner(key.privateJwk),
       now: () => new Date('2025-03-04T05:06:07Z'),
     });
     const { jws, hash } = await tsm.buildScript(input);
@@ -56,7 +57,10 @@ describe('Tsm', () => {
 
   it('is refused under any other key or typ', async () => {
     const [key, other] = await Promise.all([generateKeyPairJwk('sig'), generateKeyPairJwk('sig')]);
-    const { jws } = await new Tsm({ region: 'cn', key: key.privateJwk }).buildScript(input);
+    const { jws } = await new Tsm({
+      region: 'cn',
+      signer: new FileJwsSigner(key.privateJwk),
+    }).buildScript(input);
     await expect(verifyJson(jws, other.publicJwk, TYP.personalizationScript)).rejects.toMatchObject(
       { code: 'SIGNATURE_INVALID' },
     );
@@ -68,7 +72,7 @@ describe('Tsm', () => {
   it('never signs a script the device schema would refuse', async () => {
     const key = await generateKeyPairJwk('sig');
     await expect(
-      new Tsm({ region: 'cn', key: key.privateJwk }).buildScript({
+      new Tsm({ region: 'cn', signer: new FileJwsSigner(key.privateJwk) }).buildScript({
         ...input,
         tokenRef: 'bad ref!',
       }),

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Value } from '@sinclair/typebox/value';
-import { DomicileError, TYP, api, signJson, type PrivateJwk } from '@domicile/protocol';
+import { DomicileError, TYP, api } from '@domicile/protocol';
 import type { CardProduct } from '../issuer/index.js';
+import type { JwsSigner } from '../keys/index.js';
 
 /** Options of {@link Tsm}. */
 export interface TsmOptions {
   readonly region: string;
-  /** The TSM signing key (`tsm` in the region key file); its public half is in the directory. */
-  readonly key: PrivateJwk;
+  /** The TSM signing key (`RegionKeyring.tsm`); its public half is in the directory. */
+  readonly signer: JwsSigner;
   readonly now?: () => Date;
 }
 
@@ -43,12 +44,12 @@ export function scriptHash(jws: string): string {
  */
 export class Tsm {
   readonly region: string;
-  readonly #key: PrivateJwk;
+  readonly #signer: JwsSigner;
   readonly #now: () => Date;
 
   constructor(options: TsmOptions) {
     this.region = options.region;
-    this.#key = options.key;
+    this.#signer = options.signer;
     this.#now = options.now ?? (() => new Date());
   }
 
@@ -76,7 +77,7 @@ export class Tsm {
         details: { reason: 'personalization script does not match its schema' },
       });
     }
-    const jws = await signJson(script, this.#key, TYP.personalizationScript);
+    const jws = await this.#signer.sign(script, TYP.personalizationScript);
     return { jws, hash: scriptHash(jws) };
   }
 }

@@ -36,7 +36,7 @@ function onlyCurrent(keys: RegionKeySet): Vault {
   return new Vault({
     keyProvider: new LocalKeyProvider({
       kekId: keys.secrets.vaultKekId,
-      kek: Buffer.from(keys.secrets.vaultKek, 'base64url'),
+      kek: Buffer.from(keys.secrets.vaultKek ?? '', 'base64url'),
     }),
     panHashKey: Buffer.from(keys.secrets.panHashKey, 'base64url'),
   });

@@ -17,6 +17,7 @@ import { credential as credentialRow } from '../storage/storage.fixtures.js';
 import { enqueueTokenEvent } from './webhook-events.js';
 import { retryDelayMs } from '../workers/index.js';
 import { WebhookWorker, type WebhookWorkerOptions } from './webhook-worker.js';
+import { FileJwsSigner } from '../keys/index.js';
 
 interface Received {
   eventId: string | undefined;
@@ -72,7 +73,7 @@ const worker = (o: Partial<WebhookWorkerOptions> = {}): WebhookWorker =>
   new WebhookWorker({
     db,
     region: 'us',
-    signingKey: regionKey.privateJwk,
+    signer: new FileJwsSigner(regionKey.privateJwk),
     urlFor: () => url,
     now: () => clock,
     random: () => 0.5,

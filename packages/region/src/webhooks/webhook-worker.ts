@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import { api, signJson, type PrivateJwk } from '@domicile/protocol';
+import { api } from '@domicile/protocol';
+import type { JwsSigner } from '../keys/index.js';
 import type { Database, WebhookDeliveryRow } from '../storage/index.js';
 import { webhookEventColumn } from './webhook-events.js';
 import { PolledWorker, retryDelayMs, type RetryDelayPolicy } from '../workers/index.js';
@@ -11,7 +12,7 @@ export interface WebhookWorkerOptions {
   /** This region: the `iss` of every webhook. */
   readonly region: string;
   /** The region's signing key (listed in the directory): issuers verify webhooks with it. */
-  readonly signingKey: PrivateJwk;
+  readonly signer: JwsSigner;
   /** An issuer's webhook URL, read at delivery time (configuration may change between attempts). */
   readonly urlFor: (issuerId: string) => string | undefined;
   readonly logger?: { warn(obj: object, msg: string): void };
@@ -132,7 +133,7 @@ export class WebhookWorker extends PolledWorker {
       iat: Math.floor(this.#now().getTime() / 1000),
       event,
     };
-    const jws = await signJson(claims, this.#o.signingKey, api.WEBHOOK_TYP);
+    const jws = await this.#o.signer.sign(claims, api.WEBHOOK_TYP);
     const res = await this.#fetch(url, {
       method: 'POST',
       headers: {

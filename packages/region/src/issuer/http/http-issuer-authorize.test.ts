@@ -4,6 +4,7 @@ import { generateKeyPairJwk, verifyJson, type KeyPairJwk } from '@domicile/proto
 import type { AuthorizationCheck } from '../issuer-gateway.js';
 import { HttpIssuerGateway } from './http-issuer-gateway.js';
 import { ISSUER_REQUEST_TYP, type IssuerRequestEnvelope } from './issuer-http-protocol.js';
+import { FileJwsSigner } from '../../keys/index.js';
 
 const CHECK: AuthorizationCheck = {
   authorizationId: 'auth-0123456789',
@@ -59,7 +60,7 @@ describe('HttpIssuerGateway.authorize', () => {
     new HttpIssuerGateway({
       baseUrl: `${baseUrl}/${path}`,
       region: 'us',
-      signingKey: keys.privateJwk,
+      signer: new FileJwsSigner(keys.privateJwk),
       timeoutMs: 2_000,
     });
 

@@ -9,6 +9,7 @@ import { SandboxIssuer } from '../sandbox/sandbox-issuer.js';
 import { SANDBOX_PRODUCTS, toCardProduct } from '../sandbox/sandbox-products.js';
 import { HttpIssuerGateway } from './http-issuer-gateway.js';
 import { ISSUER_REQUEST_TYP, type IssuerRequestEnvelope } from './issuer-http-protocol.js';
+import { FileJwsSigner } from '../../keys/index.js';
 
 const liberty = SANDBOX_PRODUCTS.get('us-liberty-visa');
 if (liberty === undefined) throw new Error('sandbox product missing');
@@ -36,7 +37,7 @@ describeIssuerGatewayContract('http, in front of the sandbox served on loopback'
       gateway: new HttpIssuerGateway({
         baseUrl: server.baseUrl,
         region,
-        signingKey: keys.privateJwk,
+        signer: new FileJwsSigner(keys.privateJwk),
       }),
       delivered: () => readOutbox(db, { limit: 100 }),
       close: async () => {
@@ -51,7 +52,11 @@ describeIssuerGatewayContract('http, in front of the sandbox served on loopback'
     const closed = Fastify();
     const baseUrl = await closed.listen({ host: '127.0.0.1', port: 0 });
     await closed.close();
-    return new HttpIssuerGateway({ baseUrl, region: 'us', signingKey: keys.privateJwk });
+    return new HttpIssuerGateway({
+      baseUrl,
+      region: 'us',
+      signer: new FileJwsSigner(keys.privateJwk),
+    });
   },
 });
 
@@ -114,7 +119,7 @@ describe('HttpIssuerGateway', () => {
     new HttpIssuerGateway({
       baseUrl: `${baseUrl}/${path}`,
       region: 'us',
-      signingKey: keys.privateJwk,
+      signer: new FileJwsSigner(keys.privateJwk),
       timeoutMs,
     });
 
@@ -188,7 +193,7 @@ describe('HttpIssuerGateway', () => {
     const forged = new HttpIssuerGateway({
       baseUrl: `${baseUrl}/good`,
       region: 'us',
-      signingKey: other.privateJwk,
+      signer: new FileJwsSigner(other.privateJwk),
     });
     await expect(forged.verifyCardDetails(CHECK)).rejects.toMatchObject({
       code: 'ISSUER_UNAVAILABLE',
@@ -216,7 +221,7 @@ describe('HttpIssuerGateway', () => {
     const issuer = new HttpIssuerGateway({
       baseUrl: url,
       region: 'us',
-      signingKey: keys.privateJwk,
+      signer: new FileJwsSigner(keys.privateJwk),
     });
     const error = await issuer.verifyCardDetails(CHECK).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ISSUER_UNAVAILABLE' });
@@ -227,7 +232,11 @@ describe('HttpIssuerGateway', () => {
     for (const bad of ['http://issuer.example', 'ftp://127.0.0.1', 'not a url']) {
       let error: unknown;
       try {
-        new HttpIssuerGateway({ baseUrl: bad, region: 'us', signingKey: keys.privateJwk });
+        new HttpIssuerGateway({
+          baseUrl: bad,
+          region: 'us',
+          signer: new FileJwsSigner(keys.privateJwk),
+        });
       } catch (e) {
         error = e;
       }
@@ -238,7 +247,7 @@ describe('HttpIssuerGateway', () => {
         new HttpIssuerGateway({
           baseUrl: 'https://issuer.example/api',
           region: 'us',
-          signingKey: keys.privateJwk,
+          signer: new FileJwsSigner(keys.privateJwk),
         }),
     ).not.toThrow();
   });

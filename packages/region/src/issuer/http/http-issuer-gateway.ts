@@ -5,8 +5,6 @@ import {
   DomicileError,
   isDomicileError,
   isSecureBaseUrl,
-  signJson,
-  type PrivateJwk,
   type api,
   definedProps,
 } from '@domicile/protocol';
@@ -28,6 +26,7 @@ import {
   type IssuerOperation,
   type IssuerRequestEnvelope,
 } from './issuer-http-protocol.js';
+import type { JwsSigner } from '../../keys/index.js';
 import { outboundTraceHeaders } from '../../logging/index.js';
 
 /** Options of {@link HttpIssuerGateway}. */
@@ -37,7 +36,7 @@ export interface HttpIssuerGatewayOptions {
   /** The region id, sent as `iss`. */
   readonly region: string;
   /** The region's signing key: every request body is a JWS by it. */
-  readonly signingKey: PrivateJwk;
+  readonly signer: JwsSigner;
   /** Per-request timeout, whole response included; default 5 s. */
   readonly timeoutMs?: number;
   /** How requests are sent; a TLS-configured fetch (`tlsFetch`) for a private CA or mutual TLS. */
@@ -52,7 +51,7 @@ export interface HttpIssuerGatewayOptions {
 export class HttpIssuerGateway implements IssuerGateway {
   readonly #base: URL;
   readonly #region: string;
-  readonly #key: PrivateJwk;
+  readonly #signer: JwsSigner;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
 
@@ -67,7 +66,7 @@ export class HttpIssuerGateway implements IssuerGateway {
       });
     this.#base = base;
     this.#region = options.region;
-    this.#key = options.signingKey;
+    this.#signer = options.signer;
     this.#timeoutMs = options.timeoutMs ?? 5_000;
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
   }
@@ -127,7 +126,7 @@ export class HttpIssuerGateway implements IssuerGateway {
       jti: randomBytes(16).toString('base64url'),
       request,
     };
-    const jws = await signJson(envelope, this.#key, ISSUER_REQUEST_TYP);
+    const jws = await this.#signer.sign(envelope, ISSUER_REQUEST_TYP);
     let status: number;
     let json: unknown;
     try {

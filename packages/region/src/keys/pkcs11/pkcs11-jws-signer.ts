@@ -36,11 +36,14 @@ export class Pkcs11JwsSigner implements JwsSigner {
   /**
    * The signer of the key pair under `label`. Signs once to prove the pair works and belongs
    * together, so a broken key fails here (`HSM_KEY_UNSUITABLE`), not at the first request.
+   * `options.expected` is the public half the directory lists for it (from the key file): the
+   * signer takes its `kid`, and a token key that is another key is refused (`not_the_listed_key`).
    */
   static async open(
     token: Pkcs11Token,
     label: string,
     purpose: Pkcs11KeyPurpose = 'signing',
+    options: { readonly expected?: PublicJwk } = {},
   ): Promise<Pkcs11JwsSigner> {
     const pair = await token.withSession((session) =>
       findSigningKeyPair(token, session, label, purpose),
@@ -56,7 +59,10 @@ export class Pkcs11JwsSigner implements JwsSigner {
     } catch (cause) {
       throw refuse('public_key_invalid', cause);
     }
-    const kid = await jwkThumbprint(members);
+    const { expected } = options;
+    if (expected !== undefined && (expected.x !== members.x || expected.y !== members.y))
+      throw refuse('not_the_listed_key');
+    const kid = expected?.kid ?? (await jwkThumbprint(members));
     const publicJwk: PublicJwk = { ...members, kid, alg: SIGNING_ALG, use: 'sig' };
     const signer = new Pkcs11JwsSigner(token, pair.privateKey, publicJwk);
     const probe = Buffer.from(`${label} self-test`);

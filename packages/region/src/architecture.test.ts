@@ -36,13 +36,19 @@ function readWorkspaces(): Workspace[] {
       const root = join(PACKAGES, dir);
       const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
         name: string;
-        exports?: Record<string, string>;
+        /** A subpath's target: a path, or conditions (`@domicile/source` first: the sources). */
+        exports?: Record<string, string | Record<string, string>>;
         bin?: Record<string, string>;
       };
       return {
         name: pkg.name,
         root,
-        exports: new Map(Object.entries(pkg.exports ?? {}).map(([k, v]) => [k, join(root, v)])),
+        exports: new Map(
+          Object.entries(pkg.exports ?? {}).map(([k, v]) => [
+            k,
+            join(root, typeof v === 'string' ? v : (v['@domicile/source'] ?? '')),
+          ]),
+        ),
         bins: Object.values(pkg.bin ?? {}).map((b) => join(root, b)),
       };
     });

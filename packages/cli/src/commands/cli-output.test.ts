@@ -9,7 +9,8 @@ import { paths } from '../deployment/deployment-files.js';
 import { startLocalDeployment, type LocalDeployment } from '../deployment/local-deployment.js';
 import { sandboxIssuerKeyFile } from '../deployment/sandbox-issuers.js';
 import { memoryIo } from '../io/index.js';
-import { COMMAND_GROUPS, createProgram, runCli } from '../program.js';
+import { runCli } from '../program.js';
+import { programWithEveryCommand } from '../testing/every-command.js';
 import { REGIONS_CONFIG } from '../testing/signed-deployment.js';
 
 /** Every command that does something (the leaves of the tree), by its full name. */
@@ -43,21 +44,9 @@ describe('digitLeaks', () => {
   });
 });
 
-/** The program with every command file loaded (a command line loads only the group it names). */
-async function everyCommand(): Promise<Command> {
-  const { io } = memoryIo();
-  const program = createProgram(io);
-  for (const group of COMMAND_GROUPS) {
-    // One file may define several groups (`keys`, `directory`, `authority`): load it once.
-    if (program.commands.some((c) => c.name() === group.name)) continue;
-    for (const load of group.load) (await load())(program, io);
-  }
-  return program;
-}
-
 describe('every command', () => {
   it('takes --json', async () => {
-    const leaves = leafCommands(await everyCommand());
+    const leaves = leafCommands(await programWithEveryCommand(memoryIo().io));
     expect(leaves.length).toBeGreaterThan(25);
     const without = leaves
       .filter(([, c]) => !c.options.some((o) => o.long === '--json'))

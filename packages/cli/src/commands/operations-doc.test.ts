@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { readNetworkKey } from '../deployment/deployment-files.js';
 import { memoryIo } from '../io/index.js';
-import { createProgram, runCli } from '../program.js';
+import { runCli } from '../program.js';
+import { programWithEveryCommand } from '../testing/every-command.js';
 import { NETWORK_SETTING_SPECS, NetworkSettingsSchema } from '../serve-settings/index.js';
 import { parseSettings } from '../settings/index.js';
 import { REGIONS_CONFIG } from '../testing/signed-deployment.js';
@@ -43,8 +44,11 @@ function domicileArgs(line: string): string[] | undefined {
  * Whether `args` is a command of the CLI with options it knows and every option it requires:
  * the problem, or undefined. Nothing runs; the options are parsed as commander parses them.
  */
-function commandProblem(args: readonly string[]): { leaf?: Command; problem?: string } {
-  let command = createProgram(memoryIo().io);
+/** Parsing sets option values on the commands: each check parses on a program of its own. */
+async function commandProblem(
+  args: readonly string[],
+): Promise<{ leaf?: Command; problem?: string }> {
+  let command = await programWithEveryCommand(memoryIo().io);
   let i = 0;
   for (; i < args.length && command.commands.length > 0; i++) {
     const next = command.commands.find((c) => c.name() === args[i]);
@@ -82,15 +86,21 @@ describe('docs/operations.md and deploy/systemd', () => {
     const units = (await readdir(UNITS)).filter((f) => f.endsWith('.service'));
     expect(units.sort()).toEqual(Object.keys(INSTANCES).sort());
     for (const unit of units) commands.push(await execStartOf(unit));
-    const problems = commands
-      .map((args) => ({ args, problem: commandProblem(args).problem }))
+    const checked = await Promise.all(
+      commands.map(async (args) => ({ args, problem: (await commandProblem(args)).problem })),
+    );
+    const problems = checked
       .filter((p) => p.problem !== undefined)
       .map((p) => `domicile ${p.args.join(' ')}: ${p.problem ?? ''}`);
     expect(problems).toEqual([]);
     // The checker finds what is wrong.
-    expect(commandProblem(['region', 'serve', '--no-such-flag']).problem).toMatch(/unknown/);
-    expect(commandProblem(['issuer', 'trust', '--issuers', 'f']).problem).toMatch(/--key-file/);
-    expect(commandProblem(['operator', 'token']).problem).toMatch(/group/);
+    expect((await commandProblem(['region', 'serve', '--no-such-flag'])).problem).toMatch(
+      /unknown/,
+    );
+    expect((await commandProblem(['issuer', 'trust', '--issuers', 'f'])).problem).toMatch(
+      /--key-file/,
+    );
+    expect((await commandProblem(['operator', 'token'])).problem).toMatch(/group/);
   });
 
   it("make a deployment whose region unit's settings pass `region config check`", async () => {
@@ -133,7 +143,7 @@ describe('docs/operations.md and deploy/systemd', () => {
 
       // The network unit's settings pass its schema, and its key is the one the guide made.
       const network = (await execStartOf('domicile-network@.service')).map(local);
-      const { leaf } = commandProblem(network);
+      const { leaf } = await commandProblem(network);
       const settings = parseSettings(NetworkSettingsSchema, NETWORK_SETTING_SPECS, {
         flags: leaf?.opts() ?? {},
       });

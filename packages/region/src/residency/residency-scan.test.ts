@@ -50,6 +50,7 @@ describe('clear-card scan', () => {
       `token ${withLuhnCheckDigit('489000000000000')}`, // in the range the test says is tokens
       'short 411111111111', // 12 digits
       '"time":1764570000000', // a Luhn-valid millisecond timestamp: no payment card starts with 1
+      'hash 9f4111111111111111ab', // digits inside a hex string
     ];
     await writeFile(file, lines.join('\n'));
     const scan = await scanFilesForClearCards([file, join(dir, 'missing.log')], (digits) =>

@@ -75,10 +75,11 @@ export async function countVaultRecords(db: Kysely<Database>): Promise<number> {
 }
 
 /**
- * A run of 13–19 digits not inside a longer run or a decimal: the shape of a card number (ISO/IEC
- * 7812-1), as the log scrubber matches it (`logging/region-logger.ts`).
+ * A run of 13–19 digits not inside a longer run, a decimal or a word: the shape of a card number
+ * (ISO/IEC 7812-1). Digits inside a hex or base64 string (a hash, a key, an id) are not one: one
+ * in ten 13-digit runs of a SHA-256 in hex would pass the Luhn check.
  */
-const DIGIT_RUN = /(?<![\d.])\d{13,19}(?!\d)/g;
+const DIGIT_RUN = /(?<![\dA-Za-z.])\d{13,19}(?![\dA-Za-z])/g;
 
 /**
  * Payment cards' major industry identifiers (ISO/IEC 7812-1: 2–6, banking and financial). A

@@ -9,10 +9,11 @@ export const FALLBACK_AUTOCHECKPOINT_PAGES = 1000;
 
 // Plain CommonJS run by `eval`: a worker file in TypeScript would need the tsx loader in the thread.
 const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.filename);
 db.pragma('synchronous = ' + workerData.synchronous);
+parentPort.postMessage('ready');
 const timer = setInterval(() => db.pragma('wal_checkpoint(PASSIVE)'), workerData.intervalMs);
 process.on('exit', () => { clearInterval(timer); db.close(); });
 `;
@@ -55,15 +56,22 @@ export function startWalCheckpointer(options: {
   // A checkpointer alone must not keep a process (a CLI, a test) alive.
   worker.unref();
   let stopping = false;
+  let ready = false;
   const failed = (): void => {
     if (!stopping) options.onFailure();
   };
   worker.on('error', failed);
   worker.on('exit', failed);
+  // Terminating a thread while it loads the driver's native addon aborts the whole process
+  // (Node reports FATAL ERROR in napi_register_module): a stop that comes first waits for it.
+  worker.once('message', () => {
+    ready = true;
+    if (stopping) void worker.terminate();
+  });
   return {
     stop: () => {
       stopping = true;
-      void worker.terminate();
+      if (ready) void worker.terminate();
     },
   };
 }

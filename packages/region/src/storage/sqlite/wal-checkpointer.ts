@@ -11,6 +11,8 @@ export const FALLBACK_AUTOCHECKPOINT_PAGES = 1000;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
+// Stopped while the driver loaded: end here, never open the file after its owner closed it.
+if (Atomics.load(workerData.stopped, 0) === 1) process.exit(0);
 const db = new Database(workerData.filename);
 db.pragma('synchronous = ' + workerData.synchronous);
 parentPort.postMessage('ready');
@@ -44,9 +46,11 @@ export function startWalCheckpointer(options: {
   onFailure: () => void;
 }): WalCheckpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const stopped = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: {
+      stopped,
       driver,
       filename: options.filename,
       synchronous: options.synchronous,
@@ -63,7 +67,8 @@ export function startWalCheckpointer(options: {
   worker.on('error', failed);
   worker.on('exit', failed);
   // Terminating a thread while it loads the driver's native addon aborts the whole process
-  // (Node reports FATAL ERROR in napi_register_module): a stop that comes first waits for it.
+  // (Node reports FATAL ERROR in napi_register_module): a stop that comes first only raises the
+  // shared flag, and the thread ends itself once the driver is loaded, without opening the file.
   worker.once('message', () => {
     ready = true;
     if (stopping) void worker.terminate();
@@ -71,6 +76,7 @@ export function startWalCheckpointer(options: {
   return {
     stop: () => {
       stopping = true;
+      Atomics.store(stopped, 0, 1);
       if (ready) void worker.terminate();
     },
   };

@@ -12,6 +12,8 @@ const RUN = fileURLToPath(new URL('./run.ts', import.meta.url));
 let dir: string;
 let report: BenchReport & { startup: StartupFigures };
 let table: string;
+/** The bench's process group (it and the region processes it starts), while it runs. */
+let benchGroup: number | undefined;
 
 /** `npm run bench -- --quick`, as a user runs it, into a temporary JSON file. */
 function runQuick(out: string): Promise<string> {
@@ -19,10 +21,10 @@ function runQuick(out: string): Promise<string> {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', '--conditions=@domicile/source', RUN, '--quick', '--out', out],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      // A group of its own: if the hook times out, teardown kills the regions it started too.
+      { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
+    benchGroup = child.pid;
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -31,11 +33,11 @@ function runQuick(out: string): Promise<string> {
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
     });
-    child.once('exit', (code) =>
-      code === 0
-        ? resolve(stdout)
-        : reject(new Error(`bench exited with ${String(code)}\n${stderr}`)),
-    );
+    child.once('exit', (code) => {
+      benchGroup = undefined;
+      if (code === 0) resolve(stdout);
+      else reject(new Error(`bench exited with ${String(code)}\n${stderr}`));
+    });
   });
 }
 
@@ -62,6 +64,7 @@ beforeAll(async () => {
   // the HSM-key scenarios add a deployment of their own.
 }, 1_200_000);
 afterAll(async () => {
+  if (benchGroup !== undefined) process.kill(-benchGroup, 'SIGKILL');
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -15,7 +15,7 @@ import { runInTrace } from '../logging/index.js';
 import type { RegionContext } from '../region-context.js';
 import { auditCallHook, auditRefusal } from './audit-hooks.js';
 import { requireClientCertificate } from './client-certificate-auth.js';
-import { deviceAuthHook } from './device-auth.js';
+import { deviceAuthHook, requireIdempotentDeviceWrites } from './device-auth.js';
 import { regionOpenApiOptions } from './openapi-document.js';
 import type { RateLimitConfig } from '../config/index.js';
 import { registerRateLimits } from './rate-limits.js';
@@ -107,6 +107,7 @@ export async function buildRegionApp(
   if (limits !== undefined) app.addHook('onRequest', limits.byAddress);
   if (options.tls?.clientCa !== undefined) app.addHook('onRequest', requireClientCertificate);
   app.addHook('onRequest', deviceAuthHook(ctx));
+  app.addHook('onRoute', requireIdempotentDeviceWrites);
   if (limits !== undefined) app.addHook('onRequest', limits.byDevice);
   app.addHook('preHandler', auditCallHook(ctx));
   app.setErrorHandler(async (error, request, reply) => {

@@ -14,11 +14,18 @@ export {
   type SignedRequestKind,
   type VerifiedSignedRequest,
 } from './signed-request.js';
-export { recordSingleUseId, type SingleUseId } from './single-use-ids.js';
 export {
+  recordSingleUseId,
+  singleUseIdRefusal,
+  singleUseIdRow,
+  type SingleUseId,
+} from './single-use-ids.js';
+export {
+  checkDpopProof,
   deviceKeyThumbprint,
   embeddedDeviceKey,
   verifyDpopProof,
+  type CheckedDpop,
   type DpopProofInput,
   type VerifiedDpop,
 } from './dpop-proof/index.js';

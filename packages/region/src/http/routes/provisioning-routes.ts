@@ -21,7 +21,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning',
       {
-        config: { auth: 'dpop' },
+        config: { auth: 'dpop', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'sendProvisioningMessage',
@@ -68,7 +68,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning/:sessionId/eligibility',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'checkEligibility',
@@ -91,7 +91,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning/:sessionId/terms',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'acceptTerms',
@@ -114,7 +114,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning/:sessionId/card',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'sendCardDetails',
@@ -142,7 +142,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning/:sessionId/idv',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'selectIdvMethod',
@@ -170,7 +170,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning/:sessionId/idv/verify',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'verifyIdvCode',
@@ -193,7 +193,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning/:sessionId/tokenize',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'tokenize',

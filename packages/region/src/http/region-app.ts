@@ -83,7 +83,8 @@ export async function buildRegionApp(
     // Two traceparent headers are no trace at all (the specification): a new one starts.
     const { traceparent } = request.headers;
     const given = typeof traceparent === 'string' ? parseTraceparent(traceparent) : undefined;
-    runInTrace(given ?? newTrace(), done);
+    request.trace = given ?? newTrace();
+    runInTrace(request.trace, done);
   });
 
   await app.register(swagger, regionOpenApiOptions(ctx.self));

@@ -16,6 +16,7 @@ import type { RegionContext } from '../region-context.js';
 import { auditCallHook, auditRefusal } from './audit-hooks.js';
 import { requireClientCertificate } from './client-certificate-auth.js';
 import { deviceAuthHook, requireIdempotentDeviceWrites } from './device-auth.js';
+import { lazySchemaCompilers } from './lazy-schema-compilers.js';
 import { regionOpenApiOptions } from './openapi-document.js';
 import type { RateLimitConfig } from '../config/index.js';
 import { registerRateLimits } from './rate-limits.js';
@@ -66,6 +67,7 @@ export async function buildRegionApp(
     // On close, idle connections go at once; a request in flight is answered first (the drain).
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    schemaController: { compilersFactory: lazySchemaCompilers },
     ajv: {
       // Unknown fields are an error, not silently dropped; types are never coerced.
       customOptions: {

@@ -101,6 +101,16 @@ export const TEST_CARDS: readonly TestCard[] = [
     closedAccount: true,
   },
   {
+    ...US,
+    expiry: { month: 12, year: 2032 },
+    pan: '4111110000002019',
+    cvv: '789',
+    network: 'visa',
+    outcome: 'green',
+    description: `The renewed card an issuer reissues 4111 1111 1111 1111 to (a new number and expiry 12/2032): ${GREEN}`,
+    productId: 'us-liberty-visa',
+  },
+  {
     ...EU,
     pan: '4500123456781019',
     cvv: '321',

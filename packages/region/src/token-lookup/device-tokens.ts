@@ -29,9 +29,8 @@ export async function listDeviceTokensEverywhere(
   // Only the home region knows every region to ask, and the pseudonym each knows the account by.
   if (account.kind !== 'registered' || account.home_region !== ctx.self.id)
     throw new DomicileError('DEVICE_TOKENS_NOT_HOME');
-  const home = (await deviceTokenRows(ctx.db, device.id)).map((row) =>
-    supportTokenView(ctx.self.id, ctx.trustedIssuers, row),
-  );
+  const homeRows = await ctx.db.transaction().execute((trx) => deviceTokenRows(trx, device.id));
+  const home = homeRows.map((row) => supportTokenView(ctx.self.id, ctx.trustedIssuers, row));
   const others = (await residencyOf(ctx.db, account.id)).filter((r) => r.region !== ctx.self.id);
   const now = ctx.now();
   const answers = await Promise.all(

@@ -1,5 +1,6 @@
 import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { api } from '@domicile/protocol';
+import { loadLifecycle } from '../lifecycle/index.js';
 import type { TrustedIssuers } from '../request-auth/index.js';
 import type { CredentialRow, Database } from '../storage/index.js';
 
@@ -75,9 +76,22 @@ export function supportTokenView(
   };
 }
 
-/** Every token of one device in this region, oldest first, deleted ones included. */
-export async function deviceTokenRows(db: Kysely<Database>, deviceId: string): Promise<TokenRow[]> {
-  return tokenRows(db)
+/**
+ * Every token of one device in this region, oldest first, deleted ones included. Pass a
+ * transaction: a token without its lifecycle row (the product; one made before migration 0003
+ * or by a path that did not record it) gets it first, so that no token of the device is left out.
+ */
+export async function deviceTokenRows(
+  trx: Kysely<Database>,
+  deviceId: string,
+): Promise<TokenRow[]> {
+  const credentials = await trx
+    .selectFrom('credentials')
+    .selectAll()
+    .where('device_id', '=', deviceId)
+    .execute();
+  for (const credential of credentials) await loadLifecycle(trx, credential);
+  return tokenRows(trx)
     .where('c.device_id', '=', deviceId)
     .orderBy('c.created_at')
     .orderBy('c.token_ref')

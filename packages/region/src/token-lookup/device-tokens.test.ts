@@ -129,7 +129,7 @@ beforeAll(async () => {
   deviceId = String((await call('us', 'POST', '/v1/accounts')).body.deviceId);
   // A redirect to cn, followed (a guest account there), and one to eu, never followed.
   bodies.set('/v1/provisioning', cardMessage('cn'));
-  const toCn = (await call('us', 'POST', '/v1/provisioning')).body as {
+  const toCn = (await call('us', 'POST', '/v1/provisioning')).body as unknown as {
     redirect: { assertion: string };
   };
   bodies.set('/v1/provisioning', {
@@ -237,9 +237,9 @@ describe("a device's tokens in every region (in-process)", () => {
   });
 
   it('accepts a region-to-region look-up once, and only signed by a region of the directory', async () => {
-    let captured: api.RegionRequestBody | undefined;
+    const captured: { body?: api.RegionRequestBody } = {};
     const spy: RegionQueryTransport = async (baseUrl, path, body, signal) => {
-      captured = body;
+      captured.body = body;
       return transport(baseUrl, path, body, signal);
     };
     const jkt = (
@@ -269,10 +269,12 @@ describe("a device's tokens in every region (in-process)", () => {
       now: new Date(),
     });
     expect(tokens).toHaveLength(2);
+    const sent = captured.body;
+    if (sent === undefined) throw new Error('no request went out');
     const replay = await region('cn').app.inject({
       method: 'POST',
       url: '/v1/regions/device-tokens',
-      payload: captured,
+      payload: sent,
     });
     expect(replay.json<{ error: { code: string } }>().error.code).toBe('REGION_REQUEST_REPLAYED');
     // A request whose signature is no region's of the directory is refused before it is read.

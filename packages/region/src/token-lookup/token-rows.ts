@@ -32,7 +32,7 @@ export function tokenRows(db: Kysely<Database>): TokenQuery {
         .whereRef('t.credential_id', '=', 'c.id')
         .select((sub) => sub.fn.max('t.created_at').as('last'))
         .as('last_used_at'),
-    ) as unknown as TokenQuery;
+    );
 }
 
 const network = (row: TokenRow) => row.network as api.IssuerTokenView['network'];

@@ -19,6 +19,11 @@ export interface TestCard {
   readonly reason?: string;
   /** Provisions, but the issuer declines every authorization: `account_closed`. */
   readonly closedAccount?: true;
+  /**
+   * The card this one renews: what an issuer reissues a token of that card to (a new number and
+   * expiry). Not a card of its own for seeding.
+   */
+  readonly replaces?: string;
 }
 
 /**
@@ -109,6 +114,7 @@ export const TEST_CARDS: readonly TestCard[] = [
     outcome: 'green',
     description: `The renewed card an issuer reissues 4111 1111 1111 1111 to (a new number and expiry 12/2032): ${GREEN}`,
     productId: 'us-liberty-visa',
+    replaces: '4111111111111111',
   },
   {
     ...EU,

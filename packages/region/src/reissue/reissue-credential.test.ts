@@ -294,6 +294,21 @@ describe.each([
       expect((await credentialRow(token.credential.id)).vault_record_id).toBe(
         token.credential.vault_record_id,
       );
+      // The device already holds a token of the new card: one live token per card per device.
+      const second = await seedToken(us, '4000555566660028', {
+        device_id: token.credential.device_id,
+        account_id: token.credential.account_id,
+      });
+      expect(
+        await code(
+          reissue(second.credential.token_ref, {
+            ...RENEWED,
+            pan: GREEN,
+            expiry: { month: 12, year: 2030 },
+          }),
+        ),
+      ).toBe('CARD_ALREADY_PROVISIONED');
+      expect((await credentialRow(second.credential.id)).last4).toBe('0028');
       const deleted = await seedToken(us, GREEN, { state: 'deleted' });
       expect(await code(reissue(deleted.credential.token_ref, RENEWED))).toBe('CREDENTIAL_STATE');
     },

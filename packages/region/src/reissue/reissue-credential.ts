@@ -17,6 +17,7 @@ import { insertNotification } from '../notifications/index.js';
 import { cardNetworkOf } from '../provisioning/index.js';
 import type { TrustedIssuer } from '../request-auth/index.js';
 import type { RegionContext } from '../region-context.js';
+import { isUniqueViolation } from '../storage/index.js';
 import { issuerTokenView, tokenRows } from '../token-lookup/index.js';
 import type { VaultCard } from '../vault/index.js';
 import { enqueueTokenEvent } from '../webhooks/index.js';
@@ -88,7 +89,8 @@ export function reissueFingerprint(
  * @throws DomicileError `CREDENTIAL_NOT_FOUND`, `ISSUER_FORBIDDEN` (another issuer's product),
  *   `CREDENTIAL_STATE` (a deleted token), `CARD_DETAILS_INVALID` (not a card number, expired),
  *   `CARD_NETWORK_MISMATCH` (the token's network differs), `REGION_NOT_OWNER` (the new card
- *   belongs to another region: its data may not be stored here).
+ *   belongs to another region: its data may not be stored here), `CARD_ALREADY_PROVISIONED` (the
+ *   device holds another live token of the new card).
  */
 export async function reissueCredential(
   ctx: RegionContext,
@@ -125,7 +127,13 @@ export async function reissueCredential(
       .where('id', '=', credential.id)
       .where('vault_record_id', '=', credential.vault_record_id)
       .where('state', '!=', 'deleted')
-      .executeTakeFirst();
+      .executeTakeFirst()
+      .catch((error: unknown) => {
+        // One live token per card per device (the database's rule): the device already holds
+        // another token of the new card.
+        if (isUniqueViolation(error)) throw new DomicileError('CARD_ALREADY_PROVISIONED');
+        throw error;
+      });
     if (moved.numUpdatedRows === 0n)
       throw new DomicileError('SERVICE_UNAVAILABLE', { details: { reason: 'concurrent changes' } });
     await ctx.vault.erase(trx, credential.vault_record_id);

@@ -14,13 +14,6 @@ if (nodeMajor < MINIMUM_NODE_MAJOR) {
   process.exit(1);
 }
 
-// Compiled code of the modules is cached on disk (Node 22.1+): a region restarted after a crash
-// skips compiling its ~600 modules again. DOMICILE_NO_COMPILE_CACHE=1 turns it off.
-if (process.env.DOMICILE_NO_COMPILE_CACHE !== '1') {
-  const { enableCompileCache } = await import('node:module');
-  enableCompileCache?.();
-}
-
 const MAIN = new URL('../dist/main.js', import.meta.url);
 try {
   await import(MAIN.href);

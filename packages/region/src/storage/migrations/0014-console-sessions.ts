@@ -1,0 +1,26 @@
+import type { Kysely, Migration } from 'kysely';
+import { inTransaction } from './portable-ddl.js';
+
+/**
+ * Sessions of the operator console (`console/`), kept on the server so that a sign-out or an
+ * expiry ends them on every node. A row holds the SHA-256 of the session id, never the id: a copy
+ * of the database signs nobody in.
+ */
+export const consoleSessionsMigration: Migration = {
+  up: (db: Kysely<unknown>) =>
+    inTransaction(db, async (trx) => {
+      await trx.schema
+        .createTable('console_sessions')
+        .addColumn('id_hash', 'text', (c) => c.primaryKey())
+        .addColumn('operator', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('last_seen_at', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .execute();
+      await trx.schema
+        .createIndex('console_sessions_expires_at_idx')
+        .on('console_sessions')
+        .column('expires_at')
+        .execute();
+    }),
+};

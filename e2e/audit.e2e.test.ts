@@ -166,6 +166,28 @@ describe.each([
       at: new Date(),
     });
 
+    // The operator console: a refused sign-in, a sign-in and a sign-out.
+    const consoleUrl = `${deployment.baseUrl('us')}/console`;
+    const form = (fields: Record<string, string>, cookie = '') => ({
+      method: 'POST',
+      redirect: 'manual' as const,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: new URLSearchParams(fields).toString(),
+    });
+    expect(
+      (await fetch(`${consoleUrl}/sign-in`, form({ token: 'not-an-operator-token' }))).status,
+    ).toBe(401);
+    const signedIn = await fetch(
+      `${consoleUrl}/sign-in`,
+      form({ token: deployment.operatorToken }),
+    );
+    const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const lostPage = await (
+      await fetch(`${consoleUrl}/lost-devices`, { headers: { cookie } })
+    ).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(lostPage)?.[1] ?? '';
+    expect((await fetch(`${consoleUrl}/sign-out`, form({ csrf }, cookie))).status).toBe(200);
+
     const written = new Set([...(await actionsOf('us')), ...(await actionsOf('cn'))]);
     expect([...written].sort()).toEqual(Object.keys(AUDIT_ACTIONS).sort());
     expect(await actionsOf('cn')).toEqual(

@@ -9,7 +9,9 @@ import {
   createTestDevice,
   createTestPostgresDatabase,
 } from '../testing/index.js';
-import { CONSOLE_COOKIE, CONSOLE_CSP } from './console-routes.js';
+import { CONSOLE_CSP, consoleCookieName } from './console-routes.js';
+
+const CONSOLE_COOKIE = consoleCookieName('us');
 import { DEFAULT_CONSOLE_SESSION_POLICY } from './console-session-store.js';
 
 const TOKEN = 'operator-token-for-the-console-test';

@@ -35,8 +35,13 @@ import {
   type ConsoleSessionPolicy,
 } from './console-session-store.js';
 
-/** The session cookie: scoped to the console's paths, never sent to the API. */
-export const CONSOLE_COOKIE = 'domicile_console';
+/**
+ * The session cookie of a region's console: scoped to the console's paths, never sent to the API.
+ * Named after the region, because cookies do not keep ports apart: regions on one host (the
+ * demo, a test bench) would otherwise sign each other's operators out.
+ */
+export const consoleCookieName = (region: string): string =>
+  `domicile_console_${region.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 
 /**
  * No script at all, one stylesheet from this origin, forms only to this origin, never framed: a
@@ -49,7 +54,8 @@ const SECURITY_HEADERS = {
   'content-security-policy': CONSOLE_CSP,
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
+  // Not `no-referrer`: under it Chromium sends `Origin: null` with the console's own forms.
+  'referrer-policy': 'same-origin',
   'cache-control': 'no-store',
 } as const;
 
@@ -79,10 +85,10 @@ const LostBody = Type.Object(
 );
 const TOKEN_REF = /^[A-Za-z0-9_-]{1,64}$/;
 
-function cookieOf(request: FastifyRequest): string | undefined {
+function cookieOf(request: FastifyRequest, cookieName: string): string | undefined {
   for (const part of (request.headers.cookie ?? '').split(';')) {
     const [name, ...value] = part.trim().split('=');
-    if (name === CONSOLE_COOKIE) return value.join('=');
+    if (name === cookieName) return value.join('=');
   }
   return undefined;
 }
@@ -127,6 +133,7 @@ export function consoleRoutes(
   return (root, _options, done) => {
     const app = root.withTypeProvider<TypeBoxTypeProvider>();
     const signInLimit = consoleSignInLimit(app);
+    const cookieName = consoleCookieName(ctx.self.id);
     const frame = (title: string, current?: string, session?: ConsoleSession) => ({
       region: ctx.self.id,
       title,
@@ -140,7 +147,7 @@ export function consoleRoutes(
       content: Html,
     ) => reply.code(status).type('text/html; charset=utf-8').send(page(f, content));
     const cookie = (value: string, maxAgeSeconds: number): string =>
-      `${CONSOLE_COOKIE}=${value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${options.secureCookie ? '; Secure' : ''}`;
+      `${cookieName}=${value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${options.secureCookie ? '; Secure' : ''}`;
     const sessionOf = (request: FastifyRequest): ConsoleSession & { readonly id: string } => {
       if (request.consoleSession === undefined) throw new DomicileError('CONSOLE_SESSION_REQUIRED');
       return request.consoleSession;
@@ -161,7 +168,7 @@ export function consoleRoutes(
     // to the sign-in form, data and forms answer 401.
     app.addHook('onRequest', async (request, reply) => {
       const open = request.routeOptions.config.console === 'open';
-      const sessionId = cookieOf(request);
+      const sessionId = cookieOf(request, cookieName);
       const session =
         sessionId === undefined
           ? undefined

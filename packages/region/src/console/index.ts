@@ -1,5 +1,5 @@
 export {
-  CONSOLE_COOKIE,
+  consoleCookieName,
   CONSOLE_CSP,
   consoleRoutes,
   type ConsoleRoutesOptions,

@@ -43,11 +43,11 @@ const tableRows = async (caption: string): Promise<string[][]> =>
   );
 /** What the focused element is: its tag, its text or label, and whether an outline shows. */
 const focused = async (): Promise<{ tag: string; name: string; outline: string }> =>
-  (await page.evaluate(`(() => {
+  page.evaluate<{ tag: string; name: string; outline: string }>(`(() => {
     const el = document.activeElement;
     const label = el.labels && el.labels[0] ? el.labels[0].textContent : '';
     return { tag: el.tagName.toLowerCase(), name: (label || el.textContent || '').trim(), outline: getComputedStyle(el).outlineStyle };
-  })()`)) as { tag: string; name: string; outline: string };
+  })()`);
 const signIn = async (region: string, token: string) => {
   await page.goto(consoleUrl(region, '/sign-in'));
   await page.getByLabel('Operator token').fill(token);

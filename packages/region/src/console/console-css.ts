@@ -18,7 +18,9 @@ table { border-collapse: collapse; background: #fff; margin: 0.25rem 0 1rem; min
 caption { text-align: left; font-weight: 600; padding: 0.3rem 0; }
 th, td { border: 1px solid var(--line); padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }
 th { background: #eef1f4; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td:has(> .num) { text-align: right; font-variant-numeric: tabular-nums; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(24rem, 1fr)); gap: 0 1.5rem; }
+.grid table { width: 100%; }
 td.empty { color: var(--muted); font-style: italic; }
 code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 0.9em; }
 .ok { color: var(--good); font-weight: 600; }

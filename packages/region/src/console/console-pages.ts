@@ -35,7 +35,8 @@ export function signInContent(
 
 export function overviewContent(o: ConsoleOverview): Html {
   const f = o.funnel;
-  return html`<section aria-labelledby="tokens">
+  return html`<div class="grid">
+    <section aria-labelledby="tokens">
       <h2 id="tokens">Tokens by state and product</h2>
       ${table(
         'Tokens',
@@ -88,7 +89,8 @@ export function overviewContent(o: ConsoleOverview): Html {
         ]),
       )}
       <p>Records still to re-wrap to the current KEK: ${num(o.vault.remaining)}</p>
-    </section>`;
+    </section>
+  </div>`;
 }
 
 function reportTable(report: api.LostReportView): Html {

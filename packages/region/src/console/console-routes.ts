@@ -93,6 +93,10 @@ function cookieOf(request: FastifyRequest, cookieName: string): string | undefin
   return undefined;
 }
 
+/** The console's data routes end in `.json`: they answer errors as JSON, never with a page. */
+const wantsJson = (request: FastifyRequest): boolean =>
+  (request.url.split('?')[0] ?? '').endsWith('.json');
+
 function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -180,7 +184,7 @@ export function consoleRoutes(
       if (session !== undefined && sessionId !== undefined)
         request.consoleSession = { ...session, id: sessionId };
       if (open || session !== undefined) return;
-      if (request.method === 'GET' && !request.url.endsWith('.json'))
+      if (request.method === 'GET' && !wantsJson(request))
         return reply.redirect('/console/sign-in', 303);
       throw new DomicileError('CONSOLE_SESSION_REQUIRED');
     });
@@ -213,8 +217,7 @@ export function consoleRoutes(
         );
       const retryAfter = mapped.details?.retryAfterSeconds;
       if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
-      if (request.url.split('?')[0]?.endsWith('.json'))
-        return reply.code(mapped.status).send(mapped.toBody());
+      if (wantsJson(request)) return reply.code(mapped.status).send(mapped.toBody());
       const signInAgain = mapped.code === 'CONSOLE_SESSION_REQUIRED';
       return send(
         reply,

@@ -66,6 +66,8 @@ const INDEXES = [
   'vault_records_live_kek_idx',
   'audit_log_seq_idx',
   'console_sessions_expires_at_idx',
+  'audit_log_action_at_idx',
+  'transactions_created_at_idx',
 ];
 
 async function indexNames(db: Kysely<Database>): Promise<string[]> {

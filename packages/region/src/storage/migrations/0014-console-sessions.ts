@@ -4,7 +4,9 @@ import { inTransaction } from './portable-ddl.js';
 /**
  * Sessions of the operator console (`console/`), kept on the server so that a sign-out or an
  * expiry ends them on every node. A row holds the SHA-256 of the session id, never the id: a copy
- * of the database signs nobody in.
+ * of the database signs nobody in. And the indexes of the console's (and the metrics') "today"
+ * figures (`figures/`), read at every scrape: without them each read scans the whole audit log
+ * and every transaction ever recorded.
  */
 export const consoleSessionsMigration: Migration = {
   up: (db: Kysely<unknown>) =>
@@ -21,6 +23,16 @@ export const consoleSessionsMigration: Migration = {
         .createIndex('console_sessions_expires_at_idx')
         .on('console_sessions')
         .column('expires_at')
+        .execute();
+      await trx.schema
+        .createIndex('audit_log_action_at_idx')
+        .on('audit_log')
+        .columns(['action', 'at'])
+        .execute();
+      await trx.schema
+        .createIndex('transactions_created_at_idx')
+        .on('transactions')
+        .column('created_at')
         .execute();
     }),
 };

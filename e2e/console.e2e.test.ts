@@ -190,6 +190,7 @@ describe('operator console in Chromium (real regions on loopback)', () => {
   it('reports a device lost and shows each region’s status until every one confirms', async () => {
     await page.goto(consoleUrl('us'));
     await page.getByRole('link', { name: 'Lost devices' }).click();
+    await shot('lost-devices');
     await page.getByLabel('Device id').fill(wallet.account?.deviceId ?? '');
     await page.getByRole('button', { name: 'Report lost' }).click();
     expect(new URL(page.url()).pathname).toMatch(/^\/console\/lost-devices\/[A-Za-z0-9_-]+$/);

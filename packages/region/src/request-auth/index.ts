@@ -14,7 +14,11 @@ export {
   type SignedRequestKind,
   type VerifiedSignedRequest,
 } from './signed-request.js';
-export { recordSingleUseId, type SingleUseId } from './single-use-ids.js';
+export {
+  recordSingleUseId,
+  refuseRecordedSingleUseId,
+  type SingleUseId,
+} from './single-use-ids.js';
 export {
   deviceKeyThumbprint,
   embeddedDeviceKey,
@@ -39,3 +43,8 @@ export {
   verifyRedirectAssertion,
   type VerifiedRedirectAssertion,
 } from './redirect-assertion/index.js';
+export {
+  verifyPushPayload,
+  type PushPayloadInput,
+  type VerifiedPushPayload,
+} from './push-payload/index.js';

@@ -19,7 +19,7 @@ export function describeStep(e: ProvisioningStep): string {
     case 'card-details':
       return `  ${e.region}: card details sent, encrypted to the directory key ${e.encryptedTo}`;
     case 'push-payload':
-      return `  ${e.region}: card details sent as ${e.issuer}'s push payload (sealed by the issuer, unread here)`;
+      return `  ${e.region}: card details sent as ${e.issuer}'s push payload, sealed by the issuer: the wallet cannot read them`;
     case 'idv':
       return `  ${e.region}: identity check by ${e.kind} to ${e.target}`;
     case 'idv-retry':

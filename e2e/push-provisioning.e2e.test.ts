@@ -6,6 +6,8 @@ import type { AddCardHooks, Wallet } from '@domicile/device';
 import {
   DomicileError,
   api,
+  generateKeyPairJwk,
+  jwkThumbprint,
   makePushPayload,
   signJson,
   verifyDirectory,
@@ -32,8 +34,8 @@ import {
  * Cards pushed from the issuer's app (docs/protocol.md), on real regions on loopback, on SQLite
  * files and on PostgreSQL: a redirected card and a home card added from their issuers' push
  * payloads with no one-time code, the home region never given a foreign payload to read, and
- * replayed, expired, tampered, wrong-region and wrong-issuer payloads refused by the owning
- * region, each with its own code.
+ * replayed, expired, tampered, wrong-region, wrong-issuer and wrong-device payloads refused by
+ * the owning region, each with its own code.
  */
 const engines = process.env.DOMICILE_SKIP_PG === '1' ? ['sqlite'] : ['sqlite', 'postgres'];
 
@@ -70,7 +72,7 @@ describe.each(engines)("cards pushed from the issuer's app, regions on %s", (eng
   };
   const pushPayload = async (
     card: TestCard,
-    o: { signer?: string; now?: Date } = {},
+    o: { signer?: string; now?: Date; deviceJkt?: string } = {},
   ): Promise<string> => {
     const issuer = deployment.sandboxIssuer(o.signer ?? card.region);
     return (
@@ -80,7 +82,7 @@ describe.each(engines)("cards pushed from the issuer's app, regions on %s", (eng
         directory,
         card: cardInput(card),
         network: card.network,
-        deviceJkt: wallet.deviceJkt,
+        deviceJkt: o.deviceJkt ?? wallet.deviceJkt,
         ...(o.now === undefined ? {} : { now: o.now }),
       })
     ).payload;
@@ -233,6 +235,11 @@ describe.each(engines)("cards pushed from the issuer's app, regions on %s", (eng
 
     it("refuses a payload signed by another region's issuer", async () => {
       expect(await add(pushPayload(card, { signer: elsewhere }))).toBe('PUSH_PAYLOAD_WRONG_ISSUER');
+    });
+
+    it("refuses a payload made for another wallet's device key", async () => {
+      const other = await jwkThumbprint((await generateKeyPairJwk('sig')).publicJwk);
+      expect(await add(pushPayload(card, { deviceJkt: other }))).toBe('PUSH_PAYLOAD_WRONG_DEVICE');
     });
   });
 

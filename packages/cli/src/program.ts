@@ -71,6 +71,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     description: "an issuer acting on its tokens through a region's issuer API",
     load: [
       async () => (await import('./commands/issuer-commands.js')).registerIssuerCommands,
+      async () => (await import('./commands/issuer-token-commands.js')).registerIssuerTokenCommands,
       async () =>
         (await import('./commands/issuer-push-payload-commands.js'))
           .registerIssuerPushPayloadCommands,

@@ -14,6 +14,7 @@ export {
 } from './identity-verification.js';
 export { receivePushPayload } from './push-payload-step.js';
 export { tokenize } from './tokenize.js';
+export { cardNetworkOf } from './card-network.js';
 export { deriveTokenMasterKey } from './token-keys.js';
 export { drawTokenNumber } from './token-number.js';
 export { sweepExpiredSessions } from './session-sweeper.js';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AddCardHooks, Wallet } from '@domicile/device';
-import { verifyDirectory } from '@domicile/protocol';
+import { makePushPayload, verifyDirectory } from '@domicile/protocol';
 import {
   createProgram,
   memoryIo,
@@ -107,6 +107,20 @@ describe.each([
     const home = await wallet.addCard(cardInput(testCard('us', 'green')), userHooks());
     const foreign = await wallet.addCard(cardInput(testCard('cn', 'yellow')), oneWrongCode());
     expect([home.state, foreign.state]).toEqual(['active', 'active']);
+    // A card pushed from the issuer's app: yellow, yet no ID&V asked.
+    const pusher = deployment.sandboxIssuer('us');
+    const { payload } = await makePushPayload({
+      issuerId: pusher.issuerId,
+      issuerKey: pusher.privateJwk,
+      directory: await verifyDirectory(
+        deployment.directoryJws,
+        await readAuthorityPublicKey(paths.authorityPublic(deployment.dir)),
+      ),
+      card: cardInput(testCard('us', 'yellow')),
+      network: testCard('us', 'yellow').network,
+      deviceJkt: wallet.deviceJkt,
+    });
+    expect((await wallet.addCard({ pushPayload: payload }, userHooks())).state).toBe('active');
     // Lifecycle by the device, then an issuer suspension over the device's (taken over).
     await wallet.suspendCard(home.tokenRef);
     const key = deployment.sandboxIssuer('us');

@@ -4,6 +4,7 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 import { statementsOf } from '../logging/index.js';
 import type { RegionContext } from '../region-context.js';
 import { registerRewrapMetrics } from '../vault-rewrap/index.js';
+import { registerFigureMetrics } from './figure-metrics.js';
 import { registerQueueMetrics } from './queue-metrics.js';
 import { registerStepMetrics } from './step-metrics.js';
 
@@ -22,6 +23,7 @@ export function registerMetrics(
   registerStepMetrics(app, registry);
   registerQueueMetrics(registry, ctx.db, ctx.now);
   registerRewrapMetrics(registry, ctx.db, ctx.vault.kekId);
+  registerFigureMetrics(registry, ctx.db, ctx.now);
   const duration = new Histogram({
     name: 'domicile_http_request_duration_seconds',
     help: 'HTTP request duration by route and status.',

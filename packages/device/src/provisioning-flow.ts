@@ -5,6 +5,7 @@ import {
   encryptJson,
   isDomicileError,
   last4Of,
+  readPushPayload,
   routingPrefixOf,
   type Directory,
   type RegionEntry,
@@ -43,6 +44,39 @@ export interface ProvisioningContext {
   readonly now?: () => number;
 }
 
+/**
+ * A card its issuer's app pushed: the issuer's push payload, as the app handed it over. Opaque to
+ * the wallet: it reads the routing facts in clear and sends the rest to the owning region, which
+ * alone can check the signature and open the card details (docs/protocol.md).
+ */
+export interface PushedCard {
+  readonly pushPayload: string;
+}
+
+/** What the story needs of a card, typed or pushed: where it goes, and how its details travel. */
+interface CardToAdd {
+  readonly routingPrefix: string;
+  readonly last4: string;
+  readonly network: api.ProvisioningMessage['network'];
+  readonly details?: api.CardDetails;
+  readonly pushed?: { readonly payload: string; readonly issuer: string };
+}
+
+function cardToAdd(card: CardInput | PushedCard): CardToAdd {
+  if ('pushPayload' in card) {
+    const payload = card.pushPayload.trim();
+    const claims = readPushPayload(payload);
+    return { ...claims.card, pushed: { payload, issuer: claims.iss } };
+  }
+  const { details, network } = parseCardInput(card);
+  return {
+    routingPrefix: routingPrefixOf(details.pan),
+    last4: last4Of(details.pan),
+    network,
+    details,
+  };
+}
+
 export interface ProvisionedCard {
   readonly applet: Applet;
   readonly client: RegionClient;
@@ -67,14 +101,12 @@ function mismatch(region: string, cause: 'session' | 'terms' | 'credential'): Do
  */
 export async function provisionCard(
   ctx: ProvisioningContext,
-  card: CardInput,
+  card: CardInput | PushedCard,
   hooks: AddCardHooks,
 ): Promise<ProvisionedCard> {
   const emit = (event: ProvisioningStep): void => hooks.onStep?.(event);
   const signal = definedProps({ signal: ctx.signal });
-  const { details, network } = parseCardInput(card);
-  const routingPrefix = routingPrefixOf(details.pan);
-  const last4 = last4Of(details.pan);
+  const { routingPrefix, last4, network, details, pushed } = cardToAdd(card);
   const owner = owningRegion(ctx.directory, routingPrefix);
   const home = ctx.directory.region(ctx.homeRegion);
   if (home === undefined)
@@ -141,23 +173,33 @@ export async function provisionCard(
     signal,
   );
 
-  const sendDetails = async (directory: Directory): Promise<api.SessionView> => {
-    const encryptionKey = directoryKey(directory, owner.id, 'encryption', ctx.now?.());
-    const cardDetails = await encryptJson(details, encryptionKey, TYP.cardDetails);
-    emit({ step: 'card-details', region: owner.id, encryptedTo: encryptionKey.kid });
-    return (await client.sendCardDetails(sessionId, { cardDetails }, signal)).session;
-  };
-  try {
-    session = await sendDetails(ctx.directory);
-  } catch (error) {
-    // The region no longer accepts the key the held directory names (rotated and retired since):
-    // the directory it serves now names the new one. Once: a second refusal is the region's.
-    if (!isDomicileError(error, 'CARD_DETAILS_WRONG_REGION') || ctx.refreshDirectory === undefined)
-      throw error;
-    const fresh = await ctx.refreshDirectory(owner.id);
-    const held = directoryKey(ctx.directory, owner.id, 'encryption', ctx.now?.()).kid;
-    if (directoryKey(fresh, owner.id, 'encryption', ctx.now?.()).kid === held) throw error;
-    session = await sendDetails(fresh);
+  if (pushed !== undefined) {
+    // Sealed by the issuer to the owning region's key: the wallet passes it on unopened.
+    emit({ step: 'push-payload', region: owner.id, issuer: pushed.issuer });
+    session = (await client.sendPushPayload(sessionId, { pushPayload: pushed.payload }, signal))
+      .session;
+  } else if (details !== undefined) {
+    const sendDetails = async (directory: Directory): Promise<api.SessionView> => {
+      const encryptionKey = directoryKey(directory, owner.id, 'encryption', ctx.now?.());
+      const cardDetails = await encryptJson(details, encryptionKey, TYP.cardDetails);
+      emit({ step: 'card-details', region: owner.id, encryptedTo: encryptionKey.kid });
+      return (await client.sendCardDetails(sessionId, { cardDetails }, signal)).session;
+    };
+    try {
+      session = await sendDetails(ctx.directory);
+    } catch (error) {
+      // The region no longer accepts the key the held directory names (rotated and retired
+      // since): the directory it serves now names the new one. Once: a second refusal is final.
+      if (
+        !isDomicileError(error, 'CARD_DETAILS_WRONG_REGION') ||
+        ctx.refreshDirectory === undefined
+      )
+        throw error;
+      const fresh = await ctx.refreshDirectory(owner.id);
+      const held = directoryKey(ctx.directory, owner.id, 'encryption', ctx.now?.()).kid;
+      if (directoryKey(fresh, owner.id, 'encryption', ctx.now?.()).kid === held) throw error;
+      session = await sendDetails(fresh);
+    }
   }
 
   if (session.state === 'idv_required') session = await verifyIdentity(ctx, client, session, hooks);

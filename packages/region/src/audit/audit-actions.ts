@@ -43,6 +43,10 @@ export const AUDIT_ACTIONS = {
   'key.rotated': 'A region key was rotated: its purpose and its new kid (never the key).',
   'request.refused':
     'A request was refused: its route, its error code and who asked (no card data, code, key or token).',
+  'card.pushed':
+    'An issuer’s push payload brought the card details: its signature, region, device binding and single use checked.',
+  'idv.skipped':
+    'ID&V was not asked although the decision was yellow, and why (the card’s issuer pushed it).',
 } as const satisfies Readonly<Record<string, string>>;
 
 /** An action the audit log records: a key of {@link AUDIT_ACTIONS}. */

@@ -58,7 +58,7 @@ export interface DevicesTable {
 }
 
 /** What a single-use id belongs to: each kind is a kind of signed request (`request-auth/`). */
-export type SingleUseKind = 'dpop' | 'network' | 'issuer' | 'region' | 'assertion';
+export type SingleUseKind = 'dpop' | 'network' | 'issuer' | 'region' | 'assertion' | 'push_payload';
 
 /**
  * The `jti`s of signed requests already accepted, of every kind: a row is kept until its

@@ -101,9 +101,9 @@ const roundTrips: Record<keyof Database, Check> = {
     ).toEqual(row);
   },
   single_use_ids: async (db) => {
-    const rows = (['dpop', 'network', 'issuer', 'region', 'assertion'] as const).map((kind) =>
-      f.singleUseId({ kind }),
-    );
+    const rows = (
+      ['dpop', 'network', 'issuer', 'region', 'assertion', 'push_payload'] as const
+    ).map((kind) => f.singleUseId({ kind }));
     await db.insertInto('single_use_ids').values(rows).execute();
     expect(
       await db

@@ -277,6 +277,16 @@ export const ERROR_CODES = {
     status: 422,
     message: 'The residency report does not verify with its region signing key.',
   },
+  // Operator console (`/console`): sign-in with an operator token into a session cookie
+  CONSOLE_SIGN_IN_FAILED: { status: 401, message: 'Sign-in failed.' },
+  CONSOLE_SESSION_REQUIRED: {
+    status: 401,
+    message: 'A console session is required: sign in again.',
+  },
+  CONSOLE_CSRF_INVALID: {
+    status: 403,
+    message: 'The form is out of date or was not sent by the console.',
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -199,6 +199,29 @@ describe.each(databases)('key rotation with region processes, on %s', (database)
     expect(await pays(after, await addGreenCard(after, 'us'))).toBe(true);
   }, 600_000);
 
+  it('a wallet holding a directory whose encryption key was since retired still provisions: refused once, it refreshes and encrypts to the new key', async () => {
+    const held = await newWallet('retired');
+    const heldKey = held.directory.key('cn', 'encryption')?.kid;
+    // cn's encryption key replaced and retired at once: cn accepts only the new key.
+    await rotateRegionKeyFile(dir, 'cn', 'encryption', { retireAfter: 0 });
+    await signDirectory();
+    await restartRegions();
+    const published = await verifyDirectory(
+      await fetchDirectory(baseUrl('cn')),
+      await readAuthorityPublicKey(paths.authorityPublic(dir)),
+    );
+    expect(published.keys('cn', 'encryption').map((k) => k.kid)).not.toContain(heldKey);
+
+    const steps: string[] = [];
+    const card = await addGreenCard(held, 'cn', (event) => {
+      if (event.step === 'card-details') steps.push(event.encryptedTo);
+    });
+    // First to the key it held (refused), then, the directory refreshed, to cn's new key.
+    expect(steps).toEqual([heldKey, published.key('cn', 'encryption')?.kid]);
+    expect(held.directory.serial).toBe(published.serial);
+    expect(await pays(held, card)).toBe(true);
+  }, 600_000);
+
   it('rotates the authority key: a wallet pinning the old key accepts the directory signed by both and pins the new one', async () => {
     const wallet = await newWallet('authority');
     const card = await addGreenCard(wallet, 'us');

@@ -85,7 +85,17 @@ const GREEN_CARD_HOOKS: AddCardHooks = {
   readOtp: refusal,
 };
 
-/** Adds `region`'s green test card to the wallet; resolves when the card is active. */
-export function addGreenCard(wallet: Wallet, region: string): Promise<AppletView> {
-  return wallet.addCard(cardInput(testCard(region, 'green')), GREEN_CARD_HOOKS);
+/**
+ * Adds `region`'s green test card to the wallet; resolves when the card is active. `onStep`
+ * follows the provisioning steps.
+ */
+export function addGreenCard(
+  wallet: Wallet,
+  region: string,
+  onStep?: AddCardHooks['onStep'],
+): Promise<AppletView> {
+  return wallet.addCard(cardInput(testCard(region, 'green')), {
+    ...GREEN_CARD_HOOKS,
+    ...(onStep === undefined ? {} : { onStep }),
+  });
 }

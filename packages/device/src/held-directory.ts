@@ -88,13 +88,20 @@ export class HeldDirectory {
     const now = this.#o.now();
     const held = this.#directory.keyById(region, role, kid, now);
     if (held !== undefined || kid === undefined) return held;
-    const fresh = await this.refresh(region).catch(async (error: unknown) => {
-      // That region may be the one behind: the home region's directory is the next best.
+    const fresh = await this.refreshFrom(region);
+    return fresh.keyById(region, role, kid, now);
+  }
+
+  /**
+   * {@link refresh} from the region whose keys moved on; when it cannot serve one that verifies,
+   * from the home region (that region may be the one behind). A rollback is final.
+   */
+  refreshFrom(region: string): Promise<Directory> {
+    return this.refresh(region).catch(async (error: unknown) => {
       if (region === this.#o.defaultRegion || isDomicileError(error, 'DIRECTORY_ROLLBACK'))
         throw error;
       return this.refresh();
     });
-    return fresh.keyById(region, role, kid, now);
   }
 
   async #refresh(region: string): Promise<Directory> {

@@ -29,6 +29,11 @@ export interface ProvisioningContext {
   readonly directory: Directory;
   /** Finds keys by kid, refreshing the directory on an unknown one; default `directory`'s. */
   readonly keyFor?: DirectoryKeyLookup;
+  /**
+   * Fetches, verifies and adopts the directory a region serves now: called once when the owning
+   * region refuses card details encrypted to a key it no longer accepts. Without it, no retry.
+   */
+  readonly refreshDirectory?: (region: string) => Promise<Directory>;
   readonly homeRegion: string;
   readonly secureElement: SecureElement;
   readonly clientFor: (region: RegionEntry) => RegionClient;
@@ -174,10 +179,27 @@ export async function provisionCard(
     session = (await client.sendPushPayload(sessionId, { pushPayload: pushed.payload }, signal))
       .session;
   } else if (details !== undefined) {
-    const encryptionKey = directoryKey(ctx.directory, owner.id, 'encryption', ctx.now?.());
-    const cardDetails = await encryptJson(details, encryptionKey, TYP.cardDetails);
-    emit({ step: 'card-details', region: owner.id, encryptedTo: encryptionKey.kid });
-    session = (await client.sendCardDetails(sessionId, { cardDetails }, signal)).session;
+    const sendDetails = async (directory: Directory): Promise<api.SessionView> => {
+      const encryptionKey = directoryKey(directory, owner.id, 'encryption', ctx.now?.());
+      const cardDetails = await encryptJson(details, encryptionKey, TYP.cardDetails);
+      emit({ step: 'card-details', region: owner.id, encryptedTo: encryptionKey.kid });
+      return (await client.sendCardDetails(sessionId, { cardDetails }, signal)).session;
+    };
+    try {
+      session = await sendDetails(ctx.directory);
+    } catch (error) {
+      // The region no longer accepts the key the held directory names (rotated and retired
+      // since): the directory it serves now names the new one. Once: a second refusal is final.
+      if (
+        !isDomicileError(error, 'CARD_DETAILS_WRONG_REGION') ||
+        ctx.refreshDirectory === undefined
+      )
+        throw error;
+      const fresh = await ctx.refreshDirectory(owner.id);
+      const held = directoryKey(ctx.directory, owner.id, 'encryption', ctx.now?.()).kid;
+      if (directoryKey(fresh, owner.id, 'encryption', ctx.now?.()).kid === held) throw error;
+      session = await sendDetails(fresh);
+    }
   }
 
   if (session.state === 'idv_required') session = await verifyIdentity(ctx, client, session, hooks);

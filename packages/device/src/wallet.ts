@@ -247,6 +247,7 @@ export class Wallet {
       {
         directory: this.directory,
         keyFor: (region, role, kid) => this.#held.keyFor(region, role, kid),
+        refreshDirectory: (region) => this.#held.refreshFrom(region),
         homeRegion: this.homeRegion,
         secureElement: this.#se,
         clientFor: (region: RegionEntry) => this.#client(region.id),

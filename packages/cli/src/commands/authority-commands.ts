@@ -1,7 +1,6 @@
 import { definedProps } from '@domicile/protocol';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { Pkcs11TokenOptions } from '@domicile/region';
 import {
   generateKeys,
   paths,
@@ -11,6 +10,7 @@ import {
   signDeploymentDirectory,
 } from '../deployment/deployment-files.js';
 import { UsageError, type CliIo } from '../io/index.js';
+import { hsmOf, withHsmOptions, type HsmOptions } from './hsm-options.js';
 import { registerKeyRotateCommand } from './key-rotation-commands.js';
 
 /** `domicile keys …`, `domicile directory …` and `domicile authority …`: the directory authority's tools. */
@@ -18,22 +18,18 @@ export function registerAuthorityCommands(program: Command, io: CliIo): void {
   const keys = program
     .command('keys')
     .description('key management for the directory authority and the regions');
-  keys
+  const generate = keys
     .command('generate')
     .description(
       "generate the authority key and every region's signing, encryption and TSM keys and secrets",
     )
     .requiredOption('--config <file>', 'regions YAML', 'config/regions.yaml')
     .requiredOption('--out <dir>', 'deployment folder (keys go to <dir>/keys)')
-    .option('--force', 'replace key files that exist (else nothing is written)')
-    .option(
-      '--hsm',
-      "make each region's signing key, TSM key and vault KEK in a PKCS#11 token (not extractable); the key files keep their public halves",
-    )
-    .option('--module <file>', "with --hsm: the HSM vendor's PKCS#11 library")
-    .option('--token-label <label>', 'with --hsm: the token, by label')
-    .option('--slot <id>', 'with --hsm: the token, by slot id')
-    .option('--pin-file <file>', "with --hsm: file holding the token's user PIN, alone on one line")
+    .option('--force', 'replace key files that exist (else nothing is written)');
+  withHsmOptions(
+    generate,
+    "make each region's signing key, TSM key and vault KEK in a PKCS#11 token (not extractable); the key files keep their public halves",
+  )
     .option('--json', 'print JSON')
     .action(async (opts: GenerateOptions) => {
       const hsm = hsmOf(opts);
@@ -134,44 +130,9 @@ export function registerAuthorityCommands(program: Command, io: CliIo): void {
     });
 }
 
-interface GenerateOptions {
+interface GenerateOptions extends HsmOptions {
   config: string;
   out: string;
   force?: boolean;
   json?: boolean;
-  hsm?: boolean;
-  module?: string;
-  tokenLabel?: string;
-  slot?: string;
-  pinFile?: string;
-}
-
-/** The token `keys generate --hsm` makes the keys in; its options only with `--hsm`. */
-function hsmOf(opts: GenerateOptions): Pkcs11TokenOptions | undefined {
-  const refuse = (option: string, reason: string): UsageError =>
-    new UsageError('CONFIG_INVALID', { option, reason });
-  if (opts.hsm !== true) {
-    const given = (['module', 'tokenLabel', 'slot', 'pinFile'] as const).find(
-      (key) => opts[key] !== undefined,
-    );
-    if (given !== undefined) throw refuse(`--${kebab(given)}`, 'only with --hsm');
-    return undefined;
-  }
-  if (opts.module === undefined) throw refuse('--module', 'required by --hsm');
-  if (opts.pinFile === undefined) throw refuse('--pin-file', 'required by --hsm');
-  if ((opts.tokenLabel === undefined) === (opts.slot === undefined))
-    throw refuse('--token-label', '--hsm needs the token by --token-label or --slot, not both');
-  let token: Pkcs11TokenOptions['token'];
-  if (opts.slot === undefined) token = { label: opts.tokenLabel ?? '' };
-  else {
-    const slot = Number(opts.slot);
-    if (!/^\d+$/.test(opts.slot) || !Number.isSafeInteger(slot))
-      throw refuse('--slot', 'expected a slot id (an integer, 0 or more)');
-    token = { slot };
-  }
-  return { module: opts.module, token, pinFile: opts.pinFile };
-}
-
-function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

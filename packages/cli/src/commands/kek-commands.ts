@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError, type CliIo } from '../io/index.js';
+import { hsmOf, withHsmOptions, type HsmOptions } from './hsm-options.js';
 import { followRewrap, progressLine, retireKek } from './kek-rotation.js';
 
 export interface KekOptions {
@@ -40,26 +41,52 @@ export function registerKekCommands(program: Command, io: CliIo): void {
       await printRewrapProgress(io, opts, opts.wait === true);
     });
 
-  keys
+  const retire = keys
     .command('retire')
     .description(
-      'remove an old region key: with --purpose kek, a vault KEK no record uses any more, from the key file',
+      'remove an old region key: with --purpose kek, a vault KEK no record uses any more, from the key file (a KEK in the token stays there unless --destroy)',
     )
     .requiredOption('--region <id>', "the region's id")
     .requiredOption('--purpose <purpose>', 'which key: kek')
     .requiredOption('--id <kekId>', 'the KEK to retire (`keys rewrap-status` lists those in use)')
     .requiredOption('--dir <dir>', 'deployment folder (keys/<region>.keys.json)')
     .requiredOption('--db <url>', "the region's database: refused while records use the KEK")
+    .option(
+      '--destroy',
+      "a KEK in the token: destroy its token object too (needs --hsm and the token's options)",
+    );
+  withHsmOptions(retire, 'with --destroy: the token holding the KEK')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: KekOptions & { id: string; db: string }) => {
+    .action(async (opts: RetireOptions) => {
       kekOnly(opts.purpose);
-      const retired = await retireKek(opts.dir, opts.region, opts.db, opts.id);
-      io.print(
-        opts,
-        retired,
-        (r) => `vault KEK ${r.kekId} of region ${r.region} retired: removed from ${r.keyFile}`,
+      const hsm = hsmOf(opts);
+      if ((opts.destroy === true) !== (hsm !== undefined))
+        throw new UsageError('CONFIG_INVALID', {
+          option: opts.destroy === true ? '--hsm' : '--destroy',
+          reason: '--destroy and --hsm go together: the token whose KEK object is destroyed',
+        });
+      const retired = await retireKek(opts.dir, opts.region, opts.db, opts.id, {
+        ...(hsm === undefined ? {} : { destroyIn: hsm }),
+      });
+      io.print(opts, retired, (r) =>
+        [
+          `vault KEK ${r.kekId} of region ${r.region} retired: removed from ${r.keyFile}`,
+          ...(r.store === 'hsm'
+            ? [
+                r.destroyed
+                  ? 'its token object is destroyed'
+                  : 'its token object is left in the token (`--destroy --hsm …` removes it)',
+              ]
+            : []),
+        ].join('\n'),
       );
     });
+}
+
+interface RetireOptions extends KekOptions, HsmOptions {
+  id: string;
+  db: string;
+  destroy?: boolean;
 }
 
 /** Only the KEK rotates here: the other purposes are not this command's. */

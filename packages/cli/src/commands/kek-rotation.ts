@@ -1,11 +1,15 @@
 import { open, rename } from 'node:fs/promises';
 import { DomicileError } from '@domicile/protocol';
 import {
+  destroyPkcs11Kek,
   loadRegionKeySet,
   openDatabase,
   retireVaultKek,
   rewrapProgress,
+  rotateRegionKeyInHsm,
+  vaultKeksOf,
   withNewVaultKek,
+  type Pkcs11TokenOptions,
   type RegionKeySet,
   type RewrapProgress,
 } from '@domicile/region';
@@ -16,48 +20,99 @@ import type { CliIo } from '../io/index.js';
 export interface KekRotation {
   readonly region: string;
   readonly kekId: string;
+  /** Where the new KEK is: the key file, or the PKCS#11 token under the label `kekId`. */
+  readonly store: 'file' | 'hsm';
   /** The KEKs the key file still holds for records not yet re-wrapped. */
   readonly previous: readonly string[];
   readonly keyFile: string;
 }
 
+/** Options of {@link rotateVaultKek}. */
+export interface RotateVaultKekOptions {
+  /** Make the new KEK in this token, not in the key file. */
+  readonly hsm?: Pkcs11TokenOptions | undefined;
+  /** Called with the rotation before the key file changes (the audit row): a throw stops it. */
+  readonly beforeSave?: (rotation: { kekId: string; previousKid: string }) => Promise<void>;
+}
+
 /**
  * `domicile keys rotate --purpose kek`: adds a new vault KEK to the region's key file and makes
- * it the current one. Nodes started with the file wrap new records under it, and their re-wrap
- * worker moves the old records to it while they serve; the old KEKs stay in the file until
- * `keys retire` removes them. The file is replaced atomically: a crash leaves the old file or
- * the new one, never a torn one without a KEK that records still need.
+ * it the current one, in the file, or with `hsm` in the token (non-extractable, labelled
+ * `<region>-kek-<8 hex>`, listed by its id alone). Nodes started with the file wrap new records
+ * under it, and their re-wrap worker moves the old records to it while they serve; the old KEKs
+ * stay listed until `keys retire` removes them. The file is replaced atomically: a crash leaves
+ * the old file or the new one, never a torn one without a KEK that records still need.
  */
-export async function rotateVaultKek(dir: string, region: string): Promise<KekRotation> {
+export async function rotateVaultKek(
+  dir: string,
+  region: string,
+  options: RotateVaultKekOptions = {},
+): Promise<KekRotation> {
   const keyFile = paths.regionKeys(dir, region);
   const keys = await loadRegionKeySet(keyFile);
-  const { secrets, kekId } = withNewVaultKek(region, keys.secrets);
+  const previousKid = keys.secrets.vaultKekId;
+  let secrets: RegionKeySet['secrets'];
+  let kekId: string;
+  if (options.hsm === undefined) ({ secrets, kekId } = withNewVaultKek(region, keys.secrets));
+  else {
+    const rotated = await rotateRegionKeyInHsm(options.hsm, keys, 'kek', { retireAfter: 0 });
+    ({ secrets } = rotated.keys);
+    kekId = rotated.kid;
+  }
+  await options.beforeSave?.({ kekId, previousKid });
   await replaceKeyFile(keyFile, { ...keys, secrets });
   const previous = (secrets.vaultKeks ?? []).map((kek) => kek.id).filter((id) => id !== kekId);
-  return { region, kekId, previous, keyFile };
+  return { region, kekId, store: options.hsm === undefined ? 'file' : 'hsm', previous, keyFile };
+}
+
+/** What `keys retire --purpose kek` did. */
+export interface KekRetirement {
+  readonly region: string;
+  readonly kekId: string;
+  /** Where the KEK was: its material in the key file, or an object in the PKCS#11 token. */
+  readonly store: 'file' | 'hsm';
+  /** A token KEK: whether its object was destroyed too (`--destroy`), else it is left there. */
+  readonly destroyed: boolean;
+  readonly keyFile: string;
 }
 
 /**
  * `domicile keys retire --purpose kek`: removes a vault KEK from the key file once no record of
  * the region's database uses it (`VAULT_KEK_IN_USE` otherwise, `VAULT_KEK_UNKNOWN` for an id
- * the file does not hold). Its material is gone for good: only a backup of the file keeps it.
+ * the file does not hold). A file KEK's material is gone for good: only a backup of the file
+ * keeps it. A token KEK's object stays in the token, so a retirement made too early can be
+ * undone by listing it again, unless `destroyIn` names the token: then its object is destroyed,
+ * after the key file no longer lists it (a failed destroy leaves only an unused object).
  */
 export async function retireKek(
   dir: string,
   region: string,
   databaseUrl: string,
   kekId: string,
-): Promise<{ region: string; kekId: string; keyFile: string }> {
+  options: { readonly destroyIn?: Pkcs11TokenOptions } = {},
+): Promise<KekRetirement> {
   const keyFile = paths.regionKeys(dir, region);
   const keys = await loadRegionKeySet(keyFile);
+  const inToken = vaultKeksOf(keys.secrets).find((kek) => kek.id === kekId)?.key === undefined;
   const db = await openDatabase(databaseUrl);
   try {
     const secrets = await retireVaultKek(db, keys.secrets, kekId);
+    if (options.destroyIn !== undefined && !inToken)
+      throw new DomicileError('CONFIG_INVALID', {
+        details: { kekId, reason: 'this KEK is in the key file, not in the token: no --destroy' },
+      });
     await replaceKeyFile(keyFile, { ...keys, secrets });
   } finally {
     await db.destroy();
   }
-  return { region, kekId, keyFile };
+  if (options.destroyIn !== undefined) await destroyPkcs11Kek(options.destroyIn, kekId);
+  return {
+    region,
+    kekId,
+    store: inToken ? 'hsm' : 'file',
+    destroyed: options.destroyIn !== undefined,
+    keyFile,
+  };
 }
 
 /** Options of {@link followRewrap}. */
@@ -138,7 +193,7 @@ export function progressLine(progress: RewrapProgress): string {
 }
 
 /** Writes the key file beside itself, flushes it, and renames it over the old one. */
-async function replaceKeyFile(file: string, keys: RegionKeySet): Promise<void> {
+export async function replaceKeyFile(file: string, keys: RegionKeySet): Promise<void> {
   const temporary = `${file}.${process.pid}.tmp`;
   const handle = await open(temporary, 'w', 0o600);
   try {

@@ -1,18 +1,26 @@
 import type { Command } from 'commander';
-import { describeValidity, type RegionKeyPurpose } from '@domicile/region';
-import { rotateRegionKeyFile } from '../deployment/deployment-files.js';
+import {
+  describeValidity,
+  loadRegionKeySet,
+  rotateRegionKey,
+  rotateRegionKeyInHsm,
+  type RegionKeyPurpose,
+} from '@domicile/region';
+import { paths } from '../deployment/deployment-files.js';
 import { UsageError, type CliIo } from '../io/index.js';
+import { hsmOf, withHsmOptions, type HsmOptions } from './hsm-options.js';
 import { needsDb, printRewrapProgress } from './kek-commands.js';
-import { rotateVaultKek } from './kek-rotation.js';
+import { replaceKeyFile, rotateVaultKek } from './kek-rotation.js';
+import { recordRotation } from './record-rotation.js';
 
 /** The options of `domicile keys rotate`, as commander parses them. */
-export interface KeysRotateOptions {
+export interface KeysRotateOptions extends HsmOptions {
   readonly dir: string;
   readonly region: string;
   readonly purpose: string;
   readonly retireAfter: string;
   readonly activateAfter: string;
-  /** The vault KEK only: its region's database, and whether to follow the re-wrap there. */
+  /** The region's database: the rotation's audit row, and for the KEK the re-wrap to follow. */
   readonly db?: string;
   readonly wait?: boolean;
   readonly intervalMs: string;
@@ -36,7 +44,7 @@ export const KEY_ROTATIONS: Readonly<Record<string, KeyRotation>> = {
 
 /** `domicile keys rotate`: registered on the `keys` command. */
 export function registerKeyRotateCommand(keys: Command, io: CliIo): Command {
-  return keys
+  const rotate = keys
     .command('rotate')
     .description(
       "add a new key for a region's purpose: a replaced signing, encryption or TSM key stays accepted until --retire-after (then run `directory sign`); a new vault KEK is re-wrapped to in the background",
@@ -54,7 +62,14 @@ export function registerKeyRotateCommand(keys: Command, io: CliIo): Command {
       'when the new key starts signing and being encrypted to (0: at once)',
       '0',
     )
-    .option('--db <url>', "kek: the region's database, to follow the re-wrap with --wait")
+    .option(
+      '--db <url>',
+      "the region's database: the rotation's audit row (key.rotated); kek: the re-wrap --wait follows",
+    );
+  return withHsmOptions(
+    rotate,
+    'make the new signing, TSM or KEK key in a PKCS#11 token (not extractable), labelled <region>-<purpose>-<8 hex>; the key file lists it by label',
+  )
     .option(
       '--wait',
       'kek: wait until every record is re-wrapped (needs --db and a running region)',
@@ -79,9 +94,19 @@ export function registerKeyRotateCommand(keys: Command, io: CliIo): Command {
  */
 async function rotateKek(opts: KeysRotateOptions, io: CliIo): Promise<void> {
   if (opts.wait === true) needsDb(opts.db);
-  const rotation = await rotateVaultKek(opts.dir, opts.region);
-  io.print(opts, rotation, (r) => [
-    `vault KEK ${r.kekId} is now the current one of region ${r.region} (${r.keyFile})`,
+  const hsm = hsmOf(opts);
+  const { db } = opts;
+  const rotation = await rotateVaultKek(opts.dir, opts.region, {
+    hsm,
+    ...(db === undefined
+      ? {}
+      : {
+          beforeSave: ({ kekId, previousKid }) =>
+            recordRotation(db, { purpose: 'kek', kid: kekId, previousKid }, now(io)),
+        }),
+  });
+  io.print(opts, { ...rotation, audited: db !== undefined }, (r) => [
+    `vault KEK ${r.kekId} is now the current one of region ${r.region} (${r.keyFile}${r.store === 'hsm' ? ', in the PKCS#11 token' : ''})`,
     `restart the region's nodes: they wrap new records under it and re-wrap ${r.previous.join(', ')} records in the background`,
   ]);
   if (opts.wait === true) await printRewrapProgress(io, opts, true);
@@ -89,16 +114,37 @@ async function rotateKek(opts: KeysRotateOptions, io: CliIo): Promise<void> {
 
 function rotateJoseKey(purpose: RegionKeyPurpose): KeyRotation {
   return async (opts, io) => {
-    const now = Math.floor(io.parts.now() / 1000);
-    const { added, keys } = await rotateRegionKeyFile(opts.dir, opts.region, purpose, {
-      now,
+    const hsm = hsmOf(opts);
+    if (hsm !== undefined && purpose === 'encryption')
+      throw new UsageError('CONFIG_INVALID', {
+        option: '--hsm',
+        reason: 'the region decrypts card details itself: its encryption key is never in the HSM',
+      });
+    const times = {
+      now: Math.floor(io.parts.now() / 1000),
       activateAfter: parseDuration(opts.activateAfter, '--activate-after'),
       retireAfter: parseDuration(opts.retireAfter, '--retire-after'),
-    });
+    };
+    const keyFile = paths.regionKeys(opts.dir, opts.region);
+    const before = await loadRegionKeySet(keyFile);
+    const previousKid = before[purpose].at(-1)?.kid;
+    const { keys, key } =
+      hsm === undefined || purpose === 'encryption'
+        ? await rotateRegionKey(before, purpose, times)
+        : await rotateRegionKeyInHsm(hsm, before, purpose, times).then(({ keys, key }) => {
+            if (key === undefined) throw new Error('a signing or TSM rotation lists its key');
+            return { keys, key };
+          });
+    // The audit row first: a rotation the chain cannot record does not happen.
+    if (opts.db !== undefined)
+      await recordRotation(opts.db, { purpose, kid: key.kid, previousKid }, now(io));
+    await replaceKeyFile(keyFile, keys);
     const result = {
       region: opts.region,
       purpose,
-      kid: added.kid,
+      kid: key.kid,
+      store: key.d === undefined ? 'hsm' : 'file',
+      audited: opts.db !== undefined,
       keys: keys[purpose].map((k) => ({
         kid: k.kid,
         notBefore: k.notBefore ?? 0,
@@ -106,11 +152,15 @@ function rotateJoseKey(purpose: RegionKeyPurpose): KeyRotation {
       })),
     };
     io.print(opts, result, (r) => [
-      `${r.region} ${r.purpose} key ${r.kid} added; the region's ${r.purpose} keys:`,
+      `${r.region} ${r.purpose} key ${r.kid} added${r.store === 'hsm' ? ' in the PKCS#11 token' : ''}; the region's ${r.purpose} keys:`,
       ...keys[purpose].map((k) => `  ${describeValidity(k)}`),
       'next: `domicile directory sign`, then restart every region with the new directory',
     ]);
   };
+}
+
+function now(io: CliIo): Date {
+  return new Date(io.parts.now());
 }
 
 /** `90`, `90s`, `15m`, `12h`, `7d` → seconds. */

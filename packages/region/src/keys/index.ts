@@ -18,7 +18,19 @@ export {
   type RegionKeySet,
 } from './region-keys.js';
 export { NewestKeySigner, type ListedSigner } from './newest-key-signer.js';
-export { describeValidity, rotateRegionKey, type RotationTimes } from './rotate-region-key.js';
+export {
+  describeValidity,
+  rotateRegionKey,
+  withRotatedKey,
+  type RotationTimes,
+} from './rotate-region-key.js';
+export {
+  destroyPkcs11Kek,
+  rotateRegionKeyInHsm,
+  rotateRegionKeyInToken,
+  type Pkcs11Rotation,
+  type Pkcs11RotationPurpose,
+} from './pkcs11/rotate-pkcs11-key.js';
 export { readKeyFile } from './read-key-file.js';
 export { fileKeyProvider, fileRegionKeyring, type RegionKeyring } from './region-keyring.js';
 export { openRegionKeyring, type KeyProviderConfig } from './open-region-keyring.js';

@@ -1,7 +1,8 @@
 import { toPublicJwk } from '@domicile/protocol';
 import type { JwsSigner } from './jws-signer.js';
 import { Pkcs11JwsSigner } from './pkcs11/pkcs11-jws-signer.js';
-import { Pkcs11KeyProvider } from './pkcs11/pkcs11-key-provider.js';
+import { openListedKekProvider } from './pkcs11/listed-kek-provider.js';
+import { vaultKeksOf } from '../vault/index.js';
 import type { Pkcs11KeyPurpose } from './pkcs11/pkcs11-key-lookup.js';
 import { Pkcs11Token, type Pkcs11TokenOptions } from './pkcs11/pkcs11-token.js';
 import type { RegionKey, RegionKeySet } from './region-keys.js';
@@ -23,8 +24,8 @@ export type KeyProviderConfig =
 /**
  * Opens the region's keyring from its key file and key provider. A signing or TSM key without
  * its private half (`d`), and a vault KEK without its value, are looked up in the token under
- * the label of their `kid` (the KEK: `vaultKekId`); a key the file holds whole is used from the
- * file. Every key is found and tried here, so a wrong PIN, a missing module or a missing label
+ * the label of their `kid` (a KEK: its id), old keys and retired KEKs still listed included; a
+ * key the file holds whole is used from the file. Every key is found and tried here, so a wrong PIN, a missing module or a missing label
  * fails before the region serves (`HSM_*`, `CONFIG_INVALID`).
  */
 export async function openRegionKeyring(
@@ -44,12 +45,13 @@ export async function openRegionKeyring(
       for (const key of list) signers.set(key.kid, await signer(key, purpose));
       return newestKeySigner(list, (key) => signers.get(key.kid) as JwsSigner);
     };
-    const { vaultKek, vaultKekId } = keys.secrets;
+    // Any KEK in the token (current or not yet retired) needs it: records may name each of them.
+    const tokenKeks = vaultKeksOf(keys.secrets).some((kek) => kek.key === undefined);
     const [signing, tsm, keyProvider] = await Promise.all([
       newest(keys.signing, 'signing'),
       newest(keys.tsm, 'tsm'),
-      vaultKek === undefined
-        ? Pkcs11KeyProvider.open(token, { kekLabel: vaultKekId })
+      tokenKeks
+        ? openListedKekProvider(token, keys.secrets)
         : Promise.resolve(fileKeyProvider(keys)),
     ]);
     return { signing, tsm, keyProvider, close: () => token.close() };

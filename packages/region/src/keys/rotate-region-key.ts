@@ -28,11 +28,24 @@ export async function rotateRegionKey(
   purpose: RegionKeyPurpose,
   times: RotationTimes,
 ): Promise<{ keys: RegionKeySet; key: RegionKey }> {
+  const pair = await generateKeyPairJwk(purpose === 'encryption' ? 'enc' : 'sig');
+  return withRotatedKey(keys, purpose, pair.privateJwk, times);
+}
+
+/**
+ * {@link rotateRegionKey} with a key made elsewhere: a key pair made in the HSM, listed by its
+ * public half alone (no `d`), its `kid` the label it has in the token.
+ */
+export function withRotatedKey(
+  keys: RegionKeySet,
+  purpose: RegionKeyPurpose,
+  made: Omit<RegionKey, 'notBefore' | 'notAfter'>,
+  times: RotationTimes,
+): { keys: RegionKeySet; key: RegionKey } {
   const now = times.now ?? epochSeconds();
   const notBefore = now + (times.activateAfter ?? 0);
   const retireAt = notBefore + times.retireAfter;
-  const pair = await generateKeyPairJwk(purpose === 'encryption' ? 'enc' : 'sig');
-  const key: RegionKey = { ...pair.privateJwk, notBefore };
+  const key: RegionKey = { ...made, notBefore };
   const kept = keys[purpose]
     .filter((k) => isKeyAccepted(k, now))
     .map((k) => ({ ...k, notAfter: Math.min(k.notAfter ?? retireAt, retireAt) }));

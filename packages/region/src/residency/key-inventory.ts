@@ -27,9 +27,10 @@ export interface KeyInventoryEntry {
 const DAY_MS = 86_400_000;
 
 /**
- * The keys of a region key file: its three JOSE keys and its KEK. A key file carries no creation
- * time, so a key's age is the file's: the time it was last written (by `keys generate` or a
- * rotation), the latest a key in it can have been made.
+ * The keys of a region key file: its three JOSE keys and its KEKs. A key's age runs from its
+ * `notBefore` (a KEK: its `createdAt`), as `keys generate` and `keys rotate` write them, with or
+ * without `--hsm`; only a key without one (a file from before rotation) takes the file's age: the
+ * time it was last written, the latest that key can have been made.
  */
 export async function fileKeyInventory(options: {
   readonly keys: RegionKeySet;

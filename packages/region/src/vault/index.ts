@@ -5,6 +5,7 @@ export { vaultError, vaultFailureOf, type VaultFailureReason } from './vault-err
 export {
   vaultKeksOf,
   withNewVaultKek,
+  withTokenVaultKek,
   withoutVaultKek,
   type VaultKek,
   type VaultKekSecrets,

@@ -70,6 +70,31 @@ export function withNewVaultKek<S extends VaultKekSecrets>(
 }
 
 /**
+ * The key file's secrets after a KEK rotation into the HSM: the KEK made in the token under the
+ * label `kekId` becomes the current one, listed without material (and `vaultKek` is dropped);
+ * the old KEKs, in the file or in the token, stay listed until they are retired.
+ */
+export function withTokenVaultKek<S extends VaultKekSecrets>(
+  secrets: S,
+  kekId: string,
+  now: Date = new Date(),
+): S {
+  const keks = vaultKeksOf(secrets);
+  if (keks.some((kek) => kek.id === kekId))
+    throw new DomicileError('CONFIG_INVALID', {
+      details: { reason: 'the key file already lists this KEK id', kekId },
+    });
+  // Only the three KEK fields change (`vaultKek` goes); the rest of `S` is carried over as it is.
+  const rotated: { vaultKek?: string } = {
+    ...secrets,
+    vaultKekId: kekId,
+    vaultKeks: [...keks.map(listed), { id: kekId, createdAt: now.toISOString() }],
+  };
+  delete rotated.vaultKek;
+  return rotated as unknown as S;
+}
+
+/**
  * The key file's secrets without a retired KEK. Refuses the current KEK (`VAULT_KEK_IN_USE`,
  * reason `current`) and an id the file does not hold (`VAULT_KEK_UNKNOWN`); whether records still
  * use it is the caller's check, against the database (`vault-rewrap/retire-vault-kek.ts`).

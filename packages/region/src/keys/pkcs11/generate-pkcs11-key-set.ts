@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { epochSeconds } from '@domicile/protocol';
 import { generateRegionKeySet, type RegionKeySet } from '../region-keys.js';
 import { generatePkcs11RegionKeys } from './generate-pkcs11-keys.js';
 import { Pkcs11Token, type Pkcs11TokenOptions } from './pkcs11-token.js';
@@ -31,13 +32,21 @@ export async function generatePkcs11RegionKeySet(
   const inToken = await generatePkcs11RegionKeys(token, labels);
   const file = await generateRegionKeySet(region);
   const { panHashKey, pseudonymKey, issuerMasterKey } = file.secrets;
+  const notBefore = file.encryption[0]?.notBefore ?? epochSeconds();
   return {
     region,
     // The kid is the label: the JWS header names the key the region looks up.
-    signing: [{ ...inToken.signing, kid: labels.signing }],
+    // notBefore and createdAt date each key for the residency report's key inventory.
+    signing: [{ ...inToken.signing, kid: labels.signing, notBefore }],
     encryption: file.encryption,
-    tsm: [{ ...inToken.tsm, kid: labels.tsm }],
-    secrets: { vaultKekId: inToken.kekId, panHashKey, pseudonymKey, issuerMasterKey },
+    tsm: [{ ...inToken.tsm, kid: labels.tsm, notBefore }],
+    secrets: {
+      vaultKekId: inToken.kekId,
+      vaultKeks: [{ id: inToken.kekId, createdAt: new Date(notBefore * 1000).toISOString() }],
+      panHashKey,
+      pseudonymKey,
+      issuerMasterKey,
+    },
   };
 }
 

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { DomicileError, type PublicJwk } from '@domicile/protocol';
 import type { Pkcs11Handle, Pkcs11Template } from './pkcs11-binding.js';
 import { Pkcs11JwsSigner } from './pkcs11-jws-signer.js';
+import { Pkcs11KeyProvider } from './pkcs11-key-provider.js';
+import type { Pkcs11KeyPurpose } from './pkcs11-key-lookup.js';
 import type { Pkcs11RegionKeyLabels } from './pkcs11-region-keyring.js';
 import type { Pkcs11Token } from './pkcs11-token.js';
 import { P256_EC_PARAMS } from './ec-point.js';
@@ -28,13 +30,7 @@ export async function generatePkcs11RegionKeys(
   if (new Set(all).size !== all.length)
     throw new DomicileError('CONFIG_INVALID', { details: { reason: 'key labels must differ' } });
   await token.withSession(async (session) => {
-    for (const label of all) {
-      const taken = token.findObjects(session, [{ type: token.binding.CKA_LABEL, value: label }]);
-      if (taken.length > 0)
-        throw new DomicileError('CONFIG_INVALID', {
-          details: { reason: 'key label already in the token', label },
-        });
-    }
+    refuseTakenLabels(token, session, all);
     await generateSigningKeyPair(token, session, labels.signing);
     await generateSigningKeyPair(token, session, labels.tsm);
     await generateKek(token, session, labels.kek);
@@ -44,6 +40,45 @@ export async function generatePkcs11RegionKeys(
     Pkcs11JwsSigner.open(token, labels.tsm, 'tsm'),
   ]);
   return { signing: signing.publicJwk, tsm: tsm.publicJwk, kekId: labels.kek };
+}
+
+/**
+ * Creates one new region key in a token (for `domicile keys rotate --hsm`): an ES256 key pair
+ * for `signing` or `tsm`, returned as its public JWK (its `kid` the thumbprint: the caller names
+ * it by label), or an AES-256 KEK for `kek` (nothing to return: the label is its id). The same
+ * attributes as {@link generatePkcs11RegionKeys}; a label already in use is refused.
+ */
+export async function generatePkcs11Key(
+  token: Pkcs11Token,
+  purpose: Pkcs11KeyPurpose,
+  label: string,
+): Promise<PublicJwk | undefined> {
+  await token.withSession(async (session) => {
+    refuseTakenLabels(token, session, [label]);
+    if (purpose === 'kek') await generateKek(token, session, label);
+    else await generateSigningKeyPair(token, session, label);
+  });
+  if (purpose === 'kek') {
+    // Proves the new KEK wraps and unwraps before any key file names it.
+    await Pkcs11KeyProvider.open(token, { kekLabel: label });
+    return undefined;
+  }
+  return (await Pkcs11JwsSigner.open(token, label, purpose)).publicJwk;
+}
+
+/** Keys are never replaced here: a label already on the token is `CONFIG_INVALID`. */
+function refuseTakenLabels(
+  token: Pkcs11Token,
+  session: Pkcs11Handle,
+  labels: readonly string[],
+): void {
+  for (const label of labels) {
+    const taken = token.findObjects(session, [{ type: token.binding.CKA_LABEL, value: label }]);
+    if (taken.length > 0)
+      throw new DomicileError('CONFIG_INVALID', {
+        details: { reason: 'key label already in the token', label },
+      });
+  }
 }
 
 /** Attributes every generated object shares: kept on the token, found by label (and id). */

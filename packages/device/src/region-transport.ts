@@ -8,7 +8,6 @@ import {
   formatTraceparent,
   newTrace,
   type ErrorCode,
-  type TraceContext,
 } from '@domicile/protocol';
 import { randomBytes, toBase64url } from './device-bytes.js';
 import { linkSignals } from './linked-signal.js';

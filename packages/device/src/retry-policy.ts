@@ -1,4 +1,3 @@
-import { definedProps } from '@domicile/protocol';
 import { sleep } from './sleep.js';
 
 /**

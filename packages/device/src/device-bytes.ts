@@ -8,7 +8,7 @@ import { base64url } from 'jose';
 const encoder = new TextEncoder();
 
 export async function sha256(data: Uint8Array | string): Promise<Uint8Array> {
-  const bytes = typeof data === 'string' ? encoder.encode(data) : data;
+  const bytes = typeof data === 'string' ? encoder.encode(data) : new Uint8Array(data);
   return new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
 }
 

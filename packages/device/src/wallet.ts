@@ -25,7 +25,7 @@ import { provisionCard } from './provisioning-flow.js';
 import type { AddCardHooks } from './provisioning-steps.js';
 import { RegionClient } from './region-client.js';
 import { inUserAction } from './region-transport.js';
-import type { SecureElement} from './secure-element/index.js';
+import type { SecureElement } from './secure-element/index.js';
 import { type AppletView } from './secure-element/index.js';
 import { HeldDirectory, walletClock, type HeldDirectoryState } from './held-directory.js';
 import { createWalletFileStore, openWalletFileStore } from './wallet-file-store.js';

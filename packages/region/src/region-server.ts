@@ -190,7 +190,7 @@ async function assembleRegion(
   };
   const app = await buildRegionApp(context, {
     sandbox: config.issuer.kind === 'sandbox',
-    ...definedProps({ tls, rateLimits: config.rateLimits }),
+    ...definedProps({ tls, rateLimits: config.rateLimits, walletOrigins: config.walletOrigins }),
   });
   nodeLease.start();
   tsmWorker.start();

@@ -17,7 +17,7 @@ function invalid(field: string, reason?: string): DomicileError {
   });
 }
 
-async function readJsonFile(path: string, field: string, io: CliIo): Promise<unknown> {
+export async function readJsonFile(path: string, field: string, io: CliIo): Promise<unknown> {
   let text: string;
   try {
     text = path === '-' ? await io.parts.readStdin() : await readFile(path, 'utf8');
@@ -36,7 +36,7 @@ async function readJsonFile(path: string, field: string, io: CliIo): Promise<unk
 }
 
 /** A public JWK, a JWKS with one key, or `{ publicJwk }`; a private key is refused, not stripped. */
-function authorityKeyOf(value: unknown): PublicJwk {
+export function authorityKeyOf(value: unknown): PublicJwk {
   const v = value as { keys?: unknown[]; publicJwk?: unknown } | null;
   const jwk: unknown =
     Array.isArray(v?.keys) && v.keys.length === 1 ? v.keys[0] : (v?.publicJwk ?? value);

@@ -46,7 +46,11 @@ async function seal(key: CryptoKey, content: WalletContent): Promise<SealedRecor
 async function unseal(key: CryptoKey, record: SealedRecord): Promise<WalletContent> {
   try {
     const { iv, ciphertext } = record;
-    const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv }, key, ciphertext);
+    const plain = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: new Uint8Array(iv) },
+      key,
+      ciphertext,
+    );
     return JSON.parse(decoder.decode(plain)) as WalletContent;
   } catch (cause) {
     throw new DomicileError('WALLET_LOCKED', { cause });

@@ -38,7 +38,7 @@ interface IdbFactory {
 const STORE = 'wallet';
 
 function factory(): IdbFactory {
-  const idb = (globalThis as { indexedDB?: IdbFactory }).indexedDB;
+  const idb = (globalThis as unknown as { indexedDB?: IdbFactory }).indexedDB;
   if (idb === undefined)
     throw new DomicileError('CONFIG_INVALID', { details: { reason: 'no IndexedDB here' } });
   return idb;

@@ -86,7 +86,8 @@ export class RegionTransport {
     this.region = options.region;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#signer = options.signer;
-    this.#fetch = options.fetch ?? fetch;
+    // Bound: a browser's fetch called as a method of another object throws 'Illegal invocation'.
+    this.#fetch = options.fetch ?? fetch.bind(globalThis);
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     this.#clock = options.clock ?? SYSTEM_RETRY_CLOCK;
   }

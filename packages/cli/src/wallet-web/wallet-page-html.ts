@@ -46,7 +46,7 @@ export const WALLET_PAGE_HTML = `<!doctype html>
 <h3>Add a card</h3>
 <form id="card-form" autocomplete="off">
 <label for="card-number">Card number</label>
-<input id="card-number" name="pan" inputmode="numeric" autocomplete="off" required pattern="[0-9 -]{12,23}">
+<input id="card-number" name="pan" inputmode="numeric" autocomplete="off" required pattern="[0-9 \\-]{12,23}">
 <label for="card-expiry-month">Expiry month (MM)</label>
 <input id="card-expiry-month" name="expiryMonth" inputmode="numeric" autocomplete="off" required pattern="[0-9]{1,2}">
 <label for="card-expiry-year">Expiry year (YYYY)</label>

@@ -10,8 +10,8 @@ let server: WalletServer;
 let browser: Browser;
 let page: Page;
 const consoleLines: string[] = [];
-/** Home us, card of cn: the home region redirects the wallet to cn. */
-const card = testCard('cn', 'green');
+/** Home us, card of cn: the home region redirects the wallet to cn, which asks for a one-time code (yellow). */
+const card = testCard('cn', 'yellow');
 const last4 = card.pan.slice(-4);
 
 beforeAll(async () => {
@@ -119,19 +119,29 @@ describe('the wallet in the browser (real Chromium, real regions and network rou
     expect(await page.getByLabel('Card number').inputValue()).toBe('');
     expect(await page.getByLabel('Security code').inputValue()).toBe('');
 
-    await page.getByRole('button', { name: 'Accept terms' }).waitFor();
+    await page.getByRole('button', { name: 'Accept terms' }).waitFor({ timeout: 20000 }).catch(async (e: unknown) => {
+      console.log('STATUS', await page.locator('#status').textContent(), await page.locator('#steps').textContent(), consoleLines);
+      throw e;
+    });
     await shot('terms');
     await page.getByRole('button', { name: 'Accept terms' }).click();
 
     const outbox = new SandboxOutboxClient({ baseUrl: deployment.baseUrl('cn') });
     const before = await outbox.latestId(last4);
+    await page.getByRole('button', { name: 'Send code' }).waitFor({ timeout: 20000 }).catch(async (e: unknown) => {
+      console.log('STATUS2', page.url(), await page.locator('#status').textContent(), await page.locator('#steps').textContent(), consoleLines);
+      throw e;
+    });
     await page.getByRole('button', { name: 'Send code' }).click();
     const code = await outbox.waitForCode({ last4, after: before, timeoutMs: 15_000 });
     await page.getByLabel('One-time code').fill(code);
     await shot('code');
     await page.getByLabel('One-time code').press('Enter');
 
-    await page.getByText(`Card •••• ${last4} added in cn: active.`).waitFor({ timeout: 60_000 });
+    await page.getByText(`Card •••• ${last4} added in cn: active.`).waitFor({ timeout: 60_000 }).catch(async (e: unknown) => {
+      console.log('STATUS3', await page.locator('#status').textContent(), await page.locator('#steps').innerText(), consoleLines);
+      throw e;
+    });
     const steps = await page.locator('#steps li').allTextContents();
     expect(steps.join('\n')).toMatch(/us redirects to cn/);
     const art = page.getByAltText(`Card art of the ${card.network} card ending ${last4}`);

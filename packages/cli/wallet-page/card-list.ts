@@ -25,6 +25,12 @@ function artUrl(wallet: Wallet, card: AppletView): Promise<string | undefined> {
 
 type CardAction = 'suspend' | 'resume' | 'delete';
 
+const DONE: Record<CardAction, string> = {
+  suspend: 'suspended',
+  resume: 'resumed',
+  delete: 'deleted',
+};
+
 function actionsFor(card: AppletView): CardAction[] {
   if (card.state === 'deleted') return [];
   return [card.state === 'suspended' ? 'resume' : 'suspend', 'delete'];
@@ -36,7 +42,7 @@ async function run(wallet: Wallet, card: AppletView, action: CardAction): Promis
     if (action === 'suspend') await wallet.suspendCard(card.tokenRef);
     else if (action === 'resume') await wallet.resumeCard(card.tokenRef);
     else await wallet.deleteCard(card.tokenRef);
-    say(`${label}: ${action === 'delete' ? 'deleted' : `${action}d`}.`);
+    say(`${label}: ${DONE[action]}.`);
   } catch (error) {
     say(`${label}: ${describeError(error)}`);
   }

@@ -82,10 +82,7 @@ describe('the wallet in the browser (real Chromium, real regions and network rou
     expect(await page.evaluate(FOCUSED)).toBe('Create wallet');
     await shot('setup');
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'Register' }).waitFor({ timeout: 5000 }).catch(async (e: unknown) => {
-      console.log('STATUS', await page.locator('#status').textContent(), consoleLines);
-      throw e;
-    });
+    await page.getByRole('heading', { name: 'Register' }).waitFor();
   });
 
   it('keeps its device keys non-extractable in IndexedDB', async () => {
@@ -119,29 +116,19 @@ describe('the wallet in the browser (real Chromium, real regions and network rou
     expect(await page.getByLabel('Card number').inputValue()).toBe('');
     expect(await page.getByLabel('Security code').inputValue()).toBe('');
 
-    await page.getByRole('button', { name: 'Accept terms' }).waitFor({ timeout: 20000 }).catch(async (e: unknown) => {
-      console.log('STATUS', await page.locator('#status').textContent(), await page.locator('#steps').textContent(), consoleLines);
-      throw e;
-    });
+    await page.getByRole('button', { name: 'Accept terms' }).waitFor();
     await shot('terms');
     await page.getByRole('button', { name: 'Accept terms' }).click();
 
     const outbox = new SandboxOutboxClient({ baseUrl: deployment.baseUrl('cn') });
     const before = await outbox.latestId(last4);
-    await page.getByRole('button', { name: 'Send code' }).waitFor({ timeout: 20000 }).catch(async (e: unknown) => {
-      console.log('STATUS2', page.url(), await page.locator('#status').textContent(), await page.locator('#steps').textContent(), consoleLines);
-      throw e;
-    });
     await page.getByRole('button', { name: 'Send code' }).click();
     const code = await outbox.waitForCode({ last4, after: before, timeoutMs: 15_000 });
     await page.getByLabel('One-time code').fill(code);
     await shot('code');
     await page.getByLabel('One-time code').press('Enter');
 
-    await page.getByText(`Card •••• ${last4} added in cn: active.`).waitFor({ timeout: 60_000 }).catch(async (e: unknown) => {
-      console.log('STATUS3', await page.locator('#status').textContent(), await page.locator('#steps').innerText(), consoleLines);
-      throw e;
-    });
+    await page.getByText(`Card •••• ${last4} added in cn: active.`).waitFor({ timeout: 60_000 });
     const steps = await page.locator('#steps li').allTextContents();
     expect(steps.join('\n')).toMatch(/us redirects to cn/);
     const art = page.getByAltText(`Card art of the ${card.network} card ending ${last4}`);
@@ -163,12 +150,11 @@ describe('the wallet in the browser (real Chromium, real regions and network rou
     await shot('paid');
   }, 60_000);
 
-  it('suspends the card (a payment is then declined), resumes it and deletes it', async () => {
+  it('suspends the card (the applet then refuses to pay), resumes it and deletes it', async () => {
     await page.getByRole('button', { name: `Suspend the card ending ${last4}` }).click();
     await page.getByText(`card •••• ${last4}: suspended.`).waitFor();
     await page.getByRole('button', { name: 'Pay' }).click();
-    await page.locator('#decision[data-approved="false"]').waitFor();
-    expect(await page.locator('#decision').textContent()).toMatch(/^Declined by cn/);
+    await page.getByText(/^CREDENTIAL_NOT_ACTIVE: /).waitFor();
     await shot('suspended');
     await page.getByRole('button', { name: `Resume the card ending ${last4}` }).click();
     await page.getByText(`card •••• ${last4}: resumed.`).waitFor();

@@ -47,6 +47,14 @@ const UNLABELLED = `[...document.querySelectorAll('input, select, button, textar
   .filter((e) => e.tagName === 'BUTTON' ? !(e.getAttribute('aria-label') || e.textContent.trim()) : e.labels.length === 0 && !e.getAttribute('aria-label'))
   .map((e) => e.id || e.outerHTML)`;
 
+interface StoredKeys {
+  signing: { extractable: boolean; export: string };
+  encryption: { extractable: boolean; export: string };
+  sealing: boolean;
+  sealedBytes: string;
+}
+
+/** The wallet's IndexedDB records, read as another script of the page could read them. */
 const STORED_KEYS = `(async () => {
   const db = await new Promise((resolve, reject) => {
     const open = indexedDB.open('domicile-wallet', 1);
@@ -86,11 +94,7 @@ describe('the wallet in the browser (real Chromium, real regions and network rou
   });
 
   it('keeps its device keys non-extractable in IndexedDB', async () => {
-    const stored = (await page.evaluate(STORED_KEYS)) as {
-      signing: { extractable: boolean; export: string };
-      encryption: { extractable: boolean; export: string };
-      sealing: boolean;
-    };
+    const stored = await page.evaluate<StoredKeys>(STORED_KEYS);
     expect(stored.signing).toEqual({ extractable: false, export: 'refused' });
     expect(stored.encryption).toEqual({ extractable: false, export: 'refused' });
     expect(stored.sealing).toBe(false);
@@ -165,7 +169,7 @@ describe('the wallet in the browser (real Chromium, real regions and network rou
 
   it('kept the card number nowhere: not in the page, not in IndexedDB in the clear, not in the console', async () => {
     expect(await page.content()).not.toContain(card.pan);
-    const stored = (await page.evaluate(STORED_KEYS)) as { sealedBytes: string };
+    const stored = await page.evaluate<StoredKeys>(STORED_KEYS);
     expect(stored.sealedBytes).not.toContain(card.pan);
     expect(consoleLines.join('\n')).not.toContain(card.pan);
     expect(consoleLines.filter((line) => /error/i.test(line))).toEqual([]);

@@ -25,7 +25,7 @@ beforeAll(async () => {
     port,
   });
   browser = await launchChromium();
-  page = await browser.newPage();
+  page = await browser.newPage({ viewport: { width: 760, height: 1000 } });
   page.on('console', (message) => consoleLines.push(message.text()));
   page.on('pageerror', (error) => consoleLines.push(String(error)));
 }, 120_000);
@@ -152,6 +152,9 @@ describe('the wallet in the browser (real Chromium, real regions and network rou
     expect(await decision.getAttribute('data-approved')).toBe('true');
     expect(await decision.textContent()).toMatch(/^Approved by cn: /);
     await shot('paid');
+    // The README's picture (docs/images/wallet.png): the card and the form, as a phone shows them.
+    await page.getByRole('heading', { name: 'Your cards' }).scrollIntoViewIfNeeded();
+    await page.screenshot({ path: await screenshotPath('wallet-overview') });
   }, 60_000);
 
   it('suspends the card (the applet then refuses to pay), resumes it and deletes it', async () => {

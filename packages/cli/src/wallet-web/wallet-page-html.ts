@@ -106,6 +106,7 @@ export const WALLET_PAGE_HTML = `<!doctype html>
 `;
 
 export const WALLET_PAGE_CSS = `
+[hidden] { display: none !important; }
 body { font: 16px/1.5 system-ui, sans-serif; margin: 0; background: #f4f5f7; color: #1d2330; }
 main { max-width: 44rem; margin: 0 auto; padding: 1.5rem; }
 h1 { font-size: 1.6rem; margin: 0 0 0.5rem; }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AddCardHooks, Wallet } from '@domicile/device';
-import { verifyDirectory } from '@domicile/protocol';
+import { makePushPayload, verifyDirectory } from '@domicile/protocol';
 import {
   createProgram,
   memoryIo,
@@ -107,6 +107,20 @@ describe.each([
     const home = await wallet.addCard(cardInput(testCard('us', 'green')), userHooks());
     const foreign = await wallet.addCard(cardInput(testCard('cn', 'yellow')), oneWrongCode());
     expect([home.state, foreign.state]).toEqual(['active', 'active']);
+    // A card pushed from the issuer's app: yellow, yet no ID&V asked.
+    const pusher = deployment.sandboxIssuer('us');
+    const { payload } = await makePushPayload({
+      issuerId: pusher.issuerId,
+      issuerKey: pusher.privateJwk,
+      directory: await verifyDirectory(
+        deployment.directoryJws,
+        await readAuthorityPublicKey(paths.authorityPublic(deployment.dir)),
+      ),
+      card: cardInput(testCard('us', 'yellow')),
+      network: testCard('us', 'yellow').network,
+      deviceJkt: wallet.deviceJkt,
+    });
+    expect((await wallet.addCard({ pushPayload: payload }, userHooks())).state).toBe('active');
     // Lifecycle by the device, then an issuer suspension over the device's (taken over).
     await wallet.suspendCard(home.tokenRef);
     const key = deployment.sandboxIssuer('us');
@@ -139,6 +153,21 @@ describe.each([
         )
       ).code,
     ).toBe(0);
+    // The issuer reissues the card behind the token (the renewed sandbox card).
+    const reissuer = new IssuerApiClient({
+      issuerId: key.issuerId,
+      key: key.privateJwk,
+      baseUrl: deployment.baseUrl('us'),
+      region: 'us',
+      authorityKey: deployment.authorityKey,
+    });
+    const renewed = TEST_CARDS.find((c) => c.pan === '4111110000002019');
+    if (renewed === undefined) throw new Error('no renewed test card');
+    await reissuer.reissue(home.tokenRef, {
+      pan: renewed.pan,
+      expiry: renewed.expiry,
+      name: renewed.name,
+    });
     await wallet.deleteCard(home.tokenRef);
     // A refused request: no DPoP proof.
     const refused = await fetch(`${deployment.baseUrl('us')}/v1/provisioning`, {
@@ -152,6 +181,8 @@ describe.each([
       baseUrl: deployment.baseUrl('us'),
       operatorToken: deployment.operatorToken,
     });
+    // The operator lists the device's tokens in every region first: cn answers a signed look-up.
+    expect((await support.deviceTokens(wallet.account?.deviceId ?? '')).complete).toBe(true);
     const report = await support.reportLost(wallet.account?.deviceId ?? '');
     await vi.waitFor(
       async () => expect((await support.lostReport(report.reportId)).complete).toBe(true),
@@ -165,6 +196,28 @@ describe.each([
       actor: 'operator:cli',
       at: new Date(),
     });
+
+    // The operator console: a refused sign-in, a sign-in and a sign-out.
+    const consoleUrl = `${deployment.baseUrl('us')}/console`;
+    const form = (fields: Record<string, string>, cookie = '') => ({
+      method: 'POST',
+      redirect: 'manual' as const,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: new URLSearchParams(fields).toString(),
+    });
+    expect(
+      (await fetch(`${consoleUrl}/sign-in`, form({ token: 'not-an-operator-token' }))).status,
+    ).toBe(401);
+    const signedIn = await fetch(
+      `${consoleUrl}/sign-in`,
+      form({ token: deployment.operatorToken }),
+    );
+    const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const lostPage = await (
+      await fetch(`${consoleUrl}/lost-devices`, { headers: { cookie } })
+    ).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(lostPage)?.[1] ?? '';
+    expect((await fetch(`${consoleUrl}/sign-out`, form({ csrf }, cookie))).status).toBe(200);
 
     const written = new Set([...(await actionsOf('us')), ...(await actionsOf('cn'))]);
     expect([...written].sort()).toEqual(Object.keys(AUDIT_ACTIONS).sort());
@@ -180,6 +233,7 @@ describe.each([
         'idv.verified',
         'credential.tokenized',
         'credential.activated',
+        'device.tokens_queried',
         'device.lost.received',
       ]),
     );
@@ -209,6 +263,8 @@ describe.each([
       'issuer credential.suspension_taken_over',
       'issuer issuer.call',
       'issuer credential.resume',
+      'issuer issuer.call',
+      'issuer credential.reissued',
       'device credential.delete',
     ]);
   });

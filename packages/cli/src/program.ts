@@ -74,7 +74,13 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   {
     name: 'issuer',
     description: "an issuer acting on its tokens through a region's issuer API",
-    load: [async () => (await import('./commands/issuer-commands.js')).registerIssuerCommands],
+    load: [
+      async () => (await import('./commands/issuer-commands.js')).registerIssuerCommands,
+      async () => (await import('./commands/issuer-token-commands.js')).registerIssuerTokenCommands,
+      async () =>
+        (await import('./commands/issuer-push-payload-commands.js'))
+          .registerIssuerPushPayloadCommands,
+    ],
   },
   {
     name: 'operator',

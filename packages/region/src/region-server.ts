@@ -16,6 +16,7 @@ import {
   type TlsMaterial,
 } from '@domicile/protocol';
 import type { RegionConfig } from './config/index.js';
+import { DEFAULT_CONSOLE_SESSION_POLICY, consoleRoutes } from './console/index.js';
 import { buildRegionApp, checkOperatorTokenHashes } from './http/index.js';
 import { IdempotencyStore } from './idempotency/index.js';
 import { openRegionKeyring, type RegionKeyring } from './keys/index.js';
@@ -23,8 +24,9 @@ import { HttpIssuerGateway, SandboxIssuer, type IssuerGateway } from './issuer/i
 import { Housekeeping } from './housekeeping.js';
 import { checkKeysListed } from './keys/index.js';
 import { TrustedIssuers } from './request-auth/index.js';
-import { createRegionLogger } from './logging/index.js';
+import { countStatement, createRegionLogger } from './logging/index.js';
 import { RegionOutboxWorker, httpRegionTransport } from './lost-device/index.js';
+import { httpRegionQuery } from './token-lookup/index.js';
 import { NodeLease } from './nodes/index.js';
 import {
   LocalNotificationHub,
@@ -120,6 +122,7 @@ async function assembleRegion(
   });
   const db = await openDatabase(config.databaseUrl, {
     createFolder: config.createDatabase ?? false,
+    onStatement: countStatement,
   });
   const hub: NotificationHub = /^postgres(ql)?:/.test(config.databaseUrl)
     ? new PostgresNotificationHub(config.databaseUrl)
@@ -183,6 +186,7 @@ async function assembleRegion(
     now,
     streamHeartbeatMs: config.streamHeartbeatMs ?? 15_000,
     regionOutbox,
+    regionQuery: config.regionQuery ?? httpRegionQuery(peerFetch),
     operatorTokenHashes,
     trustedIssuers,
     webhookWorker,
@@ -191,6 +195,12 @@ async function assembleRegion(
   const app = await buildRegionApp(context, {
     sandbox: config.issuer.kind === 'sandbox',
     ...definedProps({ tls, rateLimits: config.rateLimits, walletOrigins: config.walletOrigins }),
+    routes: [
+      consoleRoutes(context, {
+        secureCookie: tls !== undefined,
+        sessions: config.consoleSessions ?? DEFAULT_CONSOLE_SESSION_POLICY,
+      }),
+    ],
   });
   nodeLease.start();
   tsmWorker.start();

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { startWalletServer } from '../wallet-web/index.js';
 import { UsageError, type CliIo } from '../io/index.js';
-import { authorityKeyOf, readJsonFile } from './device-commands.js';
+import { readJsonFile } from './card-file.js';
+import { authorityKeyOf } from './device-commands.js';
 
 interface WalletServeOptions {
   bootstrap: string;

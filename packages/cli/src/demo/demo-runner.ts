@@ -20,6 +20,7 @@ import {
   testCard,
   type DemoScene,
 } from './demo-story.js';
+import { addPushedCard } from './demo-push-card.js';
 import { demoData, demoWalletFile, formatDemoData, type DemoData } from './demo-data.js';
 import { auditResidency, formatResidencyReport } from './residency-report.js';
 
@@ -77,7 +78,7 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
   let ok = false;
   try {
     out(
-      'Domicile demo: three regions and a card network on loopback, one wallet, cards from two regions',
+      'Domicile demo: three regions and a card network on loopback, one wallet, cards from three regions',
     );
     out(`  data folder: ${options.dir}`);
     const [walletPort = 0] = options.open === undefined ? [] : await freePorts(1);
@@ -125,9 +126,14 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
       `[5] add a cn card ${maskCardNumber(foreignCard.pan)} (${foreignCard.network}), whose data must stay in cn`,
     );
     const cnToken = await addCard(scene, foreignCard);
+    const pushedCard = testCard('eu', 'yellow');
+    out(
+      `[6] the bank's app adds an eu card ${maskCardNumber(pushedCard.pan)} (${pushedCard.network}) with "Add to Wallet": nothing typed, no code`,
+    );
+    const euToken = await addPushedCard(scene, pushedCard);
 
     out(
-      '[6] pay with both cards through the card network router (merchants never need to know regions)',
+      '[7] pay with the cards through the card network router (merchants never need to know regions)',
     );
     const first = await pay(scene, {
       tokenRef: usToken,
@@ -145,17 +151,25 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
       channel: 'in_app',
       merchant: { id: 'tea-house', name: 'Tea House App' },
     });
+    await pay(scene, {
+      tokenRef: euToken,
+      amountMinor: 4200,
+      currency: 'EUR',
+      country: 'DE',
+      channel: 'in_store',
+      merchant: { id: 'bakery', name: 'Bäckerei' },
+    });
     await replay(scene, first.request);
     out('    transactions seen by the wallet, in the order they happened');
     transactions = await showTransactions(scene);
 
-    out(`[7] the user suspends the ${home} card, then resumes it`);
+    out(`[8] the user suspends the ${home} card, then resumes it`);
     await suspendAndResume(scene, usToken);
 
-    out('[8] the phone is lost, while region cn is down');
+    out('[9] the phone is lost, while region cn is down');
     await reportLostWithRegionDown(scene, 'cn');
 
-    out('[9] residency report');
+    out('[10] residency report');
     for (const region of deployment.regions.values()) region.flushLogs();
     const report = await auditResidency(
       deployment,

@@ -78,6 +78,13 @@ export {
 } from './issuer-api.js';
 export { DirectoryResponse } from './directory.js';
 export {
+  PUSH_PAYLOAD_LIFETIME_SECONDS,
+  PUSH_PAYLOAD_MAX_LIFETIME_SECONDS,
+  PUSH_PAYLOAD_TYP,
+  PushPayloadClaims,
+  PushPayloadRequest,
+} from './push-payload.js';
+export {
   AUTHORIZATION_MAX_SKEW_SECONDS,
   AUTHORIZATION_TYP,
   Amount,
@@ -105,3 +112,22 @@ export {
   RegionConfirmationResponse,
   RegionRequestBody,
 } from './lost-device.js';
+export {
+  CursorSchema,
+  DEVICE_TOKENS_ANSWER_TYP,
+  DEVICE_TOKENS_REQUEST_TYP,
+  DeviceTokensAnswerClaims,
+  DeviceTokensAnswerResponse,
+  DeviceTokensRegion,
+  DeviceTokensRequestClaims,
+  DeviceTokensResponse,
+  IssuerReissueBody,
+  IssuerReissueResponse,
+  IssuerTokenListResponse,
+  IssuerTokenQuery,
+  IssuerTokenResponse,
+  IssuerTokenView,
+  ReissuedCard,
+  SupportTokenView,
+  TOKEN_PAGE_LIMIT,
+} from './issuer-tokens.js';

@@ -80,6 +80,21 @@ export const ERROR_CODES = {
   IDV_CODE_EXPIRED: { status: 410, message: 'The verification code has expired.' },
   IDV_LOCKED: { status: 423, message: 'Too many wrong codes: verification is locked.' },
   TOKEN_RANGE_EXHAUSTED: { status: 503, message: 'The region has no free token numbers.' },
+  PUSH_PAYLOAD_INVALID: {
+    status: 422,
+    message: 'The push payload is not a valid issuer-signed payload for this card.',
+  },
+  PUSH_PAYLOAD_EXPIRED: { status: 410, message: 'The push payload has expired.' },
+  PUSH_PAYLOAD_REPLAYED: { status: 409, message: 'The push payload was already used.' },
+  PUSH_PAYLOAD_WRONG_REGION: { status: 422, message: 'The push payload is for another region.' },
+  PUSH_PAYLOAD_WRONG_ISSUER: {
+    status: 403,
+    message: "The push payload is not signed by the card's issuer.",
+  },
+  PUSH_PAYLOAD_WRONG_DEVICE: {
+    status: 403,
+    message: 'The push payload is bound to another wallet device.',
+  },
   // Credentials, assets and scripts
   CREDENTIAL_NOT_FOUND: { status: 404, message: 'No such credential.' },
   ASSET_NOT_FOUND: { status: 404, message: 'No such asset.' },
@@ -104,6 +119,7 @@ export const ERROR_CODES = {
   ISSUER_AUTH_EXPIRED: { status: 401, message: 'The issuer request has expired.' },
   ISSUER_AUTH_REPLAYED: { status: 401, message: 'The issuer request was already used.' },
   ISSUER_FORBIDDEN: { status: 403, message: 'The issuer may not act on this token or product.' },
+  CURSOR_INVALID: { status: 400, message: 'The page cursor is not one this region gave.' },
   // Lost device across regions: the support API and region-to-region requests
   OPERATOR_TOKEN_REQUIRED: { status: 401, message: 'An operator token is required.' },
   OPERATOR_TOKEN_INVALID: { status: 401, message: 'The operator token is not accepted.' },
@@ -127,6 +143,10 @@ export const ERROR_CODES = {
   REGION_CONFIRMATION_INVALID: {
     status: 502,
     message: "The other region's confirmation did not verify.",
+  },
+  DEVICE_TOKENS_NOT_HOME: {
+    status: 422,
+    message: "A device's tokens in every region are listed at its home region.",
   },
   // Payments: authorizations routed by a card network to the region that issued the token
   TOKEN_NOT_FOUND: { status: 404, message: 'No such token in this region.' },
@@ -256,6 +276,16 @@ export const ERROR_CODES = {
   RESIDENCY_REPORT_SIGNATURE_INVALID: {
     status: 422,
     message: 'The residency report does not verify with its region signing key.',
+  },
+  // Operator console (`/console`): sign-in with an operator token into a session cookie
+  CONSOLE_SIGN_IN_FAILED: { status: 401, message: 'Sign-in failed.' },
+  CONSOLE_SESSION_REQUIRED: {
+    status: 401,
+    message: 'A console session is required: sign in again.',
+  },
+  CONSOLE_CSRF_INVALID: {
+    status: 403,
+    message: 'The form is out of date or was not sent by the console.',
   },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -28,17 +28,30 @@ export const AUDIT_ACTIONS = {
   'credential.suspension_taken_over':
     'A second suspension (e.g. the issuer’s) took over one already in force, so that resuming needs its actor.',
   'product.art_updated': 'An issuer replaced a product’s card art.',
+  'credential.reissued':
+    'An issuer replaced the card behind a token (new number and/or expiry, last 4 only): a new vault record, the old one’s key erased.',
   'device.reported_lost':
     'A device was reported lost at its home region (by the device or an operator); its credentials here were suspended.',
   'device.lost.received':
     'A lost-device request from a home region was received here and its credentials suspended.',
   'device.lost.confirmed':
     'A region confirmed (signed) that it suspended a lost device’s credentials.',
+  'device.tokens_queried':
+    'A home region asked (signed) which tokens a device holds here, for an operator; the answer was signed.',
   'issuer.call': 'An issuer called the issuer API (signed request), and what it asked for.',
   'operator.call': 'An operator called the support API, and what it asked for.',
   'key.rotated': 'A region key was rotated: its purpose and its new kid (never the key).',
   'request.refused':
     'A request was refused: its route, its error code and who asked (no card data, code, key or token).',
+  'card.pushed':
+    'An issuer’s push payload brought the card details: its signature, region, device binding and single use checked.',
+  'idv.skipped':
+    'ID&V was not asked although the decision was yellow, and why (the card’s issuer pushed it).',
+  'console.signed_in':
+    'An operator signed in to the operator console with an operator token (its label and client address).',
+  'console.signed_out': 'An operator signed out of the operator console.',
+  'console.sign_in_refused':
+    'A sign-in to the operator console was refused (the client address; never the token presented).',
 } as const satisfies Readonly<Record<string, string>>;
 
 /** An action the audit log records: a key of {@link AUDIT_ACTIONS}. */

@@ -1,6 +1,11 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginCallback,
+} from 'fastify';
 import {
   DomicileError,
   authenticateChallengeOf,
@@ -15,7 +20,8 @@ import { runInTrace } from '../logging/index.js';
 import type { RegionContext } from '../region-context.js';
 import { auditCallHook, auditRefusal } from './audit-hooks.js';
 import { requireClientCertificate } from './client-certificate-auth.js';
-import { deviceAuthHook } from './device-auth.js';
+import { deviceAuthHook, requireIdempotentDeviceWrites } from './device-auth.js';
+import { lazySchemaCompilers } from './lazy-schema-compilers.js';
 import { regionOpenApiOptions } from './openapi-document.js';
 import type { RateLimitConfig } from '../config/index.js';
 import { registerRateLimits } from './rate-limits.js';
@@ -47,6 +53,11 @@ export interface RegionAppOptions {
   readonly rateLimits?: RateLimitConfig;
   /** Origins of browser wallets answered with CORS headers (exact origins); none by default. */
   readonly walletOrigins?: readonly string[];
+  /**
+   * More routes, registered after the API's: the operator console (`console/`), which the
+   * composition root adds so that this folder does not depend on it.
+   */
+  readonly routes?: readonly FastifyPluginCallback[];
 }
 
 /**
@@ -69,6 +80,7 @@ export async function buildRegionApp(
     // On close, idle connections go at once; a request in flight is answered first (the drain).
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    schemaController: { compilersFactory: lazySchemaCompilers },
     ajv: {
       // Unknown fields are an error, not silently dropped; types are never coerced.
       customOptions: {
@@ -86,7 +98,8 @@ export async function buildRegionApp(
     // Two traceparent headers are no trace at all (the specification): a new one starts.
     const { traceparent } = request.headers;
     const given = typeof traceparent === 'string' ? parseTraceparent(traceparent) : undefined;
-    runInTrace(given ?? newTrace(), done);
+    request.trace = given ?? newTrace();
+    runInTrace(request.trace, done);
   });
 
   if (options.walletOrigins !== undefined && options.walletOrigins.length > 0)
@@ -105,15 +118,13 @@ export async function buildRegionApp(
       'request completed',
     );
   });
-  const limits =
-    options.rateLimits === undefined
-      ? undefined
-      : await registerRateLimits(app, options.rateLimits);
+  const limits = await registerRateLimits(app, options.rateLimits);
   // The address limit before any proof is checked: a flood costs no signature verification.
-  if (limits !== undefined) app.addHook('onRequest', limits.byAddress);
+  app.addHook('onRequest', limits.byAddress);
   if (options.tls?.clientCa !== undefined) app.addHook('onRequest', requireClientCertificate);
   app.addHook('onRequest', deviceAuthHook(ctx));
-  if (limits !== undefined) app.addHook('onRequest', limits.byDevice);
+  app.addHook('onRoute', requireIdempotentDeviceWrites);
+  app.addHook('onRequest', limits.byDevice);
   app.addHook('preHandler', auditCallHook(ctx));
   app.setErrorHandler(async (error, request, reply) => {
     const mapped = toDomicileError(error);
@@ -152,6 +163,7 @@ export async function buildRegionApp(
   await app.register(authorizationRoutes(ctx));
   await app.register(supportRoutes(ctx));
   await app.register(regionRoutes(ctx));
+  for (const routes of options.routes ?? []) await app.register(routes);
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;
 }

@@ -2,7 +2,7 @@
  * Authentication of the signed requests a region receives (inbound; `issuer/` is the outbound
  * gateway to issuers): one verifier, one ledger of single-use ids, one freshness policy per kind
  * of request, and a module per kind — DPoP proofs of devices, network authorizations, issuer API
- * requests, region-to-region requests, redirect assertions.
+ * requests, region-to-region requests, redirect assertions, and issuers' push payloads.
  */
 export { FRESHNESS, type FreshnessPolicy } from './freshness.js';
 export {
@@ -14,11 +14,19 @@ export {
   type SignedRequestKind,
   type VerifiedSignedRequest,
 } from './signed-request.js';
-export { recordSingleUseId, type SingleUseId } from './single-use-ids.js';
 export {
+  recordSingleUseId,
+  refuseRecordedSingleUseId,
+  singleUseIdRefusal,
+  singleUseIdRow,
+  type SingleUseId,
+} from './single-use-ids.js';
+export {
+  checkDpopProof,
   deviceKeyThumbprint,
   embeddedDeviceKey,
   verifyDpopProof,
+  type CheckedDpop,
   type DpopProofInput,
   type VerifiedDpop,
 } from './dpop-proof/index.js';
@@ -34,8 +42,18 @@ export {
   type TrustedIssuer,
   type VerifiedIssuerRequest,
 } from './issuer-request/index.js';
-export { verifyLostDeviceRequest, type VerifiedLostDeviceRequest } from './region-request/index.js';
+export {
+  verifyDeviceTokensRequest,
+  verifyLostDeviceRequest,
+  type VerifiedDeviceTokensRequest,
+  type VerifiedLostDeviceRequest,
+} from './region-request/index.js';
 export {
   verifyRedirectAssertion,
   type VerifiedRedirectAssertion,
 } from './redirect-assertion/index.js';
+export {
+  verifyPushPayload,
+  type PushPayloadInput,
+  type VerifiedPushPayload,
+} from './push-payload/index.js';

@@ -6,6 +6,7 @@ import {
   getSession,
   receiveCardDetails,
   receiveProvisioningMessage,
+  receivePushPayload,
   selectIdvMethod,
   tokenize,
   verifyIdvCode,
@@ -21,7 +22,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning',
       {
-        config: { auth: 'dpop' },
+        config: { auth: 'dpop', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'sendProvisioningMessage',
@@ -68,7 +69,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning/:sessionId/eligibility',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'checkEligibility',
@@ -91,7 +92,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning/:sessionId/terms',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'acceptTerms',
@@ -114,7 +115,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning/:sessionId/card',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'sendCardDetails',
@@ -140,9 +141,38 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     );
 
     app.post(
+      '/v1/provisioning/:sessionId/push-payload',
+      {
+        config: { auth: 'device', idempotent: true },
+        schema: deviceRoute(
+          {
+            operationId: 'sendPushPayload',
+            summary:
+              "Card details from the issuer's app: its signed push payload instead of card details and ID&V",
+            tags,
+            params: SessionParams,
+            body: api.PushPayloadRequest,
+            response: { 200: api.SessionResponse },
+          },
+          true,
+        ),
+      },
+      (request, reply) =>
+        sendIdempotent(ctx, request, reply, async () => ({
+          status: 200,
+          body: await receivePushPayload(
+            ctx,
+            deviceOf(request),
+            request.params.sessionId,
+            request.body,
+          ),
+        })),
+    );
+
+    app.post(
       '/v1/provisioning/:sessionId/idv',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'selectIdvMethod',
@@ -170,7 +200,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning/:sessionId/idv/verify',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'verifyIdvCode',
@@ -193,7 +223,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning/:sessionId/tokenize',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'tokenize',

@@ -68,7 +68,7 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   },
   {
     name: 'wallet',
-    description: 'the wallet in the browser: its page, served for regions that allow its origin',
+    description: 'the wallet in the browser: a web page that is a complete device',
     load: [async () => (await import('./commands/wallet-commands.js')).registerWalletCommands],
   },
   {

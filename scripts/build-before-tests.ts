@@ -1,7 +1,8 @@
 /**
- * Vitest global setup: `tsc -b` before any test runs (a second or so when nothing changed), so the
- * `domicile` processes that tests spawn (`region serve`, `network serve`, the packed CLI) run the
- * current code, whether the tests were started by `npm test` or as one file by `npx vitest run`.
+ * Vitest global setup: `tsc -b` (a second or so when nothing changed) and the wallet page's bundle
+ * (esbuild, about as quick) before any test runs, so the `domicile` processes that tests spawn
+ * (`region serve`, `network serve`, the packed CLI, `wallet serve`) run the current code, whether
+ * the tests were started by `npm test` or as one file by `npx vitest run`.
  */
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -17,10 +18,15 @@ export default function setup(): void {
       stdio: ['ignore', 'pipe', 'pipe'],
       encoding: 'utf8',
     });
+    execFileSync('npm', ['run', '--silent', 'build:wallet-page'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
   } catch (error) {
     const output = error as { stdout?: string; stderr?: string };
     throw new Error(
-      `the build failed (tsc -b tsconfig.build.json):\n${output.stdout ?? ''}${output.stderr ?? ''}`,
+      `the build failed (tsc -b tsconfig.build.json, then build:wallet-page):\n${output.stdout ?? ''}${output.stderr ?? ''}`,
     );
   }
 }

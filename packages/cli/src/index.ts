@@ -46,3 +46,8 @@ export {
   trustedSandboxIssuer,
   type SandboxIssuerKey,
 } from './deployment/sandbox-issuers.js';
+export {
+  startWalletServer,
+  type WalletServer,
+  type WalletServerOptions,
+} from './wallet-web/index.js';

@@ -67,6 +67,11 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     ],
   },
   {
+    name: 'wallet',
+    description: 'the wallet in the browser: a web page that is a complete device',
+    load: [async () => (await import('./commands/wallet-commands.js')).registerWalletCommands],
+  },
+  {
     name: 'issuer',
     description: "an issuer acting on its tokens through a region's issuer API",
     load: [

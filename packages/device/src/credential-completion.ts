@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Value } from '@sinclair/typebox/value';
 import {
   DomicileError,
@@ -9,6 +8,7 @@ import {
   type Directory,
   definedProps,
 } from '@domicile/protocol';
+import { fromBase64url, sha256 as sha256Of, toBase64url, toHex } from './device-bytes.js';
 import type { ProvisioningStep } from './provisioning-steps.js';
 import { keysOf, signerKeyOf, type DirectoryKeyLookup } from './redirect-policy.js';
 import type { RegionClient } from './region-client.js';
@@ -129,8 +129,7 @@ async function followLifecycle(
 
 /** The announced SHA-256 (base64url on the wire) as the lowercase hex the applet keeps. */
 export function canonicalSha256(announced: string): string | undefined {
-  if (/^[A-Za-z0-9_-]{43}$/.test(announced))
-    return Buffer.from(announced, 'base64url').toString('hex');
+  if (/^[A-Za-z0-9_-]{43}$/.test(announced)) return toHex(fromBase64url(announced));
   return undefined;
 }
 
@@ -147,7 +146,7 @@ async function storeCardArt(
   const bytes = await ctx
     .clientFor(applet.region)
     .asset(announced.assetId, definedProps({ signal: ctx.signal }));
-  if (createHash('sha256').update(bytes).digest('hex') !== sha256) {
+  if (toHex(await sha256Of(bytes)) !== sha256) {
     throw new DomicileError('ASSET_HASH_MISMATCH', { details: { tokenRef: applet.tokenRef } });
   }
   const art: CardArt = { assetId: announced.assetId, sha256 };
@@ -212,7 +211,7 @@ export async function installScriptAndActivate(
     scriptId: content.scriptId,
   });
 
-  const scriptHash = createHash('sha256').update(fetched.script, 'utf8').digest('base64url');
+  const scriptHash = toBase64url(await sha256Of(fetched.script));
   const { credential } = await client.activate(
     applet.tokenRef,
     { scriptId: content.scriptId, scriptHash },

@@ -55,6 +55,7 @@ export {
   type SandboxOutboxClientOptions,
 } from './sandbox-outbox-client.js';
 export { DEFAULT_KDF, WalletFile, type KdfParams } from './wallet-file.js';
+export type { StoredWalletState, WalletStore } from './wallet-store.js';
 export { WalletState, type GuestRegistration, type WalletAccount } from './wallet-state.js';
 export {
   Applet,
@@ -63,5 +64,7 @@ export {
   type AppletView,
   type ApplicationCryptogram,
   type CardArt,
+  type DeviceKeys,
   type DpopSigner,
+  generateDeviceKeys,
 } from './secure-element/index.js';

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from './sleep.js';
 import { Value } from '@sinclair/typebox/value';
 import { DomicileError, api } from '@domicile/protocol';
 import type { RegionClient } from './region-client.js';
@@ -103,7 +103,7 @@ export async function followRegionNotifications(options: NotificationStreamOptio
       connection.dispose();
     }
     try {
-      await sleep(delay, undefined, { signal });
+      await sleep(delay, signal);
     } catch {
       return;
     }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   DomicileError,
   countryNumericOf,
@@ -7,6 +6,7 @@ import {
   type api,
   definedProps,
 } from '@domicile/protocol';
+import { randomBytes, toHex } from './device-bytes.js';
 import type { RegionClient } from './region-client.js';
 import type { Applet, SecureElement } from './secure-element/index.js';
 
@@ -67,7 +67,7 @@ export function authorizationRequestFor(
     country: countryNumericOf(options.country),
     date: options.date ?? new Date().toISOString().slice(0, 10),
     ...definedProps({ type: options.type }),
-    unpredictableNumber: options.unpredictableNumber ?? randomBytes(4).toString('hex'),
+    unpredictableNumber: options.unpredictableNumber ?? toHex(randomBytes(4)),
   });
   const ac = applet.generateArqc({ terminal, channel });
   return {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   DomicileError,
   TYP,
@@ -13,6 +12,7 @@ import {
   definedProps,
 } from '@domicile/protocol';
 import { parseCardInput, type CardInput } from './card-input.js';
+import { sha256, toBase64url } from './device-bytes.js';
 import type { AddCardHooks, ProvisioningStep } from './provisioning-steps.js';
 import {
   checkRedirect,
@@ -85,8 +85,8 @@ export interface ProvisionedCard {
 
 const MAX_CODE_ATTEMPTS = 10;
 
-function sha256B64u(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('base64url');
+async function sha256B64u(text: string): Promise<string> {
+  return toBase64url(await sha256(text));
 }
 
 /** The owning region's answer is well-formed but not about this card (the cause says which). */
@@ -160,7 +160,7 @@ export async function provisionCard(
   const terms = eligibility.terms;
   if (terms === undefined) throw mismatch(owner.id, 'terms');
   // Accept exactly the text shown: the hash the region sent must be the hash of that text.
-  if (sha256B64u(terms.text) !== terms.hash) throw new DomicileError('TERMS_MISMATCH');
+  if ((await sha256B64u(terms.text)) !== terms.hash) throw new DomicileError('TERMS_MISMATCH');
   const accepted = await hooks.acceptTerms(terms, { region: owner.id, last4 });
   emit({ step: 'terms', region: owner.id, termsId: terms.id, accepted });
   if (!accepted)

@@ -1,5 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
 import type { TSchema, Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import {
@@ -10,9 +8,12 @@ import {
   formatTraceparent,
   newTrace,
   type ErrorCode,
-  type TraceContext,
 } from '@domicile/protocol';
+import { randomBytes, toBase64url } from './device-bytes.js';
 import { linkSignals } from './linked-signal.js';
+import { currentUserAction } from './user-action-trace.js';
+
+export { inUserAction } from './user-action-trace.js';
 import { requireSecureBaseUrl } from './redirect-policy.js';
 import {
   DEFAULT_RETRY,
@@ -64,7 +65,7 @@ const MAX_BYTES = 2 * 1024 * 1024;
 
 /** A new Idempotency-Key: 24 random bytes, base64url (32 characters). */
 export function newIdempotencyKey(): string {
-  return randomBytes(24).toString('base64url');
+  return toBase64url(randomBytes(24));
 }
 
 /**
@@ -72,18 +73,6 @@ export function newIdempotencyKey(): string {
  * across its retries, retries only where repeating is safe and may help (no answer, 502/503/504,
  * a request still in progress, a 429 that says when), error bodies rebuilt as DomicileError.
  */
-/** The trace of the user action under way (W3C Trace Context). */
-const userAction = new AsyncLocalStorage<TraceContext>();
-
-/**
- * Runs one user action (adding a card) as one trace: every request it makes, to its home region
- * and, after a redirect, to the region that owns the card, carries the same trace-id, so that
- * both regions' logs tell one story. Inside an action already under way, it joins that one.
- */
-export function inUserAction<T>(work: () => Promise<T>): Promise<T> {
-  return userAction.getStore() === undefined ? userAction.run(newTrace(), work) : work();
-}
-
 export class RegionTransport {
   readonly region: string;
   readonly baseUrl: string;
@@ -97,7 +86,8 @@ export class RegionTransport {
     this.region = options.region;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#signer = options.signer;
-    this.#fetch = options.fetch ?? fetch;
+    // Bound: a browser's fetch called as a method of another object throws 'Illegal invocation'.
+    this.#fetch = options.fetch ?? fetch.bind(globalThis);
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     this.#clock = options.clock ?? SYSTEM_RETRY_CLOCK;
   }
@@ -225,7 +215,7 @@ export class RegionTransport {
     }
     if (idempotencyKey !== undefined) headers[api.HEADERS.idempotencyKey] = idempotencyKey;
     // Outside a user action, a request is a trace of its own.
-    headers.traceparent = formatTraceparent(childSpan(userAction.getStore() ?? newTrace()));
+    headers.traceparent = formatTraceparent(childSpan(currentUserAction() ?? newTrace()));
     let body: string | undefined;
     if (request.body !== undefined) {
       headers['content-type'] = 'application/json';

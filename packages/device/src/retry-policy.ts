@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { definedProps } from '@domicile/protocol';
+import { sleep } from './sleep.js';
 
 /**
  * How the device repeats a request a region could not answer yet: capped exponential backoff
@@ -42,7 +41,7 @@ export interface RetryClock {
 
 export const SYSTEM_RETRY_CLOCK: RetryClock = {
   now: () => Date.now(),
-  sleep: (ms, signal) => sleep(ms, undefined, definedProps({ signal })),
+  sleep: (ms, signal) => sleep(ms, signal),
   random: () => Math.random(),
 };
 

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DomicileError, api, definedProps } from '@domicile/protocol';
 import type { AddCardHooks } from './provisioning-steps.js';
 import { RegionTransport, type TransportSettings } from './region-transport.js';
+import { sleep } from './sleep.js';
 
 /** One message the sandbox issuer "sent". */
 export type SandboxMessage = api.SandboxOutboxResponse['messages'][number];
@@ -63,7 +63,7 @@ export class SandboxOutboxClient {
       if (newest !== undefined) return newest.code;
       if (Date.now() >= deadline)
         throw new DomicileError('NOT_FOUND', { details: { reason: 'no-sandbox-code' } });
-      await sleep(options.pollMs ?? 200, undefined, signal);
+      await sleep(options.pollMs ?? 200, signal.signal);
     }
   }
 }

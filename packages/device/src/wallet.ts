@@ -19,14 +19,16 @@ import {
   type CardLifecycleOptions,
 } from './card-lifecycle.js';
 import { installScriptAndActivate } from './credential-completion.js';
+import { sha256, toHex } from './device-bytes.js';
 import { authorizationRequestFor, listTransactions, type PayOptions } from './payment.js';
 import { provisionCard, type PushedCard } from './provisioning-flow.js';
 import type { AddCardHooks } from './provisioning-steps.js';
 import { RegionClient } from './region-client.js';
 import { inUserAction } from './region-transport.js';
-import { SecureElement, type AppletView } from './secure-element/index.js';
+import type { SecureElement } from './secure-element/index.js';
+import { type AppletView } from './secure-element/index.js';
 import { HeldDirectory, walletClock, type HeldDirectoryState } from './held-directory.js';
-import { WalletFile } from './wallet-file.js';
+import { createWalletFileStore, openWalletFileStore } from './wallet-file-store.js';
 import {
   runtimeOptions,
   transportOptions,
@@ -40,9 +42,8 @@ import {
   type FollowOptions,
   type HandledNotification,
 } from './wallet-notifications.js';
-import type { WalletAccount, WalletState } from './wallet-state.js';
-
-type StoredState = Omit<WalletState, 'secureElement'>;
+import type { WalletAccount } from './wallet-state.js';
+import type { StoredWalletState as StoredState, WalletStore } from './wallet-store.js';
 
 /** A day: how old the held directory may get before the wallet fetches it again. */
 const DIRECTORY_REFRESH_SECONDS = 86_400;
@@ -65,7 +66,7 @@ async function verifyHeldDirectory(jws: string, authorityKey: PublicJwk): Promis
  * and the stories a user drives (register, add a card, follow push notifications).
  */
 export class Wallet {
-  readonly #file: WalletFile;
+  readonly #store: WalletStore;
   readonly #state: StoredState;
   readonly #se: SecureElement;
   readonly #runtime: WalletRuntimeOptions;
@@ -75,13 +76,13 @@ export class Wallet {
   #saving: Promise<void> = Promise.resolve();
 
   private constructor(parts: {
-    file: WalletFile;
+    store: WalletStore;
     state: StoredState;
     se: SecureElement;
     directory: Directory;
     runtime: WalletRuntimeOptions;
   }) {
-    this.#file = parts.file;
+    this.#store = parts.store;
     this.#state = parts.state;
     this.#se = parts.se;
     this.#runtime = parts.runtime;
@@ -120,6 +121,36 @@ export class Wallet {
 
   /** Creates a wallet file with fresh device keys and the bootstrap region's directory, verified. */
   static async create(options: CreateWalletOptions): Promise<Wallet> {
+    const { state, directory } = await Wallet.bootstrap(options);
+    const { store, secureElement } = await createWalletFileStore({
+      path: options.path,
+      passphrase: options.passphrase,
+      state,
+      ...definedProps({ kdf: options.kdf }),
+    });
+    return new Wallet({
+      store,
+      state,
+      se: secureElement,
+      directory,
+      runtime: runtimeOptions(options),
+    });
+  }
+
+  /** Opens a wallet file: 'WALLET_NOT_FOUND', or 'WALLET_LOCKED' for a wrong passphrase or a damaged file. */
+  static async open(options: OpenWalletOptions): Promise<Wallet> {
+    const { store, state, secureElement } = await openWalletFileStore(options);
+    return Wallet.fromStore({ store, state, secureElement, runtime: options });
+  }
+
+  /**
+   * The first state of a new wallet: the pinned authority key and the bootstrap region's
+   * directory, verified with it (a store then keeps it with the device keys it makes).
+   */
+  static async bootstrap(
+    options: Pick<CreateWalletOptions, 'authorityKey' | 'bootstrapUrl' | 'homeRegion' | 'now'> &
+      WalletRuntimeOptions,
+  ): Promise<{ state: StoredState; directory: Directory }> {
     if (!Value.Check(PublicJwkSchema, options.authorityKey))
       throw new DomicileError('VALIDATION_FAILED', { details: { field: 'authorityKey' } });
     const authorityKey: PublicJwk = {
@@ -135,7 +166,6 @@ export class Wallet {
     const directory = await verifyDirectory(jws, authorityKey);
     if (directory.region(options.homeRegion) === undefined)
       throw new DomicileError('CONFIG_INVALID', { details: { homeRegion: options.homeRegion } });
-    const se = await SecureElement.create();
     const state: StoredState = {
       version: 1,
       createdAt: new Date().toISOString(),
@@ -146,26 +176,34 @@ export class Wallet {
       guests: {},
       cursors: {},
     };
-    const file = await WalletFile.create(
-      options.path,
-      options.passphrase,
-      { ...state, secureElement: se.exportState() },
-      definedProps({ kdf: options.kdf }),
-    );
-    return new Wallet({ file, state, se, directory, runtime: runtimeOptions(options) });
+    return { state, directory };
   }
 
-  /** Opens a wallet file: 'WALLET_NOT_FOUND', or 'WALLET_LOCKED' for a wrong passphrase or a damaged file. */
-  static async open(options: OpenWalletOptions): Promise<Wallet> {
-    const { file, state } = await WalletFile.open(options.path, options.passphrase);
-    const { secureElement, ...rest } = state;
-    const se = await SecureElement.restore(secureElement);
-    const directory = await verifyHeldDirectory(rest.directory, rest.authorityKey as PublicJwk);
-    return new Wallet({ file, state: rest, se, directory, runtime: runtimeOptions(options) });
+  /**
+   * A wallet from what a store kept: its held directory checked again with the pinned key. For
+   * stores other than the wallet file (the browser's); `store` saves every change from then on.
+   */
+  static async fromStore(parts: {
+    store: WalletStore;
+    state: StoredState;
+    secureElement: SecureElement;
+    runtime: WalletRuntimeOptions;
+  }): Promise<Wallet> {
+    const directory = await verifyHeldDirectory(
+      parts.state.directory,
+      parts.state.authorityKey as PublicJwk,
+    );
+    return new Wallet({
+      store: parts.store,
+      state: parts.state,
+      se: parts.secureElement,
+      directory,
+      runtime: runtimeOptions(parts.runtime),
+    });
   }
 
   get path(): string {
-    return this.#file.path;
+    return this.#store.path;
   }
 
   get homeRegion(): string {
@@ -270,6 +308,23 @@ export class Wallet {
   /** The cards in the secure element (masked: last 4 digits of card and token only). */
   cards(): AppletView[] {
     return this.#se.applets().map((a) => a.view());
+  }
+
+  /**
+   * A card's art as its region serves it (SVG), kept only if its SHA-256 is the one the applet
+   * holds: for a page to show; undefined while the card has no art yet.
+   */
+  async cardArtImage(
+    tokenRef: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Uint8Array | undefined> {
+    const applet = this.#se.applet(tokenRef);
+    const art = applet?.art;
+    if (applet === undefined || art === undefined) return undefined;
+    const bytes = await this.#client(applet.region).asset(art.assetId, options);
+    if (toHex(await sha256(bytes)) !== art.sha256)
+      throw new DomicileError('ASSET_HASH_MISMATCH', { details: { tokenRef } });
+    return bytes;
   }
 
   /** The regions this wallet has an account, a guest account or credentials in. */
@@ -401,9 +456,7 @@ export class Wallet {
 
   /** Saves in order: each save writes the whole state as it is when its turn comes. */
   #save(): Promise<void> {
-    const next = this.#saving.then(() =>
-      this.#file.save({ ...this.#state, secureElement: this.#se.exportState() }),
-    );
+    const next = this.#saving.then(() => this.#store.save(this.#state, this.#se));
     this.#saving = next.catch(() => undefined);
     return next;
   }

@@ -194,7 +194,7 @@ async function assembleRegion(
   };
   const app = await buildRegionApp(context, {
     sandbox: config.issuer.kind === 'sandbox',
-    ...definedProps({ tls, rateLimits: config.rateLimits }),
+    ...definedProps({ tls, rateLimits: config.rateLimits, walletOrigins: config.walletOrigins }),
     routes: [
       consoleRoutes(context, {
         secureCookie: tls !== undefined,

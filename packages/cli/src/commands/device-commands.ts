@@ -12,7 +12,7 @@ import { cardOf, invalid, readInputText, readJsonFile } from './card-file.js';
 import { openWallet, passphraseOf, withWalletOptions, type WalletOpts } from './wallet-options.js';
 
 /** A public JWK, a JWKS with one key, or `{ publicJwk }`; a private key is refused, not stripped. */
-function authorityKeyOf(value: unknown): PublicJwk {
+export function authorityKeyOf(value: unknown): PublicJwk {
   const v = value as { keys?: unknown[]; publicJwk?: unknown } | null;
   const jwk: unknown =
     Array.isArray(v?.keys) && v.keys.length === 1 ? v.keys[0] : (v?.publicJwk ?? value);

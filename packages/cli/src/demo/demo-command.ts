@@ -22,7 +22,11 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
       '--json',
       'narrate on stderr; print where the data is and the payments as one JSON document on stdout',
     )
-    .action(async (opts: { dataDir?: string; config: string; json?: boolean }) => {
+    .option(
+      '--open',
+      'after the story, keep the regions running and serve the wallet page; print the console and wallet URLs (Ctrl-C stops)',
+    )
+    .action(async (opts: { dataDir?: string; config: string; json?: boolean; open?: boolean }) => {
       const dir =
         opts.dataDir === undefined
           ? await mkdtemp(join(tmpdir(), 'domicile-demo-'))
@@ -33,6 +37,7 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
         configFile: opts.config,
         io: json ? { out: io.err } : io,
         ...(json ? { onData: (data: DemoData) => io.print(opts, data, () => []) } : {}),
+        ...(opts.open === true ? { open: { untilInterrupted: () => io.untilInterrupted() } } : {}),
       });
       // The demo narrates its own failure.
       if (!ok) throw new CommandFailed();

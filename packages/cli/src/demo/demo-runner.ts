@@ -4,7 +4,12 @@ import { Wallet } from '@domicile/device';
 import { isDomicileError, maskCardNumber, type api } from '@domicile/protocol';
 import { TEST_CARDS, renderResidencyReportHtml } from '@domicile/region';
 import type { CliIo } from '../io/index.js';
-import { startLocalDeployment, type LocalDeployment } from '../deployment/local-deployment.js';
+import {
+  freePorts,
+  startLocalDeployment,
+  type LocalDeployment,
+} from '../deployment/local-deployment.js';
+import { startWalletServer } from '../wallet-web/index.js';
 import {
   addCard,
   pay,
@@ -29,9 +34,41 @@ export interface DemoOptions {
    * without it, the same is narrated as the story's last lines.
    */
   readonly onData?: (data: DemoData) => void;
+  /**
+   * `demo --open`: after the story, keep the regions running with a browser wallet server beside
+   * them (its origin allowed by every region), print the console and wallet URLs, and stop all of
+   * it when `untilInterrupted` resolves (Ctrl-C).
+   */
+  readonly open?: { readonly untilInterrupted: () => Promise<void> };
 }
 
 const PASSPHRASE = 'demo wallet passphrase';
+
+/** `--open`: the regions stay up with a wallet page beside them until the user stops the demo. */
+async function keepOpen(
+  deployment: LocalDeployment,
+  walletPort: number,
+  options: DemoOptions & { open: NonNullable<DemoOptions['open']> },
+): Promise<void> {
+  const { out } = options.io;
+  const wallet = await startWalletServer({
+    bootstrapUrl: deployment.baseUrl('us'),
+    authorityKey: deployment.authorityKey,
+    homeRegion: 'us',
+    port: walletPort,
+    ...(deployment.networkUrl === undefined ? {} : { routerUrl: deployment.networkUrl }),
+  });
+  try {
+    out('[10] the regions keep running (Ctrl-C stops them)');
+    for (const id of deployment.regions.keys())
+      out(`    console of ${id}: ${deployment.baseUrl(id)}/console`);
+    out(`    operator token (console sign-in): in ${deployment.operatorTokenFile}`);
+    out(`    wallet in the browser: ${wallet.url}`);
+    await options.open.untilInterrupted();
+  } finally {
+    await wallet.close();
+  }
+}
 
 /** The story of DESIGN.md on three local regions; true when every step and the residency audit pass. */
 export async function runDemo(options: DemoOptions): Promise<boolean> {
@@ -44,7 +81,9 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
       'Domicile demo: three regions and a card network on loopback, one wallet, cards from three regions',
     );
     out(`  data folder: ${options.dir}`);
+    const [walletPort = 0] = options.open === undefined ? [] : await freePorts(1);
     deployment = await startLocalDeployment({
+      ...(options.open === undefined ? {} : { walletOrigins: [`http://127.0.0.1:${walletPort}`] }),
       dir: options.dir,
       configFile: options.configFile,
       tsmPollMs: 1_000,
@@ -152,6 +191,8 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     }
     out('demo complete');
     ok = true;
+    if (options.open !== undefined)
+      await keepOpen(deployment, walletPort, { ...options, open: options.open });
     return true;
   } catch (error) {
     out(

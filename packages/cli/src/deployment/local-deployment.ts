@@ -54,6 +54,8 @@ export interface LocalDeploymentOptions {
    * their server-to-server routes. The directory then lists `https://` base URLs.
    */
   readonly tls?: TlsFiles;
+  /** Origins of browser wallet pages every region answers with CORS headers (`--wallet-origin`). */
+  readonly walletOrigins?: readonly string[];
 }
 
 export interface LocalDeployment {
@@ -159,6 +161,7 @@ export async function startLocalDeployment(
       ...definedProps({ regionOutbox: options.regionOutbox }),
       issuers: issuersOf(region),
       ...definedProps({ webhooks: options.webhooks, tls: options.tls }),
+      ...definedProps({ walletOrigins: options.walletOrigins }),
     });
     regions.set(region, running);
     return running;

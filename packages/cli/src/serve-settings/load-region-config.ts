@@ -64,6 +64,7 @@ export async function loadRegionConfig(
     rateLimits: rateLimitsOf(s),
     ...definedProps({ host: s.host, port: s.port, logFile: s.logFile, tls: tlsFilesOf(s) }),
     ...(s.operatorTokenHashes.length === 0 ? {} : { operatorTokenHashes: s.operatorTokenHashes }),
+    ...(s.walletOrigins.length === 0 ? {} : { walletOrigins: s.walletOrigins }),
     auditCheckpoints: {
       everyRows: s.auditCheckpointRows,
       everyMs: s.auditCheckpointMinutes * 60_000,

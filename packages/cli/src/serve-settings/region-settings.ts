@@ -24,6 +24,9 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const DATABASE_URL =
   '^(sqlite:.+|postgres(ql)?://(?!.*[?&]password=)([^:@/\\s]+@)?[^@\\s]+|(?![A-Za-z]+://)\\S+\\.(db|sqlite))$';
 const HTTP_URL = '^https?://[^\\s/?#]+([/?#]\\S*)?$';
+/** An exact web origin, as a browser sends it in `Origin`: no path, no wildcard. */
+const WALLET_ORIGIN =
+  '^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$|^https?://\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?$';
 
 /**
  * Everything `domicile region serve` is told, before any file is read: ids, paths, URLs and
@@ -48,6 +51,7 @@ export const RegionSettingsSchema = Type.Object(
       default: [],
     }),
     issuers: Type.Optional(Type.String(PATH)),
+    walletOrigins: Type.Array(Type.String({ pattern: WALLET_ORIGIN }), { default: [] }),
     auditCheckpointRows: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1_000 }),
     auditCheckpointMinutes: Type.Integer({ minimum: 1, maximum: 1_440, default: 5 }),
     ...TLS_PROPERTIES,
@@ -117,6 +121,12 @@ export const REGION_SETTING_SPECS: SettingSpecs<typeof RegionSettingsSchema.prop
     placeholder: '<sha256hex>',
     help: 'SHA-256 (hex) of a bearer token the support API accepts',
     expects: 'a SHA-256 in hex (64 digits)',
+  },
+  walletOrigins: {
+    flag: '--wallet-origin',
+    placeholder: '<origin>',
+    help: 'origin of a browser wallet page allowed to call this region (CORS), e.g. http://127.0.0.1:8480',
+    expects: 'an origin: http(s)://host[:port], no path, no wildcard',
   },
   issuers: {
     flag: '--issuers',

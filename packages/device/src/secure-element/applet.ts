@@ -6,6 +6,7 @@ import {
   type TerminalElements,
   type api,
 } from '@domicile/protocol';
+import { fromHex, toHex } from '../device-bytes.js';
 import type { AppletLifecycle, AppletState, CardArt } from './secure-element-state.js';
 
 /** What the rest of the SDK may see of an applet: no token number, no key. */
@@ -234,13 +235,13 @@ export class Applet {
       '9F36': atc.toString(16).padStart(4, '0').toUpperCase(),
       '9F10': buildIssuerApplicationData(input.channel),
     };
-    const arqc = cardArqc({ iccMasterKey: Buffer.from(key, 'hex'), atc, data: cvn18DataOf(emv) });
+    const arqc = cardArqc({ iccMasterKey: fromHex(key), atc, data: cvn18DataOf(emv) });
     return {
       tokenNumber: this.#state.tokenNumber,
       tokenExpiry: { ...this.#state.tokenExpiry },
       panSequenceNumber: this.#state.panSequenceNumber,
       atc,
-      arqc: arqc.toString('hex').toUpperCase(),
+      arqc: toHex(arqc).toUpperCase(),
       emv,
     };
   }

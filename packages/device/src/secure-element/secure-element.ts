@@ -1,20 +1,19 @@
 import { Value } from '@sinclair/typebox/value';
-import { generateProof, type KeyPair } from 'dpop';
+import { generateProof } from 'dpop';
 import {
   DomicileError,
   TYP,
   api,
   decryptText,
   generateKeyPairJwk,
-  jwkThumbprint,
   peekHeader,
-  toPublicJwk,
   verifyJson,
   type PrivateJwk,
   type PublicJwk,
 } from '@domicile/protocol';
 import { Applet } from './applet.js';
-import { SecureElementState } from './secure-element-state.js';
+import { importDeviceKeys, publicJwkOf, type DeviceKeys } from './device-keys.js';
+import { AppletState, SecureElementState } from './secure-element-state.js';
 
 /** What a provisioning data blob must be about, as the session that produced it says. */
 export interface ExpectedCredential {
@@ -30,50 +29,35 @@ export interface DpopSigner {
   dpopProof(htm: string, htu: string): Promise<string>;
 }
 
-// The signing key is imported non-extractable: once loaded, WebCrypto itself refuses to export it.
-async function importSigningPair(jwk: PrivateJwk): Promise<KeyPair> {
-  const alg = { name: 'ECDSA', namedCurve: 'P-256' };
-  const [privateKey, publicKey] = await Promise.all([
-    crypto.subtle.importKey(
-      'jwk',
-      { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, d: jwk.d },
-      alg,
-      false,
-      ['sign'],
-    ),
-    crypto.subtle.importKey('jwk', { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, alg, true, [
-      'verify',
-    ]),
-  ]);
-  return { privateKey, publicKey };
-}
-
 /**
  * The software secure element: the device's signing key (DPoP) and encryption key (ECDH-ES), and
- * one applet per credential. Private keys never leave it except through `exportState`, which only
- * the encrypted wallet file calls.
+ * one applet per credential. Its keys are WebCrypto keys that cannot be exported; the JWKs they
+ * came from are kept only for a secure element loaded from the wallet file, whose `exportState`
+ * writes them back into that encrypted file. A browser's keys never exist as JWKs at all.
  */
 export class SecureElement implements DpopSigner {
-  readonly #signingKey: PrivateJwk;
-  readonly #encryptionKey: PrivateJwk;
-  readonly #dpopPair: KeyPair;
+  readonly #keys: DeviceKeys;
+  readonly #jwks: { readonly signing: PrivateJwk; readonly encryption: PrivateJwk } | undefined;
   readonly #applets = new Map<string, Applet>();
   /** RFC 7638 thumbprint of the signing key: how every region knows this device. */
   readonly deviceJkt: string;
+  readonly signingPublicKey: PublicJwk;
+  readonly encryptionPublicKey: PublicJwk;
 
-  private constructor(keys: {
-    signing: PrivateJwk;
-    encryption: PrivateJwk;
-    dpop: KeyPair;
-    jkt: string;
+  private constructor(parts: {
+    keys: DeviceKeys;
+    jwks: { signing: PrivateJwk; encryption: PrivateJwk } | undefined;
+    signing: PublicJwk;
+    encryption: PublicJwk;
   }) {
-    this.#signingKey = keys.signing;
-    this.#encryptionKey = keys.encryption;
-    this.#dpopPair = keys.dpop;
-    this.deviceJkt = keys.jkt;
+    this.#keys = parts.keys;
+    this.#jwks = parts.jwks;
+    this.signingPublicKey = parts.signing;
+    this.encryptionPublicKey = parts.encryption;
+    this.deviceJkt = parts.signing.kid;
   }
 
-  /** A new secure element with fresh device keys and no applets. */
+  /** A new secure element with fresh device keys (as JWKs, for the wallet file) and no applets. */
   static async create(): Promise<SecureElement> {
     const [signing, encryption] = await Promise.all([
       generateKeyPairJwk('sig'),
@@ -90,28 +74,37 @@ export class SecureElement implements DpopSigner {
   static async restore(state: SecureElementState): Promise<SecureElement> {
     if (!Value.Check(SecureElementState, state))
       throw new DomicileError('WALLET_LOCKED', { cause: 'secure element state' });
-    const signing = state.signingKey as PrivateJwk;
-    const se = new SecureElement({
-      signing,
-      encryption: state.encryptionKey,
-      dpop: await importSigningPair(signing),
-      jkt: await jwkThumbprint(signing),
-    });
-    for (const applet of state.applets) se.#applets.set(applet.tokenRef, new Applet(applet));
+    const jwks = { signing: state.signingKey as PrivateJwk, encryption: state.encryptionKey };
+    return SecureElement.#load(await importDeviceKeys(jwks), jwks, state.applets);
+  }
+
+  /**
+   * A secure element around keys held elsewhere (a browser's non-extractable keys in IndexedDB)
+   * and the applets saved beside them; `exportState` refuses it, `exportApplets` saves it.
+   */
+  static async withKeys(keys: DeviceKeys, applets: readonly AppletState[]): Promise<SecureElement> {
+    if (!applets.every((a) => Value.Check(AppletState, a)))
+      throw new DomicileError('WALLET_LOCKED', { cause: 'applet state' });
+    return SecureElement.#load(keys, undefined, applets);
+  }
+
+  static async #load(
+    keys: DeviceKeys,
+    jwks: { signing: PrivateJwk; encryption: PrivateJwk } | undefined,
+    applets: readonly AppletState[],
+  ): Promise<SecureElement> {
+    const [signing, encryption] = await Promise.all([
+      publicJwkOf(keys.signing.publicKey, 'sig'),
+      publicJwkOf(keys.encryption.publicKey, 'enc'),
+    ]);
+    const se = new SecureElement({ keys, jwks, signing, encryption });
+    for (const applet of applets) se.#applets.set(applet.tokenRef, new Applet(applet));
     return se;
-  }
-
-  get signingPublicKey(): PublicJwk {
-    return toPublicJwk(this.#signingKey);
-  }
-
-  get encryptionPublicKey(): PublicJwk {
-    return toPublicJwk(this.#encryptionKey);
   }
 
   /** A fresh DPoP proof for one request: new `jti`, current `iat`, `htu` without query. */
   dpopProof(htm: string, htu: string): Promise<string> {
-    return generateProof(this.#dpopPair, htu, htm);
+    return generateProof(this.#keys.signing, htu, htm);
   }
 
   /**
@@ -126,7 +119,7 @@ export class SecureElement implements DpopSigner {
   ): Promise<Applet> {
     const jws = await decryptText(
       provisioningData,
-      this.#encryptionKey,
+      this.#keys.encryption.privateKey,
       TYP.provisioningData,
       'SIGNATURE_INVALID',
     );
@@ -175,12 +168,22 @@ export class SecureElement implements DpopSigner {
     return [...this.#applets.values()];
   }
 
-  /** The full state, private keys included: only for the encrypted wallet file. */
+  /** The applets' state, for whoever keeps the keys elsewhere (a browser's store). */
+  exportApplets(): AppletState[] {
+    return this.applets().map((a) => a.exportState());
+  }
+
+  /**
+   * The full state, private keys included: only for the encrypted wallet file, and only for a
+   * secure element it loaded (one made `withKeys` has no key that could be written out).
+   */
   exportState(): SecureElementState {
+    if (this.#jwks === undefined)
+      throw new DomicileError('INTERNAL', { cause: 'device keys are not extractable' });
     return {
-      signingKey: { ...this.#signingKey },
-      encryptionKey: { ...this.#encryptionKey },
-      applets: this.applets().map((a) => a.exportState()),
+      signingKey: { ...this.#jwks.signing },
+      encryptionKey: { ...this.#jwks.encryption },
+      applets: this.exportApplets(),
     };
   }
 }

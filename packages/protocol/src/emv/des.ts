@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { tripleDes } from './triple-des.js';
 
 /**
  * DES building blocks for the EMV cryptograms. OpenSSL 3 (Node 20) no longer offers single DES,
@@ -22,13 +22,7 @@ function run(
   iv: Uint8Array | null,
 ): Buffer {
   if (data.length % BLOCK !== 0) throw new RangeError('DES input must be whole 8-byte blocks.');
-  const algorithm = iv === null ? 'des-ede3' : 'des-ede3-cbc';
-  const cipher =
-    mode === 'encrypt'
-      ? createCipheriv(algorithm, toTripleKey(key), iv)
-      : createDecipheriv(algorithm, toTripleKey(key), iv);
-  cipher.setAutoPadding(false);
-  return Buffer.concat([cipher.update(data), cipher.final()]);
+  return Buffer.from(tripleDes(mode, toTripleKey(key), data, iv));
 }
 
 /** ECB encryption: single DES for an 8-byte key, triple DES (EDE) for a 16- or 24-byte key. */

@@ -4,6 +4,7 @@ import {
   compactDecrypt,
   compactVerify,
   decodeProtectedHeader,
+  type CryptoKey,
   type JWK,
   type ProtectedHeaderParameters,
 } from 'jose';
@@ -65,17 +66,20 @@ export async function encryptJson(
   );
 }
 
-/** Decrypts a compact JWE made by `encryptJson`; returns the plaintext as text. */
+/**
+ * Decrypts a compact JWE made by `encryptJson`; returns the plaintext as text. The key is a private
+ * JWK, or a WebCrypto ECDH key (a browser wallet's, which cannot be exported).
+ */
 export async function decryptText(
   jwe: string,
-  key: PrivateJwk,
+  key: PrivateJwk | CryptoKey,
   typ: string,
   failCode: ErrorCode,
 ): Promise<string> {
   try {
     const { plaintext, protectedHeader } = await compactDecrypt(
       jwe,
-      await importKey(key, KEY_AGREEMENT_ALG),
+      'kty' in key ? await importKey(key, KEY_AGREEMENT_ALG) : key,
       {
         keyManagementAlgorithms: [KEY_AGREEMENT_ALG],
         contentEncryptionAlgorithms: [CONTENT_ENCRYPTION],

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { Value } from '@sinclair/typebox/value';
-import { decodeJwt } from 'jose';
+import { base64url, decodeJwt } from 'jose';
 import {
   PUSH_PAYLOAD_LIFETIME_SECONDS,
   PUSH_PAYLOAD_MAX_LIFETIME_SECONDS,
@@ -74,7 +73,8 @@ export async function makePushPayload(input: PushPayloadInput): Promise<MadePush
   const encryptionKey = directory.key(region, 'encryption', iat);
   if (encryptionKey === undefined)
     throw new DomicileError('DIRECTORY_INVALID', { details: { region, role: 'encryption' } });
-  const jti = randomBytes(24).toString('base64url');
+  // WebCrypto's randomness: the protocol also runs in the browser wallet (no node: modules).
+  const jti = base64url.encode(crypto.getRandomValues(new Uint8Array(24)));
   const claims: PushPayloadClaims = {
     iss: input.issuerId,
     aud: region,

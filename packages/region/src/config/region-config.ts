@@ -93,6 +93,11 @@ export interface RegionConfig {
    * default of a config made in code (tests, the demo), limits nothing. `region serve` sets them.
    */
   readonly rateLimits?: RateLimitConfig;
+  /**
+   * Origins (`scheme://host[:port]`) of browser wallets whose pages may call this region: they get
+   * CORS headers, every other origin none. Default none: no page in a browser can read an answer.
+   */
+  readonly walletOrigins?: readonly string[];
   /** When the region signs a checkpoint of its audit chain: every N rows or M ms (1,000 rows, 5 min). */
   readonly auditCheckpoints?: { readonly everyRows?: number; readonly everyMs?: number };
 }

@@ -26,6 +26,7 @@ import { regionOpenApiOptions } from './openapi-document.js';
 import type { RateLimitConfig } from '../config/index.js';
 import { registerRateLimits } from './rate-limits.js';
 import { registerMetrics } from './region-metrics.js';
+import { walletCorsHook } from './wallet-cors.js';
 import { accountRoutes } from './routes/account-routes.js';
 import { authorizationRoutes } from './routes/authorization-routes.js';
 import { credentialRoutes } from './routes/credential-routes.js';
@@ -50,6 +51,8 @@ export interface RegionAppOptions {
   readonly tls?: TlsMaterial;
   /** Request limits per client address and per device key; none (tests) limits nothing. */
   readonly rateLimits?: RateLimitConfig;
+  /** Origins of browser wallets answered with CORS headers (exact origins); none by default. */
+  readonly walletOrigins?: readonly string[];
   /**
    * More routes, registered after the API's: the operator console (`console/`), which the
    * composition root adds so that this folder does not depend on it.
@@ -98,6 +101,9 @@ export async function buildRegionApp(
     request.trace = given ?? newTrace();
     runInTrace(request.trace, done);
   });
+
+  if (options.walletOrigins !== undefined && options.walletOrigins.length > 0)
+    app.addHook('onRequest', walletCorsHook(options.walletOrigins));
 
   await app.register(swagger, regionOpenApiOptions(ctx.self));
 

@@ -17,7 +17,14 @@ export function streamNotifications(
 ): void {
   reply.hijack();
   const res = reply.raw;
+  // Hijacked, the reply sends none of the headers hooks set (request id, a wallet origin's CORS).
+  const fromHooks = Object.fromEntries(
+    Object.entries(reply.getHeaders()).filter(
+      (entry): entry is [string, string | number | string[]] => entry[1] !== undefined,
+    ),
+  );
   res.writeHead(200, {
+    ...fromHooks,
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-store',
     connection: 'keep-alive',

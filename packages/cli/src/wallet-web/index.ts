@@ -1,0 +1,1 @@
+export { startWalletServer, type WalletServer, type WalletServerOptions } from './wallet-server.js';

@@ -93,6 +93,7 @@ export {
   TransactionView,
 } from './authorizations.js';
 export {
+  DeviceReportAction,
   LostDeviceConfirmationClaims,
   LostDeviceRequestClaims,
   LostReportRegion,
@@ -105,3 +106,23 @@ export {
   RegionConfirmationResponse,
   RegionRequestBody,
 } from './lost-device.js';
+export {
+  ApproveJoinBody,
+  DEVICE_APPROVAL_MAX_AGE_SECONDS,
+  DEVICE_APPROVAL_TYP,
+  DeviceApprovalClaims,
+  DeviceListResponse,
+  DeviceState,
+  DeviceView,
+  JOIN_CODE_TRIES,
+  JOIN_REQUEST_LIFETIME_SECONDS,
+  JoinMethod,
+  JoinRequestBody,
+  JoinRequestListResponse,
+  JoinRequestResponse,
+  JoinRequestState,
+  JoinRequestView,
+  RemoveDeviceResponse,
+  VerifyJoinCodeBody,
+  joinCode,
+} from './devices.js';

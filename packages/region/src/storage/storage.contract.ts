@@ -41,6 +41,7 @@ const TABLES: Record<keyof Database, true> = {
   credential_lifecycle: true,
   transactions: true,
   authorization_requests: true,
+  join_requests: true,
 };
 
 const INDEXES = [
@@ -64,6 +65,7 @@ const INDEXES = [
   'authorization_requests_created_at_idx',
   'vault_records_live_kek_idx',
   'audit_log_seq_idx',
+  'join_requests_account_id_idx',
 ];
 
 async function indexNames(db: Kysely<Database>): Promise<string[]> {
@@ -298,6 +300,33 @@ const roundTrips: Record<keyof Database, Check> = {
           rows.map((r) => r.id),
         )
         .orderBy('attempts', 'desc')
+        .execute(),
+    ).toEqual(rows);
+  },
+  join_requests: async (db) => {
+    const rows = [
+      f.joinRequest(),
+      f.joinRequest({
+        method: 'approval',
+        model: null,
+        state: 'approved',
+        code_hash: null,
+        decided_at: f.NOW,
+        decided_by: 'device:d1',
+        device_id: 'd2',
+      }),
+    ];
+    await db.insertInto('join_requests').values(rows).execute();
+    expect(
+      await db
+        .selectFrom('join_requests')
+        .selectAll()
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .orderBy('method', 'desc')
         .execute(),
     ).toEqual(rows);
   },

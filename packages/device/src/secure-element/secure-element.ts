@@ -8,6 +8,7 @@ import {
   generateKeyPairJwk,
   jwkThumbprint,
   peekHeader,
+  signJson,
   toPublicJwk,
   verifyJson,
   type PrivateJwk,
@@ -107,6 +108,14 @@ export class SecureElement implements DpopSigner {
 
   get encryptionPublicKey(): PublicJwk {
     return toPublicJwk(this.#encryptionKey);
+  }
+
+  /**
+   * Signs a device approval (a join request of another device, bound to its key thumbprint and
+   * short code) with this device's own key, the one its DPoP proofs carry.
+   */
+  signDeviceApproval(claims: api.DeviceApprovalClaims): Promise<string> {
+    return signJson(claims, this.#signingKey, api.DEVICE_APPROVAL_TYP);
   }
 
   /** A fresh DPoP proof for one request: new `jti`, current `iat`, `htu` without query. */

@@ -270,7 +270,7 @@ async function admit(
           id: deviceId,
           accountId: row.account_id,
           jkt: row.jkt,
-          signingJwk: signingKeyColumn.decode(row.signing_jwk) as JWK,
+          signingJwk: signingKeyColumn.decode(row.signing_jwk),
           encryptionJwk: encryptionKeyColumn.decode(row.encryption_jwk),
           model: row.model,
           now: decided.decided_at,

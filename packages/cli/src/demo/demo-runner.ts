@@ -16,6 +16,7 @@ import {
   type DemoScene,
 } from './demo-story.js';
 import { demoData, demoWalletFile, formatDemoData, type DemoData } from './demo-data.js';
+import { joinWatchAndAddCard, payWithWatch } from './demo-watch.js';
 import { auditResidency, formatResidencyReport } from './residency-report.js';
 
 export interface DemoOptions {
@@ -113,15 +114,25 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     out(`[7] the user suspends the ${home} card, then resumes it`);
     await suspendAndResume(scene, usToken);
 
+    out('[7b] a watch joins the account, approved by the phone, and gets the cn card too');
+    const watch = await joinWatchAndAddCard(scene, {
+      dir: options.dir,
+      passphrase: PASSPHRASE,
+      card: foreignCard,
+    });
+    await payWithWatch(scene, watch.watch, watch.tokenRef);
+
     out('[8] the phone is lost, while region cn is down');
     await reportLostWithRegionDown(scene, 'cn');
+    out("    the watch still pays: only the phone's tokens were suspended");
+    await payWithWatch(scene, watch.watch, watch.tokenRef);
 
     out('[9] residency report');
     for (const region of deployment.regions.values()) region.flushLogs();
     const report = await auditResidency(
       deployment,
       TEST_CARDS.map((c) => c.pan),
-      [wallet.path],
+      [wallet.path, watch.watch.path],
     );
     out(formatResidencyReport(report));
     for (const signed of report.reports) {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { USAGE, parseBenchOptions } from './bench-options.js';
 import { runBenchmarks } from './bench-runner.js';
 import { formatReport } from './report-table.js';
+import { stopServicesOnSignals } from './service-process.js';
 import { formatStartup, measureStartup } from './startup.js';
 
 const DEFAULT_OUT = fileURLToPath(new URL('./results/latest.json', import.meta.url));
@@ -16,6 +17,7 @@ const argv = process.argv.slice(2);
 if (argv.includes('--help')) {
   process.stdout.write(`${USAGE}\n`);
 } else {
+  stopServicesOnSignals();
   const options = parseBenchOptions(argv, DEFAULT_OUT);
   const report = await runBenchmarks(options);
   const startup = await measureStartup(options.settings.mode === 'quick' ? 1 : 5);

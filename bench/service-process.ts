@@ -25,6 +25,22 @@ export interface StartServiceOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
+/** Every service started and not yet exited: what an interrupted bench must not leave running. */
+const running = new Set<ChildProcess>();
+
+/**
+ * Makes Ctrl-C or a SIGTERM of the bench stop the servers it started (Node's default for those
+ * signals ends the process at once and leaves its children running, holding their ports).
+ */
+export function stopServicesOnSignals(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      for (const child of running) child.kill('SIGTERM');
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  }
+}
+
 /** Starts `node args…` and resolves once it prints a line matching `ready`. */
 export async function startService(options: StartServiceOptions): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [...options.args], {
@@ -33,6 +49,8 @@ export async function startService(options: StartServiceOptions): Promise<Servic
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${options.name} did not start`);
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   const readyLine = await waitForLine(child, options);
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();

@@ -181,6 +181,21 @@ describe.each([
         )
       ).code,
     ).toBe(0);
+    // The issuer reissues the card behind the token (the renewed sandbox card).
+    const reissuer = new IssuerApiClient({
+      issuerId: key.issuerId,
+      key: key.privateJwk,
+      baseUrl: deployment.baseUrl('us'),
+      region: 'us',
+      authorityKey: deployment.authorityKey,
+    });
+    const renewed = TEST_CARDS.find((c) => c.pan === '4111110000002019');
+    if (renewed === undefined) throw new Error('no renewed test card');
+    await reissuer.reissue(home.tokenRef, {
+      pan: renewed.pan,
+      expiry: renewed.expiry,
+      name: renewed.name,
+    });
     await wallet.deleteCard(home.tokenRef);
     // A refused request: no DPoP proof.
     const refused = await fetch(`${deployment.baseUrl('us')}/v1/provisioning`, {
@@ -197,6 +212,8 @@ describe.each([
       baseUrl: deployment.baseUrl('us'),
       operatorToken: deployment.operatorToken,
     });
+    // The operator lists the device's tokens in every region first: cn answers a signed look-up.
+    expect((await support.deviceTokens(wallet.account?.deviceId ?? '')).complete).toBe(true);
     const report = await support.reportLost(wallet.account?.deviceId ?? '');
     await vi.waitFor(
       async () => expect((await support.lostReport(report.reportId)).complete).toBe(true),
@@ -225,6 +242,7 @@ describe.each([
         'idv.verified',
         'credential.tokenized',
         'credential.activated',
+        'device.tokens_queried',
         'device.lost.received',
         'device.removed.received',
       ]),
@@ -255,6 +273,8 @@ describe.each([
       'issuer credential.suspension_taken_over',
       'issuer issuer.call',
       'issuer credential.resume',
+      'issuer issuer.call',
+      'issuer credential.reissued',
       'device credential.delete',
     ]);
   });

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { stopServicesOnSignals } from '../service-process.js';
 import { runChaos } from './chaos-run.js';
 
 const { values } = parseArgs({
@@ -30,6 +31,7 @@ if (
   process.stdout.write('usage: npm run chaos -- --kills N [--db sqlite|postgres] [--devices N]\n');
   process.exitCode = values.help ? 0 : 2;
 } else {
+  stopServicesOnSignals();
   const dir = await mkdtemp(join(tmpdir(), 'domicile-chaos-'));
   try {
     const report = await runChaos({

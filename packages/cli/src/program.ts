@@ -71,7 +71,10 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
   {
     name: 'issuer',
     description: "an issuer acting on its tokens through a region's issuer API",
-    load: [async () => (await import('./commands/issuer-commands.js')).registerIssuerCommands],
+    load: [
+      async () => (await import('./commands/issuer-commands.js')).registerIssuerCommands,
+      async () => (await import('./commands/issuer-token-commands.js')).registerIssuerTokenCommands,
+    ],
   },
   {
     name: 'operator',

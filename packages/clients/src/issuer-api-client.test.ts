@@ -103,4 +103,38 @@ describe('IssuerApiClient', () => {
       }),
     ).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
   });
+
+  it('signs a look-up over GET and the path with its query, in the issuer-request header', async () => {
+    const key = await generateKeyPairJwk('sig');
+    const sent: Sent[] = [];
+    const page: api.IssuerTokenListResponse = { credentials: [], nextCursor: 'abc' };
+    const client = clientOf(key, answering(200, JSON.stringify(page), sent));
+    expect(
+      await client.listCredentials({ state: 'suspended', last4: '1111', limit: 20, cursor: 'a-b' }),
+    ).toEqual(page);
+    const path = '/v1/issuer/credentials?state=suspended&last4=1111&limit=20&cursor=a-b';
+    expect(sent[0]?.url).toBe(`https://us.example${path}`);
+    expect(sent[0]?.init.method).toBe('GET');
+    expect(sent[0]?.init.body).toBeUndefined();
+    const headers = sent[0]?.init.headers as Record<string, string>;
+    const claims = await verifyJson(
+      headers[api.HEADERS.issuerRequest] ?? '',
+      key.publicJwk,
+      api.ISSUER_API_TYP,
+    );
+    expect(claims).toMatchObject({ iss: 'prairie', aud: 'us', method: 'GET', path, body: null });
+  });
+
+  it('refuses to reissue without the authority key, before sending anything', async () => {
+    const sent: Sent[] = [];
+    const client = clientOf(await generateKeyPairJwk('sig'), answering(200, '{}', sent));
+    await expect(
+      client.reissue('tok_0123456789', {
+        pan: '4111110000002019',
+        expiry: { month: 12, year: 2032 },
+        name: 'Jane Doe',
+      }),
+    ).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    expect(sent).toEqual([]);
+  });
 });

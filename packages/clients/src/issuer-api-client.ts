@@ -1,6 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Static, TSchema } from '@sinclair/typebox';
-import { api, signJson, type PrivateJwk } from '@domicile/protocol';
+import {
+  DomicileError,
+  TYP,
+  api,
+  encryptJson,
+  signJson,
+  verifyDirectory,
+  type PrivateJwk,
+  type PublicJwk,
+} from '@domicile/protocol';
 import { requestJson } from './json-request.js';
 
 /** Options of {@link IssuerApiClient}. */
@@ -17,6 +26,21 @@ export interface IssuerApiClientOptions {
   readonly timeoutMs?: number;
   /** Seconds since the epoch, for `iat`. */
   readonly now?: () => number;
+  /**
+   * The directory authority's public key: a reissue encrypts the new card to the region's
+   * encryption key from the signed directory, verified with it.
+   */
+  readonly authorityKey?: PublicJwk;
+}
+
+/** Filters and page of {@link IssuerApiClient.listCredentials}. */
+export interface IssuerTokenFilter {
+  readonly productId?: string;
+  readonly state?: api.IssuerTokenView['state'];
+  readonly last4?: string;
+  readonly deviceId?: string;
+  readonly cursor?: string;
+  readonly limit?: number;
 }
 
 const enc = encodeURIComponent;
@@ -55,9 +79,70 @@ export class IssuerApiClient {
     );
   }
 
+  /**
+   * Replaces the card behind a token (a reissue): the card is encrypted to the region's key from
+   * the signed directory (never sent in clear, even inside the signed request). Retry with the
+   * same `idempotencyKey` to get the first answer; by default a fresh key.
+   */
+  async reissue(
+    tokenRef: string,
+    card: api.ReissuedCard,
+    options: { idempotencyKey?: string; reason?: string } = {},
+  ): Promise<api.IssuerReissueResponse> {
+    const encrypted = await encryptJson(card, await this.regionEncryptionKey(), TYP.reissuedCard);
+    return this.#send(
+      'POST',
+      `/v1/issuer/credentials/${enc(tokenRef)}/reissue`,
+      { card: encrypted, ...(options.reason === undefined ? {} : { reason: options.reason }) },
+      api.IssuerReissueResponse,
+      {
+        [api.HEADERS.idempotencyKey]:
+          options.idempotencyKey ?? randomBytes(18).toString('base64url'),
+      },
+    );
+  }
+
+  /** The issuer's tokens in the region, one page (pass `nextCursor` back for the next). */
+  listCredentials(filter: IssuerTokenFilter = {}): Promise<api.IssuerTokenListResponse> {
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(filter))
+      if (value !== undefined) query.set(name, String(value));
+    const search = query.size === 0 ? '' : `?${query.toString()}`;
+    return this.#get(`/v1/issuer/credentials${search}`, api.IssuerTokenListResponse);
+  }
+
+  /** One of the issuer's tokens. */
+  getCredential(tokenRef: string): Promise<api.IssuerTokenResponse> {
+    return this.#get(`/v1/issuer/credentials/${enc(tokenRef)}`, api.IssuerTokenResponse);
+  }
+
+  /** The region's current encryption key, from its signed directory (needs `authorityKey`). */
+  async regionEncryptionKey(): Promise<PublicJwk> {
+    const authorityKey = this.#o.authorityKey;
+    if (authorityKey === undefined)
+      throw new DomicileError('CONFIG_INVALID', { details: { reason: 'authorityKey is needed' } });
+    const { directory } = await requestJson(
+      {
+        fetch: this.#o.fetch ?? fetch,
+        url: `${this.#o.baseUrl}/v1/directory`,
+        method: 'GET',
+        headers: {},
+        timeoutMs: this.#o.timeoutMs ?? 15_000,
+        service: 'issuer API',
+      },
+      api.DirectoryResponse,
+    );
+    const key = (await verifyDirectory(directory, authorityKey)).key(this.#o.region, 'encryption');
+    if (key === undefined)
+      throw new DomicileError('DIRECTORY_INVALID', {
+        details: { region: this.#o.region, role: 'encryption' },
+      });
+    return key;
+  }
+
   /** The `{ request }` body of one request: a JWS over these claims, usable once. */
   async signRequest(
-    method: 'POST' | 'PUT',
+    method: 'POST' | 'PUT' | 'GET',
     path: string,
     body: unknown,
   ): Promise<api.IssuerRequestBody> {
@@ -73,18 +158,35 @@ export class IssuerApiClient {
     return { request: await signJson(claims, this.#o.key, api.ISSUER_API_TYP) };
   }
 
+  /** A GET: the signed request, over the path with its query, in the issuer-request header. */
+  async #get<S extends TSchema>(pathAndQuery: string, schema: S): Promise<Static<S>> {
+    const { request } = await this.signRequest('GET', pathAndQuery, null);
+    return requestJson(
+      {
+        fetch: this.#o.fetch ?? fetch,
+        url: `${this.#o.baseUrl}${pathAndQuery}`,
+        method: 'GET',
+        headers: { [api.HEADERS.issuerRequest]: request },
+        timeoutMs: this.#o.timeoutMs ?? 15_000,
+        service: 'issuer API',
+      },
+      schema,
+    );
+  }
+
   async #send<S extends TSchema>(
     method: 'POST' | 'PUT',
     path: string,
     body: unknown,
     schema: S,
+    headers: Record<string, string> = {},
   ): Promise<Static<S>> {
     return requestJson(
       {
         fetch: this.#o.fetch ?? fetch,
         url: `${this.#o.baseUrl}${path}`,
         method,
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify(await this.signRequest(method, path, body)),
         timeoutMs: this.#o.timeoutMs ?? 15_000,
         service: 'issuer API',

@@ -55,4 +55,32 @@ describe('SupportClient', () => {
       { code: 'PEER_MALFORMED', details: { peer: 'region', what: 'schema' } },
     );
   });
+
+  it("reads a device's tokens in every region with the operator token, and checks the answer", async () => {
+    const answer: api.DeviceTokensResponse = {
+      deviceId: 'dev_0123456789',
+      regions: [
+        { region: 'us', status: 'ok', tokens: [] },
+        { region: 'cn', status: 'failed', tokens: [], error: 'REGION_REQUEST_UNDELIVERED' },
+      ],
+      complete: false,
+    };
+    const sent: { url: string; init: RequestInit }[] = [];
+    const client = new SupportClient({
+      baseUrl: 'https://us.example',
+      operatorToken: 'op-secret',
+      fetch: (input, init) => {
+        sent.push({
+          url: input instanceof Request ? input.url : input.toString(),
+          init: init ?? {},
+        });
+        return Promise.resolve(new Response(JSON.stringify(answer), { status: 200 }));
+      },
+    });
+    expect(await client.deviceTokens('dev_0123456789')).toEqual(answer);
+    expect(sent.map((s) => `${String(s.init.method)} ${s.url}`)).toEqual([
+      'GET https://us.example/v1/support/devices/dev_0123456789/tokens',
+    ]);
+    expect(sent[0]?.init.headers).toEqual({ authorization: 'Bearer op-secret' });
+  });
 });

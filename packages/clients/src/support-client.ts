@@ -15,7 +15,7 @@ export interface SupportClientOptions {
 
 /**
  * The support API of a home region, as an operator uses it: report a device lost, follow the
- * report. The token travels only in the Authorization header. Answers are checked against their
+ * report, list a device's tokens in every region. The token travels only in the Authorization header. Answers are checked against their
  * schema; failures are DomicileErrors.
  */
 export class SupportClient {
@@ -42,6 +42,24 @@ export class SupportClient {
 
   lostReport(reportId: string): Promise<api.LostReportView> {
     return this.#call('GET', `/v1/support/lost-reports/${encodeURIComponent(reportId)}`, {});
+  }
+
+  /**
+   * A device's tokens in every region (at its home region): per region `ok` with its tokens, or
+   * `failed` with the error code; last 4 digits only.
+   */
+  deviceTokens(deviceId: string): Promise<api.DeviceTokensResponse> {
+    return requestJson(
+      {
+        fetch: this.#o.fetch ?? fetch,
+        url: `${this.#o.baseUrl}/v1/support/devices/${encodeURIComponent(deviceId)}/tokens`,
+        method: 'GET',
+        headers: { authorization: `Bearer ${this.#o.operatorToken}` },
+        timeoutMs: this.#o.timeoutMs ?? 10_000,
+        service: 'support API',
+      },
+      api.DeviceTokensResponse,
+    );
   }
 
   async #call(

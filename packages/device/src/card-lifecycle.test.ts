@@ -196,6 +196,36 @@ describe('the applet follows its token', () => {
     expect(await notify(good)).toBe('already-done');
   });
 
+  it('shows the reissued card (last 4 and expiry) with the same token, keys and ATC, and keeps it in the wallet file', async () => {
+    const before = applet.view();
+    const atc = se.exportState().applets[0]?.atc;
+    const updated = {
+      type: 'credential.updated',
+      tokenRef: TOKEN,
+      last4: '2050',
+      expiry: { month: 12, year: 2032 },
+    } as const;
+    expect(await notify(updated)).toBe('handled');
+    expect(applet.view()).toEqual({
+      ...before,
+      last4: '2050',
+      cardExpiry: { month: 12, year: 2032 },
+    });
+    expect(applet.hasKeys).toBe(true);
+    expect(se.exportState().applets[0]?.atc).toBe(atc);
+    expect(saves).toBe(1);
+    expect(await notify(updated)).toBe('already-done');
+    const restored = await SecureElement.restore(se.exportState());
+    expect(restored.applet(TOKEN)?.view()).toMatchObject({
+      last4: '2050',
+      cardExpiry: { month: 12, year: 2032 },
+    });
+    // A deleted applet takes no new card.
+    applet.delete();
+    expect(await notify({ ...updated, last4: '3060' })).toBe('ignored');
+    expect(applet.view().last4).toBe('2050');
+  });
+
   it('goes back to pending activation when resumed before it was ever personalised', async () => {
     const fresh = await SecureElement.restore({
       ...se.exportState(),

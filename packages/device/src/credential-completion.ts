@@ -63,6 +63,13 @@ export async function handleNotification(
     case 'credential.deleted':
     case 'credential.art.updated':
       return followLifecycle(ctx, applet, n.data);
+    case 'credential.updated':
+      // A reissued card: the same token and keys, a new card behind them.
+      if (applet.state === 'deleted') return 'ignored';
+      if (applet.showsCard(n.data)) return 'already-done';
+      applet.updateCard(n.data);
+      await ctx.persist();
+      return 'handled';
   }
 }
 

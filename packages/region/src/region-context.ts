@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Directory, RegionEntry } from '@domicile/protocol';
+import type { RegionQueryTransport } from './config/index.js';
 import type { IdempotencyStore } from './idempotency/index.js';
 import type { IssuerGateway } from './issuer/index.js';
 import type { TrustedIssuers } from './request-auth/index.js';
@@ -49,6 +50,8 @@ export interface RegionContext {
   readonly webhookWorker: WorkerKick;
   /** Delivers lost-device requests to other regions; kicked when a report queues some. */
   readonly regionOutbox: WorkerKick;
+  /** Sends region-to-region look-ups (device tokens) and returns the answer at once. */
+  readonly regionQuery: RegionQueryTransport;
   /** SHA-256 (hex) of the operator tokens the support API accepts; empty: it accepts none. */
   readonly operatorTokenHashes: readonly string[];
   readonly hub: NotificationHub;

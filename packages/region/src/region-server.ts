@@ -25,6 +25,7 @@ import { checkKeysListed } from './keys/index.js';
 import { TrustedIssuers } from './request-auth/index.js';
 import { createRegionLogger } from './logging/index.js';
 import { RegionOutboxWorker, httpRegionTransport } from './lost-device/index.js';
+import { httpRegionQuery } from './token-lookup/index.js';
 import { NodeLease } from './nodes/index.js';
 import {
   LocalNotificationHub,
@@ -183,6 +184,7 @@ async function assembleRegion(
     now,
     streamHeartbeatMs: config.streamHeartbeatMs ?? 15_000,
     regionOutbox,
+    regionQuery: config.regionQuery ?? httpRegionQuery(peerFetch),
     operatorTokenHashes,
     trustedIssuers,
     webhookWorker,

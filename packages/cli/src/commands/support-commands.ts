@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { SupportClient } from '@domicile/clients';
-import { definedProps } from '@domicile/protocol';
+import { definedProps, type api } from '@domicile/protocol';
 import { UsageError, type CliIo } from '../io/index.js';
 import { formatLostReport } from './format-lost-report.js';
 
@@ -34,7 +34,7 @@ function withSupportOptions(cmd: Command): Command {
     .option('--json', 'print JSON');
 }
 
-/** `domicile support …`: a home region's support API, for operators (lost devices). */
+/** `domicile support …`: a home region's support API, for operators (lost devices, device tokens). */
 export function registerSupportCommands(program: Command, io: CliIo): void {
   const support = program.command('support').description('operator support API of a home region');
 
@@ -75,4 +75,30 @@ export function registerSupportCommands(program: Command, io: CliIo): void {
       }
       io.print(opts, report, formatLostReport);
     });
+
+  withSupportOptions(support.command('device-tokens'))
+    .description(
+      "a device's tokens in every region: the home region asks each other region (per-region status)",
+    )
+    .requiredOption('--device <deviceId>', 'the device id the home region gave at registration')
+    .action(async (opts: SupportOpts & { device: string }) => {
+      const result = await (await clientOf(opts, io)).deviceTokens(opts.device);
+      io.print(opts, result, formatDeviceTokens);
+    });
+}
+
+function formatDeviceTokens(result: api.DeviceTokensResponse): string {
+  const lines = [`device ${result.deviceId}${result.complete ? '' : ' (incomplete)'}`];
+  for (const r of result.regions) {
+    if (r.status === 'failed') {
+      lines.push(`  ${r.region}: failed (${r.error ?? 'INTERNAL'})`);
+      continue;
+    }
+    lines.push(`  ${r.region}: ${r.tokens.length} token(s)`);
+    for (const t of r.tokens)
+      lines.push(
+        `    ${t.tokenRef}  ${t.productId} •••• ${t.last4} (token •••• ${t.tokenLast4})  ${t.state}${t.lastUsedAt === undefined ? '' : `  last used ${t.lastUsedAt}`}`,
+      );
+  }
+  return lines.join('\n');
 }

@@ -14,6 +14,8 @@ export interface AppletView {
   readonly region: string;
   readonly network: api.CredentialView['network'];
   readonly last4: string;
+  /** The card's expiry, known once the issuer reissued the card. */
+  readonly cardExpiry?: api.Expiry;
   readonly tokenLast4: string;
   readonly tokenExpiry: api.Expiry;
   readonly state: AppletLifecycle;
@@ -81,6 +83,7 @@ export class Applet {
       region: s.region,
       network: s.network,
       last4: s.last4,
+      ...(s.cardExpiry === undefined ? {} : { cardExpiry: { ...s.cardExpiry } }),
       tokenLast4: s.tokenNumber.slice(-4),
       tokenExpiry: { ...s.tokenExpiry },
       state: s.state,
@@ -160,6 +163,26 @@ export class Applet {
   replaceArt(art: CardArt): void {
     this.#requireNotDeleted();
     this.#state.art = { ...art };
+  }
+
+  /**
+   * The issuer reissued the card behind the token: the applet shows the new card's last 4 and
+   * expiry. Its token number, keys and ATC stay: payments go on with the same token.
+   */
+  updateCard(card: { readonly last4: string; readonly expiry: api.Expiry }): void {
+    this.#requireNotDeleted();
+    this.#state.last4 = card.last4;
+    this.#state.cardExpiry = { month: card.expiry.month, year: card.expiry.year };
+  }
+
+  /** Whether the card is the one shown: the same last 4 and expiry (a repeated notification). */
+  showsCard(card: { readonly last4: string; readonly expiry: api.Expiry }): boolean {
+    const held = this.#state.cardExpiry;
+    return (
+      this.#state.last4 === card.last4 &&
+      held?.month === card.expiry.month &&
+      held.year === card.expiry.year
+    );
   }
 
   /** Whether the applet still holds its key material (false once deleted). */

@@ -33,6 +33,8 @@ export const AppletState = Type.Object({
   sessionId: api.IdSchema,
   network: api.NetworkSchema,
   last4: api.Last4Schema,
+  /** The card's expiry, once the issuer reissued the card (the region says it then; never before). */
+  cardExpiry: Type.Optional(api.ExpirySchema),
   tokenNumber: Type.String({ pattern: '^\\d{16,19}$' }),
   tokenExpiry: api.ExpirySchema,
   panSequenceNumber: Type.String({ pattern: '^[0-9A-F]{2}$' }),

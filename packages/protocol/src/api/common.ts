@@ -9,6 +9,8 @@ export const HEADERS = {
   dpop: 'dpop',
   idempotencyKey: 'idempotency-key',
   lastEventId: 'last-event-id',
+  /** Issuer API `GET` requests: the signed request a `POST` carries in its body (docs/protocol.md). */
+  issuerRequest: 'domicile-issuer-request',
 } as const;
 
 export const IdempotencyKeySchema = Type.String({ pattern: '^[A-Za-z0-9_-]{16,128}$' });

@@ -126,3 +126,22 @@ export {
   VerifyJoinCodeBody,
   joinCode,
 } from './devices.js';
+export {
+  CursorSchema,
+  DEVICE_TOKENS_ANSWER_TYP,
+  DEVICE_TOKENS_REQUEST_TYP,
+  DeviceTokensAnswerClaims,
+  DeviceTokensAnswerResponse,
+  DeviceTokensRegion,
+  DeviceTokensRequestClaims,
+  DeviceTokensResponse,
+  IssuerReissueBody,
+  IssuerReissueResponse,
+  IssuerTokenListResponse,
+  IssuerTokenQuery,
+  IssuerTokenResponse,
+  IssuerTokenView,
+  ReissuedCard,
+  SupportTokenView,
+  TOKEN_PAGE_LIMIT,
+} from './issuer-tokens.js';

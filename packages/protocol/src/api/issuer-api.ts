@@ -36,9 +36,13 @@ export const IssuerRequestClaims = Type.Object({
   aud: RegionIdSchema,
   iat: Type.Integer(),
   jti: Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' }),
-  /** The HTTP method and path (no query) the request is for: a signature for one operation is worthless for another. */
-  method: Type.Union([Type.Literal('POST'), Type.Literal('PUT')]),
-  path: Type.String({ pattern: '^/v1/issuer/', maxLength: 512 }),
+  /**
+   * The HTTP method and path the request is for: a signature for one operation is worthless for
+   * another. The path has no query, but for `GET`, whose query is its whole request: then the
+   * path with the query exactly as sent.
+   */
+  method: Type.Union([Type.Literal('POST'), Type.Literal('PUT'), Type.Literal('GET')]),
+  path: Type.String({ pattern: '^/v1/issuer/', maxLength: 1024 }),
   /** The operation's body ({@link IssuerLifecycleBody} or {@link IssuerArtBody}). */
   body: Type.Unknown(),
 });
@@ -96,6 +100,8 @@ export const WebhookEventType = Type.Union([
   Type.Literal('token.suspended'),
   Type.Literal('token.resumed'),
   Type.Literal('token.deleted'),
+  /** The issuer replaced the card behind the token (`last4` is the new card's). */
+  Type.Literal('token.reissued'),
 ]);
 
 export const WebhookEvent = Type.Object({

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { IdSchema, Sha256Schema, TimestampSchema } from './common.js';
+import { ExpirySchema, IdSchema, Last4Schema, Sha256Schema, TimestampSchema } from './common.js';
 import { LifecycleActor, LifecycleReason, ResumedState } from './lifecycle.js';
 
 /**
@@ -39,6 +39,14 @@ export const NotificationData = Type.Union([
     type: Type.Literal('credential.art.updated'),
     tokenRef: IdSchema,
     art: Type.Object({ assetId: IdSchema, sha256: Sha256Schema }),
+  }),
+  // The issuer reissued the card behind the token: the token, its keys and the applet stay; the
+  // wallet shows the new card's last 4 digits and expiry.
+  Type.Object({
+    type: Type.Literal('credential.updated'),
+    tokenRef: IdSchema,
+    last4: Last4Schema,
+    expiry: ExpirySchema,
   }),
 ]);
 

@@ -104,6 +104,7 @@ export const ERROR_CODES = {
   ISSUER_AUTH_EXPIRED: { status: 401, message: 'The issuer request has expired.' },
   ISSUER_AUTH_REPLAYED: { status: 401, message: 'The issuer request was already used.' },
   ISSUER_FORBIDDEN: { status: 403, message: 'The issuer may not act on this token or product.' },
+  CURSOR_INVALID: { status: 400, message: 'The page cursor is not one this region gave.' },
   // Lost device across regions: the support API and region-to-region requests
   OPERATOR_TOKEN_REQUIRED: { status: 401, message: 'An operator token is required.' },
   OPERATOR_TOKEN_INVALID: { status: 401, message: 'The operator token is not accepted.' },
@@ -127,6 +128,10 @@ export const ERROR_CODES = {
   REGION_CONFIRMATION_INVALID: {
     status: 502,
     message: "The other region's confirmation did not verify.",
+  },
+  DEVICE_TOKENS_NOT_HOME: {
+    status: 422,
+    message: "A device's tokens in every region are listed at its home region.",
   },
   // Payments: authorizations routed by a card network to the region that issued the token
   TOKEN_NOT_FOUND: { status: 404, message: 'No such token in this region.' },

@@ -15,4 +15,6 @@ export const TYP = {
   provisioningPayload: 'domicile-provisioning-data+jws',
   personalizationScript: 'domicile-personalization-script+jws',
   dpop: 'dpop+jwt',
+  /** The new card behind a token, from its issuer (`POST /v1/issuer/credentials/{tokenRef}/reissue`). */
+  reissuedCard: 'domicile-reissued-card+jwe',
 } as const;

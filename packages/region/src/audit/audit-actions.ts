@@ -28,12 +28,16 @@ export const AUDIT_ACTIONS = {
   'credential.suspension_taken_over':
     'A second suspension (e.g. the issuer’s) took over one already in force, so that resuming needs its actor.',
   'product.art_updated': 'An issuer replaced a product’s card art.',
+  'credential.reissued':
+    'An issuer replaced the card behind a token (new number and/or expiry, last 4 only): a new vault record, the old one’s key erased.',
   'device.reported_lost':
     'A device was reported lost at its home region (by the device or an operator); its credentials here were suspended.',
   'device.lost.received':
     'A lost-device request from a home region was received here and its credentials suspended.',
   'device.lost.confirmed':
     'A region confirmed (signed) that it suspended a lost device’s credentials.',
+  'device.tokens_queried':
+    'A home region asked (signed) which tokens a device holds here, for an operator; the answer was signed.',
   'issuer.call': 'An issuer called the issuer API (signed request), and what it asked for.',
   'operator.call': 'An operator called the support API, and what it asked for.',
   'key.rotated': 'A region key was rotated: its purpose and its new kid (never the key).',

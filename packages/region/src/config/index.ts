@@ -7,6 +7,7 @@ export type {
 export type {
   RegionOutboxConfig,
   RegionOutboxTiming,
+  RegionQueryTransport,
   RegionTransport,
 } from './region-outbox-config.js';
 export type { RateLimitConfig } from './rate-limit-config.js';

@@ -1,7 +1,7 @@
 import type { PublicJwk, TlsFiles } from '@domicile/protocol';
 import type { KeyProviderConfig, RegionKeySet } from '../keys/index.js';
 import type { RateLimitConfig } from './rate-limit-config.js';
-import type { RegionOutboxConfig } from './region-outbox-config.js';
+import type { RegionOutboxConfig, RegionQueryTransport } from './region-outbox-config.js';
 
 export type IssuerConfig =
   | { readonly kind: 'sandbox' }
@@ -74,6 +74,8 @@ export interface RegionConfig {
   readonly operatorTokenHashes?: readonly string[];
   /** The lost-device outbox to other regions: retry timing (defaults suit production). */
   readonly regionOutbox?: RegionOutboxConfig;
+  /** Region-to-region look-ups (device tokens); default HTTP to the directory's base URL. Tests route to `inject()`. */
+  readonly regionQuery?: RegionQueryTransport;
   /** Issuers trusted on the issuer API, with their products and webhook URLs; default none. */
   readonly issuers?: readonly TrustedIssuerConfig[];
   readonly webhooks?: WebhookDeliveryConfig;

@@ -7,6 +7,17 @@ export type RegionTransport = (
   signal: AbortSignal,
 ) => Promise<{ status: number; body: unknown }>;
 
+/**
+ * Sends one region-to-region request body to `path` of a region's base URL and returns its
+ * answer, as received: look-ups answered at once (device tokens), not queued in the outbox.
+ */
+export type RegionQueryTransport = (
+  baseUrl: string,
+  path: string,
+  body: api.RegionRequestBody,
+  signal: AbortSignal,
+) => Promise<{ status: number; body: unknown }>;
+
 /** Timing of the lost-device outbox to other regions; the defaults suit production, tests shorten them. */
 export interface RegionOutboxTiming {
   /** How often to look for due rows when nobody kicks; default 5 s. */

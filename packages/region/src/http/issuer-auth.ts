@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { TSchema, Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { DomicileError } from '@domicile/protocol';
+import { DomicileError, api } from '@domicile/protocol';
 import { verifyIssuerRequest, type VerifiedIssuerRequest } from '../request-auth/index.js';
 import type { RegionContext } from '../region-context.js';
 
@@ -19,15 +19,25 @@ declare module 'fastify' {
  */
 export function issuerAuthHook(ctx: RegionContext) {
   return async (request: FastifyRequest): Promise<void> => {
-    const body = request.body as { request?: unknown } | null | undefined;
     request.issuerRequest = await verifyIssuerRequest(ctx.db, ctx.trustedIssuers, {
-      request: typeof body?.request === 'string' ? body.request : undefined,
+      request: signedRequestOf(request),
       method: request.method,
-      path: request.url.split('?')[0] ?? '/',
+      // A GET has no body: its query is what it asks, so the signature covers it, as sent.
+      path: request.method === 'GET' ? request.url : (request.url.split('?')[0] ?? '/'),
       region: ctx.self.id,
       now: ctx.now(),
     });
   };
+}
+
+/** The JWS of an issuer request: the body's `request`, or on a GET the issuer-request header. */
+function signedRequestOf(request: FastifyRequest): string | undefined {
+  if (request.method === 'GET') {
+    const header = request.headers[api.HEADERS.issuerRequest];
+    return typeof header === 'string' && header !== '' ? header : undefined;
+  }
+  const body = request.body as { request?: unknown } | null | undefined;
+  return typeof body?.request === 'string' ? body.request : undefined;
 }
 
 /** The verified issuer request of a route behind {@link issuerAuthHook}, its signed body checked against `schema`. */

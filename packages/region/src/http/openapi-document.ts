@@ -31,13 +31,13 @@ const SECURITY_SCHEMES = {
   IssuerJws: {
     type: 'http',
     scheme: 'domicile-issuer-jws',
-    description: `Not a header: the body's \`request\` is a compact JWS (typ \`${api.ISSUER_API_TYP}\`) by a trusted issuer's key over the method, path and body, audience this region, single-use by \`jti\`.`,
+    description: `Not a header: the body's \`request\` is a compact JWS (typ \`${api.ISSUER_API_TYP}\`) by a trusted issuer's key over the method, path and body, audience this region, single-use by \`jti\`. A GET, having no body, carries it in the \`${api.HEADERS.issuerRequest}\` header, signed over the path with its query as sent.`,
     'x-domicile-signed-body': { field: 'request', typ: api.ISSUER_API_TYP },
   },
   RegionJws: {
     type: 'http',
     scheme: 'domicile-region-jws',
-    description: `Not a header: the body's \`request\` is a compact JWS (typ \`${api.REGION_REQUEST_TYP}\`) by another region's signing key from the signed directory, audience this region, single-use by \`jti\`.`,
+    description: `Not a header: the body's \`request\` is a compact JWS (typ \`${api.REGION_REQUEST_TYP}\`, or \`${api.DEVICE_TOKENS_REQUEST_TYP}\` for a device-tokens look-up) by another region's signing key from the signed directory, audience this region, single-use by \`jti\`.`,
     'x-domicile-signed-body': { field: 'request', typ: api.REGION_REQUEST_TYP },
   },
 };

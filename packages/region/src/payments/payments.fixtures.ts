@@ -16,7 +16,7 @@ import {
   type KeyPairJwk,
 } from '@domicile/protocol';
 import { newId } from '../ids/index.js';
-import type { IssuerConfig } from '../config/index.js';
+import type { IssuerConfig, TrustedIssuerConfig } from '../config/index.js';
 import { SANDBOX_PRODUCTS, TEST_CARDS } from '../issuer/index.js';
 import { generateRegionKeySet, publicKeysOf, type RegionKeySet } from '../keys/index.js';
 import { createRegion, type Region } from '../region-server.js';
@@ -34,7 +34,14 @@ export const NETWORK = 'test-net';
 export interface PaymentsFixture {
   readonly network: KeyPairJwk;
   readonly keys: ReadonlyMap<string, RegionKeySet>;
-  region(id: string, options?: { issuer?: IssuerConfig; databaseUrl?: string }): Promise<Region>;
+  region(
+    id: string,
+    options?: {
+      issuer?: IssuerConfig;
+      databaseUrl?: string;
+      issuers?: readonly TrustedIssuerConfig[];
+    },
+  ): Promise<Region>;
 }
 
 export async function createPaymentsFixture(): Promise<PaymentsFixture> {
@@ -70,6 +77,10 @@ export async function createPaymentsFixture(): Promise<PaymentsFixture> {
         issuer: options.issuer ?? { kind: 'sandbox' },
         logLevel: 'silent',
         tsmPollMs: 60_000,
+        // Webhooks stay queued: tests read the rows, no worker delivers them meanwhile.
+        ...(options.issuers === undefined
+          ? {}
+          : { issuers: options.issuers, webhooks: { pollMs: 600_000 } }),
       }),
   };
 }

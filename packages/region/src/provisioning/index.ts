@@ -13,6 +13,7 @@ export {
   verifyIdvCode,
 } from './identity-verification.js';
 export { tokenize } from './tokenize.js';
+export { cardNetworkOf } from './card-network.js';
 export { deriveTokenMasterKey } from './token-keys.js';
 export { drawTokenNumber } from './token-number.js';
 export { sweepExpiredSessions } from './session-sweeper.js';

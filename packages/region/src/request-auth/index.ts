@@ -34,7 +34,12 @@ export {
   type TrustedIssuer,
   type VerifiedIssuerRequest,
 } from './issuer-request/index.js';
-export { verifyLostDeviceRequest, type VerifiedLostDeviceRequest } from './region-request/index.js';
+export {
+  verifyDeviceTokensRequest,
+  verifyLostDeviceRequest,
+  type VerifiedDeviceTokensRequest,
+  type VerifiedLostDeviceRequest,
+} from './region-request/index.js';
 export {
   verifyRedirectAssertion,
   type VerifiedRedirectAssertion,

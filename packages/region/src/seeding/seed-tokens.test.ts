@@ -51,7 +51,11 @@ describe('seedTokens', () => {
         ).n,
       );
     const greens = TEST_CARDS.filter(
-      (c) => c.region === 'us' && c.outcome === 'green' && c.closedAccount !== true,
+      (c) =>
+        c.region === 'us' &&
+        c.outcome === 'green' &&
+        c.closedAccount !== true &&
+        c.replaces === undefined,
     ).length;
     expect(await count('credentials')).toBe(TOKENS);
     expect(await count('vault_records')).toBe(TOKENS);

@@ -112,7 +112,12 @@ export async function seedTokens(options: SeedTokensOptions): Promise<SeedResult
 
 function greenCards(region: string): SeedCard[] {
   const cards = TEST_CARDS.filter(
-    (c) => c.region === region && c.outcome === 'green' && c.closedAccount !== true,
+    (c) =>
+      c.region === region &&
+      c.outcome === 'green' &&
+      c.closedAccount !== true &&
+      // A renewed card stands behind a token of the card it replaces, never beside it.
+      c.replaces === undefined,
   ).flatMap((card) => {
     const product = card.productId === undefined ? undefined : SANDBOX_PRODUCTS.get(card.productId);
     return product === undefined ? [] : [{ card, product: toCardProduct(product) }];

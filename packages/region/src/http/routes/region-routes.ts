@@ -2,6 +2,7 @@ import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebo
 import { api } from '@domicile/protocol';
 import { LOST_DEVICE_PATH, receiveLostDeviceRequest } from '../../lost-device/index.js';
 import type { RegionContext } from '../../region-context.js';
+import { DEVICE_TOKENS_PATH, answerDeviceTokensRequest } from '../../token-lookup/index.js';
 import { SECURITY, errorResponses } from '../route-schemas.js';
 
 /**
@@ -29,6 +30,22 @@ export function regionRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
         },
       },
       (request) => receiveLostDeviceRequest(ctx, request.body.request),
+    );
+    app.post(
+      DEVICE_TOKENS_PATH,
+      {
+        config: { auth: 'region', peer: 'region' },
+        schema: {
+          operationId: 'answerDeviceTokensRequest',
+          summary:
+            'A home region asks which tokens a device of one of its accounts holds here; answers a signed list (last 4 only)',
+          tags: ['regions'],
+          security: SECURITY.region,
+          body: api.RegionRequestBody,
+          response: { 200: api.DeviceTokensAnswerResponse, ...errorResponses },
+        },
+      },
+      (request) => answerDeviceTokensRequest(ctx, request.body.request),
     );
     done();
   };

@@ -3,6 +3,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import { api, toDomicileError } from '@domicile/protocol';
 import { getLostReport, reportLostDevice } from '../../lost-device/index.js';
 import type { RegionContext } from '../../region-context.js';
+import { listDeviceTokensEverywhere } from '../../token-lookup/index.js';
 import { deviceOf, sendIdempotent } from '../device-auth.js';
 import { authenticateOperator, operatorOf, sendOperatorIdempotent } from '../operator-auth.js';
 import {
@@ -97,6 +98,21 @@ export function supportRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox 
         }),
       },
       async (request) => ({ report: await getLostReport(ctx, request.params.reportId) }),
+    );
+
+    app.get(
+      '/v1/support/devices/:deviceId/tokens',
+      {
+        config: { auth: 'operator' },
+        schema: operatorRoute({
+          operationId: 'listDeviceTokens',
+          summary:
+            "A device's tokens in every region: here, and in each other region by a signed region-to-region request (per-region status)",
+          params: DeviceParams,
+          response: { 200: api.DeviceTokensResponse },
+        }),
+      },
+      async (request) => listDeviceTokensEverywhere(ctx, request.params.deviceId),
     );
 
     app.post(

@@ -19,6 +19,11 @@ export interface TestCard {
   readonly reason?: string;
   /** Provisions, but the issuer declines every authorization: `account_closed`. */
   readonly closedAccount?: true;
+  /**
+   * The card this one renews: what an issuer reissues a token of that card to (a new number and
+   * expiry). Not a card of its own for seeding.
+   */
+  readonly replaces?: string;
 }
 
 /**
@@ -99,6 +104,17 @@ export const TEST_CARDS: readonly TestCard[] = [
     description: CLOSED,
     productId: 'us-liberty-visa',
     closedAccount: true,
+  },
+  {
+    ...US,
+    expiry: { month: 12, year: 2032 },
+    pan: '4111110000002019',
+    cvv: '789',
+    network: 'visa',
+    outcome: 'green',
+    description: `The renewed card an issuer reissues 4111 1111 1111 1111 to (a new number and expiry 12/2032): ${GREEN}`,
+    productId: 'us-liberty-visa',
+    replaces: '4111111111111111',
   },
   {
     ...EU,

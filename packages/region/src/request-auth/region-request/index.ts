@@ -1,1 +1,6 @@
-export { verifyLostDeviceRequest, type VerifiedLostDeviceRequest } from './region-request.js';
+export {
+  verifyDeviceTokensRequest,
+  verifyLostDeviceRequest,
+  type VerifiedDeviceTokensRequest,
+  type VerifiedLostDeviceRequest,
+} from './region-request.js';

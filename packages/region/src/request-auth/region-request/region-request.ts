@@ -44,3 +44,34 @@ export async function verifyLostDeviceRequest(input: {
   });
   return { claims, singleUse };
 }
+
+/** A device-tokens request (`POST /v1/regions/device-tokens`): a look-up, signed like a lost-device request. */
+const DEVICE_TOKENS_REQUEST: SignedRequestKind<typeof api.DeviceTokensRequestClaims> = {
+  ...REGION_REQUEST,
+  typ: api.DEVICE_TOKENS_REQUEST_TYP,
+  claims: api.DeviceTokensRequestClaims,
+};
+
+export interface VerifiedDeviceTokensRequest {
+  readonly claims: api.DeviceTokensRequestClaims;
+  readonly singleUse: SingleUseId;
+}
+
+/**
+ * Verifies a device-tokens request received by `self`, as {@link verifyLostDeviceRequest} does:
+ * nothing in it is believed until it verifies with the signing key the directory lists for `iss`.
+ */
+export async function verifyDeviceTokensRequest(input: {
+  readonly jws: string;
+  readonly directory: Directory;
+  readonly self: string;
+  readonly now: Date;
+}): Promise<VerifiedDeviceTokensRequest> {
+  const { claims, singleUse } = await verifySignedRequest(DEVICE_TOKENS_REQUEST, {
+    token: input.jws,
+    key: regionSigningKey(input.directory, input.self, () => input.now),
+    audience: input.self,
+    now: input.now,
+  });
+  return { claims, singleUse };
+}

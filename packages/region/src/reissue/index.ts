@@ -1,0 +1,6 @@
+export {
+  REISSUE_REASON,
+  openReissuedCard,
+  reissueCredential,
+  reissueFingerprint,
+} from './reissue-credential.js';

@@ -236,6 +236,19 @@ describe.each([
           { token_ref: card.tokenRef, state: 'active' },
         ]);
       }
+      // Which device holds which token, as every region tells the account.
+      expect(
+        (await phone.accountCards()).map((t) => [
+          t.region,
+          t.deviceJkt === phone.deviceJkt ? 'phone' : 'watch',
+          t.current,
+        ]),
+      ).toEqual([
+        ['cn', 'phone', true],
+        ['cn', 'watch', false],
+        ['eu', 'phone', true],
+        ['eu', 'watch', false],
+      ]);
       // Each device pays with its own token.
       for (const region of OWNING) {
         const byPhone = phoneCards.get(region);

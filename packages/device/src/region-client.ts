@@ -290,4 +290,13 @@ export class RegionClient {
       api.RemoveDeviceResponse,
     );
   }
+
+  /** `GET /v1/accounts/me/credentials`: the account's tokens in this region, each with its device. */
+  async accountCredentials(o: CallOptions = {}): Promise<api.AccountCredentialView[]> {
+    const res = await this.transport.json(
+      { method: 'GET', path: '/v1/accounts/me/credentials', ...opts(o) },
+      api.AccountCredentialListResponse,
+    );
+    return res.credentials;
+  }
 }

@@ -337,6 +337,20 @@ export class Wallet {
     );
   }
 
+  /**
+   * Every token of the account in every region this wallet uses, each with the device that holds
+   * it (a card on two devices is two tokens); `current` marks this device's.
+   */
+  async accountCards(
+    options: { signal?: AbortSignal } = {},
+  ): Promise<(api.AccountCredentialView & { current: boolean })[]> {
+    if (this.#state.account === undefined) throw new DomicileError('WALLET_NOT_REGISTERED');
+    const all = [];
+    for (const region of this.regions())
+      all.push(...(await this.#client(region).accountCredentials(options)));
+    return all.map((c) => ({ ...c, current: c.deviceJkt === this.deviceJkt }));
+  }
+
   /** The account's devices (at the home region). */
   devices(options: { signal?: AbortSignal } = {}): Promise<api.DeviceView[]> {
     if (this.#state.account === undefined) throw new DomicileError('WALLET_NOT_REGISTERED');

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { PublicJwkSchema, RegionIdSchema } from '../directory/index.js';
 import { IdSchema, JktSchema, TimestampSchema } from './common.js';
 import { LostReportView } from './lost-device.js';
+import { CredentialView } from './provisioning.js';
 
 /**
  * Several devices per account. A new device joins an account in its home region with a join
@@ -129,6 +130,18 @@ export const DeviceListResponse = Type.Object({ devices: Type.Array(DeviceView) 
 export const RemoveDeviceResponse = Type.Object({ device: DeviceView, report: LostReportView });
 
 /**
+ * `GET /v1/accounts/me/credentials` — every token of the account in this region, with the device
+ * that holds it: a card on two devices is two tokens.
+ */
+export const AccountCredentialView = Type.Composite([
+  CredentialView,
+  Type.Object({ deviceId: IdSchema, deviceJkt: JktSchema }),
+]);
+export const AccountCredentialListResponse = Type.Object({
+  credentials: Type.Array(AccountCredentialView),
+});
+
+/**
  * The short code both devices show for a join request: six digits of SHA-256 over the request id
  * and the joining device's key thumbprint. The new device computes it from its own key, the
  * approving device from the key the region reports; they match only when the region names the
@@ -157,4 +170,6 @@ export type DeviceApprovalClaims = Static<typeof DeviceApprovalClaims>;
 export type DeviceState = Static<typeof DeviceState>;
 export type DeviceView = Static<typeof DeviceView>;
 export type DeviceListResponse = Static<typeof DeviceListResponse>;
+export type AccountCredentialView = Static<typeof AccountCredentialView>;
+export type AccountCredentialListResponse = Static<typeof AccountCredentialListResponse>;
 export type RemoveDeviceResponse = Static<typeof RemoveDeviceResponse>;

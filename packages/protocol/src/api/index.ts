@@ -107,6 +107,8 @@ export {
   RegionRequestBody,
 } from './lost-device.js';
 export {
+  AccountCredentialListResponse,
+  AccountCredentialView,
   ApproveJoinBody,
   DEVICE_APPROVAL_MAX_AGE_SECONDS,
   DEVICE_APPROVAL_TYP,

@@ -1,5 +1,6 @@
 import { DomicileError, type api } from '@domicile/protocol';
 import { findDeviceById, listAccountDevices, type AuthenticatedDevice } from '../accounts/index.js';
+import { credentialView, listAccountCredentials } from '../credentials/index.js';
 import { reportDevice } from '../lost-device/index.js';
 import type { RegionContext } from '../region-context.js';
 import type { DeviceRow } from '../storage/index.js';
@@ -50,4 +51,24 @@ export async function removeDevice(
   });
   const after = await findDeviceById(ctx.db, deviceId);
   return { device: deviceView(after?.device ?? target.device, who.device.id), report };
+}
+
+/**
+ * Every token of the calling device's account in this region — at home, or in a guest account —
+ * with the device that holds it.
+ */
+export async function listAccountTokens(
+  ctx: RegionContext,
+  who: AuthenticatedDevice,
+): Promise<api.AccountCredentialView[]> {
+  const [rows, devices] = await Promise.all([
+    listAccountCredentials(ctx.db, who.account.id),
+    listAccountDevices(ctx.db, who.account.id),
+  ]);
+  const jkts = new Map(devices.map((d) => [d.id, d.jkt]));
+  return rows.map((row) => ({
+    ...credentialView(ctx, row),
+    deviceId: row.device_id,
+    deviceJkt: jkts.get(row.device_id) ?? '',
+  }));
 }

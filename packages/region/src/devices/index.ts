@@ -1,4 +1,4 @@
-export { listDevices, removeDevice } from './account-devices.js';
+export { listAccountTokens, listDevices, removeDevice } from './account-devices.js';
 export { verifyDeviceApproval } from './device-approval.js';
 export {
   approveJoin,

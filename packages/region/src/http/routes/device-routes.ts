@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { api } from '@domicile/protocol';
 import {
   approveJoin,
+  listAccountTokens,
   getOwnJoinRequest,
   listDevices,
   listJoinRequests,
@@ -191,6 +192,21 @@ export function deviceRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
         }),
       },
       async (request) => ({ devices: await listDevices(ctx, deviceOf(request)) }),
+    );
+
+    app.get(
+      '/v1/accounts/me/credentials',
+      {
+        config: { auth: 'device' },
+        schema: deviceRoute({
+          operationId: 'listAccountCredentials',
+          summary:
+            'Every token of the calling device’s account in this region, with the device that holds it',
+          tags,
+          response: { 200: api.AccountCredentialListResponse },
+        }),
+      },
+      async (request) => ({ credentials: await listAccountTokens(ctx, deviceOf(request)) }),
     );
 
     app.post(

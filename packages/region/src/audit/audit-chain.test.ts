@@ -345,7 +345,8 @@ for (const [dialect, open] of Object.entries(DIALECTS)) {
         await sql`drop index audit_log_seq_idx`.execute(fresh.db);
         for (const column of ['seq', 'prev_hash', 'hash'])
           await sql`alter table audit_log drop column ${sql.ref(column)}`.execute(fresh.db);
-        await sql`delete from kysely_migration where name = '0013_audit_chain'`.execute(fresh.db);
+        // 0013 and every later migration run again (those after 0013 are written to be re-runnable).
+        await sql`delete from kysely_migration where name >= '0013_audit_chain'`.execute(fresh.db);
         for (let i = 1; i <= 3; i += 1)
           await sql`insert into audit_log (at, actor, action, subject, detail)
             values (${entry(i).at}, 'system', 'account.registered', ${`acc_${i}`}, ${JSON.stringify({ i })})`.execute(

@@ -35,10 +35,16 @@ export const devicesJoinMigration: Migration = {
         .on('join_requests')
         .columns(['account_id', 'state'])
         .execute();
-      await trx.schema.alterTable('devices').addColumn('removed_at', 'text').execute();
-      await trx.schema
-        .alterTable('lost_reports')
-        .addColumn('action', 'text', (c) => c.notNull().defaultTo('suspend'))
-        .execute();
+      // Re-runnable: a column already there (the migration ran before its row was lost) is kept.
+      const columns = new Map(
+        (await trx.introspection.getTables()).map((t) => [t.name, t.columns.map((c) => c.name)]),
+      );
+      if (!columns.get('devices')?.includes('removed_at'))
+        await trx.schema.alterTable('devices').addColumn('removed_at', 'text').execute();
+      if (!columns.get('lost_reports')?.includes('action'))
+        await trx.schema
+          .alterTable('lost_reports')
+          .addColumn('action', 'text', (c) => c.notNull().defaultTo('suspend'))
+          .execute();
     }),
 };

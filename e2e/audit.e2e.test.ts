@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SandboxOutboxClient, Wallet, type AddCardHooks } from '@domicile/device';
-import { verifyDirectory } from '@domicile/protocol';
+import { makePushPayload, verifyDirectory } from '@domicile/protocol';
 import {
   createProgram,
   memoryIo,
@@ -149,6 +149,20 @@ describe.each([
     const home = await wallet.addCard(cardInput(testCard('us', 'green')), userHooks());
     const foreign = await wallet.addCard(cardInput(testCard('cn', 'yellow')), oneWrongCode());
     expect([home.state, foreign.state]).toEqual(['active', 'active']);
+    // A card pushed from the issuer's app: yellow, yet no ID&V asked.
+    const pusher = deployment.sandboxIssuer('us');
+    const { payload } = await makePushPayload({
+      issuerId: pusher.issuerId,
+      issuerKey: pusher.privateJwk,
+      directory: await verifyDirectory(
+        deployment.directoryJws,
+        await readAuthorityPublicKey(paths.authorityPublic(deployment.dir)),
+      ),
+      card: cardInput(testCard('us', 'yellow')),
+      network: testCard('us', 'yellow').network,
+      deviceJkt: wallet.deviceJkt,
+    });
+    expect((await wallet.addCard({ pushPayload: payload }, userHooks())).state).toBe('active');
     // Lifecycle by the device, then an issuer suspension over the device's (taken over).
     await wallet.suspendCard(home.tokenRef);
     const key = deployment.sandboxIssuer('us');
@@ -227,6 +241,28 @@ describe.each([
       actor: 'operator:cli',
       at: new Date(),
     });
+
+    // The operator console: a refused sign-in, a sign-in and a sign-out.
+    const consoleUrl = `${deployment.baseUrl('us')}/console`;
+    const form = (fields: Record<string, string>, cookie = '') => ({
+      method: 'POST',
+      redirect: 'manual' as const,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: new URLSearchParams(fields).toString(),
+    });
+    expect(
+      (await fetch(`${consoleUrl}/sign-in`, form({ token: 'not-an-operator-token' }))).status,
+    ).toBe(401);
+    const signedIn = await fetch(
+      `${consoleUrl}/sign-in`,
+      form({ token: deployment.operatorToken }),
+    );
+    const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const lostPage = await (
+      await fetch(`${consoleUrl}/lost-devices`, { headers: { cookie } })
+    ).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(lostPage)?.[1] ?? '';
+    expect((await fetch(`${consoleUrl}/sign-out`, form({ csrf }, cookie))).status).toBe(200);
 
     const written = new Set([...(await actionsOf('us')), ...(await actionsOf('cn'))]);
     expect([...written].sort()).toEqual(Object.keys(AUDIT_ACTIONS).sort());

@@ -28,6 +28,7 @@ describe('domicile demo', () => {
     const lines = stdout();
     const text = lines.join('\n');
     expect(text).toContain('↪ us redirects to cn');
+    expect(text).toContain("no one-time code asked: eu took sandbox-eu's signature as ID&V");
     expect(text).toContain('declined: atc_replayed');
     expect(text).toContain('every region confirmed');
     expect(text).toContain('no card number in clear anywhere');

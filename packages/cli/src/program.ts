@@ -74,6 +74,9 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
     load: [
       async () => (await import('./commands/issuer-commands.js')).registerIssuerCommands,
       async () => (await import('./commands/issuer-token-commands.js')).registerIssuerTokenCommands,
+      async () =>
+        (await import('./commands/issuer-push-payload-commands.js'))
+          .registerIssuerPushPayloadCommands,
     ],
   },
   {

@@ -20,6 +20,7 @@ export type {
 } from './provisioning-steps.js';
 export { describeStep } from './step-narration.js';
 export { networkOf, parseCardInput, type CardInput } from './card-input.js';
+export type { PushedCard } from './provisioning-flow.js';
 export {
   checkRedirect,
   directoryKey,

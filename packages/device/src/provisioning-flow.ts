@@ -5,6 +5,7 @@ import {
   encryptJson,
   isDomicileError,
   last4Of,
+  readPushPayload,
   routingPrefixOf,
   type Directory,
   type RegionEntry,
@@ -38,6 +39,39 @@ export interface ProvisioningContext {
   readonly now?: () => number;
 }
 
+/**
+ * A card its issuer's app pushed: the issuer's push payload, as the app handed it over. Opaque to
+ * the wallet: it reads the routing facts in clear and sends the rest to the owning region, which
+ * alone can check the signature and open the card details (docs/protocol.md).
+ */
+export interface PushedCard {
+  readonly pushPayload: string;
+}
+
+/** What the story needs of a card, typed or pushed: where it goes, and how its details travel. */
+interface CardToAdd {
+  readonly routingPrefix: string;
+  readonly last4: string;
+  readonly network: api.ProvisioningMessage['network'];
+  readonly details?: api.CardDetails;
+  readonly pushed?: { readonly payload: string; readonly issuer: string };
+}
+
+function cardToAdd(card: CardInput | PushedCard): CardToAdd {
+  if ('pushPayload' in card) {
+    const payload = card.pushPayload.trim();
+    const claims = readPushPayload(payload);
+    return { ...claims.card, pushed: { payload, issuer: claims.iss } };
+  }
+  const { details, network } = parseCardInput(card);
+  return {
+    routingPrefix: routingPrefixOf(details.pan),
+    last4: last4Of(details.pan),
+    network,
+    details,
+  };
+}
+
 export interface ProvisionedCard {
   readonly applet: Applet;
   readonly client: RegionClient;
@@ -62,14 +96,12 @@ function mismatch(region: string, cause: 'session' | 'terms' | 'credential'): Do
  */
 export async function provisionCard(
   ctx: ProvisioningContext,
-  card: CardInput,
+  card: CardInput | PushedCard,
   hooks: AddCardHooks,
 ): Promise<ProvisionedCard> {
   const emit = (event: ProvisioningStep): void => hooks.onStep?.(event);
   const signal = definedProps({ signal: ctx.signal });
-  const { details, network } = parseCardInput(card);
-  const routingPrefix = routingPrefixOf(details.pan);
-  const last4 = last4Of(details.pan);
+  const { routingPrefix, last4, network, details, pushed } = cardToAdd(card);
   const owner = owningRegion(ctx.directory, routingPrefix);
   const home = ctx.directory.region(ctx.homeRegion);
   if (home === undefined)
@@ -136,10 +168,17 @@ export async function provisionCard(
     signal,
   );
 
-  const encryptionKey = directoryKey(ctx.directory, owner.id, 'encryption', ctx.now?.());
-  const cardDetails = await encryptJson(details, encryptionKey, TYP.cardDetails);
-  emit({ step: 'card-details', region: owner.id, encryptedTo: encryptionKey.kid });
-  session = (await client.sendCardDetails(sessionId, { cardDetails }, signal)).session;
+  if (pushed !== undefined) {
+    // Sealed by the issuer to the owning region's key: the wallet passes it on unopened.
+    emit({ step: 'push-payload', region: owner.id, issuer: pushed.issuer });
+    session = (await client.sendPushPayload(sessionId, { pushPayload: pushed.payload }, signal))
+      .session;
+  } else if (details !== undefined) {
+    const encryptionKey = directoryKey(ctx.directory, owner.id, 'encryption', ctx.now?.());
+    const cardDetails = await encryptJson(details, encryptionKey, TYP.cardDetails);
+    emit({ step: 'card-details', region: owner.id, encryptedTo: encryptionKey.kid });
+    session = (await client.sendCardDetails(sessionId, { cardDetails }, signal)).session;
+  }
 
   if (session.state === 'idv_required') session = await verifyIdentity(ctx, client, session, hooks);
   if (session.state !== 'ready')

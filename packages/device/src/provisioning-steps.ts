@@ -33,6 +33,12 @@ export type ProvisioningStep =
     }
   | { readonly step: 'card-details'; readonly region: string; readonly encryptedTo: string }
   | {
+      readonly step: 'push-payload';
+      readonly region: string;
+      /** The issuer the payload names (checked by the region, not by the wallet). */
+      readonly issuer: string;
+    }
+  | {
       readonly step: 'idv';
       readonly region: string;
       readonly method: string;

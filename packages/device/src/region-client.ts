@@ -102,6 +102,17 @@ export class RegionClient {
     );
   }
 
+  sendPushPayload(
+    sessionId: string,
+    body: api.PushPayloadRequest,
+    o: CallOptions = {},
+  ): Promise<api.SessionResponse> {
+    return this.transport.json(
+      { method: 'POST', path: `/v1/provisioning/${enc(sessionId)}/push-payload`, body, ...opts(o) },
+      api.SessionResponse,
+    );
+  }
+
   selectIdv(
     sessionId: string,
     body: api.SelectIdvRequest,

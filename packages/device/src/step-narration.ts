@@ -18,6 +18,8 @@ export function describeStep(e: ProvisioningStep): string {
       return `  ${e.region}: terms ${e.termsId} ${e.accepted ? 'accepted' : 'declined'}`;
     case 'card-details':
       return `  ${e.region}: card details sent, encrypted to the directory key ${e.encryptedTo}`;
+    case 'push-payload':
+      return `  ${e.region}: card details sent as ${e.issuer}'s push payload, sealed by the issuer: the wallet cannot read them`;
     case 'idv':
       return `  ${e.region}: identity check by ${e.kind} to ${e.target}`;
     case 'idv-retry':

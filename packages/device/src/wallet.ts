@@ -27,7 +27,7 @@ import {
 } from './card-lifecycle.js';
 import { installScriptAndActivate } from './credential-completion.js';
 import { authorizationRequestFor, listTransactions, type PayOptions } from './payment.js';
-import { provisionCard } from './provisioning-flow.js';
+import { provisionCard, type PushedCard } from './provisioning-flow.js';
 import type { AddCardHooks } from './provisioning-steps.js';
 import { RegionClient } from './region-client.js';
 import { inUserAction } from './region-transport.js';
@@ -382,14 +382,19 @@ export class Wallet {
    * Adds a card (DESIGN steps 2–6): provisioning at the region that owns it, then card art,
    * personalization script and activation as the push notifications arrive. Resolves with the
    * card; its state is 'pending_activation' if the notifications did not come in time (they are
-   * completed later by `followNotifications` or `syncNotifications`).
+   * completed later by `followNotifications` or `syncNotifications`). A {@link PushedCard} is
+   * the issuer app's push payload, passed on unopened: no card details typed, and no ID&V.
    */
-  addCard(card: CardInput, hooks: AddCardHooks, options: AddCardOptions = {}): Promise<AppletView> {
+  addCard(
+    card: CardInput | PushedCard,
+    hooks: AddCardHooks,
+    options: AddCardOptions = {},
+  ): Promise<AppletView> {
     return inUserAction(() => this.#addCard(card, hooks, options));
   }
 
   async #addCard(
-    card: CardInput,
+    card: CardInput | PushedCard,
     hooks: AddCardHooks,
     options: AddCardOptions,
   ): Promise<AppletView> {

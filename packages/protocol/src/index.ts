@@ -148,6 +148,12 @@ export {
 } from './trace-context/index.js';
 export { definedProps, type DefinedProps } from './util/index.js';
 export {
+  makePushPayload,
+  readPushPayload,
+  type MadePushPayload,
+  type PushPayloadInput,
+} from './push-payload/index.js';
+export {
   httpsServerOptions,
   isLoopbackUrl,
   isSecureBaseUrl,

@@ -20,14 +20,15 @@ const TASKS: readonly (readonly [string, Task])[] = [
   ['single-use ids', (db, now) => purgeExpiredBatch(db, 'single_use_ids', now)],
   ['idempotency keys', (db, now) => purgeExpiredBatch(db, 'idempotency_keys', now)],
   ['authorization requests', (db, now) => purgeExpiredBatch(db, 'authorization_requests', now)],
+  ['console sessions', (db, now) => purgeExpiredBatch(db, 'console_sessions', now)],
   ['abandoned sessions', sweepExpiredSessions],
 ];
 
 /**
  * The region's periodic clean-up: single-use ids (of DPoP proofs, network, issuer and region
  * requests, redirect assertions) once their requests could no longer pass their time checks
- * anyway (`request-auth/freshness.ts`), idempotency keys and duplicate-transmission records once
- * their retention has passed (`storage/expired-rows.ts` `RETENTION`), and the vault records of
+ * anyway (`request-auth/freshness.ts`), idempotency keys, duplicate-transmission records and
+ * operator console sessions once their retention has passed (`storage/expired-rows.ts` `RETENTION`), and the vault records of
  * sessions abandoned before tokenization. A run is one batch of each task, one task after another; a
  * failing task is logged and does not stop the rest.
  */

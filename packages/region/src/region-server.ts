@@ -16,6 +16,7 @@ import {
   type TlsMaterial,
 } from '@domicile/protocol';
 import type { RegionConfig } from './config/index.js';
+import { DEFAULT_CONSOLE_SESSION_POLICY, consoleRoutes } from './console/index.js';
 import { buildRegionApp, checkOperatorTokenHashes } from './http/index.js';
 import { IdempotencyStore } from './idempotency/index.js';
 import { openRegionKeyring, type RegionKeyring } from './keys/index.js';
@@ -193,6 +194,12 @@ async function assembleRegion(
   const app = await buildRegionApp(context, {
     sandbox: config.issuer.kind === 'sandbox',
     ...definedProps({ tls, rateLimits: config.rateLimits }),
+    routes: [
+      consoleRoutes(context, {
+        secureCookie: tls !== undefined,
+        sessions: config.consoleSessions ?? DEFAULT_CONSOLE_SESSION_POLICY,
+      }),
+    ],
   });
   nodeLease.start();
   tsmWorker.start();

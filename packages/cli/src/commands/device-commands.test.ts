@@ -162,6 +162,26 @@ describe('device commands', () => {
     expect(JSON.stringify(error) + String(error)).not.toContain(CARDS.usGreen.pan);
   });
 
+  it('adds a card from --card or --push-payload, never both, and refuses a file that is no push payload before sending it', async () => {
+    await expect(run('add-card', '--wallet', 'w')).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+    });
+    await expect(
+      run('add-card', '--wallet', 'w', '--card', '-', '--push-payload', 'p.jwt'),
+    ).rejects.toMatchObject({ code: 'commander.conflictingOption' });
+    const wallet = await setUp();
+    const sent = fx.network.log.length;
+    stdin = 'eyJhbGciOiJFUzI1NiJ9.bm90IGNsYWltcw.c2ln';
+    await expect(
+      run('add-card', '--wallet', wallet, '--push-payload', '-', '--accept-terms'),
+    ).rejects.toMatchObject({ code: 'PUSH_PAYLOAD_INVALID' });
+    stdin = JSON.stringify({ pushPayload: 42 });
+    await expect(
+      run('add-card', '--wallet', wallet, '--push-payload', '-', '--accept-terms'),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'push-payload' } });
+    expect(fx.network.log.length).toBe(sent);
+  });
+
   it('refuses --otp together with --sandbox-otp', async () => {
     await expect(
       run('add-card', '--wallet', 'w', '--card', '-', '--otp', '123456', '--sandbox-otp'),

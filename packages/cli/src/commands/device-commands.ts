@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import {
   Wallet,
@@ -9,31 +8,8 @@ import {
 } from '@domicile/device';
 import { DomicileError, isPublicP256Jwk, type PublicJwk, definedProps } from '@domicile/protocol';
 import { UsageError, type CliIo } from '../io/index.js';
+import { cardOf, invalid, readInputText, readJsonFile } from './card-file.js';
 import { openWallet, passphraseOf, withWalletOptions, type WalletOpts } from './wallet-options.js';
-
-function invalid(field: string, reason?: string): DomicileError {
-  return new DomicileError('VALIDATION_FAILED', {
-    details: { field, ...definedProps({ reason }) },
-  });
-}
-
-async function readJsonFile(path: string, field: string, io: CliIo): Promise<unknown> {
-  let text: string;
-  try {
-    text = path === '-' ? await io.parts.readStdin() : await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new DomicileError('VALIDATION_FAILED', {
-      details: { field, reason: 'unreadable' },
-      cause,
-    });
-  }
-  try {
-    return JSON.parse(text);
-  } catch {
-    // No cause: the text may be a card number.
-    throw invalid(field, 'not JSON');
-  }
-}
 
 /** A public JWK, a JWKS with one key, or `{ publicJwk }`; a private key is refused, not stripped. */
 function authorityKeyOf(value: unknown): PublicJwk {
@@ -49,14 +25,19 @@ function authorityKeyOf(value: unknown): PublicJwk {
   return { kty, crv, x, y, ...(typeof kid === 'string' ? { kid } : {}) } as PublicJwk;
 }
 
-function cardOf(value: unknown): { pan: string; expiry: string; cvv: string; name: string } {
-  const c = value as Record<string, unknown> | null;
-  const field = (name: string): string => {
-    const v = c?.[name];
-    if (typeof v !== 'string') throw invalid(name);
-    return v;
-  };
-  return { pan: field('pan'), expiry: field('expiry'), cvv: field('cvv'), name: field('name') };
+/** A push payload file: the compact JWT as `issuer push-payload` writes it, or `{ pushPayload }`. */
+function pushPayloadOf(text: string): string {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith('{')) return trimmed;
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch {
+    throw invalid('push-payload', 'not JSON');
+  }
+  const payload = (value as { pushPayload?: unknown } | null)?.pushPayload;
+  if (typeof payload !== 'string') throw invalid('push-payload', 'no pushPayload member');
+  return payload.trim();
 }
 
 function cardLine(
@@ -195,12 +176,20 @@ export function registerDeviceCommands(program: Command, io: CliIo): Command {
     device
       .command('add-card')
       .description(
-        'provision a card (JSON { pan, expiry: "MM/YY", cvv, name } from a file or - for stdin)',
+        'provision a card: typed (JSON { pan, expiry: "MM/YY", cvv, name } from a file or - for stdin) or pushed by its issuer\'s app (--push-payload)',
       ),
   )
-    .requiredOption(
-      '--card <file>',
-      'card JSON file, or - to read it from stdin (keeps the number out of shell history)',
+    .addOption(
+      new Option(
+        '--card <file>',
+        'card JSON file, or - to read it from stdin (keeps the number out of shell history)',
+      ).conflicts('pushPayload'),
+    )
+    .addOption(
+      new Option(
+        '--push-payload <file>',
+        "the push payload the issuer's app made for this wallet (`issuer push-payload`), or - for stdin: passed on unopened, no ID&V",
+      ).conflicts('card'),
     )
     .option('--accept-terms', "accept the issuer's terms without asking")
     .addOption(
@@ -217,14 +206,29 @@ export function registerDeviceCommands(program: Command, io: CliIo): Command {
     .action(
       async (
         opts: WalletOpts & {
-          card: string;
+          card?: string;
+          pushPayload?: string;
           acceptTerms?: boolean;
           otp?: string;
           sandboxOtp?: boolean;
           timeout: string;
         },
       ) => {
-        const card = cardOf(await readJsonFile(opts.card, 'card', io));
+        const card =
+          opts.pushPayload !== undefined
+            ? {
+                pushPayload: pushPayloadOf(
+                  await readInputText(opts.pushPayload, 'push-payload', io),
+                ),
+              }
+            : opts.card !== undefined
+              ? cardOf(await readJsonFile(opts.card, 'card', io))
+              : undefined;
+        if (card === undefined)
+          throw new UsageError('VALIDATION_FAILED', {
+            option: '--card',
+            reason: 'give --card <file> or --push-payload <file>',
+          });
         const wallet = await openWallet(opts, io);
         const timeout = Number(opts.timeout);
         if (!Number.isFinite(timeout) || timeout <= 0)
@@ -232,7 +236,8 @@ export function registerDeviceCommands(program: Command, io: CliIo): Command {
             option: '--timeout',
             reason: 'expected a number of seconds above 0',
           });
-        const result = await wallet.addCard(card, addCardHooks(opts, io, opts.card !== '-'), {
+        const fromStdin = opts.card === '-' || opts.pushPayload === '-';
+        const result = await wallet.addCard(card, addCardHooks(opts, io, !fromStdin), {
           activationTimeoutMs: timeout * 1000,
         });
         io.print(opts, result, cardLine);

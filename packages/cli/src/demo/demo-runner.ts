@@ -15,6 +15,7 @@ import {
   testCard,
   type DemoScene,
 } from './demo-story.js';
+import { addPushedCard } from './demo-push-card.js';
 import { demoData, demoWalletFile, formatDemoData, type DemoData } from './demo-data.js';
 import { joinWatchAndAddCard, payWithWatch } from './demo-watch.js';
 import { auditResidency, formatResidencyReport } from './residency-report.js';
@@ -41,7 +42,7 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
   let ok = false;
   try {
     out(
-      'Domicile demo: three regions and a card network on loopback, one wallet, cards from two regions',
+      'Domicile demo: three regions and a card network on loopback, one wallet, cards from three regions',
     );
     out(`  data folder: ${options.dir}`);
     deployment = await startLocalDeployment({
@@ -87,9 +88,14 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
       `[5] add a cn card ${maskCardNumber(foreignCard.pan)} (${foreignCard.network}), whose data must stay in cn`,
     );
     const cnToken = await addCard(scene, foreignCard);
+    const pushedCard = testCard('eu', 'yellow');
+    out(
+      `[6] the bank's app adds an eu card ${maskCardNumber(pushedCard.pan)} (${pushedCard.network}) with "Add to Wallet": nothing typed, no code`,
+    );
+    const euToken = await addPushedCard(scene, pushedCard);
 
     out(
-      '[6] pay with both cards through the card network router (merchants never need to know regions)',
+      '[7] pay with the cards through the card network router (merchants never need to know regions)',
     );
     const first = await pay(scene, {
       tokenRef: usToken,
@@ -107,14 +113,22 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
       channel: 'in_app',
       merchant: { id: 'tea-house', name: 'Tea House App' },
     });
+    await pay(scene, {
+      tokenRef: euToken,
+      amountMinor: 4200,
+      currency: 'EUR',
+      country: 'DE',
+      channel: 'in_store',
+      merchant: { id: 'bakery', name: 'Bäckerei' },
+    });
     await replay(scene, first.request);
     out('    transactions seen by the wallet, in the order they happened');
     transactions = await showTransactions(scene);
 
-    out(`[7] the user suspends the ${home} card, then resumes it`);
+    out(`[8] the user suspends the ${home} card, then resumes it`);
     await suspendAndResume(scene, usToken);
 
-    out('[7b] a watch joins the account, approved by the phone, and gets the cn card too');
+    out('[8b] a watch joins the account, approved by the phone, and gets the cn card too');
     const watch = await joinWatchAndAddCard(scene, {
       dir: options.dir,
       passphrase: PASSPHRASE,
@@ -122,12 +136,12 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     });
     await payWithWatch(scene, watch.watch, watch.tokenRef);
 
-    out('[8] the phone is lost, while region cn is down');
+    out('[9] the phone is lost, while region cn is down');
     await reportLostWithRegionDown(scene, 'cn');
     out("    the watch still pays: only the phone's tokens were suspended");
     await payWithWatch(scene, watch.watch, watch.tokenRef);
 
-    out('[9] residency report');
+    out('[10] residency report');
     for (const region of deployment.regions.values()) region.flushLogs();
     const report = await auditResidency(
       deployment,

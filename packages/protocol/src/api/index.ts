@@ -78,6 +78,13 @@ export {
 } from './issuer-api.js';
 export { DirectoryResponse } from './directory.js';
 export {
+  PUSH_PAYLOAD_LIFETIME_SECONDS,
+  PUSH_PAYLOAD_MAX_LIFETIME_SECONDS,
+  PUSH_PAYLOAD_TYP,
+  PushPayloadClaims,
+  PushPayloadRequest,
+} from './push-payload.js';
+export {
   AUTHORIZATION_MAX_SKEW_SECONDS,
   AUTHORIZATION_TYP,
   Amount,

@@ -80,6 +80,21 @@ export const ERROR_CODES = {
   IDV_CODE_EXPIRED: { status: 410, message: 'The verification code has expired.' },
   IDV_LOCKED: { status: 423, message: 'Too many wrong codes: verification is locked.' },
   TOKEN_RANGE_EXHAUSTED: { status: 503, message: 'The region has no free token numbers.' },
+  PUSH_PAYLOAD_INVALID: {
+    status: 422,
+    message: 'The push payload is not a valid issuer-signed payload for this card.',
+  },
+  PUSH_PAYLOAD_EXPIRED: { status: 410, message: 'The push payload has expired.' },
+  PUSH_PAYLOAD_REPLAYED: { status: 409, message: 'The push payload was already used.' },
+  PUSH_PAYLOAD_WRONG_REGION: { status: 422, message: 'The push payload is for another region.' },
+  PUSH_PAYLOAD_WRONG_ISSUER: {
+    status: 403,
+    message: "The push payload is not signed by the card's issuer.",
+  },
+  PUSH_PAYLOAD_WRONG_DEVICE: {
+    status: 403,
+    message: 'The push payload is bound to another wallet device.',
+  },
   // Credentials, assets and scripts
   CREDENTIAL_NOT_FOUND: { status: 404, message: 'No such credential.' },
   ASSET_NOT_FOUND: { status: 404, message: 'No such asset.' },
@@ -282,6 +297,16 @@ export const ERROR_CODES = {
   JOIN_CODE_MISMATCH: {
     status: 409,
     message: 'The code typed is not the one this device computes for the join request.',
+  },
+  // Operator console (`/console`): sign-in with an operator token into a session cookie
+  CONSOLE_SIGN_IN_FAILED: { status: 401, message: 'Sign-in failed.' },
+  CONSOLE_SESSION_REQUIRED: {
+    status: 401,
+    message: 'A console session is required: sign in again.',
+  },
+  CONSOLE_CSRF_INVALID: {
+    status: 403,
+    message: 'The form is out of date or was not sent by the console.',
   },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -57,6 +57,15 @@ export const AUDIT_ACTIONS = {
     'A removed-device request from a home region was received here and that device’s credentials deleted.',
   'device.removed.confirmed':
     'A region confirmed (signed) that it deleted a removed device’s credentials.',
+  'card.pushed':
+    'An issuer’s push payload brought the card details: its signature, region, device binding and single use checked.',
+  'idv.skipped':
+    'ID&V was not asked although the decision was yellow, and why (the card’s issuer pushed it).',
+  'console.signed_in':
+    'An operator signed in to the operator console with an operator token (its label and client address).',
+  'console.signed_out': 'An operator signed out of the operator console.',
+  'console.sign_in_refused':
+    'A sign-in to the operator console was refused (the client address; never the token presented).',
 } as const satisfies Readonly<Record<string, string>>;
 
 /** An action the audit log records: a key of {@link AUDIT_ACTIONS}. */

@@ -63,6 +63,8 @@ export interface RegionConfig {
   readonly logLevel?: string;
   /** Injected clock, for tests of expiry. */
   readonly now?: () => Date;
+  /** How long operator console sessions live; the default: 15 minutes idle, 8 hours at most. */
+  readonly consoleSessions?: { readonly idleMs: number; readonly absoluteMs: number };
   /** Heartbeat of push streams, which also re-reads the database as a safety net (default 15 s). */
   readonly streamHeartbeatMs?: number;
   /** How often the TSM worker looks for scripts left by a crash. */

@@ -8,21 +8,28 @@ const UNLIMITED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
 /** An async onRequest hook: it resolves to let the request on, or throws RATE_LIMITED. */
-type RateLimitHook = (request: FastifyRequest) => Promise<void>;
+export type RateLimitHook = (request: FastifyRequest) => Promise<void>;
 
 /**
- * The limiter hooks of {@link RateLimitConfig}, built on `@fastify/rate-limit`'s counters (its
+ * Operator console sign-ins per client address and minute, whatever the configuration (and in
+ * tests too): enough for a few mistyped tokens, far too few to guess one.
+ */
+export const CONSOLE_SIGN_IN_LIMIT = { max: 10, windowMs: 60_000 } as const;
+
+/**
+ * The limiter hooks of {@link RateLimitConfig} (none: they limit nothing), built on `@fastify/rate-limit`'s counters (its
  * in-memory store). A refusal is `RATE_LIMITED` (429) with `Retry-After` (the error handler
  * writes it from `details.retryAfterSeconds`); its body never repeats what the request carried.
  */
 export async function registerRateLimits(
   app: FastifyInstance,
-  config: RateLimitConfig,
+  config: RateLimitConfig | undefined,
 ): Promise<{ byAddress: RateLimitHook; byDevice: RateLimitHook }> {
+  // Registered even without a configuration: the console's sign-in limit needs it.
   await app.register(rateLimit, { global: false });
-  const window = { timeWindow: config.windowMs };
+  const window = { timeWindow: config?.windowMs ?? 0 };
   const byAddress =
-    config.perAddress > 0
+    config !== undefined && config.perAddress > 0
       ? app.createRateLimit({
           ...window,
           max: config.perAddress,
@@ -30,7 +37,7 @@ export async function registerRateLimits(
         })
       : undefined;
   const byDevice =
-    config.perDevice > 0
+    config !== undefined && config.perDevice > 0
       ? app.createRateLimit({
           ...window,
           max: config.perDevice,
@@ -43,9 +50,22 @@ export async function registerRateLimits(
   };
 }
 
+/**
+ * The hook that limits console sign-ins ({@link CONSOLE_SIGN_IN_LIMIT}) per client address, for
+ * the console's routes; `app` is the app {@link registerRateLimits} ran on, or one of its plugins.
+ */
+export function consoleSignInLimit(app: FastifyInstance): RateLimitHook {
+  const limiter = app.createRateLimit({
+    timeWindow: CONSOLE_SIGN_IN_LIMIT.windowMs,
+    max: CONSOLE_SIGN_IN_LIMIT.max,
+    keyGenerator: (request) => `console-sign-in:${request.ip}`,
+  });
+  return limitHook(limiter, 'sign_in', () => true);
+}
+
 function limitHook(
   limiter: Limiter | undefined,
-  limit: 'address' | 'device',
+  limit: 'address' | 'device' | 'sign_in',
   applies: (request: FastifyRequest) => boolean,
 ): RateLimitHook {
   return async function rateLimitHook(request) {

@@ -1,6 +1,11 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginCallback,
+} from 'fastify';
 import {
   DomicileError,
   authenticateChallengeOf,
@@ -45,6 +50,11 @@ export interface RegionAppOptions {
   readonly tls?: TlsMaterial;
   /** Request limits per client address and per device key; none (tests) limits nothing. */
   readonly rateLimits?: RateLimitConfig;
+  /**
+   * More routes, registered after the API's: the operator console (`console/`), which the
+   * composition root adds so that this folder does not depend on it.
+   */
+  readonly routes?: readonly FastifyPluginCallback[];
 }
 
 /**
@@ -100,15 +110,12 @@ export async function buildRegionApp(
       'request completed',
     );
   });
-  const limits =
-    options.rateLimits === undefined
-      ? undefined
-      : await registerRateLimits(app, options.rateLimits);
+  const limits = await registerRateLimits(app, options.rateLimits);
   // The address limit before any proof is checked: a flood costs no signature verification.
-  if (limits !== undefined) app.addHook('onRequest', limits.byAddress);
+  app.addHook('onRequest', limits.byAddress);
   if (options.tls?.clientCa !== undefined) app.addHook('onRequest', requireClientCertificate);
   app.addHook('onRequest', deviceAuthHook(ctx));
-  if (limits !== undefined) app.addHook('onRequest', limits.byDevice);
+  app.addHook('onRequest', limits.byDevice);
   app.addHook('preHandler', auditCallHook(ctx));
   app.setErrorHandler(async (error, request, reply) => {
     const mapped = toDomicileError(error);
@@ -148,6 +155,7 @@ export async function buildRegionApp(
   await app.register(supportRoutes(ctx));
   await app.register(regionRoutes(ctx));
   await app.register(deviceRoutes(ctx));
+  for (const routes of options.routes ?? []) await app.register(routes);
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;
 }

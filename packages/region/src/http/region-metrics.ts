@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RegionContext } from '../region-context.js';
 import { registerRewrapMetrics } from '../vault-rewrap/index.js';
+import { registerFigureMetrics } from './figure-metrics.js';
 import { registerQueueMetrics } from './queue-metrics.js';
 import { registerStepMetrics } from './step-metrics.js';
 
@@ -20,6 +21,7 @@ export function registerMetrics(
   registerStepMetrics(app, registry);
   registerQueueMetrics(registry, ctx.db, ctx.now);
   registerRewrapMetrics(registry, ctx.db, ctx.vault.kekId);
+  registerFigureMetrics(registry, ctx.db, ctx.now);
   const duration = new Histogram({
     name: 'domicile_http_request_duration_seconds',
     help: 'HTTP request duration by route and status.',

@@ -12,6 +12,7 @@ export {
   selectIdvMethod,
   verifyIdvCode,
 } from './identity-verification.js';
+export { receivePushPayload } from './push-payload-step.js';
 export { tokenize } from './tokenize.js';
 export { cardNetworkOf } from './card-network.js';
 export { deriveTokenMasterKey } from './token-keys.js';

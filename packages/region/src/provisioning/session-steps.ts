@@ -15,6 +15,8 @@ import type { AuthenticatedDevice } from '../accounts/index.js';
 import { countLiveCredentials, deviceHoldsCard } from '../credentials/index.js';
 import { acceptedRegionKey, privateJwkOf } from '../keys/index.js';
 import { appendAudit } from '../audit/index.js';
+import { recordSingleUseId, type SingleUseId } from '../request-auth/index.js';
+import type { SessionRow } from '../storage/index.js';
 import type { RegionContext } from '../region-context.js';
 import {
   advanceSession,
@@ -156,7 +158,27 @@ export async function receiveCardDetails(
     TYP.cardDetails,
     'CARD_DETAILS_UNREADABLE',
   );
-  const card = parseCardDetails(plaintext);
+  return acceptCard(ctx, who, row, parseCardDetails(plaintext));
+}
+
+/** How the card details came when an issuer pushed them: ID&V is then the issuer's signature. */
+export interface PushedBy {
+  readonly issuer: string;
+  readonly singleUse: SingleUseId;
+}
+
+/**
+ * Checks decrypted card details against the session, has the issuer check them, seals them in
+ * the vault and moves the session on: to ID&V when the decision was yellow, unless the card was
+ * pushed by its issuer, whose signature is the identity check (the audit row says so).
+ */
+export async function acceptCard(
+  ctx: RegionContext,
+  who: AuthenticatedDevice,
+  row: SessionRow,
+  card: api.CardDetails,
+  pushedBy?: PushedBy,
+): Promise<api.SessionResponse> {
   const matches =
     isCardNumber(card.pan) &&
     card.pan.startsWith(row.routing_prefix) &&
@@ -175,11 +197,13 @@ export async function receiveCardDetails(
 
   const sealed = await ctx.vault.seal({ pan: card.pan, expiry: card.expiry, name: card.name });
   const idvMethods =
-    row.decision === 'yellow'
+    row.decision === 'yellow' && pushedBy === undefined
       ? await ctx.issuer.idvMethods({ productId: product.id, last4: row.last4 })
       : null;
   const now = ctx.now();
   const next = await ctx.db.transaction().execute(async (trx) => {
+    // Spent with the card it carried: a payload refused by any check above can be sent again.
+    if (pushedBy !== undefined) await recordSingleUseId(trx, pushedBy.singleUse);
     await ctx.vault.insert(trx, sealed);
     const advanced = await advanceSession(
       trx,
@@ -197,14 +221,35 @@ export async function receiveCardDetails(
       actor: `device:${who.device.id}`,
       action: 'card.received',
       subject: row.id,
-      detail: { last4: row.last4, vaultRecord: sealed.id, idvRequired: idvMethods !== null },
+      detail: {
+        last4: row.last4,
+        vaultRecord: sealed.id,
+        idvRequired: idvMethods !== null,
+        ...(pushedBy === undefined ? {} : { pushedBy: pushedBy.issuer }),
+      },
     });
+    if (pushedBy !== undefined)
+      await appendAudit(trx, {
+        at: now.toISOString(),
+        actor: `issuer:${pushedBy.issuer}`,
+        action: 'card.pushed',
+        subject: row.id,
+        detail: { jti: pushedBy.singleUse.jti, device: who.device.id, last4: row.last4 },
+      });
+    if (pushedBy !== undefined && row.decision === 'yellow')
+      await appendAudit(trx, {
+        at: now.toISOString(),
+        actor: `issuer:${pushedBy.issuer}`,
+        action: 'idv.skipped',
+        subject: row.id,
+        detail: { reason: 'issuer-push-payload', issuer: pushedBy.issuer },
+      });
     return advanced;
   });
   return { session: sessionView(next, ctx.self.id) };
 }
 
-function parseCardDetails(plaintext: string): api.CardDetails {
+export function parseCardDetails(plaintext: string): api.CardDetails {
   let value: unknown;
   try {
     value = JSON.parse(plaintext);

@@ -51,6 +51,10 @@ export const FRESHNESS = {
     maxAgeSeconds: api.REDIRECT_ASSERTION_MAX_AGE_SECONDS,
     clockSkewSeconds: SERVER_CLOCK_SKEW_SECONDS,
   },
+  pushPayload: {
+    maxAgeSeconds: api.PUSH_PAYLOAD_MAX_LIFETIME_SECONDS,
+    clockSkewSeconds: SERVER_CLOCK_SKEW_SECONDS,
+  },
 } as const satisfies Record<string, FreshnessPolicy>;
 
 /** The time check of {@link FreshnessPolicy}: undefined when the request is fresh. */

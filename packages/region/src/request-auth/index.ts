@@ -2,7 +2,7 @@
  * Authentication of the signed requests a region receives (inbound; `issuer/` is the outbound
  * gateway to issuers): one verifier, one ledger of single-use ids, one freshness policy per kind
  * of request, and a module per kind — DPoP proofs of devices, network authorizations, issuer API
- * requests, region-to-region requests, redirect assertions.
+ * requests, region-to-region requests, redirect assertions, and issuers' push payloads.
  */
 export { FRESHNESS, staleness, type FreshnessPolicy } from './freshness.js';
 export {
@@ -14,7 +14,11 @@ export {
   type SignedRequestKind,
   type VerifiedSignedRequest,
 } from './signed-request.js';
-export { recordSingleUseId, type SingleUseId } from './single-use-ids.js';
+export {
+  recordSingleUseId,
+  refuseRecordedSingleUseId,
+  type SingleUseId,
+} from './single-use-ids.js';
 export {
   deviceKeyThumbprint,
   embeddedDeviceKey,
@@ -44,3 +48,8 @@ export {
   verifyRedirectAssertion,
   type VerifiedRedirectAssertion,
 } from './redirect-assertion/index.js';
+export {
+  verifyPushPayload,
+  type PushPayloadInput,
+  type VerifiedPushPayload,
+} from './push-payload/index.js';

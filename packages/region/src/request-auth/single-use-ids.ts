@@ -39,3 +39,22 @@ export async function recordSingleUseId(db: Kysely<Database>, id: SingleUseId): 
     throw cause;
   }
 }
+
+/**
+ * Refuses an id already in the ledger, without recording it: for a request that records its id
+ * only with its effect, later, yet should be told it is a replay before any other check.
+ * @throws DomicileError `id.replayed` when the id was recorded before.
+ */
+export async function refuseRecordedSingleUseId(
+  db: Kysely<Database>,
+  id: SingleUseId,
+): Promise<void> {
+  const found = await db
+    .selectFrom('single_use_ids')
+    .select('jti')
+    .where('kind', '=', id.kind)
+    .where('scope', '=', id.scope)
+    .where('jti', '=', id.jti)
+    .executeTakeFirst();
+  if (found !== undefined) throw new DomicileError(id.replayed);
+}

@@ -30,6 +30,7 @@ export interface Database {
   region_outbox: RegionOutboxTable;
   lost_device_receipts: LostDeviceReceiptsTable;
   join_requests: JoinRequestsTable;
+  console_sessions: ConsoleSessionsTable;
 }
 
 export interface AccountsTable {
@@ -86,7 +87,7 @@ export interface JoinRequestsTable {
 }
 
 /** What a single-use id belongs to: each kind is a kind of signed request (`request-auth/`). */
-export type SingleUseKind = 'dpop' | 'network' | 'issuer' | 'region' | 'assertion';
+export type SingleUseKind = 'dpop' | 'network' | 'issuer' | 'region' | 'assertion' | 'push_payload';
 
 /**
  * The `jti`s of signed requests already accepted, of every kind: a row is kept until its
@@ -408,6 +409,20 @@ export interface AuthorizationRequestsTable {
   /** The reason decided before the issuer is asked (a failed check, a spent ATC); null: ask it. */
   early_decline: string | null;
   created_at: string;
+}
+
+/**
+ * A signed-in session of the operator console. Idle after `last_seen_at` plus the idle limit, and
+ * over at `expires_at` whatever its use (`console/console-session-store.ts`).
+ */
+export interface ConsoleSessionsTable {
+  /** SHA-256 (base64url) of the session id the cookie carries: the id itself is never stored. */
+  id_hash: string;
+  /** The operator's label (the first 12 hex digits of their token's hash). */
+  operator: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
 }
 
 export type AccountRow = Selectable<AccountsTable>;

@@ -11,12 +11,14 @@ const HOUR_MS = 3_600_000;
  *   (`packages/device/src/retry-policy.ts`), and a day is what payment APIs promise;
  * - duplicate-transmission records (`payments/authorization-requests.ts`) a week after they were
  *   made: an acquirer resends within seconds or minutes; after a week a resend is answered as a
- *   new request, whose spent ATC is declined `atc_replayed` — never approved twice.
+ *   new request, whose spent ATC is declined `atc_replayed` — never approved twice;
+ * - operator console sessions at their absolute `expires_at` (an idle one is refused before).
  */
 export const RETENTION = {
   single_use_ids: { column: 'expires_at', keepForMs: 0 },
   idempotency_keys: { column: 'updated_at', keepForMs: 24 * HOUR_MS },
   authorization_requests: { column: 'created_at', keepForMs: 7 * 24 * HOUR_MS },
+  console_sessions: { column: 'expires_at', keepForMs: 0 },
 } as const;
 
 /** The tables whose rows are kept for a while (see {@link RETENTION}), then only waste space. */

@@ -42,6 +42,7 @@ const TABLES: Record<keyof Database, true> = {
   transactions: true,
   authorization_requests: true,
   join_requests: true,
+  console_sessions: true,
 };
 
 const INDEXES = [
@@ -66,6 +67,9 @@ const INDEXES = [
   'vault_records_live_kek_idx',
   'audit_log_seq_idx',
   'join_requests_account_id_idx',
+  'console_sessions_expires_at_idx',
+  'audit_log_action_at_idx',
+  'transactions_created_at_idx',
 ];
 
 async function indexNames(db: Kysely<Database>): Promise<string[]> {
@@ -103,9 +107,9 @@ const roundTrips: Record<keyof Database, Check> = {
     ).toEqual(row);
   },
   single_use_ids: async (db) => {
-    const rows = (['dpop', 'network', 'issuer', 'region', 'assertion'] as const).map((kind) =>
-      f.singleUseId({ kind }),
-    );
+    const rows = (
+      ['dpop', 'network', 'issuer', 'region', 'assertion', 'push_payload'] as const
+    ).map((kind) => f.singleUseId({ kind }));
     await db.insertInto('single_use_ids').values(rows).execute();
     expect(
       await db
@@ -428,6 +432,17 @@ const roundTrips: Record<keyof Database, Check> = {
         .orderBy('request_id')
         .execute(),
     ).toEqual(rows);
+  },
+  console_sessions: async (db) => {
+    const row = f.consoleSession();
+    await db.insertInto('console_sessions').values(row).execute();
+    expect(
+      await db
+        .selectFrom('console_sessions')
+        .selectAll()
+        .where('id_hash', '=', row.id_hash)
+        .executeTakeFirst(),
+    ).toEqual(row);
   },
 };
 

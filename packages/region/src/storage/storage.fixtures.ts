@@ -11,6 +11,7 @@ import type {
   IdempotencyKeysTable,
   IssuerOutboxTable,
   NodeLeasesTable,
+  ConsoleSessionsTable,
   NotificationsTable,
   SessionRow,
   TsmScriptRow,
@@ -103,6 +104,17 @@ export const nodeLease = (
   started_at: NOW,
   expires_at: '2025-01-02T03:04:15.678Z',
   address: 'node-1 http://127.0.0.1:8080',
+  ...o,
+});
+
+export const consoleSession = (
+  o: Partial<Selectable<ConsoleSessionsTable>> = {},
+): Selectable<ConsoleSessionsTable> => ({
+  id_hash: uid(),
+  operator: '0123456789ab',
+  created_at: NOW,
+  last_seen_at: NOW,
+  expires_at: '2025-01-02T11:04:05.678Z',
   ...o,
 });
 

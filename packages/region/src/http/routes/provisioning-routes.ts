@@ -6,6 +6,7 @@ import {
   getSession,
   receiveCardDetails,
   receiveProvisioningMessage,
+  receivePushPayload,
   selectIdvMethod,
   tokenize,
   verifyIdvCode,
@@ -131,6 +132,35 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
         sendIdempotent(ctx, request, reply, async () => ({
           status: 200,
           body: await receiveCardDetails(
+            ctx,
+            deviceOf(request),
+            request.params.sessionId,
+            request.body,
+          ),
+        })),
+    );
+
+    app.post(
+      '/v1/provisioning/:sessionId/push-payload',
+      {
+        config: { auth: 'device' },
+        schema: deviceRoute(
+          {
+            operationId: 'sendPushPayload',
+            summary:
+              "Card details from the issuer's app: its signed push payload instead of card details and ID&V",
+            tags,
+            params: SessionParams,
+            body: api.PushPayloadRequest,
+            response: { 200: api.SessionResponse },
+          },
+          true,
+        ),
+      },
+      (request, reply) =>
+        sendIdempotent(ctx, request, reply, async () => ({
+          status: 200,
+          body: await receivePushPayload(
             ctx,
             deviceOf(request),
             request.params.sessionId,

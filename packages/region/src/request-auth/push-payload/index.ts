@@ -1,0 +1,5 @@
+export {
+  verifyPushPayload,
+  type PushPayloadInput,
+  type VerifiedPushPayload,
+} from './push-payload.js';

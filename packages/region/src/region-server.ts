@@ -24,7 +24,7 @@ import { HttpIssuerGateway, SandboxIssuer, type IssuerGateway } from './issuer/i
 import { Housekeeping } from './housekeeping.js';
 import { checkKeysListed } from './keys/index.js';
 import { TrustedIssuers } from './request-auth/index.js';
-import { createRegionLogger } from './logging/index.js';
+import { countStatement, createRegionLogger } from './logging/index.js';
 import { RegionOutboxWorker, httpRegionTransport } from './lost-device/index.js';
 import { httpRegionQuery } from './token-lookup/index.js';
 import { NodeLease } from './nodes/index.js';
@@ -122,6 +122,7 @@ async function assembleRegion(
   });
   const db = await openDatabase(config.databaseUrl, {
     createFolder: config.createDatabase ?? false,
+    onStatement: countStatement,
   });
   const hub: NotificationHub = /^postgres(ql)?:/.test(config.databaseUrl)
     ? new PostgresNotificationHub(config.databaseUrl)

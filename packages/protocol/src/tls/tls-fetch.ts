@@ -1,4 +1,4 @@
-import { Agent, fetch as undiciFetch } from 'undici';
+import type { Agent, fetch as UndiciFetch } from 'undici';
 import { definedProps } from '../util/index.js';
 import type { TlsMaterial } from './tls-files.js';
 
@@ -17,13 +17,21 @@ export function needsTlsClient(material: TlsMaterial): boolean {
  * version the running Node bundles, and a dispatcher of another version is not guaranteed to fit it.
  */
 export function tlsFetch(material: TlsMaterial): typeof fetch {
-  const dispatcher = new Agent({
-    connect: definedProps({ ca: material.ca, cert: material.cert, key: material.key }),
-  });
-  const call = (input: Parameters<typeof fetch>[0], init?: RequestInit) =>
-    undiciFetch(input as Parameters<typeof undiciFetch>[0], {
-      ...(init as Parameters<typeof undiciFetch>[1]),
+  // undici (about 50 modules) is loaded at the first call, not by every process that imports the
+  // protocol: a region starts faster, and most never call a peer over a private CA.
+  let client: Promise<{ undiciFetch: typeof UndiciFetch; dispatcher: Agent }> | undefined;
+  const call = async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+    client ??= import('undici').then((undici) => ({
+      undiciFetch: undici.fetch,
+      dispatcher: new undici.Agent({
+        connect: definedProps({ ca: material.ca, cert: material.cert, key: material.key }),
+      }),
+    }));
+    const { undiciFetch, dispatcher } = await client;
+    return undiciFetch(input as Parameters<typeof UndiciFetch>[0], {
+      ...(init as Parameters<typeof UndiciFetch>[1]),
       dispatcher,
     });
+  };
   return call;
 }

@@ -20,16 +20,26 @@ export function assetHash(body: Buffer): string {
 
 /**
  * Stores an asset unless the same bytes are already stored, and returns the row that holds them.
- * `INSERT … ON CONFLICT (sha256) DO NOTHING` makes concurrent stores of the same bytes on several
- * nodes end in one row, without a failed statement, which PostgreSQL would turn into an aborted
- * transaction. Pass the transaction that also writes what refers to the asset.
+ * The same card art is stored for every card of a product, so the row is looked for first: one
+ * statement when it is there. `INSERT … ON CONFLICT (sha256) DO NOTHING` makes concurrent stores
+ * of new bytes on several nodes end in one row, without a failed statement, which PostgreSQL
+ * would turn into an aborted transaction; the loser of that race reads the winner's row. Pass the
+ * transaction that also writes what refers to the asset.
  */
 export async function storeAsset(
   trx: Kysely<Database>,
   asset: { contentType: string; body: Buffer },
 ): Promise<{ id: string; sha256: string }> {
   const sha256 = assetHash(asset.body);
-  await trx
+  const stored = (): Promise<{ id: string; sha256: string } | undefined> =>
+    trx
+      .selectFrom('assets')
+      .select(['id', 'sha256'])
+      .where('sha256', '=', sha256)
+      .executeTakeFirst();
+  const found = await stored();
+  if (found !== undefined) return found;
+  const inserted = await trx
     .insertInto('assets')
     .values({
       id: randomBytes(16).toString('base64url'),
@@ -39,13 +49,11 @@ export async function storeAsset(
       created_at: new Date().toISOString(),
     })
     .onConflict((oc) => oc.column('sha256').doNothing())
-    .execute();
-  const row = await trx
-    .selectFrom('assets')
-    .select(['id', 'sha256'])
-    .where('sha256', '=', sha256)
-    .executeTakeFirstOrThrow();
-  return { id: row.id, sha256: row.sha256 };
+    .returning(['id', 'sha256'])
+    .executeTakeFirst();
+  const row = inserted ?? (await stored());
+  if (row === undefined) throw new Error(`asset ${sha256} neither inserted nor found`);
+  return row;
 }
 
 /** An asset by id. @throws DomicileError `ASSET_NOT_FOUND`. */

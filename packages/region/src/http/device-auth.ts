@@ -1,7 +1,12 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { DomicileError, api } from '@domicile/protocol';
 import { requireDevice, type AuthenticatedDevice } from '../accounts/index.js';
-import { verifyDpopProof, type VerifiedDpop } from '../request-auth/index.js';
+import {
+  checkDpopProof,
+  recordSingleUseId,
+  type SingleUseId,
+  type VerifiedDpop,
+} from '../request-auth/index.js';
 import type { RegionContext } from '../region-context.js';
 
 /**
@@ -16,10 +21,17 @@ export type RouteAuth = 'none' | 'dpop' | 'device' | 'device-or-lost' | 'operato
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: RouteAuth;
+    /**
+     * A state-changing device route whose handler is {@link sendIdempotent}: its DPoP proof's
+     * `jti` is recorded in the commit that reserves its Idempotency-Key, not in one of its own.
+     */
+    idempotent?: true;
   }
   interface FastifyRequest {
     dpop?: VerifiedDpop;
     who?: AuthenticatedDevice;
+    /** The proof's `jti` of an idempotent route, until `sendIdempotent` records it. */
+    unspentJti?: SingleUseId;
   }
 }
 
@@ -30,18 +42,43 @@ export function deviceAuthHook(ctx: RegionContext) {
     if (auth === 'none' || auth === 'operator' || auth === 'region') return;
     const header = request.headers[api.HEADERS.dpop];
     const path = request.url.split('?')[0] ?? '/';
-    request.dpop = await verifyDpopProof(ctx.db, {
+    const { singleUse, ...dpop } = await checkDpopProof({
       proof: Array.isArray(header) ? undefined : header,
       method: request.method,
       url: `${ctx.self.baseUrl}${path}`,
       now: ctx.now(),
     });
+    request.dpop = dpop;
     // Before body validation, so a request missing its key says so rather than failing on a field.
     if (request.method === 'POST') idempotencyKeyOf(request);
+    if (request.method === 'POST' && request.routeOptions.config.idempotent === true)
+      request.unspentJti = singleUse;
+    else await recordSingleUseId(ctx.db, singleUse);
     if (auth === 'device') request.who = await requireDevice(ctx.db, request.dpop.jkt);
     if (auth === 'device-or-lost')
       request.who = await requireDevice(ctx.db, request.dpop.jkt, { allowLost: true });
   };
+}
+
+const DEVICE_AUTH: ReadonlySet<RouteAuth | undefined> = new Set([
+  'dpop',
+  'device',
+  'device-or-lost',
+]);
+
+/**
+ * onRoute hook: a state-changing device route must be `idempotent` (its handler
+ * {@link sendIdempotent}), so that every device write pays one commit for its proof and its key
+ * and is run once per key. Thrown while the app is built: no region starts with such a route.
+ */
+export function requireIdempotentDeviceWrites(route: RouteOptions): void {
+  const methods = Array.isArray(route.method) ? route.method : [route.method];
+  const writes = methods.some((method) => method !== 'GET' && method !== 'HEAD');
+  const config = route.config as { auth?: RouteAuth; idempotent?: true } | undefined;
+  if (writes && DEVICE_AUTH.has(config?.auth) && config?.idempotent !== true)
+    throw new DomicileError('INTERNAL', {
+      details: { reason: `device route ${route.url} changes state but is not idempotent` },
+    });
 }
 
 export function dpopOf(request: FastifyRequest): VerifiedDpop {
@@ -68,7 +105,8 @@ export function idempotencyKeyOf(request: FastifyRequest): string {
 
 /**
  * Runs a state-changing device request exactly once per Idempotency-Key (DESIGN: Exactly once)
- * and sends the answer, first or replayed.
+ * and sends the answer, first or replayed. On a route marked `idempotent` the proof's `jti` is
+ * recorded with the key's reservation (a replayed proof is refused there, before any effect).
  */
 export async function sendIdempotent(
   ctx: RegionContext,
@@ -84,6 +122,7 @@ export async function sendIdempotent(
       method: request.method,
       path: request.url,
       body: request.body,
+      singleUse: request.unspentJti,
     },
     operation,
   );

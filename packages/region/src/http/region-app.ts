@@ -20,7 +20,8 @@ import { runInTrace } from '../logging/index.js';
 import type { RegionContext } from '../region-context.js';
 import { auditCallHook, auditRefusal } from './audit-hooks.js';
 import { requireClientCertificate } from './client-certificate-auth.js';
-import { deviceAuthHook } from './device-auth.js';
+import { deviceAuthHook, requireIdempotentDeviceWrites } from './device-auth.js';
+import { lazySchemaCompilers } from './lazy-schema-compilers.js';
 import { regionOpenApiOptions } from './openapi-document.js';
 import type { RateLimitConfig } from '../config/index.js';
 import { registerRateLimits } from './rate-limits.js';
@@ -77,6 +78,7 @@ export async function buildRegionApp(
     // On close, idle connections go at once; a request in flight is answered first (the drain).
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    schemaController: { compilersFactory: lazySchemaCompilers },
     ajv: {
       // Unknown fields are an error, not silently dropped; types are never coerced.
       customOptions: {
@@ -94,7 +96,8 @@ export async function buildRegionApp(
     // Two traceparent headers are no trace at all (the specification): a new one starts.
     const { traceparent } = request.headers;
     const given = typeof traceparent === 'string' ? parseTraceparent(traceparent) : undefined;
-    runInTrace(given ?? newTrace(), done);
+    request.trace = given ?? newTrace();
+    runInTrace(request.trace, done);
   });
 
   await app.register(swagger, regionOpenApiOptions(ctx.self));
@@ -115,6 +118,7 @@ export async function buildRegionApp(
   app.addHook('onRequest', limits.byAddress);
   if (options.tls?.clientCa !== undefined) app.addHook('onRequest', requireClientCertificate);
   app.addHook('onRequest', deviceAuthHook(ctx));
+  app.addHook('onRoute', requireIdempotentDeviceWrites);
   app.addHook('onRequest', limits.byDevice);
   app.addHook('preHandler', auditCallHook(ctx));
   app.setErrorHandler(async (error, request, reply) => {

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import type { TraceContext } from '@domicile/protocol';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { statementsOf } from '../logging/index.js';
 import type { RegionContext } from '../region-context.js';
 import { registerRewrapMetrics } from '../vault-rewrap/index.js';
 import { registerFigureMetrics } from './figure-metrics.js';
@@ -36,15 +38,20 @@ export function registerMetrics(
     labelNames: ['code'],
     registers: [registry],
   });
+  const statements = new Counter({
+    name: 'domicile_db_statements_total',
+    help: 'Database statements sent while requests were handled (begin and commit included), by route: divided by the requests of the duration histogram, the statements per request.',
+    labelNames: ['method', 'route'],
+    registers: [registry],
+  });
   app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
     duration.observe(
-      {
-        method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
-        status: String(reply.statusCode),
-      },
+      { method: request.method, route, status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    if (request.trace !== undefined)
+      statements.inc({ method: request.method, route }, statementsOf(request.trace));
   });
   app.decorate('countError', (code: string) => errors.inc({ code }));
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
@@ -56,5 +63,9 @@ export function registerMetrics(
 declare module 'fastify' {
   interface FastifyInstance {
     countError(code: string): void;
+  }
+  interface FastifyRequest {
+    /** The request's trace (`logging/request-trace.ts`), set by the app's first hook. */
+    trace?: TraceContext;
   }
 }

@@ -3,7 +3,9 @@ import type { Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
 import { DomicileError, isDomicileError } from '@domicile/protocol';
 import { isIncarnationAlive } from '../nodes/index.js';
-import { isUniqueViolation, jsonColumn, type Database } from '../storage/index.js';
+import type { SingleUseId } from '../request-auth/index.js';
+import { jsonColumn, sqlDialectOf, type Database, type SqlDialectName } from '../storage/index.js';
+import { reserveWithSingleUseId } from './single-use-reservation.js';
 
 /** The first answer's body, replayed as it was sent: any JSON. */
 const responseBodyColumn = jsonColumn('idempotency_keys.response_body', Type.Unknown());
@@ -35,6 +37,12 @@ export interface IdempotentRequest {
   readonly method: string;
   readonly path: string;
   readonly body: unknown;
+  /**
+   * The request's single-use id (its DPoP proof's `jti`), still unrecorded: recorded in the
+   * reservation's own commit, and refused as a replay there. It is recorded even when the key
+   * was taken before (a retry), so a proof is never good twice.
+   */
+  readonly singleUse?: SingleUseId | undefined;
 }
 
 export interface StoredResponse {
@@ -63,6 +71,7 @@ export class IdempotencyStore {
   readonly #db: Kysely<Database>;
   readonly #incarnation: string;
   readonly #now: () => Date;
+  readonly #dialect: SqlDialectName;
   readonly #inFlight = new Set<Promise<StoredResponse>>();
   #admitted: Promise<unknown> = Promise.resolve();
 
@@ -70,6 +79,7 @@ export class IdempotencyStore {
     this.#db = options.db;
     this.#incarnation = options.incarnation;
     this.#now = options.now ?? (() => new Date());
+    this.#dialect = sqlDialectOf(options.db);
   }
 
   /** Runs `operation` for this request, or answers with the first attempt's stored result. */
@@ -133,32 +143,39 @@ export class IdempotencyStore {
   async #reserve(req: IdempotentRequest, hash: string): Promise<StoredResponse | undefined> {
     const now = this.#now();
     const stamp = now.toISOString();
-    try {
-      await this.#db
-        .insertInto('idempotency_keys')
-        .values({
-          scope: req.scope,
-          key: req.key,
-          request_hash: hash,
-          state: 'in_flight',
-          status_code: null,
-          response_body: null,
-          created_at: stamp,
-          updated_at: stamp,
-          incarnation: this.#incarnation,
-        })
-        .execute();
-      return undefined;
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-    }
+    const reservation = {
+      scope: req.scope,
+      key: req.key,
+      request_hash: hash,
+      state: 'in_flight',
+      status_code: null,
+      response_body: null,
+      created_at: stamp,
+      updated_at: stamp,
+      incarnation: this.#incarnation,
+    } as const;
+    // A taken key is no error: its stored answer or its holder decides below.
+    const reserved =
+      req.singleUse === undefined
+        ? Number(
+            (
+              await this.#db
+                .insertInto('idempotency_keys')
+                .values(reservation)
+                .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+                .executeTakeFirst()
+            ).numInsertedOrUpdatedRows ?? 0n,
+          ) === 1
+        : await reserveWithSingleUseId(this.#db, this.#dialect, reservation, req.singleUse);
+    if (reserved) return undefined;
     const row = await this.#db
       .selectFrom('idempotency_keys')
       .selectAll()
       .where('scope', '=', req.scope)
       .where('key', '=', req.key)
       .executeTakeFirst();
-    if (row === undefined) return this.#reserve(req, hash);
+    // Deleted meanwhile (its attempt failed): try again, the id already recorded above.
+    if (row === undefined) return this.#reserve({ ...req, singleUse: undefined }, hash);
     if (row.request_hash !== hash) throw new DomicileError('IDEMPOTENCY_KEY_REUSED');
     if (row.state === 'done' && row.status_code !== null && row.response_body !== null) {
       return {

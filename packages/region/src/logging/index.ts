@@ -6,9 +6,11 @@ export {
   type RegionLoggerOptions,
 } from './region-logger.js';
 export {
+  countStatement,
   currentTrace,
   outboundTraceHeaders,
   runInQueuedTrace,
   runInTrace,
+  statementsOf,
   traceparentToQueue,
 } from './request-trace.js';

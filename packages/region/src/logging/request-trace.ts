@@ -15,6 +15,23 @@ export function runInTrace<T>(trace: TraceContext, work: () => T): T {
   return current.run(trace, work);
 }
 
+/** Statements each trace has sent to the database, while it is handled (not kept after). */
+const statements = new WeakMap<TraceContext, number>();
+
+/**
+ * Counts a database statement against the trace it runs in (the database's `onStatement`):
+ * what a request costs in statements, deterministic where its time is not.
+ */
+export function countStatement(): void {
+  const trace = current.getStore();
+  if (trace !== undefined) statements.set(trace, (statements.get(trace) ?? 0) + 1);
+}
+
+/** The statements counted against `trace` so far. */
+export function statementsOf(trace: TraceContext): number {
+  return statements.get(trace) ?? 0;
+}
+
 /** The trace of the request being handled; undefined outside a request (a worker's batch). */
 export function currentTrace(): TraceContext | undefined {
   return current.getStore();

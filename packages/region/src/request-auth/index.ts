@@ -17,12 +17,16 @@ export {
 export {
   recordSingleUseId,
   refuseRecordedSingleUseId,
+  singleUseIdRefusal,
+  singleUseIdRow,
   type SingleUseId,
 } from './single-use-ids.js';
 export {
+  checkDpopProof,
   deviceKeyThumbprint,
   embeddedDeviceKey,
   verifyDpopProof,
+  type CheckedDpop,
   type DpopProofInput,
   type VerifiedDpop,
 } from './dpop-proof/index.js';

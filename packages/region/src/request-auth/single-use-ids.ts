@@ -1,6 +1,11 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { DomicileError, type ErrorCode } from '@domicile/protocol';
-import { isUniqueViolation, type Database, type SingleUseKind } from '../storage/index.js';
+import {
+  isUniqueViolation,
+  type Database,
+  type SingleUseIdsTable,
+  type SingleUseKind,
+} from '../storage/index.js';
 
 /**
  * A request's single-use id, as {@link verifySignedRequest} found it: to be recorded with
@@ -25,19 +30,20 @@ export interface SingleUseId {
  */
 export async function recordSingleUseId(db: Kysely<Database>, id: SingleUseId): Promise<void> {
   try {
-    await db
-      .insertInto('single_use_ids')
-      .values({
-        kind: id.kind,
-        scope: id.scope,
-        jti: id.jti,
-        expires_at: id.expiresAt.toISOString(),
-      })
-      .execute();
+    await db.insertInto('single_use_ids').values(singleUseIdRow(id)).execute();
   } catch (cause) {
-    if (isUniqueViolation(cause)) throw new DomicileError(id.replayed);
-    throw cause;
+    throw singleUseIdRefusal(id, cause);
   }
+}
+
+/** The ledger row of `id`, for a caller that records it in a statement of its own. */
+export function singleUseIdRow(id: SingleUseId): Insertable<SingleUseIdsTable> {
+  return { kind: id.kind, scope: id.scope, jti: id.jti, expires_at: id.expiresAt.toISOString() };
+}
+
+/** What a failed insert of `id` means: its replay refusal for a duplicate, else the failure itself. */
+export function singleUseIdRefusal(id: SingleUseId, cause: unknown): unknown {
+  return isUniqueViolation(cause) ? new DomicileError(id.replayed) : cause;
 }
 
 /**

@@ -108,21 +108,41 @@ export function sessionProduct(row: Pick<SessionRow, 'product'>): CardProduct {
   return sessionProductColumn.decode(row.product);
 }
 
+/** How many credentials' products a process keeps decoded (about 2 KiB each). */
+export const PRODUCT_CACHE_ENTRIES = 10_000;
+
+/** Decoded products by session id, per database: a credential's product never changes. */
+const productCaches = new WeakMap<Kysely<Database>, Map<string, CardProduct>>();
+
 /**
  * The card product that the issuer returned at eligibility, read from the credential's
  * provisioning session: nothing new is stored and the issuer is not asked again, so a script
- * shows the terms the user actually accepted. A `productFor` for the TSM worker.
+ * shows the terms the user actually accepted. A `productFor` for the TSM worker. A credential
+ * exists only once its session is tokenized, after which the session's product is never written
+ * again: so it is kept, decoded, for the next authorization or script of the same card (the
+ * oldest entry goes first once the cache is full).
  */
 export function productFromSession(
   db: Kysely<Database>,
 ): (credential: Pick<CredentialRow, 'session_id'>) => Promise<CardProduct> {
+  let cache = productCaches.get(db);
+  if (cache === undefined) productCaches.set(db, (cache = new Map<string, CardProduct>()));
+  const products = cache;
   return async (credential) => {
+    const known = products.get(credential.session_id);
+    if (known !== undefined) return known;
     const row = await db
       .selectFrom('provisioning_sessions')
       .select('product')
       .where('id', '=', credential.session_id)
       .executeTakeFirst();
-    return sessionProduct({ product: row?.product ?? null });
+    const product = sessionProduct({ product: row?.product ?? null });
+    if (products.size >= PRODUCT_CACHE_ENTRIES) {
+      const oldest = products.keys().next();
+      if (oldest.done !== true) products.delete(oldest.value);
+    }
+    products.set(credential.session_id, product);
+    return product;
   };
 }
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Migrator, sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import { DomicileError } from '@domicile/protocol';
+import { DomicileError, definedProps } from '@domicile/protocol';
 import type { Database } from './database.js';
 import { migrationProvider } from './migrations/index.js';
 import { createPostgresDatabase, postgresConnectionError } from './postgres/index.js';
@@ -18,12 +18,21 @@ export interface OpenDatabaseOptions {
    * must not start an empty region in a new folder.
    */
   readonly createFolder?: boolean;
+  /**
+   * Called for every statement the database is sent, failed ones and `begin`/`commit` included:
+   * on PostgreSQL each is a round trip. The region counts them per request (`http/region-metrics`).
+   */
+  readonly onStatement?: () => void;
 }
 
 const isPostgres = (url: string): boolean => /^postgres(ql)?:\/\//i.test(url);
 
 function connect(url: string, options: OpenDatabaseOptions): Kysely<Database> {
-  if (isPostgres(url)) return createPostgresDatabase({ connectionString: url });
+  if (isPostgres(url))
+    return createPostgresDatabase({
+      connectionString: url,
+      ...definedProps({ onStatement: options.onStatement }),
+    });
   if (url.startsWith('sqlite:')) {
     // `sqlite:///abs.db` and `sqlite://rel.db` are common spellings of `sqlite:/abs.db`, `sqlite:rel.db`.
     const rest = url.slice('sqlite:'.length);
@@ -42,7 +51,10 @@ function openSqlite(filename: string, options: OpenDatabaseOptions): Kysely<Data
   const folder = dirname(filename);
   if (filename !== ':memory:' && options.createFolder !== true && !existsSync(folder))
     throw new DomicileError('DATABASE_FOLDER_MISSING', { details: { folder } });
-  return createSqliteDatabase({ filename });
+  return createSqliteDatabase({
+    filename,
+    ...definedProps({ onStatement: options.onStatement }),
+  });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it, vi } from 'vitest';
 import { PollingLoop } from './polling-loop.js';
 
@@ -5,6 +6,25 @@ import { PollingLoop } from './polling-loop.js';
 const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 25));
 
 describe('PollingLoop', () => {
+  it("runs a kicked batch outside the kicking request's context, and every batch after it", async () => {
+    const request = new AsyncLocalStorage<string>();
+    const seen: (string | undefined)[] = [];
+    const loop = new PollingLoop({
+      run: () => {
+        seen.push(request.getStore());
+        return Promise.resolve(seen.length === 2);
+      },
+      intervalMs: 3_600_000,
+      onError: () => undefined,
+    });
+    loop.start();
+    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    request.run('a request', () => loop.kick());
+    await vi.waitFor(() => expect(seen).toHaveLength(3));
+    await loop.stop();
+    expect(seen).toEqual([undefined, undefined, undefined]);
+  });
+
   it('runs at start, again at once while batches are full, and waits for a kick after that', async () => {
     let runs = 0;
     const fullBatches = 2;

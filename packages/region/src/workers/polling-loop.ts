@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 /**
  * The schedule shared by the region's background workers (TSM scripts, issuer webhooks, the
  * region-to-region outbox, housekeeping): run a batch, then again at once when kicked or when the
@@ -20,6 +22,11 @@ export interface PollingLoopOptions {
 
 export class PollingLoop {
   readonly #o: PollingLoopOptions;
+  /**
+   * The async context the loop was made in (no request's): a kick from a request must not run
+   * the worker, nor every run after it, in that request's trace (its log lines, its statements).
+   */
+  readonly #detached = AsyncLocalStorage.snapshot();
   #running = false;
   #timer: NodeJS.Timeout | undefined;
   #current: Promise<void> | undefined;
@@ -53,9 +60,11 @@ export class PollingLoop {
 
   #schedule(delayMs: number): void {
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      void this.#tick();
-    }, delayMs);
+    this.#timer = this.#detached(() =>
+      setTimeout(() => {
+        void this.#tick();
+      }, delayMs),
+    );
     // A worker alone must not keep a process (a CLI, a test) alive.
     this.#timer.unref();
   }

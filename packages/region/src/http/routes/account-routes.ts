@@ -10,7 +10,7 @@ export function accountRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox 
     app.post(
       '/v1/accounts',
       {
-        config: { auth: 'dpop' },
+        config: { auth: 'dpop', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'registerAccount',

@@ -42,7 +42,7 @@ export function credentialRoutes(ctx: RegionContext): FastifyPluginCallbackTypeb
     app.post(
       '/v1/credentials/:tokenRef/activate',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'activateCredential',

@@ -20,7 +20,7 @@ export function lifecycleRoutes(ctx: RegionContext): FastifyPluginCallbackTypebo
       app.post(
         `/v1/credentials/:tokenRef/${action}`,
         {
-          config: { auth: 'device' },
+          config: { auth: 'device', idempotent: true },
           schema: deviceRoute(
             {
               operationId: `${action}Credential`,

@@ -22,7 +22,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning',
       {
-        config: { auth: 'dpop' },
+        config: { auth: 'dpop', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'sendProvisioningMessage',
@@ -69,7 +69,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning/:sessionId/eligibility',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'checkEligibility',
@@ -92,7 +92,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning/:sessionId/terms',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'acceptTerms',
@@ -115,7 +115,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning/:sessionId/card',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'sendCardDetails',
@@ -143,7 +143,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning/:sessionId/push-payload',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'sendPushPayload',
@@ -172,7 +172,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning/:sessionId/idv',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'selectIdvMethod',
@@ -200,7 +200,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning/:sessionId/idv/verify',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'verifyIdvCode',
@@ -223,7 +223,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning/:sessionId/tokenize',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'tokenize',

@@ -118,7 +118,7 @@ export function supportRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox 
     app.post(
       '/v1/devices/me/lost',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'reportThisDeviceLost',

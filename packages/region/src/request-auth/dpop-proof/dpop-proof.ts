@@ -5,7 +5,7 @@ import { DomicileError, TYP } from '@domicile/protocol';
 import type { Database } from '../../storage/index.js';
 import { FRESHNESS } from '../freshness.js';
 import { verifySignedRequest, type SignedRequestKind } from '../signed-request.js';
-import { recordSingleUseId } from '../single-use-ids.js';
+import { recordSingleUseId, type SingleUseId } from '../single-use-ids.js';
 import { deviceKeyThumbprint, embeddedDeviceKey } from './device-key-cache.js';
 import { htuMatches } from './htu.js';
 
@@ -39,17 +39,20 @@ export interface VerifiedDpop {
   readonly jwk: JWK;
 }
 
+/** A proof whose checks passed, its `jti` not yet recorded. */
+export interface CheckedDpop extends VerifiedDpop {
+  /** To be recorded (`recordSingleUseId`) before the request has any effect. */
+  readonly singleUse: SingleUseId;
+}
+
 /**
- * Verifies a DPoP proof (RFC 9449 §4.3): checks 2–7 and 11 are {@link verifySignedRequest}'s
+ * Checks a DPoP proof (RFC 9449 §4.3): checks 2–7 and 11 are {@link verifySignedRequest}'s
  * (the signature by the public P-256 key of its own `jwk` header, checked by
- * `embeddedDeviceKey`), 8 and 9 (`htm`, `htu`) are here; then its `jti` is recorded so it can
- * never be used again, across every node of the region. Every failure reads DPOP_INVALID with
- * the reason only in `cause`.
+ * `embeddedDeviceKey`), 8 and 9 (`htm`, `htu`) are here. Its `jti` is the caller's to record:
+ * a state-changing request records it in the commit that reserves its Idempotency-Key. Every
+ * failure reads DPOP_INVALID with the reason only in `cause`.
  */
-export async function verifyDpopProof(
-  db: Kysely<Database>,
-  input: DpopProofInput,
-): Promise<VerifiedDpop> {
+export async function checkDpopProof(input: DpopProofInput): Promise<CheckedDpop> {
   const { claims, header, singleUse } = await verifySignedRequest(DPOP_PROOF, {
     token: input.proof,
     key: (protectedHeader) => embeddedDeviceKey(protectedHeader),
@@ -57,6 +60,18 @@ export async function verifyDpopProof(
   });
   if (claims.htm !== input.method) throw new DomicileError('DPOP_INVALID', { cause: 'htm' });
   if (!htuMatches(claims.htu, input.url)) throw new DomicileError('DPOP_INVALID', { cause: 'htu' });
+  return { jkt: singleUse.scope, jwk: header.jwk ?? {}, singleUse };
+}
+
+/**
+ * Verifies a DPoP proof ({@link checkDpopProof}), then records its `jti` so it can never be
+ * used again, across every node of the region.
+ */
+export async function verifyDpopProof(
+  db: Kysely<Database>,
+  input: DpopProofInput,
+): Promise<VerifiedDpop> {
+  const { jkt, jwk, singleUse } = await checkDpopProof(input);
   await recordSingleUseId(db, singleUse);
-  return { jkt: singleUse.scope, jwk: header.jwk ?? {} };
+  return { jkt, jwk };
 }

@@ -1,2 +1,8 @@
 export { deviceKeyThumbprint, embeddedDeviceKey } from './device-key-cache.js';
-export { verifyDpopProof, type DpopProofInput, type VerifiedDpop } from './dpop-proof.js';
+export {
+  checkDpopProof,
+  verifyDpopProof,
+  type CheckedDpop,
+  type DpopProofInput,
+  type VerifiedDpop,
+} from './dpop-proof.js';

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import type { Database } from '../database.js';
+import { statementLog } from '../statement-log.js';
 
 /** Options of {@link createPostgresDatabase}. */
 export interface PostgresDatabaseOptions {
@@ -8,6 +9,8 @@ export interface PostgresDatabaseOptions {
   connectionString: string;
   /** Pool size of this node (default 10). */
   max?: number;
+  /** Called for every statement sent, `begin` and `commit` included (see `OpenDatabaseOptions`). */
+  onStatement?: () => void;
 }
 
 /**
@@ -33,5 +36,8 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Kysely
   // An idle client whose server went away is discarded by the pool; without a listener the
   // 'error' event would crash the process.
   pool.on('error', () => undefined);
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    ...statementLog(options.onStatement),
+  });
 }

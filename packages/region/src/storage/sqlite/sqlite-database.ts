@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { statementLog } from '../statement-log.js';
 import type { Database } from '../database.js';
 import { withStatementCache } from './statement-cache.js';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startWalCheckpointer } from './wal-checkpointer.js';
@@ -20,6 +21,8 @@ export interface SqliteDatabaseOptions {
    * measuring what durability costs, never for a region that serves devices.
    */
   durability?: SqliteDurability;
+  /** Called for every statement sent, `begin` and `commit` included (see `OpenDatabaseOptions`). */
+  onStatement?: () => void;
 }
 
 /** How much of its last commits a SQLite region database may lose: see {@link SqliteDatabaseOptions}. */
@@ -71,7 +74,10 @@ export function createSqliteDatabase(options: SqliteDatabaseOptions): Kysely<Dat
       close();
     };
   }
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return new Kysely<Database>({
+    dialect: new SqliteDialect({ database }),
+    ...statementLog(options.onStatement),
+  });
 }
 
 function inMemory(filename: string): boolean {

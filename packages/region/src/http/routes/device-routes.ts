@@ -31,7 +31,7 @@ export function deviceRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
     app.post(
       '/v1/accounts/join',
       {
-        config: { auth: 'dpop' },
+        config: { auth: 'dpop', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'requestJoin',
@@ -83,7 +83,7 @@ export function deviceRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
     app.post(
       '/v1/accounts/join/:joinRequestId/verify',
       {
-        config: { auth: 'dpop' },
+        config: { auth: 'dpop', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'verifyJoinCode',
@@ -127,7 +127,7 @@ export function deviceRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
     app.post(
       '/v1/accounts/me/join-requests/:joinRequestId/approve',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'approveJoinRequest',
@@ -156,7 +156,7 @@ export function deviceRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
     app.post(
       '/v1/accounts/me/join-requests/:joinRequestId/refuse',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'refuseJoinRequest',
@@ -212,7 +212,7 @@ export function deviceRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
     app.post(
       '/v1/accounts/me/devices/:deviceId/remove',
       {
-        config: { auth: 'device' },
+        config: { auth: 'device', idempotent: true },
         schema: deviceRoute(
           {
             operationId: 'removeAccountDevice',

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AddCardHooks, Wallet } from '@domicile/device';
+import { SandboxOutboxClient, Wallet, type AddCardHooks } from '@domicile/device';
 import { makePushPayload, verifyDirectory } from '@domicile/protocol';
 import {
   createProgram,
@@ -28,6 +28,7 @@ import {
 import { createTestDevice, createTestPostgresDatabase } from '@domicile/region/testing';
 import type { Kysely } from 'kysely';
 import {
+  PASSPHRASE,
   cardInput,
   registeredWallet,
   startE2eDeployment,
@@ -101,6 +102,47 @@ describe.each([
     await deployment?.cleanup();
     for (const database of databases.values()) await database.drop();
   });
+
+  const newWallet = (name: string): Promise<Wallet> =>
+    Wallet.create({
+      path: join(deployment.dir, `${name}.wallet`),
+      passphrase: PASSPHRASE,
+      authorityKey: deployment.authorityKey,
+      bootstrapUrl: deployment.baseUrl('us'),
+      homeRegion: 'us',
+    });
+
+  async function joinAndRemoveDevices(): Promise<void> {
+    const accountId = wallet.account?.accountId ?? '';
+    const watch = await newWallet('audit-watch');
+    const asked = await watch.requestJoin({ accountId, method: 'approval' });
+    await wallet.decideJoin({ joinRequestId: asked.id, code: asked.code ?? '' });
+    await watch.completeJoin({ timeoutMs: 5_000 });
+    const tablet = await newWallet('audit-tablet');
+    const refused = await tablet.requestJoin({ accountId, method: 'approval' });
+    await wallet.decideJoin({ joinRequestId: refused.id, refuse: true });
+    const ring = await newWallet('audit-ring');
+    const byCode = await ring.requestJoin({ accountId, method: 'code' });
+    const code = await new SandboxOutboxClient({
+      baseUrl: deployment.baseUrl('us'),
+    }).waitForJoinCode({ joinRequestId: byCode.id });
+    await expect(
+      ring.completeJoin({ code: String((Number(code) + 1) % 1_000_000).padStart(6, '0') }),
+    ).rejects.toMatchObject({ code: 'JOIN_CODE_INVALID' });
+    await ring.completeJoin({ code });
+    await wallet.removeDevice(watch.account?.deviceId ?? '');
+    await vi.waitFor(
+      async () =>
+        expect(
+          await db('us')
+            .selectFrom('audit_log')
+            .select('action')
+            .where('action', '=', 'device.removed.confirmed')
+            .execute(),
+        ).toHaveLength(1),
+      { timeout: 15_000, interval: 100 },
+    );
+  }
 
   it.skipIf(skip)('writes a row for every action of AUDIT_ACTIONS, and only those', async () => {
     // Home card, then a card of cn through a redirect with ID&V and one wrong code.
@@ -176,6 +218,9 @@ describe.each([
       body: '{}',
     });
     expect(refused.status).toBe(401);
+    // Several devices: a watch joins by approval, a tablet is refused, a ring joins by code after
+    // one wrong code; the watch is removed (cn is told, and confirms).
+    await joinAndRemoveDevices();
     // The operator reports the device lost; cn suspends and confirms.
     const support = new SupportClient({
       baseUrl: deployment.baseUrl('us'),
@@ -235,6 +280,7 @@ describe.each([
         'credential.activated',
         'device.tokens_queried',
         'device.lost.received',
+        'device.removed.received',
       ]),
     );
     const refusal = await db('us')

@@ -64,6 +64,8 @@ export const COMMAND_GROUPS: readonly CommandGroup[] = [
       async () =>
         (await import('./commands/device-lifecycle-commands.js')).registerDeviceLifecycleCommands,
       async () => (await import('./commands/device-pay-commands.js')).registerDevicePayCommands,
+      async () =>
+        (await import('./commands/device-accounts-commands.js')).registerDeviceAccountCommands,
     ],
   },
   {

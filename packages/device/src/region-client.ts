@@ -214,4 +214,100 @@ export class RegionClient {
     );
     return res.notifications;
   }
+
+  /** `POST /v1/accounts/join`: this device (its DPoP key) asks to join an account of this home region. */
+  async requestJoin(body: api.JoinRequestBody, o: CallOptions = {}): Promise<api.JoinRequestView> {
+    const res = await this.transport.json(
+      { method: 'POST', path: '/v1/accounts/join', body, ...opts(o) },
+      api.JoinRequestResponse,
+    );
+    return res.joinRequest;
+  }
+
+  /** `GET /v1/accounts/join/{id}`: this device's own join request. */
+  async joinRequest(id: string, o: CallOptions = {}): Promise<api.JoinRequestView> {
+    const res = await this.transport.json(
+      { method: 'GET', path: `/v1/accounts/join/${enc(id)}`, ...opts(o) },
+      api.JoinRequestResponse,
+    );
+    return res.joinRequest;
+  }
+
+  /** `POST /v1/accounts/join/{id}/verify`: completes a join request by code. */
+  async verifyJoinCode(
+    id: string,
+    code: string,
+    o: CallOptions = {},
+  ): Promise<api.JoinRequestView> {
+    const res = await this.transport.json(
+      { method: 'POST', path: `/v1/accounts/join/${enc(id)}/verify`, body: { code }, ...opts(o) },
+      api.JoinRequestResponse,
+    );
+    return res.joinRequest;
+  }
+
+  /** `GET /v1/accounts/me/join-requests`: the account's pending join requests. */
+  async joinRequests(o: CallOptions = {}): Promise<api.JoinRequestView[]> {
+    const res = await this.transport.json(
+      { method: 'GET', path: '/v1/accounts/me/join-requests', ...opts(o) },
+      api.JoinRequestListResponse,
+    );
+    return res.joinRequests;
+  }
+
+  /** `POST /v1/accounts/me/join-requests/{id}/approve|refuse`. */
+  async decideJoin(
+    id: string,
+    decision: { approval: string } | 'refuse',
+    o: CallOptions = {},
+  ): Promise<api.JoinRequestView> {
+    const res = await this.transport.json(
+      decision === 'refuse'
+        ? {
+            method: 'POST',
+            path: `/v1/accounts/me/join-requests/${enc(id)}/refuse`,
+            body: {},
+            ...opts(o),
+          }
+        : {
+            method: 'POST',
+            path: `/v1/accounts/me/join-requests/${enc(id)}/approve`,
+            body: decision,
+            ...opts(o),
+          },
+      api.JoinRequestResponse,
+    );
+    return res.joinRequest;
+  }
+
+  /** `GET /v1/accounts/me/devices`: the account's devices. */
+  async devices(o: CallOptions = {}): Promise<api.DeviceView[]> {
+    const res = await this.transport.json(
+      { method: 'GET', path: '/v1/accounts/me/devices', ...opts(o) },
+      api.DeviceListResponse,
+    );
+    return res.devices;
+  }
+
+  /** `POST /v1/accounts/me/devices/{id}/remove`: removes a device and deletes its tokens everywhere. */
+  removeDevice(deviceId: string, o: CallOptions = {}): Promise<api.RemoveDeviceResponse> {
+    return this.transport.json(
+      {
+        method: 'POST',
+        path: `/v1/accounts/me/devices/${enc(deviceId)}/remove`,
+        body: {},
+        ...opts(o),
+      },
+      api.RemoveDeviceResponse,
+    );
+  }
+
+  /** `GET /v1/accounts/me/credentials`: the account's tokens in this region, each with its device. */
+  async accountCredentials(o: CallOptions = {}): Promise<api.AccountCredentialView[]> {
+    const res = await this.transport.json(
+      { method: 'GET', path: '/v1/accounts/me/credentials', ...opts(o) },
+      api.AccountCredentialListResponse,
+    );
+    return res.credentials;
+  }
 }

@@ -41,6 +41,37 @@ export class SandboxOutboxClient {
     return res.messages;
   }
 
+  /**
+   * Polls until the sandbox outbox holds the code of one join request (sent to the account's
+   * contact) and returns it ('NOT_FOUND' after the timeout).
+   */
+  async waitForJoinCode(options: {
+    joinRequestId: string;
+    timeoutMs?: number;
+    pollMs?: number;
+    signal?: AbortSignal;
+  }): Promise<string> {
+    const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+    const signal = definedProps({ signal: options.signal });
+    for (;;) {
+      const res = await this.#transport.json(
+        {
+          method: 'GET',
+          path: '/v1/sandbox/outbox',
+          query: { subject: options.joinRequestId },
+          authenticated: false,
+          ...signal,
+        },
+        api.SandboxOutboxResponse,
+      );
+      const newest = res.messages[0];
+      if (newest !== undefined) return newest.code;
+      if (Date.now() >= deadline)
+        throw new DomicileError('NOT_FOUND', { details: { reason: 'no-sandbox-code' } });
+      await sleep(options.pollMs ?? 200, signal.signal);
+    }
+  }
+
   /** The id of the newest message for `last4` (0 if none): take it before a code is sent. */
   async latestId(last4: string, options: { signal?: AbortSignal } = {}): Promise<number> {
     return (await this.messages(last4, options)).reduce((max, m) => Math.max(max, m.id), 0);

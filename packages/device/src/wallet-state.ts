@@ -17,6 +17,14 @@ export const GuestRegistration = Type.Object({
   deviceId: Type.Optional(api.IdSchema),
 });
 
+/** A join request this device made, until the device is on the account. */
+export const PendingJoin = Type.Object({
+  id: api.IdSchema,
+  accountId: api.IdSchema,
+  method: api.JoinMethod,
+  expiresAt: Type.String(),
+});
+
 /** Everything the wallet remembers, as it is kept inside the encrypted wallet file. */
 export const WalletState = Type.Object({
   version: Type.Literal(1),
@@ -33,11 +41,14 @@ export const WalletState = Type.Object({
   directoryCheckedAt: Type.Optional(Type.Integer({ minimum: 0 })),
   homeRegion: RegionIdSchema,
   account: Type.Optional(WalletAccount),
+  /** A join request in progress (`device join`), until it is approved. */
+  join: Type.Optional(PendingJoin),
   guests: Type.Record(RegionIdSchema, GuestRegistration),
   /** Per region: the id of the last push notification handled. */
   cursors: Type.Record(RegionIdSchema, Type.Integer({ minimum: 0 })),
 });
 
 export type WalletAccount = Static<typeof WalletAccount>;
+export type PendingJoin = Static<typeof PendingJoin>;
 export type GuestRegistration = Static<typeof GuestRegistration>;
 export type WalletState = Static<typeof WalletState>;

@@ -9,9 +9,16 @@ import {
   type KeyRole,
   type PublicJwk,
   type RegionEntry,
-  type api,
+  api,
   definedProps,
 } from '@domicile/protocol';
+import {
+  approveJoinRequest,
+  awaitJoinDecision,
+  ownJoinCode,
+  type AccountDevicesContext,
+  type AwaitJoinOptions,
+} from './account-devices.js';
 import type { CardInput } from './card-input.js';
 import {
   changeCardState,
@@ -256,6 +263,157 @@ export class Wallet {
     this.#state.account = account;
     await this.#save();
     return account;
+  }
+
+  /**
+   * Asks to join an existing account of the home region with this device (its own keys): by
+   * `approval` of a device already on the account, or by a `code` sent to the account's contact.
+   * The request is kept in the wallet until it is completed ({@link completeJoin}).
+   */
+  async requestJoin(
+    input: { accountId: string; method: api.JoinMethod; model?: string },
+    options: { signal?: AbortSignal } = {},
+  ): Promise<api.JoinRequestView & { code?: string }> {
+    if (this.#state.account !== undefined) throw new DomicileError('DEVICE_ALREADY_REGISTERED');
+    const request = await this.#client(this.homeRegion).requestJoin(
+      {
+        accountId: input.accountId,
+        method: input.method,
+        device: {
+          encryptionKey: this.#se.encryptionPublicKey,
+          ...definedProps({ model: input.model }),
+        },
+      },
+      options,
+    );
+    this.#state.join = {
+      id: request.id,
+      accountId: request.accountId,
+      method: request.method,
+      expiresAt: request.expiresAt,
+    };
+    await this.#save();
+    return request.method === 'approval'
+      ? { ...request, code: await ownJoinCode(this.#se, request.id) }
+      : request;
+  }
+
+  /** The join request in progress, with the short code to compare on the approving device. */
+  async pendingJoin(): Promise<(api.JoinRequestView & { code: string }) | undefined> {
+    const join = this.#state.join;
+    if (join === undefined) return undefined;
+    const request = await this.#client(this.homeRegion).joinRequest(join.id);
+    return { ...request, code: await ownJoinCode(this.#se, join.id) };
+  }
+
+  /**
+   * Completes the join request in progress: with the `code` sent to the account's contact, or
+   * (method approval) by waiting for a device of the account to approve it. Once approved the
+   * wallet holds the account, as a registration would.
+   */
+  async completeJoin(
+    input: { code?: string } & AwaitJoinOptions = {},
+  ): Promise<{ joinRequest: api.JoinRequestView; account?: WalletAccount }> {
+    const join = this.#state.join;
+    if (join === undefined) throw new DomicileError('JOIN_REQUEST_NOT_FOUND');
+    const home = this.#client(this.homeRegion);
+    const joinRequest =
+      join.method === 'code'
+        ? await home.verifyJoinCode(
+            join.id,
+            input.code ?? '',
+            definedProps({ signal: input.signal }),
+          )
+        : await awaitJoinDecision(this.#devicesContext(), join.id, input);
+    if (joinRequest.state !== 'approved') {
+      if (joinRequest.state !== 'pending') {
+        delete this.#state.join;
+        await this.#save();
+      }
+      return { joinRequest };
+    }
+    const me = await home.account(definedProps({ signal: input.signal }));
+    const account: WalletAccount = {
+      accountId: me.accountId,
+      deviceId: me.deviceId,
+      region: me.region,
+      registeredAt: me.registeredAt,
+    };
+    this.#state.account = account;
+    delete this.#state.join;
+    await this.#save();
+    return { joinRequest, account };
+  }
+
+  /** The account's pending join requests, each with the short code the joining device shows. */
+  async joinRequests(
+    options: { signal?: AbortSignal } = {},
+  ): Promise<(api.JoinRequestView & { code: string })[]> {
+    if (this.#state.account === undefined) throw new DomicileError('WALLET_NOT_REGISTERED');
+    const list = await this.#client(this.homeRegion).joinRequests(options);
+    return Promise.all(
+      list.map(async (r) => ({ ...r, code: await api.joinCode(r.id, r.deviceJkt) })),
+    );
+  }
+
+  /**
+   * Approves another device's join request, given the code the user reads on that device; or
+   * refuses it (`code` absent and `refuse` set).
+   */
+  async decideJoin(
+    input: { joinRequestId: string; code?: string; refuse?: boolean },
+    options: { signal?: AbortSignal } = {},
+  ): Promise<api.JoinRequestView> {
+    const account = this.#state.account;
+    if (account === undefined) throw new DomicileError('WALLET_NOT_REGISTERED');
+    if (input.refuse === true)
+      return this.#client(this.homeRegion).decideJoin(input.joinRequestId, 'refuse', options);
+    return approveJoinRequest(
+      this.#devicesContext(),
+      { joinRequestId: input.joinRequestId, code: input.code ?? '', deviceId: account.deviceId },
+      options,
+    );
+  }
+
+  /**
+   * Every token of the account in every region this wallet uses, each with the device that holds
+   * it (a card on two devices is two tokens); `current` marks this device's.
+   */
+  async accountCards(
+    options: { signal?: AbortSignal } = {},
+  ): Promise<(api.AccountCredentialView & { current: boolean })[]> {
+    if (this.#state.account === undefined) throw new DomicileError('WALLET_NOT_REGISTERED');
+    const all = [];
+    for (const region of this.regions())
+      all.push(...(await this.#client(region).accountCredentials(options)));
+    return all.map((c) => ({ ...c, current: c.deviceJkt === this.deviceJkt }));
+  }
+
+  /** The account's devices (at the home region). */
+  devices(options: { signal?: AbortSignal } = {}): Promise<api.DeviceView[]> {
+    if (this.#state.account === undefined) throw new DomicileError('WALLET_NOT_REGISTERED');
+    return this.#client(this.homeRegion).devices(options);
+  }
+
+  /**
+   * Removes a device from the account (this one or another): its tokens are deleted at home at
+   * once and in every other region as the report's requests are confirmed.
+   */
+  removeDevice(
+    deviceId: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<api.RemoveDeviceResponse> {
+    if (this.#state.account === undefined) throw new DomicileError('WALLET_NOT_REGISTERED');
+    return this.#client(this.homeRegion).removeDevice(deviceId, options);
+  }
+
+  #devicesContext(): AccountDevicesContext {
+    return {
+      home: this.#client(this.homeRegion),
+      secureElement: this.#se,
+      homeRegion: this.homeRegion,
+      ...definedProps({ now: this.#runtime.now }),
+    };
   }
 
   /**

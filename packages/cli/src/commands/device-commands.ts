@@ -40,7 +40,9 @@ function pushPayloadOf(text: string): string {
   return payload.trim();
 }
 
-function cardLine(c: AppletView): string {
+function cardLine(
+  c: Pick<AppletView, 'region' | 'network' | 'last4' | 'tokenLast4' | 'state'>,
+): string {
   return `${c.region.padEnd(4)} ${c.network.padEnd(10)} •••• ${c.last4}  token •••• ${c.tokenLast4}  ${c.state}`;
 }
 
@@ -243,11 +245,29 @@ export function registerDeviceCommands(program: Command, io: CliIo): Command {
     );
 
   withWalletOptions(
-    device.command('cards').description('list the cards in the secure element'),
-  ).action(async (opts: WalletOpts) => {
-    const cards = (await openWallet(opts, io)).cards();
-    io.print(opts, cards, (list) => (list.length === 0 ? 'no cards' : list.map(cardLine)));
-  });
+    device
+      .command('cards')
+      .description(
+        "list the cards in the secure element; with --account, every token of the account's devices",
+      ),
+  )
+    .option('--account', "every device's tokens, from each region, with the device holding each")
+    .action(async (opts: WalletOpts & { account?: boolean }) => {
+      const wallet = await openWallet(opts, io);
+      if (opts.account === true) {
+        const tokens = await wallet.accountCards();
+        io.print(opts, tokens, (list) =>
+          list.length === 0
+            ? 'no cards'
+            : list.map(
+                (c) => `${cardLine(c)}  device ${c.deviceId}${c.current ? ' (this device)' : ''}`,
+              ),
+        );
+        return;
+      }
+      const cards = wallet.cards();
+      io.print(opts, cards, (list) => (list.length === 0 ? 'no cards' : list.map(cardLine)));
+    });
 
   withWalletOptions(
     device

@@ -22,6 +22,7 @@ import {
 } from './demo-story.js';
 import { addPushedCard } from './demo-push-card.js';
 import { demoData, demoWalletFile, formatDemoData, type DemoData } from './demo-data.js';
+import { joinWatchAndAddCard, payWithWatch } from './demo-watch.js';
 import { auditResidency, formatResidencyReport } from './residency-report.js';
 
 export interface DemoOptions {
@@ -166,15 +167,25 @@ export async function runDemo(options: DemoOptions): Promise<boolean> {
     out(`[8] the user suspends the ${home} card, then resumes it`);
     await suspendAndResume(scene, usToken);
 
+    out('[8b] a watch joins the account, approved by the phone, and gets the cn card too');
+    const watch = await joinWatchAndAddCard(scene, {
+      dir: options.dir,
+      passphrase: PASSPHRASE,
+      card: foreignCard,
+    });
+    await payWithWatch(scene, watch.watch, watch.tokenRef);
+
     out('[9] the phone is lost, while region cn is down');
     await reportLostWithRegionDown(scene, 'cn');
+    out("    the watch still pays: only the phone's tokens were suspended");
+    await payWithWatch(scene, watch.watch, watch.tokenRef);
 
     out('[10] residency report');
     for (const region of deployment.regions.values()) region.flushLogs();
     const report = await auditResidency(
       deployment,
       TEST_CARDS.map((c) => c.pan),
-      [wallet.path],
+      [wallet.path, watch.watch.path],
     );
     out(formatResidencyReport(report));
     for (const signed of report.reports) {

@@ -1,11 +1,13 @@
 import { Value } from '@sinclair/typebox/value';
 import { generateProof } from 'dpop';
+import { CompactSign } from 'jose';
 import {
   DomicileError,
   TYP,
   api,
   decryptText,
   generateKeyPairJwk,
+  SIGNING_ALG,
   peekHeader,
   verifyJson,
   type PrivateJwk,
@@ -100,6 +102,16 @@ export class SecureElement implements DpopSigner {
     const se = new SecureElement({ keys, jwks, signing, encryption });
     for (const applet of applets) se.#applets.set(applet.tokenRef, new Applet(applet));
     return se;
+  }
+
+  /**
+   * Signs a device approval (a join request of another device, bound to its key thumbprint and
+   * short code) with this device's own key, the one its DPoP proofs carry.
+   */
+  signDeviceApproval(claims: api.DeviceApprovalClaims): Promise<string> {
+    return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
+      .setProtectedHeader({ alg: SIGNING_ALG, typ: api.DEVICE_APPROVAL_TYP, kid: this.deviceJkt })
+      .sign(this.#keys.signing.privateKey);
   }
 
   /** A fresh DPoP proof for one request: new `jti`, current `iat`, `htu` without query. */

@@ -100,6 +100,7 @@ export {
   TransactionView,
 } from './authorizations.js';
 export {
+  DeviceReportAction,
   LostDeviceConfirmationClaims,
   LostDeviceRequestClaims,
   LostReportRegion,
@@ -112,6 +113,28 @@ export {
   RegionConfirmationResponse,
   RegionRequestBody,
 } from './lost-device.js';
+export {
+  AccountCredentialListResponse,
+  AccountCredentialView,
+  ApproveJoinBody,
+  DEVICE_APPROVAL_MAX_AGE_SECONDS,
+  DEVICE_APPROVAL_TYP,
+  DeviceApprovalClaims,
+  DeviceListResponse,
+  DeviceState,
+  DeviceView,
+  JOIN_CODE_TRIES,
+  JOIN_REQUEST_LIFETIME_SECONDS,
+  JoinMethod,
+  JoinRequestBody,
+  JoinRequestListResponse,
+  JoinRequestResponse,
+  JoinRequestState,
+  JoinRequestView,
+  RemoveDeviceResponse,
+  VerifyJoinCodeBody,
+  joinCode,
+} from './devices.js';
 export {
   CursorSchema,
   DEVICE_TOKENS_ANSWER_TYP,

@@ -17,6 +17,9 @@ export const REGION_CONFIRMATION_TYP = 'domicile-region-confirmation+jws';
 /** Longest life a region-to-region request may have: it is signed afresh for every attempt. */
 export const REGION_REQUEST_MAX_AGE_SECONDS = 300;
 
+/** A lost device's tokens are suspended; a device removed from its account has them deleted. */
+export const DeviceReportAction = Type.Union([Type.Literal('suspend'), Type.Literal('delete')]);
+
 const JtiSchema = Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' });
 
 /** Claims of `POST /v1/regions/lost-device`: suspend what the guest account `pseudonym` holds on the device `deviceJkt`. */
@@ -31,6 +34,8 @@ export const LostDeviceRequestClaims = Type.Object({
   pseudonym: Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' }),
   /** RFC 7638 thumbprint of the lost device's signing key: the same key in every region. */
   deviceJkt: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }),
+  /** What to do with that device's tokens: suspend them (lost, the default) or delete them (removed from the account). */
+  action: Type.Optional(DeviceReportAction),
 });
 
 /** Claims of the target's answer: bound to the request by `requestJti`, and to the report. */
@@ -80,6 +85,8 @@ export const LostReportView = Type.Object({
   deviceId: IdSchema,
   reportedAt: TimestampSchema,
   reportedBy: Type.Union([Type.Literal('operator'), Type.Literal('device')]),
+  /** `delete` when the device was removed from its account (counts are then of deleted tokens). */
+  action: Type.Optional(DeviceReportAction),
   /** The home region suspends the device's own tokens in the transaction that records the report. */
   home: Type.Object({ region: RegionIdSchema, suspended: Type.Integer({ minimum: 0 }) }),
   regions: Type.Array(LostReportRegion),
@@ -89,6 +96,7 @@ export const LostReportView = Type.Object({
 
 export const LostReportResponse = Type.Object({ report: LostReportView });
 
+export type DeviceReportAction = Static<typeof DeviceReportAction>;
 export type LostDeviceRequestClaims = Static<typeof LostDeviceRequestClaims>;
 export type LostDeviceConfirmationClaims = Static<typeof LostDeviceConfirmationClaims>;
 export type RegionRequestBody = Static<typeof RegionRequestBody>;

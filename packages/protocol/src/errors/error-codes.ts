@@ -277,6 +277,27 @@ export const ERROR_CODES = {
     status: 422,
     message: 'The residency report does not verify with its region signing key.',
   },
+  // Several devices per account: joining, approving, listing and removing devices
+  DEVICE_REMOVED: { status: 403, message: 'The device was removed from its account.' },
+  ACCOUNT_NOT_FOUND: { status: 404, message: 'No such account in this home region.' },
+  ACCOUNT_NOT_HOME: {
+    status: 422,
+    message: "An account's devices are managed at its home region.",
+  },
+  JOIN_REQUEST_NOT_FOUND: { status: 404, message: 'No such join request.' },
+  JOIN_REQUEST_EXPIRED: { status: 410, message: 'The join request has expired.' },
+  JOIN_REQUEST_CLOSED: {
+    status: 409,
+    message: 'The join request was already approved, refused or locked.',
+  },
+  JOIN_METHOD_MISMATCH: { status: 409, message: 'The join request uses another method.' },
+  JOIN_APPROVAL_INVALID: { status: 403, message: 'The device approval is not valid.' },
+  JOIN_CODE_INVALID: { status: 422, message: 'The join code is wrong.' },
+  JOIN_LOCKED: { status: 423, message: 'Too many wrong codes: the join request is locked.' },
+  JOIN_CODE_MISMATCH: {
+    status: 409,
+    message: 'The code typed is not the one this device computes for the join request.',
+  },
   // Operator console (`/console`): sign-in with an operator token into a session cookie
   CONSOLE_SIGN_IN_FAILED: { status: 401, message: 'Sign-in failed.' },
   CONSOLE_SESSION_REQUIRED: {

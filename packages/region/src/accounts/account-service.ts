@@ -72,10 +72,11 @@ export async function registerAccount(
 }
 
 /**
- * The device a DPoP key belongs to, as a device request needs it: registered here, and not
- * reported lost (its key may be in someone else's hands) unless `allowLost` says the request is
- * one a lost device may still make.
- * @throws DomicileError `DEVICE_UNKNOWN`, `DEVICE_LOST`.
+ * The device a DPoP key belongs to, as a device request needs it: registered here, and neither
+ * reported lost (its key may be in someone else's hands) nor removed from its account, unless
+ * `allowLost` says the request is one a lost or removed device may still make (reading the
+ * notifications that tell it what became of its tokens).
+ * @throws DomicileError `DEVICE_UNKNOWN`, `DEVICE_LOST`, `DEVICE_REMOVED`.
  */
 export async function requireDevice(
   db: Kysely<Database>,
@@ -84,8 +85,10 @@ export async function requireDevice(
 ): Promise<AuthenticatedDevice> {
   const found = await findDevice(db, jkt);
   if (found === undefined) throw new DomicileError('DEVICE_UNKNOWN');
-  if (found.device.lost_at !== null && options.allowLost !== true)
-    throw new DomicileError('DEVICE_LOST');
+  if (options.allowLost !== true) {
+    if (found.device.removed_at !== null) throw new DomicileError('DEVICE_REMOVED');
+    if (found.device.lost_at !== null) throw new DomicileError('DEVICE_LOST');
+  }
   return found;
 }
 
@@ -151,6 +154,7 @@ export async function upsertGuest(
     // An assertion issued before the report must not open a session for the lost device.
     throw new DomicileError('DEVICE_LOST');
   }
+  if (device.removed_at !== null) throw new DomicileError('DEVICE_REMOVED');
   const encryptionJwk = encryptionKeyColumn.encode(input.encryptionJwk);
   if (device.encryption_jwk !== encryptionJwk) {
     // The message names the key the provisioning data must be encrypted to: a wallet may have renewed it.
@@ -160,7 +164,7 @@ export async function upsertGuest(
   return { account, device };
 }
 
-interface NewDevice {
+export interface NewDevice {
   id: string;
   accountId: string;
   jkt: string;
@@ -170,7 +174,8 @@ interface NewDevice {
   now: string;
 }
 
-function deviceRow(d: NewDevice): DeviceRow {
+/** The row of a new device of an account. */
+export function deviceRow(d: NewDevice): DeviceRow {
   return {
     id: d.id,
     account_id: d.accountId,
@@ -180,5 +185,6 @@ function deviceRow(d: NewDevice): DeviceRow {
     model: d.model,
     created_at: d.now,
     lost_at: null,
+    removed_at: null,
   };
 }

@@ -194,3 +194,43 @@ export async function markDeviceLost(
     .where('lost_at', 'is', null)
     .execute();
 }
+
+/** Marks a device removed from its account at `at`; the first removal's time stays. */
+export async function markDeviceRemoved(
+  trx: Kysely<Database>,
+  input: { readonly deviceId: string; readonly at: string },
+): Promise<void> {
+  await trx
+    .updateTable('devices')
+    .set({ removed_at: input.at })
+    .where('id', '=', input.deviceId)
+    .where('removed_at', 'is', null)
+    .execute();
+}
+
+/** Every device of an account, removed and lost ones too, oldest first. */
+export async function listAccountDevices(
+  db: Kysely<Database>,
+  accountId: string,
+): Promise<DeviceRow[]> {
+  return db
+    .selectFrom('devices')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+/** A registered account by id; undefined when none (or a guest account). */
+export async function findRegisteredAccount(
+  db: Kysely<Database>,
+  accountId: string,
+): Promise<AccountRow | undefined> {
+  return db
+    .selectFrom('accounts')
+    .selectAll()
+    .where('id', '=', accountId)
+    .where('kind', '=', 'registered')
+    .executeTakeFirst();
+}

@@ -43,6 +43,20 @@ export const AUDIT_ACTIONS = {
   'key.rotated': 'A region key was rotated: its purpose and its new kid (never the key).',
   'request.refused':
     'A request was refused: its route, its error code and who asked (no card data, code, key or token).',
+  'device.join_requested':
+    'A new device asked to join an account at its home region (by approval of a device of the account, or by a code sent to the account’s contact).',
+  'device.join_code_failed':
+    'A wrong join code: a try was spent (the join request locks on the last).',
+  'device.join_approved':
+    'A join request was approved (signed by a device of the account, or by the right code): the new device is on the account.',
+  'device.join_refused':
+    'A join request was refused by a device of the account, or locked by wrong codes.',
+  'device.removed':
+    'A device was removed from its account at the home region; its credentials here were deleted.',
+  'device.removed.received':
+    'A removed-device request from a home region was received here and that device’s credentials deleted.',
+  'device.removed.confirmed':
+    'A region confirmed (signed) that it deleted a removed device’s credentials.',
   'card.pushed':
     'An issuer’s push payload brought the card details: its signature, region, device binding and single use checked.',
   'idv.skipped':

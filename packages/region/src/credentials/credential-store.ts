@@ -75,6 +75,20 @@ export function listDeviceCredentials(
   return query.orderBy('created_at').execute();
 }
 
+/** Every credential of an account in this region, of all its devices, oldest first. */
+export function listAccountCredentials(
+  db: Kysely<Database>,
+  accountId: string,
+): Promise<CredentialRow[]> {
+  return db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
 /** Credentials by id (a short list: one page of another table's rows), in no particular order. */
 export function listCredentialsById(
   db: Kysely<Database>,

@@ -15,6 +15,7 @@ export {
   findCredentialByTokenRef,
   findDeviceCredential,
   insertCredentials,
+  listAccountCredentials,
   listCredentialsById,
   listDeviceCredentials,
   listHeldCards,

@@ -35,6 +35,7 @@ import { lifecycleRoutes } from './routes/lifecycle-routes.js';
 import { notificationRoutes } from './routes/notification-routes.js';
 import { provisioningRoutes } from './routes/provisioning-routes.js';
 import { publicRoutes } from './routes/public-routes.js';
+import { deviceRoutes } from './routes/device-routes.js';
 import { regionRoutes } from './routes/region-routes.js';
 import { supportRoutes } from './routes/support-routes.js';
 
@@ -163,6 +164,7 @@ export async function buildRegionApp(
   await app.register(authorizationRoutes(ctx));
   await app.register(supportRoutes(ctx));
   await app.register(regionRoutes(ctx));
+  await app.register(deviceRoutes(ctx));
   for (const routes of options.routes ?? []) await app.register(routes);
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   return app;

@@ -1,6 +1,15 @@
-export { getLostReport, reportLostDevice, type LostReporter } from './lost-device-service.js';
+export {
+  getLostReport,
+  reportDevice,
+  reportLostDevice,
+  type LostReporter,
+} from './lost-device-service.js';
 export { receiveLostDeviceRequest } from './lost-device-receiver.js';
-export { DEVICE_LOST_REASON, suspendDeviceCredentials } from './suspend-lost-device.js';
+export {
+  DEVICE_LOST_REASON,
+  DEVICE_REMOVED_REASON,
+  suspendDeviceCredentials,
+} from './suspend-lost-device.js';
 export {
   REGION_REQUEST_LIFETIME_SECONDS,
   signLostDeviceConfirmation,

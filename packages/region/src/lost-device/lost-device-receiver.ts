@@ -1,5 +1,5 @@
 import type { api } from '@domicile/protocol';
-import { findGuestDeviceId, markDeviceLost } from '../accounts/index.js';
+import { findGuestDeviceId, markDeviceLost, markDeviceRemoved } from '../accounts/index.js';
 import { appendAudit } from '../audit/index.js';
 import type { RegionContext } from '../region-context.js';
 import { recordSingleUseId, verifyLostDeviceRequest } from '../request-auth/index.js';
@@ -9,6 +9,9 @@ import { suspendDeviceCredentials } from './suspend-lost-device.js';
 /**
  * Receives a lost-device request from a home region (`POST /v1/regions/lost-device`) and answers
  * with a confirmation signed by this region.
+ *
+ * A request with `action: 'delete'` is a device removed from its account: its tokens here are
+ * deleted rather than suspended, and the device marked removed.
  *
  * What is suspended: the credentials of the lost device only — the device of the guest account
  * (`pseudonym` of home region `iss`) whose key thumbprint is `deviceJkt`, which is also marked
@@ -46,11 +49,20 @@ export async function receiveLostDeviceRequest(
       pseudonym: request.pseudonym,
       jkt: request.deviceJkt,
     });
-    if (deviceId !== undefined) await markDeviceLost(trx, { deviceId, at: now.toISOString() });
+    const action = request.action ?? 'suspend';
+    if (deviceId !== undefined) {
+      const at = now.toISOString();
+      if (action === 'delete') await markDeviceRemoved(trx, { deviceId, at });
+      else await markDeviceLost(trx, { deviceId, at });
+    }
     const suspension =
       deviceId === undefined
         ? undefined
-        : await suspendDeviceCredentials(trx, ctx, { deviceId, reportId: request.reportId });
+        : await suspendDeviceCredentials(trx, ctx, {
+            deviceId,
+            reportId: request.reportId,
+            action,
+          });
     const suspended = suspension?.count ?? 0;
     await trx
       .insertInto('lost_device_receipts')
@@ -64,9 +76,13 @@ export async function receiveLostDeviceRequest(
     await appendAudit(trx, {
       at: now.toISOString(),
       actor: `region:${request.iss}`,
-      action: 'device.lost.received',
+      action: action === 'delete' ? 'device.removed.received' : 'device.lost.received',
       subject: deviceId ?? request.reportId,
-      detail: { reportId: request.reportId, suspended, deviceKnown: deviceId !== undefined },
+      detail: {
+        reportId: request.reportId,
+        [action === 'delete' ? 'deleted' : 'suspended']: suspended,
+        deviceKnown: deviceId !== undefined,
+      },
     });
     return { suspended, wake: suspension?.wake ?? (() => undefined) };
   });

@@ -1,5 +1,5 @@
 import { DomicileError, type api } from '@domicile/protocol';
-import { findDeviceById, markDeviceLost } from '../accounts/index.js';
+import { findDeviceById, markDeviceLost, markDeviceRemoved } from '../accounts/index.js';
 import { appendAudit } from '../audit/index.js';
 import { newId } from '../ids/index.js';
 import { traceparentToQueue } from '../logging/index.js';
@@ -9,9 +9,13 @@ import { residencyOf } from '../residency/index.js';
 import { outboxAskColumn } from './region-outbox-worker.js';
 import { suspendDeviceCredentials } from './suspend-lost-device.js';
 
-/** Who reports: an operator of the home region (support), or the device itself. */
+/**
+ * Who reports: an operator of the home region (support), or a device of the account (the device
+ * itself when `deviceId` is absent).
+ */
 export type LostReporter =
-  { readonly kind: 'operator'; readonly operatorId: string } | { readonly kind: 'device' };
+  | { readonly kind: 'operator'; readonly operatorId: string }
+  | { readonly kind: 'device'; readonly deviceId?: string };
 
 /**
  * Reports a device lost at its home region. In one transaction: the report, the device marked
@@ -20,9 +24,25 @@ export type LostReporter =
  * of the residency index — so either the whole report exists, with its fan-out durably queued,
  * or nothing does. The outbox then delivers to every other region (see RegionOutboxWorker).
  */
-export async function reportLostDevice(
+export function reportLostDevice(
   ctx: RegionContext,
   input: { readonly deviceId: string; readonly reporter: LostReporter },
+): Promise<api.LostReportView> {
+  return reportDevice(ctx, { ...input, action: 'suspend' });
+}
+
+/**
+ * A lost-device report (`suspend`) or the removal of a device from its account (`delete`: the
+ * device marked removed and its tokens deleted, here and, through the same outbox, in every
+ * other region). Only the one device's tokens: the account's other devices keep theirs.
+ */
+export async function reportDevice(
+  ctx: RegionContext,
+  input: {
+    readonly deviceId: string;
+    readonly reporter: LostReporter;
+    readonly action: api.DeviceReportAction;
+  },
 ): Promise<api.LostReportView> {
   const found = await findDeviceById(ctx.db, input.deviceId);
   if (found === undefined) throw new DomicileError('DEVICE_NOT_FOUND');
@@ -34,14 +54,20 @@ export async function reportLostDevice(
   const now = ctx.now();
   const at = now.toISOString();
   const reportId = newId();
+  const { action } = input;
   const actor =
     input.reporter.kind === 'operator'
       ? `operator:${input.reporter.operatorId}`
-      : `device:${device.id}`;
+      : `device:${input.reporter.deviceId ?? device.id}`;
 
   const suspension = await ctx.db.transaction().execute(async (trx) => {
-    await markDeviceLost(trx, { deviceId: device.id, at });
-    const home = await suspendDeviceCredentials(trx, ctx, { deviceId: device.id, reportId });
+    if (action === 'delete') await markDeviceRemoved(trx, { deviceId: device.id, at });
+    else await markDeviceLost(trx, { deviceId: device.id, at });
+    const home = await suspendDeviceCredentials(trx, ctx, {
+      deviceId: device.id,
+      reportId,
+      action,
+    });
     const n = home.count;
     await trx
       .insertInto('lost_reports')
@@ -51,6 +77,7 @@ export async function reportLostDevice(
         device_id: device.id,
         device_jkt: device.jkt,
         reported_by: input.reporter.kind,
+        action,
         home_suspended: n,
         created_at: at,
       })
@@ -63,7 +90,12 @@ export async function reportLostDevice(
             id: newId(),
             report_id: reportId,
             target_region: t.region,
-            payload: outboxAskColumn.encode({ pseudonym: t.pseudonym, deviceJkt: device.jkt }),
+            payload: outboxAskColumn.encode({
+              pseudonym: t.pseudonym,
+              deviceJkt: device.jkt,
+              // A lost device's request stays as it always was: action is said only for a removal.
+              ...(action === 'delete' ? { action } : {}),
+            }),
             attempts: 0,
             next_attempt_at: at,
             confirmed_at: null,
@@ -79,9 +111,12 @@ export async function reportLostDevice(
     await appendAudit(trx, {
       at,
       actor,
-      action: 'device.reported_lost',
+      action: action === 'delete' ? 'device.removed' : 'device.reported_lost',
       subject: device.id,
-      detail: { reportId, suspended: n, regions: targets.map((t) => t.region) },
+      detail:
+        action === 'delete'
+          ? { reportId, deleted: n, regions: targets.map((t) => t.region) }
+          : { reportId, suspended: n, regions: targets.map((t) => t.region) },
     });
     return home;
   });
@@ -134,6 +169,7 @@ function lostReportView(
     deviceId: report.device_id,
     reportedAt: report.created_at,
     reportedBy: report.reported_by,
+    ...(report.action === 'delete' ? { action: report.action } : {}),
     home: { region: home, suspended: report.home_suspended },
     regions,
     complete: regions.every((r) => r.status === 'confirmed'),

@@ -12,7 +12,7 @@ import { runInQueuedTrace } from '../logging/index.js';
 /** What to ask the other region (the report id is the row's own): signed afresh for each attempt. */
 export const outboxAskColumn = jsonColumn(
   'region_outbox.payload',
-  Type.Pick(api.LostDeviceRequestClaims, ['pseudonym', 'deviceJkt']),
+  Type.Pick(api.LostDeviceRequestClaims, ['pseudonym', 'deviceJkt', 'action']),
 );
 
 /** Options of {@link RegionOutboxWorker}. */
@@ -109,6 +109,7 @@ export class RegionOutboxWorker extends PolledWorker {
         now: started,
       });
       const confirmedAt = this.#o.now().toISOString();
+      const ask = outboxAskColumn.decode(row.payload);
       await db.transaction().execute(async (trx) => {
         const { numUpdatedRows } = await trx
           .updateTable('region_outbox')
@@ -126,9 +127,13 @@ export class RegionOutboxWorker extends PolledWorker {
           await appendAudit(trx, {
             at: confirmedAt,
             actor: `region:${row.target_region}`,
-            action: 'device.lost.confirmed',
+            action: ask.action === 'delete' ? 'device.removed.confirmed' : 'device.lost.confirmed',
             subject: row.report_id,
-            detail: { region: row.target_region, suspended, attempts },
+            detail: {
+              region: row.target_region,
+              [ask.action === 'delete' ? 'deleted' : 'suspended']: suspended,
+              attempts,
+            },
           });
       });
       this.#o.logger?.info(

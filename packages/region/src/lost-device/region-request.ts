@@ -13,6 +13,8 @@ export interface LostDeviceAsk {
   readonly reportId: string;
   readonly pseudonym: string;
   readonly deviceJkt: string;
+  /** Absent: suspend (a lost device). */
+  readonly action?: api.DeviceReportAction;
 }
 
 /**
@@ -37,6 +39,7 @@ export async function signLostDeviceRequest(
     reportId: input.reportId,
     pseudonym: input.pseudonym,
     deviceJkt: input.deviceJkt,
+    ...(input.action === undefined ? {} : { action: input.action }),
   };
   return { jws: await input.signer.sign(claims, api.REGION_REQUEST_TYP), claims };
 }

@@ -4,7 +4,7 @@
  * of request, and a module per kind — DPoP proofs of devices, network authorizations, issuer API
  * requests, region-to-region requests, redirect assertions, and issuers' push payloads.
  */
-export { FRESHNESS, type FreshnessPolicy } from './freshness.js';
+export { FRESHNESS, staleness, type FreshnessPolicy } from './freshness.js';
 export {
   verifySignedRequest,
   type RefusalCodes,

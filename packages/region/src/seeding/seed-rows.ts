@@ -183,6 +183,7 @@ function seededDevice(ecdh: ECDH, d: { id: string; accountId: string; stamp: str
     model: 'seeded',
     created_at: d.stamp,
     lost_at: null,
+    removed_at: null,
   };
 }
 

@@ -29,6 +29,7 @@ export interface Database {
   lost_reports: LostReportsTable;
   region_outbox: RegionOutboxTable;
   lost_device_receipts: LostDeviceReceiptsTable;
+  join_requests: JoinRequestsTable;
   console_sessions: ConsoleSessionsTable;
 }
 
@@ -56,6 +57,33 @@ export interface DevicesTable {
   created_at: string;
   /** When a lost report reached this region (at home, or as a region-to-region request); null while not lost. */
   lost_at: string | null;
+  /** When the device was removed from its account (here, or by a region-to-region request); null while on it. */
+  removed_at: string | null;
+}
+
+/**
+ * Home region: a device asking to join an account, with the keys it will have once it joins.
+ * Completed once, by a signed approval of a device of the account (method `approval`) or by the
+ * one-time code sent to the account's contact (method `code`, keyed hash only).
+ */
+export interface JoinRequestsTable {
+  id: string;
+  account_id: string;
+  method: 'approval' | 'code';
+  jkt: string;
+  signing_jwk: string;
+  encryption_jwk: string;
+  model: string | null;
+  state: 'pending' | 'approved' | 'refused' | 'locked';
+  code_hash: string | null;
+  tries_left: number;
+  expires_at: string;
+  created_at: string;
+  decided_at: string | null;
+  /** `device:<id>` of the approving or refusing device, or `code`. */
+  decided_by: string | null;
+  /** The device the request became, once approved. */
+  device_id: string | null;
 }
 
 /** What a single-use id belongs to: each kind is a kind of signed request (`request-auth/`). */
@@ -264,6 +292,8 @@ export interface LostReportsTable {
   device_id: string;
   device_jkt: string;
   reported_by: 'operator' | 'device';
+  /** `suspend` for a lost device, `delete` for one removed from its account. */
+  action: 'suspend' | 'delete';
   home_suspended: number;
   created_at: string;
 }
@@ -408,6 +438,7 @@ export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type CredentialLifecycleRow = Selectable<CredentialLifecycleTable>;
 export type ResidencyIndexRow = Selectable<ResidencyIndexTable>;
 export type LostReportRow = Selectable<LostReportsTable>;
+export type JoinRequestRow = Selectable<JoinRequestsTable>;
 export type RegionOutboxRow = Selectable<RegionOutboxTable>;
 export type TransactionRow = Selectable<TransactionsTable>;
 export type AuthorizationRequestRow = Selectable<AuthorizationRequestsTable>;

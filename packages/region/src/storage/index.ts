@@ -13,6 +13,7 @@ export type {
   DevicesTable,
   IdempotencyKeysTable,
   IssuerOutboxTable,
+  JoinRequestRow,
   LostReportRow,
   NewCredential,
   NotificationRow,

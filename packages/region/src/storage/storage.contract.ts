@@ -41,6 +41,7 @@ const TABLES: Record<keyof Database, true> = {
   credential_lifecycle: true,
   transactions: true,
   authorization_requests: true,
+  join_requests: true,
   console_sessions: true,
 };
 
@@ -65,6 +66,7 @@ const INDEXES = [
   'authorization_requests_created_at_idx',
   'vault_records_live_kek_idx',
   'audit_log_seq_idx',
+  'join_requests_account_id_idx',
   'console_sessions_expires_at_idx',
   'audit_log_action_at_idx',
   'transactions_created_at_idx',
@@ -302,6 +304,33 @@ const roundTrips: Record<keyof Database, Check> = {
           rows.map((r) => r.id),
         )
         .orderBy('attempts', 'desc')
+        .execute(),
+    ).toEqual(rows);
+  },
+  join_requests: async (db) => {
+    const rows = [
+      f.joinRequest(),
+      f.joinRequest({
+        method: 'approval',
+        model: null,
+        state: 'approved',
+        code_hash: null,
+        decided_at: f.NOW,
+        decided_by: 'device:d1',
+        device_id: 'd2',
+      }),
+    ];
+    await db.insertInto('join_requests').values(rows).execute();
+    expect(
+      await db
+        .selectFrom('join_requests')
+        .selectAll()
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .orderBy('method', 'desc')
         .execute(),
     ).toEqual(rows);
   },

@@ -25,13 +25,14 @@ import type {
 } from './database.js';
 import type { CredentialLifecycleRow, WebhookDeliveryRow } from './database.js';
 import type { AuthorizationRequestRow, TransactionRow } from './database.js';
+import type { JoinRequestRow } from './database.js';
 
 /**
  * Complete rows for the storage contract suite: each one names every column of its table, so a
  * column added to `database.ts` and forgotten in a migration fails the round-trip test.
  */
 
-const NOW = '2025-01-02T03:04:05.678Z';
+export const NOW = '2025-01-02T03:04:05.678Z';
 const uid = (): string => randomUUID();
 
 export const registeredAccount = (o: Partial<AccountRow> = {}): AccountRow => ({
@@ -67,6 +68,7 @@ export const device = (o: Partial<DeviceRow> = {}): DeviceRow => ({
   model: null,
   created_at: NOW,
   lost_at: null,
+  removed_at: null,
   ...o,
 });
 
@@ -263,6 +265,7 @@ export const lostReport = (o: Partial<LostReportRow> = {}): LostReportRow => ({
   device_id: uid(),
   device_jkt: uid(),
   reported_by: 'operator',
+  action: 'suspend',
   home_suspended: 2,
   created_at: NOW,
   ...o,
@@ -354,5 +357,24 @@ export const authorizationRequest = (
   authorization_id: uid(),
   early_decline: null,
   created_at: NOW,
+  ...o,
+});
+
+export const joinRequest = (o: Partial<JoinRequestRow> = {}): JoinRequestRow => ({
+  id: uid(),
+  account_id: uid(),
+  method: 'code',
+  jkt: uid(),
+  signing_jwk: '{"kty":"EC","crv":"P-256","x":"a","y":"b"}',
+  encryption_jwk: '{"kty":"EC","crv":"P-256","x":"c","y":"d"}',
+  model: 'watch',
+  state: 'pending',
+  code_hash: 'hash',
+  tries_left: 3,
+  expires_at: NOW,
+  created_at: NOW,
+  decided_at: null,
+  decided_by: null,
+  device_id: null,
   ...o,
 });

@@ -34,7 +34,11 @@ export function publicRoutes(
           tags: ['sandbox'],
           security: SECURITY.public,
           querystring: Type.Object(
-            { last4: Type.Optional(api.Last4Schema) },
+            {
+              last4: Type.Optional(api.Last4Schema),
+              /** A provisioning session or join request id: its codes only. */
+              subject: Type.Optional(api.IdSchema),
+            },
             { additionalProperties: false },
           ),
           response: { 200: api.SandboxOutboxResponse, ...errorResponses },
@@ -45,7 +49,7 @@ export function publicRoutes(
         return {
           messages: await readOutbox(ctx.db, {
             limit: 20,
-            ...definedProps({ last4: request.query.last4 }),
+            ...definedProps({ last4: request.query.last4, subject: request.query.subject }),
           }),
         };
       },

@@ -42,13 +42,17 @@ export async function writeOutbox(
     .execute();
 }
 
-/** The sandbox outbox, newest first, optionally only the messages about one card (by last 4). */
+/**
+ * The sandbox outbox, newest first, optionally only the messages about one card (by last 4) or
+ * about one session or join request (`subject`).
+ */
 export async function readOutbox(
   db: Kysely<Database>,
-  options: { limit: number; last4?: string },
+  options: { limit: number; last4?: string; subject?: string },
 ): Promise<OutboxMessage[]> {
   let query = db.selectFrom('issuer_outbox').selectAll().orderBy('id', 'desc').limit(options.limit);
   if (options.last4 !== undefined) query = query.where('last4', '=', options.last4);
+  if (options.subject !== undefined) query = query.where('session_id', '=', options.subject);
   const rows = await query.execute();
   return rows.map((row) => ({
     id: Number(row.id),

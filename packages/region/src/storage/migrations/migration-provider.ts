@@ -13,6 +13,7 @@ import { outboxTraceparentMigration } from './0011-outbox-traceparent.js';
 import { vaultKekIndexMigration } from './0012-vault-kek-index.js';
 import { auditChainMigration } from './0013-audit-chain.js';
 import { consoleSessionsMigration } from './0014-console-sessions.js';
+import { devicesJoinMigration } from './0015-devices-join.js';
 
 /**
  * Every migration, in order, compiled into the program: no file-system discovery, so a bundled
@@ -33,6 +34,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0012_vault_kek_index': vaultKekIndexMigration,
   '0013_audit_chain': auditChainMigration,
   '0014_console_sessions': consoleSessionsMigration,
+  '0015_devices_join': devicesJoinMigration,
 };
 
 /** The Kysely `Migrator` provider over {@link migrations}. */

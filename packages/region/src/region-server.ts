@@ -25,8 +25,7 @@ import { Housekeeping } from './housekeeping.js';
 import { checkKeysListed } from './keys/index.js';
 import { TrustedIssuers } from './request-auth/index.js';
 import { countStatement, createRegionLogger } from './logging/index.js';
-import { RegionOutboxWorker, httpRegionTransport } from './lost-device/index.js';
-import { httpRegionQuery } from './token-lookup/index.js';
+import { RegionOutboxWorker, httpRegionQuery, httpRegionTransport } from './lost-device/index.js';
 import { NodeLease } from './nodes/index.js';
 import {
   LocalNotificationHub,

@@ -20,7 +20,9 @@ export {
 export {
   LOST_DEVICE_PATH,
   deliverLostDeviceRequest,
+  exchangeWithRegion,
   fetchRegionTransport,
+  httpRegionQuery,
   httpRegionTransport,
   type DeliveryInput,
 } from './region-request-client.js';

@@ -3,28 +3,13 @@ import { Value } from '@sinclair/typebox/value';
 import { DomicileError, api, peekHeader, verifyJson, type Directory } from '@domicile/protocol';
 import type { RegionQueryTransport } from '../config/index.js';
 import type { JwsSigner } from '../keys/index.js';
-import { outboundTraceHeaders } from '../logging/index.js';
+import { exchangeWithRegion } from '../lost-device/index.js';
 
 /** The path a region answers device-tokens requests on. */
 export const DEVICE_TOKENS_PATH = '/v1/regions/device-tokens';
 
 /** How long a request lives: one attempt, with room for clock skew (a look-up is never retried late). */
 const REQUEST_LIFETIME_SECONDS = 120;
-
-/** The HTTP transport of a {@link RegionQueryTransport}: a redirect is a failure, never followed (only the directory's URL is asked). */
-export const httpRegionQuery =
-  (send: typeof fetch = (input, init) => fetch(input, init)): RegionQueryTransport =>
-  async (baseUrl, path, body, signal) => {
-    const res = await send(`${baseUrl}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...outboundTraceHeaders() },
-      body: JSON.stringify(body),
-      signal,
-      redirect: 'error',
-    });
-    const text = await res.text();
-    return { status: res.status, body: text === '' ? {} : (JSON.parse(text) as unknown) };
-  };
 
 const newJti = (): string => randomBytes(18).toString('base64url');
 
@@ -67,11 +52,6 @@ export interface DeviceTokensAsk {
  * usable answer) or REGION_CONFIRMATION_INVALID (an answer we cannot trust).
  */
 export async function askDeviceTokens(ask: DeviceTokensAsk): Promise<api.SupportTokenView[]> {
-  const target = ask.directory.region(ask.target);
-  if (target === undefined)
-    throw new DomicileError('CONFIG_INVALID', {
-      details: { reason: 'region not in the directory', region: ask.target },
-    });
   const iat = Math.floor(ask.now.getTime() / 1000);
   const claims: api.DeviceTokensRequestClaims = {
     iss: ask.home,
@@ -83,35 +63,15 @@ export async function askDeviceTokens(ask: DeviceTokensAsk): Promise<api.Support
     deviceJkt: ask.deviceJkt,
   };
   const jws = await ask.signer.sign(claims, api.DEVICE_TOKENS_REQUEST_TYP);
-  let answer: { status: number; body: unknown };
-  try {
-    answer = await ask.transport(
-      target.baseUrl,
-      DEVICE_TOKENS_PATH,
-      { request: jws },
-      AbortSignal.timeout(ask.timeoutMs),
-    );
-  } catch (cause) {
-    throw new DomicileError('REGION_REQUEST_UNDELIVERED', {
-      details: { region: ask.target },
-      cause,
-    });
-  }
-  if (answer.status !== 200) {
-    const refused = DomicileError.fromBody(answer.body, {
-      peer: 'region',
-      region: ask.target,
-      status: answer.status,
-    });
-    throw refused.code === 'PEER_MALFORMED' && answer.status !== 500
-      ? new DomicileError('REGION_REQUEST_UNDELIVERED', {
-          details: { region: ask.target, status: answer.status },
-        })
-      : refused;
-  }
-  if (!Value.Check(api.DeviceTokensAnswerResponse, answer.body))
+  const body = await exchangeWithRegion(
+    ask.directory,
+    ask.target,
+    (baseUrl, signal) => ask.transport(baseUrl, DEVICE_TOKENS_PATH, { request: jws }, signal),
+    ask.timeoutMs,
+  );
+  if (!Value.Check(api.DeviceTokensAnswerResponse, body))
     throw new DomicileError('REGION_CONFIRMATION_INVALID', { cause: 'body' });
-  return verifyAnswer(answer.body.answer, ask.directory, claims);
+  return verifyAnswer(body.answer, ask.directory, claims);
 }
 
 async function verifyAnswer(

@@ -3,7 +3,6 @@ export { answerDeviceTokensRequest, listDeviceTokensEverywhere } from './device-
 export {
   DEVICE_TOKENS_PATH,
   askDeviceTokens,
-  httpRegionQuery,
   type DeviceTokensAsk,
 } from './device-tokens-request.js';
 export { issuerTokenView, tokenRows, type TokenRow } from './token-rows.js';

@@ -3,6 +3,7 @@ export {
   acceptTerms,
   checkEligibility,
   getSession,
+  parseCardJson,
   receiveCardDetails,
   termsHash,
 } from './session-steps.js';

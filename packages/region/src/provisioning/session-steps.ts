@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import {
   DomicileError,
@@ -249,16 +250,23 @@ export async function acceptCard(
   return { session: sessionView(next, ctx.self.id) };
 }
 
-export function parseCardDetails(plaintext: string): api.CardDetails {
+/**
+ * The JSON inside a card JWE checked against `schema` (a device's card details, an issuer's
+ * reissued card): `CARD_DETAILS_INVALID` naming the first field that is wrong, never its value.
+ */
+export function parseCardJson<S extends TSchema>(schema: S, plaintext: string): Static<S> {
   let value: unknown;
   try {
     value = JSON.parse(plaintext);
   } catch {
     throw new DomicileError('CARD_DETAILS_INVALID', { details: { field: 'json' } });
   }
-  if (!Value.Check(api.CardDetails, value)) {
-    const first = Value.Errors(api.CardDetails, value).First();
+  if (!Value.Check(schema, value)) {
+    const first = Value.Errors(schema, value).First();
     throw new DomicileError('CARD_DETAILS_INVALID', { details: { field: first?.path ?? '/' } });
   }
   return value;
 }
+
+export const parseCardDetails = (plaintext: string): api.CardDetails =>
+  parseCardJson(api.CardDetails, plaintext);

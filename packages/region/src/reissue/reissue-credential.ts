@@ -1,4 +1,3 @@
-import { Value } from '@sinclair/typebox/value';
 import {
   DomicileError,
   TYP,
@@ -14,7 +13,7 @@ import { findCredentialByTokenRef } from '../credentials/index.js';
 import { acceptedRegionKey, privateJwkOf } from '../keys/index.js';
 import { loadLifecycle } from '../lifecycle/index.js';
 import { insertNotification } from '../notifications/index.js';
-import { cardNetworkOf } from '../provisioning/index.js';
+import { cardNetworkOf, parseCardJson } from '../provisioning/index.js';
 import type { TrustedIssuer } from '../request-auth/index.js';
 import type { RegionContext } from '../region-context.js';
 import { isUniqueViolation } from '../storage/index.js';
@@ -45,17 +44,7 @@ export async function openReissuedCard(ctx: RegionContext, jwe: string): Promise
     TYP.reissuedCard,
     'CARD_DETAILS_UNREADABLE',
   );
-  let value: unknown;
-  try {
-    value = JSON.parse(plaintext);
-  } catch {
-    throw new DomicileError('CARD_DETAILS_INVALID', { details: { field: 'json' } });
-  }
-  if (!Value.Check(api.ReissuedCard, value)) {
-    const first = Value.Errors(api.ReissuedCard, value).First();
-    throw new DomicileError('CARD_DETAILS_INVALID', { details: { field: first?.path ?? '/' } });
-  }
-  return value;
+  return parseCardJson(api.ReissuedCard, plaintext);
 }
 
 /**

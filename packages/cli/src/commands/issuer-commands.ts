@@ -5,14 +5,15 @@ import { readSandboxIssuerKey } from '../deployment/sandbox-issuers.js';
 import type { CliIo } from '../io/index.js';
 import { addIssuerSetupCommands } from './issuer-setup-commands.js';
 
-interface IssuerOpts {
+/** The options every `issuer` API command takes (the key file, the region's URL). */
+export interface IssuerOpts {
   keyFile: string;
   url: string;
   region?: string;
   json?: boolean;
 }
 
-function withIssuerOptions(cmd: Command): Command {
+export function withIssuerOptions(cmd: Command): Command {
   return cmd
     .requiredOption(
       '--key-file <file>',

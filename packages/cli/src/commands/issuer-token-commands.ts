@@ -11,24 +11,7 @@ import {
 } from '@domicile/protocol';
 import { readSandboxIssuerKey } from '../deployment/sandbox-issuers.js';
 import { UsageError, type CliIo } from '../io/index.js';
-
-interface IssuerOpts {
-  keyFile: string;
-  url: string;
-  region?: string;
-  json?: boolean;
-}
-
-function withIssuerOptions(cmd: Command): Command {
-  return cmd
-    .requiredOption(
-      '--key-file <file>',
-      'the issuer key file ({ issuerId, region, privateJwk }, e.g. keys/us.sandbox-issuer.json)',
-    )
-    .requiredOption('--url <baseUrl>', "the region's base URL")
-    .option('--region <id>', "the region's id (default: the key file's region)")
-    .option('--json', 'print JSON');
-}
+import { withIssuerOptions, type IssuerOpts } from './issuer-commands.js';
 
 async function clientOf(
   opts: IssuerOpts & { authorityKey?: string },

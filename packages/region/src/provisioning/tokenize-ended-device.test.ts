@@ -1,13 +1,12 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isDomicileError, type PublicJwk } from '@domicile/protocol';
+import { isDomicileError } from '@domicile/protocol';
 import { findDeviceById, markDeviceLost, markDeviceRemoved } from '../accounts/index.js';
-import { TEST_CARDS } from '../issuer/index.js';
 import type { Region } from '../region-server.js';
 import {
   createRegionFixture,
   createTestDevice,
-  encryptCardDetails,
+  readySession,
   type TestDevice,
 } from '../testing/region-fixture.js';
 import { createTestPostgresDatabase } from '../testing/test-database.js';
@@ -48,41 +47,18 @@ describe.each([
   }
 
   /** A registered device with a session ready to tokenize, and its device id. */
-  async function readySession(): Promise<{ device: TestDevice; deviceId: string; id: string }> {
+  async function readyDevice(): Promise<{ device: TestDevice; deviceId: string; id: string }> {
     const device = await createTestDevice();
     const registered = await post(device, '/v1/accounts', {
       name: 'Ended Device',
       email: 'ended@example.com',
       device: { encryptionKey: device.encryption.publicJwk },
     });
-    const deviceId = String(registered.body.deviceId);
-    const card = TEST_CARDS.find((c) => c.region === 'us' && c.outcome === 'green');
-    if (card === undefined) throw new Error('card');
-    const opened = await post(device, '/v1/provisioning', {
-      routingPrefix: card.pan.slice(0, 8),
-      last4: card.pan.slice(-4),
-      network: card.network,
-      device: { encryptionKey: device.encryption.publicJwk },
-    });
-    const id = (opened.body as { session: { id: string } }).session.id;
-    const terms = (
-      (await post(device, `/v1/provisioning/${id}/eligibility`, {})).body as {
-        terms: { id: string; hash: string };
-      }
-    ).terms;
-    await post(device, `/v1/provisioning/${id}/terms`, {
-      termsId: terms.id,
-      hash: terms.hash,
-      accepted: true,
-    });
-    const usKey = us.context.directory.key('us', 'encryption') as PublicJwk;
-    const cardDetails = await encryptCardDetails(
-      { pan: card.pan, expiry: card.expiry, cvv: card.cvv, name: card.name },
-      usKey,
-    );
-    const ready = await post(device, `/v1/provisioning/${id}/card`, { cardDetails });
-    expect(ready.body).toMatchObject({ session: { state: 'ready' } });
-    return { device, deviceId, id };
+    return {
+      device,
+      deviceId: String(registered.body.deviceId),
+      id: await readySession(us, device),
+    };
   }
 
   const tokensOf = async (deviceId: string): Promise<number> =>
@@ -112,7 +88,7 @@ describe.each([
   it.skipIf(skip).each(ends)(
     'makes no token for a device %s after its request was authenticated',
     async (_, end, code) => {
-      const { deviceId, id } = await readySession();
+      const { deviceId, id } = await readyDevice();
       // Authenticated while the device was still active, as the route had done.
       const who = await findDeviceById(us.context.db, deviceId);
       if (who === undefined) throw new Error('device');
@@ -125,8 +101,8 @@ describe.each([
   it.skipIf(skip)(
     'refuses a removed device at the route too, and tokenizes an active one',
     async () => {
-      const active = await readySession();
-      const removed = await readySession();
+      const active = await readyDevice();
+      const removed = await readyDevice();
       await markDeviceRemoved(us.context.db, {
         deviceId: removed.deviceId,
         at: new Date().toISOString(),

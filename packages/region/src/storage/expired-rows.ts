@@ -26,7 +26,8 @@ export const RETENTION = {
   idempotency_keys: {
     column: 'updated_at',
     keepForMs: (p) => p.idempotencyKeysMs,
-    // The lease is found by its primary key, and only for the rare row still in flight.
+    // Only rows still in flight look for a lease: by its primary key (SQLite), or in the few
+    // live leases read once (PostgreSQL).
     spare: (now) => sql`state = 'in_flight' and exists (
       select 1 from node_leases where node_leases.incarnation = idempotency_keys.incarnation
       and node_leases.expires_at > ${now})`,

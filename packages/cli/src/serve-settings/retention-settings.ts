@@ -28,13 +28,13 @@ export const RETENTION_SPECS: { readonly [K in keyof typeof RETENTION_PROPERTIES
   idempotencyKeyRetentionHours: {
     flag: '--idempotency-key-retention-hours',
     placeholder: '<hours>',
-    help: `how long an answered Idempotency-Key is kept for retries (default ${KEY_HOURS.default})`,
+    help: 'how long an answered Idempotency-Key is kept for retries with it (docs/operations.md)',
     expects: `an integer from ${KEY_HOURS.minimum} to ${KEY_HOURS.maximum}`,
   },
   authorizationRequestRetentionDays: {
     flag: '--authorization-request-retention-days',
     placeholder: '<days>',
-    help: `how long an acquirer's resend of an authorization gets the recorded decision (default ${REQUEST_DAYS.default})`,
+    help: "how long an acquirer's resend of an authorization gets the recorded decision",
     expects: `an integer from ${REQUEST_DAYS.minimum} to ${REQUEST_DAYS.maximum}`,
   },
 };

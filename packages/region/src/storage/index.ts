@@ -41,6 +41,12 @@ export {
   type PurgedBatch,
 } from './expired-rows.js';
 export {
+  DEFAULT_RETENTION,
+  RETENTION_LIMITS,
+  retentionPolicy,
+  type RetentionPolicy,
+} from './retention-policy.js';
+export {
   isUniqueViolation,
   migrateToLatest,
   openDatabase,

@@ -80,7 +80,8 @@ export function createWalBarrier(options: { walFile: string; syncFile?: SyncFile
       syncFile(target.wal.fd, (error) => (error === null ? resolve() : reject(error))),
     );
     // A file first seen here may be new: its name is durable only once its directory is synced
-    // (SQLite does so at the first sync of a WAL it creates, a sync NORMAL leaves to us).
+    // (SQLite does so at the first sync of a WAL it creates, a sync NORMAL leaves to us). The same
+    // sync makes a new database file's name durable: it sits in the same directory.
     if (target.created) await syncDirectory(dirname(walFile));
   };
 

@@ -63,9 +63,6 @@ export async function tokenize(
         const stamp = now.toISOString();
         // A lost-device report may have committed since this request was authenticated.
         if (await isDeviceLost(trx, who.device.id)) throw new DomicileError('DEVICE_LOST');
-        // Again inside the transaction: another session of this device may have tokenized the card meanwhile.
-        if (await deviceHoldsCard(trx, { deviceId: who.device.id, panHash }))
-          throw new DomicileError('CARD_ALREADY_PROVISIONED');
         const asset = await storeCardArt(
           trx,
           product,
@@ -145,9 +142,12 @@ export async function tokenize(
       // Another request tokenized this session first: answer with its token, as a retry would get.
       if (isDomicileError(error, 'SESSION_STATE'))
         return tokenizedAlready(ctx, who, sessionId, error);
-      // A unique violation is a token number collision (draw again) or a racing session of this
-      // device with the same card (the duplicate check refuses it on the next attempt).
+      // A unique violation is a token number collision (draw again) or another session of this
+      // device that tokenized the card since the card step checked (`credentials_live_card_unique`
+      // holds the rule, so the check is not repeated inside the transaction).
       if (!isUniqueViolation(error)) throw error;
+      if (await deviceHoldsCard(ctx.db, { deviceId: who.device.id, panHash }))
+        throw new DomicileError('CARD_ALREADY_PROVISIONED');
     }
   }
   throw new DomicileError('TOKEN_RANGE_EXHAUSTED');

@@ -174,15 +174,20 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
         ),
       },
       (request, reply) =>
-        sendIdempotent(ctx, request, reply, async () => ({
-          status: 200,
-          body: await receivePushPayload(
-            ctx,
-            deviceOf(request),
-            request.params.sessionId,
-            request.body,
+        sendIdempotent(
+          ctx,
+          request,
+          reply,
+          answeredInCommit((inCommit) =>
+            receivePushPayload(
+              ctx,
+              deviceOf(request),
+              request.params.sessionId,
+              request.body,
+              inCommit,
+            ),
           ),
-        })),
+        ),
     );
 
     app.post(
@@ -230,10 +235,14 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
         ),
       },
       (request, reply) =>
-        sendIdempotent(ctx, request, reply, async () => ({
-          status: 200,
-          body: await verifyIdvCode(ctx, deviceOf(request), request.params.sessionId, request.body),
-        })),
+        sendIdempotent(
+          ctx,
+          request,
+          reply,
+          answeredInCommit((inCommit) =>
+            verifyIdvCode(ctx, deviceOf(request), request.params.sessionId, request.body, inCommit),
+          ),
+        ),
     );
 
     app.post(

@@ -287,6 +287,8 @@ describe.each([
       .selectFrom('audit_log')
       .selectAll()
       .where('action', '=', 'request.refused')
+      // The first refusal: on PostgreSQL rows come back in no set order without one.
+      .orderBy('seq')
       .executeTakeFirstOrThrow();
     expect([refusal.actor, refusal.subject, JSON.parse(refusal.detail)]).toEqual([
       'anonymous',

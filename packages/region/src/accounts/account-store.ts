@@ -142,18 +142,20 @@ export async function insertDevices(
 
 /**
  * The guest account of `pseudonym` from `homeRegion`, made if absent. Insert-if-absent, then
- * read: of two racing first redirects, one inserts and both read the same row (a caught unique
- * violation would abort the whole transaction on PostgreSQL).
+ * read only if it was present: of two racing first redirects, one inserts and the other reads the
+ * row it made (a caught unique violation would abort the whole transaction on PostgreSQL).
  */
 export async function ensureGuestAccount(
   trx: Kysely<Database>,
   guest: AccountRow & { readonly kind: 'guest'; readonly pseudonym: string },
 ): Promise<AccountRow> {
-  await trx
+  const inserted = await trx
     .insertInto('accounts')
     .values(guest)
     .onConflict((oc) => oc.columns(['home_region', 'pseudonym']).doNothing())
-    .execute();
+    .returningAll()
+    .executeTakeFirst();
+  if (inserted !== undefined) return inserted;
   return trx
     .selectFrom('accounts')
     .selectAll()
@@ -164,11 +166,13 @@ export async function ensureGuestAccount(
 
 /** The device with `device.jkt`, written as given if no device has that key yet. */
 export async function ensureDevice(trx: Kysely<Database>, device: DeviceRow): Promise<DeviceRow> {
-  await trx
+  const inserted = await trx
     .insertInto('devices')
     .values(device)
     .onConflict((oc) => oc.column('jkt').doNothing())
-    .execute();
+    .returningAll()
+    .executeTakeFirst();
+  if (inserted !== undefined) return inserted;
   return trx
     .selectFrom('devices')
     .selectAll()

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
 import { DomicileError } from '@domicile/protocol';
-import { auditRowHash, jsonColumn, type Database } from '../storage/index.js';
+import { auditRowHash, jsonColumn, sqlDialectOf, type Database } from '../storage/index.js';
 import type { AuditAction } from './audit-actions.js';
 
 /** An entry's detail: a JSON object. */
@@ -79,23 +79,32 @@ async function appendToChain(trx: Kysely<Database>, entry: AuditEntry): Promise<
     subject: entry.subject,
     detail: JSON.parse(encoded) as unknown,
   });
-  await trx
-    .insertInto('audit_log')
-    .values({
-      at: entry.at,
-      actor: entry.actor,
-      action: entry.action,
-      subject: entry.subject,
-      detail: encoded,
-      seq,
-      prev_hash: prevHash,
-      hash,
-    })
-    .execute();
-  await trx
-    .updateTable('audit_chain_head')
-    .set({ hash })
-    .where('chain', '=', AUDIT_CHAIN)
-    .execute();
+  const insertRow = trx.insertInto('audit_log').values({
+    at: entry.at,
+    actor: entry.actor,
+    action: entry.action,
+    subject: entry.subject,
+    detail: encoded,
+    seq,
+    prev_hash: prevHash,
+    hash,
+  });
+  // On PostgreSQL the row and the head's new hash go in one statement (one round trip): the
+  // head's row lock, taken above, is held either way; SQLite has no writes in a `with`.
+  if (sqlDialectOf(trx) === 'postgres') {
+    await trx
+      .with('appended', () => insertRow.returning('seq'))
+      .updateTable('audit_chain_head')
+      .set({ hash })
+      .where('chain', '=', AUDIT_CHAIN)
+      .execute();
+  } else {
+    await insertRow.execute();
+    await trx
+      .updateTable('audit_chain_head')
+      .set({ hash })
+      .where('chain', '=', AUDIT_CHAIN)
+      .execute();
+  }
   return { seq, hash };
 }

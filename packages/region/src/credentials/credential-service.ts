@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DomicileError, type api } from '@domicile/protocol';
 import { appendAudit } from '../audit/index.js';
+import type { InCommit } from '../idempotency/index.js';
 import { insertNotification } from '../notifications/index.js';
 import type { RegionContext } from '../region-context.js';
 import type { CredentialRow } from '../storage/index.js';
@@ -35,20 +36,41 @@ export async function requireDeviceCredential(
   return row;
 }
 
+/**
+ * A credential of the calling device with its TSM script once the TSM has built it (undefined
+ * before): one read for both.
+ */
+async function requireCredentialWithScript(
+  ctx: RegionContext,
+  deviceId: string,
+  tokenRef: string,
+): Promise<{ credential: CredentialRow; script: { id: string; script: string } | undefined }> {
+  const row = await ctx.db
+    .selectFrom('credentials')
+    .leftJoin('tsm_scripts', 'tsm_scripts.credential_id', 'credentials.id')
+    .selectAll('credentials')
+    .select([
+      'tsm_scripts.id as tsm_script_id',
+      'tsm_scripts.state as tsm_script_state',
+      'tsm_scripts.script as tsm_script',
+    ])
+    .where('credentials.token_ref', '=', tokenRef)
+    .where('credentials.device_id', '=', deviceId)
+    .executeTakeFirst();
+  if (row === undefined) throw new DomicileError('CREDENTIAL_NOT_FOUND');
+  const { tsm_script_id: id, tsm_script_state: state, tsm_script: script, ...credential } = row;
+  const ready = state === 'ready' && id !== null && script !== null;
+  return { credential, script: ready ? { id, script } : undefined };
+}
+
 /** The TSM's personalization script for a credential, once the TSM has built it. */
 export async function getScript(
   ctx: RegionContext,
   deviceId: string,
   tokenRef: string,
 ): Promise<api.ScriptResponse> {
-  const credential = await requireDeviceCredential(ctx, deviceId, tokenRef);
-  const script = await ctx.db
-    .selectFrom('tsm_scripts')
-    .selectAll()
-    .where('credential_id', '=', credential.id)
-    .executeTakeFirst();
-  if (script?.state !== 'ready' || script.script === null)
-    throw new DomicileError('SCRIPT_NOT_READY');
+  const { script } = await requireCredentialWithScript(ctx, deviceId, tokenRef);
+  if (script === undefined) throw new DomicileError('SCRIPT_NOT_READY');
   return { scriptId: script.id, script: script.script };
 }
 
@@ -61,23 +83,18 @@ export async function activateCredential(
   deviceId: string,
   tokenRef: string,
   req: api.ActivateRequest,
+  inCommit?: InCommit<api.CredentialResponse>,
 ): Promise<api.CredentialResponse> {
-  const credential = await requireDeviceCredential(ctx, deviceId, tokenRef);
+  const { credential, script } = await requireCredentialWithScript(ctx, deviceId, tokenRef);
   if (credential.state === 'active') return { credential: credentialView(ctx, credential) };
   if (credential.state !== 'pending_activation')
     throw new DomicileError('CREDENTIAL_STATE', { details: { state: credential.state } });
-  const script = await ctx.db
-    .selectFrom('tsm_scripts')
-    .selectAll()
-    .where('credential_id', '=', credential.id)
-    .executeTakeFirst();
-  if (script?.state !== 'ready' || script.script === null)
-    throw new DomicileError('SCRIPT_NOT_READY');
+  if (script === undefined) throw new DomicileError('SCRIPT_NOT_READY');
   const hash = createHash('sha256').update(script.script).digest('base64url');
   if (req.scriptId !== script.id || req.scriptHash !== hash)
     throw new DomicileError('SCRIPT_HASH_MISMATCH');
   const now = ctx.now();
-  const updated = await ctx.db.transaction().execute(async (trx) => {
+  const answer = await ctx.db.transaction().execute(async (trx) => {
     const moved = await moveCredentialState(trx, {
       id: credential.id,
       from: 'pending_activation',
@@ -93,10 +110,15 @@ export async function activateCredential(
         subject: tokenRef,
       });
     }
-    const row = await findCredentialById(trx, credential.id);
+    // The move is conditional on the state read: only a change committed meanwhile is read again.
+    const row: CredentialRow | undefined = moved
+      ? { ...credential, state: 'active', updated_at: now.toISOString() }
+      : await findCredentialById(trx, credential.id);
     if (row === undefined) throw new DomicileError('CREDENTIAL_NOT_FOUND');
-    return row;
+    const activated = { credential: credentialView(ctx, row) };
+    await inCommit?.(trx, activated);
+    return activated;
   });
   ctx.hub.publish(deviceId);
-  return { credential: credentialView(ctx, updated) };
+  return answer;
 }

@@ -7,6 +7,7 @@ import {
   type SingleUseId,
   type VerifiedDpop,
 } from '../request-auth/index.js';
+import type { IdempotentAnswer, IdempotentOperation, InCommit } from '../idempotency/index.js';
 import type { RegionContext } from '../region-context.js';
 
 /**
@@ -112,7 +113,7 @@ export async function sendIdempotent(
   ctx: RegionContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  operation: () => Promise<{ status: number; body: unknown }>,
+  operation: IdempotentOperation,
 ): Promise<FastifyReply> {
   const key = idempotencyKeyOf(request);
   const result = await ctx.idempotency.run(
@@ -128,4 +129,25 @@ export async function sendIdempotent(
   );
   if (result.replayed) void reply.header('idempotent-replayed', 'true');
   return reply.code(result.status).send(result.body);
+}
+
+/**
+ * The operation of a route whose domain step answers from inside its one transaction: the answer
+ * is stored with the change, in one commit (`IdempotentAttempt`). A step that answers without
+ * calling `inCommit` (a refusal, an answer that changes nothing) is stored after it, as before.
+ */
+export function answeredInCommit<T>(
+  step: (inCommit: InCommit<T>) => Promise<T>,
+  statusOf: (body: T) => number = () => 200,
+): IdempotentOperation {
+  return async (attempt) => {
+    let recorded: IdempotentAnswer | undefined;
+    const body = await step(async (trx, answer) => {
+      recorded = { status: statusOf(answer), body: answer };
+      await attempt.record(trx, recorded);
+    });
+    return recorded !== undefined && recorded.body === body
+      ? recorded
+      : { status: statusOf(body), body };
+  };
 }

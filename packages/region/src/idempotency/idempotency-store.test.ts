@@ -117,6 +117,45 @@ describe('idempotency keys', () => {
     });
   });
 
+  it('stores an answer recorded in the work transaction with that commit, not after it', async () => {
+    const stored = (): Promise<unknown> =>
+      db
+        .selectFrom('idempotency_keys')
+        .select(['state', 'status_code'])
+        .where('key', '=', req.key)
+        .executeTakeFirst();
+    let afterCommit: unknown;
+    const result = await store.run(req, async (attempt) => {
+      const answer = { status: 201, body: { made: true } };
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('single_use_ids').execute();
+        await attempt.record(trx, answer);
+      });
+      // A crash from here on finds the answer, and replays it: the change is in.
+      afterCommit = await stored();
+      return answer;
+    });
+    expect(afterCommit).toEqual({ state: 'done', status_code: 201 });
+    expect(result).toEqual({ status: 201, body: { made: true }, replayed: false });
+    expect(await store.run(req, answer({}))).toEqual({ ...result, replayed: true });
+  });
+
+  it('keeps nothing of an answer whose transaction rolled back: the key is free again', async () => {
+    await expect(
+      store.run(req, (attempt) =>
+        db.transaction().execute(async (trx) => {
+          await attempt.record(trx, { status: 200, body: { lost: true } });
+          throw new Error('disk full');
+        }),
+      ),
+    ).rejects.toThrow('disk full');
+    expect(await store.run(req, answer({ again: true }))).toEqual({
+      status: 200,
+      body: { again: true },
+      replayed: false,
+    });
+  });
+
   it('answers IN_PROGRESS, with a Retry-After, while the first attempt of this process runs', async () => {
     const first = await holdKey(store, db);
     await expect(store.run(req, answer({}))).rejects.toSatisfy(inProgress);

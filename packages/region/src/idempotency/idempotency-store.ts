@@ -52,6 +52,30 @@ export interface StoredResponse {
   readonly replayed: boolean;
 }
 
+/** What an idempotent operation answers: recorded for every retry of its key. */
+export interface IdempotentAnswer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/**
+ * The attempt an operation runs for. An operation whose answer is known inside its last
+ * transaction hands it to `record` there: the answer is then stored in the commit that makes the
+ * change (one commit, not two), so a crash before that commit leaves the key re-takeable and a
+ * crash after it replays the answer. It must then return that same answer object.
+ */
+export interface IdempotentAttempt {
+  record(trx: Kysely<Database>, answer: IdempotentAnswer): Promise<void>;
+}
+
+export type IdempotentOperation = (attempt: IdempotentAttempt) => Promise<IdempotentAnswer>;
+
+/**
+ * How a domain step that makes its change in one transaction hands its answer over, in that
+ * transaction (`IdempotentAttempt.record`): left out, the step answers as before.
+ */
+export type InCommit<T> = (trx: Kysely<Database>, answer: T) => Promise<void>;
+
 export function requestHash(req: Pick<IdempotentRequest, 'method' | 'path' | 'body'>): string {
   return createHash('sha256')
     .update(`${req.method} ${req.path}\n${JSON.stringify(req.body ?? null)}`)
@@ -83,10 +107,7 @@ export class IdempotencyStore {
   }
 
   /** Runs `operation` for this request, or answers with the first attempt's stored result. */
-  run(
-    req: IdempotentRequest,
-    operation: () => Promise<{ status: number; body: unknown }>,
-  ): Promise<StoredResponse> {
+  run(req: IdempotentRequest, operation: IdempotentOperation): Promise<StoredResponse> {
     const attempt = this.#attempt(req, operation);
     this.#inFlight.add(attempt);
     const settled = (): void => {
@@ -113,20 +134,27 @@ export class IdempotencyStore {
     await Promise.allSettled([...this.#inFlight]);
   }
 
-  async #attempt(
-    req: IdempotentRequest,
-    operation: () => Promise<{ status: number; body: unknown }>,
-  ): Promise<StoredResponse> {
+  async #attempt(req: IdempotentRequest, operation: IdempotentOperation): Promise<StoredResponse> {
     await this.#admitted;
     const hash = requestHash(req);
+    // The reservation keeps a commit of its own: an operation is no single transaction (it calls
+    // the issuer, seals in the vault, commits in steps), and a concurrent retry, on any node, must
+    // see the key taken for all of that time, not only once the work's commit is in.
     const earlier = await this.#reserve(req, hash);
     if (earlier !== undefined) return earlier;
-    let result: { status: number; body: unknown };
+    let recorded: IdempotentAnswer | undefined;
+    const attempt: IdempotentAttempt = {
+      record: async (trx, answer) => {
+        await this.#complete(trx, req, answer.status, answer.body);
+        recorded = answer;
+      },
+    };
+    let result: IdempotentAnswer;
     try {
-      result = await operation();
+      result = await operation(attempt);
     } catch (error) {
       if (isDomicileError(error) && error.status < 500) {
-        await this.#complete(req, error.status, error.toBody());
+        await this.#complete(this.#db, req, error.status, error.toBody());
       } else {
         await this.#db
           .deleteFrom('idempotency_keys')
@@ -135,8 +163,10 @@ export class IdempotencyStore {
       }
       throw error;
     }
-    await this.#complete(req, result.status, result.body);
-    return { ...result, replayed: false };
+    // Recorded in the operation's own commit: a transaction that rolled back after `record` ends
+    // in an error, never here with the recorded answer.
+    if (recorded !== result) await this.#complete(this.#db, req, result.status, result.body);
+    return { status: result.status, body: result.body, replayed: false };
   }
 
   /** Takes the key for this attempt, or returns the stored answer of an earlier one. */
@@ -210,8 +240,13 @@ export class IdempotencyStore {
     return !(await isIncarnationAlive(this.#db, row.incarnation, now));
   }
 
-  async #complete(req: IdempotentRequest, status: number, body: unknown): Promise<void> {
-    await this.#db
+  async #complete(
+    db: Kysely<Database>,
+    req: IdempotentRequest,
+    status: number,
+    body: unknown,
+  ): Promise<void> {
+    await db
       .updateTable('idempotency_keys')
       .set({
         state: 'done',

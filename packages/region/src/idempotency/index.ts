@@ -4,6 +4,10 @@ export {
   IdempotencyStore,
   requestHash,
   type IdempotencyStoreOptions,
+  type IdempotentAnswer,
+  type IdempotentAttempt,
+  type IdempotentOperation,
+  type InCommit,
   type IdempotentRequest,
   type StoredResponse,
 } from './idempotency-store.js';

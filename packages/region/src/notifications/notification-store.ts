@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { api } from '@domicile/protocol';
+import { DomicileError, api } from '@domicile/protocol';
 import { jsonColumn, sqlDialectOf, type Database, type NotificationRow } from '../storage/index.js';
 
 /** What a push notification says: one of the protocol's notification types. */
@@ -18,19 +18,29 @@ export async function insertNotification(
   // Streams resume after the last id they saw, so a device's ids must become visible in order.
   // PostgreSQL hands out identity values at insert, not at commit: two writers for one device
   // could commit 11 before 10, and a stream that read 11 would never see 10. A per-device lock
-  // held to the end of the transaction orders them. SQLite runs one transaction at a time.
-  if (sqlDialectOf(trx) === 'postgres')
-    await sql`SELECT pg_advisory_xact_lock(hashtext(${deviceId}))`.execute(trx);
-  const row = await trx
-    .insertInto('notifications')
-    .values({
-      device_id: deviceId,
-      type: data.type,
-      data: notificationDataColumn.encode(data),
-      created_at: now.toISOString(),
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  // held to the end of the transaction orders them: taken in the insert's own statement (one
+  // round trip), by the row the insert reads, so before its identity value is drawn. SQLite runs
+  // one transaction at a time.
+  const values = {
+    device_id: deviceId,
+    type: data.type,
+    data: notificationDataColumn.encode(data),
+    created_at: now.toISOString(),
+  };
+  const row =
+    sqlDialectOf(trx) === 'postgres'
+      ? (
+          await sql<{ id: number }>`with locked as materialized (
+              select pg_advisory_xact_lock(hashtext(${deviceId}))
+            )
+            insert into notifications (device_id, type, data, created_at)
+            select ${values.device_id}, ${values.type}, ${values.data}, ${values.created_at}
+            from locked
+            returning id`.execute(trx)
+        ).rows[0]
+      : await trx.insertInto('notifications').values(values).returning('id').executeTakeFirst();
+  if (row === undefined)
+    throw new DomicileError('INTERNAL', { details: { reason: 'notification without an id' } });
   return Number(row.id);
 }
 

@@ -9,6 +9,7 @@ import {
 import { claimAtc, findCredentialByTokenNumber } from '../credentials/index.js';
 import { newId } from '../ids/index.js';
 import { recordSingleUseId, type VerifiedNetworkAuthorization } from '../request-auth/index.js';
+import { claimAtcWithSingleUseId } from './atc-claim.js';
 import type { AuthorizationDecision } from '../issuer/index.js';
 import type { RegionContext } from '../region-context.js';
 import { productFromSession } from '../sessions/index.js';
@@ -127,22 +128,24 @@ async function claim(
   },
 ): Promise<FirstTransmission & { resent: boolean }> {
   const { credential, facts, checked, transmission } = input;
+  const atc = { credentialId: credential.id, atc: facts.atc };
+  const declineOf = (claimed: boolean): api.AuthorizationReason | undefined =>
+    !checked.arqcVerified || claimed ? checked.decline : 'atc_replayed';
+  const authorizationId = newId();
+  // Nothing to record but the jti and the claim: one commit without a transaction around it.
+  if (transmission === undefined) {
+    if (!checked.arqcVerified) await recordSingleUseId(ctx.db, input.jti);
+    const claimed = checked.arqcVerified && (await claimAtcWithSingleUseId(ctx.db, input.jti, atc));
+    return { authorizationId, decline: declineOf(claimed), resent: false };
+  }
   return ctx.db.transaction().execute(async (trx) => {
     await recordSingleUseId(trx, input.jti);
-    const decline = !checked.arqcVerified
-      ? checked.decline
-      : (await claimAtc(trx, { credentialId: credential.id, atc: facts.atc }))
-        ? checked.decline
-        : 'atc_replayed';
-    const authorizationId = newId();
-    const first =
-      transmission === undefined
-        ? undefined
-        : await recordTransmission(trx, transmission, {
-            authorizationId,
-            decline,
-            at: ctx.now().toISOString(),
-          });
+    const decline = declineOf(checked.arqcVerified && (await claimAtc(trx, atc)));
+    const first = await recordTransmission(trx, transmission, {
+      authorizationId,
+      decline,
+      at: ctx.now().toISOString(),
+    });
     return first === undefined
       ? { authorizationId, decline, resent: false }
       : { ...first, resent: true };

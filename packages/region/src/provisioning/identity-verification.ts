@@ -2,6 +2,7 @@ import { createHmac, hkdfSync, randomInt, timingSafeEqual } from 'node:crypto';
 import { DomicileError, type api } from '@domicile/protocol';
 import type { AuthenticatedDevice } from '../accounts/index.js';
 import { appendAudit } from '../audit/index.js';
+import type { InCommit } from '../idempotency/index.js';
 import type { RegionContext } from '../region-context.js';
 import {
   advanceSession,
@@ -74,6 +75,8 @@ export async function selectIdvMethod(
     });
     return advanced;
   });
+  // Its answer is stored only after the delivery (not in the commit above): a retry after a
+  // crash before the code went out must send one.
   await ctx.issuer.deliverCode({ sessionId: row.id, method, last4: row.last4, code });
   return { session: sessionView(next, ctx.self.id) };
 }
@@ -87,6 +90,7 @@ export async function verifyIdvCode(
   who: AuthenticatedDevice,
   sessionId: string,
   req: api.VerifyIdvRequest,
+  inCommit?: InCommit<api.SessionResponse>,
 ): Promise<api.SessionResponse> {
   const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
   if (row.state === 'idv_locked') throw new DomicileError('IDV_LOCKED');
@@ -97,7 +101,7 @@ export async function verifyIdvCode(
   const expected = Buffer.from(row.idv_code_hash ?? '', 'base64url');
   const actual = otpHash(ctx, row.id, req.code);
   if (expected.length === actual.length && timingSafeEqual(expected, actual)) {
-    const next = await ctx.db.transaction().execute(async (trx) => {
+    return ctx.db.transaction().execute(async (trx) => {
       const advanced = await advanceSession(
         trx,
         row,
@@ -114,9 +118,10 @@ export async function verifyIdvCode(
         subject: row.id,
         detail: { method: row.idv_method },
       });
-      return advanced;
+      const verified = { session: sessionView(advanced, ctx.self.id) };
+      await inCommit?.(trx, verified);
+      return verified;
     });
-    return { session: sessionView(next, ctx.self.id) };
   }
   const triesLeft = row.idv_tries_left - 1;
   await ctx.db.transaction().execute(async (trx) => {

@@ -3,6 +3,7 @@ import { DomicileError, type JWK, type PublicJwk, type api } from '@domicile/pro
 import { requireDevice, upsertGuest, type AuthenticatedDevice } from '../accounts/index.js';
 import { appendAudit } from '../audit/index.js';
 import { countLiveCredentials } from '../credentials/index.js';
+import type { InCommit } from '../idempotency/index.js';
 import { newId } from '../ids/index.js';
 import { issueRedirectAssertion, pairwisePseudonym } from '../redirect/index.js';
 import type { RegionContext } from '../region-context.js';
@@ -15,11 +16,13 @@ import type { Database } from '../storage/index.js';
  * Receives a provisioning message (DESIGN story steps 2–4). The route is decided from the routing
  * prefix alone: a card of this region opens a session; a card of another region gets redirect
  * information with a signed assertion; a card no region serves is refused. Returns the outcome
- * (`session` or `redirect`); the HTTP layer chooses the status for each.
+ * (`session` or `redirect`); the HTTP layer chooses the status for each. The answer goes to
+ * `inCommit` in the transaction that records it.
  */
 export async function receiveProvisioningMessage(
   ctx: RegionContext,
   input: { jkt: string; jwk: JWK; message: api.ProvisioningMessage },
+  inCommit?: InCommit<api.ProvisioningMessageResponse>,
 ): Promise<api.ProvisioningMessageResponse> {
   const { message } = input;
   const route = ctx.directory.routeCard(message.routingPrefix);
@@ -32,14 +35,17 @@ export async function receiveProvisioningMessage(
       ...input,
       assertion: message.redirectAssertion,
       ownerId: owner.id,
+      inCommit,
     });
   }
   const who = await requireDevice(ctx.db, input.jkt);
   if (owner.id === ctx.self.id) {
-    const session = await ctx.db
-      .transaction()
-      .execute((trx) => openSession(ctx, trx, who, message));
-    return { outcome: 'session', session };
+    return ctx.db.transaction().execute(async (trx) => {
+      const session = await openSession(ctx, trx, who, message);
+      const answer: api.ProvisioningMessageResponse = { outcome: 'session', session };
+      await inCommit?.(trx, answer);
+      return answer;
+    });
   }
   // Only a user's home region vouches for them; a guest account here has nothing to vouch with.
   if (who.account.kind !== 'registered') throw new DomicileError('REGION_NOT_OWNER');
@@ -62,16 +68,7 @@ export async function receiveProvisioningMessage(
     },
     now,
   });
-  // The residency index: the home region now knows this region may hold the account's credentials.
-  await recordResidency(ctx, { accountId: who.account.id, assertion });
-  await appendAudit(ctx.db, {
-    at: now.toISOString(),
-    actor: `device:${who.device.id}`,
-    action: 'redirect.issued',
-    subject: who.account.id,
-    detail: { target: owner.id, last4: message.last4 },
-  });
-  return {
+  const answer: api.ProvisioningMessageResponse = {
     outcome: 'redirect',
     redirect: {
       region: owner.id,
@@ -80,6 +77,19 @@ export async function receiveProvisioningMessage(
       expiresAt: expiresAt.toISOString(),
     },
   };
+  return ctx.db.transaction().execute(async (trx) => {
+    // The residency index: the home region now knows this region may hold the account's credentials.
+    await recordResidency(ctx, { accountId: who.account.id, assertion }, trx);
+    await appendAudit(trx, {
+      at: now.toISOString(),
+      actor: `device:${who.device.id}`,
+      action: 'redirect.issued',
+      subject: who.account.id,
+      detail: { target: owner.id, last4: message.last4 },
+    });
+    await inCommit?.(trx, answer);
+    return answer;
+  });
 }
 
 async function openRedirectedSession(
@@ -90,6 +100,7 @@ async function openRedirectedSession(
     message: api.ProvisioningMessage;
     assertion: string;
     ownerId: string;
+    inCommit: InCommit<api.ProvisioningMessageResponse> | undefined;
   },
 ): Promise<api.ProvisioningMessageResponse> {
   const now = ctx.now();
@@ -103,7 +114,7 @@ async function openRedirectedSession(
   });
   // Checked after the signature, so an unsigned request learns nothing about routing from us.
   if (input.ownerId !== ctx.self.id) throw new DomicileError('REGION_NOT_OWNER');
-  const session = await ctx.db.transaction().execute(async (trx) => {
+  return ctx.db.transaction().execute(async (trx) => {
     await recordSingleUseId(trx, singleUse);
     const who = await upsertGuest(trx, {
       homeRegion: claims.iss,
@@ -120,9 +131,11 @@ async function openRedirectedSession(
       subject: who.account.id,
       detail: { homeRegion: claims.iss, device: who.device.id, last4: input.message.last4 },
     });
-    return openSession(ctx, trx, who, input.message);
+    const session = await openSession(ctx, trx, who, input.message);
+    const answer: api.ProvisioningMessageResponse = { outcome: 'session', session };
+    await input.inCommit?.(trx, answer);
+    return answer;
   });
-  return { outcome: 'session', session };
 }
 
 async function openSession(

@@ -1,6 +1,7 @@
 import type { api } from '@domicile/protocol';
 import { DomicileError, TYP, decryptText, epochSeconds, peekHeader } from '@domicile/protocol';
 import type { AuthenticatedDevice } from '../accounts/index.js';
+import type { InCommit } from '../idempotency/index.js';
 import { acceptedRegionKey, privateJwkOf } from '../keys/index.js';
 import type { RegionContext } from '../region-context.js';
 import { refuseRecordedSingleUseId, verifyPushPayload } from '../request-auth/index.js';
@@ -20,6 +21,7 @@ export async function receivePushPayload(
   who: AuthenticatedDevice,
   sessionId: string,
   req: api.PushPayloadRequest,
+  inCommit?: InCommit<api.SessionResponse>,
 ): Promise<api.SessionResponse> {
   const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
   requireState(row, 'terms_accepted');
@@ -54,8 +56,6 @@ export async function receivePushPayload(
     TYP.cardDetails,
     'PUSH_PAYLOAD_INVALID',
   );
-  return acceptCard(ctx, who, row, parseCardDetails(plaintext), {
-    issuer: issuer.id,
-    singleUse,
-  });
+  const pushedBy = { issuer: issuer.id, singleUse };
+  return acceptCard(ctx, who, row, parseCardDetails(plaintext), pushedBy, inCommit);
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import {
@@ -16,8 +17,9 @@ import type { AuthenticatedDevice } from '../accounts/index.js';
 import { countLiveCredentials, deviceHoldsCard } from '../credentials/index.js';
 import { acceptedRegionKey, privateJwkOf } from '../keys/index.js';
 import { appendAudit } from '../audit/index.js';
+import type { InCommit } from '../idempotency/index.js';
 import { recordSingleUseId, type SingleUseId } from '../request-auth/index.js';
-import type { SessionRow } from '../storage/index.js';
+import type { Database, SessionRow } from '../storage/index.js';
 import type { RegionContext } from '../region-context.js';
 import {
   advanceSession,
@@ -49,6 +51,7 @@ export async function checkEligibility(
   ctx: RegionContext,
   who: AuthenticatedDevice,
   sessionId: string,
+  inCommit?: InCommit<api.EligibilityResponse>,
 ): Promise<api.EligibilityResponse> {
   const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
   requireState(row, 'created');
@@ -64,7 +67,7 @@ export async function checkEligibility(
   });
   const terms = result.product.terms;
   const now = ctx.now();
-  const next = await ctx.db.transaction().execute(async (trx) => {
+  return ctx.db.transaction().execute(async (trx) => {
     const advanced = await advanceSession(
       trx,
       row,
@@ -90,11 +93,14 @@ export async function checkEligibility(
         last4: row.last4,
       },
     });
-    return advanced;
+    const session = sessionView(advanced, ctx.self.id);
+    const answer: api.EligibilityResponse =
+      result.decision === 'red'
+        ? { session }
+        : { session, terms: { id: terms.id, text: terms.text, hash: termsHash(terms.text) } };
+    await inCommit?.(trx, answer);
+    return answer;
   });
-  const session = sessionView(next, ctx.self.id);
-  if (result.decision === 'red') return { session };
-  return { session, terms: { id: terms.id, text: terms.text, hash: termsHash(terms.text) } };
 }
 
 /** Step 2: the user accepted exactly the terms offered (by id and hash). */
@@ -103,13 +109,14 @@ export async function acceptTerms(
   who: AuthenticatedDevice,
   sessionId: string,
   req: api.AcceptTermsRequest,
+  inCommit?: InCommit<api.SessionResponse>,
 ): Promise<api.SessionResponse> {
   const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
   requireState(row, 'eligible');
   if (req.termsId !== row.terms_id || req.hash !== row.terms_hash)
     throw new DomicileError('TERMS_MISMATCH');
   const now = ctx.now();
-  const next = await ctx.db.transaction().execute(async (trx) => {
+  return ctx.db.transaction().execute(async (trx) => {
     const advanced = await advanceSession(
       trx,
       row,
@@ -126,9 +133,17 @@ export async function acceptTerms(
       subject: row.id,
       detail: { termsId: req.termsId, hash: req.hash },
     });
-    return advanced;
+    return answerWith(trx, { session: sessionView(advanced, ctx.self.id) }, inCommit);
   });
-  return { session: sessionView(next, ctx.self.id) };
+}
+
+async function answerWith<T>(
+  trx: Kysely<Database>,
+  answer: T,
+  inCommit: InCommit<T> | undefined,
+): Promise<T> {
+  await inCommit?.(trx, answer);
+  return answer;
 }
 
 /**
@@ -141,6 +156,7 @@ export async function receiveCardDetails(
   who: AuthenticatedDevice,
   sessionId: string,
   req: api.CardDetailsRequest,
+  inCommit?: InCommit<api.SessionResponse>,
 ): Promise<api.SessionResponse> {
   const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
   requireState(row, 'terms_accepted');
@@ -159,7 +175,7 @@ export async function receiveCardDetails(
     TYP.cardDetails,
     'CARD_DETAILS_UNREADABLE',
   );
-  return acceptCard(ctx, who, row, parseCardDetails(plaintext));
+  return acceptCard(ctx, who, row, parseCardDetails(plaintext), undefined, inCommit);
 }
 
 /** How the card details came when an issuer pushed them: ID&V is then the issuer's signature. */
@@ -179,6 +195,7 @@ export async function acceptCard(
   row: SessionRow,
   card: api.CardDetails,
   pushedBy?: PushedBy,
+  inCommit?: InCommit<api.SessionResponse>,
 ): Promise<api.SessionResponse> {
   const matches =
     isCardNumber(card.pan) &&
@@ -202,7 +219,7 @@ export async function acceptCard(
       ? await ctx.issuer.idvMethods({ productId: product.id, last4: row.last4 })
       : null;
   const now = ctx.now();
-  const next = await ctx.db.transaction().execute(async (trx) => {
+  return ctx.db.transaction().execute(async (trx) => {
     // Spent with the card it carried: a payload refused by any check above can be sent again.
     if (pushedBy !== undefined) await recordSingleUseId(trx, pushedBy.singleUse);
     await ctx.vault.insert(trx, sealed);
@@ -245,9 +262,8 @@ export async function acceptCard(
         subject: row.id,
         detail: { reason: 'issuer-push-payload', issuer: pushedBy.issuer },
       });
-    return advanced;
+    return answerWith(trx, { session: sessionView(advanced, ctx.self.id) }, inCommit);
   });
-  return { session: sessionView(next, ctx.self.id) };
 }
 
 /**

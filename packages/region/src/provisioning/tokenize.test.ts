@@ -90,3 +90,22 @@ describe('tokenization is all or nothing', () => {
     expect(provisioned).toHaveLength(1);
   });
 });
+
+describe('one live token per card per device', () => {
+  it('refuses to tokenize a card in a second session once the first has tokenized it', async () => {
+    device = await createTestDevice();
+    await post('/v1/accounts', {
+      name: 'Two Sessions',
+      email: 'two-sessions@example.com',
+      device: { encryptionKey: device.encryption.publicJwk },
+    });
+    // Both past the card step: its check finds no token yet, so only tokenization can refuse.
+    const first = await readySession(us, device);
+    const second = await readySession(us, device);
+    const before = await count('credentials');
+    expect((await post(`/v1/provisioning/${first}/tokenize`, {})).statusCode).toBe(200);
+    const refused = await post(`/v1/provisioning/${second}/tokenize`, {});
+    expect(refused.json()).toMatchObject({ error: { code: 'CARD_ALREADY_PROVISIONED' } });
+    expect(await count('credentials')).toBe(before + 1);
+  });
+});

@@ -19,6 +19,7 @@ import {
   findCredentialById,
   insertCredentials,
 } from '../credentials/index.js';
+import type { InCommit } from '../idempotency/index.js';
 import { newId } from '../ids/index.js';
 import { recordTokenCreated } from '../lifecycle/index.js';
 import { insertNotification } from '../notifications/index.js';
@@ -42,12 +43,14 @@ const PAN_SEQUENCE_NUMBER = '00';
  * Step 5–6: tokenization. One transaction makes the token, links it to the vault record, stores
  * the card art, queues the TSM's script and writes the `credential.provisioned` notification — a
  * crash leaves all of it or none (DESIGN: Exactly once, Durable push). Asking again for a session
- * already tokenized answers with the same token, so a retry never makes a second one.
+ * already tokenized answers with the same token, so a retry never makes a second one. The answer
+ * is sealed inside that transaction, for `inCommit` to store with the token.
  */
 export async function tokenize(
   ctx: RegionContext,
   who: AuthenticatedDevice,
   sessionId: string,
+  inCommit?: InCommit<api.TokenizeResponse>,
 ): Promise<api.TokenizeResponse> {
   const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
   if (row.state === 'tokenized')
@@ -59,14 +62,11 @@ export async function tokenize(
 
   for (let attempt = 0; attempt < TOKEN_NUMBER_ATTEMPTS; attempt++) {
     try {
-      const { session, credential } = await ctx.db.transaction().execute(async (trx) => {
+      const answer = await ctx.db.transaction().execute(async (trx) => {
         const now = ctx.now();
         const stamp = now.toISOString();
         // A lost-device report or a removal may have committed since this request was authenticated.
         await requireDeviceActive(trx, who.device.id);
-        // Again inside the transaction: another session of this device may have tokenized the card meanwhile.
-        if (await deviceHoldsCard(trx, { deviceId: who.device.id, panHash }))
-          throw new DomicileError('CARD_ALREADY_PROVISIONED');
         const asset = await storeCardArt(
           trx,
           product,
@@ -135,18 +135,23 @@ export async function tokenize(
           subject: credential.token_ref,
           detail: { session: row.id, last4: row.last4 },
         });
-        return { session, credential };
+        const tokenized = await respond(ctx, who, session, credential);
+        await inCommit?.(trx, tokenized);
+        return tokenized;
       });
       ctx.hub.publish(who.device.id);
       ctx.tsmWorker.kick();
-      return await respond(ctx, who, session, credential);
+      return answer;
     } catch (error) {
       // Another request tokenized this session first: answer with its token, as a retry would get.
       if (isDomicileError(error, 'SESSION_STATE'))
         return tokenizedAlready(ctx, who, sessionId, error);
-      // A unique violation is a token number collision (draw again) or a racing session of this
-      // device with the same card (the duplicate check refuses it on the next attempt).
+      // A unique violation is a token number collision (draw again) or another session of this
+      // device that tokenized the card since the card step checked (`credentials_live_card_unique`
+      // holds the rule, so the check is not repeated inside the transaction).
       if (!isUniqueViolation(error)) throw error;
+      if (await deviceHoldsCard(ctx.db, { deviceId: who.device.id, panHash }))
+        throw new DomicileError('CARD_ALREADY_PROVISIONED');
     }
   }
   throw new DomicileError('TOKEN_RANGE_EXHAUSTED');

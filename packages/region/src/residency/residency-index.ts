@@ -12,11 +12,12 @@ import type { Database, ResidencyIndexRow } from '../storage/index.js';
 export async function recordResidency(
   ctx: RegionContext,
   input: { accountId: string; assertion: string },
+  db: Kysely<Database> = ctx.db,
 ): Promise<void> {
   // Our own assertion, signed a moment ago: reading its claims needs no verification.
   const { aud, sub } = decodeJwt(input.assertion);
   if (typeof aud !== 'string' || typeof sub !== 'string') return;
-  await ctx.db
+  await db
     .insertInto('residency_index')
     .values({
       account_id: input.accountId,

@@ -3,7 +3,7 @@ import { api } from '@domicile/protocol';
 import { getAsset } from '../../assets/index.js';
 import { activateCredential, getScript, listCredentials } from '../../credentials/index.js';
 import type { RegionContext } from '../../region-context.js';
-import { deviceOf, sendIdempotent } from '../device-auth.js';
+import { answeredInCommit, deviceOf, sendIdempotent } from '../device-auth.js';
 import { AssetParams, TokenRefParams, deviceRoute, mediaResponse } from '../route-schemas.js';
 
 const tags = ['credentials'];
@@ -57,15 +57,20 @@ export function credentialRoutes(ctx: RegionContext): FastifyPluginCallbackTypeb
         ),
       },
       (request, reply) =>
-        sendIdempotent(ctx, request, reply, async () => ({
-          status: 200,
-          body: await activateCredential(
-            ctx,
-            deviceOf(request).device.id,
-            request.params.tokenRef,
-            request.body,
+        sendIdempotent(
+          ctx,
+          request,
+          reply,
+          answeredInCommit((inCommit) =>
+            activateCredential(
+              ctx,
+              deviceOf(request).device.id,
+              request.params.tokenRef,
+              request.body,
+              inCommit,
+            ),
           ),
-        })),
+        ),
     );
 
     app.get(

@@ -12,7 +12,7 @@ import {
   verifyIdvCode,
 } from '../../provisioning/index.js';
 import type { RegionContext } from '../../region-context.js';
-import { deviceOf, dpopOf, sendIdempotent } from '../device-auth.js';
+import { answeredInCommit, deviceOf, dpopOf, sendIdempotent } from '../device-auth.js';
 import { EmptyBody, SessionParams, deviceRoute } from '../route-schemas.js';
 
 const tags = ['provisioning'];
@@ -39,16 +39,19 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
         ),
       },
       (request, reply) =>
-        sendIdempotent(ctx, request, reply, async () => {
-          const dpop = dpopOf(request);
-          const body = await receiveProvisioningMessage(ctx, {
-            jkt: dpop.jkt,
-            jwk: dpop.jwk,
-            message: request.body,
-          });
-          // A session is a resource made here (201); redirect information is only an answer (200).
-          return { status: body.outcome === 'session' ? 201 : 200, body };
-        }),
+        sendIdempotent(
+          ctx,
+          request,
+          reply,
+          answeredInCommit(
+            (inCommit) => {
+              const { jkt, jwk } = dpopOf(request);
+              return receiveProvisioningMessage(ctx, { jkt, jwk, message: request.body }, inCommit);
+            },
+            // A session is a resource made here (201); redirect information is only an answer (200).
+            (body: api.ProvisioningMessageResponse) => (body.outcome === 'session' ? 201 : 200),
+          ),
+        ),
     );
 
     app.get(
@@ -83,10 +86,14 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
         ),
       },
       (request, reply) =>
-        sendIdempotent(ctx, request, reply, async () => ({
-          status: 200,
-          body: await checkEligibility(ctx, deviceOf(request), request.params.sessionId),
-        })),
+        sendIdempotent(
+          ctx,
+          request,
+          reply,
+          answeredInCommit((inCommit) =>
+            checkEligibility(ctx, deviceOf(request), request.params.sessionId, inCommit),
+          ),
+        ),
     );
 
     app.post(
@@ -106,10 +113,14 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
         ),
       },
       (request, reply) =>
-        sendIdempotent(ctx, request, reply, async () => ({
-          status: 200,
-          body: await acceptTerms(ctx, deviceOf(request), request.params.sessionId, request.body),
-        })),
+        sendIdempotent(
+          ctx,
+          request,
+          reply,
+          answeredInCommit((inCommit) =>
+            acceptTerms(ctx, deviceOf(request), request.params.sessionId, request.body, inCommit),
+          ),
+        ),
     );
 
     app.post(
@@ -129,15 +140,20 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
         ),
       },
       (request, reply) =>
-        sendIdempotent(ctx, request, reply, async () => ({
-          status: 200,
-          body: await receiveCardDetails(
-            ctx,
-            deviceOf(request),
-            request.params.sessionId,
-            request.body,
+        sendIdempotent(
+          ctx,
+          request,
+          reply,
+          answeredInCommit((inCommit) =>
+            receiveCardDetails(
+              ctx,
+              deviceOf(request),
+              request.params.sessionId,
+              request.body,
+              inCommit,
+            ),
           ),
-        })),
+        ),
     );
 
     app.post(
@@ -158,15 +174,20 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
         ),
       },
       (request, reply) =>
-        sendIdempotent(ctx, request, reply, async () => ({
-          status: 200,
-          body: await receivePushPayload(
-            ctx,
-            deviceOf(request),
-            request.params.sessionId,
-            request.body,
+        sendIdempotent(
+          ctx,
+          request,
+          reply,
+          answeredInCommit((inCommit) =>
+            receivePushPayload(
+              ctx,
+              deviceOf(request),
+              request.params.sessionId,
+              request.body,
+              inCommit,
+            ),
           ),
-        })),
+        ),
     );
 
     app.post(
@@ -214,10 +235,14 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
         ),
       },
       (request, reply) =>
-        sendIdempotent(ctx, request, reply, async () => ({
-          status: 200,
-          body: await verifyIdvCode(ctx, deviceOf(request), request.params.sessionId, request.body),
-        })),
+        sendIdempotent(
+          ctx,
+          request,
+          reply,
+          answeredInCommit((inCommit) =>
+            verifyIdvCode(ctx, deviceOf(request), request.params.sessionId, request.body, inCommit),
+          ),
+        ),
     );
 
     app.post(
@@ -237,10 +262,14 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
         ),
       },
       (request, reply) =>
-        sendIdempotent(ctx, request, reply, async () => ({
-          status: 200,
-          body: await tokenize(ctx, deviceOf(request), request.params.sessionId),
-        })),
+        sendIdempotent(
+          ctx,
+          request,
+          reply,
+          answeredInCommit((inCommit) =>
+            tokenize(ctx, deviceOf(request), request.params.sessionId, inCommit),
+          ),
+        ),
     );
     done();
   };

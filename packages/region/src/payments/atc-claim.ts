@@ -1,0 +1,41 @@
+import { sql, type Kysely } from 'kysely';
+import { claimAtc } from '../credentials/index.js';
+import {
+  recordSingleUseId,
+  singleUseIdRefusal,
+  singleUseIdRow,
+  type SingleUseId,
+} from '../request-auth/index.js';
+import { sqlDialectOf, type Database } from '../storage/index.js';
+
+/**
+ * Records an authorization's single-use id and claims its ATC (`claimAtc`) in one commit. On
+ * PostgreSQL it is one statement (one round trip, no `begin` and `commit` of its own): the claim's
+ * update runs with the id's insert, and a duplicate id fails both. SQLite has no writes in a
+ * `with`, and a transaction costs it no round trip.
+ * @returns whether this call claimed the ATC.
+ * @throws DomicileError `id.replayed` when the id was recorded before: nothing is claimed.
+ */
+export async function claimAtcWithSingleUseId(
+  db: Kysely<Database>,
+  id: SingleUseId,
+  claim: { readonly credentialId: string; readonly atc: number },
+): Promise<boolean> {
+  if (sqlDialectOf(db) === 'sqlite')
+    return db.transaction().execute(async (trx) => {
+      await recordSingleUseId(trx, id);
+      return claimAtc(trx, claim);
+    });
+  const row = singleUseIdRow(id);
+  try {
+    const result = await sql`with recorded as (
+        insert into single_use_ids (kind, scope, jti, expires_at)
+        values (${row.kind}, ${row.scope}, ${row.jti}, ${row.expires_at})
+      )
+      update credentials set atc_last = ${claim.atc}
+      where id = ${claim.credentialId} and atc_last < ${claim.atc}`.execute(db);
+    return Number(result.numAffectedRows ?? 0n) === 1;
+  } catch (cause) {
+    throw singleUseIdRefusal(id, cause);
+  }
+}

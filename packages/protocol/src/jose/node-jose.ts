@@ -132,7 +132,8 @@ export function concatKdf(
   return Buffer.concat(out).subarray(0, keyBits / 8);
 }
 
-function keyWrap(mode: 'wrap' | 'unwrap', kek: Uint8Array, data: Uint8Array): Buffer {
+/** AES Key Wrap (RFC 3394), the A256KW of RFC 7518 §4.4. */
+export function keyWrap(mode: 'wrap' | 'unwrap', kek: Uint8Array, data: Uint8Array): Buffer {
   const cipher =
     mode === 'wrap'
       ? createCipheriv('id-aes256-wrap', kek, KEY_WRAP_IV)
@@ -249,10 +250,7 @@ function decryptCompact(jwe: string, key: P256Jwk): { header: JoseHeader; plaint
   return { header, plaintext };
 }
 
-/** The node:crypto implementation; undefined in the browser build. */
-export const fastJose: FastJose | undefined = {
-  signCompact,
-  verifyCompact,
-  encryptCompact,
-  decryptCompact,
-};
+export const nodeJose: FastJose = { signCompact, verifyCompact, encryptCompact, decryptCompact };
+
+/** What `compact.ts` runs on: this in Node, undefined in the browser build. */
+export const fastJose: FastJose | undefined = nodeJose;

@@ -60,13 +60,16 @@ const privateKeys = new WeakMap<P256Jwk, KeyObject>();
 
 function p256Coordinates(jwk: P256Jwk): { x: string; y: string } {
   // The curve is part of the algorithm: a P-384 key must not verify "ES256".
-  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') throw new Error('not a P-256 key');
-  const { x, y } = jwk;
-  if (typeof x !== 'string' || typeof y !== 'string' || !COORDINATE.test(x) || !COORDINATE.test(y))
+  const { kty, crv, x, y } = jwk;
+  if (kty !== 'EC' || crv !== 'P-256' || typeof x !== 'string' || typeof y !== 'string')
     throw new Error('not a P-256 key');
+  return { x, y };
+}
+
+function strictCoordinates(x: string, y: string): void {
+  if (!COORDINATE.test(x) || !COORDINATE.test(y)) throw new Error('not a P-256 key');
   fromBase64url(x, 'x');
   fromBase64url(y, 'y');
-  return { x, y };
 }
 
 /** A public key; node:crypto refuses a point off the curve (the invalid-curve attack). */
@@ -75,6 +78,7 @@ export function publicKeyObject(jwk: P256Jwk): KeyObject {
   const id = `${x}.${y}`;
   let key = publicKeys.get(id);
   if (key === undefined) {
+    strictCoordinates(x, y);
     key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x, y }, format: 'jwk' });
     if (publicKeys.size >= MAX_PUBLIC_KEYS) {
       const oldest = publicKeys.keys().next();
@@ -92,6 +96,7 @@ function privateKeyObject(jwk: P256Jwk): KeyObject {
   let key = privateKeys.get(jwk);
   if (key === undefined) {
     const { x, y } = p256Coordinates(jwk);
+    strictCoordinates(x, y);
     if (typeof jwk.d !== 'string') throw new Error('not a private key');
     key = createPrivateKey({ key: { kty: 'EC', crv: 'P-256', x, y, d: jwk.d }, format: 'jwk' });
     privateKeys.set(jwk, key);
@@ -199,8 +204,8 @@ function encryptCompact(header: JoseHeader, plaintext: Uint8Array, recipient: P2
 function ephemeralKey(epk: unknown): KeyObject {
   if (typeof epk !== 'object' || epk === null || Array.isArray(epk) || 'd' in epk)
     throw new Error('"epk" is not a public key');
-  const jwk = epk as P256Jwk;
-  const { x, y } = p256Coordinates(jwk);
+  const { x, y } = p256Coordinates(epk);
+  strictCoordinates(x, y);
   return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x, y }, format: 'jwk' });
 }
 

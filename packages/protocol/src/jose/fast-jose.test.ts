@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, diffieHellman } from 'node:crypto';
+import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync } from 'node:crypto';
 import {
   CompactEncrypt,
   CompactSign,
@@ -17,7 +17,7 @@ import {
   signJson,
   verifyJson,
 } from './index.js';
-import { concatKdf, keyWrap, nodeJose, publicKeyObject } from './node-jose.js';
+import { KEY_CACHE_SIZE, concatKdf, keyWrap, nodeJose, publicKeyObject } from './node-jose.js';
 
 const fast = nodeJose;
 const encoder = new TextEncoder();
@@ -151,8 +151,21 @@ describe('JOSE on node:crypto, against jose', () => {
     );
   });
 
-  it('imports each key once', async () => {
+  it('imports each key once, and keeps at most KEY_CACHE_SIZE, the least recently used out first', async () => {
     const { publicJwk } = await generateKeyPairJwk('sig');
-    expect(publicKeyObject({ ...publicJwk })).toBe(publicKeyObject(publicJwk));
+    const first = publicKeyObject(publicJwk);
+    expect(publicKeyObject({ ...publicJwk })).toBe(first);
+    const { privateJwk: otherJwk } = await generateKeyPairJwk('sig');
+    const other = publicKeyObject(otherJwk);
+    for (let i = 0; i < KEY_CACHE_SIZE - 1; i++) {
+      const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({
+        format: 'jwk',
+      });
+      publicKeyObject(jwk);
+      // One key in constant use stays, whatever comes in meanwhile.
+      if (i % 1000 === 0) expect(publicKeyObject(otherJwk)).toBe(other);
+    }
+    expect(publicKeyObject(otherJwk)).toBe(other);
+    expect(publicKeyObject(publicJwk)).not.toBe(first);
   });
 });

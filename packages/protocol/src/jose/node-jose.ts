@@ -52,11 +52,30 @@ function parseHeader(segment: string): JoseHeader {
   return header as JoseHeader;
 }
 
-/** Keys are long-lived and importing one validates its point: each is imported once. */
-const MAX_PUBLIC_KEYS = 10_000;
+/**
+ * Keys are long-lived and importing one validates its point: each is imported once. Bounded,
+ * least recently used out first, so a burst of new device keys evicts the idle ones.
+ */
+export const KEY_CACHE_SIZE = 10_000;
 const publicKeys = new Map<string, KeyObject>();
-/** Private keys by identity: callers hold their key objects; no secret becomes a map key. */
-const privateKeys = new WeakMap<P256Jwk, KeyObject>();
+// By the whole private JWK: callers rebuild their key objects (`privateJwkOf`), and `d` is in
+// memory as a string in them anyway.
+const privateKeys = new Map<string, KeyObject>();
+
+function cached(keys: Map<string, KeyObject>, id: string, load: () => KeyObject): KeyObject {
+  let key = keys.get(id);
+  if (key === undefined) {
+    key = load();
+    if (keys.size >= KEY_CACHE_SIZE) {
+      const oldest = keys.keys().next();
+      if (oldest.done !== true) keys.delete(oldest.value);
+    }
+  } else {
+    keys.delete(id);
+  }
+  keys.set(id, key);
+  return key;
+}
 
 function p256Coordinates(jwk: P256Jwk): { x: string; y: string } {
   // The curve is part of the algorithm: a P-384 key must not verify "ES256".
@@ -75,33 +94,20 @@ function strictCoordinates(x: string, y: string): void {
 /** A public key; node:crypto refuses a point off the curve (the invalid-curve attack). */
 export function publicKeyObject(jwk: P256Jwk): KeyObject {
   const { x, y } = p256Coordinates(jwk);
-  const id = `${x}.${y}`;
-  let key = publicKeys.get(id);
-  if (key === undefined) {
+  return cached(publicKeys, `${x}.${y}`, () => {
     strictCoordinates(x, y);
-    key = createPublicKey({ key: { kty: 'EC', crv: 'P-256', x, y }, format: 'jwk' });
-    if (publicKeys.size >= MAX_PUBLIC_KEYS) {
-      const oldest = publicKeys.keys().next();
-      if (oldest.done !== true) publicKeys.delete(oldest.value);
-    }
-  } else {
-    // Most recently used last, so a burst of new device keys evicts the idle ones first.
-    publicKeys.delete(id);
-  }
-  publicKeys.set(id, key);
-  return key;
+    return createPublicKey({ key: { kty: 'EC', crv: 'P-256', x, y }, format: 'jwk' });
+  });
 }
 
 function privateKeyObject(jwk: P256Jwk): KeyObject {
-  let key = privateKeys.get(jwk);
-  if (key === undefined) {
-    const { x, y } = p256Coordinates(jwk);
+  const { x, y } = p256Coordinates(jwk);
+  const { d } = jwk;
+  if (typeof d !== 'string') throw new Error('not a private key');
+  return cached(privateKeys, `${x}.${y}.${d}`, () => {
     strictCoordinates(x, y);
-    if (typeof jwk.d !== 'string') throw new Error('not a private key');
-    key = createPrivateKey({ key: { kty: 'EC', crv: 'P-256', x, y, d: jwk.d }, format: 'jwk' });
-    privateKeys.set(jwk, key);
-  }
-  return key;
+    return createPrivateKey({ key: { kty: 'EC', crv: 'P-256', x, y, d }, format: 'jwk' });
+  });
 }
 
 function uint32be(value: number): Buffer {

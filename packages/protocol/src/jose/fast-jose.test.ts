@@ -17,7 +17,14 @@ import {
   signJson,
   verifyJson,
 } from './index.js';
-import { KEY_CACHE_SIZE, concatKdf, keyWrap, nodeJose, publicKeyObject } from './node-jose.js';
+import {
+  KEY_CACHE_SIZE,
+  concatKdf,
+  fastJose,
+  keyWrap,
+  nodeJose,
+  publicKeyObject,
+} from './node-jose.js';
 
 const fast = nodeJose;
 const encoder = new TextEncoder();
@@ -71,6 +78,10 @@ const RFC3394_4_6 = {
 const joseKey = (jwk: JWK, alg: string) => importJWK(jwk, alg);
 
 describe('JOSE on node:crypto, against jose', () => {
+  it('is the path signJson, verifyJson, encryptJson and decryptText take in Node', () => {
+    expect(fastJose).toBe(nodeJose);
+  });
+
   it('verifies the ES256 JWS of RFC 7515 Appendix A.3 with its key, as jose does', async () => {
     const { kty, crv, x, y } = RFC7515_A3.jwk;
     const { header, payload } = fast.verifyCompact(RFC7515_A3.jws, () => ({ kty, crv, x, y }));

@@ -29,10 +29,8 @@
  * region's verification of it (ES256 verify).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { jwtVerify } from 'jose';
 import { SecureElement, checkRedirect, parseCardInput } from '@domicile/device';
 import {
-  SIGNING_ALG,
   TYP,
   buildDirectoryDocument,
   decryptText,
@@ -43,6 +41,7 @@ import {
   signDirectory,
   signJson,
   verifyDirectory,
+  verifyJwt,
   type Directory,
   type api,
 } from '@domicile/protocol';
@@ -242,11 +241,12 @@ export class CryptoFloorWorkload implements Workload {
 /** A device's DPoP proof, verified as the region's `verifyDpopProof` does, and the POST's request hash. */
 async function dpopRoundTrip(se: SecureElement, method: string, url: string): Promise<void> {
   const proof = await se.dpopProof(method, url);
-  const verified = await jwtVerify(proof, embeddedDeviceKey, {
+  const verified = await verifyJwt(proof, {
     typ: TYP.dpop,
-    algorithms: [SIGNING_ALG],
+    now: new Date(),
+    key: embeddedDeviceKey,
   });
-  await deviceKeyThumbprint(verified.protectedHeader.jwk ?? {});
+  await deviceKeyThumbprint(verified.header.jwk ?? {});
   if (method === 'POST') createHash('sha256').update(`${method} ${url}\n{}`).digest('base64url');
 }
 

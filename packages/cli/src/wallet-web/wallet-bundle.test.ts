@@ -11,6 +11,7 @@ interface Metafile {
 
 const NODE_ONLY = [
   'triple-des.js',
+  'node-jose.js',
   'tls-files.js',
   'tls-fetch.js',
   'wallet-file.js',

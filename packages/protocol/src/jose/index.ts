@@ -10,4 +10,15 @@ export {
   type PrivateJwk,
   type PublicJwk,
 } from './keys.js';
-export { decryptText, encryptJson, peekHeader, signJson, verifyJson, type JWK } from './compact.js';
+export {
+  decryptText,
+  encryptJson,
+  peekHeader,
+  signJson,
+  verifyJson,
+  verifyJws,
+  type JWK,
+  type JwsKeyResolver,
+} from './compact.js';
+export type { JoseHeader } from './fast-jose.js';
+export { JwtExpired, verifyJwt, type JwtCheck } from './jwt.js';

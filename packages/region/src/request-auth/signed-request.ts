@@ -1,12 +1,12 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { decodeJwt, errors, jwtVerify, type CryptoKey, type JWTHeaderParameters } from 'jose';
 import {
   DomicileError,
-  SIGNING_ALG,
-  importKey,
+  JwtExpired,
+  verifyJwt,
   type ErrorCode,
-  type PublicJwk,
+  type JWK,
+  type JoseHeader,
 } from '@domicile/protocol';
 import type { SingleUseKind } from '../storage/index.js';
 import {
@@ -31,9 +31,9 @@ export interface RequestClaims {
  * Undefined when no key is known for them.
  */
 export type RequestKeyResolver = (
-  header: JWTHeaderParameters,
+  header: JoseHeader,
   unverifiedClaims: Readonly<Record<string, unknown>>,
-) => PublicJwk | Promise<CryptoKey> | undefined;
+) => JWK | undefined;
 
 /** The error code of each way a request can fail; those left out read as `invalid`. */
 export interface RefusalCodes {
@@ -64,7 +64,7 @@ export interface SignedRequestKind<S extends TSchema> {
   readonly singleUse: {
     readonly kind: SingleUseKind;
     /** Who picked the `jti`: ids are unique per signer. */
-    scope(claims: Static<S>, header: JWTHeaderParameters): string | Promise<string>;
+    scope(claims: Static<S>, header: JoseHeader): string | Promise<string>;
   };
 }
 
@@ -80,16 +80,16 @@ export interface SignedRequestInput {
 
 export interface VerifiedSignedRequest<C> {
   readonly claims: C;
-  readonly header: JWTHeaderParameters;
+  readonly header: JoseHeader;
   /** Still to be recorded, with `recordSingleUseId`, before the request has any effect. */
   readonly singleUse: SingleUseId;
 }
 
-/** Thrown from inside jose's key lookup, so that an unknown signer keeps its own code. */
+/** Thrown from inside the key lookup, so that an unknown signer keeps its own code. */
 class UnknownSigner extends Error {}
 
 /**
- * Verifies a signed request: jose's `jwtVerify` (ES256 only, the kind's `typ`, the key found by
+ * Verifies a signed request: `verifyJwt` (ES256 only, the kind's `typ`, the key found by
  * `input.key`, `exp` against `input.now`), then one claims check — the kind's schema, the
  * audience, the freshness policy — and the request's single-use id with how long to keep it.
  * Every failure is a DomicileError of the kind's codes, which check failed only in `cause`.
@@ -102,23 +102,23 @@ export async function verifySignedRequest<S extends TSchema & { static: RequestC
   if (input.token === undefined || input.token === '')
     throw new DomicileError(codes.missing ?? codes.invalid);
   const token = input.token;
-  let header: JWTHeaderParameters;
+  let header: JoseHeader;
   let payload: unknown;
   try {
-    ({ protectedHeader: header, payload } = await jwtVerify(
-      token,
-      (protectedHeader) => {
-        const key = input.key(protectedHeader, decodeJwt(token));
+    ({ header, claims: payload } = await verifyJwt(token, {
+      typ: kind.typ,
+      now: input.now,
+      key: (protectedHeader, unverifiedClaims) => {
+        const key = input.key(protectedHeader, unverifiedClaims);
         if (key === undefined) throw new UnknownSigner('no key is known for this signer');
-        return key instanceof Promise ? key : importKey(key, SIGNING_ALG);
+        return key;
       },
-      { algorithms: [SIGNING_ALG], typ: kind.typ, currentDate: input.now },
-    ));
+    }));
   } catch (cause) {
     const code =
       cause instanceof UnknownSigner
         ? codes.unknownKey
-        : cause instanceof errors.JWTExpired
+        : cause instanceof JwtExpired
           ? codes.expired
           : undefined;
     throw new DomicileError(code ?? codes.invalid, { cause });

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { DomicileError, api, type Directory, type PublicJwk } from '@domicile/protocol';
+import { DomicileError, api, type Directory } from '@domicile/protocol';
 import { FRESHNESS } from '../freshness.js';
 import {
   verifySignedRequest,
@@ -46,8 +46,8 @@ export interface VerifiedNetworkAuthorization {
 function networkKey(directory: Directory): RequestKeyResolver {
   return (_header, claims) => {
     const network = typeof claims.iss === 'string' ? directory.network(claims.iss) : undefined;
-    // The directory schema checked the key's shape; `kid` is optional there, as in Directory.key().
-    return network?.keys.signing as PublicJwk | undefined;
+    // The directory schema checked the key's shape; the verifier checks it is a P-256 point.
+    return network?.keys.signing;
   };
 }
 

@@ -288,8 +288,14 @@ describe.each([
         await watch.syncNotifications(region);
       }
       expect(watch.cards().map((c) => c.state)).toEqual(['deleted', 'deleted']);
-      // A removed device is refused everywhere, and can approve nothing.
+      // A removed device is refused everywhere: it can add no card, whichever region owns it
+      // (its home refuses it first), and approve nothing.
       expect(await refusal(watch.devices())).toBe('DEVICE_REMOVED');
+      for (const region of ['us', ...OWNING])
+        expect(
+          await refusal(watch.addCard(cardInput(testCard(region, 'green', 1)), userHooks())),
+          region,
+        ).toBe('DEVICE_REMOVED');
       const ring = await newWallet('ring');
       const asked = await ring.requestJoin({
         accountId: phone.account?.accountId ?? '',

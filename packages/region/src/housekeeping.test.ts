@@ -1,16 +1,22 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { isDomicileError } from '@domicile/protocol';
 import { Housekeeping } from './housekeeping.js';
+import type { RegionKeySet } from './keys/index.js';
+import { createRegion } from './region-server.js';
 import {
   openDatabase,
   PURGE_BATCH_ROWS,
+  retentionPolicy,
   type Database,
   type SingleUseKind,
 } from './storage/index.js';
+import { createRegionFixture } from './testing/region-fixture.js';
 import * as f from './storage/storage.fixtures.js';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
@@ -107,5 +113,73 @@ describe('Housekeeping', () => {
         msg: 'housekeeping task failed',
       }),
     );
+  });
+
+  it('keeps idempotency keys and resend records as long as its retention says', async () => {
+    const hour = 3_600_000;
+    const retention = retentionPolicy({
+      idempotencyKeysMs: 2 * hour,
+      authorizationRequestsMs: 2 * 24 * hour,
+    });
+    await db
+      .insertInto('idempotency_keys')
+      .values([
+        f.idempotencyKey({ key: 'kept', updated_at: past(hour) }),
+        f.idempotencyKey({ key: 'gone', updated_at: past(3 * hour) }),
+      ])
+      .execute();
+    await db
+      .insertInto('authorization_requests')
+      .values([
+        f.authorizationRequest({ request_id: 'kept', created_at: past(24 * hour) }),
+        f.authorizationRequest({ request_id: 'gone', created_at: past(3 * 24 * hour) }),
+      ])
+      .execute();
+    const { logger } = capturingLogger();
+    const worker = new Housekeeping({
+      db,
+      logger,
+      now: () => NOW,
+      retention,
+      intervalMs: 3_600_000,
+    });
+    worker.start();
+    const left = async () => [
+      (await db.selectFrom('idempotency_keys').select('key').execute()).map((r) => r.key),
+      (await db.selectFrom('authorization_requests').select('request_id').execute()).map(
+        (r) => r.request_id,
+      ),
+    ];
+    await vi.waitFor(async () => expect(await left()).toEqual([['kept'], ['kept']]));
+    await worker.stop();
+  });
+});
+
+describe('a region started with a retention out of range', () => {
+  it('is refused with CONFIG_INVALID naming the field, before its database is made', async () => {
+    const fixture = await createRegionFixture();
+    const path = join(dir, 'never.db');
+    const started = createRegion({
+      region: 'us',
+      directoryJws: fixture.directoryJws,
+      authorityKey: fixture.authorityKey,
+      keys: fixture.keys.get('us') as RegionKeySet,
+      databaseUrl: `sqlite:${path}`,
+      issuer: { kind: 'sandbox' },
+      logLevel: 'silent',
+      retention: { idempotencyKeysMs: 60_000 },
+    });
+    const error: unknown = await started.then(
+      async (region) => {
+        await region.close();
+        return 'started';
+      },
+      (e: unknown) => e,
+    );
+    expect(isDomicileError(error) && [error.code, error.details?.field]).toEqual([
+      'CONFIG_INVALID',
+      'retention.idempotencyKeysMs',
+    ]);
+    expect(existsSync(path)).toBe(false);
   });
 });

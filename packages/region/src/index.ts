@@ -49,7 +49,14 @@ export {
   type TestCard,
   type TestCardOutcome,
 } from './issuer/index.js';
-export { auditRowHash, openDatabase, type Database } from './storage/index.js';
+export {
+  DEFAULT_RETENTION,
+  RETENTION_LIMITS,
+  auditRowHash,
+  openDatabase,
+  type Database,
+  type RetentionPolicy,
+} from './storage/index.js';
 export {
   AUDIT_ACTIONS,
   AUDIT_CHECKPOINT_TYP,

@@ -33,7 +33,7 @@ import {
   type NotificationHub,
 } from './notifications/index.js';
 import type { RegionContext } from './region-context.js';
-import { openDatabase, type Database } from './storage/index.js';
+import { openDatabase, retentionPolicy, type Database } from './storage/index.js';
 import { productFromSession } from './sessions/index.js';
 import { Tsm, TsmWorker } from './tsm/index.js';
 import { AuditCheckpointWorker, DEFAULT_CHECKPOINT_POLICY } from './audit/index.js';
@@ -71,6 +71,7 @@ export async function createRegion(config: RegionConfig): Promise<Region> {
   // Checked before anything is opened: a bad issuer entry must not leave a database behind.
   const trustedIssuers = await TrustedIssuers.fromConfig(config.issuers);
   checkOperatorTokenHashes(config.operatorTokenHashes ?? []);
+  retentionPolicy(config.retention);
   const tls = config.tls === undefined ? undefined : loadTlsFiles(config.tls);
   // Opened before the database: a wrong PIN or a missing key label fails here, at start.
   const keyring = await openRegionKeyring(config.keys, config.keyProvider);
@@ -206,7 +207,12 @@ async function assembleRegion(
   regionOutbox.start();
   webhookWorker.start();
   vaultRewrap.start();
-  const housekeeping = new Housekeeping({ db, logger, now });
+  const housekeeping = new Housekeeping({
+    db,
+    logger,
+    now,
+    retention: retentionPolicy(config.retention),
+  });
   housekeeping.start();
   const auditCheckpoints = new AuditCheckpointWorker({
     db,

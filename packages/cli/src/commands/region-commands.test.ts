@@ -87,6 +87,8 @@ describe('region serve settings', () => {
       ['--log-level', 'loud', 'expected one of fatal, error, warn, info, debug, trace, silent'],
       ['--region', 'U S', 'expected a region id (a-z, 0-9, -; 2 to 16 characters)'],
       ['--operator-token-hash', 'not-a-hash', 'expected a SHA-256 in hex (64 digits)'],
+      ['--idempotency-key-retention-hours', '0', 'expected an integer from 1 to 720'],
+      ['--authorization-request-retention-days', '91', 'expected an integer from 1 to 90'],
       ['--region', null, 'required'],
       ['--dir', null, 'required'],
     ];
@@ -222,6 +224,24 @@ describe('region serve settings', () => {
     expect(text.stdout().at(-1)).toBe('configuration valid');
     // A check opens no database.
     expect(existsSync(join(dir, 'checked.db'))).toBe(false);
+  });
+
+  it('turns the retention settings into the region policy: a day and a week unless told', async () => {
+    const retention = async (flags: Record<string, string | number>) =>
+      (
+        await loadRegionConfig(
+          parseSettings(RegionSettingsSchema, REGION_SETTING_SPECS, {
+            flags: { region: 'us', dir, db: `sqlite:${join(dir, 'x.db')}`, ...flags },
+          }),
+        )
+      ).retention;
+    expect(await retention({})).toEqual({
+      idempotencyKeysMs: 24 * 3_600_000,
+      authorizationRequestsMs: 7 * 86_400_000,
+    });
+    expect(
+      await retention({ idempotencyKeyRetentionHours: 2, authorizationRequestRetentionDays: 30 }),
+    ).toEqual({ idempotencyKeysMs: 2 * 3_600_000, authorizationRequestsMs: 30 * 86_400_000 });
   });
 
   it('takes the PostgreSQL password only from a file', async () => {

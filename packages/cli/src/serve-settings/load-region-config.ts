@@ -13,6 +13,7 @@ import type { ParsedSettings } from '../settings/index.js';
 import { keyProviderOf } from './key-provider-settings.js';
 import type { RegionSettings } from './region-settings.js';
 import { rateLimitsOf } from './rate-limit-settings.js';
+import { retentionOf } from './retention-settings.js';
 import { tlsFilesOf } from './tls-settings.js';
 
 /** The database URL, with the password from its file: it never is on argv or in a config file. */
@@ -69,6 +70,7 @@ export async function loadRegionConfig(
       everyRows: s.auditCheckpointRows,
       everyMs: s.auditCheckpointMinutes * 60_000,
     },
+    retention: retentionOf(s),
     ...(s.issuers === undefined
       ? {}
       : { issuers: await from('issuers', readTrustedIssuers(s.issuers)) }),

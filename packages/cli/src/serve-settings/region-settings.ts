@@ -9,6 +9,7 @@ import {
   DEVICE_RATE_LIMIT_PROPERTY,
   DEVICE_RATE_LIMIT_SPEC,
 } from './rate-limit-settings.js';
+import { RETENTION_PROPERTIES, RETENTION_SPECS } from './retention-settings.js';
 import {
   TLS_CLIENT_CA_PROPERTY,
   TLS_CLIENT_CA_SPEC,
@@ -54,6 +55,7 @@ export const RegionSettingsSchema = Type.Object(
     walletOrigins: Type.Array(Type.String({ pattern: WALLET_ORIGIN }), { default: [] }),
     auditCheckpointRows: Type.Integer({ minimum: 1, maximum: 10_000_000, default: 1_000 }),
     auditCheckpointMinutes: Type.Integer({ minimum: 1, maximum: 1_440, default: 5 }),
+    ...RETENTION_PROPERTIES,
     ...TLS_PROPERTIES,
     ...TLS_CLIENT_CA_PROPERTY,
     ...ADDRESS_RATE_LIMIT_PROPERTIES,
@@ -146,6 +148,7 @@ export const REGION_SETTING_SPECS: SettingSpecs<typeof RegionSettingsSchema.prop
     help: 'sign a checkpoint of the audit chain at least this often while rows are added',
     expects: 'an integer from 1 to 1440',
   },
+  ...RETENTION_SPECS,
   ...TLS_SPECS,
   ...TLS_CLIENT_CA_SPEC,
   ...ADDRESS_RATE_LIMIT_SPECS,

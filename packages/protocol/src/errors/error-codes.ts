@@ -213,6 +213,11 @@ export const ERROR_CODES = {
     status: 500,
     message: 'The folder of the SQLite database does not exist.',
   },
+  // A running region's SQLite file: an fsync of its WAL failed
+  DATABASE_NOT_DURABLE: {
+    status: 503,
+    message: 'The database could not make a commit durable; the region must be restarted.',
+  },
   KEY_FILE_UNREADABLE: { status: 500, message: 'A key file is missing or unreadable.' },
   // Vault KEK rotation (`domicile keys rotate --purpose kek`, `keys retire --purpose kek`)
   VAULT_KEK_IN_USE: {

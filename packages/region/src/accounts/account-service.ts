@@ -19,6 +19,7 @@ import {
   findDevice,
   insertAccounts,
   insertDevices,
+  readDeviceEnd,
   setDeviceEncryptionKey,
   signingKeyColumn,
   type AuthenticatedDevice,
@@ -85,11 +86,25 @@ export async function requireDevice(
 ): Promise<AuthenticatedDevice> {
   const found = await findDevice(db, jkt);
   if (found === undefined) throw new DomicileError('DEVICE_UNKNOWN');
-  if (options.allowLost !== true) {
-    if (found.device.removed_at !== null) throw new DomicileError('DEVICE_REMOVED');
-    if (found.device.lost_at !== null) throw new DomicileError('DEVICE_LOST');
-  }
+  if (options.allowLost !== true) refuseEnded(found.device);
   return found;
+}
+
+/**
+ * Refuses a device removed or reported lost since its request was authenticated
+ * ({@link requireDevice}), as that would have: call it inside the transaction that acts for the
+ * device, where a removal or report committed meanwhile is seen. A removed device's tokens were
+ * deleted and a lost one's suspended by that commit: a token made after it would stay live.
+ * @throws DomicileError `DEVICE_REMOVED`, `DEVICE_LOST`.
+ */
+export async function requireDeviceActive(db: Kysely<Database>, deviceId: string): Promise<void> {
+  refuseEnded(await readDeviceEnd(db, deviceId));
+}
+
+/** A removed device is refused as removed even if it was reported lost first: that is its end. */
+function refuseEnded(device: Pick<DeviceRow, 'lost_at' | 'removed_at'>): void {
+  if (device.removed_at !== null) throw new DomicileError('DEVICE_REMOVED');
+  if (device.lost_at !== null) throw new DomicileError('DEVICE_LOST');
 }
 
 export async function accountView(
@@ -111,7 +126,7 @@ export async function accountView(
  * The guest account a redirected user gets in this region: the home region's pseudonym, the home
  * region id and the device keys — no personal data of the home region (DESIGN: Residency).
  * Called inside the transaction that opens the session, so a failed redirect leaves nothing.
- * @throws DomicileError `ASSERTION_KEY_MISMATCH`, `DEVICE_LOST`.
+ * @throws DomicileError `ASSERTION_KEY_MISMATCH`, `DEVICE_REMOVED`, `DEVICE_LOST`.
  */
 export async function upsertGuest(
   trx: Kysely<Database>,
@@ -150,11 +165,8 @@ export async function upsertGuest(
     // The key is already another account's device here: the assertion cannot re-home it.
     throw new DomicileError('ASSERTION_KEY_MISMATCH');
   }
-  if (device.lost_at !== null) {
-    // An assertion issued before the report must not open a session for the lost device.
-    throw new DomicileError('DEVICE_LOST');
-  }
-  if (device.removed_at !== null) throw new DomicileError('DEVICE_REMOVED');
+  // An assertion issued before a report or removal must not open a session for that device.
+  refuseEnded(device);
   const encryptionJwk = encryptionKeyColumn.encode(input.encryptionJwk);
   if (device.encryption_jwk !== encryptionJwk) {
     // The message names the key the provisioning data must be encrypted to: a wallet may have renewed it.

@@ -108,14 +108,20 @@ export async function findGuestDeviceId(
   return row?.id;
 }
 
-/** Whether the device has been reported lost (read again inside a transaction that must not act for it). */
-export async function isDeviceLost(db: Kysely<Database>, deviceId: string): Promise<boolean> {
-  const row = await db
+/**
+ * When the device was reported lost and removed from its account (null: not), read again
+ * inside a transaction that must not act for a device that ended since its request was
+ * authenticated.
+ */
+export async function readDeviceEnd(
+  db: Kysely<Database>,
+  deviceId: string,
+): Promise<Pick<DeviceRow, 'lost_at' | 'removed_at'>> {
+  return db
     .selectFrom('devices')
-    .select('lost_at')
+    .select(['lost_at', 'removed_at'])
     .where('id', '=', deviceId)
     .executeTakeFirstOrThrow();
-  return row.lost_at !== null;
 }
 
 /** Writes new accounts (one, or a batch of the seeding tool). */

@@ -3,6 +3,7 @@ export {
   deviceRow,
   registerAccount,
   requireDevice,
+  requireDeviceActive,
   upsertGuest,
   type NewDevice,
 } from './account-service.js';
@@ -14,7 +15,6 @@ export {
   findGuestDeviceId,
   insertAccounts,
   insertDevices,
-  isDeviceLost,
   listAccountDevices,
   markDeviceLost,
   markDeviceRemoved,

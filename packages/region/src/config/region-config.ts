@@ -1,5 +1,6 @@
 import type { PublicJwk, TlsFiles } from '@domicile/protocol';
 import type { KeyProviderConfig, RegionKeySet } from '../keys/index.js';
+import type { RetentionPolicy } from '../storage/index.js';
 import type { RateLimitConfig } from './rate-limit-config.js';
 import type { RegionOutboxConfig, RegionQueryTransport } from './region-outbox-config.js';
 
@@ -100,4 +101,9 @@ export interface RegionConfig {
   readonly walletOrigins?: readonly string[];
   /** When the region signs a checkpoint of its audit chain: every N rows or M ms (1,000 rows, 5 min). */
   readonly auditCheckpoints?: { readonly everyRows?: number; readonly everyMs?: number };
+  /**
+   * How long idempotency keys and duplicate-transmission records are kept (default a day and a
+   * week: `storage/retention-policy.ts`); checked at start, `CONFIG_INVALID` out of range.
+   */
+  readonly retention?: Partial<RetentionPolicy>;
 }

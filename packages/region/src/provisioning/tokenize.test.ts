@@ -1,24 +1,20 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PublicJwk } from '@domicile/protocol';
-import { TEST_CARDS } from '../issuer/index.js';
 import type { Region } from '../region-server.js';
 import {
   createRegionFixture,
   createTestDevice,
-  encryptCardDetails,
+  readySession,
   type TestDevice,
 } from '../testing/region-fixture.js';
 
 const US = 'http://127.0.0.1:17101';
 let us: Region;
 let device: TestDevice;
-let usKey: PublicJwk;
 
 beforeAll(async () => {
   const fixture = await createRegionFixture();
   us = await fixture.region('us');
-  usKey = us.context.directory.key('us', 'encryption') as PublicJwk;
   device = await createTestDevice();
   await post('/v1/accounts', {
     name: 'Crash Test',
@@ -39,34 +35,6 @@ async function post(path: string, body: unknown, key?: string) {
   });
 }
 
-async function readySession(): Promise<string> {
-  const card = TEST_CARDS.find((c) => c.region === 'us' && c.outcome === 'green');
-  if (card === undefined) throw new Error('card');
-  const opened = await post('/v1/provisioning', {
-    routingPrefix: card.pan.slice(0, 8),
-    last4: card.pan.slice(-4),
-    network: card.network,
-    device: { encryptionKey: device.encryption.publicJwk },
-  });
-  const id = opened.json<{ session: { id: string } }>().session.id;
-  const terms = (await post(`/v1/provisioning/${id}/eligibility`, {})).json<{
-    terms: { id: string; hash: string };
-  }>().terms;
-  await post(`/v1/provisioning/${id}/terms`, {
-    termsId: terms.id,
-    hash: terms.hash,
-    accepted: true,
-  });
-  const cardDetails = await encryptCardDetails(
-    { pan: card.pan, expiry: card.expiry, cvv: card.cvv, name: card.name },
-    usKey,
-  );
-  expect((await post(`/v1/provisioning/${id}/card`, { cardDetails })).json()).toMatchObject({
-    session: { state: 'ready' },
-  });
-  return id;
-}
-
 const count = async (
   table: 'credentials' | 'tsm_scripts' | 'notifications' | 'assets',
 ): Promise<number> =>
@@ -79,7 +47,7 @@ const count = async (
 
 describe('tokenization is all or nothing', () => {
   it('leaves no token, script or notification when the last write of the transaction fails, and a retry makes exactly one', async () => {
-    const sessionId = await readySession();
+    const sessionId = await readySession(us, device);
     const before = {
       credentials: await count('credentials'),
       scripts: await count('tsm_scripts'),

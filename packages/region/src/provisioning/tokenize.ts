@@ -6,7 +6,11 @@ import {
   jwkThumbprint,
   type api,
 } from '@domicile/protocol';
-import { encryptionKeyColumn, isDeviceLost, type AuthenticatedDevice } from '../accounts/index.js';
+import {
+  encryptionKeyColumn,
+  requireDeviceActive,
+  type AuthenticatedDevice,
+} from '../accounts/index.js';
 import { storeCardArt } from '../assets/index.js';
 import { appendAudit } from '../audit/index.js';
 import {
@@ -58,8 +62,8 @@ export async function tokenize(
       const { session, credential } = await ctx.db.transaction().execute(async (trx) => {
         const now = ctx.now();
         const stamp = now.toISOString();
-        // A lost-device report may have committed since this request was authenticated.
-        if (await isDeviceLost(trx, who.device.id)) throw new DomicileError('DEVICE_LOST');
+        // A lost-device report or a removal may have committed since this request was authenticated.
+        await requireDeviceActive(trx, who.device.id);
         // Again inside the transaction: another session of this device may have tokenized the card meanwhile.
         if (await deviceHoldsCard(trx, { deviceId: who.device.id, panHash }))
           throw new DomicileError('CARD_ALREADY_PROVISIONED');

@@ -41,13 +41,19 @@ export {
   type PurgedBatch,
 } from './expired-rows.js';
 export {
+  DEFAULT_RETENTION,
+  RETENTION_LIMITS,
+  retentionPolicy,
+  type RetentionPolicy,
+} from './retention-policy.js';
+export {
   isUniqueViolation,
   migrateToLatest,
   openDatabase,
   type OpenDatabaseOptions,
 } from './open-database.js';
 export { sqlDialectOf, type SqlDialectName } from './migrations/portable-ddl.js';
-export { createPostgresDatabase } from './postgres/index.js';
+export { createPostgresDatabase, loadPg } from './postgres/index.js';
 export type { PostgresDatabaseOptions } from './postgres/index.js';
 export { createSqliteDatabase } from './sqlite/index.js';
 export type { SqliteDatabaseOptions, SqliteDurability } from './sqlite/index.js';

@@ -801,7 +801,9 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
           .execute();
         const batches = [];
         for (let more = true; more;) {
-          const batch = await purgeExpiredBatch(db(), 'single_use_ids', new Date(at(30)), 7);
+          const batch = await purgeExpiredBatch(db(), 'single_use_ids', new Date(at(30)), {
+            batchRows: 7,
+          });
           batches.push(batch);
           more = batch.more;
         }
@@ -821,7 +823,9 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
           )
           .execute();
         expect(left.map((r) => r.jti).sort()).toEqual(live.map((r) => r.jti).sort());
-        expect(await purgeExpiredBatch(db(), 'single_use_ids', new Date(at(30)), 7)).toEqual({
+        expect(
+          await purgeExpiredBatch(db(), 'single_use_ids', new Date(at(30)), { batchRows: 7 }),
+        ).toEqual({
           deleted: 0,
           more: false,
         });

@@ -19,6 +19,7 @@ import {
   type RegionKeySet,
 } from '../keys/index.js';
 import type { RegionConfig } from '../config/index.js';
+import { TEST_CARDS } from '../issuer/index.js';
 import { createRegion, type Region } from '../region-server.js';
 
 /** The sample regions, on ports nobody listens on: `inject()` tests never open a socket. */
@@ -103,6 +104,52 @@ export function encryptCardDetails(
   regionKey: PublicJwk,
 ): Promise<string> {
   return encryptJson(details, regionKey, TYP.cardDetails);
+}
+
+/**
+ * Takes a new provisioning session of a registered `device` to `ready` through the device routes
+ * of `region` (message, eligibility, terms, card details), for a green sandbox card of that
+ * region; returns the session id.
+ */
+export async function readySession(region: Region, device: TestDevice): Promise<string> {
+  const post = async (path: string, body: unknown) => {
+    const url = `${region.context.self.baseUrl}${path}`;
+    const res = await region.app.inject({
+      method: 'POST',
+      url: path,
+      headers: await device.headers('POST', url),
+      payload: JSON.stringify(body),
+    });
+    return res.json<Record<string, unknown>>();
+  };
+  const self = region.context.self.id;
+  const card = TEST_CARDS.find((c) => c.region === self && c.outcome === 'green');
+  if (card === undefined) throw new Error(`no green test card in ${self}`);
+  const opened = await post('/v1/provisioning', {
+    routingPrefix: card.pan.slice(0, 8),
+    last4: card.pan.slice(-4),
+    network: card.network,
+    device: { encryptionKey: device.encryption.publicJwk },
+  });
+  const id = (opened as { session: { id: string } }).session.id;
+  const { terms } = (await post(`/v1/provisioning/${id}/eligibility`, {})) as {
+    terms: { id: string; hash: string };
+  };
+  await post(`/v1/provisioning/${id}/terms`, {
+    termsId: terms.id,
+    hash: terms.hash,
+    accepted: true,
+  });
+  const regionKey = region.context.directory.key(self, 'encryption') as PublicJwk;
+  const cardDetails = await encryptCardDetails(
+    { pan: card.pan, expiry: card.expiry, cvv: card.cvv, name: card.name },
+    regionKey,
+  );
+  const ready = (await post(`/v1/provisioning/${id}/card`, { cardDetails })) as {
+    session?: { state?: string };
+  };
+  if (ready.session?.state !== 'ready') throw new Error(`session ${id} not ready`);
+  return id;
 }
 
 /** The `code` of what `work` throws (a DomicileError's stable code), or undefined when it returns. */

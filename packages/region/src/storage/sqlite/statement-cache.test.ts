@@ -2,6 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withStatementCache } from './statement-cache.js';
+import { definedProps } from '@domicile/protocol';
 
 let raw: BetterSqlite3.Database;
 afterEach(() => {
@@ -11,7 +12,7 @@ afterEach(() => {
 function open(maxStatements?: number): ReturnType<typeof withStatementCache> {
   raw = new BetterSqlite3(':memory:');
   raw.exec('create table t (id integer primary key, v text)');
-  return withStatementCache(raw, maxStatements);
+  return withStatementCache(raw, definedProps({ maxStatements }));
 }
 
 describe('withStatementCache', () => {
@@ -37,6 +38,18 @@ describe('withStatementCache', () => {
     expect(iterator.next().done).toBe(true);
     expect(second.all([])).toEqual([{ v: 'a' }, { v: 'b' }]);
     expect(db.prepare('select v from t order by id')).toBe(first);
+  });
+
+  it('calls onWrite for each statement that may write, cached or not, and never for reads or begin and commit', () => {
+    raw = new BetterSqlite3(':memory:');
+    raw.exec('create table t (id integer primary key, v text)');
+    let writes = 0;
+    const db = withStatementCache(raw, { onWrite: () => (writes += 1) });
+    const sent = ['begin', 'select v from t', 'commit', 'insert into t (v) values (?)'];
+    for (const sql of [...sent, ...sent]) db.prepare(sql);
+    expect(writes).toBe(2);
+    db.prepare('insert into t (v) values (?) returning id');
+    expect(writes).toBe(3);
   });
 
   it('drops the least recently used statement when full', () => {

@@ -10,13 +10,20 @@ const MAX_STATEMENTS = 500;
  * every query cost about as much as running it (the bench's profiles of a region under load).
  * A statement is reused only when it is idle: one still held by an open iterator (a streamed
  * query) is never handed out twice, a fresh one is prepared instead. The least recently used
- * statement is dropped when the cache is full.
+ * statement is dropped when the cache is full. `onWrite` is called whenever a statement that may
+ * change the database is handed out (SQLite's `sqlite3_stmt_readonly`; `begin` and `commit` count
+ * as read-only), so that group commit knows a transaction wrote.
  */
 export function withStatementCache(
   db: BetterSqlite3.Database,
-  maxStatements = MAX_STATEMENTS,
+  options: { maxStatements?: number; onWrite?: () => void } = {},
 ): SqliteDatabase {
+  const { maxStatements = MAX_STATEMENTS, onWrite } = options;
   const statements = new Map<string, BetterSqlite3.Statement>();
+  const handOut = (statement: BetterSqlite3.Statement): BetterSqlite3.Statement => {
+    if (onWrite !== undefined && !statement.readonly) onWrite();
+    return statement;
+  };
   return {
     close: () => {
       statements.clear();
@@ -28,7 +35,7 @@ export function withStatementCache(
         // Re-inserted, so the map's order stays least recently used first.
         statements.delete(sql);
         statements.set(sql, cached);
-        return cached;
+        return handOut(cached);
       }
       const statement = db.prepare(sql);
       if (cached === undefined) {
@@ -38,7 +45,7 @@ export function withStatementCache(
           if (oldest.done !== true) statements.delete(oldest.value);
         }
       }
-      return statement;
+      return handOut(statement);
     },
   };
 }

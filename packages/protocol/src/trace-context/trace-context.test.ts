@@ -37,4 +37,12 @@ describe('traceparent', () => {
     expect(child.parentId).not.toBe(trace.parentId);
     expect(newTrace().traceId).not.toBe(trace.traceId);
   });
+
+  it('draws ids that are well formed and never repeat, across refills of the random pool', () => {
+    // 24 random bytes a trace: 1,000 traces refill the 4 KiB pool several times.
+    const traces = Array.from({ length: 1000 }, () => newTrace());
+    for (const trace of traces) expect(parseTraceparent(formatTraceparent(trace))).toEqual(trace);
+    expect(new Set(traces.map((t) => t.traceId)).size).toBe(1000);
+    expect(new Set(traces.map((t) => t.parentId)).size).toBe(1000);
+  });
 });

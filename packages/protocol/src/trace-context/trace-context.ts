@@ -37,12 +37,27 @@ export function formatTraceparent(context: TraceContext): string {
   return `00-${context.traceId}-${context.parentId}-${context.flags}`;
 }
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/**
+ * Random bytes drawn from a pool refilled 4 KiB at a time: each `getRandomValues` is a call into
+ * the platform's generator, and a region starts a trace for every request that brings none (two
+ * calls each cost about 14 µs of CPU a request on a loaded bench machine). Trace ids are not
+ * secrets; they stay unpredictable, from the same generator.
+ */
+const pool = new Uint8Array(4096);
+let poolOffset = pool.length;
+
 function randomHex(bytes: number): string {
   for (;;) {
-    // Web Crypto, as everywhere in this package: a device may run it outside Node.js.
-    const hex = Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
-      b.toString(16).padStart(2, '0'),
-    ).join('');
+    if (poolOffset + bytes > pool.length) {
+      // Web Crypto, as everywhere in this package: a device may run it outside Node.js.
+      crypto.getRandomValues(pool);
+      poolOffset = 0;
+    }
+    let hex = '';
+    for (let i = poolOffset; i < poolOffset + bytes; i++) hex += HEX[pool[i] ?? 0];
+    poolOffset += bytes;
     if (!ALL_ZERO.test(hex)) return hex;
   }
 }

@@ -1,22 +1,15 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 /**
  * A request id unique across nodes and processes: a UUIDv7 (RFC 9562), 48 bits of milliseconds
- * then 74 random bits, so that ids sort by time in a merged log.
+ * then 74 random bits, so that ids sort by time in a merged log. The random bits are a UUIDv4's
+ * (its `rand_a` and its variant and `rand_b`): `randomUUID` draws from a cached pool of secure
+ * random bytes, where `randomBytes(16)` paid a call into OpenSSL on every request.
  */
 export function newRequestId(now = Date.now()): string {
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(now, 0, 6);
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x70;
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return [
-    hex.slice(0, 8),
-    hex.slice(8, 12),
-    hex.slice(12, 16),
-    hex.slice(16, 20),
-    hex.slice(20),
-  ].join('-');
+  const time = now.toString(16).padStart(12, '0');
+  const random = randomUUID();
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${random.slice(15, 18)}-${random.slice(19)}`;
 }
 
 /** An incoming `x-request-id` (a proxy's, a caller's) is kept only in this form. */

@@ -1,6 +1,7 @@
 export {
   REDACT_PATHS,
   createRegionLogger,
+  redactLogFields,
   scrubCardNumbers,
   type RegionLogger,
   type RegionLoggerOptions,

@@ -1,9 +1,17 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { DomicileError } from '@domicile/protocol';
-import { createRegionLogger, scrubCardNumbers, serializeError } from './region-logger.js';
+import {
+  REDACT_PATHS,
+  createRegionLogger,
+  redactChildBindings,
+  redactLogFields,
+  scrubCardNumbers,
+  serializeError,
+} from './region-logger.js';
 
 const PAN = '4111111111111111';
 
@@ -48,5 +56,43 @@ describe('region logger', () => {
 
   it('describes a thrown non-error by its type only', () => {
     expect(serializeError('4111111111111111')).toEqual({ type: 'string' });
+  });
+
+  it("redacts exactly what pino's redact option does with REDACT_PATHS, fields and bindings", () => {
+    const written = (options: pino.LoggerOptions, ours = false): string[] => {
+      const lines: string[] = [];
+      const logger = pino(
+        { ...options, base: null, timestamp: false },
+        { write: (line: string) => lines.push(line) },
+      );
+      const fields: Record<string, unknown>[] = [
+        { req: { method: 'POST', url: '/v1/x' }, res: { statusCode: 200 }, responseTime: 1.5 },
+        { pan: PAN, cvv: '123', otp: null, tokenNumber: 5, iccMasterKey: { k: 1 }, keep: 'x' },
+        { card: { pan: PAN, expiry: '12/30' }, session: { cardDetails: 'jwe', id: 's' } },
+        { req: { headers: { dpop: 'p', authorization: 'b', 'idempotency-key': 'k', host: 'h' } } },
+        { req: { body: { pan: PAN }, headers: ['dpop'] }, list: [{ pan: PAN }], body: undefined },
+        { nested: { deeper: { pan: PAN } }, inherited: Object.create({ otp: '1' }) as object },
+        { error: Object.assign(new Error('e'), { body: 'b' }), code: 'X', n: 3 },
+      ];
+      for (const f of fields) logger.info(f, 'line');
+      if (ours) redactChildBindings(logger);
+      logger
+        .child({ body: 'b', card: { cvv: '1' }, reqId: 'r' })
+        .child({ pan: PAN })
+        .info('child');
+      return lines;
+    };
+    const reference = written({ redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+    const ours = written({ formatters: { log: redactLogFields, bindings: redactLogFields } }, true);
+    expect(ours).toEqual(reference);
+    expect(reference.join('')).toContain('[redacted]');
+  });
+
+  it("copies a line's fields only when it redacts one", () => {
+    const plain = { req: { method: 'GET', url: '/healthz' }, res: { statusCode: 200 } };
+    expect(redactLogFields(plain)).toBe(plain);
+    const secret = { card: { pan: PAN } };
+    expect(redactLogFields(secret)).toEqual({ card: { pan: '[redacted]' } });
+    expect(secret.card.pan).toBe(PAN);
   });
 });

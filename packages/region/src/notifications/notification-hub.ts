@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from '../storage/index.js';
 
 /**
  * Wakes the push streams of a device when a notification for it was committed. The database is
@@ -47,7 +48,7 @@ export class PostgresNotificationHub extends LocalNotificationHub {
 
   constructor(connectionString: string) {
     super();
-    this.#client = new pg.Client({ connectionString });
+    this.#client = new (loadPg().Client)({ connectionString });
     this.#client.on('notification', (msg) => {
       if (msg.channel === CHANNEL && msg.payload !== undefined) this.emitter.emit(msg.payload);
     });

@@ -47,7 +47,7 @@ export {
   type OpenDatabaseOptions,
 } from './open-database.js';
 export { sqlDialectOf, type SqlDialectName } from './migrations/portable-ddl.js';
-export { createPostgresDatabase } from './postgres/index.js';
+export { createPostgresDatabase, loadPg } from './postgres/index.js';
 export type { PostgresDatabaseOptions } from './postgres/index.js';
 export { createSqliteDatabase } from './sqlite/index.js';
 export type { SqliteDatabaseOptions, SqliteDurability } from './sqlite/index.js';

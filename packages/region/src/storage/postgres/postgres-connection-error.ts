@@ -1,5 +1,5 @@
-import pg from 'pg';
 import { DomicileError } from '@domicile/protocol';
+import { loadPg } from './load-pg.js';
 
 /** SQLSTATE classes and codes that mean the server answered but refused who or what was asked. */
 const REFUSED = /^(28|3D)/;
@@ -17,7 +17,7 @@ export function postgresConnectionError(error: unknown, connectionString: string
     port: url.port === '' ? 5432 : Number(url.port),
     database: decodeURIComponent(url.pathname.slice(1)),
   };
-  if (error instanceof pg.DatabaseError && typeof error.code === 'string') {
+  if (error instanceof loadPg().DatabaseError && typeof error.code === 'string') {
     const sqlstate = { sqlstate: error.code, sqlstateClass: error.code.slice(0, 2) };
     return REFUSED.test(error.code)
       ? new DomicileError('DATABASE_REJECTED', {

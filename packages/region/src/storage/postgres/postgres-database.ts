@@ -1,7 +1,7 @@
-import pg from 'pg';
 import { Kysely, PostgresDialect } from 'kysely';
 import type { Database } from '../database.js';
 import { statementLog } from '../statement-log.js';
+import { loadPg } from './load-pg.js';
 
 /** Options of {@link createPostgresDatabase}. */
 export interface PostgresDatabaseOptions {
@@ -26,6 +26,7 @@ function parseInt8(value: string): number {
  * parser lives on this pool's own type table, so other `pg` users in the process are untouched.
  */
 export function createPostgresDatabase(options: PostgresDatabaseOptions): Kysely<Database> {
+  const pg = loadPg();
   const types = new pg.TypeOverrides();
   types.setTypeParser(pg.types.builtins.INT8, parseInt8);
   const pool = new pg.Pool({

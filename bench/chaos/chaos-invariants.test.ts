@@ -33,14 +33,15 @@ describe('the chaos run invariants', () => {
     await db.insertInto('transactions').values(approval).execute();
     expect(
       await checkRegion('us', db, {
-        cards: [{ region: 'us', tokenRef: credential.token_ref }],
+        cards: [{ region: 'us', tokenRef: credential.token_ref, expected: 'active' }],
         answers: [answer(approval.id)],
         webhooks: new Set(),
+        devices: [],
       }),
     ).toEqual([]);
   });
 
-  it('name a lost token, two live tokens of one card, an ATC approved twice and unmatched approvals', async () => {
+  it('name a lost token, a token left active after its device was reported lost, two live tokens of one card, an ATC approved twice and unmatched approvals', async () => {
     const credential = credentialRow({ state: 'active' });
     const second = credentialRow({
       device_id: credential.device_id,
@@ -49,7 +50,8 @@ describe('the chaos run invariants', () => {
     });
     // The schema refuses a second live token itself: without its index the check must see one.
     await db.schema.dropIndex('credentials_live_card_unique').execute();
-    await db.insertInto('credentials').values([credential, second]).execute();
+    const reported = credentialRow({ state: 'active' });
+    await db.insertInto('credentials').values([credential, second, reported]).execute();
     const twice = [1, 2].map(() => transactionRow({ credential_id: credential.id, atc: 7 }));
     await db.insertInto('transactions').values(twice).execute();
     const webhooks = [
@@ -59,12 +61,18 @@ describe('the chaos run invariants', () => {
     ];
     await db.insertInto('webhook_deliveries').values(webhooks).execute();
     const violations = await checkRegion('us', db, {
-      cards: [{ region: 'us', tokenRef: 'lost-token-ref' }],
+      cards: [
+        { region: 'us', tokenRef: 'lost-token-ref', expected: 'active' },
+        { region: 'us', tokenRef: reported.token_ref, expected: 'suspended' },
+        { region: 'us', tokenRef: second.token_ref, expected: 'either' },
+      ],
       answers: [answer(twice[0]?.id ?? ''), answer('never-recorded')],
       webhooks: new Set(['received']),
+      devices: [],
     });
     expect(violations).toEqual([
-      'us: completed token lost-token-ref is not active',
+      'us: completed token lost-token-ref is missing, not active',
+      `us: completed token ${reported.token_ref} is active, not suspended`,
       `us: device ${credential.device_id} holds 2 live tokens of one card`,
       `us: ATC 7 of credential ${credential.id} approved twice`,
       `us: approval ${twice[1]?.id ?? ''} never reached an acquirer`,

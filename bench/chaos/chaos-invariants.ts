@@ -1,11 +1,17 @@
 import { sql, type Kysely } from 'kysely';
 import type { api } from '@domicile/protocol';
 import type { Database } from '@domicile/region';
+import { checkNotifications, type ObservedDevice } from './delivery-invariants.js';
 
 /** A card a device finished adding: its provisioning flow completed. */
 export interface CompletedCard {
   readonly region: string;
   readonly tokenRef: string;
+  /**
+   * The state its token must end in: 'suspended' once its device was reported lost, 'either'
+   * when the report may have been made but its answer never came.
+   */
+  expected: 'active' | 'suspended' | 'either';
 }
 
 /** What the devices and acquirers of a chaos run saw, to hold the regions' databases against. */
@@ -15,6 +21,7 @@ export interface Observed {
   readonly answers: readonly api.AuthorizationResponse[];
   /** The ids of the webhook events the issuer's endpoint received. */
   readonly webhooks: ReadonlySet<string>;
+  readonly devices: readonly ObservedDevice[];
 }
 
 /**
@@ -27,23 +34,32 @@ export async function checkRegion(
   observed: Observed,
 ): Promise<string[]> {
   const violations: string[] = [];
-  // A completed flow's token survived: the device holds it, so the region must too.
-  const mine = observed.cards.filter((c) => c.region === region).map((c) => c.tokenRef);
-  const live = new Set(
+  // A completed flow's token survived: the device holds it, so the region must too, in the
+  // state the run left it (suspended by a lost-device report, here or through the outbox).
+  const mine = observed.cards.filter((c) => c.region === region);
+  const states = new Map(
     mine.length === 0
       ? []
       : (
           await db
             .selectFrom('credentials')
-            .select('token_ref')
-            .where('token_ref', 'in', mine)
-            .where('state', '=', 'active')
+            .select(['token_ref', 'state'])
+            .where(
+              'token_ref',
+              'in',
+              mine.map((c) => c.tokenRef),
+            )
             .execute()
-        ).map((r) => r.token_ref),
+        ).map((r) => [r.token_ref, r.state]),
   );
-  for (const tokenRef of mine)
-    if (!live.has(tokenRef))
-      violations.push(`${region}: completed token ${tokenRef} is not active`);
+  for (const card of mine) {
+    const state = states.get(card.tokenRef);
+    const expected = card.expected === 'either' ? ['active', 'suspended'] : [card.expected];
+    if (state === undefined || !expected.includes(state))
+      violations.push(
+        `${region}: completed token ${card.tokenRef} is ${state ?? 'missing'}, not ${expected.join(' or ')}`,
+      );
+  }
 
   const doubled = await db
     .selectFrom('credentials')
@@ -88,5 +104,6 @@ export async function checkRegion(
     else if (!observed.webhooks.has(w.event_id))
       violations.push(`${region}: webhook ${w.event_id} marked delivered, never received`);
   }
+  violations.push(...(await checkNotifications(region, db, observed.devices)));
   return violations;
 }

@@ -20,4 +20,9 @@ it('keeps every invariant through 10 kills of region processes on SQLite', async
   // The run did what it claims: flows completed (home and redirected) and payments answered.
   expect(report.completedCards).toBeGreaterThanOrEqual(4);
   expect(report.payments).toBeGreaterThanOrEqual(4);
+  // Devices were reported lost, each report crossed to the other region through the outbox, and
+  // the devices handled push notifications (card art, script, suspensions).
+  expect(report.lostReports).toBeGreaterThanOrEqual(1);
+  expect(report.outboxEvents).toBeGreaterThanOrEqual(report.lostReports);
+  expect(report.notifications).toBeGreaterThanOrEqual(report.completedCards);
 }, 180_000);

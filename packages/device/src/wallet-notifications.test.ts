@@ -101,4 +101,27 @@ describe('Wallet notifications', () => {
     await expect(run).rejects.toThrow('user gave up');
     expect(wallet.cards()).toMatchObject([{ state: 'pending_activation' }]);
   });
+
+  it('tells onNotificationHandled of each notification handled, in adding a card and in a sync', async () => {
+    const seen: string[] = [];
+    const wallet = await Wallet.create({
+      path: join(fx.folder, 'observed.json'),
+      passphrase: PASSPHRASE,
+      authorityKey: fx.dir.authority.publicJwk,
+      bootstrapUrl: 'https://eu.test',
+      homeRegion: 'us',
+      ...fx.runtime,
+      onNotificationHandled: (h) => seen.push(`${h.region}:${h.notification.id}`),
+    });
+    await wallet.register({ name: 'Ada Lovelace', email: 'ada@example.com', model: 'test' });
+    fx.regions.us.tsmDelayMs = undefined;
+    const card = await wallet.addCard(CARDS.usGreen, fx.hooks(), { activationTimeoutMs: 50 });
+    const duringAdd = seen.length;
+    // The card art arrives while the card is added; the script only in the sync below.
+    expect(duringAdd).toBeGreaterThanOrEqual(1);
+    await fx.regions.us.announceScript(card.tokenRef);
+    const synced = await wallet.syncNotifications('us');
+    expect(synced.length).toBeGreaterThanOrEqual(1);
+    expect(seen.slice(duringAdd)).toEqual(synced.map((h) => `us:${h.notification.id}`));
+  });
 });

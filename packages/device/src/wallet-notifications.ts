@@ -39,6 +39,7 @@ export interface WalletNotificationsOptions {
   /** The wallet state's cursors, updated in place: region → id of the last notification handled. */
   readonly cursors: Record<string, number>;
   readonly stream: { readonly reconnectDelayMs?: number; readonly idleTimeoutMs?: number };
+  readonly onHandled?: (handled: HandledNotification) => void;
 }
 
 const PAGE = 100;
@@ -160,6 +161,8 @@ export class WalletNotifications {
     const outcome = await handleNotification(ctx, region, n);
     if (n.id > (this.#o.cursors[region] ?? 0)) this.#o.cursors[region] = n.id;
     await this.#o.persist();
-    return { region, notification: n, outcome };
+    const handled = { region, notification: n, outcome };
+    this.#o.onHandled?.(handled);
+    return handled;
   }
 }

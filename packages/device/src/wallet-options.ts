@@ -2,6 +2,7 @@ import type { PublicJwk } from '@domicile/protocol';
 import type { TransportSettings } from './region-transport.js';
 import type { RetryPolicy } from './retry-policy.js';
 import type { KdfParams } from './wallet-file.js';
+import type { HandledNotification } from './wallet-notifications.js';
 import { definedProps } from '@domicile/protocol';
 
 /** How the wallet talks to regions; every part is injectable so tests can drive it. */
@@ -22,6 +23,12 @@ export interface WalletRuntimeOptions {
    * (default a day; 0: only when a region uses a key the held directory does not list).
    */
   readonly directoryRefreshSeconds?: number;
+  /**
+   * Told of every push notification the wallet handled (after its cursor was saved), whichever
+   * story handled it: adding a card, a sync, a follow. An observer only: it changes nothing, and
+   * lets a test hold what the device handled against what the region queued.
+   */
+  readonly onNotificationHandled?: (handled: HandledNotification) => void;
 }
 
 export interface CreateWalletOptions extends WalletRuntimeOptions {
@@ -59,6 +66,7 @@ export function runtimeOptions(o: WalletRuntimeOptions): WalletRuntimeOptions {
       stream: o.stream,
       now: o.now,
       directoryRefreshSeconds: o.directoryRefreshSeconds,
+      onNotificationHandled: o.onNotificationHandled,
     }),
   };
 }

@@ -110,6 +110,7 @@ export class Wallet {
       persist: () => this.#save(),
       cursors: this.#state.cursors,
       stream: parts.runtime.stream ?? {},
+      ...definedProps({ onHandled: parts.runtime.onNotificationHandled }),
     });
   }
 

@@ -16,6 +16,11 @@ export {
 export { SOFTHSM_MODULE, createSoftHsm, type SoftHsm } from '../keys/pkcs11/softhsm.fixtures.js';
 export {
   credential as credentialRow,
+  device as deviceRow,
+  lostDeviceReceipt as lostDeviceReceiptRow,
+  lostReport as lostReportRow,
+  notification as notificationRow,
+  regionOutboxRow,
   transaction as transactionRow,
   webhookDelivery as webhookDeliveryRow,
 } from '../storage/storage.fixtures.js';

@@ -15,7 +15,7 @@ afterAll(async () => {
 // The short run of `npm run chaos` (issue 14); the note gives the long runs on both databases.
 it('keeps every invariant through 10 kills of region processes on SQLite', async () => {
   const report = await runChaos({ dir, database: 'sqlite', kills: 10, gapMs: [200, 800] });
-  expect(report.violations).toEqual([]);
+  expect(report.violations, JSON.stringify(report.violations, null, 2)).toEqual([]);
   expect(report.kills).toBe(10);
   // The run did what it claims: flows completed (home and redirected) and payments answered.
   expect(report.completedCards).toBeGreaterThanOrEqual(4);

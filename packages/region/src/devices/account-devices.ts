@@ -1,6 +1,7 @@
 import { DomicileError, type api } from '@domicile/protocol';
 import { findDeviceById, listAccountDevices, type AuthenticatedDevice } from '../accounts/index.js';
 import { credentialView, listAccountCredentials } from '../credentials/index.js';
+import type { InCommit } from '../idempotency/index.js';
 import { reportDevice } from '../lost-device/index.js';
 import type { RegionContext } from '../region-context.js';
 import type { DeviceRow } from '../storage/index.js';
@@ -32,25 +33,33 @@ export async function listDevices(
  * device is marked removed and its tokens deleted, here at once and in every other region the
  * account was redirected to, by the lost-device outbox with action `delete`. The account's other
  * devices keep their tokens and keep paying.
+ * The answer is handed to `inCommit` in the removal's transaction, so a retry after a crash
+ * replays it instead of being refused `DEVICE_REMOVED`.
  * @throws DomicileError `DEVICE_NOT_FOUND` (not a device of this account), `DEVICE_REMOVED`.
  */
 export async function removeDevice(
   ctx: RegionContext,
   who: AuthenticatedDevice,
   deviceId: string,
+  inCommit?: InCommit<api.RemoveDeviceResponse>,
 ): Promise<api.RemoveDeviceResponse> {
   requireHomeDevice(ctx, who);
   const target = await findDeviceById(ctx.db, deviceId);
   if (target === undefined || target.account.id !== who.account.id)
     throw new DomicileError('DEVICE_NOT_FOUND');
   if (target.device.removed_at !== null) throw new DomicileError('DEVICE_REMOVED');
+  let answer: api.RemoveDeviceResponse | undefined;
   const report = await reportDevice(ctx, {
     deviceId,
     reporter: { kind: 'device', deviceId: who.device.id },
     action: 'delete',
+    inCommit: async (trx, view) => {
+      const after = await findDeviceById(trx, deviceId);
+      answer = { device: deviceView(after?.device ?? target.device, who.device.id), report: view };
+      await inCommit?.(trx, answer);
+    },
   });
-  const after = await findDeviceById(ctx.db, deviceId);
-  return { device: deviceView(after?.device ?? target.device, who.device.id), report };
+  return answer ?? { device: deviceView(target.device, who.device.id), report };
 }
 
 /**

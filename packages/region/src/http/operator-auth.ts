@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomicileError } from '@domicile/protocol';
+import type { IdempotentOperation } from '../idempotency/index.js';
 import type { RegionContext } from '../region-context.js';
 import { idempotencyKeyOf } from './device-auth.js';
 
@@ -67,7 +68,7 @@ export async function sendOperatorIdempotent(
   ctx: RegionContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  operation: () => Promise<{ status: number; body: unknown }>,
+  operation: IdempotentOperation,
 ): Promise<FastifyReply> {
   const result = await ctx.idempotency.run(
     {

@@ -153,6 +153,10 @@ export class IdempotencyStore {
     try {
       result = await operation(attempt);
     } catch (error) {
+      // Failed after the commit that recorded its answer (a step after the commit threw): the
+      // change and its answer are in, and a retry must get that answer, not run it again. (An
+      // answer recorded in a transaction that then rolled back is not there: the key is freed.)
+      if (recorded !== undefined && (await this.#answered(req))) throw error;
       if (isDomicileError(error) && error.status < 500) {
         await this.#complete(this.#db, req, error.status, error.toBody());
       } else {
@@ -262,6 +266,15 @@ export class IdempotencyStore {
    * This attempt's reservation, as a filter: one taken over meanwhile (this process was taken for
    * dead) belongs to the taker, whose own attempt records the result.
    */
+  async #answered(req: IdempotentRequest): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('idempotency_keys')
+      .select('state')
+      .where((eb) => eb.and(this.#mine(req)))
+      .executeTakeFirst();
+    return row?.state === 'done';
+  }
+
   #mine(req: IdempotentRequest): { scope: string; key: string; incarnation: string } {
     return { scope: req.scope, key: req.key, incarnation: this.#incarnation };
   }

@@ -1,6 +1,7 @@
 import { DomicileError, type api } from '@domicile/protocol';
 import { findDeviceById, markDeviceLost, markDeviceRemoved } from '../accounts/index.js';
 import { appendAudit } from '../audit/index.js';
+import type { InCommit } from '../idempotency/index.js';
 import { newId } from '../ids/index.js';
 import { traceparentToQueue } from '../logging/index.js';
 import type { RegionContext } from '../region-context.js';
@@ -26,7 +27,11 @@ export type LostReporter =
  */
 export function reportLostDevice(
   ctx: RegionContext,
-  input: { readonly deviceId: string; readonly reporter: LostReporter },
+  input: {
+    readonly deviceId: string;
+    readonly reporter: LostReporter;
+    readonly inCommit?: InCommit<api.LostReportView>;
+  },
 ): Promise<api.LostReportView> {
   return reportDevice(ctx, { ...input, action: 'suspend' });
 }
@@ -35,6 +40,9 @@ export function reportLostDevice(
  * A lost-device report (`suspend`) or the removal of a device from its account (`delete`: the
  * device marked removed and its tokens deleted, here and, through the same outbox, in every
  * other region). Only the one device's tokens: the account's other devices keep theirs.
+ * `inCommit` gets the report in the same transaction: a retry after a crash that followed the
+ * commit then replays it rather than making a second report (a device already lost or removed
+ * would be reported again, with another outbox row per region).
  */
 export async function reportDevice(
   ctx: RegionContext,
@@ -42,6 +50,7 @@ export async function reportDevice(
     readonly deviceId: string;
     readonly reporter: LostReporter;
     readonly action: api.DeviceReportAction;
+    readonly inCommit?: InCommit<api.LostReportView>;
   },
 ): Promise<api.LostReportView> {
   const found = await findDeviceById(ctx.db, input.deviceId);
@@ -69,45 +78,37 @@ export async function reportDevice(
       action,
     });
     const n = home.count;
-    await trx
-      .insertInto('lost_reports')
-      .values({
-        id: reportId,
-        account_id: account.id,
-        device_id: device.id,
-        device_jkt: device.jkt,
-        reported_by: input.reporter.kind,
-        action,
-        home_suspended: n,
-        created_at: at,
-      })
-      .execute();
-    if (targets.length > 0) {
-      await trx
-        .insertInto('region_outbox')
-        .values(
-          targets.map((t) => ({
-            id: newId(),
-            report_id: reportId,
-            target_region: t.region,
-            payload: outboxAskColumn.encode({
-              pseudonym: t.pseudonym,
-              deviceJkt: device.jkt,
-              // A lost device's request stays as it always was: action is said only for a removal.
-              ...(action === 'delete' ? { action } : {}),
-            }),
-            attempts: 0,
-            next_attempt_at: at,
-            confirmed_at: null,
-            last_error: null,
-            response: null,
-            suspended: null,
-            created_at: at,
-            traceparent: traceparentToQueue(),
-          })),
-        )
-        .execute();
-    }
+    const report: LostReportRow = {
+      id: reportId,
+      account_id: account.id,
+      device_id: device.id,
+      device_jkt: device.jkt,
+      reported_by: input.reporter.kind,
+      action,
+      home_suspended: n,
+      created_at: at,
+    };
+    await trx.insertInto('lost_reports').values(report).execute();
+    const outbox: RegionOutboxRow[] = targets.map((t) => ({
+      id: newId(),
+      report_id: reportId,
+      target_region: t.region,
+      payload: outboxAskColumn.encode({
+        pseudonym: t.pseudonym,
+        deviceJkt: device.jkt,
+        // A lost device's request stays as it always was: action is said only for a removal.
+        ...(action === 'delete' ? { action } : {}),
+      }),
+      attempts: 0,
+      next_attempt_at: at,
+      confirmed_at: null,
+      last_error: null,
+      response: null,
+      suspended: null,
+      created_at: at,
+      traceparent: traceparentToQueue(),
+    }));
+    if (outbox.length > 0) await trx.insertInto('region_outbox').values(outbox).execute();
     await appendAudit(trx, {
       at,
       actor,
@@ -118,11 +119,14 @@ export async function reportDevice(
           ? { reportId, deleted: n, regions: targets.map((t) => t.region) }
           : { reportId, suspended: n, regions: targets.map((t) => t.region) },
     });
-    return home;
+    const byRegion = [...outbox].sort((a, b) => a.target_region.localeCompare(b.target_region));
+    const view = lostReportView(ctx.self.id, report, byRegion);
+    await input.inCommit?.(trx, view);
+    return { home, view };
   });
-  suspension.wake();
+  suspension.home.wake();
   ctx.regionOutbox.kick();
-  return getLostReport(ctx, reportId);
+  return suspension.view;
 }
 
 /** A lost-device report with where it stands in every other region. */

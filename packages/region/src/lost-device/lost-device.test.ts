@@ -202,10 +202,26 @@ describe('lost device across regions (in-process)', () => {
   it('suspends at home at once, and in cn once it answers; the report follows each region', async () => {
     down.add('cn');
     const key = 'lost-report-key-0123456789';
+    // The first attempt is cut right after its commit (as a crash there would cut it): the retry
+    // with the same key gets the report that commit made, never a second report.
+    const kick = vi.spyOn(region('us').context.regionOutbox, 'kick').mockImplementationOnce(() => {
+      throw new Error('cut after the commit');
+    });
+    const cut = await call('us', 'POST', `/v1/support/devices/${deviceId}/lost`, {
+      headers: operator(key),
+    });
+    kick.mockRestore();
+    expect(cut.status).toBe(500);
     const created = await call('us', 'POST', `/v1/support/devices/${deviceId}/lost`, {
       headers: operator(key),
     });
-    expect(created.status).toBe(201);
+    expect([created.status, created.headers['idempotent-replayed']]).toEqual([201, 'true']);
+    const reports = await region('us')
+      .context.db.selectFrom('lost_reports')
+      .select('id')
+      .where('device_id', '=', deviceId)
+      .execute();
+    expect(reports).toEqual([{ id: created.body.report?.reportId }]);
     const reportId = created.body.report?.reportId ?? '';
     expect(created.body.report).toMatchObject({
       deviceId,

@@ -13,7 +13,7 @@ import {
   verifyJoinCode,
 } from '../../devices/index.js';
 import type { RegionContext } from '../../region-context.js';
-import { deviceOf, dpopOf, sendIdempotent } from '../device-auth.js';
+import { answeredInCommit, deviceOf, dpopOf, sendIdempotent } from '../device-auth.js';
 import { EmptyBody, deviceRoute } from '../route-schemas.js';
 
 const JoinParams = Type.Object({ joinRequestId: api.IdSchema }, { additionalProperties: false });
@@ -227,10 +227,14 @@ export function deviceRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
         ),
       },
       (request, reply) =>
-        sendIdempotent(ctx, request, reply, async () => ({
-          status: 200,
-          body: await removeDevice(ctx, deviceOf(request), request.params.deviceId),
-        })),
+        sendIdempotent(
+          ctx,
+          request,
+          reply,
+          answeredInCommit((inCommit) =>
+            removeDevice(ctx, deviceOf(request), request.params.deviceId, inCommit),
+          ),
+        ),
     );
     done();
   };

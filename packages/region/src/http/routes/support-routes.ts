@@ -1,10 +1,11 @@
 import type { FastifyPluginCallbackTypebox } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { api, toDomicileError } from '@domicile/protocol';
+import type { IdempotentOperation, InCommit } from '../../idempotency/index.js';
 import { getLostReport, reportLostDevice } from '../../lost-device/index.js';
 import type { RegionContext } from '../../region-context.js';
 import { listDeviceTokensEverywhere } from '../../token-lookup/index.js';
-import { deviceOf, sendIdempotent } from '../device-auth.js';
+import { answeredInCommit, deviceOf, sendIdempotent } from '../device-auth.js';
 import { authenticateOperator, operatorOf, sendOperatorIdempotent } from '../operator-auth.js';
 import {
   EmptyBody,
@@ -15,6 +16,18 @@ import {
 } from '../route-schemas.js';
 
 const tags = ['support'];
+
+/** A lost-device report answered 201 with `{ report }`, stored in the report's own commit. */
+function reportAnswer(
+  report: (inCommit: InCommit<api.LostReportView>) => Promise<api.LostReportView>,
+): IdempotentOperation {
+  return answeredInCommit<api.LostReportResponse>(
+    async (inCommit) => ({
+      report: await report((trx, view) => inCommit(trx, { report: view })),
+    }),
+    () => 201,
+  );
+}
 const DeviceParams = Type.Object({ deviceId: api.IdSchema }, { additionalProperties: false });
 const ReportParams = Type.Object({ reportId: api.IdSchema }, { additionalProperties: false });
 const OperatorHeaders = Type.Object({
@@ -74,15 +87,18 @@ export function supportRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox 
         }),
       },
       (request, reply) =>
-        sendOperatorIdempotent(ctx, request, reply, async () => ({
-          status: 201,
-          body: {
-            report: await reportLostDevice(ctx, {
+        sendOperatorIdempotent(
+          ctx,
+          request,
+          reply,
+          reportAnswer((inCommit) =>
+            reportLostDevice(ctx, {
               deviceId: request.params.deviceId,
               reporter: { kind: 'operator', operatorId: operatorOf(request) },
+              inCommit,
             }),
-          },
-        })),
+          ),
+        ),
     );
 
     app.get(
@@ -132,15 +148,18 @@ export function supportRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox 
         ),
       },
       (request, reply) =>
-        sendIdempotent(ctx, request, reply, async () => ({
-          status: 201,
-          body: {
-            report: await reportLostDevice(ctx, {
+        sendIdempotent(
+          ctx,
+          request,
+          reply,
+          reportAnswer((inCommit) =>
+            reportLostDevice(ctx, {
               deviceId: deviceOf(request).device.id,
               reporter: { kind: 'device' },
+              inCommit,
             }),
-          },
-        })),
+          ),
+        ),
     );
     done();
   };

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { CredentialRow, Database, NewCredential } from '../storage/index.js';
 
 /**
@@ -114,9 +114,17 @@ export function listUndeletedOfProduct(
     .execute();
 }
 
-/** The ids of every credential not deleted, as a subquery for another table's reads. */
-export function undeletedCredentialIds(db: Kysely<Database>) {
-  return db.selectFrom('credentials').select('id').where('state', '!=', 'deleted');
+/**
+ * The credential whose id is in `column` of the outer query, if not deleted: for a correlated
+ * `exists`, one primary-key look-up per outer row. (An `in` over every undeleted id made SQLite
+ * list all of them first: seconds per read on a million tokens.)
+ */
+export function undeletedCredentialOf(db: Kysely<Database>, column: string) {
+  return db
+    .selectFrom('credentials')
+    .select('credentials.id')
+    .where('credentials.id', '=', sql.ref<string>(column))
+    .where('credentials.state', '!=', 'deleted');
 }
 
 /** How many of an account's credentials are live ({@link LIVE_STATES}). */

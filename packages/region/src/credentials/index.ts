@@ -23,7 +23,7 @@ export {
   moveCredentialState,
   setCredentialArt,
   setCredentialScript,
-  undeletedCredentialIds,
+  undeletedCredentialOf,
   type CredentialState,
 } from './credential-store.js';
 export { credentialView } from './credential-view.js';

@@ -3,14 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TYP, generateKeyPairJwk, verifyJson, type KeyPairJwk } from '@domicile/protocol';
 import { listNotifications } from '../notifications/index.js';
 import { openDatabase, type Database } from '../storage/index.js';
 import { productFromSession } from '../sessions/index.js';
 import { Tsm, scriptHash } from './tsm.js';
-import { TsmWorker, type TsmWorkerOptions } from './tsm-worker.js';
+import { TsmWorker, pendingScripts, type TsmWorkerOptions } from './tsm-worker.js';
 import { seedPendingScript } from './tsm-worker.fixtures.js';
 import { FileJwsSigner } from '../keys/index.js';
 
@@ -219,5 +219,21 @@ describe('TsmWorker', () => {
     worker.kick();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(woken).toHaveLength(1);
+  });
+});
+
+describe('pendingScripts', () => {
+  it('looks each pending script’s credential up by its key, never lists every credential', async () => {
+    const db = await openDatabase('sqlite::memory:');
+    const query = pendingScripts(db, 5, 20).compile();
+    const plan = await db.executeQuery<{ detail: string }>(
+      CompiledQuery.raw(`explain query plan ${query.sql}`, [...query.parameters]),
+    );
+    await db.destroy();
+    const details = plan.rows.map((r) => r.detail).join('\n');
+    expect(details).toMatch(
+      /SEARCH credentials .*USING .*INDEX sqlite_autoindex_credentials_1 \(id=\?\)/,
+    );
+    expect(details).not.toMatch(/SCAN credentials/);
   });
 });

@@ -3,7 +3,7 @@ import { DomicileError } from '@domicile/protocol';
 import {
   findCredentialById,
   setCredentialScript,
-  undeletedCredentialIds,
+  undeletedCredentialOf,
 } from '../credentials/index.js';
 import type { CardProduct } from '../issuer/index.js';
 import { insertNotification } from '../notifications/index.js';
@@ -26,6 +26,23 @@ export interface TsmWorkerOptions {
   readonly batchSize?: number;
   /** Failed builds of one script before the worker stops trying it; default 10. */
   readonly maxAttempts?: number;
+}
+
+/** The next scripts to build: pending, under `maxAttempts`, of a credential not deleted. */
+export function pendingScripts(db: Kysely<Database>, maxAttempts: number, batchSize: number) {
+  return (
+    db
+      .selectFrom('tsm_scripts')
+      .selectAll()
+      .where('state', '=', 'pending')
+      // A credential deleted before its script was built needs no script.
+      .where((eb) => eb.exists(undeletedCredentialOf(db, 'tsm_scripts.credential_id')))
+      .where('attempts', '<', maxAttempts)
+      // Fewest failures first: one script that keeps failing does not hold the others up.
+      .orderBy('attempts')
+      .orderBy('created_at')
+      .limit(batchSize)
+  );
 }
 
 /**
@@ -56,19 +73,11 @@ export class TsmWorker extends PolledWorker {
 
   /** Processes one batch of pending scripts; returns how many this worker made ready. */
   async runOnce(): Promise<number> {
-    const { db } = this.#options;
-    const rows = await db
-      .selectFrom('tsm_scripts')
-      .selectAll()
-      .where('state', '=', 'pending')
-      // A credential deleted before its script was built needs no script.
-      .where('credential_id', 'in', undeletedCredentialIds(db))
-      .where('attempts', '<', this.#maxAttempts)
-      // Fewest failures first: one script that keeps failing does not hold the others up.
-      .orderBy('attempts')
-      .orderBy('created_at')
-      .limit(this.#batchSize)
-      .execute();
+    const rows = await pendingScripts(
+      this.#options.db,
+      this.#maxAttempts,
+      this.#batchSize,
+    ).execute();
     let processed = 0;
     for (const row of rows) {
       try {

@@ -152,7 +152,7 @@ export {
   parseTraceparent,
   type TraceContext,
 } from './trace-context/index.js';
-export { definedProps, type DefinedProps } from './util/index.js';
+export { definedProps, lruGet, type DefinedProps } from './util/index.js';
 export {
   makePushPayload,
   readPushPayload,

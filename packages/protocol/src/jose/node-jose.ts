@@ -11,6 +11,7 @@ import {
   verify,
   type KeyObject,
 } from 'node:crypto';
+import { lruGet } from '../util/lru-cache.js';
 import { CONTENT_ENCRYPTION, KEY_AGREEMENT_ALG, SIGNING_ALG } from './algorithms.js';
 import type { FastJose, JoseHeader, P256Jwk } from './fast-jose.js';
 
@@ -63,18 +64,7 @@ const publicKeys = new Map<string, KeyObject>();
 const privateKeys = new Map<string, KeyObject>();
 
 function cached(keys: Map<string, KeyObject>, id: string, load: () => KeyObject): KeyObject {
-  let key = keys.get(id);
-  if (key === undefined) {
-    key = load();
-    if (keys.size >= KEY_CACHE_SIZE) {
-      const oldest = keys.keys().next();
-      if (oldest.done !== true) keys.delete(oldest.value);
-    }
-  } else {
-    keys.delete(id);
-  }
-  keys.set(id, key);
-  return key;
+  return lruGet(keys, id, KEY_CACHE_SIZE, load);
 }
 
 function p256Coordinates(jwk: P256Jwk): { x: string; y: string } {

@@ -1,4 +1,10 @@
-import { isPublicP256Jwk, jwkThumbprint, type JWK, type JoseHeader } from '@domicile/protocol';
+import {
+  isPublicP256Jwk,
+  jwkThumbprint,
+  lruGet,
+  type JWK,
+  type JoseHeader,
+} from '@domicile/protocol';
 
 /** Device keys remembered at once: a device sends a burst of requests (a provisioning flow) with one key. */
 const MAX_KEYS = 10_000;
@@ -21,17 +27,7 @@ export function embeddedDeviceKey(header: JoseHeader): JWK {
 /** RFC 7638 thumbprint of a public P-256 device key, computed once per key. */
 export function deviceKeyThumbprint(jwk: JWK): Promise<string> {
   if (!isPublicP256Jwk(jwk)) return jwkThumbprint(jwk);
-  const id = `${jwk.x}.${jwk.y}`;
-  let jkt = thumbprints.get(id);
-  if (jkt === undefined) {
-    jkt = jwkThumbprint({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y });
-    if (thumbprints.size >= MAX_KEYS) {
-      const oldest = thumbprints.keys().next();
-      if (oldest.done !== true) thumbprints.delete(oldest.value);
-    }
-  } else {
-    thumbprints.delete(id);
-  }
-  thumbprints.set(id, jkt);
-  return jkt;
+  return lruGet(thumbprints, `${jwk.x}.${jwk.y}`, MAX_KEYS, () =>
+    jwkThumbprint({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }),
+  );
 }

@@ -43,10 +43,13 @@ export async function measureHsmScenarios(
       const tokens = settings.scaleTokens.small;
       progress(`HSM keys: seeding ${tokens} tokens into ${HOME}…`);
       const seed = await deployment.seed(HOME, tokens, 0);
-      const [home, foreign] = await Promise.all([
-        deployment.startRegion(HOME),
-        deployment.startRegion(FOREIGN),
-      ]);
+      // One after the other: two processes opening one SoftHSM2 token directory at the same
+      // instant failed once in CI with CKR_GENERAL_ERROR (Pkcs11Error INTERNAL) at start.
+      const home = await deployment.startRegion(HOME);
+      const foreign = await deployment.startRegion(FOREIGN).catch(async (error: unknown) => {
+        await home.stop();
+        throw error;
+      });
       try {
         const spec = (cardRegion: string) =>
           ({ kind: 'provisioning', deployment: deployment.info, home: HOME, cardRegion }) as const;

@@ -43,7 +43,7 @@ try {
   const seed = await deployment.seed(HOME, TOKENS, 0);
   const server = await deployment.startRegion(HOME);
   const figures = await authorizationProbe(
-    { ...settings },
+    settings,
     deployment,
   )({ region: HOME, server, seed, seededTokens: TOKENS, full: true });
   const row = (figure: Figure | Unmeasured) =>

@@ -46,10 +46,8 @@ export async function measureHsmScenarios(
       // One after the other: two processes opening one SoftHSM2 token directory at the same
       // instant failed once in CI with CKR_GENERAL_ERROR (Pkcs11Error INTERNAL) at start.
       const home = await deployment.startRegion(HOME);
-      const foreign = await deployment.startRegion(FOREIGN).catch(async (error: unknown) => {
-        await home.stop();
-        throw error;
-      });
+      // If cn fails to start, `deployment.close()` below stops us (it stops every region it started).
+      const foreign = await deployment.startRegion(FOREIGN);
       try {
         const spec = (cardRegion: string) =>
           ({ kind: 'provisioning', deployment: deployment.info, home: HOME, cardRegion }) as const;

@@ -22,9 +22,15 @@ function reportAnswer(
   report: (inCommit: InCommit<api.LostReportView>) => Promise<api.LostReportView>,
 ): IdempotentOperation {
   return answeredInCommit<api.LostReportResponse>(
-    async (inCommit) => ({
-      report: await report((trx, view) => inCommit(trx, { report: view })),
-    }),
+    async (inCommit) => {
+      // The very object stored in the commit is returned: the store then writes no second copy.
+      let answer: api.LostReportResponse | undefined;
+      const view = await report(async (trx, recorded) => {
+        answer = { report: recorded };
+        await inCommit(trx, answer);
+      });
+      return answer ?? { report: view };
+    },
     () => 201,
   );
 }

@@ -2,6 +2,7 @@ import {
   createCipheriv,
   createDecipheriv,
   createHmac,
+  createSecretKey,
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
@@ -160,7 +161,12 @@ export class Vault {
     if (row.wrapped_key === null || row.erased_at !== null) throw vaultError('record_erased');
     const dataKey = await this.#keyProvider.unwrapKey(row.wrapped_key, row.kek_id);
     try {
-      const decipher = createDecipheriv('aes-256-gcm', dataKey, Buffer.from(row.iv, 'base64url'));
+      // A KeyObject: node:crypto checks a raw key by throwing and catching two errors.
+      const decipher = createDecipheriv(
+        'aes-256-gcm',
+        createSecretKey(dataKey),
+        Buffer.from(row.iv, 'base64url'),
+      );
       decipher.setAAD(Buffer.from(row.id, 'utf8'));
       decipher.setAuthTag(Buffer.from(row.tag, 'base64url'));
       const plaintext = Buffer.concat([

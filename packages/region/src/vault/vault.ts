@@ -157,6 +157,14 @@ export class Vault {
       .selectAll()
       .where('id', '=', id)
       .executeTakeFirst();
+    return this.openRecord(row);
+  }
+
+  /**
+   * Decrypts a record its caller read itself (undefined: there was none), for a caller that reads
+   * it with other rows in one statement. Fails as {@link Vault.open} does.
+   */
+  async openRecord(row: VaultRecordRow | undefined): Promise<VaultCard> {
     if (row === undefined) throw vaultError('record_not_found');
     if (row.wrapped_key === null || row.erased_at !== null) throw vaultError('record_erased');
     const dataKey = await this.#keyProvider.unwrapKey(row.wrapped_key, row.kek_id);

@@ -4,12 +4,13 @@
  * the built CLI with 1,000 seeded tokens: to compare a change of the region's commit path in
  * minutes, not the full bench's quarter hour. Its figures are not the bench's: fewer rounds.
  *
- *   npm run build && npx tsx --conditions=@domicile/source bench/authorization-only.ts [--db sqlite|postgres] [--rounds 3] [--per-round 2000]
+ *   npm run build && npx tsx --conditions=@domicile/source bench/authorization-only.ts [--db sqlite|postgres] [--rounds 3] [--per-round 2000] [--profile DIR]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { definedProps } from '@domicile/protocol';
 import { createBenchDeployment } from './bench-deployment.js';
 import type { BenchSettings } from './bench-options.js';
 import type { Figure, Unmeasured } from './report.js';
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     db: { type: 'string', default: 'sqlite' },
     rounds: { type: 'string', default: '3' },
     'per-round': { type: 'string', default: '2000' },
+    profile: { type: 'string' },
   },
 });
 const database = values.db === 'postgres' ? 'postgres' : 'sqlite';
@@ -38,7 +40,11 @@ const settings: BenchSettings = {
 };
 
 const dir = await mkdtemp(join(tmpdir(), 'domicile-authorization-'));
-const deployment = await createBenchDeployment({ dir, database });
+const deployment = await createBenchDeployment({
+  dir,
+  database,
+  ...definedProps({ profileDir: values.profile }),
+});
 try {
   const seed = await deployment.seed(HOME, TOKENS, 0);
   const server = await deployment.startRegion(HOME);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { desEncryptCbc } from './des.js';
+import { desDecryptEcb, desEncryptCbc, desEncryptEcb } from './des.js';
 import { hex, upper, validationDetails } from './emv.fixtures.js';
 import { padMethod2, retailMac } from './retail-mac.js';
 
@@ -24,6 +24,18 @@ describe('retailMac (ISO/IEC 9797-1 algorithm 3, padding method 2)', () => {
         '0001',
     );
     expect(upper(retailMac(KEY, data))).toBe('3B76CF10FECD8789');
+  });
+
+  it('equals the three steps of the standard, for one block and for many', () => {
+    // ISO/IEC 9797-1 algorithm 3 as written: CBC under KL over every block, then the last output
+    // decrypted under KR and encrypted under KL (the implementation folds the last two steps).
+    for (let length = 0; length <= 40; length++) {
+      const key = randomBytes(16);
+      const data = randomBytes(length);
+      const [kl, kr] = [key.subarray(0, 8), key.subarray(8)];
+      const chained = desEncryptCbc(kl, padMethod2(data)).subarray(-8);
+      expect(retailMac(key, data)).toEqual(desEncryptEcb(kl, desDecryptEcb(kr, chained)));
+    }
   });
 
   it('pads with 80 then zeros, adding a whole block to full blocks', () => {

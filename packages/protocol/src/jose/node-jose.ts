@@ -12,6 +12,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { lruGet } from '../util/lru-cache.js';
+import { derToP1363, p1363ToDer } from './ecdsa-signature.js';
 import { CONTENT_ENCRYPTION, KEY_AGREEMENT_ALG, SIGNING_ALG } from './algorithms.js';
 import type { FastJose, JoseHeader, P256Jwk } from './fast-jose.js';
 
@@ -144,11 +145,8 @@ export function keyWrap(mode: 'wrap' | 'unwrap', kek: Uint8Array, data: Uint8Arr
 
 function signCompact(header: JoseHeader, payload: Uint8Array, key: P256Jwk): string {
   const input = `${toBase64url(JSON.stringify(header))}.${toBase64url(payload)}`;
-  const signature = sign('sha256', Buffer.from(input, 'ascii'), {
-    key: privateKeyObject(key),
-    dsaEncoding: 'ieee-p1363',
-  });
-  return `${input}.${toBase64url(signature)}`;
+  const signature = sign('sha256', Buffer.from(input, 'ascii'), privateKeyObject(key));
+  return `${input}.${toBase64url(derToP1363(signature))}`;
 }
 
 function verifyCompact(
@@ -167,7 +165,7 @@ function verifyCompact(
   if (signature.length !== 64) throw new Error('signature is not 64 bytes');
   const key = publicKeyObject(resolveKey(header, payload));
   const input = Buffer.from(`${encodedHeader}.${encodedPayload}`, 'ascii');
-  if (!verify('sha256', input, { key, dsaEncoding: 'ieee-p1363' }, signature))
+  if (!verify('sha256', input, key, p1363ToDer(signature)))
     throw new Error('signature verification failed');
   return { header, payload };
 }

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { CredentialRow, Database, NewCredential } from '../storage/index.js';
+import type { CredentialRow, Database, NewCredential, VaultRecordRow } from '../storage/index.js';
 
 /**
  * The owner of the `credentials` table: every read and write of a credential row goes through
@@ -39,16 +39,66 @@ export function findCredentialByTokenRef(
     .executeTakeFirst();
 }
 
-/** The credential that the network's authorization request names by its token number. */
-export function findCredentialByTokenNumber(
+/**
+ * The credential that the network's authorization request names by its token number, with its
+ * vault record (undefined when the row is gone), in one statement: the authorization reads
+ * nothing else before its decision, so it waits for no other request's commit a second time.
+ */
+export async function findCredentialByTokenNumber(
   db: Kysely<Database>,
   tokenNumber: string,
-): Promise<CredentialRow | undefined> {
-  return db
+): Promise<{ credential: CredentialRow; vaultRecord: VaultRecordRow | undefined } | undefined> {
+  const row = await db
     .selectFrom('credentials')
-    .selectAll()
-    .where('token_number', '=', tokenNumber)
+    .leftJoin('vault_records', 'vault_records.id', 'credentials.vault_record_id')
+    .selectAll('credentials')
+    .select([
+      'vault_records.id as vault_id',
+      'vault_records.pan_hash as vault_pan_hash',
+      'vault_records.kek_id as vault_kek_id',
+      'vault_records.wrapped_key as vault_wrapped_key',
+      'vault_records.iv as vault_iv',
+      'vault_records.ciphertext as vault_ciphertext',
+      'vault_records.tag as vault_tag',
+      'vault_records.created_at as vault_created_at',
+      'vault_records.erased_at as vault_erased_at',
+    ])
+    .where('credentials.token_number', '=', tokenNumber)
     .executeTakeFirst();
+  if (row === undefined) return undefined;
+  const {
+    vault_id: id,
+    vault_pan_hash: panHash,
+    vault_kek_id: kekId,
+    vault_wrapped_key: wrappedKey,
+    vault_iv: iv,
+    vault_ciphertext: ciphertext,
+    vault_tag: tag,
+    vault_created_at: createdAt,
+    vault_erased_at: erasedAt,
+    ...credential
+  } = row;
+  const vaultRecord =
+    id === null ||
+    panHash === null ||
+    kekId === null ||
+    iv === null ||
+    ciphertext === null ||
+    tag === null ||
+    createdAt === null
+      ? undefined
+      : {
+          id,
+          pan_hash: panHash,
+          kek_id: kekId,
+          wrapped_key: wrappedKey,
+          iv,
+          ciphertext,
+          tag,
+          created_at: createdAt,
+          erased_at: erasedAt,
+        };
+  return { credential, vaultRecord };
 }
 
 /** A credential by token reference, only if `deviceId` owns it: another device's reads as absent. */

@@ -13,7 +13,7 @@ import { claimAtcWithSingleUseId } from './atc-claim.js';
 import type { AuthorizationDecision } from '../issuer/index.js';
 import type { RegionContext } from '../region-context.js';
 import { productFromSession } from '../sessions/index.js';
-import type { CredentialRow, TransactionRow } from '../storage/index.js';
+import type { CredentialRow, TransactionRow, VaultRecordRow } from '../storage/index.js';
 import {
   RESPONSE_CODES,
   checkAuthorization,
@@ -47,8 +47,9 @@ export async function authorizeTransaction(
   input: NetworkAuthorization,
 ): Promise<api.AuthorizationResponse> {
   const { request } = input;
-  const credential = await findCredentialByTokenNumber(ctx.db, request.tokenNumber);
-  if (credential === undefined) throw new DomicileError('TOKEN_NOT_FOUND');
+  const found = await findCredentialByTokenNumber(ctx.db, request.tokenNumber);
+  if (found === undefined) throw new DomicileError('TOKEN_NOT_FOUND');
+  const { credential, vaultRecord } = found;
   const facts = transactionFacts(request.emv);
   const key: TokenKey = {
     imk: Buffer.from(ctx.keys.secrets.issuerMasterKey, 'hex'),
@@ -81,7 +82,7 @@ export async function authorizeTransaction(
         request,
         facts,
         checked,
-        reason: decline ?? (await askIssuer(ctx, { id, credential, request, facts })),
+        reason: decline ?? (await askIssuer(ctx, { id, credential, vaultRecord, request, facts })),
       }),
     ));
   ctx.logger.info(
@@ -158,13 +159,15 @@ async function askIssuer(
   input: {
     id: string;
     credential: CredentialRow;
+    /** Read with the credential, before the claim: its card is only decrypted here. */
+    vaultRecord: VaultRecordRow | undefined;
     request: api.AuthorizationRequest;
     facts: TransactionFacts;
   },
 ): Promise<api.AuthorizationReason> {
   const { credential, request, facts } = input;
   const product = await productFromSession(ctx.db)(credential);
-  const card = await ctx.vault.open(ctx.db, credential.vault_record_id);
+  const card = await ctx.vault.openRecord(input.vaultRecord);
   let decision: AuthorizationDecision;
   try {
     decision = await ctx.issuer.authorize({

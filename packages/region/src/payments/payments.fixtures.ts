@@ -277,15 +277,15 @@ export async function raceSameAtc(
   const release = (): void => {
     if (inVault + answered >= options.amounts.length) for (const wake of waiting.splice(0)) wake();
   };
-  const realOpen = vault.open.bind(vault);
+  const realOpen = vault.openRecord.bind(vault);
   const authorize = vi.spyOn(issuer, 'authorize');
-  const open = vi.spyOn(vault, 'open').mockImplementation(async (conn, id) => {
+  const open = vi.spyOn(vault, 'openRecord').mockImplementation(async (row) => {
     inVault += 1;
     await new Promise<void>((resolve) => {
       waiting.push(resolve);
       release();
     });
-    return realOpen(conn, id);
+    return realOpen(row);
   });
   try {
     const authorizations = await Promise.all(

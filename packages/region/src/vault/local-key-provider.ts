@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
 import { DomicileError } from '@domicile/protocol';
 import type { KeyProvider } from './key-provider.js';
 import { vaultError } from './vault-error.js';
@@ -26,7 +26,8 @@ export interface LocalKeyProviderOptions {
  */
 export class LocalKeyProvider implements KeyProvider {
   readonly kekId: string;
-  readonly #keks: ReadonlyMap<string, Buffer>;
+  // As KeyObjects: node:crypto checks a raw key by throwing and catching two errors per cipher.
+  readonly #keks: ReadonlyMap<string, KeyObject>;
 
   constructor(options: LocalKeyProviderOptions) {
     const keks = new Map(options.retired ?? []);
@@ -38,7 +39,7 @@ export class LocalKeyProvider implements KeyProvider {
         });
     }
     this.kekId = options.kekId;
-    this.#keks = keks;
+    this.#keks = new Map([...keks].map(([id, kek]) => [id, createSecretKey(kek)]));
   }
 
   /**
@@ -89,7 +90,7 @@ export class LocalKeyProvider implements KeyProvider {
     });
   }
 
-  #kek(kekId: string): Buffer {
+  #kek(kekId: string): KeyObject {
     const kek = this.#keks.get(kekId);
     if (kek === undefined) throw vaultError('kek_unknown');
     return kek;

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { DomicileError, api, type Directory } from '@domicile/protocol';
 import { FRESHNESS } from '../freshness.js';
 import {
@@ -11,6 +11,9 @@ import type { SingleUseId } from '../single-use-ids.js';
 
 /** The claims around the request: checked before the request itself, so a bad field is named. */
 const Envelope = Type.Omit(api.NetworkAuthorizationClaims, ['request']);
+
+/** The request's schema, compiled once: a check costs a quarter of interpreting it (`Value.Check`). */
+const authorizationRequest = TypeCompiler.Compile(api.AuthorizationRequest);
 
 /** A network router's authorization request (`POST /v1/authorizations`). */
 const NETWORK_AUTHORIZATION: SignedRequestKind<typeof Envelope> = {
@@ -68,8 +71,8 @@ export async function verifyNetworkAuthorization(
     now: input.now,
   });
   const request = (claims as { request?: unknown }).request;
-  if (!Value.Check(api.AuthorizationRequest, request)) {
-    const first = Value.Errors(api.AuthorizationRequest, request).First();
+  if (!authorizationRequest.Check(request)) {
+    const first = authorizationRequest.Errors(request).First();
     throw new DomicileError('VALIDATION_FAILED', {
       details: { field: `request${first?.path ?? ''}`, rule: 'schema' },
     });

@@ -4,6 +4,7 @@ import { DomicileError, api } from '@domicile/protocol';
 import { CardProductSchema, type CardProduct } from '../issuer/index.js';
 import {
   jsonColumn,
+  precompiled,
   type CredentialRow,
   type Database,
   type SessionRow,
@@ -29,6 +30,15 @@ export async function insertSessions(
   if (rows.length > 0) await trx.insertInto('provisioning_sessions').values(rows).execute();
 }
 
+// Every step of a flow reads its session first: compiled once.
+const sessionOfDevice = precompiled(2, (db, sessionId: string, deviceId: string) =>
+  db
+    .selectFrom('provisioning_sessions')
+    .selectAll()
+    .where('id', '=', sessionId)
+    .where('device_id', '=', deviceId),
+);
+
 /** Loads a session of the calling device; another device's session reads as not found. */
 export async function loadSession(
   db: Kysely<Database>,
@@ -36,12 +46,7 @@ export async function loadSession(
   deviceId: string,
   now: Date,
 ): Promise<SessionRow> {
-  const row = await db
-    .selectFrom('provisioning_sessions')
-    .selectAll()
-    .where('id', '=', sessionId)
-    .where('device_id', '=', deviceId)
-    .executeTakeFirst();
+  const [row] = (await sessionOfDevice.execute(db, sessionId, deviceId)).rows;
   if (row === undefined) throw new DomicileError('SESSION_NOT_FOUND');
   if (row.state !== 'tokenized' && Date.parse(row.expires_at) <= now.getTime())
     throw new DomicileError('SESSION_EXPIRED');

@@ -5,6 +5,7 @@ import { CardProductSchema, type CardProduct } from '../issuer/index.js';
 import {
   jsonColumn,
   precompiled,
+  type PrecompiledQuery,
   type CredentialRow,
   type Database,
   type SessionRow,
@@ -59,6 +60,30 @@ export function requireState(row: SessionRow, ...states: api.SessionState[]): vo
   }
 }
 
+/** Each step's update of its session, by the columns it sets: compiled once per step. */
+const advanceStatements = new Map<string, PrecompiledQuery<unknown[], unknown>>();
+
+function advanceStatement(
+  columns: readonly (keyof SessionUpdate)[],
+): PrecompiledQuery<unknown[], unknown> {
+  const shape = columns.join(',');
+  let statement = advanceStatements.get(shape);
+  if (statement === undefined) {
+    statement = precompiled(columns.length + 4, (db, ...args: unknown[]) => {
+      const [updatedAt, id, state, triesLeft] = args.slice(columns.length);
+      const set = Object.fromEntries(columns.map((column, i) => [column, args[i]]));
+      return db
+        .updateTable('provisioning_sessions')
+        .set({ ...(set as SessionUpdate), updated_at: updatedAt as string })
+        .where('id', '=', id as string)
+        .where('state', '=', state as string)
+        .where('idv_tries_left', '=', triesLeft as number);
+    });
+    advanceStatements.set(shape, statement);
+  }
+  return statement;
+}
+
 /**
  * Moves a session on, only from the state (and try count) it was read in: of two racing requests
  * one wins and the other gets SESSION_STATE, on SQLite and PostgreSQL alike.
@@ -69,14 +94,19 @@ export async function advanceSession(
   patch: SessionUpdate,
   now: Date,
 ): Promise<SessionRow> {
-  const res = await trx
-    .updateTable('provisioning_sessions')
-    .set({ ...patch, updated_at: now.toISOString() })
-    .where('id', '=', row.id)
-    .where('state', '=', row.state)
-    .where('idv_tries_left', '=', row.idv_tries_left)
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) !== 1) throw new DomicileError('SESSION_STATE');
+  const columns = Object.keys(patch).filter(
+    (column) => patch[column as keyof SessionUpdate] !== undefined,
+  ) as (keyof SessionUpdate)[];
+  const values = columns.map((column) => patch[column]);
+  const res = await advanceStatement(columns).execute(
+    trx,
+    ...values,
+    now.toISOString(),
+    row.id,
+    row.state,
+    row.idv_tries_left,
+  );
+  if (Number(res.numAffectedRows) !== 1) throw new DomicileError('SESSION_STATE');
   return { ...row, ...patch, updated_at: now.toISOString() } as SessionRow;
 }
 

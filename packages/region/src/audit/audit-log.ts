@@ -1,7 +1,13 @@
 import type { Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
 import { DomicileError } from '@domicile/protocol';
-import { auditRowHash, jsonColumn, sqlDialectOf, type Database } from '../storage/index.js';
+import {
+  auditRowHash,
+  dialectOf,
+  jsonColumn,
+  precompiled,
+  type Database,
+} from '../storage/index.js';
 import type { AuditAction } from './audit-actions.js';
 
 /** An entry's detail: a JSON object. */
@@ -56,16 +62,44 @@ export async function appendAudit(
   }
 }
 
+/** Takes the next sequence number and reads the previous hash (on PostgreSQL: the head's row lock). */
+const advanceHead = precompiled(0, (db) =>
+  db
+    .updateTable('audit_chain_head')
+    .set((eb) => ({ seq: eb('seq', '+', 1) }))
+    .where('chain', '=', AUDIT_CHAIN)
+    .returning(['seq', 'hash']),
+);
+
+type AuditRow = [string, string, string, string, string, number, string, string];
+const auditRowValues = (db: Kysely<Database>, ...row: AuditRow) => {
+  const [at, actor, action, subject, detail, seq, prev_hash, hash] = row;
+  return db
+    .insertInto('audit_log')
+    .values({ at, actor, action, subject, detail, seq, prev_hash, hash });
+};
+
+const insertRow = precompiled(8, auditRowValues);
+
+const setHeadHash = precompiled(1, (db, hash: string) =>
+  db.updateTable('audit_chain_head').set({ hash }).where('chain', '=', AUDIT_CHAIN),
+);
+
+// On PostgreSQL the row and the head's new hash go in one statement (one round trip): the head's
+// row lock, taken by `advanceHead`, is held either way; SQLite has no writes in a `with`.
+const insertRowSettingHeadHash = precompiled(8, (db, ...row: AuditRow) =>
+  db
+    .with('appended', () => auditRowValues(db, ...row).returning('seq'))
+    .updateTable('audit_chain_head')
+    .set({ hash: row[7] })
+    .where('chain', '=', AUDIT_CHAIN),
+);
+
 async function appendToChain(trx: Kysely<Database>, entry: AuditEntry): Promise<AppendedAudit> {
   const detail = entry.detail ?? {};
   const encoded = auditDetailColumn.encode(detail);
   // Under READ COMMITTED the update waits for the previous holder and then sees its commit.
-  const head = await trx
-    .updateTable('audit_chain_head')
-    .set((eb) => ({ seq: eb('seq', '+', 1) }))
-    .where('chain', '=', AUDIT_CHAIN)
-    .returning(['seq', 'hash'])
-    .executeTakeFirst();
+  const [head] = (await advanceHead.execute(trx)).rows;
   if (head === undefined)
     throw new DomicileError('AUDIT_UNAVAILABLE', {
       details: { action: entry.action, reason: 'no chain head' },
@@ -79,32 +113,21 @@ async function appendToChain(trx: Kysely<Database>, entry: AuditEntry): Promise<
     subject: entry.subject,
     detail: JSON.parse(encoded) as unknown,
   });
-  const insertRow = trx.insertInto('audit_log').values({
-    at: entry.at,
-    actor: entry.actor,
-    action: entry.action,
-    subject: entry.subject,
-    detail: encoded,
+  const row: AuditRow = [
+    entry.at,
+    entry.actor,
+    entry.action,
+    entry.subject,
+    encoded,
     seq,
-    prev_hash: prevHash,
+    prevHash,
     hash,
-  });
-  // On PostgreSQL the row and the head's new hash go in one statement (one round trip): the
-  // head's row lock, taken above, is held either way; SQLite has no writes in a `with`.
-  if (sqlDialectOf(trx) === 'postgres') {
-    await trx
-      .with('appended', () => insertRow.returning('seq'))
-      .updateTable('audit_chain_head')
-      .set({ hash })
-      .where('chain', '=', AUDIT_CHAIN)
-      .execute();
+  ];
+  if (dialectOf(trx) === 'postgres') {
+    await insertRowSettingHeadHash.execute(trx, ...row);
   } else {
-    await insertRow.execute();
-    await trx
-      .updateTable('audit_chain_head')
-      .set({ hash })
-      .where('chain', '=', AUDIT_CHAIN)
-      .execute();
+    await insertRow.execute(trx, ...row);
+    await setHeadHash.execute(trx, hash);
   }
   return { seq, hash };
 }

@@ -4,8 +4,14 @@ import { Type } from '@sinclair/typebox';
 import { DomicileError, isDomicileError } from '@domicile/protocol';
 import { isIncarnationAlive } from '../nodes/index.js';
 import type { SingleUseId } from '../request-auth/index.js';
-import { jsonColumn, sqlDialectOf, type Database, type SqlDialectName } from '../storage/index.js';
-import { reserveWithSingleUseId } from './single-use-reservation.js';
+import {
+  jsonColumn,
+  precompiled,
+  sqlDialectOf,
+  type Database,
+  type SqlDialectName,
+} from '../storage/index.js';
+import { insertReservation, reserveWithSingleUseId } from './single-use-reservation.js';
 
 /** The first answer's body, replayed as it was sent: any JSON. */
 const responseBodyColumn = jsonColumn('idempotency_keys.response_body', Type.Unknown());
@@ -75,6 +81,24 @@ export type IdempotentOperation = (attempt: IdempotentAttempt) => Promise<Idempo
  * transaction (`IdempotentAttempt.record`): left out, the step answers as before.
  */
 export type InCommit<T> = (trx: Kysely<Database>, answer: T) => Promise<void>;
+
+/** Stores an attempt's answer, if the key is still this attempt's: every device write makes one. */
+const completeKey = precompiled(
+  6,
+  (
+    db,
+    status_code: number,
+    response_body: string,
+    updated_at: string,
+    scope: string,
+    key: string,
+    incarnation: string,
+  ) =>
+    db
+      .updateTable('idempotency_keys')
+      .set({ state: 'done', status_code, response_body, updated_at })
+      .where((eb) => eb.and({ scope, key, incarnation })),
+);
 
 export function requestHash(req: Pick<IdempotentRequest, 'method' | 'path' | 'body'>): string {
   return createHash('sha256')
@@ -191,15 +215,7 @@ export class IdempotencyStore {
     // A taken key is no error: its stored answer or its holder decides below.
     const reserved =
       req.singleUse === undefined
-        ? Number(
-            (
-              await this.#db
-                .insertInto('idempotency_keys')
-                .values(reservation)
-                .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
-                .executeTakeFirst()
-            ).numInsertedOrUpdatedRows ?? 0n,
-          ) === 1
+        ? await insertReservation(this.#db, reservation)
         : await reserveWithSingleUseId(this.#db, this.#dialect, reservation, req.singleUse);
     if (reserved) return undefined;
     const row = await this.#db
@@ -250,16 +266,10 @@ export class IdempotencyStore {
     status: number,
     body: unknown,
   ): Promise<void> {
-    await db
-      .updateTable('idempotency_keys')
-      .set({
-        state: 'done',
-        status_code: status,
-        response_body: responseBodyColumn.encode(body),
-        updated_at: this.#now().toISOString(),
-      })
-      .where((eb) => eb.and(this.#mine(req)))
-      .execute();
+    const { scope, key, incarnation } = this.#mine(req);
+    const updatedAt = this.#now().toISOString();
+    const encoded = responseBodyColumn.encode(body);
+    await completeKey.execute(db, status, encoded, updatedAt, scope, key, incarnation);
   }
 
   /**

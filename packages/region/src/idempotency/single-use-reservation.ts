@@ -5,10 +5,63 @@ import {
   singleUseIdRow,
   type SingleUseId,
 } from '../request-auth/index.js';
-import type { Database, IdempotencyKeysTable, SqlDialectName } from '../storage/index.js';
+import {
+  precompiled,
+  type Database,
+  type IdempotencyKeysTable,
+  type SqlDialectName,
+} from '../storage/index.js';
 
 /** A new reservation of an Idempotency-Key, as `IdempotencyStore` writes it. */
 export type Reservation = Insertable<IdempotencyKeysTable> & { readonly state: 'in_flight' };
+
+const insertReservationStatement = precompiled(
+  6,
+  (
+    db,
+    scope: string,
+    key: string,
+    request_hash: string,
+    created_at: string,
+    updated_at: string,
+    incarnation: string | null,
+  ) =>
+    db
+      .insertInto('idempotency_keys')
+      .values({
+        scope,
+        key,
+        request_hash,
+        state: 'in_flight',
+        status_code: null,
+        response_body: null,
+        created_at,
+        updated_at,
+        incarnation,
+      })
+      .onConflict((oc) => oc.columns(['scope', 'key']).doNothing()),
+);
+
+/**
+ * Inserts a reservation unless its key is taken.
+ * @returns whether the key was free and is now this attempt's.
+ */
+export async function insertReservation(
+  db: Kysely<Database>,
+  reservation: Reservation,
+): Promise<boolean> {
+  const { scope, key, request_hash, created_at, updated_at } = reservation;
+  const inserted = await insertReservationStatement.execute(
+    db,
+    scope,
+    key,
+    request_hash,
+    created_at,
+    updated_at,
+    reservation.incarnation ?? null,
+  );
+  return Number(inserted.numAffectedRows ?? 0n) === 1;
+}
 
 /**
  * Records the request's single-use id and reserves its key in one commit (a state-changing
@@ -30,12 +83,7 @@ export async function reserveWithSingleUseId(
   if (dialect === 'sqlite') {
     return db.transaction().execute(async (trx) => {
       await recordSingleUseId(trx, id);
-      const inserted = await trx
-        .insertInto('idempotency_keys')
-        .values(reservation)
-        .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
-        .executeTakeFirst();
-      return Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1;
+      return insertReservation(trx, reservation);
     });
   }
   const row = singleUseIdRow(id);

@@ -1,9 +1,32 @@
 import { sql, type Kysely } from 'kysely';
 import { DomicileError, api } from '@domicile/protocol';
-import { jsonColumn, sqlDialectOf, type Database, type NotificationRow } from '../storage/index.js';
+import {
+  jsonColumn,
+  precompiled,
+  sqlDialectOf,
+  type Database,
+  type NotificationRow,
+} from '../storage/index.js';
 
 /** What a push notification says: one of the protocol's notification types. */
 export const notificationDataColumn = jsonColumn('notifications.data', api.NotificationData);
+
+// A device's stream reads, and every change it is told of writes, one of these: compiled once.
+const insertReturningId = precompiled(
+  4,
+  (db, device_id: string, type: string, data: string, created_at: string) =>
+    db.insertInto('notifications').values({ device_id, type, data, created_at }).returning('id'),
+);
+
+const notificationsAfter = precompiled(3, (db, deviceId: string, afterId: number, limit: number) =>
+  db
+    .selectFrom('notifications')
+    .selectAll()
+    .where('device_id', '=', deviceId)
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(limit),
+);
 
 /**
  * Writes a push notification. Call it with the transaction that makes the change it announces
@@ -38,7 +61,15 @@ export async function insertNotification(
             from locked
             returning id`.execute(trx)
         ).rows[0]
-      : await trx.insertInto('notifications').values(values).returning('id').executeTakeFirst();
+      : (
+          await insertReturningId.execute(
+            trx,
+            values.device_id,
+            values.type,
+            values.data,
+            values.created_at,
+          )
+        ).rows[0];
   if (row === undefined)
     throw new DomicileError('INTERNAL', { details: { reason: 'notification without an id' } });
   return Number(row.id);
@@ -50,14 +81,7 @@ export async function listNotifications(
   afterId: number,
   limit: number,
 ): Promise<api.Notification[]> {
-  const rows = await db
-    .selectFrom('notifications')
-    .selectAll()
-    .where('device_id', '=', deviceId)
-    .where('id', '>', afterId)
-    .orderBy('id')
-    .limit(limit)
-    .execute();
+  const { rows } = await notificationsAfter.execute(db, deviceId, afterId, limit);
   return rows.map(toNotification);
 }
 

@@ -24,7 +24,12 @@ import { newId } from '../ids/index.js';
 import { recordTokenCreated } from '../lifecycle/index.js';
 import { insertNotification } from '../notifications/index.js';
 import type { RegionContext } from '../region-context.js';
-import { isUniqueViolation, type CredentialRow, type SessionRow } from '../storage/index.js';
+import {
+  isUniqueViolation,
+  precompiled,
+  type CredentialRow,
+  type SessionRow,
+} from '../storage/index.js';
 import { deriveTokenMasterKey } from './token-keys.js';
 import {
   advanceSession,
@@ -38,6 +43,31 @@ import { drawTokenNumber } from './token-number.js';
 const TOKEN_NUMBER_ATTEMPTS = 8;
 const TOKEN_VALIDITY_MONTHS = 36;
 const PAN_SEQUENCE_NUMBER = '00';
+
+/** The TSM's pending script of a new token, for its worker to build: compiled once. */
+const queueScript = precompiled(
+  5,
+  (
+    db,
+    id: string,
+    credential_id: string,
+    token_ref: string,
+    device_id: string,
+    created_at: string,
+  ) =>
+    db.insertInto('tsm_scripts').values({
+      id,
+      credential_id,
+      token_ref,
+      device_id,
+      state: 'pending',
+      script: null,
+      script_hash: null,
+      attempts: 0,
+      created_at,
+      ready_at: null,
+    }),
+);
 
 /**
  * Step 5–6: tokenization. One transaction makes the token, links it to the vault record, stores
@@ -97,21 +127,14 @@ export async function tokenize(
         };
         await insertCredentials(trx, [credential]);
         await recordTokenCreated(trx, ctx, { credential, productId: product.id, now });
-        await trx
-          .insertInto('tsm_scripts')
-          .values({
-            id: newId(),
-            credential_id: credential.id,
-            token_ref: credential.token_ref,
-            device_id: who.device.id,
-            state: 'pending',
-            script: null,
-            script_hash: null,
-            attempts: 0,
-            created_at: stamp,
-            ready_at: null,
-          })
-          .execute();
+        await queueScript.execute(
+          trx,
+          newId(),
+          credential.id,
+          credential.token_ref,
+          who.device.id,
+          stamp,
+        );
         const session = await advanceSession(
           trx,
           row,

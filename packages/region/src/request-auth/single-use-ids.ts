@@ -2,6 +2,7 @@ import type { Insertable, Kysely } from 'kysely';
 import { DomicileError, type ErrorCode } from '@domicile/protocol';
 import {
   isUniqueViolation,
+  precompiled,
   type Database,
   type SingleUseIdsTable,
   type SingleUseKind,
@@ -30,11 +31,18 @@ export interface SingleUseId {
  */
 export async function recordSingleUseId(db: Kysely<Database>, id: SingleUseId): Promise<void> {
   try {
-    await db.insertInto('single_use_ids').values(singleUseIdRow(id)).execute();
+    await insertSingleUseId.execute(db, id.kind, id.scope, id.jti, id.expiresAt.toISOString());
   } catch (cause) {
     throw singleUseIdRefusal(id, cause);
   }
 }
+
+/** Every request with a single-use id writes one: built and compiled once. */
+const insertSingleUseId = precompiled(
+  4,
+  (db, kind: SingleUseKind, scope: string, jti: string, expires_at: string) =>
+    db.insertInto('single_use_ids').values({ kind, scope, jti, expires_at }),
+);
 
 /** The ledger row of `id`, for a caller that records it in a statement of its own. */
 export function singleUseIdRow(id: SingleUseId): Insertable<SingleUseIdsTable> {

@@ -4,6 +4,8 @@ import { DomicileError, api } from '@domicile/protocol';
 import { CardProductSchema, type CardProduct } from '../issuer/index.js';
 import {
   jsonColumn,
+  precompiled,
+  type PrecompiledQuery,
   type CredentialRow,
   type Database,
   type SessionRow,
@@ -29,6 +31,15 @@ export async function insertSessions(
   if (rows.length > 0) await trx.insertInto('provisioning_sessions').values(rows).execute();
 }
 
+// Every step of a flow reads its session first: compiled once.
+const sessionOfDevice = precompiled(2, (db, sessionId: string, deviceId: string) =>
+  db
+    .selectFrom('provisioning_sessions')
+    .selectAll()
+    .where('id', '=', sessionId)
+    .where('device_id', '=', deviceId),
+);
+
 /** Loads a session of the calling device; another device's session reads as not found. */
 export async function loadSession(
   db: Kysely<Database>,
@@ -36,12 +47,7 @@ export async function loadSession(
   deviceId: string,
   now: Date,
 ): Promise<SessionRow> {
-  const row = await db
-    .selectFrom('provisioning_sessions')
-    .selectAll()
-    .where('id', '=', sessionId)
-    .where('device_id', '=', deviceId)
-    .executeTakeFirst();
+  const [row] = (await sessionOfDevice.execute(db, sessionId, deviceId)).rows;
   if (row === undefined) throw new DomicileError('SESSION_NOT_FOUND');
   if (row.state !== 'tokenized' && Date.parse(row.expires_at) <= now.getTime())
     throw new DomicileError('SESSION_EXPIRED');
@@ -54,6 +60,30 @@ export function requireState(row: SessionRow, ...states: api.SessionState[]): vo
   }
 }
 
+/** Each step's update of its session, by the columns it sets: compiled once per step. */
+const advanceStatements = new Map<string, PrecompiledQuery<unknown[], unknown>>();
+
+function advanceStatement(
+  columns: readonly (keyof SessionUpdate)[],
+): PrecompiledQuery<unknown[], unknown> {
+  const shape = columns.join(',');
+  let statement = advanceStatements.get(shape);
+  if (statement === undefined) {
+    statement = precompiled(columns.length + 4, (db, ...args: unknown[]) => {
+      const [updatedAt, id, state, triesLeft] = args.slice(columns.length);
+      const set = Object.fromEntries(columns.map((column, i) => [column, args[i]]));
+      return db
+        .updateTable('provisioning_sessions')
+        .set({ ...(set as SessionUpdate), updated_at: updatedAt as string })
+        .where('id', '=', id as string)
+        .where('state', '=', state as string)
+        .where('idv_tries_left', '=', triesLeft as number);
+    });
+    advanceStatements.set(shape, statement);
+  }
+  return statement;
+}
+
 /**
  * Moves a session on, only from the state (and try count) it was read in: of two racing requests
  * one wins and the other gets SESSION_STATE, on SQLite and PostgreSQL alike.
@@ -64,14 +94,19 @@ export async function advanceSession(
   patch: SessionUpdate,
   now: Date,
 ): Promise<SessionRow> {
-  const res = await trx
-    .updateTable('provisioning_sessions')
-    .set({ ...patch, updated_at: now.toISOString() })
-    .where('id', '=', row.id)
-    .where('state', '=', row.state)
-    .where('idv_tries_left', '=', row.idv_tries_left)
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) !== 1) throw new DomicileError('SESSION_STATE');
+  const columns = Object.keys(patch).filter(
+    (column) => patch[column as keyof SessionUpdate] !== undefined,
+  ) as (keyof SessionUpdate)[];
+  const values = columns.map((column) => patch[column]);
+  const res = await advanceStatement(columns).execute(
+    trx,
+    ...values,
+    now.toISOString(),
+    row.id,
+    row.state,
+    row.idv_tries_left,
+  );
+  if (Number(res.numAffectedRows) !== 1) throw new DomicileError('SESSION_STATE');
   return { ...row, ...patch, updated_at: now.toISOString() } as SessionRow;
 }
 

@@ -53,6 +53,7 @@ export {
   type OpenDatabaseOptions,
 } from './open-database.js';
 export { sqlDialectOf, type SqlDialectName } from './migrations/portable-ddl.js';
+export { dialectOf, precompiled, type PrecompiledQuery } from './precompiled-query.js';
 export { createPostgresDatabase, loadPg } from './postgres/index.js';
 export type { PostgresDatabaseOptions } from './postgres/index.js';
 export { createSqliteDatabase } from './sqlite/index.js';

@@ -1,6 +1,7 @@
 /**
  * The authorization scenario alone (`bench/scenarios/authorization-scenarios.ts`: closed loop at
- * the home region, then open loop at 70% of that maximum for its p99), on a fresh deployment of
+ * the home region in rounds alternating with those through the network router, then open loop at
+ * 70% of that maximum for its p99), on a fresh deployment of
  * the built CLI with 1,000 seeded tokens: to compare a change of the region's commit path in
  * minutes, not the full bench's quarter hour. Its figures are not the bench's: fewer rounds.
  *

@@ -45,8 +45,13 @@ export interface AuthorizationSpec {
   readonly routerUrl?: string;
   /** The network (directory id) whose key signs. */
   readonly network: string;
-  /** Seeded tokens to choose from: indexes 0 to tokens − 1. */
+  /** Seeded tokens to choose from: indexes `firstToken` to `firstToken + tokens − 1`. */
   readonly tokens: number;
+  /**
+   * The first of them (default 0). Two workloads whose rounds alternate take disjoint tokens:
+   * each token's ATC only grows, and one's next round would replay what the other's last used.
+   */
+  readonly firstToken?: number;
   /** ATCs of this run start above this: above every ATC an earlier run used on these tokens. */
   readonly atcBase: number;
   /** What seeding gave every token. */

@@ -84,7 +84,9 @@ export class AuthorizationWorkload implements Workload {
     const { tokens, atcBase, seed } = this.#spec;
     const imk = this.#imk;
     if (imk === undefined) throw new Error('not prepared');
-    const tokenIndex = Number((BigInt(index % tokens) * BigInt(this.#stride)) % BigInt(tokens));
+    const tokenIndex =
+      (this.#spec.firstToken ?? 0) +
+      Number((BigInt(index % tokens) * BigInt(this.#stride)) % BigInt(tokens));
     const atc = atcBase + Math.floor(index / tokens) + 1;
     const tokenNumber = seedTokenNumber(this.#spec.tokenRanges, tokenIndex);
     const emv = {

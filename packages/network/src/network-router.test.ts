@@ -28,6 +28,9 @@ networks:
   - { id: test-net, name: Test Network }
 `;
 const US_TOKEN = '4890001234567890';
+/** A region's answer spelled as no serialiser would: the router must pass it on as it came. */
+const RAW_ANSWER =
+  '{ "region": "us", "approved": true, "reason": "approved",\n  "authorizationId": "auth-us-raw", "responseCode": "00" }';
 const CN_TOKEN = '4892001234567891';
 
 function request(tokenNumber: string): api.AuthorizationRequest {
@@ -62,6 +65,9 @@ async function fakeRegion(
   traces: (string | undefined)[] = [],
 ): Promise<{ server: FastifyInstance; url: string }> {
   const server = Fastify({ forceCloseConnections: true });
+  server.server.on('connection', () => {
+    connections.set(id, (connections.get(id) ?? 0) + 1);
+  });
   server.post<{ Body: api.SignedAuthorization }>('/v1/authorizations', async (req, reply) => {
     const claims = (await verifyJson(
       req.body.authorization,
@@ -70,10 +76,16 @@ async function fakeRegion(
     )) as api.NetworkAuthorizationClaims;
     seen.push(claims);
     traces.push(req.headers.traceparent as string | undefined);
-    if (claims.request.tokenNumber.endsWith('0000'))
+    const { tokenNumber } = claims.request;
+    if (tokenNumber.endsWith('0000'))
       return reply
         .code(404)
         .send({ error: { code: 'TOKEN_NOT_FOUND', message: 'No such token in this region.' } });
+    if (tokenNumber.endsWith('0302'))
+      return reply.code(302).header('location', 'http://127.0.0.1:9/').send(RAW_ANSWER);
+    if (tokenNumber.endsWith('0415')) return reply.type('text/plain').send('not JSON');
+    if (tokenNumber.endsWith('0416')) return reply.type('application/json').send('[1, 2]');
+    if (tokenNumber.endsWith('7777')) return reply.type('application/json').send(RAW_ANSWER);
     return {
       authorizationId: `auth-${id}-0001`,
       region: id,
@@ -93,6 +105,8 @@ const regions: FastifyInstance[] = [];
 const seen: api.NetworkAuthorizationClaims[] = [];
 const traces: (string | undefined)[] = [];
 const logLines: string[] = [];
+/** Connections each fake region accepted. */
+const connections = new Map<string, number>();
 
 beforeAll(async () => {
   [network, authority] = await Promise.all([generateKeyPairJwk('sig'), generateKeyPairJwk('sig')]);
@@ -187,6 +201,37 @@ describe('network router', () => {
     await expect(
       sendAuthorization({ routerUrl: router.url, request: request('4890001234560000') }),
     ).rejects.toMatchObject({ code: 'TOKEN_NOT_FOUND' });
+  });
+
+  it("returns the region's JSON as it came, over connections it keeps alive", async () => {
+    const before = connections.get('us') ?? 0;
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${router.url}/v1/authorizations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(request('4890001234567777')),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await res.text()).toBe(RAW_ANSWER);
+    }
+    // One after the other: one connection to the region at most (none when an earlier test's is alive).
+    expect((connections.get('us') ?? 0) - before).toBeLessThanOrEqual(1);
+  });
+
+  it('says REGION_UNREACHABLE when the region answers with a redirect or anything but a JSON object', async () => {
+    for (const tokenNumber of ['4890001234560302', '4890001234560415', '4890001234560416']) {
+      const res = await router.app.inject({
+        method: 'POST',
+        url: '/v1/authorizations',
+        payload: request(tokenNumber),
+      });
+      expect(res.statusCode).toBe(502);
+      expect(res.json()).toMatchObject({
+        error: { code: 'REGION_UNREACHABLE', details: { region: 'us' } },
+      });
+      expect(res.body).not.toContain('auth-us-raw');
+    }
   });
 
   it('says REGION_UNREACHABLE when the region does not answer', async () => {

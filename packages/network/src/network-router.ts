@@ -12,12 +12,12 @@ import {
   definedProps,
   httpsServerOptions,
   loadTlsFiles,
-  needsTlsClient,
   newTrace,
   parseTraceparent,
-  tlsFetch,
+  type TlsMaterial,
   type TraceContext,
 } from '@domicile/protocol';
+import type { Dispatcher } from 'undici';
 import { RegionForwarder } from './region-forwarder.js';
 
 /** Options of {@link createNetworkRouter}. */
@@ -29,8 +29,7 @@ export interface NetworkRouterOptions {
   readonly network: string;
   /** The network's signing key: the directory must list its public half for `network`. */
   readonly signingKey: PrivateJwk;
-  readonly fetch?: typeof fetch;
-  /** Timeout of each request to a region; default 10 s. */
+  /** How long a region may take to start its answer, and to pause within it; default 10 s. */
   readonly regionTimeoutMs?: number;
   /** Log requests (JSON lines on stdout); off by default. Bodies are never logged. */
   readonly log?: boolean;
@@ -77,15 +76,13 @@ export async function createNetworkRouter(options: NetworkRouterOptions): Promis
     });
   }
   const tls = options.tls === undefined ? undefined : loadTlsFiles(options.tls);
+  const regions = await regionConnections(tls);
   const forwarder = new RegionForwarder({
     directory,
     network: options.network,
     signingKey: options.signingKey,
-    ...definedProps({
-      fetch:
-        options.fetch ?? (tls !== undefined && needsTlsClient(tls) ? tlsFetch(tls) : undefined),
-      timeoutMs: options.regionTimeoutMs,
-    }),
+    regions,
+    ...definedProps({ timeoutMs: options.regionTimeoutMs }),
   });
   const app = Fastify({
     ...httpsServerOptions(tls),
@@ -103,6 +100,8 @@ export async function createNetworkRouter(options: NetworkRouterOptions): Promis
       },
     },
   });
+  // After the drain: no forward is in flight any more.
+  app.addHook('onClose', () => regions.close());
   // First: every later hook and log line of the request knows its trace.
   app.addHook('onRequest', (request, reply, done) => {
     const { traceparent } = request.headers;
@@ -146,7 +145,11 @@ export async function createNetworkRouter(options: NetworkRouterOptions): Promis
     async (request, reply) => {
       const answer = await forwarder.forward(request.body, request.trace ?? newTrace());
       request.log.info({ region: answer.region.id, status: answer.status }, 'authorization routed');
-      return reply.code(answer.status).send(answer.body);
+      // The region's JSON text as it came: parsed once to check it, never serialised again.
+      return reply
+        .code(answer.status)
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(answer.json);
     },
   );
   app.get('/healthz', () => ({
@@ -155,6 +158,18 @@ export async function createNetworkRouter(options: NetworkRouterOptions): Promis
     directorySerial: directory.document.serial,
   }));
   return app;
+}
+
+/**
+ * The router's keep-alive connections to the regions: an undici `Agent` (a pool per region
+ * origin), trusting `tls.ca` and presenting `tls.cert` to regions that ask (mutual TLS). undici
+ * is loaded here, by the router only: not by every process that sends an acquirer's request.
+ */
+async function regionConnections(tls: TlsMaterial | undefined): Promise<Dispatcher> {
+  const { Agent } = await import('undici');
+  return new Agent({
+    connect: tls === undefined ? {} : definedProps({ ca: tls.ca, cert: tls.cert, key: tls.key }),
+  });
 }
 
 /** A listening network router. */

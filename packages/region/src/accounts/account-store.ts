@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
 import { PublicJwkSchema } from '@domicile/protocol';
+import { LIVE_STATES } from '../credentials/index.js';
 import { jsonColumn, type AccountRow, type Database, type DeviceRow } from '../storage/index.js';
 
 /**
@@ -33,7 +34,35 @@ export async function findDevice(
   jkt: string,
 ): Promise<AuthenticatedDevice | undefined> {
   // One query, not two: this runs on every device request.
-  const row = await db
+  const row = await deviceWithAccount(db, jkt).executeTakeFirst();
+  return row === undefined ? undefined : splitDeviceRow(row);
+}
+
+/**
+ * {@link findDevice}, with how many of the account's credentials are live: in the same query, for
+ * the standing a redirect assertion states (a redirect reads nothing else before it signs).
+ */
+export async function findDeviceWithLiveCredentials(
+  db: Kysely<Database>,
+  jkt: string,
+): Promise<(AuthenticatedDevice & { readonly liveCredentials: number }) | undefined> {
+  const row = await deviceWithAccount(db, jkt)
+    .select((eb) =>
+      eb
+        .selectFrom('credentials')
+        .select(eb.fn.countAll<number>().as('n'))
+        .whereRef('credentials.account_id', '=', 'devices.account_id')
+        .where('credentials.state', 'in', LIVE_STATES)
+        .as('live_credentials'),
+    )
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  const { live_credentials, ...rest } = row;
+  return { ...splitDeviceRow(rest), liveCredentials: Number(live_credentials ?? 0) };
+}
+
+function deviceWithAccount(db: Kysely<Database>, jkt: string) {
+  return db
     .selectFrom('devices')
     .innerJoin('accounts', 'accounts.id', 'devices.account_id')
     .selectAll('devices')
@@ -46,9 +75,14 @@ export async function findDevice(
       'accounts.can_transact as account_can_transact',
       'accounts.created_at as account_created_at',
     ])
-    .where('devices.jkt', '=', jkt)
-    .executeTakeFirst();
-  if (row === undefined) return undefined;
+    .where('devices.jkt', '=', jkt);
+}
+
+type DeviceWithAccountRow = NonNullable<
+  Awaited<ReturnType<ReturnType<typeof deviceWithAccount>['executeTakeFirst']>>
+>;
+
+function splitDeviceRow(row: DeviceWithAccountRow): AuthenticatedDevice {
   const {
     account_kind: kind,
     account_name: name,

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { DomicileError, type JWK, type PublicJwk, type api } from '@domicile/protocol';
 import { requireDevice, upsertGuest, type AuthenticatedDevice } from '../accounts/index.js';
-import { appendAudit } from '../audit/index.js';
+import { appendAuditEntries, type AuditEntry } from '../audit/index.js';
 import type { InCommit } from '../idempotency/index.js';
 import { newId } from '../ids/index.js';
 import { issueRedirect } from '../redirect/index.js';
@@ -80,25 +80,31 @@ async function openRedirectedSession(
       encryptionJwk: input.message.device.encryptionKey as PublicJwk,
       now: now.toISOString(),
     });
-    await appendAudit(trx, {
+    // Its audit entry is appended with the session's, in one turn of the chain head.
+    const accepted: AuditEntry = {
       at: now.toISOString(),
       actor: `region:${claims.iss}`,
       action: 'redirect.accepted',
       subject: who.account.id,
       detail: { homeRegion: claims.iss, device: who.device.id, last4: input.message.last4 },
-    });
-    const session = await openSession(ctx, trx, who, input.message);
+    };
+    const session = await openSession(ctx, trx, who, input.message, accepted);
     const answer: api.ProvisioningMessageResponse = { outcome: 'session', session };
     await input.inCommit?.(trx, answer);
     return answer;
   });
 }
 
+/**
+ * Opens a session. `arrival`, the audit entry of a redirected device's arrival, is appended just
+ * before the session's own.
+ */
 async function openSession(
   ctx: RegionContext,
   trx: Kysely<Database>,
   who: AuthenticatedDevice,
   message: api.ProvisioningMessage,
+  arrival?: AuditEntry,
 ): Promise<api.SessionView> {
   const now = ctx.now();
   const row = {
@@ -127,12 +133,13 @@ async function openSession(
     updated_at: now.toISOString(),
   };
   await insertSessions(trx, [row]);
-  await appendAudit(trx, {
+  const opened: AuditEntry = {
     at: row.created_at,
     actor: `device:${who.device.id}`,
     action: 'session.opened',
     subject: row.id,
     detail: { last4: message.last4, guest: who.account.kind === 'guest' },
-  });
+  };
+  await appendAuditEntries(trx, arrival === undefined ? [opened] : [arrival, opened]);
   return sessionView(row, ctx.self.id);
 }

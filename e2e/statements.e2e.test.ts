@@ -82,8 +82,10 @@ const writes = (costs: Costs): number =>
 /**
  * The most each may cost (statements per request by route, and the state-changing requests of
  * each flow summed): measured 2026-12-01, then lowered the same day (home 93 → 90 on SQLite,
- * 78 → 66 on PostgreSQL; redirected 113 → 108 and 95 → 79; an authorization 7 → 4 there; then an
- * authorization's vault record read with its credential, 7 → 6 and 4 → 3). On SQLite `begin` and `commit` are calls
+ * 78 → 66 on PostgreSQL; redirected 113 → 104 and 95 → 75 — the home region's redirect reads its
+ * device and the account's live credentials in one query, the owning region appends a redirected
+ * device's arrival and its session to the audit chain together; an authorization 7 → 4 there, then
+ * its vault record read with its credential, 7 → 6 and 4 → 3). On SQLite `begin` and `commit` are calls
  * inside the process; on PostgreSQL each statement is a round trip, and a device write's proof and
  * key take one (`idempotency/single-use-reservation.ts`), as do an audit row with its chain head
  * (`audit/audit-log.ts`), a notification with its device lock, and an authorization's jti with
@@ -97,10 +99,10 @@ const writes = (costs: Costs): number =>
 const PINNED = {
   sqlite: {
     home: 90,
-    redirected: 108,
+    redirected: 104,
     authorization: 6,
     routes: {
-      'POST /v1/provisioning': 17,
+      'POST /v1/provisioning': 14,
       'POST /v1/provisioning/:sessionId/eligibility': 14,
       'POST /v1/provisioning/:sessionId/terms': 13,
       'POST /v1/provisioning/:sessionId/card': 15,
@@ -114,10 +116,10 @@ const PINNED = {
   },
   postgres: {
     home: 66,
-    redirected: 79,
+    redirected: 75,
     authorization: 3,
     routes: {
-      'POST /v1/provisioning': 12,
+      'POST /v1/provisioning': 10,
       'POST /v1/provisioning/:sessionId/eligibility': 10,
       'POST /v1/provisioning/:sessionId/terms': 9,
       'POST /v1/provisioning/:sessionId/card': 11,

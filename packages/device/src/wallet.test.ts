@@ -73,6 +73,17 @@ describe('Wallet', () => {
     expect(wallet.regions().sort()).toEqual(['cn', 'us']);
   });
 
+  it('asks a region for its guest account once, not at every redirect there', async () => {
+    const wallet = await fx.newWallet();
+    await wallet.addCard(CARDS.cnYellow, fx.hooks());
+    await wallet.addCard(CARDS.cnYellow, fx.hooks());
+    const redirects = fx.network.log.filter(
+      (r) => r.url === 'https://cn.test/v1/provisioning' && r.body?.includes('redirectAssertion'),
+    );
+    const accountReads = fx.network.log.filter((r) => r.url === 'https://cn.test/v1/accounts/me');
+    expect([redirects.length, accountReads.length]).toEqual([2, 1]);
+  });
+
   it('sends nothing to a region the assertion does not vouch for', async () => {
     const wallet = await fx.newWallet();
     fx.regions.us.tamper.assertion = (claims) => ({ ...claims, aud: 'eu' });

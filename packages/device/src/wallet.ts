@@ -577,8 +577,12 @@ export class Wallet {
   }
 
   async #recordGuest(client: RegionClient): Promise<void> {
+    const known = this.#state.guests[client.region];
+    // The guest account is the home region's pseudonym there and the device is its key: once
+    // learnt, the same at every later redirect, so no round trip to ask again.
+    if (known?.accountId !== undefined && known.deviceId !== undefined) return;
     const me = await client.account().catch(() => undefined);
-    const since = this.#state.guests[client.region]?.since ?? new Date().toISOString();
+    const since = known?.since ?? new Date().toISOString();
     this.#state.guests[client.region] = {
       since,
       ...(me === undefined ? {} : { accountId: me.accountId, deviceId: me.deviceId }),

@@ -17,6 +17,7 @@ import {
   ensureDevice,
   ensureGuestAccount,
   findDevice,
+  findDeviceWithLiveCredentials,
   insertAccounts,
   insertDevices,
   readDeviceEnd,
@@ -87,6 +88,21 @@ export async function requireDevice(
   const found = await findDevice(db, jkt);
   if (found === undefined) throw new DomicileError('DEVICE_UNKNOWN');
   if (options.allowLost !== true) refuseEnded(found.device);
+  return found;
+}
+
+/**
+ * {@link requireDevice}, with how many of its account's credentials are live, in one query: what a
+ * home region reads of a device before it vouches for it in a redirect assertion.
+ * @throws DomicileError `DEVICE_UNKNOWN`, `DEVICE_LOST`, `DEVICE_REMOVED`.
+ */
+export async function requireDeviceWithLiveCredentials(
+  db: Kysely<Database>,
+  jkt: string,
+): Promise<AuthenticatedDevice & { readonly liveCredentials: number }> {
+  const found = await findDeviceWithLiveCredentials(db, jkt);
+  if (found === undefined) throw new DomicileError('DEVICE_UNKNOWN');
+  refuseEnded(found.device);
   return found;
 }
 

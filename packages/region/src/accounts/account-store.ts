@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
 import { PublicJwkSchema } from '@domicile/protocol';
+import { LIVE_STATES } from '../credentials/index.js';
 import {
   jsonColumn,
   precompiled,
@@ -34,8 +35,42 @@ export interface AuthenticatedDevice {
 }
 
 // One query, not two, compiled once: this runs on every device request.
-const deviceByJkt = precompiled(1, (db, jkt: string) =>
-  db
+const deviceByJkt = precompiled(1, (db, jkt: string) => deviceWithAccount(db, jkt));
+
+/** Finds the device a DPoP key belongs to, with its account, lost or not; undefined when none. */
+export async function findDevice(
+  db: Kysely<Database>,
+  jkt: string,
+): Promise<AuthenticatedDevice | undefined> {
+  const [row] = (await deviceByJkt.execute(db, jkt)).rows;
+  return row === undefined ? undefined : splitDeviceRow(row);
+}
+
+/**
+ * {@link findDevice}, with how many of the account's credentials are live: in the same query, for
+ * the standing a redirect assertion states (a redirect reads nothing else before it signs).
+ */
+export async function findDeviceWithLiveCredentials(
+  db: Kysely<Database>,
+  jkt: string,
+): Promise<(AuthenticatedDevice & { readonly liveCredentials: number }) | undefined> {
+  const row = await deviceWithAccount(db, jkt)
+    .select((eb) =>
+      eb
+        .selectFrom('credentials')
+        .select(eb.fn.countAll<number>().as('n'))
+        .whereRef('credentials.account_id', '=', 'devices.account_id')
+        .where('credentials.state', 'in', LIVE_STATES)
+        .as('live_credentials'),
+    )
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  const { live_credentials, ...rest } = row;
+  return { ...splitDeviceRow(rest), liveCredentials: Number(live_credentials ?? 0) };
+}
+
+function deviceWithAccount(db: Kysely<Database>, jkt: string) {
+  return db
     .selectFrom('devices')
     .innerJoin('accounts', 'accounts.id', 'devices.account_id')
     .selectAll('devices')
@@ -48,16 +83,14 @@ const deviceByJkt = precompiled(1, (db, jkt: string) =>
       'accounts.can_transact as account_can_transact',
       'accounts.created_at as account_created_at',
     ])
-    .where('devices.jkt', '=', jkt),
-);
+    .where('devices.jkt', '=', jkt);
+}
 
-/** Finds the device a DPoP key belongs to, with its account, lost or not; undefined when none. */
-export async function findDevice(
-  db: Kysely<Database>,
-  jkt: string,
-): Promise<AuthenticatedDevice | undefined> {
-  const [row] = (await deviceByJkt.execute(db, jkt)).rows;
-  if (row === undefined) return undefined;
+type DeviceWithAccountRow = NonNullable<
+  Awaited<ReturnType<ReturnType<typeof deviceWithAccount>['executeTakeFirst']>>
+>;
+
+function splitDeviceRow(row: DeviceWithAccountRow): AuthenticatedDevice {
   const {
     account_kind: kind,
     account_name: name,

@@ -4,6 +4,7 @@ export {
   registerAccount,
   requireDevice,
   requireDeviceActive,
+  requireDeviceWithLiveCredentials,
   upsertGuest,
   type NewDevice,
 } from './account-service.js';

@@ -6,6 +6,7 @@ export {
   type AppendedAudit,
   type AuditEntry,
 } from './audit-log.js';
+export { appendAuditEntries } from './append-audit-entries.js';
 export {
   AUDIT_CHECKPOINT_TYP,
   AuditCheckpointWorker,

@@ -1,14 +1,12 @@
 import type { Kysely } from 'kysely';
 import { DomicileError, type JWK, type PublicJwk, type api } from '@domicile/protocol';
 import { requireDevice, upsertGuest, type AuthenticatedDevice } from '../accounts/index.js';
-import { appendAudit } from '../audit/index.js';
-import { countLiveCredentials } from '../credentials/index.js';
+import { appendAuditEntries, type AuditEntry } from '../audit/index.js';
 import type { InCommit } from '../idempotency/index.js';
 import { newId } from '../ids/index.js';
-import { issueRedirectAssertion, pairwisePseudonym } from '../redirect/index.js';
+import { issueRedirect } from '../redirect/index.js';
 import type { RegionContext } from '../region-context.js';
 import { recordSingleUseId, verifyRedirectAssertion } from '../request-auth/index.js';
-import { recordResidency } from '../residency/index.js';
 import { SESSION_LIFETIME_MS, insertSessions, sessionView } from '../sessions/index.js';
 import type { Database } from '../storage/index.js';
 
@@ -38,8 +36,8 @@ export async function receiveProvisioningMessage(
       inCommit,
     });
   }
-  const who = await requireDevice(ctx.db, input.jkt);
   if (owner.id === ctx.self.id) {
+    const who = await requireDevice(ctx.db, input.jkt);
     return ctx.db.transaction().execute(async (trx) => {
       const session = await openSession(ctx, trx, who, message);
       const answer: api.ProvisioningMessageResponse = { outcome: 'session', session };
@@ -47,49 +45,7 @@ export async function receiveProvisioningMessage(
       return answer;
     });
   }
-  // Only a user's home region vouches for them; a guest account here has nothing to vouch with.
-  if (who.account.kind !== 'registered') throw new DomicileError('REGION_NOT_OWNER');
-  const now = ctx.now();
-  const { assertion, expiresAt } = await issueRedirectAssertion({
-    homeRegion: ctx.self.id,
-    targetRegion: owner.id,
-    signer: ctx.keyring.signing,
-    subject: pairwisePseudonym(
-      Buffer.from(ctx.keys.secrets.pseudonymKey, 'base64url'),
-      who.account.id,
-      owner.id,
-    ),
-    deviceJkt: input.jkt,
-    message: { routingPrefix: message.routingPrefix, last4: message.last4 },
-    standing: {
-      registeredSince: Math.floor(Date.parse(who.account.created_at) / 1000),
-      activeCredentials: await countLiveCredentials(ctx.db, who.account.id),
-      canTransact: who.account.can_transact === 1,
-    },
-    now,
-  });
-  const answer: api.ProvisioningMessageResponse = {
-    outcome: 'redirect',
-    redirect: {
-      region: owner.id,
-      baseUrl: owner.baseUrl,
-      assertion,
-      expiresAt: expiresAt.toISOString(),
-    },
-  };
-  return ctx.db.transaction().execute(async (trx) => {
-    // The residency index: the home region now knows this region may hold the account's credentials.
-    await recordResidency(ctx, { accountId: who.account.id, assertion }, trx);
-    await appendAudit(trx, {
-      at: now.toISOString(),
-      actor: `device:${who.device.id}`,
-      action: 'redirect.issued',
-      subject: who.account.id,
-      detail: { target: owner.id, last4: message.last4 },
-    });
-    await inCommit?.(trx, answer);
-    return answer;
-  });
+  return issueRedirect(ctx, { jkt: input.jkt, message, owner }, inCommit);
 }
 
 async function openRedirectedSession(
@@ -124,25 +80,31 @@ async function openRedirectedSession(
       encryptionJwk: input.message.device.encryptionKey as PublicJwk,
       now: now.toISOString(),
     });
-    await appendAudit(trx, {
+    // Its audit entry is appended with the session's, in one turn of the chain head.
+    const accepted: AuditEntry = {
       at: now.toISOString(),
       actor: `region:${claims.iss}`,
       action: 'redirect.accepted',
       subject: who.account.id,
       detail: { homeRegion: claims.iss, device: who.device.id, last4: input.message.last4 },
-    });
-    const session = await openSession(ctx, trx, who, input.message);
+    };
+    const session = await openSession(ctx, trx, who, input.message, accepted);
     const answer: api.ProvisioningMessageResponse = { outcome: 'session', session };
     await input.inCommit?.(trx, answer);
     return answer;
   });
 }
 
+/**
+ * Opens a session. `arrival`, the audit entry of a redirected device's arrival, is appended just
+ * before the session's own.
+ */
 async function openSession(
   ctx: RegionContext,
   trx: Kysely<Database>,
   who: AuthenticatedDevice,
   message: api.ProvisioningMessage,
+  arrival?: AuditEntry,
 ): Promise<api.SessionView> {
   const now = ctx.now();
   const row = {
@@ -171,12 +133,13 @@ async function openSession(
     updated_at: now.toISOString(),
   };
   await insertSessions(trx, [row]);
-  await appendAudit(trx, {
+  const opened: AuditEntry = {
     at: row.created_at,
     actor: `device:${who.device.id}`,
     action: 'session.opened',
     subject: row.id,
     detail: { last4: message.last4, guest: who.account.kind === 'guest' },
-  });
+  };
+  await appendAuditEntries(trx, arrival === undefined ? [opened] : [arrival, opened]);
   return sessionView(row, ctx.self.id);
 }

@@ -4,3 +4,4 @@ export {
   pairwisePseudonym,
   type IssueAssertionInput,
 } from './redirect-assertion.js';
+export { issueRedirect } from './redirect-issuance.js';

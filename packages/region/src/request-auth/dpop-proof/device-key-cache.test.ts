@@ -16,6 +16,13 @@ describe('device key cache', () => {
     expect(await first).toBe(await jwkThumbprint(publicJwk));
   });
 
+  it("hashes each key as jose's RFC 7638 thumbprint does", async () => {
+    for (let i = 0; i < 20; i++) {
+      const { publicJwk } = await generateKeyPairJwk('sig');
+      expect(await deviceKeyThumbprint(publicJwk)).toBe(await jwkThumbprint(publicJwk));
+    }
+  });
+
   it('refuses private keys and keys that are not P-256', async () => {
     const { privateJwk } = await generateKeyPairJwk('sig');
     expect(() => embeddedDeviceKey(header(privateJwk))).toThrow(TypeError);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   isPublicP256Jwk,
   jwkThumbprint,
@@ -28,6 +29,18 @@ export function embeddedDeviceKey(header: JoseHeader): JWK {
 export function deviceKeyThumbprint(jwk: JWK): Promise<string> {
   if (!isPublicP256Jwk(jwk)) return jwkThumbprint(jwk);
   return lruGet(thumbprints, `${jwk.x}.${jwk.y}`, MAX_KEYS, () =>
-    jwkThumbprint({ kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }),
+    Promise.resolve(p256Thumbprint(jwk.x, jwk.y)),
   );
+}
+
+/**
+ * RFC 7638 §3.2 for an EC key: SHA-256 of its required members in lexicographic order, no
+ * whitespace — the bytes jose's `calculateJwkThumbprint` hashes, without its WebCrypto digest (an
+ * asynchronous job that cost more than the hash; each new device, a redirected one at the owning
+ * region too, pays it in its first request).
+ */
+function p256Thumbprint(x: string, y: string): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ crv: 'P-256', kty: 'EC', x, y }))
+    .digest('base64url');
 }

@@ -23,13 +23,15 @@ const NO_RATE_LIMITS = ['--rate-limit-per-address', '0'];
  * Node options of a region process, as `deploy/systemd/domicile-region@.service` sets them
  * (`NODE_OPTIONS`), so the bench measures the region as it is deployed. V8 grows a busy server's
  * young generation whenever enough objects survived its scavenges, up to 2 × 64 MiB on 64-bit
- * Node 24 (no pointer compression): a region that authorized for a few minutes held 128 MiB of it,
- * most of the 290–330 MiB peak resident memory the bench measured. Capped at 2 × 32 MiB, the size
- * a region reaches in its first minute anyway: no more scavenges there, 64 MiB less at the peak
- * (`bench/scale-only.ts`, README's Performance section). Smaller (16) cost about 6% more CPU per
- * authorization in scavenges.
+ * Node 24 (no pointer compression): a region that provisioned and authorized for a few minutes
+ * held 128 MiB of it, the largest part of the 290–330 MiB peaks the bench measured (old space
+ * 35–55 MiB, code 15, native 55, the mapped binary 57). `bench/scale-only.ts`, 1,000 tokens,
+ * provisioning then authorization, rounds interleaved: peak 290 MiB by default, 237 with 2 × 32 MiB,
+ * 212 with 2 × 16 MiB, whose scavenges are more frequent but smaller (510 against 286, 662 ms
+ * against 523 ms of pauses over the run: about 1% of its CPU); CPU per authorization 0.93 ms
+ * against 0.98, within the noise.
  */
-export const REGION_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=32'];
+export const REGION_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=16'];
 
 /** Which database the regions under test use. */
 export type BenchDatabase = 'sqlite' | 'postgres';

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePorts, generateKeys, readRegionsConfig, signDeploymentDirectory } from '@domicile/cli';
@@ -18,6 +19,20 @@ const CONFIG_FILE = fileURLToPath(new URL('../config/regions.yaml', import.meta.
  */
 const NO_RATE_LIMITS = ['--rate-limit-per-address', '0'];
 
+/**
+ * Node options of a region process, as `deploy/systemd/domicile-region@.service` sets them
+ * (`NODE_OPTIONS`), so the bench measures the region as it is deployed. V8 grows a busy server's
+ * young generation whenever enough objects survived its scavenges, up to 2 × 64 MiB on 64-bit
+ * Node 24 (no pointer compression): a region that provisioned and authorized for a few minutes
+ * held 128 MiB of it, the largest part of the 290–330 MiB peaks the bench measured (old space
+ * 35–55 MiB, code 15, native 55, the mapped binary 57). `bench/scale-only.ts`, 1,000 tokens,
+ * provisioning then authorization, rounds interleaved: peak 290 MiB by default, 237 with 2 × 32 MiB,
+ * 212 with 2 × 16 MiB, whose scavenges are more frequent but smaller (510 against 286, 662 ms
+ * against 523 ms of pauses over the run: about 1% of its CPU); CPU per authorization 0.93 ms
+ * against 0.98, within the noise.
+ */
+export const REGION_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=16'];
+
 /** Which database the regions under test use. */
 export type BenchDatabase = 'sqlite' | 'postgres';
 
@@ -27,6 +42,8 @@ export interface BenchDeploymentOptions {
   readonly database: BenchDatabase;
   /** Write a V8 CPU profile of every region process into this folder (`--cpu-prof`). */
   readonly profileDir?: string;
+  /** Node options of every region process, before the CLI; default {@link REGION_NODE_OPTIONS}. */
+  readonly regionNodeArgs?: readonly string[];
   /** More `region serve` arguments for every region process (`--issuers FILE`, …). */
   readonly regionArgs?: readonly string[];
   /**
@@ -36,6 +53,11 @@ export interface BenchDeploymentOptions {
   readonly hsm?: Pkcs11TokenOptions;
   /** How long a process may take to print its listening line (default 60 s). */
   readonly readyTimeoutMs?: number;
+  /**
+   * Keep the keys already in `dir` (from an earlier deployment there) instead of generating new
+   * ones: a database seeded under those keys (its vault records, PAN hashes) stays usable.
+   */
+  readonly reuseKeys?: boolean;
 }
 
 /**
@@ -72,7 +94,8 @@ export async function createBenchDeployment(
   const networkUrls = Object.fromEntries(
     networks.map((n, i) => [n.id, `http://127.0.0.1:${ports[config.regions.length + i] ?? 0}`]),
   );
-  await generateKeys(options.dir, config, options.hsm === undefined ? {} : { hsm: options.hsm });
+  if (!(options.reuseKeys === true && (await keysExist(options.dir))))
+    await generateKeys(options.dir, config, options.hsm === undefined ? {} : { hsm: options.hsm });
   const keyArgs = options.hsm === undefined ? [] : keyProviderArgs(options.hsm);
   const directoryJws = await signDeploymentDirectory(options.dir, config, {
     baseUrls: new Map(Object.entries(baseUrls)),
@@ -96,10 +119,11 @@ export async function createBenchDeployment(
     name: string,
     args: readonly string[],
     ready: RegExp,
+    nodeArgs: readonly string[] = [],
   ): Promise<ServiceProcess> => {
     const service = await startService({
       name,
-      args: [...profile(name.replace(/\s+/g, '-')), CLI, ...args],
+      args: [...nodeArgs, ...profile(name.replace(/\s+/g, '-')), CLI, ...args],
       ready,
       ...definedProps({ timeoutMs: options.readyTimeoutMs }),
     });
@@ -140,6 +164,7 @@ export async function createBenchDeployment(
           ...(options.regionArgs ?? []),
         ],
         /^region \S+ listening on /,
+        options.regionNodeArgs ?? REGION_NODE_OPTIONS,
       ),
     startNetwork: (network) =>
       start(
@@ -184,6 +209,13 @@ export function keyProviderArgs(hsm: Pkcs11TokenOptions): string[] {
     ...token,
     ...['--pkcs11-pin-file', hsm.pinFile],
   ];
+}
+
+async function keysExist(dir: string): Promise<boolean> {
+  return access(join(dir, 'keys', 'authority.private.jwk.json')).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Runs a `domicile` command to completion; rejects with its stderr when it fails. */

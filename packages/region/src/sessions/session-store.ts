@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
-import { DomicileError, api } from '@domicile/protocol';
+import { DomicileError, api, lruGet } from '@domicile/protocol';
 import { CardProductSchema, type CardProduct } from '../issuer/index.js';
 import {
   jsonColumn,
@@ -143,11 +143,23 @@ export function sessionProduct(row: Pick<SessionRow, 'product'>): CardProduct {
   return sessionProductColumn.decode(row.product);
 }
 
-/** How many credentials' products a process keeps decoded (about 2 KiB each). */
+/**
+ * How many credentials' products a process remembers by session id. An entry is the id and a
+ * product shared by every session that stored the same text (a region has a few products), so
+ * 10,000 entries are about 1 MiB; each entry used to hold its own decoded copy (about 2 KiB), and
+ * with 1,000,000 tokens, where almost every authorization misses, the full cache was 20 MiB of old
+ * space whose entries died as fast as they were made (twice the full collections of a region with
+ * 1,000 tokens, `bench/scale-only.ts`).
+ */
 export const PRODUCT_CACHE_ENTRIES = 10_000;
+/** Distinct product texts kept decoded: products and their terms versions, not sessions. */
+const PRODUCT_TEXTS = 256;
 
-/** Decoded products by session id, per database: a credential's product never changes. */
-const productCaches = new WeakMap<Kysely<Database>, Map<string, CardProduct>>();
+/** Per database: products by session id (a credential's product never changes) and by text. */
+const productCaches = new WeakMap<
+  Kysely<Database>,
+  { bySession: Map<string, CardProduct>; byText: Map<string, CardProduct> }
+>();
 
 /**
  * The card product that the issuer returned at eligibility, read from the credential's
@@ -155,28 +167,30 @@ const productCaches = new WeakMap<Kysely<Database>, Map<string, CardProduct>>();
  * shows the terms the user actually accepted. A `productFor` for the TSM worker. A credential
  * exists only once its session is tokenized, after which the session's product is never written
  * again: so it is kept, decoded, for the next authorization or script of the same card (the
- * oldest entry goes first once the cache is full).
+ * oldest entry goes first once the cache is full). The decoded product is shared by every
+ * session whose text is the same, and must not be changed.
  */
 export function productFromSession(
   db: Kysely<Database>,
 ): (credential: Pick<CredentialRow, 'session_id'>) => Promise<CardProduct> {
   let cache = productCaches.get(db);
-  if (cache === undefined) productCaches.set(db, (cache = new Map<string, CardProduct>()));
-  const products = cache;
+  if (cache === undefined)
+    productCaches.set(db, (cache = { bySession: new Map(), byText: new Map() }));
+  const { bySession, byText } = cache;
   return async (credential) => {
-    const known = products.get(credential.session_id);
+    const known = bySession.get(credential.session_id);
     if (known !== undefined) return known;
     const row = await db
       .selectFrom('provisioning_sessions')
       .select('product')
       .where('id', '=', credential.session_id)
       .executeTakeFirst();
-    const product = sessionProduct({ product: row?.product ?? null });
-    if (products.size >= PRODUCT_CACHE_ENTRIES) {
-      const oldest = products.keys().next();
-      if (oldest.done !== true) products.delete(oldest.value);
-    }
-    products.set(credential.session_id, product);
+    const text = row?.product ?? null;
+    const product =
+      text === null
+        ? sessionProduct({ product: null })
+        : lruGet(byText, text, PRODUCT_TEXTS, () => sessionProduct({ product: text }));
+    lruGet(bySession, credential.session_id, PRODUCT_CACHE_ENTRIES, () => product);
     return product;
   };
 }

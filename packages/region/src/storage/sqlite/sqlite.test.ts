@@ -25,6 +25,7 @@ describe('createSqliteDatabase', () => {
         (await sql<Record<string, unknown>>`${sql.raw(`pragma ${name}`)}`.execute(db)).rows[0];
       expect(await pragma('journal_mode')).toEqual({ journal_mode: 'wal' });
       expect(await pragma('busy_timeout')).toEqual({ timeout: 5000 });
+      expect(await pragma('cache_size')).toEqual({ cache_size: -16_000 });
       // 1 is NORMAL: the WAL's fsync at each commit is group commit's (DESIGN: Durable, group-commit.test.ts).
       expect(await pragma('synchronous')).toEqual({ synchronous: 1 });
       expect(await pragma('foreign_keys')).toEqual({ foreign_keys: 1 });

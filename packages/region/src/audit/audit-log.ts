@@ -1,7 +1,13 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
 import { DomicileError } from '@domicile/protocol';
-import { auditRowHash, jsonColumn, sqlDialectOf, type Database } from '../storage/index.js';
+import {
+  auditRowHash,
+  auditRowJsonAroundSeq,
+  jsonColumn,
+  sqlDialectOf,
+  type Database,
+} from '../storage/index.js';
 import type { AuditAction } from './audit-actions.js';
 
 /** An entry's detail: a JSON object. */
@@ -57,54 +63,88 @@ export async function appendAudit(
 }
 
 async function appendToChain(trx: Kysely<Database>, entry: AuditEntry): Promise<AppendedAudit> {
-  const detail = entry.detail ?? {};
-  const encoded = auditDetailColumn.encode(detail);
-  // Under READ COMMITTED the update waits for the previous holder and then sees its commit.
+  const encoded = auditDetailColumn.encode(entry.detail ?? {});
+  const appended =
+    sqlDialectOf(trx) === 'postgres'
+      ? await appendInOneStatement(trx, entry, encoded)
+      : await appendInSteps(trx, entry, encoded);
+  if (appended === undefined)
+    throw new DomicileError('AUDIT_UNAVAILABLE', {
+      details: { action: entry.action, reason: 'no chain head' },
+    });
+  return appended;
+}
+
+/** The row's columns but `seq`, `prev_hash` and `hash`, which the chain's head decides. */
+function contentOf(entry: AuditEntry, encoded: string) {
+  const { at, actor, action, subject } = entry;
+  return { at, actor, action, subject, detail: encoded };
+}
+
+/**
+ * SQLite: the head row is updated first (the write lock makes appends queue there), the row
+ * hashed here, then written with the head's new hash.
+ */
+async function appendInSteps(
+  trx: Kysely<Database>,
+  entry: AuditEntry,
+  encoded: string,
+): Promise<AppendedAudit | undefined> {
   const head = await trx
     .updateTable('audit_chain_head')
     .set((eb) => ({ seq: eb('seq', '+', 1) }))
     .where('chain', '=', AUDIT_CHAIN)
     .returning(['seq', 'hash'])
     .executeTakeFirst();
-  if (head === undefined)
-    throw new DomicileError('AUDIT_UNAVAILABLE', {
-      details: { action: entry.action, reason: 'no chain head' },
-    });
+  if (head === undefined) return undefined;
   const { seq, hash: prevHash } = head;
-  const hash = auditRowHash(prevHash, {
-    seq,
-    at: entry.at,
-    actor: entry.actor,
-    action: entry.action,
-    subject: entry.subject,
+  const content = contentOf(entry, encoded);
+  const hash = auditRowHash(prevHash, { ...content, seq, detail: JSON.parse(encoded) as unknown });
+  await trx
+    .insertInto('audit_log')
+    .values({ ...content, seq, prev_hash: prevHash, hash })
+    .execute();
+  await trx
+    .updateTable('audit_chain_head')
+    .set({ hash })
+    .where('chain', '=', AUDIT_CHAIN)
+    .execute();
+  return { seq, hash };
+}
+
+/**
+ * PostgreSQL: one statement (one round trip, where the steps took two). `for update` takes the
+ * head's row lock until the transaction ends, so appends from every node of the region queue
+ * there and the chain never forks; under READ COMMITTED it waits for the previous holder and then
+ * reads its commit. The database hashes the row as {@link auditRowHash} does, from the canonical
+ * JSON cut around the `seq` it draws (`auditRowJsonAroundSeq`).
+ */
+async function appendInOneStatement(
+  trx: Kysely<Database>,
+  entry: AuditEntry,
+  encoded: string,
+): Promise<AppendedAudit | undefined> {
+  const content = contentOf(entry, encoded);
+  const { before, after } = auditRowJsonAroundSeq({
+    ...content,
     detail: JSON.parse(encoded) as unknown,
   });
-  const insertRow = trx.insertInto('audit_log').values({
-    at: entry.at,
-    actor: entry.actor,
-    action: entry.action,
-    subject: entry.subject,
-    detail: encoded,
-    seq,
-    prev_hash: prevHash,
-    hash,
-  });
-  // On PostgreSQL the row and the head's new hash go in one statement (one round trip): the
-  // head's row lock, taken above, is held either way; SQLite has no writes in a `with`.
-  if (sqlDialectOf(trx) === 'postgres') {
-    await trx
-      .with('appended', () => insertRow.returning('seq'))
-      .updateTable('audit_chain_head')
-      .set({ hash })
-      .where('chain', '=', AUDIT_CHAIN)
-      .execute();
-  } else {
-    await insertRow.execute();
-    await trx
-      .updateTable('audit_chain_head')
-      .set({ hash })
-      .where('chain', '=', AUDIT_CHAIN)
-      .execute();
-  }
-  return { seq, hash };
+  const result = await sql<AppendedAudit>`with head as (
+      select seq + 1 as seq, hash as prev_hash from audit_chain_head
+      where chain = ${AUDIT_CHAIN} for update
+    ), hashed as (
+      select seq, prev_hash, encode(sha256(decode(prev_hash, 'hex')
+        || convert_to(${before}::text || seq::text || ${after}::text, 'UTF8')), 'hex') as hash
+      from head
+    ), appended as (
+      insert into audit_log (at, actor, action, subject, detail, seq, prev_hash, hash)
+      select ${content.at}, ${content.actor}, ${content.action}, ${content.subject},
+        ${content.detail}, seq, prev_hash, hash
+      from hashed
+      returning seq, hash
+    )
+    update audit_chain_head set seq = appended.seq, hash = appended.hash
+    from appended where chain = ${AUDIT_CHAIN}
+    returning appended.seq, appended.hash`.execute(trx);
+  return result.rows[0];
 }

@@ -1,7 +1,7 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../../testing/index.js';
-import { DeferredBeginDriver } from './deferred-begin-driver.js';
+import { DeferredBeginDriver, preparedName } from './deferred-begin-driver.js';
 import { loadPg } from './load-pg.js';
 import { createPostgresDatabase } from './postgres-database.js';
 
@@ -110,5 +110,30 @@ describe.skipIf(skip)('DeferredBeginDriver', () => {
       await driver.destroy();
     }
     expect(await committed(db)).toEqual([]);
+  });
+
+  it('prepares a statement with parameters once per connection, and no `*` or unparameterized one', async () => {
+    const single = createPostgresDatabase({ connectionString: database.connectionString, max: 1 });
+    try {
+      await sql`delete from scratch`.execute(single);
+      for (const id of [5, 6, 7])
+        await sql`insert into scratch (id) values (${id})`.execute(single);
+      const { rows } = await sql<{ id: number }>`select id from scratch where id >= ${6}`.execute(
+        single,
+      );
+      expect(rows).toEqual([{ id: 6 }, { id: 7 }]);
+      await sql`select * from scratch where id = ${5}`.execute(single);
+      const names = await sql<{ statement: string }>`select statement from pg_prepared_statements
+        where name like 'domicile_%' order by statement`.execute(single);
+      expect(names.rows.map((r) => r.statement)).toEqual([
+        'insert into scratch (id) values ($1)',
+        'select id from scratch where id >= $1',
+      ]);
+    } finally {
+      await single.destroy();
+    }
+    expect(preparedName('select * from scratch where id = $1', [1])).toBeUndefined();
+    expect(preparedName('select id from scratch', [])).toBeUndefined();
+    expect(preparedName('create table t (a int)', [1])).toBeUndefined();
   });
 });

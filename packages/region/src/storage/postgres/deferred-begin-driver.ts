@@ -30,7 +30,8 @@ type PgAnswer = PgModule.QueryResult | PgModule.QueryResult[];
  * `commit` or `rollback` either. Every other statement goes as before, `commit` included
  * (durability unchanged). `begin` is then not counted by the statement log: it is no round trip.
  * A transaction's first statement always takes the extended protocol, so it must be one command
- * (as every statement with parameters already is): no `a; b` text there.
+ * (as every statement with parameters already is): no `a; b` text there. Every other statement
+ * with parameters goes prepared by name where {@link preparedName} allows it.
  */
 export class DeferredBeginDriver extends PostgresDriver {
   readonly #pool: PgModule.Pool;

@@ -140,7 +140,10 @@ export async function createBenchDeployment(
   return {
     info: { dir: options.dir, directoryJws, baseUrls },
     networkUrls,
-    databaseServers: options.database === 'postgres' ? [postgresServer()] : [],
+    databaseServers:
+      options.database === 'postgres'
+        ? [postgresServer([...postgres.values()].map((db) => databaseName(db.connectionString)))]
+        : [],
     tokenRanges: (region) => config.regions.find((r) => r.id === region)?.tokenRanges ?? [],
     databaseUrl,
     startRegion: (region) =>
@@ -241,4 +244,8 @@ function runCli(args: readonly string[]): Promise<string> {
         );
     });
   });
+}
+
+function databaseName(connectionString: string): string {
+  return decodeURIComponent(new URL(connectionString).pathname.slice(1));
 }

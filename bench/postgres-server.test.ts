@@ -1,4 +1,6 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { createTestPostgresDatabase } from '@domicile/region/testing';
 import { cpuTicks, postgresServer } from './postgres-server.js';
 
 describe('cpuTicks', () => {
@@ -24,5 +26,29 @@ describe('postgresServer', () => {
     const server = postgresServer();
     expect(server.pid).toBeGreaterThan(0);
     expect(server.cpuSeconds()).toBeGreaterThan(0);
+  });
+});
+
+describe.skipIf(process.env.DOMICILE_SKIP_PG === '1')('postgresServer of given databases', () => {
+  it("counts the work of its databases' backends, not another database's", async () => {
+    const ours = await createTestPostgresDatabase('bench_cpu_ours');
+    const other = await createTestPostgresDatabase('bench_cpu_other');
+    const name = (url: string): string => new URL(url).pathname.slice(1);
+    const mine = postgresServer([name(ours.connectionString)]);
+    const theirs = postgresServer([name(other.connectionString)]);
+    const client = new pg.Client({ connectionString: other.connectionString });
+    try {
+      await client.connect();
+      const [mine0, theirs0] = [mine.cpuSeconds() ?? 0, theirs.cpuSeconds() ?? 0];
+      await client.query('select count(*) from generate_series(1, 3000000)');
+      const [mine1, theirs1] = [mine.cpuSeconds() ?? 0, theirs.cpuSeconds() ?? 0];
+      // Both count the shared background processes; only one the backend that did the work.
+      expect(theirs1 - theirs0 - (mine1 - mine0)).toBeGreaterThanOrEqual(0.1);
+    } finally {
+      await client.end();
+      await Promise.all([mine.stop(), theirs.stop()]);
+      await ours.drop();
+      await other.drop();
+    }
   });
 });

@@ -21,7 +21,7 @@ export function formatReport(report: BenchReport): string {
   const lines = [
     `Domicile benchmark — ${report.mode} run, ${report.database === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, Node ${machine.node}, ${machine.cpu} (${machine.cores} cores)`,
     `${report.settings.concurrency} operations in flight; median [min–max] of ${report.settings.provisioning.rounds} rounds after a warm-up;`,
-    'CPU ms per operation: of the load generator (gen) and of each server process (us, cn, the router, the ceilings, postgres: every PostgreSQL process), over the rounds',
+    'CPU ms per operation: of the load generator (gen) and of each server process (us, cn, the router, the ceilings, postgres: the backends of its databases and the server’s background processes), over the rounds',
     'the crypto floors and scenarios 1 and 2 ran in one load run, rounds alternating; a ratio of two of them is the median of the per-round ratios',
     '',
     `${'figure'.padEnd(NAME)}${'throughput'.padEnd(THROUGHPUT)}${'p50 ms'.padEnd(LATENCY)}${'p99 ms'.padEnd(LATENCY)}CPU ms per operation`,

@@ -51,7 +51,8 @@ const entry = (i: number): AuditEntry => ({
   actor: `device:d${i}`,
   action: 'credential.suspend',
   subject: `tok_${i}`,
-  detail: { i, reason: 'user', nested: { z: 1, a: [true, null] } },
+  // Quotes, escapes and characters beyond ASCII: PostgreSQL hashes the row's UTF-8 itself.
+  detail: { i, reason: 'user', nested: { z: 1, a: [true, null] }, note: 'café "ü"\n\u2028 😀' },
 });
 
 for (const [dialect, open] of Object.entries(DIALECTS)) {

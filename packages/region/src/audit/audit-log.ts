@@ -1,8 +1,9 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
 import { DomicileError } from '@domicile/protocol';
 import {
   auditRowHash,
+  auditRowJsonAroundSeq,
   dialectOf,
   jsonColumn,
   precompiled,
@@ -52,82 +53,143 @@ export async function appendAudit(
   trx: Kysely<Database>,
   entry: AuditEntry,
 ): Promise<AppendedAudit> {
-  if (!trx.isTransaction) return trx.transaction().execute((own) => appendAudit(own, entry));
+  const [appended] = await appendAuditEntries(trx, [entry]);
+  // One entry in, one out: appendAuditEntries throws rather than return fewer.
+  return appended as AppendedAudit;
+}
+
+/**
+ * Appends the entries of one change, in order, as {@link appendAudit} would one after another.
+ * On SQLite they take one turn of the chain head: one update draws all their sequence numbers,
+ * one insert writes their rows, one update sets the head's hash (a redirected device's arrival and
+ * its session: three statements instead of six). On PostgreSQL each entry is one statement anyway.
+ */
+export async function appendAuditEntries(
+  trx: Kysely<Database>,
+  entries: readonly AuditEntry[],
+): Promise<AppendedAudit[]> {
+  const [first, ...rest] = entries;
+  if (first === undefined) return [];
+  if (!trx.isTransaction)
+    return trx.transaction().execute((own) => appendAuditEntries(own, entries));
   try {
-    return await appendToChain(trx, entry);
+    const appended: AppendedAudit[] = [];
+    if (dialectOf(trx) === 'postgres') {
+      for (const entry of entries) appended.push(await appendInOneStatement(trx, entry));
+    } else {
+      appended.push(...(await appendInOneTurn(trx, [first, ...rest])));
+    }
+    return appended;
   } catch (cause) {
     if (cause instanceof DomicileError) throw cause;
-    // Whatever the database said, the caller's transaction must not commit without its row.
-    throw new DomicileError('AUDIT_UNAVAILABLE', { details: { action: entry.action }, cause });
+    // Whatever the database said, the caller's transaction must not commit without its rows.
+    throw new DomicileError('AUDIT_UNAVAILABLE', { details: { action: first.action }, cause });
   }
 }
 
-/** Takes the next sequence number and reads the previous hash (on PostgreSQL: the head's row lock). */
-const advanceHead = precompiled(0, (db) =>
+const noChainHead = (entry: AuditEntry): DomicileError =>
+  new DomicileError('AUDIT_UNAVAILABLE', {
+    details: { action: entry.action, reason: 'no chain head' },
+  });
+
+/** An entry's row, but `seq`, `prev_hash` and `hash`, which the chain's head decides. */
+function contentOf(entry: AuditEntry) {
+  const { at, actor, action, subject } = entry;
+  return { at, actor, action, subject, detail: auditDetailColumn.encode(entry.detail ?? {}) };
+}
+
+/** Takes the next `n` sequence numbers and reads the previous hash. */
+const advanceHead = precompiled(1, (db, n: number) =>
   db
     .updateTable('audit_chain_head')
-    .set((eb) => ({ seq: eb('seq', '+', 1) }))
+    .set((eb) => ({ seq: eb('seq', '+', n) }))
     .where('chain', '=', AUDIT_CHAIN)
     .returning(['seq', 'hash']),
 );
 
 type AuditRow = [string, string, string, string, string, number, string, string];
-const auditRowValues = (db: Kysely<Database>, ...row: AuditRow) => {
+const insertRow = precompiled(8, (db, ...row: AuditRow) => {
   const [at, actor, action, subject, detail, seq, prev_hash, hash] = row;
   return db
     .insertInto('audit_log')
     .values({ at, actor, action, subject, detail, seq, prev_hash, hash });
-};
-
-const insertRow = precompiled(8, auditRowValues);
+});
 
 const setHeadHash = precompiled(1, (db, hash: string) =>
   db.updateTable('audit_chain_head').set({ hash }).where('chain', '=', AUDIT_CHAIN),
 );
 
-// On PostgreSQL the row and the head's new hash go in one statement (one round trip): the head's
-// row lock, taken by `advanceHead`, is held either way; SQLite has no writes in a `with`.
-const insertRowSettingHeadHash = precompiled(8, (db, ...row: AuditRow) =>
-  db
-    .with('appended', () => auditRowValues(db, ...row).returning('seq'))
-    .updateTable('audit_chain_head')
-    .set({ hash: row[7] })
-    .where('chain', '=', AUDIT_CHAIN),
-);
-
-async function appendToChain(trx: Kysely<Database>, entry: AuditEntry): Promise<AppendedAudit> {
-  const detail = entry.detail ?? {};
-  const encoded = auditDetailColumn.encode(detail);
-  // Under READ COMMITTED the update waits for the previous holder and then sees its commit.
-  const [head] = (await advanceHead.execute(trx)).rows;
-  if (head === undefined)
-    throw new DomicileError('AUDIT_UNAVAILABLE', {
-      details: { action: entry.action, reason: 'no chain head' },
+/**
+ * SQLite: the head row is updated first (the write lock makes appends queue there), the rows
+ * hashed here, then written with the head's new hash. Statements compiled once: this runs in
+ * nearly every write.
+ */
+async function appendInOneTurn(
+  trx: Kysely<Database>,
+  entries: readonly [AuditEntry, ...AuditEntry[]],
+): Promise<AppendedAudit[]> {
+  const [head] = (await advanceHead.execute(trx, entries.length)).rows;
+  if (head === undefined) throw noChainHead(entries[0]);
+  // The head now holds the last entry's number: the first one's is just after the previous head.
+  let seq = head.seq - entries.length;
+  let prevHash = head.hash;
+  const rows = entries.map((entry) => {
+    seq += 1;
+    const content = contentOf(entry);
+    const hash = auditRowHash(prevHash, {
+      ...content,
+      seq,
+      detail: JSON.parse(content.detail) as unknown,
     });
-  const { seq, hash: prevHash } = head;
-  const hash = auditRowHash(prevHash, {
-    seq,
-    at: entry.at,
-    actor: entry.actor,
-    action: entry.action,
-    subject: entry.subject,
-    detail: JSON.parse(encoded) as unknown,
+    const row = { ...content, seq, prev_hash: prevHash, hash };
+    prevHash = hash;
+    return row;
   });
-  const row: AuditRow = [
-    entry.at,
-    entry.actor,
-    entry.action,
-    entry.subject,
-    encoded,
-    seq,
-    prevHash,
-    hash,
-  ];
-  if (dialectOf(trx) === 'postgres') {
-    await insertRowSettingHeadHash.execute(trx, ...row);
+  const [only] = rows;
+  if (rows.length === 1 && only !== undefined) {
+    const { at, actor, action, subject, detail, prev_hash, hash } = only;
+    await insertRow.execute(trx, at, actor, action, subject, detail, only.seq, prev_hash, hash);
   } else {
-    await insertRow.execute(trx, ...row);
-    await setHeadHash.execute(trx, hash);
+    await trx.insertInto('audit_log').values(rows).execute();
   }
-  return { seq, hash };
+  await setHeadHash.execute(trx, prevHash);
+  return rows.map((row) => ({ seq: row.seq, hash: row.hash }));
+}
+
+/**
+ * PostgreSQL: one statement (one round trip, where the steps took two). `for update` takes the
+ * head's row lock until the transaction ends, so appends from every node of the region queue
+ * there and the chain never forks; under READ COMMITTED it waits for the previous holder and then
+ * reads its commit. The database hashes the row as {@link auditRowHash} does, from the canonical
+ * JSON cut around the `seq` it draws (`auditRowJsonAroundSeq`).
+ */
+async function appendInOneStatement(
+  trx: Kysely<Database>,
+  entry: AuditEntry,
+): Promise<AppendedAudit> {
+  const content = contentOf(entry);
+  const { before, after } = auditRowJsonAroundSeq({
+    ...content,
+    detail: JSON.parse(content.detail) as unknown,
+  });
+  const result = await sql<AppendedAudit>`with head as (
+      select seq + 1 as seq, hash as prev_hash from audit_chain_head
+      where chain = ${AUDIT_CHAIN} for update
+    ), hashed as (
+      select seq, prev_hash, encode(sha256(decode(prev_hash, 'hex')
+        || convert_to(${before}::text || seq::text || ${after}::text, 'UTF8')), 'hex') as hash
+      from head
+    ), appended as (
+      insert into audit_log (at, actor, action, subject, detail, seq, prev_hash, hash)
+      select ${content.at}, ${content.actor}, ${content.action}, ${content.subject},
+        ${content.detail}, seq, prev_hash, hash
+      from hashed
+      returning seq, hash
+    )
+    update audit_chain_head set seq = appended.seq, hash = appended.hash
+    from appended where chain = ${AUDIT_CHAIN}
+    returning appended.seq, appended.hash`.execute(trx);
+  const [appended] = result.rows;
+  if (appended === undefined) throw noChainHead(entry);
+  return appended;
 }

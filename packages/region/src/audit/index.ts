@@ -2,11 +2,11 @@ export { AUDIT_ACTIONS, isAuditAction, type AuditAction } from './audit-actions.
 export {
   AUDIT_CHAIN,
   appendAudit,
+  appendAuditEntries,
   auditDetailColumn,
   type AppendedAudit,
   type AuditEntry,
 } from './audit-log.js';
-export { appendAuditEntries } from './append-audit-entries.js';
 export {
   AUDIT_CHECKPOINT_TYP,
   AuditCheckpointWorker,

@@ -31,3 +31,21 @@ export function auditRowHash(prevHash: string, content: AuditRowContent): string
     .update(canonicalJson({ seq, at, actor, action, subject, detail }), 'utf8')
     .digest('hex');
 }
+
+/**
+ * An audit row's canonical JSON (as {@link auditRowHash} hashes it) cut around its `seq`, for a
+ * statement that numbers the row and hashes it in the database: the row's JSON is `before`, the
+ * decimal `seq`, then `after` (RFC 8785 orders the members action, actor, at, detail, seq,
+ * subject, and writes an integer in decimal). PostgreSQL appends a row so in one round trip.
+ */
+export function auditRowJsonAroundSeq(content: Omit<AuditRowContent, 'seq'>): {
+  readonly before: string;
+  readonly after: string;
+} {
+  const { at, actor, action, subject, detail } = content;
+  const head = canonicalJson({ action, actor, at, detail });
+  return {
+    before: `${head.slice(0, -1)},"seq":`,
+    after: `,"subject":${canonicalJson(subject)}}`,
+  };
+}

@@ -65,4 +65,9 @@ export {
   type JsonColumnFailure,
 } from './json-column.js';
 export { canonicalJson } from './canonical-json.js';
-export { AUDIT_GENESIS_HASH, auditRowHash, type AuditRowContent } from './audit-row-hash.js';
+export {
+  AUDIT_GENESIS_HASH,
+  auditRowHash,
+  auditRowJsonAroundSeq,
+  type AuditRowContent,
+} from './audit-row-hash.js';

@@ -1,6 +1,8 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type Driver } from 'kysely';
+import type PgModule from 'pg';
 import type { Database } from '../database.js';
 import { statementLog } from '../statement-log.js';
+import { DeferredBeginDriver } from './deferred-begin-driver.js';
 import { loadPg } from './load-pg.js';
 
 /** Options of {@link createPostgresDatabase}. */
@@ -38,7 +40,21 @@ export function createPostgresDatabase(options: PostgresDatabaseOptions): Kysely
   // 'error' event would crash the process.
   pool.on('error', () => undefined);
   return new Kysely<Database>({
-    dialect: new PostgresDialect({ pool }),
+    dialect: new DeferredBeginDialect(pool),
     ...statementLog(options.onStatement),
   });
+}
+
+/** Kysely's PostgreSQL dialect with a transaction's `begin` sent with its first statement. */
+class DeferredBeginDialect extends PostgresDialect {
+  readonly #pool: PgModule.Pool;
+
+  constructor(pool: PgModule.Pool) {
+    super({ pool });
+    this.#pool = pool;
+  }
+
+  override createDriver(): Driver {
+    return new DeferredBeginDriver(this.#pool);
+  }
 }

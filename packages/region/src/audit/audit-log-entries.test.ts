@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isDomicileError } from '@domicile/protocol';
 import { openDatabase, type Database } from '../storage/index.js';
 import { createTestPostgresDatabase } from '../testing/index.js';
-import { appendAuditEntries } from './append-audit-entries.js';
+import { appendAuditEntries } from './audit-log.js';
 import { appendAudit, type AuditEntry } from './audit-log.js';
 import { verifyAuditChain } from './verify-audit-chain.js';
 

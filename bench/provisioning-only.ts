@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { definedProps } from '@domicile/protocol';
 import { createBenchDeployment } from './bench-deployment.js';
 import type { Figure } from './report.js';
+import { consoleRow } from './report-table.js';
 import { measureInterleaved, type MeasuredWorkload } from './scenarios/measure.js';
 import type { ServiceProcess } from './service-process.js';
 
@@ -58,15 +59,7 @@ try {
     concurrency: Number(values.concurrency),
     unit: 'flows/s',
   });
-  const row = (figure: Figure) => ({
-    'flows/s (median)': figure.throughput.median.toFixed(1),
-    'p50 ms (median)': figure.p50Ms.median.toFixed(1),
-    'p99 ms (median)': figure.p99Ms.median.toFixed(1),
-    ...Object.fromEntries(
-      Object.entries(figure.cpuMsPerOperation).map(([name, ms]) => [`${name} CPU ms/flow`, ms]),
-    ),
-    errors: figure.errors,
-  });
+  const row = (figure: Figure) => consoleRow(figure, 'flows/s', 'flow', 1);
   console.table(Object.fromEntries(measured.map((m, i) => [m.label, row(figures[i] as Figure)])));
   // Each region stops gracefully here, so that `--cpu-prof` writes its profile.
   await Promise.all(servers.map((server) => server.stop()));

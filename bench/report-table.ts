@@ -141,3 +141,24 @@ function targetLine(t: TargetResult): string {
   const verdict = t.met === null ? 'not judged' : t.met ? 'met' : 'MISSED';
   return `${mark} ${t.description.padEnd(72)} ${value.padEnd(12)} (target ${t.comparison} ${limit}) ${verdict}`;
 }
+
+/**
+ * One figure as a row of `console.table`, for the one-part tools (`bench/*-only.ts`): medians of
+ * the rounds, and each process's CPU per operation (`per` names the operation).
+ */
+export function consoleRow(
+  figure: Figure,
+  unit: string,
+  per: string,
+  digits: number,
+): Record<string, unknown> {
+  return {
+    [`${unit} (median)`]: figure.throughput.median.toFixed(digits),
+    'p50 ms (median)': figure.p50Ms.median.toFixed(1),
+    'p99 ms (median)': figure.p99Ms.median.toFixed(1),
+    ...Object.fromEntries(
+      Object.entries(figure.cpuMsPerOperation).map(([who, ms]) => [`${who} CPU ms/${per}`, ms]),
+    ),
+    errors: figure.errors,
+  };
+}

@@ -16,6 +16,7 @@ import { definedProps } from '@domicile/protocol';
 import { createBenchDeployment } from './bench-deployment.js';
 import type { AuthorizationSpec } from './load-job.js';
 import { throughputRatio, type Figure } from './report.js';
+import { consoleRow } from './report-table.js';
 import { measureInterleaved } from './scenarios/measure.js';
 
 const HOME = 'us';
@@ -72,15 +73,7 @@ try {
     { concurrency: Number(values.concurrency), unit: 'authorizations/s' },
   );
   if (direct === undefined || viaRouter === undefined) throw new Error('no figures');
-  const row = (figure: Figure) => ({
-    'authorizations/s (median)': figure.throughput.median.toFixed(0),
-    'p50 ms (median)': figure.p50Ms.median.toFixed(1),
-    'p99 ms (median)': figure.p99Ms.median.toFixed(1),
-    ...Object.fromEntries(
-      Object.entries(figure.cpuMsPerOperation).map(([who, ms]) => [`${who} CPU ms/op`, ms]),
-    ),
-    errors: figure.errors,
-  });
+  const row = (figure: Figure) => consoleRow(figure, 'authorizations/s', 'op', 0);
   console.table({ direct: row(direct), 'via router': row(viaRouter) });
   console.log(
     `router ÷ direct (median of per-round ratios): ${throughputRatio(viaRouter, direct) ?? '?'}`,

@@ -88,7 +88,7 @@ describe('Housekeeping', () => {
     const worker = new Housekeeping({ db, logger, now: () => NOW, intervalMs: 3_600_000 });
     worker.start();
     // The loop's own interval is an hour: only the full batches' rests bring the next runs.
-    await vi.waitFor(async () => expect(await count('dpop')).toBe(1));
+    await vi.waitFor(async () => expect(await count('dpop')).toBe(1), { timeout: 30_000 });
     await worker.stop();
     expect(await count('network')).toBe(1);
     expect(await count('region')).toBe(1);
@@ -104,7 +104,7 @@ describe('Housekeeping', () => {
     const { logger, lines } = capturingLogger();
     const worker = new Housekeeping({ db, logger, now: () => NOW, intervalMs: 3_600_000 });
     worker.start();
-    await vi.waitFor(async () => expect(await count('network')).toBe(0));
+    await vi.waitFor(async () => expect(await count('network')).toBe(0), { timeout: 30_000 });
     await worker.stop();
     expect(lines).toContainEqual(
       expect.objectContaining({
@@ -150,7 +150,9 @@ describe('Housekeeping', () => {
         (r) => r.request_id,
       ),
     ];
-    await vi.waitFor(async () => expect(await left()).toEqual([['kept'], ['kept']]));
+    await vi.waitFor(async () => expect(await left()).toEqual([['kept'], ['kept']]), {
+      timeout: 30_000,
+    });
     await worker.stop();
   });
 });

@@ -45,16 +45,19 @@ async function holdKey(
         release = () => resolve({ status: 200, body: { first: true } });
       }),
   );
-  await vi.waitFor(async () => {
-    expect(
-      await db
-        .selectFrom('idempotency_keys')
-        .select('state')
-        .where('scope', '=', r.scope)
-        .where('key', '=', r.key)
-        .executeTakeFirst(),
-    ).toEqual({ state: 'in_flight' });
-  });
+  await vi.waitFor(
+    async () => {
+      expect(
+        await db
+          .selectFrom('idempotency_keys')
+          .select('state')
+          .where('scope', '=', r.scope)
+          .where('key', '=', r.key)
+          .executeTakeFirst(),
+      ).toEqual({ state: 'in_flight' });
+    },
+    { timeout: 30_000 },
+  );
   return { release: () => release(), done };
 }
 
@@ -341,14 +344,17 @@ describe.each(dialects)('idempotency keys held by process incarnations, on %s', 
           release = () => resolve({ status: 201, body: { taker: true } });
         }),
     );
-    await vi.waitFor(async () => {
-      const row = await taker.db
-        .selectFrom('idempotency_keys')
-        .select('incarnation')
-        .where('key', '=', key.key)
-        .executeTakeFirstOrThrow();
-      expect(row.incarnation).toBe(taker.lease.incarnation);
-    });
+    await vi.waitFor(
+      async () => {
+        const row = await taker.db
+          .selectFrom('idempotency_keys')
+          .select('incarnation')
+          .where('key', '=', key.key)
+          .executeTakeFirstOrThrow();
+        expect(row.incarnation).toBe(taker.lease.incarnation);
+      },
+      { timeout: 30_000 },
+    );
     held.release();
     await held.done;
     const row = await taker.db

@@ -33,11 +33,14 @@ describe('region logger', () => {
     const err = new DomicileError('INTERNAL', { cause: driver });
     logger.error({ err, code: err.code, card: { pan: PAN } }, 'request failed');
     flush();
-    const line = await vi.waitFor(async () => {
-      const text = await readFile(file, 'utf8').catch(() => '');
-      if (!text.includes('request failed')) throw new Error('not written yet');
-      return text;
-    });
+    const line = await vi.waitFor(
+      async () => {
+        const text = await readFile(file, 'utf8').catch(() => '');
+        if (!text.includes('request failed')) throw new Error('not written yet');
+        return text;
+      },
+      { timeout: 30_000 },
+    );
     const entry = JSON.parse(line) as {
       code: string;
       err: { type: string; message: string; cause: { code: string; message?: string } };

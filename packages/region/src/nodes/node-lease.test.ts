@@ -49,7 +49,7 @@ describe.each(dialects)('NodeLease on %s', (dialect) => {
     expect(await alive(lease)).toBe(false);
     lease.start();
     // The loop runs at once; the clock is frozen, so only that run can bring the lease back.
-    await vi.waitFor(async () => expect(await alive(lease)).toBe(true));
+    await vi.waitFor(async () => expect(await alive(lease)).toBe(true), { timeout: 30_000 });
     await lease.stop();
     expect(await alive(lease)).toBe(false);
   });

@@ -30,16 +30,19 @@ describe.skipIf(process.env.DOMICILE_SKIP_PG === '1')(
         firstId = await insertNotification(trx, 'device-1', data);
         await new Promise<void>((resolve) => (commitFirst = resolve));
       });
-      await vi.waitFor(() => expect(firstId).toBeGreaterThan(0));
+      await vi.waitFor(() => expect(firstId).toBeGreaterThan(0), { timeout: 30_000 });
       const secondWriter = second
         .transaction()
         .execute((trx) => insertNotification(trx, 'device-1', data));
       // Waiting on the device's lock, with no id drawn: it cannot commit an id below the first's.
-      await vi.waitFor(async () => {
-        const { rows } = await sql<{ n: string }>`select count(*) as n from pg_stat_activity
+      await vi.waitFor(
+        async () => {
+          const { rows } = await sql<{ n: string }>`select count(*) as n from pg_stat_activity
           where wait_event_type = 'Lock' and wait_event = 'advisory'`.execute(observer);
-        expect(Number(rows[0]?.n)).toBe(1);
-      });
+          expect(Number(rows[0]?.n)).toBe(1);
+        },
+        { timeout: 30_000 },
+      );
       expect(await lastDrawn(observer)).toBe(firstId);
       commitFirst();
       await firstWriter;

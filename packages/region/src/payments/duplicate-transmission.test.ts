@@ -174,7 +174,7 @@ function describeDuplicateTransmission(name: string, open: () => Promise<Storage
         });
       try {
         const first = send(request);
-        await vi.waitFor(() => expect(slow).toHaveBeenCalledOnce());
+        await vi.waitFor(() => expect(slow).toHaveBeenCalledOnce(), { timeout: 30_000 });
         const resent = await send(request);
         release();
         expect(await first).toEqual(resent);

@@ -203,9 +203,12 @@ describe('TsmWorker', () => {
       onNotified: (deviceId) => woken.push(deviceId),
     });
     worker.start();
-    await vi.waitFor(async () => {
-      expect(await db.selectFrom('tsm_scripts').select('id').execute()).toEqual([]);
-    });
+    await vi.waitFor(
+      async () => {
+        expect(await db.selectFrom('tsm_scripts').select('id').execute()).toEqual([]);
+      },
+      { timeout: 30_000 },
+    );
     const seeded = await seedPendingScript(db);
     worker.kick();
     await vi.waitFor(

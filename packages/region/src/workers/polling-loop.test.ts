@@ -18,9 +18,9 @@ describe('PollingLoop', () => {
       onError: () => undefined,
     });
     loop.start();
-    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    await vi.waitFor(() => expect(seen).toHaveLength(1), { timeout: 30_000 });
     request.run('a request', () => loop.kick());
-    await vi.waitFor(() => expect(seen).toHaveLength(3));
+    await vi.waitFor(() => expect(seen).toHaveLength(3), { timeout: 30_000 });
     await loop.stop();
     expect(seen).toEqual([undefined, undefined, undefined]);
   });
@@ -34,11 +34,11 @@ describe('PollingLoop', () => {
       onError: () => undefined,
     });
     loop.start();
-    await vi.waitFor(() => expect(runs).toBe(fullBatches + 1));
+    await vi.waitFor(() => expect(runs).toBe(fullBatches + 1), { timeout: 30_000 });
     await settle();
     expect(runs).toBe(fullBatches + 1);
     loop.kick();
-    await vi.waitFor(() => expect(runs).toBe(fullBatches + 2));
+    await vi.waitFor(() => expect(runs).toBe(fullBatches + 2), { timeout: 30_000 });
     await loop.stop();
     loop.kick();
     await settle();
@@ -57,9 +57,9 @@ describe('PollingLoop', () => {
       onError: (e) => errors.push(e),
     });
     loop.start();
-    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 30_000 });
     loop.kick();
-    await vi.waitFor(() => expect(errors).toHaveLength(2));
+    await vi.waitFor(() => expect(errors).toHaveLength(2), { timeout: 30_000 });
     await loop.stop();
     expect(runs).toBe(2);
     expect(errors).toHaveLength(2);
@@ -78,7 +78,7 @@ describe('PollingLoop', () => {
       },
     });
     loop.start();
-    await vi.waitFor(() => expect(runs).toBe(3));
+    await vi.waitFor(() => expect(runs).toBe(3), { timeout: 30_000 });
     await loop.stop();
     // Asked after each of the two full batches only; never after the batch that was not full.
     expect(rests).toHaveLength(2);

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, SqliteDialect, type Dialect, type SqliteDatabase } from 'kysely';
 import { statementLog } from '../statement-log.js';
 import type { Database } from '../database.js';
 import { groupCommitDialect } from './group-commit-dialect.js';
@@ -84,12 +84,16 @@ export function createSqliteDatabase(options: SqliteDatabaseOptions): Kysely<Dat
       ...log,
     });
   const durability = options.durability ?? 'full';
+  let checkpointerStopped: Promise<void> = Promise.resolve();
   const database = (onWrite?: () => void): SqliteDatabase =>
     checkpointed(
       sqlite,
       withStatementCache(sqlite, definedProps({ onWrite })),
       durability,
       options,
+      (stopped) => {
+        checkpointerStopped = stopped;
+      },
     );
   const dialect =
     durability === 'full'
@@ -102,7 +106,31 @@ export function createSqliteDatabase(options: SqliteDatabaseOptions): Kysely<Dat
           }),
         })
       : new SqliteDialect({ database: database() });
-  return new Kysely<Database>({ dialect, ...log });
+  return new Kysely<Database>({
+    dialect: destroyedAfter(dialect, () => checkpointerStopped),
+    ...log,
+  });
+}
+
+/**
+ * `dialect`, whose `destroy()` resolves only once `closed()` has: the checkpointer thread's
+ * connection is the last one, and its close still writes and deletes files beside the database.
+ */
+function destroyedAfter(dialect: Dialect, closed: () => Promise<void>): Dialect {
+  return {
+    createAdapter: () => dialect.createAdapter(),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+    createDriver: () => {
+      const driver = dialect.createDriver();
+      const destroy = driver.destroy.bind(driver);
+      driver.destroy = async () => {
+        await destroy();
+        await closed();
+      };
+      return driver;
+    },
+  };
 }
 
 /** `database`, whose WAL a checkpointer thread checkpoints until `close`. */
@@ -111,6 +139,7 @@ function checkpointed(
   database: SqliteDatabase,
   durability: SqliteDurability,
   options: SqliteDatabaseOptions,
+  onStop: (stopped: Promise<void>) => void,
 ): SqliteDatabase {
   sqlite.pragma('wal_autocheckpoint = 0');
   const checkpointer = startWalCheckpointer({
@@ -125,7 +154,7 @@ function checkpointed(
   return {
     prepare: (sql) => database.prepare(sql),
     close: () => {
-      checkpointer.stop();
+      onStop(checkpointer.stop());
       database.close();
     },
   };

@@ -22,7 +22,12 @@ process.on('exit', () => { clearInterval(timer); db.close(); });
 
 /** A running checkpointer; `stop` ends the thread (the serving connection then checkpoints by itself). */
 export interface WalCheckpointer {
-  stop(): void;
+  /**
+   * Ends the thread; resolves once it has exited and closed its connection. Until then the thread
+   * may still checkpoint, and its close (the last connection's) deletes the WAL and shared-memory
+   * files: whoever removes or moves the database files must wait for it.
+   */
+  stop(): Promise<void>;
 }
 
 /**
@@ -59,6 +64,7 @@ export function startWalCheckpointer(options: {
   });
   // A checkpointer alone must not keep a process (a CLI, a test) alive.
   worker.unref();
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   let stopping = false;
   let ready = false;
   const failed = (): void => {
@@ -78,6 +84,7 @@ export function startWalCheckpointer(options: {
       stopping = true;
       Atomics.store(stopped, 0, 1);
       if (ready) void worker.terminate();
+      return exited;
     },
   };
 }

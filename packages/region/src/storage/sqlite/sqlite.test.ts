@@ -1,6 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { describeStorageContract } from '../storage.contract.js';
@@ -93,6 +95,34 @@ describe('createSqliteDatabase', () => {
         false,
       ]);
     }
+  });
+
+  it('lets a script end once destroyed, whether or not the checkpointer thread was up yet', () => {
+    // Run by Node alone, as a CLI command is: nothing but the thread's exit keeps its event loop
+    // alive while destroy() waits for it (Node would end with an unsettled top-level await, 13).
+    const module = fileURLToPath(new URL('./sqlite-database.ts', import.meta.url));
+    const script = `
+      const { createSqliteDatabase } = await import(${JSON.stringify(module)});
+      const { sql } = await import('kysely');
+      for (const wait of [0, 300]) {
+        const db = createSqliteDatabase({ filename: ${JSON.stringify(join(dir, 'script.db'))}, checkpointIntervalMs: 5 });
+        await sql\`select 1\`.execute(db);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        await db.destroy();
+      }
+      console.log('destroyed');`;
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_OPTIONS: '--conditions=@domicile/source' },
+      },
+    );
+    expect({ status: run.status, stdout: run.stdout.trim() }).toEqual({
+      status: 0,
+      stdout: 'destroyed',
+    });
   });
 
   it('opens :memory:', async () => {

@@ -83,6 +83,9 @@ export function startWalCheckpointer(options: {
     stop: () => {
       stopping = true;
       Atomics.store(stopped, 0, 1);
+      // Whoever awaits the exit keeps the process alive until it comes (an unref'd thread alone
+      // would let the event loop empty first: Node ends with an unsettled top-level await).
+      worker.ref();
       if (ready) void worker.terminate();
       return exited;
     },

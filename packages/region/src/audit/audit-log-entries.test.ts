@@ -113,3 +113,53 @@ describe.each(engines)('audit entries appended together, on %s', (engine) => {
     expect(isDomicileError(error, 'AUDIT_UNAVAILABLE')).toBe(true);
   });
 });
+
+describe('audit appends on one SQLite file from two connections', () => {
+  it('take two statements while the head is where this connection left it, and never fork the chain', async () => {
+    const file = join(dir, `${randomUUID()}.db`);
+    let statements = 0;
+    const db = await openDatabase(`sqlite:${file}`, { onStatement: () => (statements += 1) });
+    const other = await openDatabase(`sqlite:${file}`);
+    const statementsOf = async (append: () => Promise<unknown>): Promise<number> => {
+      const before = statements;
+      await append();
+      return statements - before;
+    };
+    try {
+      // `begin` and `commit` counted: the first append reads the head, the next ones expect it.
+      expect(await statementsOf(() => appendAudit(db, entry(1)))).toBe(5);
+      expect(await statementsOf(() => appendAudit(db, entry(2)))).toBe(4);
+      await appendAudit(other, entry(3));
+      // The other connection moved the head: this one's update finds it moved, and it reads it again.
+      expect(await statementsOf(() => appendAudit(db, entry(4)))).toBe(6);
+      const rolledBack = db.transaction().execute(async (trx) => {
+        await appendAuditEntries(trx, [entry(5), entry(6)]);
+        throw new Error('the change failed');
+      });
+      await expect(rolledBack).rejects.toThrow('the change failed');
+      await appendAuditEntries(db, [entry(7), entry(8)]);
+      await appendAudit(db, entry(9));
+      const written = await db
+        .selectFrom('audit_log')
+        .select(['seq', 'subject'])
+        .orderBy('seq')
+        .execute();
+      expect(written.map((r) => [r.seq, r.subject])).toEqual([
+        [1, 's1'],
+        [2, 's2'],
+        [3, 's3'],
+        [4, 's4'],
+        [5, 's7'],
+        [6, 's8'],
+        [7, 's9'],
+      ]);
+      expect(await verifyAuditChain({ db, region: 'us', signingKeys: [] })).toMatchObject({
+        ok: true,
+        rows: 7,
+      });
+    } finally {
+      await other.destroy();
+      await db.destroy();
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type DialectAdapter, type Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
 import { DomicileError } from '@domicile/protocol';
 import {
@@ -107,6 +107,18 @@ const advanceHead = precompiled(1, (db, n: number) =>
     .returning(['seq', 'hash']),
 );
 
+/** Moves the head to its new place, if it is still where the caller expects it. */
+const moveHeadFrom = precompiled(
+  4,
+  (db, seq: number, hash: string, fromSeq: number, fromHash: string) =>
+    db
+      .updateTable('audit_chain_head')
+      .set({ seq, hash })
+      .where('chain', '=', AUDIT_CHAIN)
+      .where('seq', '=', fromSeq)
+      .where('hash', '=', fromHash),
+);
+
 type AuditRow = [string, string, string, string, string, number, string, string];
 const insertRow = precompiled(8, (db, ...row: AuditRow) => {
   const [at, actor, action, subject, detail, seq, prev_hash, hash] = row;
@@ -120,19 +132,45 @@ const setHeadHash = precompiled(1, (db, hash: string) =>
 );
 
 /**
+ * Where this process's last append on a SQLite database left the head, by database: where the
+ * next append expects it. Only a guess: the transaction of that append may have rolled back,
+ * another process may have appended since; {@link moveHeadFrom} checks it.
+ */
+const expectedHeads = new WeakMap<DialectAdapter, AppendedAudit>();
+
+/**
  * SQLite: the head row is updated first (the write lock makes appends queue there), the rows
- * hashed here, then written with the head's new hash. Statements compiled once: this runs in
- * nearly every write.
+ * hashed here, then written. Statements compiled once: this runs in nearly every write.
+ *
+ * Two statements when the head is where this process's last append left it (nearly always: one
+ * region process serves the file): the rows are chained after that head, and one conditional
+ * update moves the head to the last of them only if it still holds that `seq` and `hash`, so a
+ * rolled-back append or another process's cannot fork the chain. Otherwise three: one update
+ * draws the numbers and reads the previous hash, the rows are written, one sets the head's hash.
  */
 async function appendInOneTurn(
   trx: Kysely<Database>,
   entries: readonly [AuditEntry, ...AuditEntry[]],
 ): Promise<AppendedAudit[]> {
+  const database = trx.getExecutor().adapter;
+  const expected = expectedHeads.get(database);
+  if (expected !== undefined) {
+    const rows = chained(expected, entries);
+    const last = lastOf(rows);
+    const moved = await moveHeadFrom.execute(trx, last.seq, last.hash, expected.seq, expected.hash);
+    if (moved.numAffectedRows === 1n) return written(trx, rows, database);
+  }
   const [head] = (await advanceHead.execute(trx, entries.length)).rows;
   if (head === undefined) throw noChainHead(entries[0]);
   // The head now holds the last entry's number: the first one's is just after the previous head.
-  let seq = head.seq - entries.length;
-  let prevHash = head.hash;
+  const rows = chained({ seq: head.seq - entries.length, hash: head.hash }, entries);
+  await setHeadHash.execute(trx, lastOf(rows).hash);
+  return written(trx, rows, database);
+}
+
+/** The rows of `entries`, numbered and hashed after `head`. */
+function chained(head: AppendedAudit, entries: readonly [AuditEntry, ...AuditEntry[]]) {
+  let { seq, hash: prevHash } = head;
   const rows = entries.map((entry) => {
     seq += 1;
     const content = contentOf(entry);
@@ -145,14 +183,28 @@ async function appendInOneTurn(
     prevHash = hash;
     return row;
   });
+  return rows as [(typeof rows)[number], ...typeof rows];
+}
+
+function lastOf<Row>(rows: readonly [Row, ...Row[]]): Row {
+  return rows[rows.length - 1] as Row;
+}
+
+/** Inserts the chained rows and remembers where they leave the head. */
+async function written(
+  trx: Kysely<Database>,
+  rows: ReturnType<typeof chained>,
+  database: DialectAdapter,
+): Promise<AppendedAudit[]> {
   const [only] = rows;
-  if (rows.length === 1 && only !== undefined) {
+  if (rows.length === 1) {
     const { at, actor, action, subject, detail, prev_hash, hash } = only;
     await insertRow.execute(trx, at, actor, action, subject, detail, only.seq, prev_hash, hash);
   } else {
     await trx.insertInto('audit_log').values(rows).execute();
   }
-  await setHeadHash.execute(trx, prevHash);
+  const { seq, hash } = lastOf(rows);
+  expectedHeads.set(database, { seq, hash });
   return rows.map((row) => ({ seq: row.seq, hash: row.hash }));
 }
 

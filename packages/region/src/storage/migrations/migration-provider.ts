@@ -14,6 +14,7 @@ import { vaultKekIndexMigration } from './0012-vault-kek-index.js';
 import { auditChainMigration } from './0013-audit-chain.js';
 import { consoleSessionsMigration } from './0014-console-sessions.js';
 import { devicesJoinMigration } from './0015-devices-join.js';
+import { singleUseIdsWithoutRowidMigration } from './0016-single-use-ids-without-rowid.js';
 
 /**
  * Every migration, in order, compiled into the program: no file-system discovery, so a bundled
@@ -35,6 +36,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0013_audit_chain': auditChainMigration,
   '0014_console_sessions': consoleSessionsMigration,
   '0015_devices_join': devicesJoinMigration,
+  '0016_single_use_ids_without_rowid': singleUseIdsWithoutRowidMigration,
 };
 
 /** The Kysely `Migrator` provider over {@link migrations}. */

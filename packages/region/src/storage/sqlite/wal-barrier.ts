@@ -1,4 +1,4 @@
-import { close, closeSync, fdatasync, fstatSync, fsync, open, openSync, statSync } from 'node:fs';
+import { close, closeSync, fdatasync, fstatSync, fsync, open, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DomicileError } from '@domicile/protocol';
 
@@ -33,11 +33,6 @@ export interface WalBarrier {
   close(): Promise<void>;
 }
 
-interface OpenWal {
-  fd: number;
-  ino: number;
-}
-
 /** A barrier over `walFile`, the `-wal` file beside a SQLite database. */
 export function createWalBarrier(options: { walFile: string; syncFile?: SyncFile }): WalBarrier {
   const { walFile } = options;
@@ -45,7 +40,8 @@ export function createWalBarrier(options: { walFile: string; syncFile?: SyncFile
   let noted = 0;
   let flushed = 0;
   let failure: DomicileError | undefined;
-  let wal: OpenWal | undefined;
+  // The open descriptor of the WAL.
+  let walFd: number | undefined;
   // The flush under way and the commits it covers; the one queued behind it, if any caller waits.
   let inFlight: { covers: number; done: Promise<void> } | undefined;
   let next: { done: Promise<void>; settle: (error?: Error) => void } | undefined;
@@ -59,25 +55,23 @@ export function createWalBarrier(options: { walFile: string; syncFile?: SyncFile
    * The WAL's descriptor, reopened if the file was replaced (SQLite deletes it when the last
    * connection closes and creates it again on the next open). Returns `undefined` when there is
    * no WAL: SQLite deletes it only after checkpointing every frame into the synced database file.
+   *
+   * One `fstat` of the open descriptor per flush, no lookup of the name: SQLite never renames or
+   * links a WAL, so while the file we hold is linked (`nlink` > 0) the name still points to it. Once
+   * deleted its `nlink` stays 0 for good, and only then is the name looked up again.
    */
-  const currentWal = (): { wal: OpenWal; created: boolean } | undefined => {
-    const onDisk = statSync(walFile, { throwIfNoEntry: false });
-    if (onDisk === undefined) return undefined;
-    // nlink 0: ours was deleted, and a new file may reuse its inode number.
-    if (wal !== undefined && wal.ino === onDisk.ino && fstatSync(wal.fd).nlink > 0)
-      return { wal, created: false };
-    if (wal !== undefined) closeSync(wal.fd);
-    wal = undefined;
-    const fd = openSync(walFile, 'r');
-    wal = { fd, ino: fstatSync(fd).ino };
-    return { wal, created: true };
+  const currentWal = (): { fd: number; created: boolean } | undefined => {
+    if (walFd !== undefined && fstatSync(walFd).nlink > 0) return { fd: walFd, created: false };
+    if (walFd !== undefined) closeSync(walFd);
+    walFd = openIfExists(walFile);
+    return walFd === undefined ? undefined : { fd: walFd, created: true };
   };
 
   const flush = async (): Promise<void> => {
     const target = currentWal();
     if (target === undefined) return;
     await new Promise<void>((resolve, reject) =>
-      syncFile(target.wal.fd, (error) => (error === null ? resolve() : reject(error))),
+      syncFile(target.fd, (error) => (error === null ? resolve() : reject(error))),
     );
     // A file first seen here may be new: its name is durable only once its directory is synced
     // (SQLite does so at the first sync of a WAL it creates, a sync NORMAL leaves to us). The same
@@ -144,10 +138,19 @@ export function createWalBarrier(options: { walFile: string; syncFile?: SyncFile
     close: async () => {
       while (inFlight !== undefined || next !== undefined)
         await (inFlight?.done ?? next?.done)?.catch(() => undefined);
-      if (wal !== undefined) closeSync(wal.fd);
-      wal = undefined;
+      if (walFd !== undefined) closeSync(walFd);
+      walFd = undefined;
     },
   };
+}
+
+function openIfExists(file: string): number | undefined {
+  try {
+    return openSync(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 function syncDirectory(directory: string): Promise<void> {

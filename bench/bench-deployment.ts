@@ -107,6 +107,11 @@ export async function createBenchDeployment(
       postgres.set(r.id, await createTestPostgresDatabase(`bench_${r.id}`));
   }
   const running = new Set<ServiceProcess>();
+  // Reads the CPU time of this deployment's databases every second until `close`.
+  const databaseServers =
+    options.database === 'postgres'
+      ? [postgresServer([...postgres.values()].map((db) => databaseName(db.connectionString)))]
+      : [];
   const databaseUrl = (region: string): string =>
     postgres.get(region)?.connectionString ?? `sqlite:${join(options.dir, `${region}.db`)}`;
   // A folder per process: each one writes a profile file (a tsx loader thread, one more).
@@ -140,10 +145,7 @@ export async function createBenchDeployment(
   return {
     info: { dir: options.dir, directoryJws, baseUrls },
     networkUrls,
-    databaseServers:
-      options.database === 'postgres'
-        ? [postgresServer([...postgres.values()].map((db) => databaseName(db.connectionString)))]
-        : [],
+    databaseServers,
     tokenRanges: (region) => config.regions.find((r) => r.id === region)?.tokenRanges ?? [],
     databaseUrl,
     startRegion: (region) =>
@@ -195,7 +197,7 @@ export async function createBenchDeployment(
         ]),
       ) as SeedResult,
     close: async () => {
-      await Promise.all([...running].map((s) => s.stop()));
+      await Promise.all([...running, ...databaseServers].map((s) => s.stop()));
       for (const db of postgres.values()) await db.drop();
     },
   };

@@ -12,14 +12,16 @@ import {
 } from './scenarios/baseline-scenarios.js';
 import { progress } from './scenarios/measure.js';
 import { measureRegionScenarios, type RegionFigures } from './scenarios/region-scenarios.js';
+import { measureScalePoints } from './scenarios/scale-scenarios.js';
 import { measureHsmScenarios } from './scenarios/key-provider-scenarios.js';
 import { profileLoadGenerators } from './run-load.js';
 import { definedProps } from '@domicile/protocol';
 
 /**
  * One benchmark run: the HTTP ceiling, then the scenarios (with the crypto floors alternating
- * with the provisioning flows) on a fresh deployment of real region processes, in one go, so
- * every ratio compares figures taken on the same machine at most minutes apart.
+ * with the provisioning flows) on a fresh deployment of real region processes, then the two scale
+ * points side by side, in one go, so every ratio compares figures taken on the same machine at
+ * most minutes apart (and the ratios of figures taken side by side, round by round).
  */
 export async function runBenchmarks(options: BenchOptions): Promise<BenchReport> {
   const { settings } = options;
@@ -38,18 +40,19 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     ...definedProps({ profileDir: options.profileDir }),
   });
   let measured: RegionFigures;
+  let scale: BenchReport['scale'];
   try {
     measured = await measureRegionScenarios(
       settings,
       deployment,
       authorizationProbe(settings, deployment),
-    );
+    ).finally(() => deployment.close());
+    scale = await measureScalePoints(settings, dir, options.profileDir);
   } finally {
-    await deployment.close();
     if (options.dataDir === undefined) await rm(dir, { recursive: true, force: true });
   }
   const hsm = await measureHsmScenarios(settings);
-  const { floors, ...scenarios } = measured;
+  const { floors, scenarios } = measured;
   const baselines = { ...floors, ...primitiveFloors, httpCeiling, signedCommitCeiling };
   const finishedAt = new Date();
   const notes = [
@@ -70,9 +73,10 @@ export async function runBenchmarks(options: BenchOptions): Promise<BenchReport>
     database: settings.database,
     settings,
     baselines,
-    ...scenarios,
+    scenarios,
+    scale,
     keyProviders: { hsm },
-    targets: evaluateTargets({ baselines, ...scenarios }),
+    targets: evaluateTargets({ baselines, scenarios, scale }),
     notes,
   };
 }

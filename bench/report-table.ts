@@ -22,7 +22,7 @@ export function formatReport(report: BenchReport): string {
     `Domicile benchmark — ${report.mode} run, ${report.database === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, Node ${machine.node}, ${machine.cpu} (${machine.cores} cores)`,
     `${report.settings.concurrency} operations in flight; median [min–max] of ${report.settings.provisioning.rounds} rounds after a warm-up;`,
     'CPU ms per operation: of the load generator (gen) and of each server process (us, cn, the router, the ceilings, postgres: the backends of its databases and the server’s background processes), over the rounds',
-    'the crypto floors and scenarios 1 and 2 ran in one load run, rounds alternating; a ratio of two of them is the median of the per-round ratios',
+    'the crypto floors and scenarios 1 and 2 ran in one load run, rounds alternating, and so did the two scale points (each a region of its own, both up at once); a ratio of two figures of one load run is the median of the per-round ratios',
     '',
     `${'figure'.padEnd(NAME)}${'throughput'.padEnd(THROUGHPUT)}${'p50 ms'.padEnd(LATENCY)}${'p99 ms'.padEnd(LATENCY)}CPU ms per operation`,
     section('Baselines'),

@@ -123,4 +123,20 @@ describe('targets', () => {
     expect(throughputRatio(roundsFigure([90, 45, 60]), roundsFigure([100, 50, 80]))).toBe(0.75);
     expect(throughputRatio(a, { unmeasured: 'no network' })).toBeNull();
   });
+
+  it('takes the scale drops round by round when the two points ran side by side', () => {
+    const m = measured();
+    const series = 'provisioning, 1000 tokens | provisioning, 1000000 tokens';
+    const byId = Object.fromEntries(
+      evaluateTargets({
+        ...m,
+        scale: {
+          small: { ...m.scale.small, provisioning: roundsFigure([100, 50, 80], 10, series) },
+          large: { ...m.scale.large, provisioning: roundsFigure([90, 45, 60], 10, series) },
+        },
+      }).map((t) => [t.id, t]),
+    );
+    // Medians apart would say 25% (60 ÷ 80); each round beside its pair says 10%, 10% and 25%.
+    expect(byId['scale-provisioning-drop']).toMatchObject({ value: 0.1, met: true });
+  });
 });

@@ -1,11 +1,11 @@
 /**
- * The scale points alone (`bench/scenarios/region-scenarios.ts`): authorization, optionally
+ * The scale points alone (`bench/scenarios/scale-scenarios.ts`): authorization, optionally
  * provisioning, and each region's peak resident memory, on kept, seeded SQLite databases. Seeding
  * a million tokens takes minutes, so each point is seeded once into its folder (`--point
  * DIR:TOKENS[:NODE FLAGS]`: keys and the seeded database) and every later run measures a copy of that
  * database under the same keys. With two points both regions run at once and their rounds
  * alternate in one load run, so the drop from one to the other compares rounds taken seconds
- * apart. Its figures are not the bench's: fewer rounds.
+ * apart, as in the full bench, whose measurements this runs. Its figures are not the bench's: fewer rounds, and kept databases copied rather than seeded.
  *
  *   npm run build && npx tsx --conditions=@domicile/source bench/scale-only.ts --point DIR:1000 --point DIR2:1000000 [--rounds 3] [--per-round 3000] [--warmup 3000] [--provisioning] [--profile DIR]
  */
@@ -13,14 +13,16 @@ import { copyFile, cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { SeedResult } from '@domicile/region';
-import { createBenchDeployment, type BenchDeployment } from './bench-deployment.js';
-import type { AuthorizationSpec } from './load-job.js';
-import type { Figure } from './report.js';
-import type { ServiceProcess } from './service-process.js';
-import { measureInterleaved, type MeasuredWorkload } from './scenarios/measure.js';
+import { createBenchDeployment } from './bench-deployment.js';
+import { isFigure, type Figure } from './report.js';
+import {
+  SCALE_REGION,
+  measureScaleAuthorization,
+  measureScaleProvisioning,
+  type RunningScalePoint,
+} from './scenarios/scale-scenarios.js';
 import { definedProps } from '@domicile/protocol';
 
-const HOME = 'us';
 const CONCURRENCY = 8;
 
 const { values } = parseArgs({
@@ -40,46 +42,24 @@ const points = (values.point ?? []).map((p) => {
 if (points.length === 0 || points.some((p) => !(p.tokens > 0)))
   throw new Error('--point DIR:TOKENS is needed (seeded there once, kept), once or twice');
 
-interface RunningPoint {
-  readonly tokens: number;
-  readonly seed: SeedResult;
-  readonly deployment: BenchDeployment;
-  readonly server: ServiceProcess;
-}
-
-const running: RunningPoint[] = [];
+const running: RunningScalePoint[] = [];
 try {
   for (const [i, point] of points.entries()) running.push(await start(point, `run-${i}`));
   const rounds = Number(values.rounds);
   if (values.provisioning)
     report(
       'provisioning',
-      await measureInterleaved(
-        running.map((p) => ({
-          label: `provisioning, ${p.tokens} tokens`,
-          workload: {
-            kind: 'provisioning',
-            deployment: p.deployment.info,
-            home: HOME,
-            cardRegion: HOME,
-          },
-          servers: [p.server],
-        })),
-        { warmup: 40, rounds, perRound: 250 },
-        { concurrency: CONCURRENCY, unit: 'flows/s' },
-      ),
+      await measureScaleProvisioning(running, { warmup: 40, rounds, perRound: 250 }, CONCURRENCY),
     );
   report(
     'authorization',
-    await measureInterleaved(
-      running.map((p): MeasuredWorkload => ({
-        label: `authorization, ${p.tokens} tokens`,
-        workload: authorizationSpec(p),
-        servers: [p.server],
-      })),
-      { warmup: Number(values.warmup), rounds, perRound: Number(values['per-round']) },
-      { concurrency: CONCURRENCY, unit: 'authorizations/s' },
-    ),
+    (
+      await measureScaleAuthorization(
+        running,
+        { warmup: Number(values.warmup), rounds, perRound: Number(values['per-round']) },
+        CONCURRENCY,
+      )
+    ).filter(isFigure),
   );
   for (const p of running)
     console.log(
@@ -93,7 +73,7 @@ try {
 async function start(
   point: { seeded: string; tokens: number; nodeArgs: readonly string[] | undefined },
   run: string,
-): Promise<RunningPoint> {
+): Promise<RunningScalePoint> {
   const { seeded, tokens } = point;
   const seedFile = join(seeded, `seed-${tokens}.json`);
   const seed = await readFile(seedFile, 'utf8').then(
@@ -106,9 +86,12 @@ async function start(
         reuseKeys: true,
       });
       try {
-        const result = await deployment.seed(HOME, tokens, 0);
+        const result = await deployment.seed(SCALE_REGION, tokens, 0);
         await writeFile(seedFile, JSON.stringify(result));
-        await copyFile(join(seeded, `${HOME}.db`), join(seeded, `${HOME}-${tokens}.db`));
+        await copyFile(
+          join(seeded, `${SCALE_REGION}.db`),
+          join(seeded, `${SCALE_REGION}-${tokens}.db`),
+        );
         return result;
       } finally {
         await deployment.close();
@@ -120,30 +103,14 @@ async function start(
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir);
   await cp(join(seeded, 'keys'), join(dir, 'keys'), { recursive: true });
-  await copyFile(join(seeded, `${HOME}-${tokens}.db`), join(dir, `${HOME}.db`));
+  await copyFile(join(seeded, `${SCALE_REGION}-${tokens}.db`), join(dir, `${SCALE_REGION}.db`));
   const deployment = await createBenchDeployment({
     dir,
     database: 'sqlite',
     reuseKeys: true,
     ...definedProps({ profileDir: values.profile, regionNodeArgs: point.nodeArgs }),
   });
-  return { tokens, seed, deployment, server: await deployment.startRegion(HOME) };
-}
-
-function authorizationSpec(p: RunningPoint): AuthorizationSpec {
-  const network = Object.keys(p.deployment.networkUrls)[0];
-  if (network === undefined) throw new Error('the regions config lists no card network');
-  return {
-    kind: 'authorization',
-    deployment: p.deployment.info,
-    region: HOME,
-    tokenRanges: p.deployment.tokenRanges(HOME),
-    network,
-    tokens: p.tokens,
-    atcBase: 0,
-    seed: { tokenExpiry: p.seed.tokenExpiry, panSequenceNumber: p.seed.panSequenceNumber },
-    via: 'region',
-  };
+  return { tokens, seed, deployment, server: await deployment.startRegion(SCALE_REGION) };
 }
 
 function report(name: string, figures: readonly Figure[]): void {

@@ -2,9 +2,9 @@ import type { SeedResult } from '@domicile/region';
 import type { BenchDeployment } from '../bench-deployment.js';
 import type { BenchSettings } from '../bench-options.js';
 import type { WorkloadSpec } from '../load-job.js';
-import type { BenchReport, Figure, ScalePoint, Unmeasured } from '../report.js';
+import type { BenchReport, Figure, Unmeasured } from '../report.js';
 import type { ServiceProcess } from '../service-process.js';
-import { measure, measureInterleaved, progress } from './measure.js';
+import { measureInterleaved, progress } from './measure.js';
 
 const HOME = 'us';
 const FOREIGN = 'cn';
@@ -25,35 +25,29 @@ export type AuthorizationProbe = (input: {
   full: boolean;
 }) => Promise<AuthorizationFigures>;
 
-/** What {@link measureRegionScenarios} measures: the scenarios, the scale points and the crypto floors. */
-export type RegionFigures = Pick<BenchReport, 'scenarios' | 'scale'> & {
+/** What {@link measureRegionScenarios} measures: the scenarios and the crypto floors. */
+export type RegionFigures = Pick<BenchReport, 'scenarios'> & {
   readonly floors: Pick<BenchReport['baselines'], 'cryptoFloorHome' | 'cryptoFloorRedirected'>;
 };
 
 /**
- * Scenarios 1–4 on real region processes. The home region is seeded with the small token count
- * and started beside the foreign region. Home-card and redirected provisioning are measured
- * there in one load run, their rounds alternating with those of the two crypto floors they are
- * judged against; then authorization (these are also the small scale point). Then the home region
- * is stopped, seeded up to the large count, restarted, and provisioning and authorization are
- * measured again. Peak resident memory is read from the home region's process each time.
+ * Scenarios 1–3 on real region processes. The home region is seeded with the small scale point's
+ * token count and started beside the foreign region. Home-card and redirected provisioning are
+ * measured there in one load run, their rounds alternating with those of the two crypto floors
+ * they are judged against; then authorization. The scale points have deployments of their own
+ * (`scale-scenarios.ts`).
  */
 export async function measureRegionScenarios(
   settings: BenchSettings,
   deployment: BenchDeployment,
   authorize: AuthorizationProbe,
 ): Promise<RegionFigures> {
-  const { small, large } = settings.scaleTokens;
-  const smallSeed = await seed(deployment, small, 0);
+  const tokens = settings.scaleTokens.small;
+  const seeded = await seedHome(deployment, tokens);
   const [home, foreign] = await Promise.all([
     deployment.startRegion(HOME),
     deployment.startRegion(FOREIGN),
   ]);
-  let floors: RegionFigures['floors'];
-  let provisioningHome: Figure;
-  let provisioningRedirected: Figure;
-  let smallAuth: AuthorizationFigures;
-  let smallRss: number | undefined;
   try {
     const [floorHome, homeCard, floorRedirected, redirected] = await measureInterleaved(
       [
@@ -84,81 +78,26 @@ export async function measureRegionScenarios(
     ) {
       throw new Error('the provisioning run gave fewer figures than workloads');
     }
-    floors = { cryptoFloorHome: floorHome, cryptoFloorRedirected: floorRedirected };
-    provisioningHome = homeCard;
-    provisioningRedirected = redirected;
-    smallAuth = await authorize({
+    const authorization = await authorize({
       region: HOME,
       server: home,
-      seed: smallSeed.result,
-      seededTokens: small,
+      seed: seeded.result,
+      seededTokens: tokens,
       full: true,
     });
-    smallRss = home.peakRssMb();
+    return {
+      floors: { cryptoFloorHome: floorHome, cryptoFloorRedirected: floorRedirected },
+      scenarios: {
+        provisioningHome: homeCard,
+        provisioningRedirected: redirected,
+        authorizationRegion: authorization.region,
+        authorizationRouter: authorization.router,
+        authorizationAt70: authorization.at70,
+      },
+    };
   } finally {
     await Promise.all([home.stop(), foreign.stop()]);
   }
-
-  const largeSeed = await seed(deployment, large - small, small);
-  const bigHome = await deployment.startRegion(HOME);
-  let largeProvisioning: Figure;
-  let largeAuth: AuthorizationFigures;
-  let largeRss: number | undefined;
-  try {
-    largeProvisioning = await measure(
-      `provisioning, home card, ${large} tokens`,
-      provisioningSpec(deployment, HOME),
-      settings.provisioning,
-      {
-        concurrency: settings.concurrency,
-        unit: 'flows/s',
-        servers: [bigHome, ...deployment.databaseServers],
-      },
-    );
-    largeAuth = await authorize({
-      region: HOME,
-      server: bigHome,
-      seed: largeSeed.result,
-      seededTokens: large,
-      full: false,
-    });
-    largeRss = bigHome.peakRssMb();
-  } finally {
-    await bigHome.stop();
-  }
-  const point = (
-    seededTokens: number,
-    seedSeconds: number,
-    provisioning: Figure,
-    auth: AuthorizationFigures,
-    rss: number | undefined,
-  ): ScalePoint => ({
-    seededTokens,
-    seedSeconds,
-    provisioning,
-    authorization: auth.region,
-    peakRssMb: rss ?? null,
-  });
-  return {
-    floors,
-    scenarios: {
-      provisioningHome,
-      provisioningRedirected,
-      authorizationRegion: smallAuth.region,
-      authorizationRouter: smallAuth.router,
-      authorizationAt70: smallAuth.at70,
-    },
-    scale: {
-      small: point(small, smallSeed.seconds, provisioningHome, smallAuth, smallRss),
-      large: point(
-        large,
-        smallSeed.seconds + largeSeed.seconds,
-        largeProvisioning,
-        largeAuth,
-        largeRss,
-      ),
-    },
-  };
 }
 
 /** A provisioning flow of a card of `cardRegion` by a device registered in the home region. */
@@ -166,15 +105,14 @@ function provisioningSpec(deployment: BenchDeployment, cardRegion: string): Work
   return { kind: 'provisioning', deployment: deployment.info, home: HOME, cardRegion };
 }
 
-/** Seeds the stopped home region; returns what it seeded and the seconds it took. */
-async function seed(
+/** Seeds `tokens` into the stopped, empty home region; returns what it seeded and the seconds it took. */
+export async function seedHome(
   deployment: BenchDeployment,
   tokens: number,
-  first: number,
 ): Promise<{ result: SeedResult; seconds: number }> {
   progress(`seeding ${tokens} tokens into ${HOME}…`);
   const started = performance.now();
-  const result = await deployment.seed(HOME, tokens, first);
+  const result = await deployment.seed(HOME, tokens, 0);
   const seconds = Math.round((performance.now() - started) / 100) / 10;
   progress(`seeded ${tokens} tokens in ${seconds} s`);
   return { result, seconds };

@@ -4,7 +4,7 @@ import { appendAudit } from '../audit/index.js';
 import type { InCommit } from '../idempotency/index.js';
 import { insertNotification } from '../notifications/index.js';
 import type { RegionContext } from '../region-context.js';
-import type { CredentialRow } from '../storage/index.js';
+import { planStable, type CredentialRow } from '../storage/index.js';
 import {
   findCredentialById,
   findDeviceCredential,
@@ -54,8 +54,8 @@ async function requireCredentialWithScript(
       'tsm_scripts.state as tsm_script_state',
       'tsm_scripts.script as tsm_script',
     ])
-    .where('credentials.token_ref', '=', tokenRef)
-    .where('credentials.device_id', '=', deviceId)
+    .where('credentials.token_ref', '=', planStable(tokenRef))
+    .where('credentials.device_id', '=', planStable(deviceId))
     .executeTakeFirst();
   if (row === undefined) throw new DomicileError('CREDENTIAL_NOT_FOUND');
   const { tsm_script_id: id, tsm_script_state: state, tsm_script: script, ...credential } = row;

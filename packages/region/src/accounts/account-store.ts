@@ -149,6 +149,11 @@ export async function findGuestDeviceId(
   return row?.id;
 }
 
+// Read again in every transaction that makes a token: compiled once.
+const deviceEnd = precompiled(1, (db, deviceId: string) =>
+  db.selectFrom('devices').select(['lost_at', 'removed_at']).where('id', '=', deviceId),
+);
+
 /**
  * When the device was reported lost and removed from its account (null: not), read again
  * inside a transaction that must not act for a device that ended since its request was
@@ -158,11 +163,9 @@ export async function readDeviceEnd(
   db: Kysely<Database>,
   deviceId: string,
 ): Promise<Pick<DeviceRow, 'lost_at' | 'removed_at'>> {
-  return db
-    .selectFrom('devices')
-    .select(['lost_at', 'removed_at'])
-    .where('id', '=', deviceId)
-    .executeTakeFirstOrThrow();
+  const [row] = (await deviceEnd.execute(db, deviceId)).rows;
+  if (row === undefined) throw new Error(`no device ${deviceId}`);
+  return row;
 }
 
 /** Writes new accounts (one, or a batch of the seeding tool). */

@@ -28,11 +28,17 @@ export const UNDELETED_STATES: readonly CredentialState[] = [
   'suspended',
 ];
 
-export function findCredentialById(
+// The TSM worker reads the credential of each script it builds: compiled once.
+const credentialById = precompiled(1, (db, id: string) =>
+  db.selectFrom('credentials').selectAll().where('id', '=', id),
+);
+
+export async function findCredentialById(
   db: Kysely<Database>,
   id: string,
 ): Promise<CredentialRow | undefined> {
-  return db.selectFrom('credentials').selectAll().where('id', '=', id).executeTakeFirst();
+  const [row] = (await credentialById.execute(db, id)).rows;
+  return row;
 }
 
 export function findCredentialByTokenRef(
@@ -248,12 +254,45 @@ export async function listHeldCards(
   }));
 }
 
+/** Every column of a credential, in the order {@link insertCredential} takes their values. */
+const CREDENTIAL_COLUMNS = Object.keys({
+  id: 0,
+  token_ref: 0,
+  token_number: 0,
+  token_expiry: 0,
+  account_id: 0,
+  device_id: 0,
+  session_id: 0,
+  vault_record_id: 0,
+  pan_hash: 0,
+  last4: 0,
+  network: 0,
+  state: 0,
+  psn: 0,
+  atc_last: 0,
+  art_asset_id: 0,
+  script_id: 0,
+  created_at: 0,
+  updated_at: 0,
+} satisfies Record<keyof NewCredential, 0>) as (keyof NewCredential)[];
+
+// Tokenization writes one: compiled once.
+const insertCredential = precompiled(CREDENTIAL_COLUMNS.length, (db, ...values: unknown[]) =>
+  db
+    .insertInto('credentials')
+    .values(Object.fromEntries(CREDENTIAL_COLUMNS.map((c, i) => [c, values[i]])) as NewCredential),
+);
+
 /** Writes new credentials (one, or a batch of the seeding tool); unique token numbers and refs. */
 export async function insertCredentials(
   trx: Kysely<Database>,
   rows: readonly NewCredential[],
 ): Promise<void> {
-  if (rows.length > 0) await trx.insertInto('credentials').values(rows).execute();
+  const [only, ...more] = rows;
+  if (only === undefined) return;
+  if (more.length === 0)
+    await insertCredential.execute(trx, ...CREDENTIAL_COLUMNS.map((c) => only[c] ?? null));
+  else await trx.insertInto('credentials').values(rows).execute();
 }
 
 /**

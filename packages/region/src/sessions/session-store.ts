@@ -209,6 +209,11 @@ export const PRODUCT_CACHE_ENTRIES = 10_000;
 /** Distinct product texts kept decoded: products and their terms versions, not sessions. */
 const PRODUCT_TEXTS = 256;
 
+// A script and an authorization that miss the cache read one of these: compiled once.
+const productOfSession = precompiled(1, (db, sessionId: string) =>
+  db.selectFrom('provisioning_sessions').select('product').where('id', '=', sessionId),
+);
+
 /** Per database: products by session id (a credential's product never changes) and by text. */
 const productCaches = new WeakMap<
   Kysely<Database>,
@@ -234,11 +239,7 @@ export function productFromSession(
   return async (credential) => {
     const known = bySession.get(credential.session_id);
     if (known !== undefined) return known;
-    const row = await db
-      .selectFrom('provisioning_sessions')
-      .select('product')
-      .where('id', '=', credential.session_id)
-      .executeTakeFirst();
+    const [row] = (await productOfSession.execute(db, credential.session_id)).rows;
     const text = row?.product ?? null;
     const product =
       text === null
@@ -254,10 +255,6 @@ export async function findSessionProduct(
   db: Kysely<Database>,
   sessionId: string,
 ): Promise<CardProduct | undefined> {
-  const row = await db
-    .selectFrom('provisioning_sessions')
-    .select('product')
-    .where('id', '=', sessionId)
-    .executeTakeFirst();
+  const [row] = (await productOfSession.execute(db, sessionId)).rows;
   return row?.product == null ? undefined : sessionProductColumn.decode(row.product);
 }

@@ -88,9 +88,11 @@ const writes = (costs: Costs): number =>
  * device's arrival and its session to the audit chain together; an authorization 7 → 4 there, then
  * its vault record read with its credential, 7 → 6 and 4 → 3), and again on PostgreSQL (home
  * 66 → 53, redirected 75 → 62): a transaction's `begin` rides with its first statement
- * (`storage/postgres/deferred-begin-driver.ts`) and an audit row is one statement; and on SQLite
- * (home 90 → 84, redirected 104 → 98): an audit append moves the chain head from where the
- * process's last append left it in one statement (`audit/audit-log.ts`).
+ * (`storage/postgres/deferred-begin-driver.ts`) and an audit row is one statement. Then (home
+ * 90 → 82 and 53 → 51, redirected 104 → 96 and 62 → 60): on SQLite an audit append moves the chain
+ * head from where the process's last append left it in one statement (`audit/audit-log.ts`), and
+ * on both eligibility reads the account's live credentials with its session, and tokenization its
+ * vault record's card hash.
  * On SQLite `begin` and `commit` are calls inside the process; on PostgreSQL each statement is a
  * round trip, and a device write's proof and key take one (`idempotency/single-use-reservation.ts`), as do an audit row with its chain head
  * (`audit/audit-log.ts`), a notification with its device lock, and an authorization's jti with
@@ -103,15 +105,15 @@ const writes = (costs: Costs): number =>
  */
 const PINNED = {
   sqlite: {
-    home: 84,
-    redirected: 98,
+    home: 82,
+    redirected: 96,
     authorization: 6,
     routes: {
       'POST /v1/provisioning': 14,
-      'POST /v1/provisioning/:sessionId/eligibility': 13,
+      'POST /v1/provisioning/:sessionId/eligibility': 12,
       'POST /v1/provisioning/:sessionId/terms': 12,
       'POST /v1/provisioning/:sessionId/card': 14,
-      'POST /v1/provisioning/:sessionId/tokenize': 20,
+      'POST /v1/provisioning/:sessionId/tokenize': 19,
       'POST /v1/credentials/:tokenRef/activate': 14,
       'POST /v1/authorizations': 6,
       'GET /v1/accounts/me': 3,
@@ -120,15 +122,15 @@ const PINNED = {
     } as Record<string, number>,
   },
   postgres: {
-    home: 53,
-    redirected: 62,
+    home: 51,
+    redirected: 60,
     authorization: 3,
     routes: {
       'POST /v1/provisioning': 9,
-      'POST /v1/provisioning/:sessionId/eligibility': 8,
+      'POST /v1/provisioning/:sessionId/eligibility': 7,
       'POST /v1/provisioning/:sessionId/terms': 7,
       'POST /v1/provisioning/:sessionId/card': 9,
-      'POST /v1/provisioning/:sessionId/tokenize': 15,
+      'POST /v1/provisioning/:sessionId/tokenize': 14,
       'POST /v1/credentials/:tokenRef/activate': 9,
       'POST /v1/authorizations': 3,
       'GET /v1/accounts/me': 3,

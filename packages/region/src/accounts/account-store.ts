@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
 import { PublicJwkSchema } from '@domicile/protocol';
-import { LIVE_STATES } from '../credentials/index.js';
+import { liveCredentialCount } from '../credentials/index.js';
 import {
   jsonColumn,
+  planStable,
   precompiled,
   type AccountRow,
   type Database,
@@ -46,24 +47,22 @@ export async function findDevice(
   return row === undefined ? undefined : splitDeviceRow(row);
 }
 
+// One query for both, compiled once: a home region's redirect reads nothing else before it signs.
+const deviceByJktWithLiveCredentials = precompiled(1, (db, jkt: string) =>
+  deviceWithAccount(db, jkt).select(
+    liveCredentialCount(db, sql.ref('devices.account_id')).as('live_credentials'),
+  ),
+);
+
 /**
  * {@link findDevice}, with how many of the account's credentials are live: in the same query, for
- * the standing a redirect assertion states (a redirect reads nothing else before it signs).
+ * the standing a redirect assertion states.
  */
 export async function findDeviceWithLiveCredentials(
   db: Kysely<Database>,
   jkt: string,
 ): Promise<(AuthenticatedDevice & { readonly liveCredentials: number }) | undefined> {
-  const row = await deviceWithAccount(db, jkt)
-    .select((eb) =>
-      eb
-        .selectFrom('credentials')
-        .select(eb.fn.countAll<number>().as('n'))
-        .whereRef('credentials.account_id', '=', 'devices.account_id')
-        .where('credentials.state', 'in', LIVE_STATES)
-        .as('live_credentials'),
-    )
-    .executeTakeFirst();
+  const [row] = (await deviceByJktWithLiveCredentials.execute(db, jkt)).rows;
   if (row === undefined) return undefined;
   const { live_credentials, ...rest } = row;
   return { ...splitDeviceRow(rest), liveCredentials: Number(live_credentials ?? 0) };
@@ -83,7 +82,7 @@ function deviceWithAccount(db: Kysely<Database>, jkt: string) {
       'accounts.can_transact as account_can_transact',
       'accounts.created_at as account_created_at',
     ])
-    .where('devices.jkt', '=', jkt);
+    .where('devices.jkt', '=', planStable(jkt));
 }
 
 type DeviceWithAccountRow = NonNullable<
@@ -150,6 +149,11 @@ export async function findGuestDeviceId(
   return row?.id;
 }
 
+// Read again in every transaction that makes a token: compiled once.
+const deviceEnd = precompiled(1, (db, deviceId: string) =>
+  db.selectFrom('devices').select(['lost_at', 'removed_at']).where('id', '=', deviceId),
+);
+
 /**
  * When the device was reported lost and removed from its account (null: not), read again
  * inside a transaction that must not act for a device that ended since its request was
@@ -159,11 +163,9 @@ export async function readDeviceEnd(
   db: Kysely<Database>,
   deviceId: string,
 ): Promise<Pick<DeviceRow, 'lost_at' | 'removed_at'>> {
-  return db
-    .selectFrom('devices')
-    .select(['lost_at', 'removed_at'])
-    .where('id', '=', deviceId)
-    .executeTakeFirstOrThrow();
+  const [row] = (await deviceEnd.execute(db, deviceId)).rows;
+  if (row === undefined) throw new Error(`no device ${deviceId}`);
+  return row;
 }
 
 /** Writes new accounts (one, or a batch of the seeding tool). */

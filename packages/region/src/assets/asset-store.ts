@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { DomicileError } from '@domicile/protocol';
-import type { Database } from '../storage/index.js';
+import { precompiled, type Database } from '../storage/index.js';
 
 /** A stored asset (card art), as served to devices. */
 export interface Asset {
@@ -18,6 +18,14 @@ export function assetHash(body: Buffer): string {
   return createHash('sha256').update(body).digest('base64url');
 }
 
+// Every tokenization looks for its card art, every device downloads it: compiled once each.
+const assetByHash = precompiled(1, (db, sha256: string) =>
+  db.selectFrom('assets').select(['id', 'sha256']).where('sha256', '=', sha256),
+);
+const assetById = precompiled(1, (db, id: string) =>
+  db.selectFrom('assets').selectAll().where('id', '=', id),
+);
+
 /**
  * Stores an asset unless the same bytes are already stored, and returns the row that holds them.
  * The same card art is stored for every card of a product, so the row is looked for first: one
@@ -31,12 +39,8 @@ export async function storeAsset(
   asset: { contentType: string; body: Buffer },
 ): Promise<{ id: string; sha256: string }> {
   const sha256 = assetHash(asset.body);
-  const stored = (): Promise<{ id: string; sha256: string } | undefined> =>
-    trx
-      .selectFrom('assets')
-      .select(['id', 'sha256'])
-      .where('sha256', '=', sha256)
-      .executeTakeFirst();
+  const stored = async (): Promise<{ id: string; sha256: string } | undefined> =>
+    (await assetByHash.execute(trx, sha256)).rows[0];
   const found = await stored();
   if (found !== undefined) return found;
   const inserted = await trx
@@ -58,7 +62,7 @@ export async function storeAsset(
 
 /** An asset by id. @throws DomicileError `ASSET_NOT_FOUND`. */
 export async function getAsset(db: Kysely<Database>, id: string): Promise<Asset> {
-  const row = await db.selectFrom('assets').selectAll().where('id', '=', id).executeTakeFirst();
+  const [row] = (await assetById.execute(db, id)).rows;
   if (row === undefined) throw new DomicileError('ASSET_NOT_FOUND');
   return {
     id: row.id,

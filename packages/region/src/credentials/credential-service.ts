@@ -4,7 +4,7 @@ import { appendAudit } from '../audit/index.js';
 import type { InCommit } from '../idempotency/index.js';
 import { insertNotification } from '../notifications/index.js';
 import type { RegionContext } from '../region-context.js';
-import type { CredentialRow } from '../storage/index.js';
+import { planStable, precompiled, type CredentialRow } from '../storage/index.js';
 import {
   findCredentialById,
   findDeviceCredential,
@@ -36,6 +36,21 @@ export async function requireDeviceCredential(
   return row;
 }
 
+// A device reads its script, then activates: compiled once.
+const credentialWithScript = precompiled(2, (db, tokenRef: string, deviceId: string) =>
+  db
+    .selectFrom('credentials')
+    .leftJoin('tsm_scripts', 'tsm_scripts.credential_id', 'credentials.id')
+    .selectAll('credentials')
+    .select([
+      'tsm_scripts.id as tsm_script_id',
+      'tsm_scripts.state as tsm_script_state',
+      'tsm_scripts.script as tsm_script',
+    ])
+    .where('credentials.token_ref', '=', planStable(tokenRef))
+    .where('credentials.device_id', '=', planStable(deviceId)),
+);
+
 /**
  * A credential of the calling device with its TSM script once the TSM has built it (undefined
  * before): one read for both.
@@ -45,18 +60,7 @@ async function requireCredentialWithScript(
   deviceId: string,
   tokenRef: string,
 ): Promise<{ credential: CredentialRow; script: { id: string; script: string } | undefined }> {
-  const row = await ctx.db
-    .selectFrom('credentials')
-    .leftJoin('tsm_scripts', 'tsm_scripts.credential_id', 'credentials.id')
-    .selectAll('credentials')
-    .select([
-      'tsm_scripts.id as tsm_script_id',
-      'tsm_scripts.state as tsm_script_state',
-      'tsm_scripts.script as tsm_script',
-    ])
-    .where('credentials.token_ref', '=', tokenRef)
-    .where('credentials.device_id', '=', deviceId)
-    .executeTakeFirst();
+  const [row] = (await credentialWithScript.execute(ctx.db, tokenRef, deviceId)).rows;
   if (row === undefined) throw new DomicileError('CREDENTIAL_NOT_FOUND');
   const { tsm_script_id: id, tsm_script_state: state, tsm_script: script, ...credential } = row;
   const ready = state === 'ready' && id !== null && script !== null;

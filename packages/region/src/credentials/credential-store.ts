@@ -1,5 +1,12 @@
-import { sql, type Kysely } from 'kysely';
-import type { CredentialRow, Database, NewCredential, VaultRecordRow } from '../storage/index.js';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import {
+  planStable,
+  precompiled,
+  type CredentialRow,
+  type Database,
+  type NewCredential,
+  type VaultRecordRow,
+} from '../storage/index.js';
 
 /**
  * The owner of the `credentials` table: every read and write of a credential row goes through
@@ -21,11 +28,17 @@ export const UNDELETED_STATES: readonly CredentialState[] = [
   'suspended',
 ];
 
-export function findCredentialById(
+// The TSM worker reads the credential of each script it builds: compiled once.
+const credentialById = precompiled(1, (db, id: string) =>
+  db.selectFrom('credentials').selectAll().where('id', '=', id),
+);
+
+export async function findCredentialById(
   db: Kysely<Database>,
   id: string,
 ): Promise<CredentialRow | undefined> {
-  return db.selectFrom('credentials').selectAll().where('id', '=', id).executeTakeFirst();
+  const [row] = (await credentialById.execute(db, id)).rows;
+  return row;
 }
 
 export function findCredentialByTokenRef(
@@ -63,7 +76,7 @@ export async function findCredentialByTokenNumber(
       'vault_records.created_at as vault_created_at',
       'vault_records.erased_at as vault_erased_at',
     ])
-    .where('credentials.token_number', '=', tokenNumber)
+    .where('credentials.token_number', '=', planStable(tokenNumber))
     .executeTakeFirst();
   if (row === undefined) return undefined;
   const {
@@ -177,33 +190,50 @@ export function undeletedCredentialOf(db: Kysely<Database>, column: string) {
     .where('credentials.state', '!=', 'deleted');
 }
 
+/**
+ * How many of an account's credentials are live ({@link LIVE_STATES}), as a subquery: of the account
+ * `accountId`, or of the account in a column of the outer query (`sql.ref`), for a statement
+ * that reads it with its own row.
+ */
+export function liveCredentialCount(db: Kysely<Database>, accountId: string | RawBuilder<string>) {
+  return db
+    .selectFrom('credentials')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('credentials.account_id', '=', accountId)
+    .where('credentials.state', 'in', LIVE_STATES);
+}
+
+const liveCredentialsOf = precompiled(1, (db, accountId: string) =>
+  liveCredentialCount(db, accountId),
+);
+
 /** How many of an account's credentials are live ({@link LIVE_STATES}). */
 export async function countLiveCredentials(
   db: Kysely<Database>,
   accountId: string,
 ): Promise<number> {
-  const row = await db
-    .selectFrom('credentials')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('account_id', '=', accountId)
-    .where('state', 'in', LIVE_STATES)
-    .executeTakeFirst();
+  const [row] = (await liveCredentialsOf.execute(db, accountId)).rows;
   return Number(row?.n ?? 0);
 }
+
+// `deleted` written in the statement, not bound: SQLite then uses `credentials_live_card_unique`
+// (a partial index) without looking at a bound value, so the statement is planned once.
+const undeletedTokenOfCard = precompiled(2, (db, deviceId: string, panHash: string) =>
+  db
+    .selectFrom('credentials')
+    .select('id')
+    .where('device_id', '=', deviceId)
+    .where('pan_hash', '=', panHash)
+    .where('state', '!=', sql.lit('deleted')),
+);
 
 /** Whether the device already holds an undeleted token of the card (by the vault's card hash). */
 export async function deviceHoldsCard(
   db: Kysely<Database>,
   card: { readonly deviceId: string; readonly panHash: string },
 ): Promise<boolean> {
-  const row = await db
-    .selectFrom('credentials')
-    .select('id')
-    .where('device_id', '=', card.deviceId)
-    .where('pan_hash', '=', card.panHash)
-    .where('state', '!=', 'deleted')
-    .executeTakeFirst();
-  return row !== undefined;
+  const { rows } = await undeletedTokenOfCard.execute(db, card.deviceId, card.panHash);
+  return rows.length > 0;
 }
 
 /** The cards a region holds, oldest first, with whether each belongs to a guest account. */
@@ -224,12 +254,45 @@ export async function listHeldCards(
   }));
 }
 
+/** Every column of a credential, in the order {@link insertCredential} takes their values. */
+const CREDENTIAL_COLUMNS = Object.keys({
+  id: 0,
+  token_ref: 0,
+  token_number: 0,
+  token_expiry: 0,
+  account_id: 0,
+  device_id: 0,
+  session_id: 0,
+  vault_record_id: 0,
+  pan_hash: 0,
+  last4: 0,
+  network: 0,
+  state: 0,
+  psn: 0,
+  atc_last: 0,
+  art_asset_id: 0,
+  script_id: 0,
+  created_at: 0,
+  updated_at: 0,
+} satisfies Record<keyof NewCredential, 0>) as (keyof NewCredential)[];
+
+// Tokenization writes one: compiled once.
+const insertCredential = precompiled(CREDENTIAL_COLUMNS.length, (db, ...values: unknown[]) =>
+  db
+    .insertInto('credentials')
+    .values(Object.fromEntries(CREDENTIAL_COLUMNS.map((c, i) => [c, values[i]])) as NewCredential),
+);
+
 /** Writes new credentials (one, or a batch of the seeding tool); unique token numbers and refs. */
 export async function insertCredentials(
   trx: Kysely<Database>,
   rows: readonly NewCredential[],
 ): Promise<void> {
-  if (rows.length > 0) await trx.insertInto('credentials').values(rows).execute();
+  const [only, ...more] = rows;
+  if (only === undefined) return;
+  if (more.length === 0)
+    await insertCredential.execute(trx, ...CREDENTIAL_COLUMNS.map((c) => only[c] ?? null));
+  else await trx.insertInto('credentials').values(rows).execute();
 }
 
 /**

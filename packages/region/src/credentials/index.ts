@@ -19,6 +19,7 @@ export {
   listCredentialsById,
   listDeviceCredentials,
   listHeldCards,
+  liveCredentialCount,
   listUndeletedOfProduct,
   moveCredentialState,
   setCredentialArt,

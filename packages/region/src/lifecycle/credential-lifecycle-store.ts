@@ -1,7 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { RegionContext } from '../region-context.js';
 import { findSessionProduct } from '../sessions/index.js';
-import type { CredentialLifecycleRow, CredentialRow, Database } from '../storage/index.js';
+import {
+  precompiled,
+  type CredentialLifecycleRow,
+  type CredentialRow,
+  type Database,
+} from '../storage/index.js';
 import { enqueueTokenEvent } from '../webhooks/index.js';
 
 /**
@@ -52,6 +57,20 @@ async function productIdFromSession(db: Kysely<Database>, sessionId: string): Pr
   return (await findSessionProduct(db, sessionId))?.id ?? '';
 }
 
+// Every tokenization writes one: compiled once.
+const insertNewLifecycle = precompiled(
+  4,
+  (db, credential_id: string, token_ref: string, product_id: string, updated_at: string) =>
+    db.insertInto('credential_lifecycle').values({
+      credential_id,
+      token_ref,
+      product_id,
+      suspended_by: null,
+      resume_state: null,
+      updated_at,
+    }),
+);
+
 /**
  * Tokenization's part of the lifecycle, called inside its transaction: records the credential's
  * card product (which issuer may act on it) and queues the `token.created` webhook for that issuer.
@@ -62,17 +81,13 @@ export async function recordTokenCreated(
   input: { readonly credential: CredentialRow; readonly productId: string; readonly now: Date },
 ): Promise<void> {
   const { credential, productId, now } = input;
-  await trx
-    .insertInto('credential_lifecycle')
-    .values({
-      credential_id: credential.id,
-      token_ref: credential.token_ref,
-      product_id: productId,
-      suspended_by: null,
-      resume_state: null,
-      updated_at: now.toISOString(),
-    })
-    .execute();
+  await insertNewLifecycle.execute(
+    trx,
+    credential.id,
+    credential.token_ref,
+    productId,
+    now.toISOString(),
+  );
   await enqueueTokenEvent(
     trx,
     { region: ctx.self.id, issuers: ctx.trustedIssuers },

@@ -14,7 +14,7 @@ import {
   type CardNetwork,
 } from '@domicile/protocol';
 import type { AuthenticatedDevice } from '../accounts/index.js';
-import { countLiveCredentials, deviceHoldsCard } from '../credentials/index.js';
+import { deviceHoldsCard } from '../credentials/index.js';
 import { acceptedRegionKey, privateJwkOf } from '../keys/index.js';
 import { appendAudit } from '../audit/index.js';
 import type { InCommit } from '../idempotency/index.js';
@@ -25,6 +25,7 @@ import {
   advanceSession,
   idvMethodsColumn,
   loadSession,
+  loadSessionWithLiveCredentials,
   requireState,
   sessionProduct,
   sessionProductColumn,
@@ -53,14 +54,19 @@ export async function checkEligibility(
   sessionId: string,
   inCommit?: InCommit<api.EligibilityResponse>,
 ): Promise<api.EligibilityResponse> {
-  const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
+  const { session: row, liveCredentials } = await loadSessionWithLiveCredentials(
+    ctx.db,
+    sessionId,
+    { deviceId: who.device.id, accountId: who.account.id },
+    ctx.now(),
+  );
   requireState(row, 'created');
   const result = await ctx.issuer.checkEligibility({
     routingPrefix: row.routing_prefix,
     last4: row.last4,
     network: row.network as CardNetwork,
     standing: {
-      activeCredentials: await countLiveCredentials(ctx.db, who.account.id),
+      activeCredentials: liveCredentials,
       canTransact: who.account.can_transact === 1,
       guest: who.account.kind === 'guest',
     },

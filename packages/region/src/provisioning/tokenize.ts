@@ -34,10 +34,12 @@ import { deriveTokenMasterKey } from './token-keys.js';
 import {
   advanceSession,
   loadSession,
+  loadSessionWithPanHash,
   requireState,
   sessionProduct,
   sessionView,
 } from '../sessions/index.js';
+import { vaultError } from '../vault/index.js';
 import { drawTokenNumber } from './token-number.js';
 
 const TOKEN_NUMBER_ATTEMPTS = 8;
@@ -82,13 +84,20 @@ export async function tokenize(
   sessionId: string,
   inCommit?: InCommit<api.TokenizeResponse>,
 ): Promise<api.TokenizeResponse> {
-  const row = await loadSession(ctx.db, sessionId, who.device.id, ctx.now());
+  // The vault record's card hash is read with the session, before the transaction: on SQLite
+  // the transaction holds the only connection.
+  const { session: row, panHash } = await loadSessionWithPanHash(
+    ctx.db,
+    sessionId,
+    who.device.id,
+    ctx.now(),
+  );
   if (row.state === 'tokenized')
     return tokenizedAlready(ctx, who, sessionId, new DomicileError('SESSION_STATE'));
   requireState(row, 'ready');
   const product = sessionProduct(row);
-  // Read before the transaction: on SQLite the transaction holds the only connection.
-  const panHash = await ctx.vault.panHashOf(ctx.db, requireVaultRecord(row));
+  requireVaultRecord(row);
+  if (panHash === null) throw vaultError('record_not_found');
 
   for (let attempt = 0; attempt < TOKEN_NUMBER_ATTEMPTS; attempt++) {
     try {

@@ -5,6 +5,8 @@ export {
   idvMethodsColumn,
   insertSessions,
   loadSession,
+  loadSessionWithLiveCredentials,
+  loadSessionWithPanHash,
   productFromSession,
   requireState,
   sessionProduct,

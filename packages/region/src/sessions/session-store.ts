@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
 import { DomicileError, api, lruGet } from '@domicile/protocol';
+import { liveCredentialCount } from '../credentials/index.js';
 import { CardProductSchema, type CardProduct } from '../issuer/index.js';
 import {
   jsonColumn,
@@ -11,6 +12,7 @@ import {
   type SessionRow,
   type SessionUpdate,
 } from '../storage/index.js';
+import { panHashOfRecord } from '../vault/index.js';
 
 /** The issuer's card product, as eligibility returned it: terms, contact, art. */
 export const sessionProductColumn = jsonColumn('provisioning_sessions.product', CardProductSchema);
@@ -31,14 +33,37 @@ export async function insertSessions(
   if (rows.length > 0) await trx.insertInto('provisioning_sessions').values(rows).execute();
 }
 
-// Every step of a flow reads its session first: compiled once.
-const sessionOfDevice = precompiled(2, (db, sessionId: string, deviceId: string) =>
-  db
+/** A session of the device: every step of a flow reads its session first. */
+function sessionOf(db: Kysely<Database>, sessionId: string, deviceId: string) {
+  return db
     .selectFrom('provisioning_sessions')
-    .selectAll()
-    .where('id', '=', sessionId)
-    .where('device_id', '=', deviceId),
+    .selectAll('provisioning_sessions')
+    .where('provisioning_sessions.id', '=', sessionId)
+    .where('provisioning_sessions.device_id', '=', deviceId);
+}
+
+// Compiled once each; what a step reads besides its session rides in the same statement.
+const sessionOfDevice = precompiled(2, sessionOf);
+const sessionWithLiveCredentials = precompiled(
+  3,
+  (db, sessionId: string, deviceId: string, accountId: string) =>
+    sessionOf(db, sessionId, deviceId).select(
+      liveCredentialCount(db, accountId).as('live_credentials'),
+    ),
 );
+const sessionWithPanHash = precompiled(2, (db, sessionId: string, deviceId: string) =>
+  sessionOf(db, sessionId, deviceId).select(
+    panHashOfRecord(db, 'provisioning_sessions.vault_record_id').as('vault_pan_hash'),
+  ),
+);
+
+/** A session as read, if it is the device's and not expired (a tokenized one never expires). */
+function usableSession<Row extends SessionRow>(row: Row | undefined, now: Date): Row {
+  if (row === undefined) throw new DomicileError('SESSION_NOT_FOUND');
+  if (row.state !== 'tokenized' && Date.parse(row.expires_at) <= now.getTime())
+    throw new DomicileError('SESSION_EXPIRED');
+  return row;
+}
 
 /** Loads a session of the calling device; another device's session reads as not found. */
 export async function loadSession(
@@ -48,10 +73,39 @@ export async function loadSession(
   now: Date,
 ): Promise<SessionRow> {
   const [row] = (await sessionOfDevice.execute(db, sessionId, deviceId)).rows;
-  if (row === undefined) throw new DomicileError('SESSION_NOT_FOUND');
-  if (row.state !== 'tokenized' && Date.parse(row.expires_at) <= now.getTime())
-    throw new DomicileError('SESSION_EXPIRED');
-  return row;
+  return usableSession(row, now);
+}
+
+/**
+ * {@link loadSession}, with how many of the account's credentials are live (the standing that
+ * eligibility sends the issuer), in the same statement.
+ */
+export async function loadSessionWithLiveCredentials(
+  db: Kysely<Database>,
+  sessionId: string,
+  who: { readonly deviceId: string; readonly accountId: string },
+  now: Date,
+): Promise<{ readonly session: SessionRow; readonly liveCredentials: number }> {
+  const [row] = (
+    await sessionWithLiveCredentials.execute(db, sessionId, who.deviceId, who.accountId)
+  ).rows;
+  const { live_credentials, ...session } = usableSession(row, now);
+  return { session, liveCredentials: Number(live_credentials ?? 0) };
+}
+
+/**
+ * {@link loadSession}, with the card hash of its vault record (null when it has none), in the same
+ * statement: what tokenization checks against the device's other tokens.
+ */
+export async function loadSessionWithPanHash(
+  db: Kysely<Database>,
+  sessionId: string,
+  deviceId: string,
+  now: Date,
+): Promise<{ readonly session: SessionRow; readonly panHash: string | null }> {
+  const [row] = (await sessionWithPanHash.execute(db, sessionId, deviceId)).rows;
+  const { vault_pan_hash, ...session } = usableSession(row, now);
+  return { session, panHash: vault_pan_hash ?? null };
 }
 
 export function requireState(row: SessionRow, ...states: api.SessionState[]): void {
@@ -155,6 +209,11 @@ export const PRODUCT_CACHE_ENTRIES = 10_000;
 /** Distinct product texts kept decoded: products and their terms versions, not sessions. */
 const PRODUCT_TEXTS = 256;
 
+// A script and an authorization that miss the cache read one of these: compiled once.
+const productOfSession = precompiled(1, (db, sessionId: string) =>
+  db.selectFrom('provisioning_sessions').select('product').where('id', '=', sessionId),
+);
+
 /** Per database: products by session id (a credential's product never changes) and by text. */
 const productCaches = new WeakMap<
   Kysely<Database>,
@@ -180,11 +239,7 @@ export function productFromSession(
   return async (credential) => {
     const known = bySession.get(credential.session_id);
     if (known !== undefined) return known;
-    const row = await db
-      .selectFrom('provisioning_sessions')
-      .select('product')
-      .where('id', '=', credential.session_id)
-      .executeTakeFirst();
+    const [row] = (await productOfSession.execute(db, credential.session_id)).rows;
     const text = row?.product ?? null;
     const product =
       text === null
@@ -200,10 +255,6 @@ export async function findSessionProduct(
   db: Kysely<Database>,
   sessionId: string,
 ): Promise<CardProduct | undefined> {
-  const row = await db
-    .selectFrom('provisioning_sessions')
-    .select('product')
-    .where('id', '=', sessionId)
-    .executeTakeFirst();
+  const [row] = (await productOfSession.execute(db, sessionId)).rows;
   return row?.product == null ? undefined : sessionProductColumn.decode(row.product);
 }

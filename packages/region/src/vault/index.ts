@@ -1,6 +1,6 @@
 export type { KeyProvider } from './key-provider.js';
 export { LocalKeyProvider, type LocalKeyProviderOptions } from './local-key-provider.js';
-export { Vault, type VaultCard, type VaultOptions } from './vault.js';
+export { Vault, panHashOfRecord, type VaultCard, type VaultOptions } from './vault.js';
 export { vaultError, vaultFailureOf, type VaultFailureReason } from './vault-error.js';
 export {
   vaultKeksOf,

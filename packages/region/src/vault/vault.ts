@@ -6,7 +6,7 @@ import {
   randomBytes,
   timingSafeEqual,
 } from 'node:crypto';
-import type { Insertable, Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import { DomicileError, isCardNumber } from '@domicile/protocol';
 import type { Database, VaultRecordRow, VaultRecordsTable } from '../storage/index.js';
 import type { KeyProvider } from './key-provider.js';
@@ -19,6 +19,18 @@ export interface VaultCard {
   readonly pan: string;
   readonly expiry: { readonly month: number; readonly year: number };
   readonly name: string;
+}
+
+/**
+ * The card hash of the sealed record whose id is in `column` of the outer query (what
+ * de-duplication compares), without opening it: a subquery, for a statement that reads it with
+ * its own row. Null when there is no such record.
+ */
+export function panHashOfRecord(db: Kysely<Database>, column: string) {
+  return db
+    .selectFrom('vault_records')
+    .select('vault_records.pan_hash')
+    .where('vault_records.id', '=', sql.ref<string>(column));
 }
 
 /** Options of {@link Vault}. */
@@ -130,20 +142,6 @@ export class Vault {
   /** Writes a sealed row; pass the transaction that also writes what refers to it. */
   async insert(trx: Kysely<Database>, row: Insertable<VaultRecordsTable>): Promise<void> {
     await trx.insertInto('vault_records').values(row).execute();
-  }
-
-  /**
-   * The card hash of a sealed record (what de-duplication compares), without opening it.
-   * Fails with `INTERNAL`, reason `record_not_found`, when there is no such record.
-   */
-  async panHashOf(db: Kysely<Database>, id: string): Promise<string> {
-    const row = await db
-      .selectFrom('vault_records')
-      .select('pan_hash')
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (row === undefined) throw vaultError('record_not_found');
-    return row.pan_hash;
   }
 
   /**

@@ -1,5 +1,11 @@
 import { sql, type Kysely } from 'kysely';
-import type { CredentialRow, Database, NewCredential, VaultRecordRow } from '../storage/index.js';
+import {
+  precompiled,
+  type CredentialRow,
+  type Database,
+  type NewCredential,
+  type VaultRecordRow,
+} from '../storage/index.js';
 
 /**
  * The owner of the `credentials` table: every read and write of a credential row goes through
@@ -40,18 +46,40 @@ export function findCredentialByTokenRef(
 }
 
 /**
- * The credential that the network's authorization request names by its token number, with its
- * vault record (undefined when the row is gone), in one statement: the authorization reads
- * nothing else before its decision, so it waits for no other request's commit a second time.
+ * Every column of a credential row, by name (the record type makes the list complete): a
+ * statement that names its columns is prepared once per PostgreSQL connection, where one with
+ * `credentials.*` is parsed and planned at every call (`preparedName`). For the authorization's
+ * read that was about 160 µs of the server's CPU of about 400 µs per authorization; prepared, 25.
  */
-export async function findCredentialByTokenNumber(
-  db: Kysely<Database>,
-  tokenNumber: string,
-): Promise<{ credential: CredentialRow; vaultRecord: VaultRecordRow | undefined } | undefined> {
-  const row = await db
+const CREDENTIAL_COLUMNS = Object.keys({
+  id: true,
+  token_ref: true,
+  token_number: true,
+  token_expiry: true,
+  account_id: true,
+  device_id: true,
+  session_id: true,
+  vault_record_id: true,
+  pan_hash: true,
+  last4: true,
+  network: true,
+  state: true,
+  psn: true,
+  atc_last: true,
+  art_asset_id: true,
+  script_id: true,
+  created_at: true,
+  updated_at: true,
+} satisfies Record<keyof CredentialRow, true>).map(
+  (column) => `credentials.${column}` as `credentials.${keyof CredentialRow}`,
+);
+
+// The authorization's only read before its decision: compiled once, prepared on PostgreSQL.
+const credentialWithVaultRecord = precompiled(1, (db, tokenNumber: string) =>
+  db
     .selectFrom('credentials')
     .leftJoin('vault_records', 'vault_records.id', 'credentials.vault_record_id')
-    .selectAll('credentials')
+    .select(CREDENTIAL_COLUMNS)
     .select([
       'vault_records.id as vault_id',
       'vault_records.pan_hash as vault_pan_hash',
@@ -63,8 +91,19 @@ export async function findCredentialByTokenNumber(
       'vault_records.created_at as vault_created_at',
       'vault_records.erased_at as vault_erased_at',
     ])
-    .where('credentials.token_number', '=', tokenNumber)
-    .executeTakeFirst();
+    .where('credentials.token_number', '=', tokenNumber),
+);
+
+/**
+ * The credential that the network's authorization request names by its token number, with its
+ * vault record (undefined when the row is gone), in one statement: the authorization reads
+ * nothing else before its decision, so it waits for no other request's commit a second time.
+ */
+export async function findCredentialByTokenNumber(
+  db: Kysely<Database>,
+  tokenNumber: string,
+): Promise<{ credential: CredentialRow; vaultRecord: VaultRecordRow | undefined } | undefined> {
+  const [row] = (await credentialWithVaultRecord.execute(db, tokenNumber)).rows;
   if (row === undefined) return undefined;
   const {
     vault_id: id,

@@ -57,11 +57,9 @@ export async function recordTransaction(
     ...TRANSACTION_COLUMNS.map((column) => row[column]),
   );
   if (Number(inserted.numAffectedRows ?? 0n) === 1) return row;
-  return db
-    .selectFrom('transactions')
-    .selectAll()
-    .where('id', '=', row.id)
-    .executeTakeFirstOrThrow();
+  const first = await findTransaction(db, row.id);
+  if (first === undefined) throw new Error('an authorization id the insert found taken has no row');
+  return first;
 }
 
 /** The recorded transaction with this authorization id, if any. */
@@ -69,7 +67,12 @@ export function findTransaction(
   db: Kysely<Database>,
   id: string,
 ): Promise<TransactionRow | undefined> {
-  return db.selectFrom('transactions').selectAll().where('id', '=', id).executeTakeFirst();
+  // Its columns named, not `*`: prepared on PostgreSQL (`preparedName`), as a resend is answered.
+  return db
+    .selectFrom('transactions')
+    .select(TRANSACTION_COLUMNS)
+    .where('id', '=', id)
+    .executeTakeFirst();
 }
 
 /** The calling device's authorizations in this region, newest first. */

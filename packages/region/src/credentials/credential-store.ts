@@ -53,18 +53,39 @@ export function findCredentialByTokenRef(
 }
 
 /**
- * The credential that the network's authorization request names by its token number, with its
- * vault record (undefined when the row is gone), in one statement: the authorization reads
- * nothing else before its decision, so it waits for no other request's commit a second time.
+ * Every column of a credential row, by name (the record type makes the list complete), in the
+ * order {@link insertCredential} takes their values. A statement that names its columns is
+ * prepared once per PostgreSQL connection, where one with `credentials.*` is parsed and planned
+ * at every call (`preparedName`): for the authorization's read that was about 160 µs of the
+ * server's CPU of about 400 µs per authorization; prepared, 25.
  */
-export async function findCredentialByTokenNumber(
-  db: Kysely<Database>,
-  tokenNumber: string,
-): Promise<{ credential: CredentialRow; vaultRecord: VaultRecordRow | undefined } | undefined> {
-  const row = await db
+const CREDENTIAL_COLUMNS = Object.keys({
+  id: true,
+  token_ref: true,
+  token_number: true,
+  token_expiry: true,
+  account_id: true,
+  device_id: true,
+  session_id: true,
+  vault_record_id: true,
+  pan_hash: true,
+  last4: true,
+  network: true,
+  state: true,
+  psn: true,
+  atc_last: true,
+  art_asset_id: true,
+  script_id: true,
+  created_at: true,
+  updated_at: true,
+} satisfies Record<keyof CredentialRow & keyof NewCredential, true>) as (keyof CredentialRow)[];
+
+// The authorization's only read before its decision: compiled once, prepared on PostgreSQL.
+const credentialWithVaultRecord = precompiled(1, (db, tokenNumber: string) =>
+  db
     .selectFrom('credentials')
     .leftJoin('vault_records', 'vault_records.id', 'credentials.vault_record_id')
-    .selectAll('credentials')
+    .select(CREDENTIAL_COLUMNS.map((column) => `credentials.${column}` as const))
     .select([
       'vault_records.id as vault_id',
       'vault_records.pan_hash as vault_pan_hash',
@@ -76,8 +97,19 @@ export async function findCredentialByTokenNumber(
       'vault_records.created_at as vault_created_at',
       'vault_records.erased_at as vault_erased_at',
     ])
-    .where('credentials.token_number', '=', planStable(tokenNumber))
-    .executeTakeFirst();
+    .where('credentials.token_number', '=', planStable(tokenNumber)),
+);
+
+/**
+ * The credential that the network's authorization request names by its token number, with its
+ * vault record (undefined when the row is gone), in one statement: the authorization reads
+ * nothing else before its decision, so it waits for no other request's commit a second time.
+ */
+export async function findCredentialByTokenNumber(
+  db: Kysely<Database>,
+  tokenNumber: string,
+): Promise<{ credential: CredentialRow; vaultRecord: VaultRecordRow | undefined } | undefined> {
+  const [row] = (await credentialWithVaultRecord.execute(db, tokenNumber)).rows;
   if (row === undefined) return undefined;
   const {
     vault_id: id,
@@ -253,28 +285,6 @@ export async function listHeldCards(
     guest: r.kind === 'guest',
   }));
 }
-
-/** Every column of a credential, in the order {@link insertCredential} takes their values. */
-const CREDENTIAL_COLUMNS = Object.keys({
-  id: 0,
-  token_ref: 0,
-  token_number: 0,
-  token_expiry: 0,
-  account_id: 0,
-  device_id: 0,
-  session_id: 0,
-  vault_record_id: 0,
-  pan_hash: 0,
-  last4: 0,
-  network: 0,
-  state: 0,
-  psn: 0,
-  atc_last: 0,
-  art_asset_id: 0,
-  script_id: 0,
-  created_at: 0,
-  updated_at: 0,
-} satisfies Record<keyof NewCredential, 0>) as (keyof NewCredential)[];
 
 // Tokenization writes one: compiled once.
 const insertCredential = precompiled(CREDENTIAL_COLUMNS.length, (db, ...values: unknown[]) =>

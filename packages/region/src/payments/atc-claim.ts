@@ -6,7 +6,7 @@ import {
   singleUseIdRow,
   type SingleUseId,
 } from '../request-auth/index.js';
-import { sqlDialectOf, type Database } from '../storage/index.js';
+import { dialectOf, precompiled, type Database } from '../storage/index.js';
 
 /**
  * Records an authorization's single-use id and claims its ATC (`claimAtc`) in one commit. On
@@ -21,21 +21,38 @@ export async function claimAtcWithSingleUseId(
   id: SingleUseId,
   claim: { readonly credentialId: string; readonly atc: number },
 ): Promise<boolean> {
-  if (sqlDialectOf(db) === 'sqlite')
+  if (dialectOf(db) === 'sqlite')
     return db.transaction().execute(async (trx) => {
       await recordSingleUseId(trx, id);
       return claimAtc(trx, claim);
     });
   const row = singleUseIdRow(id);
   try {
-    const result = await sql`with recorded as (
-        insert into single_use_ids (kind, scope, jti, expires_at)
-        values (${row.kind}, ${row.scope}, ${row.jti}, ${row.expires_at})
-      )
-      update credentials set atc_last = ${claim.atc}
-      where id = ${claim.credentialId} and atc_last < ${claim.atc}`.execute(db);
+    const result = await claimWithId.execute(
+      db,
+      row.kind,
+      row.scope,
+      row.jti,
+      row.expires_at,
+      claim.atc,
+      claim.credentialId,
+    );
     return Number(result.numAffectedRows ?? 0n) === 1;
   } catch (cause) {
     throw singleUseIdRefusal(id, cause);
   }
 }
+
+// Every authorization runs it: compiled once, not at every call.
+const claimWithId = precompiled(
+  6,
+  (db, kind: string, scope: string, jti: string, expiresAt: string, atc: number, id: string) => ({
+    compile: () =>
+      sql`with recorded as (
+          insert into single_use_ids (kind, scope, jti, expires_at)
+          values (${kind}, ${scope}, ${jti}, ${expiresAt})
+        )
+        update credentials set atc_last = ${atc}
+        where id = ${id} and atc_last < ${atc}`.compile(db),
+  }),
+);

@@ -20,7 +20,7 @@ describe('migration 0016_single_use_ids_without_rowid', () => {
     );
     expect(error).toBeUndefined();
     const recorded = {
-      kind: 'dpop',
+      kind: 'dpop' as const,
       scope: 'jkt-1',
       jti: 'j-1',
       expires_at: '2030-01-01T00:00:00.000Z',

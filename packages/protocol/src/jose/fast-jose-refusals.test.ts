@@ -129,6 +129,13 @@ describe('JWS refusals, as jose refuses', () => {
     const jws = signedWith(privateJwk, { alg: 'ES256' }, { a: 1 }, 'ieee-p1363');
     expect(() => fast.verifyCompact(jws, () => ({ ...privateJwk, crv: 'P-384' }))).toThrow(/P-256/);
     expect(() => fast.verifyCompact(jws, () => ({ kty: 'oct', k: 'AAAA' }))).toThrow(/P-256/);
+    const y = Buffer.from(fromB64(privateJwk.y ?? ''));
+    y[31] = (y[31] ?? 0) ^ 1;
+    const offCurve = { ...privateJwk, y: y.toString('base64url') };
+    expect(() => fast.verifyCompact(jws, () => offCurve)).toThrow(/not a point on P-256/);
+    expect(() => fast.encryptCompact({ alg: 'ECDH-ES+A256KW' }, Buffer.of(1), offCurve)).toThrow(
+      /not a point on P-256/,
+    );
   });
 });
 
@@ -149,7 +156,7 @@ describe('JWE refusals', () => {
       y[31] = (y[31] ?? 0) ^ 1;
       return { ...header, epk: { ...epk, y: y.toString('base64url') } };
     });
-    expect(() => fast.decryptCompact(offCurve, privateJwk)).toThrow(/Invalid JWK EC key/);
+    expect(() => fast.decryptCompact(offCurve, privateJwk)).toThrow(/not a point on P-256/);
     await expect(
       compactDecrypt(offCurve, await importJWK(privateJwk, 'ECDH-ES+A256KW')),
     ).rejects.toThrow();

@@ -109,7 +109,8 @@ export async function buildRegionApp(
   await app.register(swagger, regionOpenApiOptions(ctx.self));
 
   registerMetrics(app, ctx);
-  app.addHook('onResponse', async (request, reply) => {
+  // Hooks run on every request take `done` rather than being async: a promise per hook per request.
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.info(
       {
         req: { method: request.method, url: request.url },
@@ -118,6 +119,7 @@ export async function buildRegionApp(
       },
       'request completed',
     );
+    done();
   });
   const limits = await registerRateLimits(app, options.rateLimits);
   // The address limit before any proof is checked: a flood costs no signature verification.

@@ -44,7 +44,8 @@ export function registerMetrics(
     labelNames: ['method', 'route'],
     registers: [registry],
   });
-  app.addHook('onResponse', async (request, reply) => {
+  // Every request runs it: `done` rather than async, a promise fewer per request.
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     duration.observe(
       { method: request.method, route, status: String(reply.statusCode) },
@@ -52,6 +53,7 @@ export function registerMetrics(
     );
     if (request.trace !== undefined)
       statements.inc({ method: request.method, route }, statementsOf(request.trace));
+    done();
   });
   app.decorate('countError', (code: string) => errors.inc({ code }));
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>

@@ -49,9 +49,15 @@ export function registerStepMetrics(app: FastifyInstance, registry: Registry): v
     labelNames: ['decision', 'reason'],
     registers: [registry],
   });
-  app.addHook('preSerialization', async (request, _reply, payload: unknown) => {
+  // Every answer runs it: `done` rather than async, a promise fewer per request.
+  app.addHook('preSerialization', (request, _reply, payload: unknown, done) => {
+    countStep(request, payload);
+    done(null, payload);
+  });
+
+  function countStep(request: FastifyRequest, payload: unknown): void {
     const route = request.routeOptions.url;
-    if (request.method !== 'POST' || route === undefined) return payload;
+    if (request.method !== 'POST' || route === undefined) return;
     if (route === '/v1/provisioning' || route.startsWith(PROVISIONING_PREFIX)) {
       const step =
         route === '/v1/provisioning' ? 'message' : route.slice(PROVISIONING_PREFIX.length);
@@ -68,6 +74,5 @@ export function registerStepMetrics(app: FastifyInstance, registry: Registry): v
         reason: refused ?? String(field(payload, 'reason')),
       });
     }
-    return payload;
-  });
+  }
 }

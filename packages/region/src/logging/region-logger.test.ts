@@ -20,6 +20,14 @@ describe('region logger', () => {
     expect(scrubCardNumbers(`{"msg":"card ${PAN}","n":1234567890123}`)).toBe(
       '{"msg":"card ************1111","n":1234567890123}',
     );
+    // Line after line, every run is found: no state is kept from one line to the next.
+    for (let i = 0; i < 3; i++)
+      expect(scrubCardNumbers(`{"a":"${PAN}","b":"x${PAN}"}`)).toBe(
+        '{"a":"************1111","b":"x************1111"}',
+      );
+    expect(scrubCardNumbers('{"responseTime":1.2345678901234567}')).toBe(
+      '{"responseTime":1.2345678901234567}',
+    );
   });
 
   it('logs an error by type, code and frames, never by what its message or cause quote', async () => {

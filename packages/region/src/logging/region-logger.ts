@@ -77,13 +77,17 @@ export function redactLogFields(fields: Fields): Fields {
 }
 
 const DIGIT_RUN = /(?<![\d.])\d{13,19}(?!\d)/g;
+/** {@link DIGIT_RUN} without `g`: a test keeps no `lastIndex` between lines. */
+const HAS_DIGIT_RUN = new RegExp(DIGIT_RUN.source);
 
 /**
  * The last line of defence (DESIGN: Residency — no region logs a card number): any Luhn-valid
  * run of 13–19 digits that slipped past the paths is masked to its last four before the line
- * is written.
+ * is written. Most lines have no such run: testing for one first costs about half of a
+ * `replace` with a callback that finds nothing.
  */
 export function scrubCardNumbers(line: string): string {
+  if (!HAS_DIGIT_RUN.test(line)) return line;
   return line.replace(DIGIT_RUN, (run) =>
     isLuhnValid(run) ? `${'*'.repeat(run.length - 4)}${run.slice(-4)}` : run,
   );

@@ -124,6 +124,15 @@ export function describeSignedRequestContract(caller: SignedRequestCaller): void
       expect(await outcome(await sign(c.claims(seconds(now)), untyped))).toBe(c.codes.invalid);
     });
 
+    it("refuses claims that break the kind's schema, request after request", async () => {
+      for (let i = 0; i < 2; i++) {
+        const claims = c.claims(seconds(now));
+        expect(await outcome(await sign({ ...claims, jti: 42 }))).toBe(c.codes.invalid);
+        expect(await outcome(await sign({ ...claims, iat: 'now' }))).toBe(c.codes.invalid);
+      }
+      expect(await outcome(await sign(c.claims(seconds(now))))).toBe('accepted');
+    });
+
     it('refuses a request meant for someone else', async () => {
       expect(await outcome(await sign(c.elsewhere(c.claims(seconds(now)))))).toBe(c.codes.audience);
     });

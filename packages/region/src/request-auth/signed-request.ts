@@ -1,5 +1,5 @@
 import type { Static, TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import {
   DomicileError,
   JwtExpired,
@@ -85,6 +85,21 @@ export interface VerifiedSignedRequest<C> {
   readonly singleUse: SingleUseId;
 }
 
+/**
+ * Each kind's claims schema compiled on its first request: `Value.Check` walks the schema anew
+ * per call (about 3 µs for the DPoP claims, against 10 ns compiled).
+ */
+const claimsChecks = new WeakMap<TSchema, TypeCheck<TSchema>>();
+
+function claimsCheck(schema: TSchema): TypeCheck<TSchema> {
+  let check = claimsChecks.get(schema);
+  if (check === undefined) {
+    check = TypeCompiler.Compile(schema);
+    claimsChecks.set(schema, check);
+  }
+  return check;
+}
+
 /** Thrown from inside the key lookup, so that an unknown signer keeps its own code. */
 class UnknownSigner extends Error {}
 
@@ -123,7 +138,7 @@ export async function verifySignedRequest<S extends TSchema & { static: RequestC
           : undefined;
     throw new DomicileError(code ?? codes.invalid, { cause });
   }
-  if (!Value.Check(kind.claims, payload))
+  if (!claimsCheck(kind.claims).Check(payload))
     throw new DomicileError(codes.invalid, { cause: 'claims schema' });
   const claims = payload as Static<S> & RequestClaims;
   if (input.audience !== undefined && claims.aud !== input.audience)

@@ -245,7 +245,6 @@ export class IdempotencyStore {
   ): Promise<StoredResponse | undefined> {
     // A retry is answered from the stored answer, without running the operation again.
     if ((await keyOf.execute(this.#db, req.scope, req.key)).rows.length > 0) return undefined;
-    const taken = new Error('Idempotency-Key taken by a concurrent attempt');
     let refused: unknown;
     let recorded: IdempotentAnswer | undefined;
     const attempt: IdempotentAttempt = {
@@ -259,7 +258,7 @@ export class IdempotencyStore {
           if (isDomicileError(error)) refused = error;
           throw error;
         }
-        if (!free) throw taken;
+        if (!free) throw new KeyTaken();
         recorded = answer;
       },
     };
@@ -267,7 +266,7 @@ export class IdempotencyStore {
     try {
       result = await operation(attempt);
     } catch (error) {
-      if (error === taken) return undefined;
+      if (error instanceof KeyTaken) return undefined;
       if (error === refused) throw error;
       if (recorded !== undefined && (await this.#answered(req))) throw error;
       if (!isDomicileError(error) || error.status >= 500) {
@@ -420,6 +419,13 @@ export class IdempotencyStore {
 
   #mine(req: IdempotentRequest): { scope: string; key: string; incarnation: string } {
     return { scope: req.scope, key: req.key, incarnation: this.#incarnation };
+  }
+}
+
+/** Thrown through a one-commit operation to roll its transaction back: another attempt has the key. */
+class KeyTaken extends Error {
+  constructor() {
+    super('Idempotency-Key taken by a concurrent attempt');
   }
 }
 

@@ -58,6 +58,10 @@ export function deviceAuthHook(ctx: RegionContext) {
     if (request.method === 'POST') idempotencyKeyOf(request);
     if (request.method === 'POST' && request.routeOptions.config.idempotent !== undefined)
       request.unspentJti = singleUse;
+    // A read's proof keeps a durable commit of its own: forgotten by a power loss, it could be
+    // replayed for up to 120 s after its use (60 s of age after an `iat` up to 60 s ahead,
+    // `request-auth/freshness.ts`), longer than a machine may take to restart; and on SQLite the
+    // read's own statements wait for the flush of any pending commit anyway (group commit).
     else await recordSingleUseId(ctx.db, singleUse);
     if (auth === 'device') request.who = await requireDevice(ctx.db, request.dpop.jkt);
     if (auth === 'device-or-lost')

@@ -93,14 +93,6 @@ export interface RunOptions {
  */
 export type InCommit<T> = (trx: Kysely<Database>, answer: T) => Promise<void>;
 
-/** Whether a key is taken: every one-commit attempt looks first. */
-const keyOf = precompiled(2, (db, scope: string, key: string) =>
-  db
-    .selectFrom('idempotency_keys')
-    .select('state')
-    .where((eb) => eb.and({ scope, key })),
-);
-
 /** Stores an attempt's answer, if the key is still this attempt's: every device write makes one. */
 const completeKey = precompiled(
   6,
@@ -235,16 +227,21 @@ export class IdempotencyStore {
    * the request's single-use id go into the operation's own transaction, at `record`. Two
    * attempts with one key may then both run; the unique key lets one commit, and the other's
    * whole transaction rolls back. A crash leaves that commit or nothing, never a held key.
-   * @returns the answer, or undefined when the key was found taken with the id still unrecorded:
-   * the reservation path then replays its answer, refuses, or takes an abandoned key over.
+   *
+   * The key is not looked up first: that read would spare a retry its work, but every first
+   * attempt would pay for it (a statement, a round trip on PostgreSQL, and on SQLite a wait for
+   * the pending group-commit flush, as every read waits), while a retry's work is harmless by
+   * this contract: its change rolls back with the taken key, and an answer without `record`
+   * changed nothing (`#settle` then replays the stored answer).
+   * @returns the answer, or undefined when the key turned out taken with the id still
+   * unrecorded: the reservation path then replays its answer, refuses, or takes an abandoned key
+   * over.
    */
   async #attemptInOneCommit(
     req: IdempotentRequest,
     hash: string,
     operation: IdempotentOperation,
   ): Promise<StoredResponse | undefined> {
-    // A retry is answered from the stored answer, without running the operation again.
-    if ((await keyOf.execute(this.#db, req.scope, req.key)).rows.length > 0) return undefined;
     let refused: unknown;
     let recorded: IdempotentAnswer | undefined;
     const attempt: IdempotentAttempt = {

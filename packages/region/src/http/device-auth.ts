@@ -24,9 +24,13 @@ declare module 'fastify' {
     auth?: RouteAuth;
     /**
      * A state-changing device route whose handler is {@link sendIdempotent}: its DPoP proof's
-     * `jti` is recorded in the commit that reserves its Idempotency-Key, not in one of its own.
+     * `jti` is recorded in the commit that takes its Idempotency-Key, not in one of its own.
+     * `one-commit`: a route whose step is one local transaction that stores its answer
+     * ({@link answeredInCommit}; `RunOptions.oneCommit`), which then takes the key too — not for
+     * a step that calls the issuer or another region, seals in the vault, or commits anything
+     * before that transaction.
      */
-    idempotent?: true;
+    idempotent?: true | 'one-commit';
   }
   interface FastifyRequest {
     dpop?: VerifiedDpop;
@@ -52,8 +56,12 @@ export function deviceAuthHook(ctx: RegionContext) {
     request.dpop = dpop;
     // Before body validation, so a request missing its key says so rather than failing on a field.
     if (request.method === 'POST') idempotencyKeyOf(request);
-    if (request.method === 'POST' && request.routeOptions.config.idempotent === true)
+    if (request.method === 'POST' && request.routeOptions.config.idempotent !== undefined)
       request.unspentJti = singleUse;
+    // A read's proof keeps a durable commit of its own: forgotten by a power loss, it could be
+    // replayed for up to 120 s after its use (60 s of age after an `iat` up to 60 s ahead,
+    // `request-auth/freshness.ts`), longer than a machine may take to restart; and on SQLite the
+    // read's own statements wait for the flush of any pending commit anyway (group commit).
     else await recordSingleUseId(ctx.db, singleUse);
     if (auth === 'device') request.who = await requireDevice(ctx.db, request.dpop.jkt);
     if (auth === 'device-or-lost')
@@ -75,8 +83,8 @@ const DEVICE_AUTH: ReadonlySet<RouteAuth | undefined> = new Set([
 export function requireIdempotentDeviceWrites(route: RouteOptions): void {
   const methods = Array.isArray(route.method) ? route.method : [route.method];
   const writes = methods.some((method) => method !== 'GET' && method !== 'HEAD');
-  const config = route.config as { auth?: RouteAuth; idempotent?: true } | undefined;
-  if (writes && DEVICE_AUTH.has(config?.auth) && config?.idempotent !== true)
+  const config = route.config as { auth?: RouteAuth; idempotent?: unknown } | undefined;
+  if (writes && DEVICE_AUTH.has(config?.auth) && config?.idempotent === undefined)
     throw new DomicileError('INTERNAL', {
       details: { reason: `device route ${route.url} changes state but is not idempotent` },
     });
@@ -107,7 +115,8 @@ export function idempotencyKeyOf(request: FastifyRequest): string {
 /**
  * Runs a state-changing device request exactly once per Idempotency-Key (DESIGN: Exactly once)
  * and sends the answer, first or replayed. On a route marked `idempotent` the proof's `jti` is
- * recorded with the key's reservation (a replayed proof is refused there, before any effect).
+ * recorded with the key (a replayed proof is refused there, before any effect is visible): in
+ * the key's reservation, or on a `one-commit` route in the step's own transaction.
  */
 export async function sendIdempotent(
   ctx: RegionContext,
@@ -126,6 +135,7 @@ export async function sendIdempotent(
       singleUse: request.unspentJti,
     },
     operation,
+    { oneCommit: request.routeOptions.config.idempotent === 'one-commit' },
   );
   if (result.replayed) void reply.header('idempotent-replayed', 'true');
   return reply.code(result.status).send(result.body);

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { Type } from '@sinclair/typebox';
 import { DomicileError, isDomicileError } from '@domicile/protocol';
 import { isIncarnationAlive } from '../nodes/index.js';
-import type { SingleUseId } from '../request-auth/index.js';
+import { recordSingleUseId, type SingleUseId } from '../request-auth/index.js';
 import {
   jsonColumn,
   precompiled,
@@ -11,7 +11,7 @@ import {
   type Database,
   type SqlDialectName,
 } from '../storage/index.js';
-import { insertReservation, reserveWithSingleUseId } from './single-use-reservation.js';
+import { takeKey, type KeyRow } from './single-use-reservation.js';
 
 /** The first answer's body, replayed as it was sent: any JSON. */
 const responseBodyColumn = jsonColumn('idempotency_keys.response_body', Type.Unknown());
@@ -76,6 +76,17 @@ export interface IdempotentAttempt {
 
 export type IdempotentOperation = (attempt: IdempotentAttempt) => Promise<IdempotentAnswer>;
 
+export interface RunOptions {
+  /**
+   * The operation's whole effect is the transaction in which it calls `record`: before it, it
+   * changes nothing and calls nothing outside the region (no issuer, no other region, no vault
+   * seal), and an answer it gives without `record` changed nothing. The key is then taken in that
+   * transaction, with the answer and the request's single-use id (one commit), instead of being
+   * reserved in a commit of its own first.
+   */
+  readonly oneCommit?: boolean;
+}
+
 /**
  * How a domain step that makes its change in one transaction hands its answer over, in that
  * transaction (`IdempotentAttempt.record`): left out, the step answers as before.
@@ -110,6 +121,8 @@ export function requestHash(req: Pick<IdempotentRequest, 'method' | 'path' | 'bo
  * Runs operations at most once per (scope, key) to completion and answers every retry with the
  * first result (DESIGN: Exactly once). The reservation is taken before the operation runs, so two
  * concurrent attempts cannot both proceed; a domain error (4xx) is a result too and is replayed.
+ * An operation that is one transaction (`RunOptions.oneCommit`) takes the key in that commit
+ * instead: of two concurrent attempts, only one commits.
  * A reservation belongs to the process incarnation that made it: a retry takes it over as soon as
  * that incarnation's lease has ended (a crash, `nodes/node-lease.ts`), never while it lives. The
  * operations themselves are written so that re-running after a crash between their commit and
@@ -131,8 +144,12 @@ export class IdempotencyStore {
   }
 
   /** Runs `operation` for this request, or answers with the first attempt's stored result. */
-  run(req: IdempotentRequest, operation: IdempotentOperation): Promise<StoredResponse> {
-    const attempt = this.#attempt(req, operation);
+  run(
+    req: IdempotentRequest,
+    operation: IdempotentOperation,
+    options: RunOptions = {},
+  ): Promise<StoredResponse> {
+    const attempt = this.#attempt(req, operation, options);
     this.#inFlight.add(attempt);
     const settled = (): void => {
       this.#inFlight.delete(attempt);
@@ -158,12 +175,20 @@ export class IdempotencyStore {
     await Promise.allSettled([...this.#inFlight]);
   }
 
-  async #attempt(req: IdempotentRequest, operation: IdempotentOperation): Promise<StoredResponse> {
+  async #attempt(
+    req: IdempotentRequest,
+    operation: IdempotentOperation,
+    options: RunOptions,
+  ): Promise<StoredResponse> {
     await this.#admitted;
     const hash = requestHash(req);
-    // The reservation keeps a commit of its own: an operation is no single transaction (it calls
-    // the issuer, seals in the vault, commits in steps), and a concurrent retry, on any node, must
-    // see the key taken for all of that time, not only once the work's commit is in.
+    if (options.oneCommit === true) {
+      const answered = await this.#attemptInOneCommit(req, hash, operation);
+      if (answered !== undefined) return answered;
+    }
+    // The reservation keeps a commit of its own: such an operation is no single transaction (it
+    // calls the issuer, seals in the vault, commits in steps), and a concurrent retry, on any
+    // node, must see the key taken for all of that time, not only once the work's commit is in.
     const earlier = await this.#reserve(req, hash);
     if (earlier !== undefined) return earlier;
     let recorded: IdempotentAnswer | undefined;
@@ -197,35 +222,118 @@ export class IdempotencyStore {
     return { status: result.status, body: result.body, replayed: false };
   }
 
+  /**
+   * An attempt that takes no reservation first (`RunOptions.oneCommit`): the key, its answer and
+   * the request's single-use id go into the operation's own transaction, at `record`. Two
+   * attempts with one key may then both run; the unique key lets one commit, and the other's
+   * whole transaction rolls back. A crash leaves that commit or nothing, never a held key.
+   *
+   * The key is not looked up first: that read would spare a retry its work, but every first
+   * attempt would pay for it (a statement, a round trip on PostgreSQL, and on SQLite a wait for
+   * the pending group-commit flush, as every read waits), while a retry's work is harmless by
+   * this contract: its change rolls back with the taken key, and an answer without `record`
+   * changed nothing (`#settle` then replays the stored answer).
+   * @returns the answer, or undefined when the key turned out taken with the id still
+   * unrecorded: the reservation path then replays its answer, refuses, or takes an abandoned key
+   * over.
+   */
+  async #attemptInOneCommit(
+    req: IdempotentRequest,
+    hash: string,
+    operation: IdempotentOperation,
+  ): Promise<StoredResponse | undefined> {
+    let refused: unknown;
+    let recorded: IdempotentAnswer | undefined;
+    const attempt: IdempotentAttempt = {
+      record: async (trx, answer) => {
+        recorded = undefined;
+        let free: boolean;
+        try {
+          free = await takeKey(trx, this.#dialect, this.#row(req, hash, answer), req.singleUse);
+        } catch (error) {
+          // A replayed proof: its transaction rolls back, and its refusal is no answer to store.
+          if (isDomicileError(error)) refused = error;
+          throw error;
+        }
+        if (!free) throw new KeyTaken();
+        recorded = answer;
+      },
+    };
+    let result: IdempotentAnswer;
+    try {
+      result = await operation(attempt);
+    } catch (error) {
+      if (error instanceof KeyTaken) return undefined;
+      if (error === refused) throw error;
+      if (recorded !== undefined && (await this.#answered(req))) throw error;
+      if (!isDomicileError(error) || error.status >= 500) {
+        // Nothing of the attempt is in, and a retry runs it again; its proof is still spent
+        // (a failure to spend it too is the same failure, and the caller gets the first).
+        if (req.singleUse !== undefined)
+          await recordSingleUseId(this.#db, req.singleUse).catch(() => undefined);
+        throw error;
+      }
+      const stored = await this.#settle(req, hash, { status: error.status, body: error.toBody() });
+      if (stored !== undefined) return stored;
+      throw error;
+    }
+    if (recorded === result) return { status: result.status, body: result.body, replayed: false };
+    return (
+      (await this.#settle(req, hash, result)) ?? {
+        status: result.status,
+        body: result.body,
+        replayed: false,
+      }
+    );
+  }
+
+  /**
+   * Stores the answer of a one-commit attempt that changed nothing (a refusal, an answer read),
+   * in one commit with the request's single-use id.
+   * @returns the answer stored by an attempt that took the key meanwhile, or undefined when this
+   * one's is stored.
+   */
+  async #settle(
+    req: IdempotentRequest,
+    hash: string,
+    answer: IdempotentAnswer,
+  ): Promise<StoredResponse | undefined> {
+    const now = this.#now();
+    const row = this.#row(req, hash, answer, now);
+    if (await takeKey(this.#db, this.#dialect, row, req.singleUse)) return undefined;
+    const earlier = await this.#taken({ ...req, singleUse: undefined }, hash, now);
+    if (earlier !== undefined) return earlier;
+    await this.#complete(this.#db, req, answer.status, answer.body);
+    return undefined;
+  }
+
   /** Takes the key for this attempt, or returns the stored answer of an earlier one. */
   async #reserve(req: IdempotentRequest, hash: string): Promise<StoredResponse | undefined> {
     const now = this.#now();
-    const stamp = now.toISOString();
-    const reservation = {
-      scope: req.scope,
-      key: req.key,
-      request_hash: hash,
-      state: 'in_flight',
-      status_code: null,
-      response_body: null,
-      created_at: stamp,
-      updated_at: stamp,
-      incarnation: this.#incarnation,
-    } as const;
     // A taken key is no error: its stored answer or its holder decides below.
-    const reserved =
-      req.singleUse === undefined
-        ? await insertReservation(this.#db, reservation)
-        : await reserveWithSingleUseId(this.#db, this.#dialect, reservation, req.singleUse);
-    if (reserved) return undefined;
+    const row = this.#row(req, hash, undefined, now);
+    if (await takeKey(this.#db, this.#dialect, row, req.singleUse)) return undefined;
+    return this.#taken({ ...req, singleUse: undefined }, hash, now);
+  }
+
+  /**
+   * The key was taken (the request's id is recorded by now): the stored answer if there is one,
+   * else the key if its holder is gone (then it is this attempt's), else a refusal.
+   */
+  async #taken(
+    req: IdempotentRequest,
+    hash: string,
+    now: Date,
+  ): Promise<StoredResponse | undefined> {
+    const stamp = now.toISOString();
     const row = await this.#db
       .selectFrom('idempotency_keys')
       .selectAll()
       .where('scope', '=', req.scope)
       .where('key', '=', req.key)
       .executeTakeFirst();
-    // Deleted meanwhile (its attempt failed): try again, the id already recorded above.
-    if (row === undefined) return this.#reserve({ ...req, singleUse: undefined }, hash);
+    // Deleted meanwhile (its attempt failed): try again.
+    if (row === undefined) return this.#reserve(req, hash);
     if (row.request_hash !== hash) throw new DomicileError('IDEMPOTENCY_KEY_REUSED');
     if (row.state === 'done' && row.status_code !== null && row.response_body !== null) {
       return {
@@ -247,6 +355,27 @@ export class IdempotencyStore {
       .executeTakeFirst();
     if (Number(taken.numUpdatedRows) !== 1) throw inProgress();
     return undefined;
+  }
+
+  /** This attempt's row of the key: its reservation, or with `answer` the key answered. */
+  #row(
+    req: IdempotentRequest,
+    hash: string,
+    answer: IdempotentAnswer | undefined,
+    now: Date = this.#now(),
+  ): KeyRow {
+    const stamp = now.toISOString();
+    return {
+      scope: req.scope,
+      key: req.key,
+      request_hash: hash,
+      state: answer === undefined ? 'in_flight' : 'done',
+      status_code: answer?.status ?? null,
+      response_body: answer === undefined ? null : responseBodyColumn.encode(answer.body),
+      created_at: stamp,
+      updated_at: stamp,
+      incarnation: this.#incarnation,
+    };
   }
 
   /** Whether the process that reserved `row` is gone (for a row without incarnation: by age). */
@@ -287,6 +416,13 @@ export class IdempotencyStore {
 
   #mine(req: IdempotentRequest): { scope: string; key: string; incarnation: string } {
     return { scope: req.scope, key: req.key, incarnation: this.#incarnation };
+  }
+}
+
+/** Thrown through a one-commit operation to roll its transaction back: another attempt has the key. */
+class KeyTaken extends Error {
+  constructor() {
+    super('Idempotency-Key taken by a concurrent attempt');
   }
 }
 

@@ -42,7 +42,7 @@ export function credentialRoutes(ctx: RegionContext): FastifyPluginCallbackTypeb
     app.post(
       '/v1/credentials/:tokenRef/activate',
       {
-        config: { auth: 'device', idempotent: true },
+        config: { auth: 'device', idempotent: 'one-commit' },
         schema: deviceRoute(
           {
             operationId: 'activateCredential',

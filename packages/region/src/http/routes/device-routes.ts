@@ -212,7 +212,7 @@ export function deviceRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox {
     app.post(
       '/v1/accounts/me/devices/:deviceId/remove',
       {
-        config: { auth: 'device', idempotent: true },
+        config: { auth: 'device', idempotent: 'one-commit' },
         schema: deviceRoute(
           {
             operationId: 'removeAccountDevice',

@@ -22,7 +22,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning',
       {
-        config: { auth: 'dpop', idempotent: true },
+        config: { auth: 'dpop', idempotent: 'one-commit' },
         schema: deviceRoute(
           {
             operationId: 'sendProvisioningMessage',
@@ -99,7 +99,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning/:sessionId/terms',
       {
-        config: { auth: 'device', idempotent: true },
+        config: { auth: 'device', idempotent: 'one-commit' },
         schema: deviceRoute(
           {
             operationId: 'acceptTerms',
@@ -248,7 +248,7 @@ export function provisioningRoutes(ctx: RegionContext): FastifyPluginCallbackTyp
     app.post(
       '/v1/provisioning/:sessionId/tokenize',
       {
-        config: { auth: 'device', idempotent: true },
+        config: { auth: 'device', idempotent: 'one-commit' },
         schema: deviceRoute(
           {
             operationId: 'tokenize',

@@ -140,7 +140,7 @@ export function supportRoutes(ctx: RegionContext): FastifyPluginCallbackTypebox 
     app.post(
       '/v1/devices/me/lost',
       {
-        config: { auth: 'device', idempotent: true },
+        config: { auth: 'device', idempotent: 'one-commit' },
         schema: deviceRoute(
           {
             operationId: 'reportThisDeviceLost',

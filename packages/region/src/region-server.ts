@@ -17,7 +17,7 @@ import {
 } from '@domicile/protocol';
 import type { RegionConfig } from './config/index.js';
 import { DEFAULT_CONSOLE_SESSION_POLICY, consoleRoutes } from './console/index.js';
-import { buildRegionApp, checkOperatorTokenHashes } from './http/index.js';
+import { buildRegionApp, checkOperatorTokenHashes, durableFetch } from './http/index.js';
 import { IdempotencyStore } from './idempotency/index.js';
 import { openRegionKeyring, type RegionKeyring } from './keys/index.js';
 import { HttpIssuerGateway, SandboxIssuer, type IssuerGateway } from './issuer/index.js';
@@ -114,8 +114,6 @@ async function assembleRegion(
   { directory, self, keyring, trustedIssuers, tls }: RegionFoundation,
 ): Promise<Region> {
   const operatorTokenHashes = checkOperatorTokenHashes(config.operatorTokenHashes ?? []);
-  // Calls to other regions, the issuer and webhooks: by the TLS fetch when there is a CA or identity.
-  const peerFetch = tls !== undefined && needsTlsClient(tls) ? tlsFetch(tls) : undefined;
   const { logger, flush } = createRegionLogger({
     region: self.id,
     ...definedProps({ file: config.logFile, level: config.logLevel }),
@@ -124,6 +122,12 @@ async function assembleRegion(
     createFolder: config.createDatabase ?? false,
     onStatement: countStatement,
   });
+  // Calls to other regions, the issuer and webhooks: by the TLS fetch when there is a CA or
+  // identity, each once what it may carry is durable.
+  const peerFetch = durableFetch(
+    db,
+    tls !== undefined && needsTlsClient(tls) ? tlsFetch(tls) : undefined,
+  );
   const hub: NotificationHub = /^postgres(ql)?:/.test(config.databaseUrl)
     ? new PostgresNotificationHub(config.databaseUrl)
     : new LocalNotificationHub();
@@ -139,7 +143,7 @@ async function assembleRegion(
   });
   const now = config.now ?? (() => new Date());
   const regionOutbox = new RegionOutboxWorker({
-    ...definedProps({ transport: peerFetch && httpRegionTransport(peerFetch) }),
+    transport: httpRegionTransport(peerFetch),
     ...config.regionOutbox,
     db,
     directory,
@@ -282,7 +286,7 @@ function createIssuer(
   config: RegionConfig,
   db: Kysely<Database>,
   keyring: RegionKeyring,
-  peerFetch: typeof fetch | undefined,
+  peerFetch: typeof fetch,
 ): IssuerGateway {
   if (config.issuer.kind === 'sandbox') return new SandboxIssuer({ region: config.region, db });
   return new HttpIssuerGateway({
@@ -290,6 +294,6 @@ function createIssuer(
     region: config.region,
     timeoutMs: config.issuer.timeoutMs,
     signer: keyring.signing,
-    ...definedProps({ fetch: peerFetch }),
+    fetch: peerFetch,
   });
 }

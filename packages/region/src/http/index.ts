@@ -1,5 +1,6 @@
 export { BODY_LIMIT_BYTES, buildRegionApp, type RegionAppOptions } from './region-app.js';
 export { auditRefusal } from './audit-hooks.js';
+export { durableAnswers, durableFetch } from './durable-output.js';
 export {
   checkOperatorTokenHashes,
   operatorTokenHash,

@@ -21,6 +21,7 @@ import type { RegionContext } from '../region-context.js';
 import { auditCallHook, auditRefusal } from './audit-hooks.js';
 import { requireClientCertificate } from './client-certificate-auth.js';
 import { deviceAuthHook, requireIdempotentDeviceWrites } from './device-auth.js';
+import { durableAnswers } from './durable-output.js';
 import { lazySchemaCompilers } from './lazy-schema-compilers.js';
 import { regionOpenApiOptions } from './openapi-document.js';
 import type { RateLimitConfig } from '../config/index.js';
@@ -129,6 +130,7 @@ export async function buildRegionApp(
   app.addHook('onRoute', requireIdempotentDeviceWrites);
   app.addHook('onRequest', limits.byDevice);
   app.addHook('preHandler', auditCallHook(ctx));
+  app.addHook('onSend', durableAnswers(ctx.db));
   app.setErrorHandler(async (error, request, reply) => {
     const mapped = toDomicileError(error);
     app.countError(mapped.code);

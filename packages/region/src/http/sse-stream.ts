@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { listNotifications } from '../notifications/index.js';
 import type { RegionContext } from '../region-context.js';
+import { outputFence } from '../storage/index.js';
 
 const BATCH = 100;
 
@@ -47,6 +48,8 @@ export function streamNotifications(
         again = false;
         for (;;) {
           const batch = await listNotifications(ctx.db, deviceId, cursor, BATCH);
+          // What was read reaches the device only once durable (see `outputFence`).
+          if (batch.length > 0) await outputFence(ctx.db);
           for (const n of batch) {
             if (closed) return;
             res.write(`id: ${n.id}\nevent: ${n.data.type}\ndata: ${JSON.stringify(n)}\n\n`);

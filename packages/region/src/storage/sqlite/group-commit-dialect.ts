@@ -3,9 +3,11 @@ import {
   SqliteDialect,
   SqliteDriver,
   type DatabaseConnection,
+  type DialectAdapter,
   type Driver,
   type SqliteDatabase,
 } from 'kysely';
+import { setOutputFence } from '../output-fence.js';
 import type { WalBarrier } from './wal-barrier.js';
 
 /**
@@ -23,8 +25,12 @@ import type { WalBarrier } from './wal-barrier.js';
  * Kysely runs every query and transaction as acquire → use → release of the connection, and its
  * caller resumes only once `releaseConnection` resolves. Release here notes a commit if a
  * statement that may write ran and no transaction is left open, hands the connection to the next
- * waiter, then waits for the barrier. Every release waits while any commit is not yet durable,
- * reads included: no answer is ever based on data that a power failure could take back.
+ * waiter, then, for a commit, waits for the barrier: a write's caller goes on only once it is
+ * durable. A read does not wait, though it may see other requests' commits not yet durable: a
+ * flow of many reads would otherwise wait for a flush at each. What it read reaches no one before
+ * they are: the region awaits the output fence (`outputFence`, registered here on the adapter)
+ * before each answer and each call out, so no answer is ever based on data that a power failure
+ * could take back.
  *
  * Not covered: `startTransaction()` (controlled transactions) resolves `commit().execute()`
  * before it releases the connection; the region does not use it.
@@ -40,13 +46,21 @@ export function groupCommitDialect(options: {
     wrote = true;
   });
   const { sqlite, barrier } = options;
-  const endOfUse = (): void => {
-    if (wrote && !sqlite.inTransaction) {
-      wrote = false;
-      barrier.noteCommit();
-    }
+  /** Notes a commit if this use of the connection ended one; true if it did. */
+  const endOfUse = (): boolean => {
+    if (!wrote || sqlite.inTransaction) return false;
+    wrote = false;
+    barrier.noteCommit();
+    return true;
   };
+  const fence = (): Promise<void> | undefined => (barrier.pending ? barrier.durable() : undefined);
   return new (class extends SqliteDialect {
+    override createAdapter(): DialectAdapter {
+      const adapter = super.createAdapter();
+      setOutputFence(adapter, fence);
+      return adapter;
+    }
+
     override createDriver(): Driver {
       return new GroupCommitDriver({ database }, barrier, endOfUse);
     }
@@ -57,7 +71,7 @@ class GroupCommitDriver extends SqliteDriver {
   constructor(
     config: ConstructorParameters<typeof SqliteDriver>[0],
     private readonly barrier: WalBarrier,
-    private readonly endOfUse: () => void,
+    private readonly endOfUse: () => boolean,
   ) {
     super(config);
   }
@@ -68,9 +82,9 @@ class GroupCommitDriver extends SqliteDriver {
   }
 
   override async releaseConnection(): Promise<void> {
-    this.endOfUse();
+    const committed = this.endOfUse();
     await super.releaseConnection();
-    if (this.barrier.pending) await this.barrier.durable();
+    if (committed) await this.barrier.durable();
   }
 
   override async destroy(): Promise<void> {

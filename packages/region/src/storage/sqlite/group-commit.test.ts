@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Database } from '../database.js';
+import { outputFence } from '../output-fence.js';
 import { createSqliteDatabase } from './sqlite-database.js';
 import type { SyncFile } from './wal-barrier.js';
 
@@ -94,22 +95,45 @@ describe('group commit on the SQLite file', () => {
     }
   });
 
-  it('makes a read that follows a commit not yet durable wait for that commit', async () => {
+  it('answers a read at once, and holds the output fence until the commits it may see are durable', async () => {
     const { db, held, hold } = await open();
     try {
       hold(true);
       const commit = observe(insert(db, 'a'));
-      const read = sql<{ v: string }>`select v from t`.execute(db);
-      const readState = observe(read);
       await settle();
-      expect([commit(), readState()]).toEqual(['pending', 'pending']);
+      // The read sees the commit not yet durable: what it read must wait at the fence.
+      expect((await sql<{ v: string }>`select v from t`.execute(db)).rows).toEqual([{ v: 'a' }]);
+      const fenced = outputFence(db);
+      expect(fenced).toBeDefined();
+      const fence = observe(fenced ?? Promise.resolve());
+      await settle();
+      expect([commit(), fence()]).toEqual(['pending', 'pending']);
       held[0]?.finish();
-      expect((await read).rows).toEqual([{ v: 'a' }]);
-      await expect.poll(commit).toBe('done');
-      // Once durable, a read needs no flush at all.
+      await expect.poll(fence).toBe('done');
+      expect(commit()).toBe('done');
+      // Once durable, there is nothing to wait for, and a read needs no flush at all.
+      expect(outputFence(db)).toBeUndefined();
       const flushesBefore = held.length;
       await sql`select v from t`.execute(db);
       expect(held).toHaveLength(flushesBefore);
+    } finally {
+      hold(false);
+      await db.destroy();
+    }
+  });
+
+  it('gives a transaction the fence of the database it runs on', async () => {
+    const { db, held, hold } = await open();
+    try {
+      hold(true);
+      const commit = observe(insert(db, 'a'));
+      await settle();
+      await db.transaction().execute(async (trx) => {
+        await sql`select v from t`.execute(trx);
+        expect(outputFence(trx)).toBeDefined();
+      });
+      held.forEach((flush) => flush.finish());
+      await expect.poll(commit).toBe('done');
     } finally {
       hold(false);
       await db.destroy();
@@ -128,6 +152,7 @@ describe('group commit on the SQLite file', () => {
       await expect(sql`select 1`.execute(db)).rejects.toMatchObject({
         code: 'DATABASE_NOT_DURABLE',
       });
+      await expect(outputFence(db)).rejects.toMatchObject({ code: 'DATABASE_NOT_DURABLE' });
     } finally {
       hold(false);
       await db.destroy();

@@ -54,7 +54,7 @@ export {
 } from './open-database.js';
 export { sqlDialectOf, type SqlDialectName } from './migrations/portable-ddl.js';
 export { dialectOf, precompiled, type PrecompiledQuery } from './precompiled-query.js';
-export { planStable } from './plan-stable.js';
+export { planStable, planStableLimit } from './plan-stable.js';
 export { createPostgresDatabase, loadPg } from './postgres/index.js';
 export type { PostgresDatabaseOptions } from './postgres/index.js';
 export { createSqliteDatabase } from './sqlite/index.js';

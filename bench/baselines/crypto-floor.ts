@@ -65,6 +65,7 @@ import {
   embeddedDeviceKey,
   issueRedirectAssertion,
   pairwisePseudonym,
+  pseudonymKeysOf,
   renderCardArt,
   verifyRedirectAssertion,
   type CardProduct,
@@ -265,7 +266,7 @@ async function redirect(
     message,
     now,
     subject: pairwisePseudonym(
-      Buffer.from(keys.home.secrets.pseudonymKey, 'base64url'),
+      pseudonymKeysOf(keys.home.secrets).pseudonym,
       'account',
       keys.owner.region,
     ),

@@ -7,7 +7,7 @@
  */
 export { assetHash, renderCardArt } from './assets/index.js';
 export { SANDBOX_PRODUCTS, type CardProduct } from './issuer/index.js';
-export { FileJwsSigner } from './keys/index.js';
+export { FileJwsSigner, pseudonymKeysOf } from './keys/index.js';
 export {
   Pkcs11JwsSigner,
   Pkcs11KeyProvider,

@@ -212,14 +212,16 @@ export function listUndeletedOfProduct(
 /**
  * The credential whose id is in `column` of the outer query, if not deleted: for a correlated
  * `exists`, one primary-key look-up per outer row. (An `in` over every undeleted id made SQLite
- * list all of them first: seconds per read on a million tokens.)
+ * list all of them first: seconds per read on a million tokens.) `deleted` is written in the
+ * statement, not bound: SQLite compares a bound value with the condition of the partial index
+ * `credentials_live_card_unique`, and would plan the outer statement again on every run.
  */
 export function undeletedCredentialOf(db: Kysely<Database>, column: string) {
   return db
     .selectFrom('credentials')
     .select('credentials.id')
     .where('credentials.id', '=', sql.ref<string>(column))
-    .where('credentials.state', '!=', 'deleted');
+    .where('credentials.state', '!=', sql.lit('deleted'));
 }
 
 /**

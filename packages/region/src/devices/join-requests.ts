@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { DomicileError, api, type JWK, type PublicJwk } from '@domicile/protocol';
 import {
   deviceRow,
@@ -11,6 +11,7 @@ import {
 } from '../accounts/index.js';
 import { appendAudit } from '../audit/index.js';
 import { newId } from '../ids/index.js';
+import { pseudonymKeysOf } from '../keys/index.js';
 import type { RegionContext } from '../region-context.js';
 import { isUniqueViolation, type JoinRequestRow } from '../storage/index.js';
 import { verifyDeviceApproval } from './device-approval.js';
@@ -23,19 +24,12 @@ import {
 
 /**
  * A keyed hash of a join code, so the database never holds the code. Its own HKDF label: never
- * the key of ID&V codes or of redirect pseudonyms.
+ * the key of ID&V codes or of redirect pseudonyms (see `pseudonymKeysOf`, which derives it once).
  */
 function joinCodeHash(ctx: RegionContext, joinRequestId: string, code: string): Buffer {
-  const key = Buffer.from(
-    hkdfSync(
-      'sha256',
-      Buffer.from(ctx.keys.secrets.pseudonymKey, 'base64url'),
-      Buffer.alloc(0),
-      'domicile join code',
-      32,
-    ),
-  );
-  return createHmac('sha256', key).update(`${joinRequestId}\0${code}`).digest();
+  return createHmac('sha256', pseudonymKeysOf(ctx.keys.secrets).joinCode)
+    .update(`${joinRequestId}\0${code}`)
+    .digest();
 }
 
 /** `jane@example.com` → `j•••@example.com`: enough for the user to know where to look. */

@@ -31,6 +31,7 @@ export {
   type Pkcs11Rotation,
   type Pkcs11RotationPurpose,
 } from './pkcs11/rotate-pkcs11-key.js';
+export { pseudonymKeysOf, type PseudonymKeys } from './pseudonym-keys.js';
 export { readKeyFile } from './read-key-file.js';
 export { fileKeyProvider, fileRegionKeyring, type RegionKeyring } from './region-keyring.js';
 export { openRegionKeyring, type KeyProviderConfig } from './open-region-keyring.js';

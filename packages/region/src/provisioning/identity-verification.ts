@@ -1,8 +1,9 @@
-import { createHmac, hkdfSync, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { DomicileError, type api } from '@domicile/protocol';
 import type { AuthenticatedDevice } from '../accounts/index.js';
 import { appendAudit } from '../audit/index.js';
 import type { InCommit } from '../idempotency/index.js';
+import { pseudonymKeysOf } from '../keys/index.js';
 import type { RegionContext } from '../region-context.js';
 import {
   advanceSession,
@@ -18,19 +19,12 @@ export const OTP_LIFETIME_MS = 5 * 60_000;
 /**
  * A keyed hash of a one-time code, so the database never holds the code itself. The key is
  * derived (HKDF, RFC 5869) from the region secret under its own label, so it is never the key
- * that makes redirect pseudonyms.
+ * that makes redirect pseudonyms (see `pseudonymKeysOf`, which derives it once).
  */
 function otpHash(ctx: RegionContext, sessionId: string, code: string): Buffer {
-  const key = Buffer.from(
-    hkdfSync(
-      'sha256',
-      Buffer.from(ctx.keys.secrets.pseudonymKey, 'base64url'),
-      Buffer.alloc(0),
-      'domicile one-time code',
-      32,
-    ),
-  );
-  return createHmac('sha256', key).update(`${sessionId}\0${code}`).digest();
+  return createHmac('sha256', pseudonymKeysOf(ctx.keys.secrets).oneTimeCode)
+    .update(`${sessionId}\0${code}`)
+    .digest();
 }
 
 /**

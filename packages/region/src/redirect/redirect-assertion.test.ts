@@ -1,3 +1,4 @@
+import { createHmac, createSecretKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   buildDirectoryDocument,
@@ -61,7 +62,7 @@ describe('redirect assertion', () => {
       homeRegion: 'us',
       targetRegion: 'cn',
       signer: new FileJwsSigner(signing.get('us') as PrivateJwk),
-      subject: pairwisePseudonym(Buffer.alloc(32, 1), 'acct', 'cn'),
+      subject: pairwisePseudonym(createSecretKey(Buffer.alloc(32, 1)), 'acct', 'cn'),
       deviceJkt: jkt,
       message,
       standing,
@@ -80,9 +81,20 @@ describe('redirect assertion', () => {
   });
 
   it('gives one user different pseudonyms towards different regions', () => {
-    const key = Buffer.alloc(32, 7);
+    const key = createSecretKey(Buffer.alloc(32, 7));
     expect(pairwisePseudonym(key, 'a', 'cn')).toBe(pairwisePseudonym(key, 'a', 'cn'));
     expect(pairwisePseudonym(key, 'a', 'cn')).not.toBe(pairwisePseudonym(key, 'a', 'eu'));
+  });
+
+  // Guest accounts in other regions are found by pseudonym: the KeyObject must give the bytes
+  // the raw key gave.
+  it('gives, under a KeyObject, the pseudonym the raw key gave', () => {
+    const raw = Buffer.alloc(32, 7);
+    const pseudonym = pairwisePseudonym(createSecretKey(raw), 'acct-1', 'cn');
+    expect(pseudonym).toBe(
+      createHmac('sha256', raw).update('redirect-subject\u0000acct-1\u0000cn').digest('base64url'),
+    );
+    expect(pseudonym).toBe('r8TPJ_cgwjxxxOtNiwcsUCk8urSSyfwbjpIwmoD07gA');
   });
 
   const cases: [

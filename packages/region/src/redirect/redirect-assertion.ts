@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, type KeyObject } from 'node:crypto';
 import { TYP, type api } from '@domicile/protocol';
 import type { JwsSigner } from '../keys/index.js';
 
@@ -8,10 +8,11 @@ export const ASSERTION_LIFETIME_SECONDS = 120;
 /**
  * The pseudonym of an account towards one target region: HMAC of the account id and the target
  * under a home-region secret. Stable (the same user gets the same guest account each time), and
- * unlinkable across target regions.
+ * unlinkable across target regions. The key is a KeyObject (`pseudonymKeysOf(secrets).pseudonym`),
+ * made once: a raw key would be checked and imported again on every call.
  */
 export function pairwisePseudonym(
-  pseudonymKey: Buffer,
+  pseudonymKey: KeyObject,
   accountId: string,
   targetRegion: string,
 ): string {

@@ -2,6 +2,7 @@ import { DomicileError, type RegionEntry, type api } from '@domicile/protocol';
 import { requireDeviceWithLiveCredentials } from '../accounts/index.js';
 import { appendAudit } from '../audit/index.js';
 import type { InCommit } from '../idempotency/index.js';
+import { pseudonymKeysOf } from '../keys/index.js';
 import type { RegionContext } from '../region-context.js';
 import { recordResidency } from '../residency/index.js';
 import { issueRedirectAssertion, pairwisePseudonym } from './redirect-assertion.js';
@@ -24,7 +25,7 @@ export async function issueRedirect(
   if (who.account.kind !== 'registered') throw new DomicileError('REGION_NOT_OWNER');
   const now = ctx.now();
   const subject = pairwisePseudonym(
-    Buffer.from(ctx.keys.secrets.pseudonymKey, 'base64url'),
+    pseudonymKeysOf(ctx.keys.secrets).pseudonym,
     who.account.id,
     owner.id,
   );

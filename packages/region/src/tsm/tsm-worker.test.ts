@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TYP, generateKeyPairJwk, verifyJson, type KeyPairJwk } from '@domicile/protocol';
 import { listNotifications } from '../notifications/index.js';
 import { openDatabase, type Database } from '../storage/index.js';
+import { createTestPostgresDatabase } from '../testing/index.js';
 import { productFromSession } from '../sessions/index.js';
 import { Tsm, scriptHash } from './tsm.js';
 import { TsmWorker, pendingScripts, type TsmWorkerOptions } from './tsm-worker.js';
@@ -226,7 +227,7 @@ describe('TsmWorker', () => {
 });
 
 describe('pendingScripts', () => {
-  it('looks each pending script’s credential up by its key, never lists every credential', async () => {
+  it('searches tsm_scripts_state_idx, and looks each pending script’s credential up by its key', async () => {
     const db = await openDatabase('sqlite::memory:');
     const query = pendingScripts(db, 5, 20).compile();
     const plan = await db.executeQuery<{ detail: string }>(
@@ -234,9 +235,60 @@ describe('pendingScripts', () => {
     );
     await db.destroy();
     const details = plan.rows.map((r) => r.detail).join('\n');
+    expect(details).toMatch(/^SEARCH tsm_scripts USING INDEX tsm_scripts_state_idx \(state=\?\)$/m);
     expect(details).toMatch(
       /SEARCH credentials .*USING .*INDEX sqlite_autoindex_credentials_1 \(id=\?\)/,
     );
-    expect(details).not.toMatch(/SCAN credentials/);
+    expect(details).not.toMatch(/SCAN (tsm_scripts|credentials)/);
   });
+
+  // SQLite plans a statement again after a new binding of any value its planner read; the
+  // poll's states are written in it and its LIMIT is cast, so only `attempts` is read as bound.
+  it('binds nothing SQLite’s planner reads: the states are in the statement, the limit cast', async () => {
+    const db = await openDatabase('sqlite::memory:');
+    const { sql: text, parameters } = pendingScripts(db, 5, 20).compile();
+    await db.destroy();
+    expect(parameters).toEqual([5, 20]);
+    expect(text).toMatch(/"attempts" < \? order by .* limit cast\(\? as integer\)$/);
+    expect(text).toContain(`"state" = 'pending'`);
+    expect(text).toContain(`"credentials"."state" != 'deleted'`);
+  });
+
+  const dialects = process.env.DOMICILE_SKIP_PG === '1' ? ['sqlite'] : ['sqlite', 'postgres'];
+  it.each(dialects)(
+    'answers pending scripts under maxAttempts of undeleted credentials, fewest failures first, on %s',
+    async (dialect) => {
+      const pg =
+        dialect === 'postgres'
+          ? await createTestPostgresDatabase('domicile_pending_scripts')
+          : undefined;
+      const db = await openDatabase(pg?.connectionString ?? 'sqlite::memory:');
+      try {
+        const [once, fresh, spent, deleted, ready] = [
+          await seedPendingScript(db),
+          await seedPendingScript(db),
+          await seedPendingScript(db),
+          await seedPendingScript(db),
+          await seedPendingScript(db),
+        ];
+        const set = (id: string, values: { attempts?: number; state?: 'ready' }) =>
+          db.updateTable('tsm_scripts').set(values).where('id', '=', id).execute();
+        await set(once.scriptId, { attempts: 1 });
+        await set(spent.scriptId, { attempts: 5 });
+        await set(ready.scriptId, { state: 'ready' });
+        await db
+          .updateTable('credentials')
+          .set({ state: 'deleted' })
+          .where('id', '=', deleted.credentialId)
+          .execute();
+        const ids = async (batchSize: number) =>
+          (await pendingScripts(db, 5, batchSize).execute()).map((r) => r.id);
+        expect(await ids(20)).toEqual([fresh.scriptId, once.scriptId]);
+        expect(await ids(1)).toEqual([fresh.scriptId]);
+      } finally {
+        await db.destroy();
+        await pg?.drop();
+      }
+    },
+  );
 });

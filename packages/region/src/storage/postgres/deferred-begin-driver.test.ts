@@ -135,5 +135,8 @@ describe.skipIf(skip)('DeferredBeginDriver', () => {
     expect(preparedName('select * from scratch where id = $1', [1])).toBeUndefined();
     expect(preparedName('select id from scratch', [])).toBeUndefined();
     expect(preparedName('create table t (a int)', [1])).toBeUndefined();
+    // A count's type does not follow the table's columns; a `*` beside it still lists them.
+    expect(preparedName('select count(*) as n from scratch where id > $1', [1])).toBeDefined();
+    expect(preparedName('select count(*), * from scratch where id > $1', [1])).toBeUndefined();
   });
 });

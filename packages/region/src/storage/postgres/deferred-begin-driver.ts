@@ -186,13 +186,15 @@ const prepared = new Map<string, string>();
  * The name under which a statement is prepared once per connection and then only bound and run:
  * the server then skips parsing and planning it, most of its CPU for a short statement. Only a
  * statement with parameters that reads or writes rows, and names its columns: a prepared `*`
- * would fail ("cached plan must not change result type") once another node's migration adds a
- * column. Past `MAX_PREPARED` distinct texts the rest go unnamed, as before.
+ * (other than `count(*)`) would fail ("cached plan must not change result type") once another
+ * node's migration adds a column. Past `MAX_PREPARED` distinct texts the rest go unnamed.
  */
 export function preparedName(text: string, values: readonly unknown[]): string | undefined {
   const known = prepared.get(text);
   if (known !== undefined) return known;
-  if (values.length === 0 || text.includes('*') || prepared.size >= MAX_PREPARED) return undefined;
+  // `count(*)` is one bigint whatever the table's columns: only a `*` that lists them is refused.
+  const star = text.replaceAll('count(*)', '').includes('*');
+  if (values.length === 0 || star || prepared.size >= MAX_PREPARED) return undefined;
   if (!/^\s*(select|insert|update|delete|with)\b/i.test(text)) return undefined;
   const name = `domicile_${prepared.size + 1}`;
   prepared.set(text, name);

@@ -68,11 +68,31 @@ export async function findDeviceWithLiveCredentials(
   return { ...splitDeviceRow(rest), liveCredentials: Number(live_credentials ?? 0) };
 }
 
+/**
+ * Every column of a device row, by name (the record type keeps the list complete), in the table's
+ * order: the device look-up runs on every device request, and named columns make it prepared once
+ * per PostgreSQL connection, where `devices.*` was parsed and planned at every call
+ * (`preparedName`).
+ */
+const DEVICE_COLUMNS = Object.keys({
+  id: true,
+  account_id: true,
+  jkt: true,
+  signing_jwk: true,
+  encryption_jwk: true,
+  model: true,
+  created_at: true,
+  lost_at: true,
+  removed_at: true,
+} satisfies Record<keyof DeviceRow, true>).map(
+  (column) => `devices.${column}` as `devices.${keyof DeviceRow}`,
+);
+
 function deviceWithAccount(db: Kysely<Database>, jkt: string) {
   return db
     .selectFrom('devices')
     .innerJoin('accounts', 'accounts.id', 'devices.account_id')
-    .selectAll('devices')
+    .select(DEVICE_COLUMNS)
     .select([
       'accounts.kind as account_kind',
       'accounts.name as account_name',

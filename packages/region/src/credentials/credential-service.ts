@@ -6,6 +6,7 @@ import { insertNotification } from '../notifications/index.js';
 import type { RegionContext } from '../region-context.js';
 import { planStable, precompiled, type CredentialRow } from '../storage/index.js';
 import {
+  CREDENTIAL_SELECTION,
   findCredentialById,
   findDeviceCredential,
   listDeviceCredentials,
@@ -36,12 +37,13 @@ export async function requireDeviceCredential(
   return row;
 }
 
-// A device reads its script, then activates: compiled once.
+// A device reads its script, then activates: compiled once, and prepared on PostgreSQL (its
+// columns named).
 const credentialWithScript = precompiled(2, (db, tokenRef: string, deviceId: string) =>
   db
     .selectFrom('credentials')
     .leftJoin('tsm_scripts', 'tsm_scripts.credential_id', 'credentials.id')
-    .selectAll('credentials')
+    .select(CREDENTIAL_SELECTION)
     .select([
       'tsm_scripts.id as tsm_script_id',
       'tsm_scripts.state as tsm_script_state',

@@ -28,30 +28,6 @@ export const UNDELETED_STATES: readonly CredentialState[] = [
   'suspended',
 ];
 
-// The TSM worker reads the credential of each script it builds: compiled once.
-const credentialById = precompiled(1, (db, id: string) =>
-  db.selectFrom('credentials').selectAll().where('id', '=', id),
-);
-
-export async function findCredentialById(
-  db: Kysely<Database>,
-  id: string,
-): Promise<CredentialRow | undefined> {
-  const [row] = (await credentialById.execute(db, id)).rows;
-  return row;
-}
-
-export function findCredentialByTokenRef(
-  db: Kysely<Database>,
-  tokenRef: string,
-): Promise<CredentialRow | undefined> {
-  return db
-    .selectFrom('credentials')
-    .selectAll()
-    .where('token_ref', '=', tokenRef)
-    .executeTakeFirst();
-}
-
 /**
  * Every column of a credential row, by name (the record type makes the list complete), in the
  * order {@link insertCredential} takes their values. A statement that names its columns is
@@ -80,12 +56,41 @@ const CREDENTIAL_COLUMNS = Object.keys({
   updated_at: true,
 } satisfies Record<keyof CredentialRow & keyof NewCredential, true>) as (keyof CredentialRow)[];
 
+/** {@link CREDENTIAL_COLUMNS}, qualified: for a statement that joins another table. */
+export const CREDENTIAL_SELECTION = CREDENTIAL_COLUMNS.map(
+  (column) => `credentials.${column}` as const,
+);
+
+// The TSM worker reads the credential of each script it builds: compiled once.
+const credentialById = precompiled(1, (db, id: string) =>
+  db.selectFrom('credentials').select(CREDENTIAL_COLUMNS).where('id', '=', id),
+);
+
+export async function findCredentialById(
+  db: Kysely<Database>,
+  id: string,
+): Promise<CredentialRow | undefined> {
+  const [row] = (await credentialById.execute(db, id)).rows;
+  return row;
+}
+
+export function findCredentialByTokenRef(
+  db: Kysely<Database>,
+  tokenRef: string,
+): Promise<CredentialRow | undefined> {
+  return db
+    .selectFrom('credentials')
+    .selectAll()
+    .where('token_ref', '=', tokenRef)
+    .executeTakeFirst();
+}
+
 // The authorization's only read before its decision: compiled once, prepared on PostgreSQL.
 const credentialWithVaultRecord = precompiled(1, (db, tokenNumber: string) =>
   db
     .selectFrom('credentials')
     .leftJoin('vault_records', 'vault_records.id', 'credentials.vault_record_id')
-    .select(CREDENTIAL_COLUMNS.map((column) => `credentials.${column}` as const))
+    .select(CREDENTIAL_SELECTION)
     .select([
       'vault_records.id as vault_id',
       'vault_records.pan_hash as vault_pan_hash',
@@ -146,17 +151,21 @@ export async function findCredentialByTokenNumber(
   return { credential, vaultRecord };
 }
 
+const deviceCredential = precompiled(2, (db, tokenRef: string, deviceId: string) =>
+  db
+    .selectFrom('credentials')
+    .select(CREDENTIAL_COLUMNS)
+    .where('token_ref', '=', tokenRef)
+    .where('device_id', '=', deviceId),
+);
+
 /** A credential by token reference, only if `deviceId` owns it: another device's reads as absent. */
-export function findDeviceCredential(
+export async function findDeviceCredential(
   db: Kysely<Database>,
   owner: { readonly deviceId: string; readonly tokenRef: string },
 ): Promise<CredentialRow | undefined> {
-  return db
-    .selectFrom('credentials')
-    .selectAll()
-    .where('token_ref', '=', owner.tokenRef)
-    .where('device_id', '=', owner.deviceId)
-    .executeTakeFirst();
+  const [row] = (await deviceCredential.execute(db, owner.tokenRef, owner.deviceId)).rows;
+  return row;
 }
 
 /** The credentials of one device in `states` (all states by default), oldest first. */

@@ -18,10 +18,19 @@ const insertReturningId = precompiled(
     db.insertInto('notifications').values({ device_id, type, data, created_at }).returning('id'),
 );
 
+// Its columns named, not `*`: prepared on PostgreSQL (`preparedName`), as every stream reads it.
+const NOTIFICATION_COLUMNS = Object.keys({
+  id: true,
+  device_id: true,
+  type: true,
+  data: true,
+  created_at: true,
+} satisfies Record<keyof NotificationRow, true>) as (keyof NotificationRow)[];
+
 const notificationsAfter = precompiled(3, (db, deviceId: string, afterId: number, limit: number) =>
   db
     .selectFrom('notifications')
-    .selectAll()
+    .select(NOTIFICATION_COLUMNS)
     .where('device_id', '=', deviceId)
     .where('id', '>', afterId)
     .orderBy('id')

@@ -33,11 +33,45 @@ export async function insertSessions(
   if (rows.length > 0) await trx.insertInto('provisioning_sessions').values(rows).execute();
 }
 
+/**
+ * Every column of a session row, by name (the record type keeps the list complete), in the
+ * table's order: a statement that names its columns is prepared once per PostgreSQL connection,
+ * where one with `provisioning_sessions.*` was parsed and planned at every call (`preparedName`),
+ * at every step of every flow.
+ */
+const SESSION_COLUMNS = Object.keys({
+  id: true,
+  account_id: true,
+  device_id: true,
+  state: true,
+  routing_prefix: true,
+  last4: true,
+  network: true,
+  decision: true,
+  reason: true,
+  product: true,
+  terms_id: true,
+  terms_hash: true,
+  terms_accepted_at: true,
+  vault_record_id: true,
+  idv_methods: true,
+  idv_method: true,
+  idv_code_hash: true,
+  idv_expires_at: true,
+  idv_tries_left: true,
+  credential_id: true,
+  expires_at: true,
+  created_at: true,
+  updated_at: true,
+} satisfies Record<keyof SessionRow, true>).map(
+  (column) => `provisioning_sessions.${column}` as `provisioning_sessions.${keyof SessionRow}`,
+);
+
 /** A session of the device: every step of a flow reads its session first. */
 function sessionOf(db: Kysely<Database>, sessionId: string, deviceId: string) {
   return db
     .selectFrom('provisioning_sessions')
-    .selectAll('provisioning_sessions')
+    .select(SESSION_COLUMNS)
     .where('provisioning_sessions.id', '=', sessionId)
     .where('provisioning_sessions.device_id', '=', deviceId);
 }

@@ -1,2 +1,2 @@
 export { Tsm, scriptHash, type ScriptInput, type TsmOptions } from './tsm.js';
-export { TsmWorker, type TsmWorkerOptions } from './tsm-worker.js';
+export { TsmWorker, pendingScripts, type TsmWorkerOptions } from './tsm-worker.js';

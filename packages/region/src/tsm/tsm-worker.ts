@@ -34,6 +34,21 @@ export interface TsmWorkerOptions {
   readonly maxAttempts?: number;
 }
 
+// Its columns named, not `*`: prepared on PostgreSQL (`preparedName`), as it runs after every
+// tokenization.
+const TSM_SCRIPT_COLUMNS = Object.keys({
+  id: true,
+  credential_id: true,
+  token_ref: true,
+  device_id: true,
+  state: true,
+  script: true,
+  script_hash: true,
+  attempts: true,
+  created_at: true,
+  ready_at: true,
+} satisfies Record<keyof TsmScriptRow, true>) as (keyof TsmScriptRow)[];
+
 /**
  * The next scripts to build: pending, under `maxAttempts`, of a credential not deleted. SQLite
  * finds them by `tsm_scripts_state_idx`, looks each one's credential up by its key and sorts the
@@ -46,7 +61,7 @@ export function pendingScripts(db: Kysely<Database>, maxAttempts: number, batchS
   return (
     db
       .selectFrom('tsm_scripts')
-      .selectAll()
+      .select(TSM_SCRIPT_COLUMNS)
       .where('state', '=', sql.lit('pending'))
       // A credential deleted before its script was built needs no script.
       .where((eb) => eb.exists(undeletedCredentialOf(db, 'tsm_scripts.credential_id')))

@@ -1,5 +1,6 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { definedProps } from '@domicile/protocol';
 import { createTestPostgresDatabase, type TestPostgresDatabase } from '../../testing/index.js';
 import { DeferredBeginDriver, preparedName } from './deferred-begin-driver.js';
 import { loadPg } from './load-pg.js';
@@ -135,5 +136,52 @@ describe.skipIf(skip)('DeferredBeginDriver', () => {
     expect(preparedName('select * from scratch where id = $1', [1])).toBeUndefined();
     expect(preparedName('select id from scratch', [])).toBeUndefined();
     expect(preparedName('create table t (a int)', [1])).toBeUndefined();
+    // A count's type does not follow the table's columns; a `*` beside it still lists them.
+    expect(preparedName('select count(*) as n from scratch where id > $1', [1])).toBeDefined();
+    expect(preparedName('select count(*), * from scratch where id > $1', [1])).toBeUndefined();
+  });
+
+  it("prepares a transaction's first statement too, and knows what it prepared whatever fails", async () => {
+    await sql`delete from scratch`.execute(db);
+    await sql`insert into scratch values (${20})`.execute(db);
+    const pool = new (loadPg().Pool)({ connectionString: database.connectionString, max: 1 });
+    const driver = new DeferredBeginDriver(pool);
+    await driver.init();
+    const connection = await driver.acquireConnection();
+    // Each text new to the connection: its first use is its parse, behind a `begin`.
+    const first = async (text: string, values: unknown[], level?: string) => {
+      await driver.beginTransaction(connection, definedProps({ isolationLevel: level as never }));
+      try {
+        const { rows } = await connection.executeQuery(CompiledQuery.raw(text, values));
+        await driver.commitTransaction(connection);
+        return rows;
+      } catch (error) {
+        await driver.rollbackTransaction(connection);
+        throw error;
+      }
+    };
+    const insert = 'insert into scratch (id) values ($1) returning id';
+    const select = 'select id from scratch where id > $1 order by id';
+    try {
+      // Parsed, then its run fails: prepared all the same, and bound, not parsed, next time.
+      await expect(first(insert, [20])).rejects.toMatchObject({ code: '23505' });
+      expect(await first(insert, [21])).toEqual([{ id: 21 }]);
+      // Parsed, then its begin is refused: prepared, never run.
+      await expect(first(select, [0], 'bogus')).rejects.toMatchObject({ code: '42601' });
+      expect(await first(select, [20])).toEqual([{ id: 21 }]);
+      // Its parse fails: nothing prepared, and the connection goes on.
+      await expect(first('select nope from scratch where id = $1', [1])).rejects.toMatchObject({
+        code: '42703',
+      });
+      const { rows } = await connection.executeQuery<{ statement: string }>(
+        CompiledQuery.raw(
+          "select statement from pg_prepared_statements where name like 'domicile_%' order by 1",
+        ),
+      );
+      expect(rows.map((r) => r.statement)).toEqual([insert, select]);
+    } finally {
+      await driver.releaseConnection(connection);
+      await driver.destroy();
+    }
   });
 });

@@ -13,7 +13,10 @@ import { loadPg } from './load-pg.js';
 /** The parts of `pg`'s wire connection a query writes with (`pg/lib/connection.js`). */
 interface PgWire {
   readonly stream: { cork(): void; uncork(): void };
-  parse(query: { text: string }): void;
+  /** Statements prepared on this connection, and those whose parse is on its way: by name. */
+  readonly parsedStatements: Record<string, string | undefined>;
+  readonly submittedNamedStatements: Record<string, string | undefined>;
+  parse(query: { text: string; name?: string }): void;
   bind(config: Record<string, never>): void;
   execute(config: Record<string, never>): void;
 }
@@ -31,7 +34,8 @@ type PgAnswer = PgModule.QueryResult | PgModule.QueryResult[];
  * (durability unchanged). `begin` is then not counted by the statement log: it is no round trip.
  * A transaction's first statement always takes the extended protocol, so it must be one command
  * (as every statement with parameters already is): no `a; b` text there. Every other statement
- * with parameters goes prepared by name where {@link preparedName} allows it.
+ * with parameters, a transaction's first one included, goes prepared by name where
+ * {@link preparedName} allows it.
  */
 export class DeferredBeginDriver extends PostgresDriver {
   readonly #pool: PgModule.Pool;
@@ -121,12 +125,11 @@ class DeferredBeginConnection implements DatabaseConnection {
     const begin = this.#begin;
     this.#begin = undefined;
     const values = [...compiled.parameters];
-    // Behind a `begin` the statement stays unnamed: `pg` would take the begin's parse for its own.
-    const name = begin === undefined ? preparedName(compiled.sql, values) : undefined;
+    const name = preparedName(compiled.sql, values);
     const answer: PgAnswer =
       begin === undefined
         ? await this.#client.query({ text: compiled.sql, values, ...definedProps({ name }) })
-        : await behind(this.#client, begin, compiled.sql, values);
+        : await behind(this.#client, begin, { text: compiled.sql, values, name });
     // Behind a `begin` the answer holds both commands' results: the statement's is the last.
     const { command, rowCount, rows } = Array.isArray(answer) ? lastOf(answer) : answer;
     if (command === 'ROLLBACK' || command === 'COMMIT') return { rows: [{ command } as R] };
@@ -149,23 +152,39 @@ function lastOf(results: readonly PgModule.QueryResult[]): PgModule.QueryResult 
   return last;
 }
 
-/** Sends `begin` and the statement in one write and one sync (extended protocol for both). */
+/**
+ * Sends `begin` and the statement in one write and one sync (extended protocol for both). A named
+ * statement not yet prepared on the connection is parsed first, before the `begin`: `pg` records a
+ * name as prepared at the first parse completed while its query runs, so that parse must be the
+ * statement's own. Whatever fails after it (the `begin`, the statement's run), the server keeps
+ * the statement, as `pg` then believes; one whose parse fails is not recorded, and the server
+ * skips the `begin` and the rest up to the sync.
+ */
 function behind(
   client: PgModule.PoolClient,
   begin: string,
-  text: string,
-  values: unknown[],
+  statement: { text: string; values: unknown[]; name: string | undefined },
 ): Promise<PgAnswer> {
   return new Promise((resolve, reject) => {
     const callback = (error: Error | undefined, answer: PgAnswer): void =>
       error === undefined || error === null ? resolve(answer) : reject(error);
-    const config = { text, values, queryMode: 'extended', callback };
+    const { text, values, name } = statement;
+    const config = { text, values, queryMode: 'extended', callback, ...definedProps({ name }) };
     const query = new (loadPg().Query)(config as PgModule.QueryConfig);
-    // `pg` checks nothing our query could fail before it writes: text, values, no name.
+    // `pg` checks nothing our query could fail before it writes: text, values, a name of one text.
     const submit = query.submit.bind(query) as unknown as (wire: PgWire) => Error | null;
     (query as unknown as { submit: typeof submit }).submit = (wire) => {
       wire.stream.cork();
       try {
+        if (
+          name !== undefined &&
+          wire.parsedStatements[name] === undefined &&
+          wire.submittedNamedStatements[name] === undefined
+        ) {
+          wire.parse({ text, name });
+          // As `pg` marks a parse it sent itself: its own then binds the statement, unparsed.
+          wire.submittedNamedStatements[name] = text;
+        }
         wire.parse({ text: begin });
         wire.bind({});
         wire.execute({});
@@ -186,13 +205,15 @@ const prepared = new Map<string, string>();
  * The name under which a statement is prepared once per connection and then only bound and run:
  * the server then skips parsing and planning it, most of its CPU for a short statement. Only a
  * statement with parameters that reads or writes rows, and names its columns: a prepared `*`
- * would fail ("cached plan must not change result type") once another node's migration adds a
- * column. Past `MAX_PREPARED` distinct texts the rest go unnamed, as before.
+ * (other than `count(*)`) would fail ("cached plan must not change result type") once another
+ * node's migration adds a column. Past `MAX_PREPARED` distinct texts the rest go unnamed.
  */
 export function preparedName(text: string, values: readonly unknown[]): string | undefined {
   const known = prepared.get(text);
   if (known !== undefined) return known;
-  if (values.length === 0 || text.includes('*') || prepared.size >= MAX_PREPARED) return undefined;
+  // `count(*)` is one bigint whatever the table's columns: only a `*` that lists them is refused.
+  const star = text.replaceAll('count(*)', '').includes('*');
+  if (values.length === 0 || star || prepared.size >= MAX_PREPARED) return undefined;
   if (!/^\s*(select|insert|update|delete|with)\b/i.test(text)) return undefined;
   const name = `domicile_${prepared.size + 1}`;
   prepared.set(text, name);

@@ -9,8 +9,12 @@ import type { Database } from '@domicile/region';
  * its target was down waits up to its backoff (doubled per failure, 5 min at most) plus a 5 s poll.
  */
 const OUTBOX_SETTLE_MS = 330_000;
-/** How long the webhook workers get to deliver what is queued (they poll every 2 s). */
-const WEBHOOK_SETTLE_MS = 15_000;
+/**
+ * How long the webhook workers get to deliver what is queued. A row claimed by a worker killed
+ * mid-delivery is taken again only once its claim's lease ends (twice the 10 s attempt timeout,
+ * `webhook-worker.ts`), then at the next 2 s poll: 15 s left such a row undelivered (CI, once).
+ */
+const WEBHOOK_SETTLE_MS = 40_000;
 
 /**
  * Waits, once the kills stopped, until every region delivered what it queued for another region

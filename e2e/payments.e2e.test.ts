@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AppletView, PayOptions, Wallet } from '@domicile/device';
@@ -80,6 +80,23 @@ describe('paying with provisioned cards through the network router (real servers
       csu: '00800000',
     });
     expect(answer.arpc).toMatch(/^[0-9A-F]{8}$/);
+
+    // The request's one log line says what it decided (logs are written before the answer).
+    const lines = (await readFile(deployment.logFile('us'), 'utf8'))
+      .split('\n')
+      .filter((line) => line.includes(answer.authorizationId))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        msg: 'request completed',
+        res: { statusCode: 200 },
+        authorizationId: answer.authorizationId,
+        tokenRef: usCard.tokenRef,
+        approved: true,
+        reason: 'approved',
+        resent: false,
+      }),
+    ]);
   });
 
   it('pays with the redirected card: cn decides it, and only cn records it', async () => {

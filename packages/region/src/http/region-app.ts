@@ -16,7 +16,7 @@ import {
   type TlsMaterial,
 } from '@domicile/protocol';
 import { requestIdOf } from '../ids/index.js';
-import { runInTrace } from '../logging/index.js';
+import { outcomeOf, runInTrace } from '../logging/index.js';
 import type { RegionContext } from '../region-context.js';
 import { auditCallHook, auditRefusal } from './audit-hooks.js';
 import { requireClientCertificate } from './client-certificate-auth.js';
@@ -117,6 +117,7 @@ export async function buildRegionApp(
         req: { method: request.method, url: request.url },
         res: { statusCode: reply.statusCode },
         responseTime: reply.elapsedTime,
+        ...(request.trace === undefined ? undefined : outcomeOf(request.trace)),
       },
       'request completed',
     );

@@ -9,7 +9,9 @@ export {
 export {
   countStatement,
   currentTrace,
+  noteOutcome,
   outboundTraceHeaders,
+  outcomeOf,
   runInQueuedTrace,
   runInTrace,
   statementsOf,

@@ -32,6 +32,28 @@ export function statementsOf(trace: TraceContext): number {
   return statements.get(trace) ?? 0;
 }
 
+/** What each trace's request decided, for its one "request completed" log line (not kept after). */
+const outcomes = new WeakMap<TraceContext, Readonly<Record<string, unknown>>>();
+
+/**
+ * Records what the request being handled decided (an authorization's id and decision), to be
+ * logged on the request's "request completed" line: one line per request, where a line of its
+ * own cost each authorization a JSON serialization and a `write`. Outside a request the fields
+ * are returned unrecorded, for the caller to log itself.
+ * @returns false when no request is being handled.
+ */
+export function noteOutcome(fields: Readonly<Record<string, unknown>>): boolean {
+  const trace = current.getStore();
+  if (trace === undefined) return false;
+  outcomes.set(trace, fields);
+  return true;
+}
+
+/** What `noteOutcome` recorded for `trace`, if anything. */
+export function outcomeOf(trace: TraceContext): Readonly<Record<string, unknown>> | undefined {
+  return outcomes.get(trace);
+}
+
 /** The trace of the request being handled; undefined outside a request (a worker's batch). */
 export function currentTrace(): TraceContext | undefined {
   return current.getStore();

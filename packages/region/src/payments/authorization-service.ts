@@ -8,6 +8,7 @@ import {
 } from '@domicile/protocol';
 import { claimAtc, findCredentialByTokenNumber } from '../credentials/index.js';
 import { newId } from '../ids/index.js';
+import { noteOutcome } from '../logging/index.js';
 import { recordSingleUseId, type VerifiedNetworkAuthorization } from '../request-auth/index.js';
 import { claimAtcWithSingleUseId } from './atc-claim.js';
 import type { AuthorizationDecision } from '../issuer/index.js';
@@ -85,17 +86,15 @@ export async function authorizeTransaction(
         reason: decline ?? (await askIssuer(ctx, { id, credential, vaultRecord, request, facts })),
       }),
     ));
-  ctx.logger.info(
-    {
-      authorizationId: id,
-      tokenRef: credential.token_ref,
-      network: input.network,
-      approved: stored.approved === 1,
-      reason: stored.reason,
-      resent,
-    },
-    'authorization decided',
-  );
+  const decided = {
+    authorizationId: id,
+    tokenRef: credential.token_ref,
+    network: input.network,
+    approved: stored.approved === 1,
+    reason: stored.reason,
+    resent,
+  };
+  if (!noteOutcome(decided)) ctx.logger.info(decided, 'authorization decided');
   return {
     authorizationId: stored.id,
     region: ctx.self.id,

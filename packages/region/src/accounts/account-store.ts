@@ -3,9 +3,11 @@ import { Type } from '@sinclair/typebox';
 import { PublicJwkSchema } from '@domicile/protocol';
 import { liveCredentialCount } from '../credentials/index.js';
 import {
+  columnsOf,
   jsonColumn,
   planStable,
   precompiled,
+  qualified,
   type AccountRow,
   type Database,
   type DeviceRow,
@@ -74,18 +76,19 @@ export async function findDeviceWithLiveCredentials(
  * per PostgreSQL connection, where `devices.*` was parsed and planned at every call
  * (`preparedName`).
  */
-const DEVICE_COLUMNS = Object.keys({
-  id: true,
-  account_id: true,
-  jkt: true,
-  signing_jwk: true,
-  encryption_jwk: true,
-  model: true,
-  created_at: true,
-  lost_at: true,
-  removed_at: true,
-} satisfies Record<keyof DeviceRow, true>).map(
-  (column) => `devices.${column}` as `devices.${keyof DeviceRow}`,
+const DEVICE_COLUMNS = qualified(
+  'devices',
+  columnsOf<DeviceRow>({
+    id: true,
+    account_id: true,
+    jkt: true,
+    signing_jwk: true,
+    encryption_jwk: true,
+    model: true,
+    created_at: true,
+    lost_at: true,
+    removed_at: true,
+  }),
 );
 
 function deviceWithAccount(db: Kysely<Database>, jkt: string) {

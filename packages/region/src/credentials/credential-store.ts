@@ -1,7 +1,9 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import {
+  columnsOf,
   planStable,
   precompiled,
+  qualified,
   type CredentialRow,
   type Database,
   type NewCredential,
@@ -35,7 +37,7 @@ export const UNDELETED_STATES: readonly CredentialState[] = [
  * at every call (`preparedName`): for the authorization's read that was about 160 µs of the
  * server's CPU of about 400 µs per authorization; prepared, 25.
  */
-const CREDENTIAL_COLUMNS = Object.keys({
+const CREDENTIAL_COLUMNS = columnsOf<CredentialRow>({
   id: true,
   token_ref: true,
   token_number: true,
@@ -54,12 +56,10 @@ const CREDENTIAL_COLUMNS = Object.keys({
   script_id: true,
   created_at: true,
   updated_at: true,
-} satisfies Record<keyof CredentialRow & keyof NewCredential, true>) as (keyof CredentialRow)[];
+});
 
 /** {@link CREDENTIAL_COLUMNS}, qualified: for a statement that joins another table. */
-export const CREDENTIAL_SELECTION = CREDENTIAL_COLUMNS.map(
-  (column) => `credentials.${column}` as const,
-);
+export const CREDENTIAL_SELECTION = qualified('credentials', CREDENTIAL_COLUMNS);
 
 // The TSM worker reads the credential of each script it builds: compiled once.
 const credentialById = precompiled(1, (db, id: string) =>

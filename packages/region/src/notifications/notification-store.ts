@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { DomicileError, api } from '@domicile/protocol';
 import {
+  columnsOf,
   jsonColumn,
   precompiled,
   sqlDialectOf,
@@ -19,13 +20,13 @@ const insertReturningId = precompiled(
 );
 
 // Its columns named, not `*`: prepared on PostgreSQL (`preparedName`), as every stream reads it.
-const NOTIFICATION_COLUMNS = Object.keys({
+const NOTIFICATION_COLUMNS = columnsOf<NotificationRow>({
   id: true,
   device_id: true,
   type: true,
   data: true,
   created_at: true,
-} satisfies Record<keyof NotificationRow, true>) as (keyof NotificationRow)[];
+});
 
 const notificationsAfter = precompiled(3, (db, deviceId: string, afterId: number, limit: number) =>
   db

@@ -2,12 +2,12 @@ import type { Kysely } from 'kysely';
 import type { api } from '@domicile/protocol';
 import { listCredentialsById } from '../credentials/index.js';
 import type { RegionContext } from '../region-context.js';
-import { precompiled, type Database, type TransactionRow } from '../storage/index.js';
+import { columnsOf, precompiled, type Database, type TransactionRow } from '../storage/index.js';
 
 const LIST_LIMIT = 100;
 
 /** Every column of a transaction row, in the order its insert binds them (the type makes it complete). */
-const TRANSACTION_COLUMNS = Object.keys({
+const TRANSACTION_COLUMNS = columnsOf<TransactionRow>({
   id: true,
   credential_id: true,
   token_ref: true,
@@ -29,7 +29,7 @@ const TRANSACTION_COLUMNS = Object.keys({
   arpc: true,
   csu: true,
   created_at: true,
-} satisfies Record<keyof TransactionRow, true>) as (keyof TransactionRow)[];
+});
 
 // Every authorization ends with it: Kysely built and compiled its 21 columns at every call.
 const insertTransaction = precompiled(TRANSACTION_COLUMNS.length, (db, ...values: unknown[]) =>

@@ -4,8 +4,10 @@ import { DomicileError, api, lruGet } from '@domicile/protocol';
 import { liveCredentialCount } from '../credentials/index.js';
 import { CardProductSchema, type CardProduct } from '../issuer/index.js';
 import {
+  columnsOf,
   jsonColumn,
   precompiled,
+  qualified,
   type PrecompiledQuery,
   type CredentialRow,
   type Database,
@@ -39,32 +41,33 @@ export async function insertSessions(
  * where one with `provisioning_sessions.*` was parsed and planned at every call (`preparedName`),
  * at every step of every flow.
  */
-const SESSION_COLUMNS = Object.keys({
-  id: true,
-  account_id: true,
-  device_id: true,
-  state: true,
-  routing_prefix: true,
-  last4: true,
-  network: true,
-  decision: true,
-  reason: true,
-  product: true,
-  terms_id: true,
-  terms_hash: true,
-  terms_accepted_at: true,
-  vault_record_id: true,
-  idv_methods: true,
-  idv_method: true,
-  idv_code_hash: true,
-  idv_expires_at: true,
-  idv_tries_left: true,
-  credential_id: true,
-  expires_at: true,
-  created_at: true,
-  updated_at: true,
-} satisfies Record<keyof SessionRow, true>).map(
-  (column) => `provisioning_sessions.${column}` as `provisioning_sessions.${keyof SessionRow}`,
+const SESSION_COLUMNS = qualified(
+  'provisioning_sessions',
+  columnsOf<SessionRow>({
+    id: true,
+    account_id: true,
+    device_id: true,
+    state: true,
+    routing_prefix: true,
+    last4: true,
+    network: true,
+    decision: true,
+    reason: true,
+    product: true,
+    terms_id: true,
+    terms_hash: true,
+    terms_accepted_at: true,
+    vault_record_id: true,
+    idv_methods: true,
+    idv_method: true,
+    idv_code_hash: true,
+    idv_expires_at: true,
+    idv_tries_left: true,
+    credential_id: true,
+    expires_at: true,
+    created_at: true,
+    updated_at: true,
+  }),
 );
 
 /** A session of the device: every step of a flow reads its session first. */

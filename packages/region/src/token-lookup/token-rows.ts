@@ -27,6 +27,8 @@ export function tokenRows(db: Kysely<Database>): TokenQuery {
     .selectAll('c')
     .select('l.product_id')
     .select((eb) =>
+      // A seek in `transactions_credential_id_idx`: without it, SQLite walks the transactions by
+      // `created_at` from the newest, all of them for a token never used.
       eb
         .selectFrom('transactions as t')
         .whereRef('t.credential_id', '=', 'c.id')

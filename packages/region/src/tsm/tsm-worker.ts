@@ -8,6 +8,7 @@ import {
 import type { CardProduct } from '../issuer/index.js';
 import { insertNotification } from '../notifications/index.js';
 import {
+  columnsOf,
   planStableLimit,
   precompiled,
   type CredentialRow,
@@ -36,7 +37,7 @@ export interface TsmWorkerOptions {
 
 // Its columns named, not `*`: prepared on PostgreSQL (`preparedName`), as it runs after every
 // tokenization.
-const TSM_SCRIPT_COLUMNS = Object.keys({
+const TSM_SCRIPT_COLUMNS = columnsOf<TsmScriptRow>({
   id: true,
   credential_id: true,
   token_ref: true,
@@ -47,7 +48,7 @@ const TSM_SCRIPT_COLUMNS = Object.keys({
   attempts: true,
   created_at: true,
   ready_at: true,
-} satisfies Record<keyof TsmScriptRow, true>) as (keyof TsmScriptRow)[];
+});
 
 /**
  * The next scripts to build: pending, under `maxAttempts`, of a credential not deleted. SQLite

@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { isLuhnValid, maskCardNumber } from '@domicile/protocol';
 import { listHeldCards } from '../credentials/index.js';
 import type { Database } from '../storage/index.js';
+import { sqliteFieldCuts } from './sqlite-record-fields.js';
 
 /** A place where a card number was found in clear. Names the card only by its last four digits. */
 export interface ResidencyFinding {
@@ -136,9 +137,9 @@ function collectRuns(
 
 /**
  * Scans files byte for byte for any Luhn-valid run of 13–19 ASCII digits: a database file with
- * its WAL and journal, a log. Latin-1 maps each byte to one character, so a match's index is its
- * byte offset. A file that does not exist is skipped and not listed: not every database has a WAL
- * or a journal at every moment.
+ * its WAL and journal (a SQLite record's fields each on its own), a log. Latin-1 maps each byte
+ * to one character, so a match's index is its byte offset. A file that does not exist is skipped
+ * and not listed: not every database has a WAL or a journal at every moment.
  */
 export async function scanFilesForClearCards(
   files: readonly string[],
@@ -155,7 +156,25 @@ export async function scanFilesForClearCards(
       throw error;
     }
     scanned.push({ path, bytes: bytes.length });
-    collectRuns(bytes.toString('latin1'), isTokenNumber, counter, (at) => `file:${path}@${at}`);
+    const text = bytes.toString('latin1');
+    // A SQLite file is read one record field at a time (see sqlite-record-fields.ts): its values
+    // lie back to back with no separator, and two of them must not make one card number. Every
+    // byte is still read, those outside a record that parses as they lie. Matching only the card
+    // numbers of the test cards would be no residency check: a region does not know the numbers
+    // of the cards it holds (they are sealed), and must find any card number, not the ones it
+    // was told of.
+    let from = 0;
+    for (const cut of [...sqliteFieldCuts(bytes), text.length]) {
+      if (cut <= from) continue;
+      const start = from;
+      collectRuns(
+        text.slice(start, cut),
+        isTokenNumber,
+        counter,
+        (at) => `file:${path}@${start + at}`,
+      );
+      from = cut;
+    }
   }
   return { files: scanned, tables: [], ...counter };
 }

@@ -37,6 +37,15 @@ export const IssuerReissueBody = Type.Object(
   { additionalProperties: false },
 );
 
+// A genuine use only: a bad cryptogram or a replayed ATC can be sent by anyone who knows the token
+// number.
+const LastUsedAtSchema = Type.String({
+  format: 'date-time',
+  description:
+    'The last authorization in this region whose cryptogram verified and claimed a new ATC ' +
+    '(approved or declined after it); a bad cryptogram or a replayed ATC does not count',
+});
+
 /** A token as its issuer reads it: never the card number or the token number, last 4 of each. */
 export const IssuerTokenView = Type.Object({
   tokenRef: IdSchema,
@@ -50,8 +59,7 @@ export const IssuerTokenView = Type.Object({
   deviceId: IdSchema,
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
-  /** The last authorization this region decided for the token, approved or declined. */
-  lastUsedAt: Type.Optional(TimestampSchema),
+  lastUsedAt: Type.Optional(LastUsedAtSchema),
 });
 
 export const IssuerReissueResponse = Type.Object({
@@ -119,7 +127,7 @@ export const SupportTokenView = Type.Object({
   state: CredentialState,
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
-  lastUsedAt: Type.Optional(TimestampSchema),
+  lastUsedAt: Type.Optional(LastUsedAtSchema),
 });
 
 /** Claims of the answer: bound to the request by `requestJti`. */

@@ -56,6 +56,7 @@ const CREDENTIAL_COLUMNS = columnsOf<CredentialRow>({
   script_id: true,
   created_at: true,
   updated_at: true,
+  last_used_at: true,
 });
 
 /** {@link CREDENTIAL_COLUMNS}, qualified: for a statement that joins another table. */
@@ -338,21 +339,27 @@ export async function moveCredentialState(
   return res.numUpdatedRows === 1n;
 }
 
+/** An ATC to claim for a credential, and the time of the authorization claiming it. */
+export interface AtcClaim {
+  readonly credentialId: string;
+  readonly atc: number;
+  readonly at: string;
+}
+
 /**
  * Claims an ATC for the token (EMV Book 2 8.1.2: a counter value is spent once): moves the token's
  * last accepted ATC to `atc` only if it is greater. Of requests racing with one ATC exactly one
  * gets true, so only that one may ask the issuer. The claim is never undone: a decline, an issuer
  * that does not answer or a crash after it leaves the ATC used, as on a card; a retry needs a new
- * cryptogram.
+ * cryptogram. The claim is the token's use: it moves `last_used_at` to the claim's time, with
+ * no other write; a bad cryptogram or a replayed ATC, which anyone knowing the token number can
+ * send, never reaches it.
  * @returns whether this call claimed it.
  */
-export async function claimAtc(
-  db: Kysely<Database>,
-  claim: { readonly credentialId: string; readonly atc: number },
-): Promise<boolean> {
+export async function claimAtc(db: Kysely<Database>, claim: AtcClaim): Promise<boolean> {
   const res = await db
     .updateTable('credentials')
-    .set({ atc_last: claim.atc })
+    .set({ atc_last: claim.atc, last_used_at: claim.at })
     .where('id', '=', claim.credentialId)
     .where('atc_last', '<', claim.atc)
     .executeTakeFirst();

@@ -25,6 +25,7 @@ export {
   setCredentialArt,
   setCredentialScript,
   undeletedCredentialOf,
+  type AtcClaim,
   type CredentialState,
 } from './credential-store.js';
 export { credentialView } from './credential-view.js';

@@ -113,6 +113,7 @@ export async function seedCredential(
       script_id: null,
       created_at: stamp,
       updated_at: stamp,
+      last_used_at: null,
     };
     await trx.insertInto('credentials').values(row).execute();
     await recordTokenCreated(trx, region.context, { credential: row, productId: product.id, now });

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { claimAtc } from '../credentials/index.js';
+import { claimAtc, type AtcClaim } from '../credentials/index.js';
 import {
   recordSingleUseId,
   singleUseIdRefusal,
@@ -19,7 +19,7 @@ import { dialectOf, precompiled, type Database } from '../storage/index.js';
 export async function claimAtcWithSingleUseId(
   db: Kysely<Database>,
   id: SingleUseId,
-  claim: { readonly credentialId: string; readonly atc: number },
+  claim: AtcClaim,
 ): Promise<boolean> {
   if (dialectOf(db) === 'sqlite')
     return db.transaction().execute(async (trx) => {
@@ -35,6 +35,7 @@ export async function claimAtcWithSingleUseId(
       row.jti,
       row.expires_at,
       claim.atc,
+      claim.at,
       claim.credentialId,
     );
     return Number(result.numAffectedRows ?? 0n) === 1;
@@ -45,14 +46,23 @@ export async function claimAtcWithSingleUseId(
 
 // Every authorization runs it: compiled once, not at every call.
 const claimWithId = precompiled(
-  6,
-  (db, kind: string, scope: string, jti: string, expiresAt: string, atc: number, id: string) => ({
+  7,
+  (
+    db,
+    kind: string,
+    scope: string,
+    jti: string,
+    expiresAt: string,
+    atc: number,
+    at: string,
+    id: string,
+  ) => ({
     compile: () =>
       sql`with recorded as (
           insert into single_use_ids (kind, scope, jti, expires_at)
           values (${kind}, ${scope}, ${jti}, ${expiresAt})
         )
-        update credentials set atc_last = ${atc}
+        update credentials set atc_last = ${atc}, last_used_at = ${at}
         where id = ${id} and atc_last < ${atc}`.compile(db),
   }),
 );

@@ -128,7 +128,7 @@ async function claim(
   },
 ): Promise<FirstTransmission & { resent: boolean }> {
   const { credential, facts, checked, transmission } = input;
-  const atc = { credentialId: credential.id, atc: facts.atc };
+  const atc = { credentialId: credential.id, atc: facts.atc, at: ctx.now().toISOString() };
   const declineOf = (claimed: boolean): api.AuthorizationReason | undefined =>
     !checked.arqcVerified || claimed ? checked.decline : 'atc_replayed';
   const authorizationId = newId();
@@ -144,7 +144,7 @@ async function claim(
     const first = await recordTransmission(trx, transmission, {
       authorizationId,
       decline,
-      at: ctx.now().toISOString(),
+      at: atc.at,
     });
     return first === undefined
       ? { authorizationId, decline, resent: false }

@@ -170,6 +170,7 @@ export async function seedToken(
     script_id: null,
     created_at: now,
     updated_at: now,
+    last_used_at: null,
     ...overrides,
   };
   await db.insertInto('credentials').values(credential).execute();

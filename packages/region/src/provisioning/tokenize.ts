@@ -133,6 +133,7 @@ export async function tokenize(
           script_id: null,
           created_at: stamp,
           updated_at: stamp,
+          last_used_at: null,
         };
         await insertCredentials(trx, [credential]);
         await recordTokenCreated(trx, ctx, { credential, productId: product.id, now });

@@ -395,6 +395,53 @@ describe.each([
   );
 
   it.skipIf(skip)(
+    'shows a token last used at its last verified authorization: a bad cryptogram or a replayed ATC does not move it',
+    async () => {
+      const token = await seedToken(us, GREEN);
+      await us.context.db.transaction().execute((trx) => loadLifecycle(trx, token.credential));
+      const lastUsedAt = async () => {
+        const res = await lookUp(`/v1/issuer/credentials/${token.credential.token_ref}`);
+        expect(res.status).toBe(200);
+        return res.body.credential.lastUsedAt;
+      };
+      const authorize = async (request: api.AuthorizationRequest) => {
+        const res = await us.app.inject({
+          method: 'POST',
+          url: '/v1/authorizations',
+          payload: { authorization: await signAuthorization(fixture.network, request) },
+        });
+        expect(res.statusCode).toBe(200);
+        return res.json<api.AuthorizationResponse>();
+      };
+      const forged = (request: api.AuthorizationRequest) => ({
+        ...request,
+        arqc: request.arqc.startsWith('0')
+          ? `1${request.arqc.slice(1)}`
+          : `0${request.arqc.slice(1)}`,
+      });
+
+      expect((await authorize(forged(paymentRequest(token, { atc: ++atc })))).reason).toBe(
+        'cryptogram_invalid',
+      );
+      expect(await lastUsedAt()).toBeUndefined();
+
+      const genuine = paymentRequest(token, { atc: ++atc });
+      const approved = await authorize(genuine);
+      expect(approved.reason).toBe('approved');
+      const used = await lastUsedAt();
+      expect(used).toEqual(expect.any(String));
+      // The claim's time, taken before the issuer was asked and the transaction recorded.
+      expect(used !== undefined && used <= approved.createdAt).toBe(true);
+
+      expect((await authorize(genuine)).reason).toBe('atc_replayed');
+      expect((await authorize(forged(paymentRequest(token, { atc: ++atc })))).reason).toBe(
+        'cryptogram_invalid',
+      );
+      expect(await lastUsedAt()).toBe(used);
+    },
+  );
+
+  it.skipIf(skip)(
     'binds a look-up’s signature to its query: a signed request sent with another query is refused',
     async () => {
       const request = await signed(

@@ -148,6 +148,7 @@ export async function buildBatch(
       script_id: null,
       created_at: stamp,
       updated_at: stamp,
+      last_used_at: null,
     });
     rows.lifecycle.push({
       credential_id: credentialId,

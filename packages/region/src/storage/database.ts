@@ -195,6 +195,11 @@ export interface CredentialsTable {
   script_id: string | null;
   created_at: string;
   updated_at: string;
+  /**
+   * The time of the token's last authorization whose cryptogram verified and claimed a new ATC
+   * (set with the claim); null if it never had one.
+   */
+  last_used_at: string | null;
 }
 
 export interface NotificationsTable {

@@ -59,7 +59,6 @@ const INDEXES = [
   'webhook_deliveries_due_idx',
   'credential_lifecycle_product_id_idx',
   'transactions_device_id_created_at_idx',
-  'transactions_credential_id_idx',
   'credentials_account_id_state_idx',
   'provisioning_sessions_abandoned_idx',
   'idempotency_keys_updated_at_idx',
@@ -185,7 +184,7 @@ const roundTrips: Record<keyof Database, Check> = {
     ).toEqual(row);
   },
   credentials: async (db) => {
-    const row = f.credential();
+    const row = f.credential({ last_used_at: '2025-01-02T03:04:05.678Z' });
     await db.insertInto('credentials').values(row).execute();
     expect(
       await db.selectFrom('credentials').selectAll().where('id', '=', row.id).executeTakeFirst(),
@@ -727,6 +726,48 @@ export function describeStorageContract(name: string, open: () => Promise<Storag
               }))
               .sort((a, b) => a.kind.localeCompare(b.kind)),
           );
+        } finally {
+          await fresh.close();
+        }
+      });
+    });
+
+    describe('migration 0017_credentials_last_used_at', () => {
+      it("gives each credential its last transaction's time, null for one never used, and drops the transactions' credential index", async () => {
+        const fresh = await open();
+        try {
+          const { error } = await new Migrator({
+            db: fresh.db,
+            provider: migrationProvider,
+          }).migrateTo('0016_single_use_ids_without_rowid');
+          expect(error).toBeUndefined();
+          const [used, unused, other] = [f.credential(), f.credential(), f.credential()];
+          const [earlier, later] = ['2025-01-02T00:00:01.000Z', '2025-03-04T00:00:02.000Z'];
+          await fresh.db
+            .insertInto('credentials')
+            .values([used, unused].map(f.credentialBefore0017))
+            .execute();
+          await fresh.db
+            .insertInto('transactions')
+            .values([
+              f.transaction({ credential_id: used.id, created_at: later }),
+              f.transaction({ credential_id: used.id, created_at: earlier, approved: 0 }),
+              // Another token's later transaction is not theirs.
+              f.transaction({ credential_id: other.id, created_at: '2026-01-01T00:00:00.000Z' }),
+            ])
+            .execute();
+          await migrateToLatest(fresh.db);
+          const rows = await fresh.db
+            .selectFrom('credentials')
+            .select(['id', 'last_used_at'])
+            .execute();
+          expect(new Map(rows.map((r) => [r.id, r.last_used_at]))).toEqual(
+            new Map([
+              [used.id, later],
+              [unused.id, null],
+            ]),
+          );
+          expect(await indexNames(fresh.db)).not.toContain('transactions_credential_id_idx');
         } finally {
           await fresh.close();
         }

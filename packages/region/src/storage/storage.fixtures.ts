@@ -177,8 +177,15 @@ export const credential = (o: Partial<CredentialRow> = {}): CredentialRow => ({
   script_id: null,
   created_at: NOW,
   updated_at: NOW,
+  last_used_at: null,
   ...o,
 });
+
+/**
+ * `row` for a database not yet at migration 0017, which has no `last_used_at`: Kysely leaves an
+ * undefined value out of an insert.
+ */
+export const credentialBefore0017 = (row: CredentialRow) => ({ ...row, last_used_at: undefined });
 
 export const notification = (
   o: Partial<Omit<Selectable<NotificationsTable>, 'id'>> = {},

@@ -77,6 +77,7 @@ export async function seedPendingScript(
         script_id: null,
         created_at: now,
         updated_at: now,
+        last_used_at: null,
       })
       .execute();
     await trx

@@ -25,7 +25,10 @@ describe('migration 0003_lifecycle', () => {
     const withProduct = f.credential({ session_id: session.id });
     const orphan = f.credential({ state: 'suspended' });
     await db.insertInto('provisioning_sessions').values(session).execute();
-    await db.insertInto('credentials').values([withProduct, orphan]).execute();
+    await db
+      .insertInto('credentials')
+      .values([withProduct, orphan].map(f.credentialBefore0017))
+      .execute();
 
     await migrateToLatest(db);
     const rows = await db

@@ -15,6 +15,7 @@ import { auditChainMigration } from './0013-audit-chain.js';
 import { consoleSessionsMigration } from './0014-console-sessions.js';
 import { devicesJoinMigration } from './0015-devices-join.js';
 import { singleUseIdsWithoutRowidMigration } from './0016-single-use-ids-without-rowid.js';
+import { credentialsLastUsedAtMigration } from './0017-credentials-last-used-at.js';
 
 /**
  * Every migration, in order, compiled into the program: no file-system discovery, so a bundled
@@ -37,6 +38,7 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '0014_console_sessions': consoleSessionsMigration,
   '0015_devices_join': devicesJoinMigration,
   '0016_single_use_ids_without_rowid': singleUseIdsWithoutRowidMigration,
+  '0017_credentials_last_used_at': credentialsLastUsedAtMigration,
 };
 
 /** The Kysely `Migrator` provider over {@link migrations}. */

@@ -30,8 +30,10 @@
  *
  * Authorization, one region: the network's ES256 signature verified, the request's SHA-256
  * digest (duplicate transmission), the ARQC recomputed (ICC master key, session key, retail MAC:
- * 3DES) and the ARPC made (3DES), and 2 durable commits: the ATC claim before the issuer is asked
- * (so a replay can never be approved twice) and the decision after.
+ * 3DES) and the ARPC made (3DES), the card de-tokenized for the issuer (its data key unwrapped
+ * under the KEK, RFC 5649, and the vault record's AES-256-GCM opened: DESIGN step 7 hands the
+ * issuer the card number, which only the vault holds), and 2 durable commits: the ATC claim
+ * before the issuer is asked (so a replay can never be approved twice) and the decision after.
  *
  * Commits go to a SQLite file in WAL mode with `synchronous = FULL`, the region's default; each
  * is one small row.
@@ -42,6 +44,7 @@ import {
   createHash,
   createHmac,
   createPublicKey,
+  createSecretKey,
   diffieHellman,
   generateKeyPairSync,
   randomBytes,
@@ -61,6 +64,8 @@ export type PrimitiveFloorKind = 'home' | 'redirected' | 'authorization';
 
 const P1363 = 'ieee-p1363' as const;
 const A6 = Buffer.alloc(8, 0xa6);
+/** RFC 5649's alternative initial value, as the region's vault wraps data keys. */
+const VAULT_WRAP_IV = Buffer.from('a65959a6', 'hex');
 
 interface SealedJwe {
   readonly epk: string;
@@ -83,6 +88,15 @@ interface Prepared {
   readonly cardDetails: SealedJwe;
   readonly devicePublicKey: string;
   readonly network: SignedJws;
+  /** The card's vault record, sealed at tokenization: not the authorization's work. */
+  readonly vaultRecord: SealedRecord;
+}
+
+interface SealedRecord {
+  readonly wrappedKey: Buffer;
+  readonly iv: Buffer;
+  readonly ciphertext: Buffer;
+  readonly tag: Buffer;
 }
 
 export class PrimitiveFloorWorkload implements Workload {
@@ -94,6 +108,7 @@ export class PrimitiveFloorWorkload implements Workload {
   readonly #regionEncryption = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   readonly #deviceSigning = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   readonly #kek = randomBytes(32);
+  readonly #kekKey = createSecretKey(this.#kek);
   readonly #hmacKey = randomBytes(32);
   readonly #imk = randomBytes(16);
   readonly #prepared = new Map<number, Prepared>();
@@ -152,7 +167,7 @@ export class PrimitiveFloorWorkload implements Workload {
     for (let i = 0; i < 2; i++) createHmac('sha256', this.#hmacKey).update(pan).digest();
     const dataKey = randomBytes(32);
     gcm(dataKey, details);
-    const wrapper = createCipheriv('id-aes256-wrap-pad', this.#kek, Buffer.from('a65959a6', 'hex'));
+    const wrapper = createCipheriv('id-aes256-wrap-pad', this.#kek, VAULT_WRAP_IV);
     Buffer.concat([wrapper.update(dataKey), wrapper.final()]);
 
     iccMasterKey({ imk: this.#imk, pan: '4890001234567890', psn: '00' });
@@ -172,6 +187,13 @@ export class PrimitiveFloorWorkload implements Workload {
     // The device's ARQC is not prepared: only the region's recomputation and comparison count.
     verifyArqc({ cvn: 18, imk: this.#imk, pan: '4890001234567890', psn: '00', atc: 1, data, arqc });
     arpcMethod2({ sessionKey: randomBytes(16), arqc, csu: Buffer.alloc(4) });
+    const record = p.vaultRecord;
+    // Keys as KeyObjects, as the vault passes them: raw bytes cost node:crypto two thrown errors.
+    const unwrap = createDecipheriv('id-aes256-wrap-pad', this.#kekKey, VAULT_WRAP_IV);
+    const dataKey = Buffer.concat([unwrap.update(record.wrappedKey), unwrap.final()]);
+    const decipher = createDecipheriv('aes-256-gcm', createSecretKey(dataKey), record.iv);
+    decipher.setAuthTag(record.tag);
+    JSON.parse(Buffer.concat([decipher.update(record.ciphertext), decipher.final()]).toString());
     this.#commit();
     this.#commit();
   }
@@ -186,6 +208,20 @@ export class PrimitiveFloorWorkload implements Workload {
       devicePublicKey: jwkOf(generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey),
       // The network's request is signed by the network; the floor verifies with a key it holds.
       network: signJws(this.#regionSigning.privateKey, 'x'.repeat(800)),
+      vaultRecord: this.#sealRecord(),
+    };
+  }
+
+  #sealRecord(): SealedRecord {
+    const dataKey = randomBytes(32);
+    const wrap = createCipheriv('id-aes256-wrap-pad', this.#kek, VAULT_WRAP_IV);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
+    return {
+      wrappedKey: Buffer.concat([wrap.update(dataKey), wrap.final()]),
+      iv,
+      ciphertext: Buffer.concat([cipher.update(CARD_DETAILS), cipher.final()]),
+      tag: cipher.getAuthTag(),
     };
   }
 

@@ -38,9 +38,8 @@ const outcomes = new WeakMap<TraceContext, Readonly<Record<string, unknown>>>();
 /**
  * Records what the request being handled decided (an authorization's id and decision), to be
  * logged on the request's "request completed" line: one line per request, where a line of its
- * own cost each authorization a JSON serialization and a `write`. Outside a request the fields
- * are returned unrecorded, for the caller to log itself.
- * @returns false when no request is being handled.
+ * own cost each authorization a JSON serialization and a `write`.
+ * @returns false when no request is being handled: nothing is recorded, the caller logs itself.
  */
 export function noteOutcome(fields: Readonly<Record<string, unknown>>): boolean {
   const trace = current.getStore();

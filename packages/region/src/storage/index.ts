@@ -54,7 +54,7 @@ export {
 } from './open-database.js';
 export { sqlDialectOf, type SqlDialectName } from './migrations/portable-ddl.js';
 export { dialectOf, precompiled, type PrecompiledQuery } from './precompiled-query.js';
-export { outputFence, setOutputFence, type OutputFence } from './output-fence.js';
+export { outputFence } from './output-fence.js';
 export { planStable, planStableLimit } from './plan-stable.js';
 export { columnsOf, qualified } from './column-list.js';
 export { createPostgresDatabase, loadPg } from './postgres/index.js';

@@ -3,6 +3,8 @@ import { DomicileError, api } from '@domicile/protocol';
 import {
   columnsOf,
   jsonColumn,
+  planStable,
+  planStableInteger,
   precompiled,
   sqlDialectOf,
   type Database,
@@ -32,10 +34,10 @@ const notificationsAfter = precompiled(3, (db, deviceId: string, afterId: number
   db
     .selectFrom('notifications')
     .select(NOTIFICATION_COLUMNS)
-    .where('device_id', '=', deviceId)
-    .where('id', '>', afterId)
+    .where('device_id', '=', planStable(deviceId))
+    .where('id', '>', planStableInteger(afterId))
     .orderBy('id')
-    .limit(limit),
+    .limit(planStableInteger(limit)),
 );
 
 /**

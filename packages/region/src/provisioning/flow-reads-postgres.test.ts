@@ -89,7 +89,7 @@ describe.skipIf(skip)('the reads of a home provisioning flow on PostgreSQL', () 
         /^select "id", .* from "credentials" where "token_ref" = \$1 and "device_id" = \$2$/,
         /^select "id", .* from "credentials" where "id" = \$1$/,
         /^select "id", .* from "tsm_scripts" where "state" = 'pending'/,
-        /^select "id", .* from "notifications" where "device_id" = \$1/,
+        /^select "id", .* from "notifications" where "device_id" = cast\(\$1 as text\)/,
       ])
         expect(prepared.filter((text) => read.test(text))).toHaveLength(1);
     } finally {

@@ -55,7 +55,7 @@ export {
 export { sqlDialectOf, type SqlDialectName } from './migrations/portable-ddl.js';
 export { dialectOf, precompiled, type PrecompiledQuery } from './precompiled-query.js';
 export { outputFence } from './output-fence.js';
-export { planStable, planStableLimit } from './plan-stable.js';
+export { planStable, planStableInteger } from './plan-stable.js';
 export { columnsOf, qualified } from './column-list.js';
 export { createPostgresDatabase, loadPg } from './postgres/index.js';
 export type { PostgresDatabaseOptions } from './postgres/index.js';

@@ -249,7 +249,7 @@ describe('pendingScripts', () => {
     const { sql: text, parameters } = pendingScripts(db, 5, 20).compile();
     await db.destroy();
     expect(parameters).toEqual([5, 20]);
-    expect(text).toMatch(/"attempts" < \? order by .* limit cast\(\? as integer\)$/);
+    expect(text).toMatch(/"attempts" < \? order by .* limit cast\(\? as bigint\)$/);
     expect(text).toContain(`"state" = 'pending'`);
     expect(text).toContain(`"credentials"."state" != 'deleted'`);
   });

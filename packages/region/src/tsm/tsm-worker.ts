@@ -9,7 +9,7 @@ import type { CardProduct } from '../issuer/index.js';
 import { insertNotification } from '../notifications/index.js';
 import {
   columnsOf,
-  planStableLimit,
+  planStableInteger,
   precompiled,
   type CredentialRow,
   type Database,
@@ -70,7 +70,7 @@ export function pendingScripts(db: Kysely<Database>, maxAttempts: number, batchS
       // Fewest failures first: one script that keeps failing does not hold the others up.
       .orderBy('attempts')
       .orderBy('created_at')
-      .limit(planStableLimit(batchSize))
+      .limit(planStableInteger(batchSize))
   );
 }
 

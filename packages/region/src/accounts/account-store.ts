@@ -207,6 +207,58 @@ export async function insertDevices(
   if (rows.length > 0) await trx.insertInto('devices').values(rows).execute();
 }
 
+// A redirect's first request at the owning region writes its guest account and device, usually
+// both new: compiled once, as building and compiling each cost about as much CPU as running it.
+type AccountValues = [
+  id: string,
+  kind: AccountRow['kind'],
+  name: string | null,
+  email: string | null,
+  home_region: string,
+  pseudonym: string | null,
+  can_transact: number,
+  created_at: string,
+];
+const insertAccountIfAbsent = precompiled(8, (db, ...row: AccountValues) => {
+  const [id, kind, name, email, home_region, pseudonym, can_transact, created_at] = row;
+  return db
+    .insertInto('accounts')
+    .values({ id, kind, name, email, home_region, pseudonym, can_transact, created_at })
+    .onConflict((oc) => oc.columns(['home_region', 'pseudonym']).doNothing())
+    .returningAll();
+});
+
+type DeviceValues = [
+  id: string,
+  account_id: string,
+  jkt: string,
+  signing_jwk: string,
+  encryption_jwk: string,
+  model: string | null,
+  created_at: string,
+  lost_at: string | null,
+  removed_at: string | null,
+];
+const insertDeviceIfAbsent = precompiled(9, (db, ...row: DeviceValues) => {
+  const [id, account_id, jkt, signing_jwk, encryption_jwk, model, created_at, lost_at, removed_at] =
+    row;
+  return db
+    .insertInto('devices')
+    .values({
+      id,
+      account_id,
+      jkt,
+      signing_jwk,
+      encryption_jwk,
+      model,
+      created_at,
+      lost_at,
+      removed_at,
+    })
+    .onConflict((oc) => oc.column('jkt').doNothing())
+    .returningAll();
+});
+
 /**
  * The guest account of `pseudonym` from `homeRegion`, made if absent. Insert-if-absent, then
  * read only if it was present: of two racing first redirects, one inserts and the other reads the
@@ -216,12 +268,20 @@ export async function ensureGuestAccount(
   trx: Kysely<Database>,
   guest: AccountRow & { readonly kind: 'guest'; readonly pseudonym: string },
 ): Promise<AccountRow> {
-  const inserted = await trx
-    .insertInto('accounts')
-    .values(guest)
-    .onConflict((oc) => oc.columns(['home_region', 'pseudonym']).doNothing())
-    .returningAll()
-    .executeTakeFirst();
+  const { id, kind, name, email, home_region, pseudonym, can_transact, created_at } = guest;
+  const [inserted] = (
+    await insertAccountIfAbsent.execute(
+      trx,
+      id,
+      kind,
+      name,
+      email,
+      home_region,
+      pseudonym,
+      can_transact,
+      created_at,
+    )
+  ).rows;
   if (inserted !== undefined) return inserted;
   return trx
     .selectFrom('accounts')
@@ -233,12 +293,20 @@ export async function ensureGuestAccount(
 
 /** The device with `device.jkt`, written as given if no device has that key yet. */
 export async function ensureDevice(trx: Kysely<Database>, device: DeviceRow): Promise<DeviceRow> {
-  const inserted = await trx
-    .insertInto('devices')
-    .values(device)
-    .onConflict((oc) => oc.column('jkt').doNothing())
-    .returningAll()
-    .executeTakeFirst();
+  const [inserted] = (
+    await insertDeviceIfAbsent.execute(
+      trx,
+      device.id,
+      device.account_id,
+      device.jkt,
+      device.signing_jwk,
+      device.encryption_jwk,
+      device.model,
+      device.created_at,
+      device.lost_at,
+      device.removed_at,
+    )
+  ).rows;
   if (inserted !== undefined) return inserted;
   return trx
     .selectFrom('devices')

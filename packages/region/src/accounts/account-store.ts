@@ -268,18 +268,17 @@ export async function ensureGuestAccount(
   trx: Kysely<Database>,
   guest: AccountRow & { readonly kind: 'guest'; readonly pseudonym: string },
 ): Promise<AccountRow> {
-  const { id, kind, name, email, home_region, pseudonym, can_transact, created_at } = guest;
   const [inserted] = (
     await insertAccountIfAbsent.execute(
       trx,
-      id,
-      kind,
-      name,
-      email,
-      home_region,
-      pseudonym,
-      can_transact,
-      created_at,
+      guest.id,
+      guest.kind,
+      guest.name,
+      guest.email,
+      guest.home_region,
+      guest.pseudonym,
+      guest.can_transact,
+      guest.created_at,
     )
   ).rows;
   if (inserted !== undefined) return inserted;

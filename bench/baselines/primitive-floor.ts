@@ -107,8 +107,8 @@ export class PrimitiveFloorWorkload implements Workload {
   readonly #regionSigning = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   readonly #regionEncryption = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   readonly #deviceSigning = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  readonly #kek = randomBytes(32);
-  readonly #kekKey = createSecretKey(this.#kek);
+  // A KeyObject, as the vault holds its KEK: raw bytes cost node:crypto two thrown errors a call.
+  readonly #kek = createSecretKey(randomBytes(32));
   readonly #hmacKey = randomBytes(32);
   readonly #imk = randomBytes(16);
   readonly #prepared = new Map<number, Prepared>();
@@ -188,8 +188,8 @@ export class PrimitiveFloorWorkload implements Workload {
     verifyArqc({ cvn: 18, imk: this.#imk, pan: '4890001234567890', psn: '00', atc: 1, data, arqc });
     arpcMethod2({ sessionKey: randomBytes(16), arqc, csu: Buffer.alloc(4) });
     const record = p.vaultRecord;
-    // Keys as KeyObjects, as the vault passes them: raw bytes cost node:crypto two thrown errors.
-    const unwrap = createDecipheriv('id-aes256-wrap-pad', this.#kekKey, VAULT_WRAP_IV);
+    // The data key as a KeyObject too, as the vault opens a record.
+    const unwrap = createDecipheriv('id-aes256-wrap-pad', this.#kek, VAULT_WRAP_IV);
     const dataKey = Buffer.concat([unwrap.update(record.wrappedKey), unwrap.final()]);
     const decipher = createDecipheriv('aes-256-gcm', createSecretKey(dataKey), record.iv);
     decipher.setAuthTag(record.tag);

@@ -15,6 +15,12 @@ export interface TraceContext {
 /** The `traceparent` header: version, trace-id, parent-id, flags; later versions may add fields. */
 const TRACEPARENT = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 const ALL_ZERO = /^0+$/;
+/**
+ * 13 decimal digits in a row: the shortest run a log redactor takes for a card number (a region's
+ * logger masks Luhn-valid runs of 13–19 digits), which would mask a trace id in the very log lines
+ * it exists to correlate. A random 32-digit hex id has such a run about once in a thousand.
+ */
+const CARD_LIKE_RUN = /\d{13}/;
 
 /**
  * Reads a `traceparent` header as the specification says a receiver must: version `ff`, an
@@ -58,7 +64,8 @@ function randomHex(bytes: number): string {
     let hex = '';
     for (let i = poolOffset; i < poolOffset + bytes; i++) hex += HEX[pool[i] ?? 0];
     poolOffset += bytes;
-    if (!ALL_ZERO.test(hex)) return hex;
+    // Drawn again, as the all-zero id is: neither is a usable trace id (see CARD_LIKE_RUN).
+    if (!ALL_ZERO.test(hex) && !CARD_LIKE_RUN.test(hex)) return hex;
   }
 }
 
